@@ -1,0 +1,238 @@
+"""Reading and writing survey definitions (YAML and JSON, the native format) with errors that name the path.
+
+`read_survey(path)` returns a checked `Survey` or raises `InvalidDefinition`, whose problems each carry a
+path into the file in the form `sections[1].questions[0].scale.max`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import CxroiError
+from .logic import ConditionSyntaxError, parse_condition
+from .model import RESERVED_COLUMNS, Survey
+from .questions import (
+    QUESTION_TYPES,
+    AlignmentQuestion,
+    ChannelRatingQuestion,
+    FrictionQuestion,
+    GridQuestion,
+    MultiChoiceQuestion,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class InvalidDefinition(CxroiError, ValueError):
+    """A definition that cannot be loaded; `problems` lists every path and what is wrong there."""
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
+
+
+def format_path(loc: Iterable[Any]) -> str:
+    """('sections', 1, 'questions', 0, 'rating', 'scale', 'max') → 'sections[1].questions[0].scale.max'."""
+    parts: list[str] = []
+    previous: Any = None
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif previous is not None and isinstance(previous, int) and item in QUESTION_TYPES:
+            pass  # the discriminator tag pydantic inserts after a union member's index
+        else:
+            parts.append(("." if parts else "") + str(item))
+        previous = item
+    return "".join(parts)
+
+
+def _pydantic_problems(error: ValidationError) -> list[Problem]:
+    problems = []
+    for detail in error.errors():
+        message = detail["msg"].removeprefix("Value error, ")
+        if detail["type"] == "union_tag_invalid":
+            message = f"unknown question type {detail['input'].get('type')!r}; known: {', '.join(QUESTION_TYPES)}"
+        elif detail["type"] == "union_tag_not_found":
+            message = "a question needs a 'type'"
+        elif detail["type"] == "extra_forbidden":
+            message = "unknown field"
+        problems.append(Problem(format_path(detail["loc"]), message))
+    return problems
+
+
+def check_survey(survey: Survey) -> list[Problem]:
+    """Checks across the whole definition that a single field cannot make: ids, references, grids."""
+    problems: list[Problem] = []
+
+    for name in ("brand_promises", "touchpoints", "channels", "sections"):
+        ids = [item.id for item in getattr(survey, name)]
+        for index, item_id in enumerate(ids):
+            if item_id in ids[:index]:
+                problems.append(Problem(f"{name}[{index}].id", f"duplicate id {item_id!r}"))
+
+    seen: dict[str, Any] = {}
+    columns: Counter[str] = Counter()
+    for s, section in enumerate(survey.sections):
+        for q, question in enumerate(section.questions):
+            path = f"sections[{s}].questions[{q}]"
+            if question.id in seen:
+                problems.append(Problem(f"{path}.id", f"duplicate question id {question.id!r}"))
+            if question.id in RESERVED_COLUMNS:
+                problems.append(Problem(f"{path}.id", f"{question.id!r} is reserved for the responses table"))
+            if question.show_if:
+                problems.extend(_check_condition(question.show_if, f"{path}.show_if", seen))
+            if isinstance(question, GridQuestion):
+                problems.extend(_check_grid(survey, question, path, seen))
+            seen[question.id] = question
+            columns.update(question.columns(survey))
+    for column, count in columns.items():
+        if count > 1:
+            problems.append(Problem("sections", f"two questions produce the export column {column!r}"))
+    return problems
+
+
+def _check_condition(source: str, path: str, earlier: dict[str, Any]) -> list[Problem]:
+    try:
+        condition = parse_condition(source)
+    except ConditionSyntaxError as error:
+        return [Problem(path, str(error))]
+    problems = []
+    for question_id, row in condition.references():
+        if question_id not in earlier:
+            problems.append(
+                Problem(path, f"refers to {question_id!r}, which is not an earlier question")
+            )
+        elif row is not None and not (
+            isinstance(earlier[question_id], (GridQuestion, MultiChoiceQuestion))
+        ):
+            problems.append(Problem(path, f"{question_id!r} has no rows, so {question_id}.{row} means nothing"))
+    return problems
+
+
+def _check_grid(survey: Survey, question: GridQuestion, path: str, earlier: dict[str, Any]) -> list[Problem]:
+    problems = []
+    source = question.row_source
+    available = {row for row, _ in survey.grid_rows(source)}
+    subset_field = {AlignmentQuestion: "promises", FrictionQuestion: "touchpoints", ChannelRatingQuestion: "channels"}
+    field = subset_field[type(question)]
+    subset = getattr(question, field)
+    for index, row in enumerate(subset or []):
+        if row not in available:
+            problems.append(Problem(f"{path}.{field}[{index}]", f"{row!r} is not one of the survey's {source}"))
+    if not question.rows(survey) and not problems:
+        problems.append(Problem(path, f"a {question.type} question needs at least one of the survey's {source}"))
+    if isinstance(question, ChannelRatingQuestion) and question.used_channels_from:
+        source_question = earlier.get(question.used_channels_from)
+        if not isinstance(source_question, MultiChoiceQuestion):
+            problems.append(Problem(f"{path}.used_channels_from",
+                                    f"{question.used_channels_from!r} is not an earlier multi_choice question"))
+        else:
+            unknown = [c.code for c in source_question.choices if c.code not in available]
+            if unknown:
+                problems.append(Problem(f"{path}.used_channels_from",
+                                        f"choice {unknown[0]!r} of {source_question.id!r} is not a channel id"))
+    return problems
+
+
+def build_survey(data: Any, *, source: str = "<definition>") -> Survey:
+    """A checked Survey from plain data (as parsed from YAML or JSON); raises InvalidDefinition."""
+    if not isinstance(data, dict):
+        raise InvalidDefinition(source, [Problem("", "the definition must be a mapping with id, title and sections")])
+    try:
+        survey = Survey.model_validate(data)
+    except ValidationError as error:
+        raise InvalidDefinition(source, _pydantic_problems(error)) from None
+    problems = check_survey(survey)
+    if problems:
+        raise InvalidDefinition(source, problems)
+    return survey
+
+
+def parse_survey_text(text: str, *, fmt: str = "yaml", source: str = "<definition>") -> Survey:
+    """A checked Survey from YAML or JSON text."""
+    try:
+        data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
+    except json.JSONDecodeError as error:
+        raise InvalidDefinition(source, [Problem(f"line {error.lineno}, column {error.colno}", error.msg)]) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InvalidDefinition(source, [Problem(where, str(getattr(error, "problem", None) or error))]) from None
+    return build_survey(data, source=source)
+
+
+def read_survey(path: str | Path) -> Survey:
+    """Read a definition file by its extension: .yaml/.yml, .json, or .xlsx (XLSForm)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from .xlsform import read_xlsform
+
+        return read_xlsform(path)
+    if suffix not in (".yaml", ".yml", ".json"):
+        raise InvalidDefinition(str(path), [Problem("", "expected a .yaml, .yml, .json or .xlsx file")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidDefinition(str(path), [Problem("", f"cannot read the file: {error}")]) from None
+    return parse_survey_text(text, fmt="json" if suffix == ".json" else "yaml", source=str(path))
+
+
+def to_data(survey: Survey) -> dict[str, Any]:
+    """Plain data for YAML/JSON, leaving out defaults so files stay short."""
+    return survey.model_dump(mode="json", exclude_defaults=True, by_alias=True) | {
+        "sections": [
+            section.model_dump(mode="json", exclude_defaults=True)
+            | {"questions": [{"id": q.id, "type": q.type} | q.model_dump(mode="json", exclude_defaults=True)
+                             for q in section.questions]}
+            for section in survey.sections
+        ]
+    }
+
+
+def to_yaml(survey: Survey) -> str:
+    return yaml.safe_dump(to_data(survey), sort_keys=False, allow_unicode=True, width=100)
+
+
+def to_json(survey: Survey) -> str:
+    return json.dumps(to_data(survey), indent=2, ensure_ascii=False)
+
+
+def write_survey(survey: Survey, path: str | Path) -> None:
+    """Write a definition by extension: .yaml/.yml, .json or .xlsx (XLSForm)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from .xlsform import write_xlsform
+
+        write_xlsform(survey, path)
+    elif suffix == ".json":
+        path.write_text(to_json(survey) + "\n", encoding="utf-8")
+    elif suffix in (".yaml", ".yml"):
+        path.write_text(to_yaml(survey), encoding="utf-8")
+    else:
+        raise InvalidDefinition(str(path), [Problem("", "expected a .yaml, .yml, .json or .xlsx file to write")])
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the definition format."""
+    schema = Survey.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "cxroi survey definition"
+    return schema

@@ -1,0 +1,149 @@
+"""The questionnaire: Survey → sections (one page each) → questions, plus the brand promises, touchpoints and
+channels that the grid questions ask about."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pydantic import Field
+
+from .logic import parse_condition
+from .questions import (
+    AnswerError,
+    ChannelRatingQuestion,
+    GridQuestion,
+    Identifier,
+    MultiChoiceQuestion,
+    Question,
+    QuestionBase,
+    Strict,
+    is_blank,
+)
+
+RESERVED_COLUMNS = ("response_id", "customer_id", "channel", "survey_version", "started_at", "submitted_at", "status")
+"""Columns every responses table starts with (DESIGN.md); no question may take these ids."""
+
+
+class BrandPromise(Strict):
+    """A promise the brand makes ("we make it easy"); customers rate how well their experience matched it."""
+
+    id: Identifier
+    label: str = Field(min_length=1)
+    description: str | None = None
+
+
+class Touchpoint(Strict):
+    """A step of the customer journey (ordering, delivery, billing, support call …)."""
+
+    id: Identifier
+    label: str = Field(min_length=1)
+
+
+class Channel(Strict):
+    """A contact channel: phone, email, chat, SMS, web, in person."""
+
+    id: Identifier
+    label: str = Field(min_length=1)
+
+
+class Section(Strict):
+    """One page of the questionnaire."""
+
+    id: Identifier
+    title: str = Field(min_length=1)
+    intro: str | None = None
+    questions: list[Question] = Field(min_length=1)
+
+
+class Survey(Strict):
+    id: Identifier = Field(description="Stable slug, used in links and file names.")
+    title: str = Field(min_length=1)
+    intro: str | None = None
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    brand_promises: list[BrandPromise] = Field(default_factory=list)
+    touchpoints: list[Touchpoint] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+    customer_id_param: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z][A-Za-z0-9_]*$",
+        description="Query parameter of the public link that carries a customer id (none: anonymous).",
+    )
+    time_budget_minutes: float = Field(default=8, gt=0, description="Longest acceptable completion time (linter).")
+    sections: list[Section] = Field(min_length=1)
+
+    # --- navigation -------------------------------------------------------------------------------------------
+
+    def questions(self) -> Iterator[QuestionBase]:
+        for section in self.sections:
+            yield from section.questions
+
+    def question(self, question_id: str) -> QuestionBase:
+        for question in self.questions():
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+    def grid_rows(self, source: str) -> list[tuple[str, str]]:
+        items: list[BrandPromise] | list[Touchpoint] | list[Channel] = getattr(self, source)
+        return [(item.id, item.label) for item in items]
+
+    def columns(self) -> list[str]:
+        """Columns of the wide responses table: reserved ones, then one or more per question."""
+        return [*RESERVED_COLUMNS, *(column for q in self.questions() for column in q.columns(self))]
+
+    # --- answers ------------------------------------------------------------------------------------------------
+
+    def is_shown(self, question: QuestionBase, answers: Mapping[str, Any]) -> bool:
+        return question.show_if is None or parse_condition(question.show_if).evaluate(answers)
+
+    def clean_section(self, section: Section, raw: Mapping[str, Any], earlier: Mapping[str, Any]) -> tuple[
+        dict[str, Any], dict[str, AnswerError]
+    ]:
+        """Validate one page's raw answers with the definition's rules.
+
+        Returns (answers to store, errors by question id). Hidden questions are neither required nor
+        stored; a channel grid only accepts the channels used. `earlier` holds the answers of previous pages.
+        """
+        answers: dict[str, Any] = {}
+        errors: dict[str, AnswerError] = {}
+        context = dict(earlier)
+        for question in section.questions:
+            if not self.is_shown(question, context):
+                context.pop(question.id, None)
+                continue
+            value = raw.get(question.id)
+            if isinstance(question, ChannelRatingQuestion) and isinstance(value, Mapping):
+                allowed = {row for row, _ in question.rows_for(self, context)}
+                extra = [row for row, v in value.items() if row not in allowed and not is_blank(v)]
+                if extra:
+                    errors[question.id] = AnswerError(f"channel {extra[0]!r} was not among those you used", extra[0])
+                    continue
+            if is_blank(value):
+                if question.required:
+                    errors[question.id] = AnswerError("this question needs an answer")
+                continue
+            try:
+                answers[question.id] = context[question.id] = question.clean_answer(value, self)
+            except AnswerError as error:
+                errors[question.id] = error
+            else:
+                if question.required and isinstance(question, GridQuestion) and not isinstance(
+                    question, MultiChoiceQuestion
+                ):
+                    rows = (
+                        question.rows_for(self, context)
+                        if isinstance(question, ChannelRatingQuestion)
+                        else question.rows(self)
+                    )
+                    missing = [row for row, _ in rows if row not in answers[question.id]]
+                    if missing:
+                        errors[question.id] = AnswerError("answer every row", missing[0])
+        return answers, errors
+
+    def to_row(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers of one response spread over the question columns of the wide table."""
+        row: dict[str, Any] = {}
+        for question in self.questions():
+            row.update(question.to_columns(answers.get(question.id), self))
+        return row

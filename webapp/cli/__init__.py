@@ -1,0 +1,55 @@
+"""The `cxroi` command line. Each command group lives in a module of its own and is registered here.
+
+Bad input (a `CxroiError`) prints a clear message naming the file, row, column or definition path and exits
+non-zero; a Python traceback is shown only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from surveys.errors import CxroiError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """cxroi: better customer-experience questions, hosted surveys, and what they are worth."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _register() -> None:
+    from . import survey_commands
+
+    cli.add_command(survey_commands.survey)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        cli.main(args=args, prog_name="cxroi", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except CxroiError as error:
+        if "--debug" in args:
+            raise
+        click.echo(f"error: {error}" if "\n" not in str(error) else str(error), err=True)
+        sys.exit(error.exit_code)
+    except OSError as error:
+        if "--debug" in args:
+            raise
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
