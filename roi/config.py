@@ -1,0 +1,165 @@
+"""`roi.yaml`: how to read the user's outcome columns, which metrics and controls to use, the money scenario.
+
+Every key is optional. `read_config(path)` returns a checked `RoiConfig` or raises `InvalidConfig`, whose
+message names the key path in the file (e.g. `finance.margin`), in the way `surveys.definition` names paths
+in a survey definition.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from surveys.definition import Problem, format_path
+from surveys.errors import CxroiError
+
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "churned",
+    "tenure_months",
+    "start_date",
+    "end_date",
+    "revenue",
+    "revenue_prior",
+    "account_id",
+)
+"""Outcome columns the analysis knows by name (DESIGN.md, "Outcomes table"); segment columns come on top."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MetricConfig(_Strict):
+    """How to read one candidate metric; overrides what the survey definition says, or sets it for raw columns."""
+
+    polarity: Literal["higher_is_better", "lower_is_better"] = "higher_is_better"
+    label: str | None = None
+    scale_min: float | None = None
+    scale_max: float | None = None
+
+    @model_validator(mode="after")
+    def _scale_order(self) -> MetricConfig:
+        if self.scale_min is not None and self.scale_max is not None and self.scale_max <= self.scale_min:
+            raise ValueError(f"scale_max ({self.scale_max:g}) must be greater than scale_min ({self.scale_min:g})")
+        return self
+
+
+class ScenarioConfig(_Strict):
+    """The money question: raise `metric` by `delta` points (capped at its scale's maximum) for `segment`.
+
+    `segment` maps a segment column to the value selecting the customers, e.g. {region: north}; None is everyone.
+    `population`: "respondents" (matched respondents only) or "all" (extrapolated to every customer, weighted).
+    """
+
+    metric: str | None = None
+    delta: float = 1.0
+    segment: dict[str, str] | None = None
+    population: Literal["respondents", "all"] = "respondents"
+
+    @field_validator("segment", mode="before")
+    @classmethod
+    def _segment_values_as_text(cls, value: Any) -> Any:
+        # YAML reads `{plan: 2}` as an int; segment values are compared as text.
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        return value
+
+
+class FinanceConfig(_Strict):
+    """What finance supplies: cost of the CX programme, gross margin, discount rate, horizon of the benefit."""
+
+    program_cost: float | None = Field(default=None, ge=0)
+    margin: float | None = Field(default=None, gt=0, le=1)
+    discount_rate: float | None = Field(default=None, ge=0, lt=1)
+    horizon_years: float = Field(default=1.0, gt=0, le=50)
+
+
+class RoiConfig(_Strict):
+    """The whole `roi.yaml`. `columns` maps a canonical outcome name to the user's column name."""
+
+    columns: dict[str, str] = Field(default_factory=dict)
+    revenue_period: Literal["year", "month"] = "year"
+    controls: list[str] = Field(default_factory=lambda: ["tenure_months", "revenue"])
+    metrics: dict[str, MetricConfig] = Field(default_factory=dict)
+    segments: list[str] = Field(default_factory=list)
+    scenario: ScenarioConfig = Field(default_factory=ScenarioConfig)
+    finance: FinanceConfig = Field(default_factory=FinanceConfig)
+    bootstrap: int = Field(default=200, ge=0, le=100_000)
+
+    @field_validator("columns")
+    @classmethod
+    def _known_canonical_names(cls, value: dict[str, str]) -> dict[str, str]:
+        seen: dict[str, str] = {}
+        for canonical, theirs in value.items():
+            if canonical not in CANONICAL_COLUMNS:
+                raise ValueError(
+                    f"{canonical!r} is not a canonical outcome column; known: {', '.join(CANONICAL_COLUMNS)}"
+                    " (segment columns go under 'segments')"
+                )
+            if theirs in seen:
+                raise ValueError(f"column {theirs!r} is mapped to both {seen[theirs]!r} and {canonical!r}")
+            seen[theirs] = canonical
+        return value
+
+    @field_validator("controls")
+    @classmethod
+    def _known_controls(cls, value: list[str]) -> list[str]:
+        allowed = ("tenure_months", "revenue", "revenue_prior")
+        for name in value:
+            if name not in allowed:
+                raise ValueError(f"unknown control {name!r}; known: {', '.join(allowed)}")
+        return value
+
+
+class InvalidConfig(CxroiError, ValueError):
+    """A `roi.yaml` that cannot be used; the message names each key path and what is wrong there."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {p}" for p in problems))
+
+
+def build_config(data: Any, *, source: str = "<roi config>") -> RoiConfig:
+    """A checked RoiConfig from plain data (as parsed from YAML); None or {} gives every default."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidConfig(source, [Problem("", "the configuration must be a mapping of keys (columns, controls …)")])
+    try:
+        return RoiConfig.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors():
+            message = detail["msg"].removeprefix("Value error, ")
+            if detail["type"] == "extra_forbidden":
+                message = "unknown key"
+            problems.append(Problem(format_path(detail["loc"]), message))
+        raise InvalidConfig(source, problems) from None
+
+
+def read_config(path: str | Path | None) -> RoiConfig:
+    """Read `roi.yaml`; None gives the defaults. Raises InvalidConfig naming the file and key path."""
+    if path is None:
+        return RoiConfig()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidConfig(str(path), [Problem("", f"cannot read the file: {error}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InvalidConfig(str(path), [Problem(where, str(getattr(error, "problem", None) or error))]) from None
+    return build_config(data, source=str(path))
+
+
+def to_config_data(config: RoiConfig) -> dict[str, Any]:
+    """Plain data of a config (for results.json `inputs.config` and for writing roi.yaml)."""
+    return config.model_dump(mode="json")
