@@ -233,8 +233,10 @@ def _value(node: Node, answers: Mapping[str, Any]) -> Any:
 
 
 def _is_answered(value: Any) -> bool:
-    if value is None or value == "" or value == []:
+    if value is None or value == []:
         return False
+    if isinstance(value, str):
+        return bool(value.strip())
     if isinstance(value, Mapping):
         return any(_is_answered(v) for v in value.values())
     return True
@@ -244,13 +246,10 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     if left is None or right is None:
         return False
     if op in ("in", "not in"):
-        if isinstance(right, (list, tuple)):
-            if isinstance(left, (list, tuple)):  # multi-choice answer: any overlap
-                found = any(item in right for item in left)
-            else:
-                found = left in right
-        else:
+        if not isinstance(right, (list, tuple)):
             return False
+        # a multi-choice answer on the left matches when any of its choices is in the list
+        found = any(item in right for item in left) if isinstance(left, (list, tuple)) else left in right
         return found if op == "in" else not found
     try:
         if op == "==":

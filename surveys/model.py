@@ -14,7 +14,6 @@ from .questions import (
     ChannelRatingQuestion,
     GridQuestion,
     Identifier,
-    MultiChoiceQuestion,
     Question,
     QuestionBase,
     Strict,
@@ -128,9 +127,7 @@ class Survey(Strict):
             except AnswerError as error:
                 errors[question.id] = error
             else:
-                if question.required and isinstance(question, GridQuestion) and not isinstance(
-                    question, MultiChoiceQuestion
-                ):
+                if question.required and isinstance(question, GridQuestion):
                     rows = (
                         question.rows_for(self, context)
                         if isinstance(question, ChannelRatingQuestion)
