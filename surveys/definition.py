@@ -136,7 +136,7 @@ def _check_grid(survey: Survey, question: GridQuestion, path: str, earlier: dict
         if row not in available:
             problems.append(Problem(f"{path}.{field}[{index}]", f"{row!r} is not one of the survey's {source}"))
     if not question.rows(survey) and not problems:
-        problems.append(Problem(path, f"a {getattr(question, 'type')} question needs at least one of the survey's {source}"))
+        problems.append(Problem(path, f"this grid needs at least one of the survey's {source} as rows"))
     if isinstance(question, ChannelRatingQuestion) and question.used_channels_from:
         source_question = earlier.get(question.used_channels_from)
         if not isinstance(source_question, MultiChoiceQuestion):
