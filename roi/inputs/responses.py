@@ -1,0 +1,208 @@
+"""The responses table (DESIGN.md "Responses table") and the candidate metrics it offers.
+
+With a survey definition, metrics come from the question types: the summary scores of
+`surveys.scoring.respondent_scores` (BAS, CES, CSAT, NPS, friction count) and every alignment, likert, rating,
+channel and friction item, with polarity and scale from its type. Without one, every numeric non-reserved
+column is a candidate metric named by its column (polarity from `roi.yaml` `metrics`, else higher is better).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from surveys.model import RESERVED_COLUMNS, Survey
+from surveys.questions import (
+    AlignmentQuestion,
+    CesQuestion,
+    ChannelRatingQuestion,
+    CsatQuestion,
+    FrictionQuestion,
+    LikertQuestion,
+    NpsQuestion,
+    RatingQuestion,
+    TextQuestion,
+)
+
+from ..config import RoiConfig
+from ..types import Metric
+from .tables import TableError, numeric_share, where
+
+SUMMARY_SCORES: dict[str, tuple[str, tuple[float, float] | None, str]] = {
+    # score column → (family, scale, polarity)
+    "bas": ("bas", (0.0, 100.0), "higher_is_better"),
+    "ces": ("ces", (1.0, 7.0), "higher_is_better"),
+    "csat": ("csat", (1.0, 5.0), "higher_is_better"),
+    "nps": ("nps", (0.0, 10.0), "higher_is_better"),
+    "friction_count": ("friction_count", None, "lower_is_better"),
+}
+LABELS = {"bas": "Brand Alignment Score", "ces": "Customer Effort Score", "csat": "Customer satisfaction",
+          "nps": "Likelihood to recommend (NPS)", "friction_count": "Touchpoints with friction"}
+
+
+class ResponseDataError(TableError):
+    """The responses table breaks its contract; the message names the file, the rows and the column."""
+
+
+@dataclass(frozen=True)
+class ResponseTable:
+    """One row per customer (their latest response), with metric columns as floats and text columns as text."""
+
+    frame: pd.DataFrame
+    metrics: tuple[Metric, ...]
+    items: tuple[Metric, ...]
+    text_columns: tuple[str, ...]
+    dropped: dict[str, int]
+    notes: tuple[str, ...]
+
+
+def _item_metrics(survey: Survey) -> tuple[list[Metric], list[Metric], list[str]]:
+    """(single-question metrics, grid items, text columns) declared by the definition."""
+    singles: list[Metric] = []
+    items: list[Metric] = []
+    texts: list[str] = []
+    for question in survey.questions():
+        if isinstance(question, (CesQuestion, CsatQuestion, NpsQuestion)):
+            low, high = question.scale_range()
+            singles.append(Metric(question.id, question.id, "higher_is_better", (low, high), question.type,
+                                  question.text[:80]))
+        elif isinstance(question, (LikertQuestion, RatingQuestion)):
+            low, high = question.scale_range()
+            items.append(Metric(question.id, question.id, "higher_is_better", (low, high), question.type,
+                                question.text[:80]))
+        elif isinstance(question, (AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion)):
+            family = {"alignment": "alignment_item", "channel_rating": "channel_item",
+                      "friction": "friction_item"}[question.type]
+            scale = question.scale_range()
+            for row, label in question.rows(survey):
+                items.append(Metric(f"{question.id}.{row}", f"{question.id}.{row}", question.polarity,
+                                    (float(scale[0]), float(scale[1])), family, label))
+            if isinstance(question, FrictionQuestion) and question.follow_up:
+                texts.extend(f"{question.id}.{row}.what" for row, _ in question.rows(survey))
+        elif isinstance(question, TextQuestion):
+            texts.append(question.id)
+    return singles, items, texts
+
+
+def _scores(responses: pd.DataFrame, survey: Survey) -> pd.DataFrame | None:
+    try:
+        from surveys.scoring import respondent_scores
+    except ImportError:  # the scoring module is another package's; without it only items are candidates
+        return None
+    scores = respondent_scores(responses, survey)
+    return scores.reset_index(drop=True) if len(scores) == len(responses) else None
+
+
+def _latest_per_customer(raw: pd.DataFrame, dropped: dict[str, int], notes: list[str]) -> pd.DataFrame:
+    source = raw.attrs.get("source", "<responses>")
+    if "customer_id" not in raw.columns:
+        raise ResponseDataError(f"{source}: no customer_id column; the analysis joins responses to outcomes by "
+                                "customer id")
+    frame = raw.copy()
+    frame["_position"] = np.arange(len(frame))
+    anonymous = frame["customer_id"].isna()
+    if anonymous.any():
+        dropped["responses without a customer id"] = int(anonymous.sum())
+        frame = frame[~anonymous]
+    if "status" in frame.columns:
+        unfinished = frame["status"].isin(["started", "abandoned", "invited"])
+        if unfinished.any():
+            dropped["responses never submitted (status started/abandoned/invited)"] = int(unfinished.sum())
+            frame = frame[~unfinished]
+    order = ["_position"]
+    if "submitted_at" in frame.columns:
+        stamps = pd.to_datetime(frame["submitted_at"], errors="coerce", format="mixed", utc=True)
+        bad = np.flatnonzero(frame["submitted_at"].notna().to_numpy() & stamps.isna().to_numpy())
+        if len(bad):
+            positions = frame["_position"].to_numpy()[bad]
+            raise ResponseDataError(f"{where(raw, positions, 'submitted_at')}: not a date-time")
+        frame["_submitted"] = stamps
+        order = ["_submitted", "_position"]
+    frame["customer_id"] = frame["customer_id"].astype(str)
+    frame = frame.sort_values(order, na_position="first", kind="stable")
+    repeats = frame["customer_id"].duplicated(keep="last")
+    if repeats.any():
+        dropped["earlier responses by a customer who answered again"] = int(repeats.sum())
+        notes.append(f"{int(repeats.sum())} customers' earlier responses were set aside: each customer's latest "
+                     "submitted response is used")
+        frame = frame[~repeats]
+    frame = frame.sort_values("_position").drop(columns=[c for c in ("_submitted",) if c in frame.columns])
+    return frame.reset_index(drop=True)
+
+
+def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None = None) -> ResponseTable:
+    """Pick each customer's latest response and the candidate metrics (see the module docstring)."""
+    dropped: dict[str, int] = {}
+    notes: list[str] = []
+    frame = _latest_per_customer(raw, dropped, notes)
+    metrics: list[Metric] = []
+    items: list[Metric] = []
+    texts: list[str] = []
+    out = pd.DataFrame({"customer_id": frame["customer_id"]})
+    if survey is not None:
+        singles, items, texts = _item_metrics(survey)
+        missing = [m.column for m in [*singles, *items] if m.column not in frame.columns]
+        if missing:
+            raise ResponseDataError(f"{raw.attrs.get('source', '<responses>')}: columns of the definition are "
+                                    f"missing: {', '.join(map(repr, missing[:10]))}")
+        scores = _scores(frame.drop(columns="_position"), survey)
+        if scores is None:
+            notes.append("summary scores (BAS, friction count) are unavailable: surveys.scoring is not installed")
+            candidates = [*singles, *items]
+        else:
+            summary = []
+            for name, (family, scale, polarity) in SUMMARY_SCORES.items():
+                if name in scores.columns and scores[name].notna().any():
+                    out[name] = pd.to_numeric(scores[name], errors="coerce").astype(float).to_numpy()
+                    summary.append(Metric(name, name, polarity, scale, family, LABELS[name]))  # type: ignore[arg-type]
+            scored = {m.family for m in summary}
+            candidates = [*summary, *(m for m in singles if m.family not in scored), *items]
+        for metric in candidates:
+            if metric.column not in out.columns:
+                out[metric.column] = _numbers(frame, raw, metric.column)
+        metrics = candidates
+    else:
+        for column in frame.columns:
+            if column in RESERVED_COLUMNS or column == "_position" or frame[column].isna().all():
+                continue
+            if numeric_share(frame[column]) == 1.0:
+                out[column] = _numbers(frame, raw, column)
+                metrics.append(Metric(column, column, "higher_is_better", None, "raw", None))
+            elif frame[column].map(lambda v: isinstance(v, str) and not v.replace(".", "").isdigit()).any():
+                texts.append(column)
+        items = list(metrics)
+    metrics = [_configured(m, config) for m in metrics]
+    items = [_configured(m, config) for m in items]
+    for column in texts:
+        if column in frame.columns:
+            out[column] = frame[column]
+    for column in ("channel", "submitted_at", "status"):
+        if column in frame.columns:
+            out[f"response_{column}"] = frame[column]
+    return ResponseTable(out, tuple(metrics), tuple(items), tuple(t for t in texts if t in frame.columns),
+                         dropped, tuple(notes))
+
+
+def _numbers(frame: pd.DataFrame, raw: pd.DataFrame, column: str) -> np.ndarray:
+    values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    bad = np.flatnonzero(frame[column].notna().to_numpy() & values.isna().to_numpy())
+    if len(bad):
+        positions = frame["_position"].to_numpy()[bad]
+        sample = ", ".join(repr(frame[column].iloc[i]) for i in bad[:3])
+        raise ResponseDataError(f"{where(raw, positions, column)}: not a number ({sample})")
+    return values.to_numpy()
+
+
+def _configured(metric: Metric, config: RoiConfig) -> Metric:
+    """Apply `roi.yaml` `metrics` overrides (polarity, label, scale) to a metric."""
+    override = config.metrics.get(metric.name)
+    if override is None:
+        return metric
+    scale = metric.scale
+    if override.scale_min is not None and override.scale_max is not None:
+        scale = (override.scale_min, override.scale_max)
+    fields = set(override.model_fields_set)
+    return Metric(metric.name, metric.column, override.polarity if "polarity" in fields else metric.polarity,
+                  scale, metric.family, override.label or metric.label)

@@ -1,0 +1,114 @@
+"""Reading the user's tables (CSV, XLSX, Parquet) as text, and converting columns with row-naming errors.
+
+Values are read as text so that a bad cell can be reported exactly ("row 7, column 'Revenue': 'n/a' is not a
+number") instead of pandas guessing a dtype. Row numbers are those a user sees in a spreadsheet: the header is
+row 1, the first data row is row 2 (Parquet, having no header row, counts data rows from 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from surveys.errors import CxroiError
+
+ROWS_LISTED = 10
+"""At most this many row numbers are listed in one error message."""
+
+
+class TableError(CxroiError, ValueError):
+    """A table that cannot be read, or a cell that breaks the data contract; the message names file, row, column."""
+
+
+def read_table(path: str | Path, *, error: type[TableError] = TableError) -> pd.DataFrame:
+    """A CSV/XLSX/Parquet file as a DataFrame of text cells (None for blanks), chosen by extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        elif suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+        elif suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+            frame = frame.astype(object).where(frame.notna(), None)
+            frame = frame.apply(lambda col: col.map(lambda v: v if v is None else str(v)))
+        else:
+            raise error(f"{path}: expected a .csv, .xlsx or .parquet file")
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
+        if isinstance(exc, TableError):
+            raise
+        raise error(f"{path}: cannot read the table: {exc}") from None
+    except Exception as exc:  # pyarrow/openpyxl raise their own types for corrupt files
+        raise error(f"{path}: cannot read the table: {exc}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.map(_blank_to_none) if len(frame) else frame
+    frame.attrs["source"] = str(path)
+    frame.attrs["first_row"] = 1 if suffix in (".parquet", ".pq") else 2
+    return frame.reset_index(drop=True)
+
+
+def _blank_to_none(value: object) -> object:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def row_numbers(frame: pd.DataFrame, positions: Sequence[int] | np.ndarray) -> str:
+    """The user-visible row numbers of some positions, e.g. 'rows 2, 5, 9 (and 3 more)'."""
+    first = int(frame.attrs.get("first_row", 2))
+    numbers = [int(p) + first for p in positions]
+    shown = ", ".join(str(n) for n in numbers[:ROWS_LISTED])
+    more = f" (and {len(numbers) - ROWS_LISTED} more)" if len(numbers) > ROWS_LISTED else ""
+    return f"{'row' if len(numbers) == 1 else 'rows'} {shown}{more}"
+
+
+def where(frame: pd.DataFrame, positions: Sequence[int] | np.ndarray, column: str) -> str:
+    """'outcomes.csv, rows 3, 8, column 'Revenue'' for error messages."""
+    return f"{frame.attrs.get('source', '<table>')}, {row_numbers(frame, positions)}, column {column!r}"
+
+
+def to_numbers(frame: pd.DataFrame, column: str, *, shown_as: str | None = None,
+               error: type[TableError] = TableError, minimum: float | None = None) -> pd.Series:
+    """A text column as floats (NaN for blanks); non-numeric cells (or cells below `minimum`) raise `error`."""
+    text = frame[column]
+    values = pd.to_numeric(text.map(lambda v: v.replace(",", "") if isinstance(v, str) else v), errors="coerce")
+    values = values.astype(float)
+    bad = np.flatnonzero(text.notna().to_numpy() & ~np.isfinite(values.to_numpy()))
+    label = shown_as or column
+    if len(bad):
+        sample = ", ".join(repr(text.iloc[i]) for i in bad[:3])
+        raise error(f"{where(frame, bad, label)}: not a number ({sample})")
+    if minimum is not None:
+        low = np.flatnonzero((values < minimum).to_numpy())
+        if len(low):
+            sample = ", ".join(f"{values.iloc[i]:g}" for i in low[:3])
+            raise error(f"{where(frame, low, label)}: must not be below {minimum:g} ({sample})")
+    return values
+
+
+def to_dates(frame: pd.DataFrame, column: str, *, shown_as: str | None = None,
+             error: type[TableError] = TableError) -> pd.Series:
+    """A text column as timestamps (NaT for blanks); unparseable cells raise `error` naming the rows."""
+    text = frame[column]
+    values = pd.to_datetime(text, errors="coerce", format="mixed")
+    bad = np.flatnonzero(text.notna().to_numpy() & values.isna().to_numpy())
+    if len(bad):
+        sample = ", ".join(repr(text.iloc[i]) for i in bad[:3])
+        raise error(f"{where(frame, bad, shown_as or column)}: not a date ({sample})")
+    return values
+
+
+def numeric_share(text: pd.Series) -> float:
+    """Share of the non-blank cells of a text column that read as numbers (1.0 for a numeric column)."""
+    present = text.dropna()
+    if present.empty:
+        return 0.0
+    values = pd.to_numeric(present, errors="coerce")
+    return float(np.isfinite(values.astype(float)).mean())
