@@ -1,0 +1,81 @@
+"""Scoring a survey's responses: NPS, CSAT, CES, Brand Alignment Score, friction and channel ratings, each with
+its n and a 95% interval, plus one row of summary scores per respondent for the ROI analysis.
+
+Pure functions over the wide responses DataFrame (DESIGN.md); the methods are documented in docs/scoring.md.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..model import Survey
+from ..questions import AlignmentQuestion, CesQuestion, CsatQuestion, FrictionQuestion, NpsQuestion
+from .answers import InvalidResponses, InvalidValue, MissingColumn, read_numbers, select_rows
+from .intervals import wilson_interval
+from .metrics import alignment_points, friction_count, friction_flags, score_question
+from .scorecard import GROUPS, Group, MetricScore, Scorecard
+
+__all__ = [
+    "GROUPS",
+    "Group",
+    "InvalidResponses",
+    "InvalidValue",
+    "MetricScore",
+    "MissingColumn",
+    "RESPONDENT_COLUMNS",
+    "Scorecard",
+    "respondent_scores",
+    "score_survey",
+    "wilson_interval",
+]
+
+RESPONDENT_COLUMNS = ("bas", "ces", "csat", "nps", "friction_count")
+"""Base names of `respondent_scores` columns; `<base>.<question_id>` when a survey has several such questions."""
+
+
+def score_survey(responses: pd.DataFrame, survey: Survey, *, include_partial: bool = False) -> Scorecard:
+    """Every metric the survey's questions give, over the `complete` responses (and `partial` ones when
+    `include_partial`).
+
+    Raises `MissingColumn` when the table lacks `status` or a column a scored question needs, and
+    `InvalidValue` (naming column and index label) for a value off its question's scale.
+    """
+    rows = select_rows(responses, include_partial=include_partial)
+    groups: dict[Group, list[MetricScore]] = {group: [] for group in GROUPS}
+    for question in survey.questions():
+        for group, metric in score_question(rows, question, survey):
+            groups[group].append(metric)
+    return Scorecard(
+        survey_id=survey.id,
+        responses_total=len(responses),
+        responses_scored=len(rows),
+        include_partial=include_partial,
+        **{group: tuple(metrics) for group, metrics in groups.items()},
+    )
+
+
+def respondent_scores(responses: pd.DataFrame, survey: Survey) -> pd.DataFrame:
+    """One row per response (same index as `responses`, every status), one float column per summary score:
+
+    * `bas` — mean of the respondent's alignment answers, each rescaled to 0–100;
+    * `ces`, `csat`, `nps` — the raw answer (1–7, 1–5, 0–10);
+    * `friction_count` — touchpoints where the respondent hesitated (NaN when no touchpoint was answered).
+
+    A column exists only when the survey has that kind of question; with several questions of one kind, each
+    gets `<base>.<question_id>` (e.g. `bas.q_align`). Missing answers are NaN.
+    """
+    by_base: dict[str, list[tuple[str, pd.Series]]] = {base: [] for base in RESPONDENT_COLUMNS}
+    for question in survey.questions():
+        if isinstance(question, AlignmentQuestion):
+            by_base["bas"].append((question.id, alignment_points(responses, question, survey).mean(axis=1)))
+        elif isinstance(question, FrictionQuestion):
+            flags = friction_flags(responses, question, survey)
+            by_base["friction_count"].append((question.id, friction_count(flags)))
+        elif isinstance(question, (CesQuestion, CsatQuestion, NpsQuestion)):
+            low, high = question.scale_range()
+            by_base[str(question.type)].append((question.id, read_numbers(responses, question.id, low=low, high=high)))
+    columns: dict[str, pd.Series] = {}
+    for base, found in by_base.items():
+        for question_id, values in found:
+            columns[base if len(found) == 1 else f"{base}.{question_id}"] = values.astype("float64")
+    return pd.DataFrame(columns, index=responses.index)
