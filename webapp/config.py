@@ -1,0 +1,60 @@
+"""Settings from the environment and the instance folder.
+
+* `CXROI_DATABASE_URL`: SQLAlchemy URL; default `sqlite:///<instance>/cxroi.sqlite3`.
+* `CXROI_SECRET_KEY`: signs sessions and CSRF tokens; when unset, one is generated once and kept in
+  `<instance>/secret_key` (mode 0600) so restarts and several workers agree on it.
+* `CXROI_INSTANCE_PATH`: the instance folder; default Flask's instance folder of the `webapp` package.
+* `CXROI_BASE_URL`: the public address used in invitation links; default `http://127.0.0.1:8000`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+TEXT_BODY_LIMIT = 1024 * 1024
+"""Largest request body accepted (1 MiB): far above any page of answers, far below a memory problem."""
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def instance_path_from_environment() -> Path:
+    """`CXROI_INSTANCE_PATH`, or the instance folder Flask would pick for the `webapp` package."""
+    configured = os.environ.get("CXROI_INSTANCE_PATH")
+    return Path(configured) if configured else Path(Flask("webapp").instance_path)
+
+
+def database_url_from_environment(instance_path: Path | None = None) -> str:
+    """`CXROI_DATABASE_URL`, or a SQLite file in the instance folder."""
+    configured = os.environ.get("CXROI_DATABASE_URL")
+    if configured:
+        return configured
+    folder = instance_path or instance_path_from_environment()
+    return f"sqlite:///{folder / 'cxroi.sqlite3'}"
+
+
+def base_url_from_environment() -> str:
+    return os.environ.get("CXROI_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+
+
+def secret_key_for(instance_path: Path) -> str:
+    """`CXROI_SECRET_KEY`, or the key kept in the instance folder, created on first use."""
+    configured = os.environ.get("CXROI_SECRET_KEY")
+    if configured:
+        return configured
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        # O_EXCL: when two workers start at once, one writes the key and the other reads it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key

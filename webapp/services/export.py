@@ -1,0 +1,186 @@
+"""Export: the wide responses table of DESIGN.md, streamed from the database into CSV, XLSX or Parquet.
+
+Rows are fetched in chunks (`yield_per`, a server-side cursor on PostgreSQL) and written as they come, so
+the memory used does not grow with the number of responses. Text cells of CSV and XLSX files that start with
+`=`, `+`, `-`, `@`, a tab or a carriage return get a leading apostrophe, so a spreadsheet shows them as text
+instead of running them as formulas (respondents' answers are untrusted).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from surveys.model import RESERVED_COLUMNS, Survey
+from surveys.questions import FrictionQuestion, NumberQuestion, SingleChoiceQuestion, TextQuestion
+
+from ..storage.models import Response, SurveyVersion
+from .errors import HostingError
+from .publishing import find_survey, survey_of
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+CHUNK = 1000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_FORMATS = (".csv", ".xlsx", ".parquet")
+
+
+def _versions(session: Session, slug: str) -> list[SurveyVersion]:
+    record = find_survey(session, slug)
+    return list(session.scalars(
+        sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id).order_by(SurveyVersion.number)
+    ))
+
+
+def response_columns(session: Session, slug: str) -> list[str]:
+    """Reserved columns, then the question columns of every version of `slug`: the latest version's in its
+    order, then columns only older versions had, newest first."""
+    columns: list[str] = list(RESERVED_COLUMNS)
+    for version in reversed(_versions(session, slug)):
+        columns += [c for c in survey_of(version).columns() if c not in columns]
+    return columns
+
+
+def iter_response_rows(session: Session, slug: str, *, status: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every response of `slug` as a dict over `response_columns` (missing cells None), oldest first.
+
+    `status` keeps only "partial" or "complete" responses. Streams in chunks of `CHUNK` rows.
+    """
+    versions = {version.id: version for version in _versions(session, slug)}
+    columns = response_columns(session, slug)
+    blank = dict.fromkeys(columns)
+    query = (
+        sa.select(Response.id, Response.version_id, Response.customer_id, Response.channel, Response.started_at,
+                  Response.submitted_at, Response.status, Response.answers)
+        .where(Response.version_id.in_(list(versions)))
+        .order_by(Response.id)
+        .execution_options(yield_per=CHUNK)
+    )
+    if status is not None:
+        query = query.where(Response.status == status)
+    for row in session.execute(query):
+        version = versions[row.version_id]
+        cells = blank | survey_of(version).to_row(row.answers or {})
+        cells.update(response_id=row.id, customer_id=row.customer_id, channel=row.channel,
+                     survey_version=version.number, started_at=row.started_at, submitted_at=row.submitted_at,
+                     status=row.status)
+        yield cells
+
+
+def response_frame(session: Session, slug: str, *, status: str | None = "complete") -> pd.DataFrame:
+    """The responses of `slug` as a pandas DataFrame in the wide layout (complete ones by default), for the
+    results pages and `cxroi analyze --survey SLUG`."""
+    import pandas as pd
+
+    return pd.DataFrame(list(iter_response_rows(session, slug, status=status)),
+                        columns=response_columns(session, slug))
+
+
+def neutralise_formula(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, made plain text with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_responses(session: Session, slug: str, path: str | Path, *, status: str | None = None) -> int:
+    """Write every response of `slug` to `path` (.csv, .xlsx or .parquet by extension); returns the row count."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        raise HostingError(f"{path}: expected a .csv, .xlsx or .parquet file name")
+    columns = response_columns(session, slug)
+    rows = iter_response_rows(session, slug, status=status)
+    if suffix == ".csv":
+        return _write_csv(path, columns, rows)
+    if suffix == ".xlsx":
+        return _write_xlsx(path, columns, rows)
+    return _write_parquet(path, columns, rows, _arrow_schema(session, slug, columns))
+
+
+def _write_csv(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -> int:
+    count = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_csv_cell(row[c]) for c in columns])
+            count += 1
+    return count
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    return neutralise_formula(value)
+
+
+def _write_xlsx(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -> int:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)  # rows go straight to the file, not into memory
+    sheet = workbook.create_sheet("responses")
+    sheet.append(columns)
+    count = 0
+    for row in rows:
+        sheet.append([neutralise_formula(row[c]) for c in columns])
+        count += 1
+    workbook.save(path)
+    return count
+
+
+def _arrow_schema(session: Session, slug: str, columns: list[str]) -> pa.Schema:
+    import pyarrow as pa
+
+    types: dict[str, pa.DataType] = {
+        "response_id": pa.int64(), "customer_id": pa.string(), "channel": pa.string(),
+        "survey_version": pa.int64(), "started_at": pa.timestamp("us"), "submitted_at": pa.timestamp("us"),
+        "status": pa.string(),
+    }
+    for version in reversed(_versions(session, slug)):
+        survey = survey_of(version)
+        for question in survey.questions():
+            for column in question.columns(survey):
+                types.setdefault(column, _arrow_type(question, column))
+    return pa.schema([(column, types[column]) for column in columns])
+
+
+def _arrow_type(question: Any, column: str) -> pa.DataType:
+    import pyarrow as pa
+
+    if isinstance(question, (TextQuestion, SingleChoiceQuestion)):
+        return pa.string()
+    if isinstance(question, FrictionQuestion) and column.endswith(".what"):
+        return pa.string()
+    if isinstance(question, NumberQuestion):
+        return pa.int64() if question.integer else pa.float64()
+    return pa.int64()
+
+
+def _write_parquet(path: Path, columns: list[str], rows: Iterator[dict[str, Any]], schema: pa.Schema) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    count = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        chunk: list[dict[str, Any]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == CHUNK:
+                writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+                count += len(chunk)
+                chunk = []
+        if chunk or count == 0:
+            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+            count += len(chunk)
+    return count

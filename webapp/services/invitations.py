@@ -1,0 +1,147 @@
+"""Invitations: personal single-use links, one per customer, and reading the customer list they come from."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from surveys.model import Survey
+
+from ..storage.models import Invitation, utcnow
+from .errors import ClosedSurvey, HostingError
+from .publishing import latest_version, publish_survey, survey_of
+
+CUSTOMER_ID_LIMIT = 200
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 (hex) under which a token is stored: a stolen database holds no usable link."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """A personal link just created; `token` exists only here (the database keeps its hash)."""
+
+    customer_id: str
+    channel: str | None
+    token: str
+    expires_at: datetime | None
+
+    def url(self, base_url: str) -> str:
+        return f"{base_url.rstrip('/')}/s/{self.token}"
+
+
+def check_channel(survey: Survey, channel: str | None) -> None:
+    """A channel must be one of the survey's channels when it lists any; `HostingError` otherwise."""
+    if channel is None:
+        return
+    known = [c.id for c in survey.channels]
+    if known and channel not in known:
+        raise HostingError(f"unknown channel {channel[:64]!r}; this survey's channels are {', '.join(known)}")
+    if not known and (len(channel) > 64 or not channel.replace("_", "").replace("-", "").isalnum()):
+        raise HostingError(f"channel {channel[:64]!r} must be a short name of letters, digits, - or _")
+
+
+def create_invitations(
+    session: Session,
+    slug: str,
+    customer_ids: Iterable[str],
+    channel: str | None,
+    expires: datetime | timedelta | None = timedelta(days=30),
+) -> list[IssuedLink]:
+    """One personal single-use link per customer id for the latest version of `slug`. Commits.
+
+    `expires` is a moment (naive UTC) or a delay from now; None never expires. Raises `UnknownSurvey`,
+    `ClosedSurvey`, or `HostingError` for an empty, over-long or repeated customer id or an unknown channel
+    (then nothing is stored). Returns the links in the order of `customer_ids`, each with its token.
+    """
+    version = latest_version(session, slug, open_only=True)
+    check_channel(survey_of(version), channel)
+    ids = list(customer_ids)
+    seen: set[str] = set()
+    for index, customer_id in enumerate(ids):
+        if not customer_id.strip():
+            raise HostingError(f"customer id number {index + 1} is empty")
+        if len(customer_id) > CUSTOMER_ID_LIMIT:
+            raise HostingError(f"customer id number {index + 1} is longer than {CUSTOMER_ID_LIMIT} characters")
+        if customer_id in seen:
+            raise HostingError(f"customer id {customer_id!r} is given twice")
+        seen.add(customer_id)
+    expires_at = utcnow() + expires if isinstance(expires, timedelta) else expires
+    links = []
+    for customer_id in ids:
+        token = secrets.token_urlsafe(24)  # 192 bits
+        session.add(Invitation(token_hash=hash_token(token), version_id=version.id, customer_id=customer_id,
+                               channel=channel, expires_at=expires_at))
+        links.append(IssuedLink(customer_id, channel, token, expires_at))
+    session.commit()
+    return links
+
+
+def read_customer_ids(path: str | Path) -> list[str]:
+    """Customer ids from a CSV file: the `customer_id` column, or the first column when none is so named.
+
+    The first line is a header. An empty or repeated id refuses the whole file (`HostingError` listing every
+    such row by its line number, the header being line 1), so no customer is silently left without a link.
+    """
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except UnicodeDecodeError as error:
+        raise HostingError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except csv.Error as error:
+        raise HostingError(f"{path}: not a readable CSV file ({error})") from None
+    if not rows:
+        raise HostingError(f"{path}: the file is empty; expected a header and one customer id per row")
+    header = [name.strip().lower() for name in rows[0]]
+    column = header.index("customer_id") if "customer_id" in header else 0
+    ids: list[str] = []
+    problems: list[str] = []
+    first_line: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        value = row[column].strip() if column < len(row) else ""
+        if not value:
+            problems.append(f"row {line}: empty customer id")
+        elif len(value) > CUSTOMER_ID_LIMIT:
+            problems.append(f"row {line}: customer id longer than {CUSTOMER_ID_LIMIT} characters")
+        elif value in first_line:
+            problems.append(f"row {line}: duplicate customer id {value!r} (first on row {first_line[value]})")
+        else:
+            first_line[value] = line
+            ids.append(value)
+    if problems:
+        raise HostingError(f"{path}: " + "; ".join(problems))
+    if not ids:
+        raise HostingError(f"{path}: no customer ids below the header")
+    return ids
+
+
+def publish_with_links(
+    session: Session, survey: Survey, count: int, *, base_url: str, channel: str | None = None,
+    customer_prefix: str = "demo-",
+) -> list[str]:
+    """Publish `survey` and create `count` personal links for customers `<prefix>1 … <prefix>N`; for
+    `make demo` and tests. Returns the full respondent URLs."""
+    version = publish_survey(session, survey)
+    if version.survey.closed_at is not None:
+        raise ClosedSurvey(f"the survey {survey.id!r} is closed")
+    channel = channel if channel is not None else (survey.channels[0].id if survey.channels else None)
+    ids = [f"{customer_prefix}{n}" for n in range(1, count + 1)]
+    return [link.url(base_url) for link in create_invitations(session, survey.id, ids, channel)]
+
+
+def find_invitation(session: Session, token: str) -> Invitation | None:
+    """The invitation of a token, if any."""
+    if len(token) > 100:
+        return None
+    return session.scalar(sa.select(Invitation).where(Invitation.token_hash == hash_token(token)))

@@ -1,0 +1,98 @@
+"""Publishing: a survey definition becomes a new immutable, numbered version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from surveys.definition import build_survey, to_data
+from surveys.model import Survey
+
+from ..storage.models import SurveyRecord, SurveyVersion, utcnow
+from .errors import ClosedSurvey, UnknownSurvey
+
+
+def publish_survey(session: Session, survey: Survey) -> SurveyVersion:
+    """Store `survey` as the next version of the survey with its id (slug), creating the survey if new.
+
+    Versions are numbered 1, 2, …; two publishers racing for the same number are told apart by the unique
+    (survey, number) constraint and the loser retries once. Commits; returns the stored version.
+    """
+    definition = to_data(survey)
+    for attempt in range(3):
+        record = session.scalar(sa.select(SurveyRecord).where(SurveyRecord.slug == survey.id))
+        try:
+            if record is None:
+                record = SurveyRecord(slug=survey.id, title=survey.title)
+                session.add(record)
+                session.flush()
+        except IntegrityError:  # another publisher created the survey first
+            session.rollback()
+            continue
+        record.title = survey.title
+        number = session.scalar(
+            sa.select(sa.func.max(SurveyVersion.number)).where(SurveyVersion.survey_id == record.id)
+        ) or 0
+        version = SurveyVersion(survey=record, number=number + 1, definition=definition)
+        session.add(version)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            if attempt == 2:
+                raise
+            continue
+        return version
+    raise AssertionError("unreachable")
+
+
+def survey_of(version: SurveyVersion) -> Survey:
+    """The `Survey` model of a stored version (its definition was checked when published)."""
+    return _cached_survey(version.id, version.definition)
+
+
+_SURVEYS: dict[int, Survey] = {}
+
+
+def _cached_survey(version_id: int, definition: dict[str, Any]) -> Survey:
+    # Versions never change, so their parsed model can be kept for the life of the process.
+    survey = _SURVEYS.get(version_id)
+    if survey is None or survey.id != definition.get("id"):
+        survey = build_survey(definition, source=f"survey version {version_id}")
+        if len(_SURVEYS) > 256:
+            _SURVEYS.clear()
+        _SURVEYS[version_id] = survey
+    return survey
+
+
+def find_survey(session: Session, slug: str) -> SurveyRecord:
+    """The survey with this slug, or `UnknownSurvey`."""
+    record = session.scalar(sa.select(SurveyRecord).where(SurveyRecord.slug == slug))
+    if record is None:
+        raise UnknownSurvey(f"no published survey is called {slug!r}")
+    return record
+
+
+def latest_version(session: Session, slug: str, *, open_only: bool = False) -> SurveyVersion:
+    """The newest version of the survey `slug`; `UnknownSurvey` if none, `ClosedSurvey` if closed and
+    `open_only`."""
+    record = find_survey(session, slug)
+    if open_only and record.closed_at is not None:
+        raise ClosedSurvey(f"the survey {slug!r} is closed and takes no more answers")
+    version = session.scalar(
+        sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id).order_by(SurveyVersion.number.desc())
+    )
+    if version is None:
+        raise UnknownSurvey(f"the survey {slug!r} has no published version")
+    return version
+
+
+def close_survey(session: Session, slug: str) -> None:
+    """Stop taking answers for `slug`: its personal and public links answer 410 from now on. Commits."""
+    record = find_survey(session, slug)
+    if record.closed_at is None:
+        record.closed_at = utcnow()
+    session.commit()

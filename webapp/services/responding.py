@@ -1,0 +1,206 @@
+"""Responding: starting or resuming a response from a personal or public link, saving a page, submitting.
+
+Every page is validated by `Survey.clean_section`, the one place the definition's rules live. Submitting is
+idempotent: the row goes from partial to complete by a conditional UPDATE, and the database allows one
+response per invitation and per public session key, so double clicks, retries and second tabs all end in
+the same single response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from surveys.model import Survey
+from surveys.questions import AnswerError
+
+from ..storage.models import Invitation, Response, SurveyVersion, utcnow
+from .errors import ClosedSurvey, ExpiredLink, HostingError, UnknownLink
+from .invitations import CUSTOMER_ID_LIMIT, check_channel, find_invitation
+from .publishing import latest_version, survey_of
+
+
+@dataclass
+class PageOutcome:
+    """What became of a submitted page.
+
+    `saved`: stored, go to `page`; `invalid`: nothing stored, show `page` again with `errors` (by question id);
+    `complete`: the response was just submitted; `already_complete`: it had been submitted before.
+    """
+
+    kind: Literal["saved", "invalid", "complete", "already_complete"]
+    page: int = 0
+    errors: dict[str, AnswerError] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+def survey_for(response: Response) -> Survey:
+    """The survey version a response answers."""
+    return survey_of(response.version)
+
+
+def _insert_once(session: Session, response: Response, existing: sa.Select[tuple[Response]]) -> Response:
+    # The unique constraint decides between two first visits racing: the loser reads the winner's row.
+    session.add(response)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        found = session.scalar(existing)
+        if found is None:
+            raise
+        return found
+    return response
+
+
+def start_personal(session: Session, token: str) -> Response:
+    """The response of a personal link, created on the first visit.
+
+    Raises `UnknownLink` (404), `ClosedSurvey` or `ExpiredLink` (410). A complete response is returned as
+    it is, so the page can say "you already answered, thank you".
+    """
+    invitation = find_invitation(session, token)
+    if invitation is None:
+        raise UnknownLink("this survey link is not valid; check that it was copied whole")
+    existing = sa.select(Response).where(Response.invitation_id == invitation.id)
+    response = session.scalar(existing)
+    if response is not None and response.status == "complete":
+        return response
+    if invitation.version.survey.closed_at is not None:
+        raise ClosedSurvey("this survey is closed and takes no more answers")
+    if invitation.expires_at is not None and utcnow() >= invitation.expires_at:
+        raise ExpiredLink("this survey link has expired")
+    if response is not None:
+        return response
+    return _insert_once(session, _new_response(invitation.version, invitation), existing)
+
+
+def _new_response(version: SurveyVersion, invitation: Invitation | None = None, **fields: Any) -> Response:
+    now = utcnow()
+    if invitation is not None:
+        fields |= {"invitation_id": invitation.id, "customer_id": invitation.customer_id,
+                   "channel": invitation.channel}
+    return Response(version_id=version.id, version=version, status="partial", answers={}, current_page=0,
+                    started_at=now, updated_at=now, **fields)
+
+
+def find_public(session: Session, slug: str, session_key: str | None) -> Response | None:
+    """The response a public respondent started with this session key, if any."""
+    if not session_key:
+        return None
+    response = session.scalar(sa.select(Response).where(Response.session_key == session_key))
+    if response is None or response.version.survey.slug != slug:
+        return None
+    return response
+
+
+def start_public(session: Session, slug: str, session_key: str, *, channel: str | None,
+                 customer_id: str | None) -> Response:
+    """Start a response on the public link of `slug` for a new session key (latest version).
+
+    Raises `UnknownSurvey` (404), `ClosedSurvey` (410), or `HostingError` (400) for a channel the survey
+    does not list, or a missing customer id when the definition names a `customer_id_param`.
+    """
+    version = latest_version(session, slug, open_only=True)
+    survey = survey_of(version)
+    check_channel(survey, channel)
+    if survey.customer_id_param and not customer_id:
+        raise HostingError(f"this link needs a customer id in its {survey.customer_id_param!r} parameter")
+    if customer_id is not None and len(customer_id) > CUSTOMER_ID_LIMIT:
+        raise HostingError(f"the customer id is longer than {CUSTOMER_ID_LIMIT} characters")
+    existing = sa.select(Response).where(Response.session_key == session_key)
+    return _insert_once(
+        session,
+        _new_response(version, session_key=session_key, channel=channel,
+                      customer_id=customer_id if survey.customer_id_param else None),
+        existing,
+    )
+
+
+def earlier_answers(survey: Survey, answers: Mapping[str, Any], page: int) -> dict[str, Any]:
+    """The stored answers of the pages before `page` (what show_if on this page may refer to)."""
+    ids = {q.id for section in survey.sections[:page] for q in section.questions}
+    return {key: value for key, value in answers.items() if key in ids}
+
+
+def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str, Any]) -> PageOutcome:
+    """Validate and store one page of answers; on the last page, submit the response. Commits.
+
+    `raw` holds the page's raw answers by question id (as the field factories read them from the form).
+    Nothing is stored when any answer is invalid. A complete response is never changed.
+    """
+    response = session.scalar(
+        sa.select(Response).where(Response.id == response_id).with_for_update().execution_options(
+            populate_existing=True)
+    )
+    if response is None:
+        raise UnknownLink("this response no longer exists")
+    if response.status == "complete":
+        session.rollback()
+        return PageOutcome("already_complete")
+    survey = survey_for(response)
+    if not 0 <= page <= min(response.current_page, len(survey.sections) - 1):
+        session.rollback()
+        raise HostingError(f"page {page + 1} cannot be answered yet; go back to page {response.current_page + 1}")
+    section = survey.sections[page]
+    stored = dict(response.answers or {})
+    cleaned, errors = survey.clean_section(section, raw, earlier_answers(survey, stored, page))
+    if errors:
+        session.rollback()
+        return PageOutcome("invalid", page, errors, raw)
+    on_page = {q.id for q in section.questions}
+    answers = {key: value for key, value in stored.items() if key not in on_page} | cleaned
+    now = utcnow()
+    last = page == len(survey.sections) - 1
+    if not last:
+        _update_partial(session, response_id, answers=answers, updated_at=now,
+                        current_page=max(response.current_page, page + 1))
+        session.commit()
+        return PageOutcome("saved", page + 1)
+    final, failed_page, final_errors = recheck(survey, answers)
+    if final_errors:
+        # An answer changed on an earlier page can make a later question required: send them there.
+        _update_partial(session, response_id, answers=answers, updated_at=now)
+        session.commit()
+        return PageOutcome("invalid", failed_page, final_errors, {})
+    if not _update_partial(session, response_id, answers=final, updated_at=now, current_page=page,
+                           status="complete", submitted_at=now):
+        session.rollback()
+        return PageOutcome("already_complete")
+    if response.invitation_id is not None:
+        session.execute(
+            sa.update(Invitation)
+            .where(Invitation.id == response.invitation_id, Invitation.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return PageOutcome("complete", page)
+
+
+def _update_partial(session: Session, response_id: int, **values: Any) -> bool:
+    """UPDATE the response only while it is partial; False when it was already complete."""
+    result = session.execute(
+        sa.update(Response)
+        .where(Response.id == response_id, Response.status == "partial")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def recheck(survey: Survey, answers: Mapping[str, Any]) -> tuple[dict[str, Any], int, dict[str, AnswerError]]:
+    """Run every page's rules again over the stored answers, in order; drops answers to questions that
+    later answers hid. Returns (final answers, first page with errors, its errors)."""
+    final: dict[str, Any] = {}
+    for index, section in enumerate(survey.sections):
+        cleaned, errors = survey.clean_section(section, answers, final)
+        if errors:
+            return final, index, errors
+        final |= cleaned
+    return final, -1, {}

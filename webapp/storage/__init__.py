@@ -1,0 +1,16 @@
+"""Storage: SQLAlchemy 2 models, engines (SQLite embedded default, PostgreSQL by URL) and Alembic migrations."""
+
+from .engine import create_engine_for, open_session, session_factory, upgrade_database
+from .models import Base, Invitation, Response, SurveyRecord, SurveyVersion
+
+__all__ = [
+    "Base",
+    "Invitation",
+    "Response",
+    "SurveyRecord",
+    "SurveyVersion",
+    "create_engine_for",
+    "open_session",
+    "session_factory",
+    "upgrade_database",
+]

@@ -1,0 +1,82 @@
+"""Engines and sessions: SQLite (WAL, busy timeout, immediate transactions) or PostgreSQL, chosen by URL;
+and the Alembic upgrade, run in code so no alembic.ini is needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_engine_for(url: str, **options: Any) -> Engine:
+    """An engine for a database URL; SQLite files get WAL mode, a busy timeout and foreign keys.
+
+    SQLite transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and then writes can fail
+    with "database is locked" no matter the busy timeout, while an immediate one waits its turn.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True, **options)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, **options)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to `engine` that keep loaded objects usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def open_session(url: str, *, upgrade: bool = True) -> Session:
+    """A session on the database at `url`, upgraded to the latest schema first (zero set-up).
+
+    The caller closes it (`with open_session(url) as session: ...`); closing does not dispose the engine's
+    pool, so use `session_factory(create_engine_for(url))` in long-running code that opens many sessions.
+    """
+    engine = create_engine_for(url)
+    if upgrade:
+        upgrade_database(engine)
+    return session_factory(engine)()
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration built in code, pointing at the migrations shipped inside the package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade_database(target: Engine | str, revision: str = "head") -> None:
+    """Create or migrate the database to `revision` (the latest by default); safe to run again."""
+    engine = create_engine_for(target) if isinstance(target, str) else target
+    try:
+        command.upgrade(alembic_config(engine), revision)
+    finally:
+        if isinstance(target, str):
+            engine.dispose()
