@@ -170,6 +170,8 @@ def parse_survey_text(text: str, *, fmt: str = "yaml", source: str = "<definitio
         data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
     except json.JSONDecodeError as error:
         raise InvalidDefinition(source, [Problem(f"line {error.lineno}, column {error.colno}", error.msg)]) from None
+    except RecursionError:
+        raise InvalidDefinition(source, [Problem("", "the document is nested too deeply to be a survey")]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
