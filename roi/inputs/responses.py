@@ -25,6 +25,7 @@ from surveys.questions import (
     RatingQuestion,
     TextQuestion,
 )
+from surveys.scoring import respondent_scores
 
 from ..config import RoiConfig
 from ..types import Metric
@@ -87,10 +88,6 @@ def _item_metrics(survey: Survey) -> tuple[list[Metric], list[Metric], list[str]
 
 
 def _scores(responses: pd.DataFrame, survey: Survey) -> pd.DataFrame | None:
-    try:
-        from surveys.scoring import respondent_scores
-    except ImportError:  # the scoring module is another package's; without it only items are candidates
-        return None
     scores = respondent_scores(responses, survey)
     return scores.reset_index(drop=True) if len(scores) == len(responses) else None
 
@@ -149,7 +146,7 @@ def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None 
                                     f"missing: {', '.join(map(repr, missing[:10]))}")
         scores = _scores(frame.drop(columns="_position"), survey)
         if scores is None:
-            notes.append("summary scores (BAS, friction count) are unavailable: surveys.scoring is not installed")
+            notes.append("summary scores (BAS, friction count) are unavailable: the scores do not line up with the responses")
             candidates = [*singles, *items]
         else:
             summary = []
