@@ -27,6 +27,10 @@ def _register() -> None:
 
     cli.add_command(survey_commands.survey)
 
+    from . import score_commands
+
+    survey_commands.survey.add_command(score_commands.score)
+
 
 _register()
 

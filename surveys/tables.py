@@ -1,0 +1,87 @@
+"""Reading a responses table (the wide export of DESIGN.md) from .csv, .xlsx or .parquet, chosen by extension.
+
+The DataFrame keeps a 0-based RangeIndex over the data rows, so a row's label turns into the row a person
+sees in the file with `file_row(path, label)`: CSV and XLSX have a header row, so label 0 is row 2.
+"""
+
+from __future__ import annotations
+
+import numbers
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import CxroiError
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+# Identifiers stay text: a customer id such as 00123 must not become the number 123.
+_TEXT_COLUMNS = {"response_id": str, "customer_id": str, "channel": str, "status": str, "survey_version": str}
+
+
+class UnreadableTable(CxroiError, ValueError):
+    """A table file that cannot be read; the message names the file and says why."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+def read_responses_table(path: str | Path) -> pd.DataFrame:
+    """The responses table in `path` (.csv, .xlsx or .parquet) with a 0-based RangeIndex over its data rows.
+
+    Raises `UnreadableTable` naming the file for a missing or unreadable file, an unknown extension or a file
+    with no header row.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise UnreadableTable(path, f"expected a {', '.join(TABLE_SUFFIXES[:-1])} or {TABLE_SUFFIXES[-1]} file")
+    if not path.is_file():
+        raise UnreadableTable(path, "no such file")
+    try:
+        table = _read(path, suffix)
+    except UnreadableTable:
+        raise
+    except UnicodeDecodeError:
+        raise UnreadableTable(path, "the file is not UTF-8 text; save the CSV as UTF-8") from None
+    except pd.errors.EmptyDataError:
+        raise UnreadableTable(path, "the file is empty") from None
+    except pd.errors.ParserError as error:
+        raise UnreadableTable(path, f"not a readable CSV table ({_first_line(error)})") from None
+    except zipfile.BadZipFile:
+        raise UnreadableTable(path, "not a readable .xlsx workbook") from None
+    except (OSError, ValueError, KeyError) as error:
+        # pyarrow's ArrowInvalid is a ValueError; openpyxl raises KeyError/ValueError for broken workbooks.
+        raise UnreadableTable(path, f"cannot read the file ({_first_line(error)})") from None
+    if len(table.columns) == 0:
+        raise UnreadableTable(path, "the table has no columns")
+    table.columns = [str(column).strip() for column in table.columns]
+    return table
+
+
+def _read(path: Path, suffix: str) -> pd.DataFrame:
+    if suffix == ".csv":
+        return pd.read_csv(path, dtype=_TEXT_COLUMNS, encoding="utf-8")
+    if suffix == ".xlsx":
+        return pd.read_excel(path, sheet_name=0, dtype=_TEXT_COLUMNS, engine="openpyxl")
+    table = pd.read_parquet(path)
+    if not isinstance(table.index, pd.RangeIndex):
+        table = table.reset_index()  # a stored index (e.g. response_id) becomes a column again
+    return table.reset_index(drop=True)
+
+
+def file_row(path: str | Path, label: Any) -> str:
+    """Where the row with DataFrame label `label` is in the file, for messages: "responses.csv, row 7"."""
+    if isinstance(label, bool) or not isinstance(label, numbers.Integral):
+        return f"{path}, row {label}"
+    header = 0 if Path(path).suffix.lower() == ".parquet" else 1
+    return f"{path}, row {int(label) + 1 + header}"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else type(error).__name__
