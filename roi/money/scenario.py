@@ -1,0 +1,258 @@
+"""The scenario: "raise metric M by Δ points for segment S" — retained revenue, ROI, payback, lifetime value.
+
+retained revenue = Σ over the customers in scope (P(churn | x) − P(churn | x improved by Δ, capped at
+the scale's end)) × annual revenue × horizon_years. The benefit is that times the gross margin when
+finance gives one (else the revenue itself, and the assumptions say so); ROI = (benefit − program_cost)
+/ program_cost; payback_months = program_cost / (benefit per month). No money figure is given when the
+metric's churn coefficient has no support (95% CI includes zero) or points the wrong way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from surveys.errors import CxroiError
+
+from ..comparison import build_design, finite_or_none, interval_or_none
+from ..config import FinanceConfig, ScenarioConfig
+from ..nonresponse import compare_nonresponse
+from ..types import AnalysisData, Metric, RoiWarning
+from .churn_model import annual_factor, drawn_totals, fit_churn_model, percentile_interval
+
+Z95 = 1.959963984540054
+
+
+class InvalidScenario(CxroiError, ValueError):
+    """A scenario naming a metric or segment column the data does not have; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with a 95% interval, or None with the reason there is none."""
+
+    estimate: float | None = None
+    ci: tuple[float | None, float | None] = (None, None)
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"estimate": finite_or_none(self.estimate), "ci": interval_or_none(*self.ci)}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The answer to the money question, with its evidence, uncertainty and assumptions."""
+
+    metric: str | None
+    delta: float
+    segment: dict[str, str] | None
+    population: str
+    evidence: str  # "supported" or "none"
+    customers_in_scope: int
+    retained_revenue: Estimate
+    benefit: Estimate
+    roi: Estimate
+    payback_months: Estimate
+    lifetime_value: Estimate
+    coefficient: Estimate
+    extrapolated: bool = False
+    replicates: int = 0
+    assumptions: tuple[str, ...] = ()
+    warnings: tuple[RoiWarning, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric, "delta": self.delta, "segment": self.segment, "population": self.population,
+            "extrapolated": self.extrapolated, "evidence": self.evidence,
+            "customers_in_scope": self.customers_in_scope,
+            "coefficient": self.coefficient.to_dict(),
+            "retained_revenue": self.retained_revenue.to_dict(), "benefit": self.benefit.to_dict(),
+            "roi": self.roi.to_dict(), "payback_months": self.payback_months.to_dict(),
+            "lifetime_value": self.lifetime_value.to_dict(),
+            "replicates": self.replicates, "assumptions": list(self.assumptions),
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+def improved(values: np.ndarray, metric: Metric, delta: float) -> np.ndarray:
+    """Each score moved `delta` points in the better direction, stopping at the scale's best end.
+
+    Without a declared scale the best observed value is the end.
+    """
+    if metric.polarity == "higher_is_better":
+        top = metric.scale[1] if metric.scale else float(np.max(values))
+        return np.minimum(values + delta, np.maximum(values, top))
+    bottom = metric.scale[0] if metric.scale else float(np.min(values))
+    return np.maximum(values - delta, np.minimum(values, bottom))
+
+
+def discounted_years(horizon_years: float, retention: float, discount_rate: float) -> float:
+    """Σ_t f_t · s^(t−1) / (1+d)^t over years t = 1..⌈H⌉, f_t the share of year t inside the horizon."""
+    total = 0.0
+    for t in range(1, math.ceil(horizon_years) + 1):
+        share = min(1.0, horizon_years - (t - 1))
+        total += share * retention ** (t - 1) / (1 + discount_rate) ** t
+    return total
+
+
+def in_segment(frame: pd.DataFrame, segment: dict[str, str] | None) -> pd.Series:
+    """Rows whose segment columns equal the scenario's values (compared as text)."""
+    mask = pd.Series(True, index=frame.index)
+    for column, value in (segment or {}).items():
+        if column not in frame.columns:
+            raise InvalidScenario(f"scenario.segment.{column}: no such column in the outcomes "
+                                  f"(columns: {', '.join(map(str, frame.columns))})")
+        mask &= frame[column].astype("string") == value
+    return mask
+
+
+def _null(scenario: ScenarioConfig, reason: str, notes: list[RoiWarning], assumptions: list[str], *,
+          in_scope: int = 0, coefficient: Estimate | None = None) -> Scenario:
+    none = Estimate(reason=reason)
+    return Scenario(scenario.metric, scenario.delta, scenario.segment, scenario.population, "none", in_scope,
+                    none, none, none, none, none, coefficient or Estimate(reason=reason),
+                    extrapolated=scenario.population == "all", assumptions=tuple(assumptions), warnings=tuple(notes))
+
+
+def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: FinanceConfig, seed: int,
+                      replicates: int) -> Scenario:
+    """Retained revenue, benefit, ROI, payback and lifetime value of raising `scenario.metric` by `delta`.
+
+    The churn model is metric + `data.controls`, fitted on all matched respondents; the money is summed
+    over the respondents in `scenario.segment` (or, with population "all", extrapolated to every customer
+    of the segment with inverse-propensity weights from `compare_nonresponse`). 95% intervals come from
+    `replicates` parametric draws of the coefficients (see the module `roi.money`). Raises
+    InvalidScenario for an unknown metric or segment column.
+    """
+    assumptions: list[str] = []
+    notes: list[RoiWarning] = []
+    if scenario.metric is None:
+        return _null(scenario, "no scenario metric is configured (scenario.metric)", notes, assumptions)
+    try:
+        metric = data.metric(scenario.metric)
+    except KeyError:
+        known = ", ".join(m.name for m in data.metrics)
+        raise InvalidScenario(f"scenario.metric: unknown metric {scenario.metric!r}; known: {known}") from None
+    frame = data.frame
+    scope_mask = in_segment(frame, scenario.segment)
+    controls = [c for c in data.controls if c in frame.columns and c != metric.column]
+    columns = [metric.column, *controls]
+    model, used, fit_notes = fit_churn_model(frame, columns, subject=metric.name)
+    notes.extend(fit_notes)
+    better = "higher" if metric.polarity == "higher_is_better" else "lower"
+    assumptions.append(f"Churn is modelled by logistic regression on {metric.display}"
+                       + (f" and the controls {', '.join(controls)}" if controls else "")
+                       + f", fitted on {int(used.sum())} matched respondents.")
+    if model is None:
+        return _null(scenario, "the churn model could not be fitted", notes, assumptions)
+    beta, se = model.coefficient(metric.column)
+    coefficient = Estimate(beta, (beta - Z95 * se, beta + Z95 * se))
+    expected_negative = metric.polarity == "higher_is_better"
+    if beta - Z95 * se <= 0 <= beta + Z95 * se:
+        notes.append(RoiWarning("no_effect", metric.name,
+                                f"The data show no clear link between {metric.display} and churn (log-odds per point "
+                                f"{beta:.3g}, 95% CI {beta - Z95 * se:.3g} to {beta + Z95 * se:.3g}); no money "
+                                "estimate is given for raising it."))
+        return _null(scenario, "no evidence that the metric affects churn", notes, assumptions,
+                     coefficient=coefficient)
+    if (beta < 0) != expected_negative:
+        notes.append(RoiWarning("wrong_sign", metric.name,
+                                f"In these data a {better} {metric.display} goes with MORE churn (log-odds per "
+                                f"point {beta:.3g}); raising it cannot be valued, so no money estimate is given."))
+        return _null(scenario, "the metric's effect on churn has the wrong sign", notes, assumptions,
+                     coefficient=coefficient)
+    if "revenue" not in frame.columns:
+        return _null(scenario, "no revenue column in the outcomes", notes, assumptions, coefficient=coefficient)
+    scope = frame[used & scope_mask & frame["revenue"].notna()]
+    if len(scope) == 0:
+        notes.append(RoiWarning("small_sample", metric.name, "No matched respondent with revenue in the scenario's segment."))
+        return _null(scenario, "no customers in scope", notes, assumptions, coefficient=coefficient)
+    if len(scope) < 100:
+        notes.append(RoiWarning("small_sample", metric.name,
+                                f"Only {len(scope)} customers in the scenario's scope; the figure is imprecise."))
+    X = build_design(scope, columns).to_numpy(float)
+    X_after = X.copy()
+    X_after[:, 0] = improved(X[:, 0], metric, scenario.delta)
+    factor = annual_factor(data) * finance.horizon_years
+    weights = scope["revenue"].to_numpy(float) * factor
+    customers_in_scope = len(scope)
+    extrapolated = False
+    if scenario.population == "all":
+        nonresponse = compare_nonresponse(data)
+        notes.extend(nonresponse.warnings)
+        if nonresponse.weights is None:
+            assumptions.append("population 'all' was asked for, but the outcomes hold no non-respondents to "
+                               "extrapolate to; the figure covers the matched respondents only.")
+        else:
+            w = nonresponse.weights.loc[scope.index].to_numpy(float)
+            customers_in_scope = int(in_segment(data.customers, scenario.segment).sum())
+            w = w * customers_in_scope / w.sum()  # weights speak for every customer of the segment
+            weights = weights * w
+            extrapolated = True
+            assumptions.append(f"EXTRAPOLATION: the {len(scope)} respondents in scope stand for all "
+                               f"{customers_in_scope} customers of the segment, weighted by 1 / P(respond) from "
+                               "a logistic model on tenure, revenue and segments; customers unlike any "
+                               "respondent are not represented.")
+    retained_point = float(weights @ (model.probabilities(X, model.fit.params[:, None])
+                                      - model.probabilities(X_after, model.fit.params[:, None]))[:, 0])
+    draws = (drawn_totals(model, X, weights, replicates=replicates, seed=seed, X_after=X_after)
+             if replicates else np.array([]))
+    assumptions += [
+        f"{metric.display} improves by {scenario.delta:g} points for every customer in scope, capped at the "
+        f"scale's {'maximum' if metric.polarity == 'higher_is_better' else 'minimum'}; nothing else changes.",
+        f"Revenue is {'monthly, multiplied by 12' if data.revenue_period == 'month' else 'annual'} and stays "
+        f"at its current level for {finance.horizon_years:g} year(s); a retained customer's revenue counts "
+        "for the whole horizon, undiscounted.",
+        f"The 95% intervals come from {replicates} draws of the model's coefficients from their estimated "
+        "covariance (parametric bootstrap); they do not cover a wrong model.",
+        "The churn model is observational: it shows association, which is read as the effect of the metric.",
+    ]
+    retained = Estimate(retained_point, percentile_interval(draws))
+    margin = finance.margin
+    scale_benefit = margin if margin is not None else 1.0
+    assumptions.append(f"Benefit = retained revenue × gross margin {margin:g}." if margin is not None else
+                       "No margin was given: the benefit is retained REVENUE, not profit, which overstates ROI.")
+    benefit = Estimate(retained_point * scale_benefit, percentile_interval(draws * scale_benefit))
+    roi, payback = _roi_and_payback(benefit.estimate or 0.0, draws * scale_benefit, finance)
+    lifetime = _lifetime_value(scope, retained, draws, finance)
+    return Scenario(metric.name, scenario.delta, scenario.segment, scenario.population, "supported",
+                    customers_in_scope, retained, benefit, roi, payback, lifetime, coefficient, extrapolated,
+                    replicates, tuple(assumptions), tuple(dict.fromkeys(notes)))
+
+
+def _roi_and_payback(benefit: float, benefit_draws: np.ndarray, finance: FinanceConfig) -> tuple[Estimate, Estimate]:
+    cost = finance.program_cost
+    if cost is None or cost == 0:
+        reason = "no program_cost was given" if cost is None else "program_cost is zero"
+        return Estimate(reason=reason), Estimate(reason=reason)
+    roi = Estimate((benefit - cost) / cost, percentile_interval((benefit_draws - cost) / cost))
+    months = finance.horizon_years * 12
+    if benefit <= 0:
+        return roi, Estimate(reason="the benefit is not positive: the programme does not pay back")
+    with np.errstate(divide="ignore"):
+        paybacks = np.where(benefit_draws > 0, cost / (benefit_draws / months), np.inf)
+    low, high = percentile_interval(paybacks) if np.isfinite(paybacks).mean() >= 0.975 else (None, None)
+    return roi, Estimate(cost / (benefit / months), (low, high))
+
+
+def _lifetime_value(scope: pd.DataFrame, retained: Estimate, retained_draws: np.ndarray,
+                    finance: FinanceConfig) -> Estimate:
+    """Margin on the retained revenue, year by year, with the base retention and discounting applied.
+
+    retained = Σ ΔP·R·H (R annual revenue, H horizon), so Σ ΔP·R = retained / H and
+    lifetime value = Σ ΔP·R · margin · Σ_t f_t·s^(t−1)/(1+d)^t, s = 1 − the churn rate in scope.
+    """
+    if finance.margin is None or finance.discount_rate is None:
+        return Estimate(reason="needs finance.margin and finance.discount_rate")
+    if retained.estimate is None:
+        return Estimate(reason=retained.reason)
+    retention = 1.0 - float(pd.to_numeric(scope["churned"], errors="coerce").mean())
+    factor = finance.margin * discounted_years(finance.horizon_years, retention, finance.discount_rate) / finance.horizon_years
+    return Estimate(retained.estimate * factor, percentile_interval(retained_draws * factor))
