@@ -31,6 +31,10 @@ def _register() -> None:
 
     survey_commands.survey.add_command(score_commands.score)
 
+    from . import user_commands
+
+    cli.add_command(user_commands.user)
+
 
 _register()
 

@@ -1,0 +1,36 @@
+"""Users and recorded login attempts (typed SQLAlchemy 2 models; schema in migration 0002_accounts)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.storage.models import Base, utcnow
+
+ROLES = ("author", "analyst", "admin")
+"""author: design, publish, invite and read results; analyst: read results and reports only; admin: users too."""
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    """Stored lower-cased, so uniqueness ignores case."""
+    role: Mapped[str] = mapped_column(sa.String(16))
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class LoginAttempt(Base):
+    """One failed sign-in, by client address and by e-mail; counted over a window to rate-limit guessing."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(sa.String(64), index=True)
+    email: Mapped[str] = mapped_column(sa.String(320), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,90 @@
+"""Creating users and signing them in: Argon2id hashes, and a limit on failed attempts per client and e-mail.
+
+Failed attempts are kept in the database, not in process memory, so the limit holds across any number of
+app servers and workers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from webapp.services.errors import HostingError
+from webapp.storage.models import utcnow
+
+from .models import ROLES, LoginAttempt, User
+
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILURES = 5
+"""Failed sign-ins allowed per e-mail address, and twice that per client address, within the window."""
+FAILURE_WINDOW = timedelta(minutes=15)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("a password nobody has")
+
+
+class AccountError(HostingError):
+    title = "Account problem"
+
+
+class TooManyAttempts(AccountError):
+    status = 429
+    title = "Too many sign-in attempts"
+
+
+def create_user(session: Session, email: str, role: str, password: str) -> User:
+    """Store a new user; the e-mail must be new (case-insensitive), the role known, the password long enough."""
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 320:
+        raise AccountError(f"{email!r} is not an e-mail address")
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user = User(email=email, role=role, password_hash=_hasher.hash(password))
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise AccountError(f"a user with the e-mail {email} already exists") from None
+    return user
+
+
+def _recent_failures(session: Session, column: sa.ColumnElement[str], value: str) -> int:
+    since = utcnow() - FAILURE_WINDOW
+    query = sa.select(sa.func.count()).select_from(LoginAttempt).where(column == value, LoginAttempt.attempted_at >= since)
+    return int(session.scalar(query) or 0)
+
+
+def authenticate(session: Session, email: str, password: str, *, client: str) -> User | None:
+    """The active user with these credentials, or None. Raises TooManyAttempts once the limit is reached.
+
+    A wrong password and an unknown e-mail take the same time (a dummy hash is verified) and give the same
+    answer, so the form does not reveal which addresses have accounts.
+    """
+    email = email.strip().lower()[:320]
+    client = client[:64]
+    if (_recent_failures(session, LoginAttempt.email, email) >= MAX_FAILURES
+            or _recent_failures(session, LoginAttempt.client, client) >= 2 * MAX_FAILURES):
+        raise TooManyAttempts("too many failed sign-ins; wait 15 minutes and try again")
+    user = session.scalar(sa.select(User).where(User.email == email))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = user is not None and user.active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        session.add(LoginAttempt(client=client, email=email))
+        session.commit()
+        return None
+    if user is not None and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        session.commit()
+    return user
