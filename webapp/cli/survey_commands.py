@@ -38,3 +38,20 @@ def convert(source: Path, target: Path) -> None:
     definition = read_survey(source)
     write_survey(definition, target)
     click.echo(f"wrote {target}")
+
+
+@survey.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Findings as readable text or as JSON.")
+def lint(file: Path, output_format: str) -> None:
+    """Review a definition's questions; exit 0 with no error-level finding, 1 with some, 2 when the file is invalid."""
+    from surveys.lint import estimate_completion_seconds, has_errors, lint_survey, render_json, render_text
+
+    definition = read_survey(file)
+    findings = lint_survey(definition)
+    render = render_json if output_format == "json" else render_text
+    click.echo(render(findings, source=str(file), estimated_minutes=estimate_completion_seconds(definition) / 60,
+                      time_budget_minutes=definition.time_budget_minutes))
+    if has_errors(findings):
+        raise SystemExit(1)  # click returns ctx.exit codes in non-standalone mode; SystemExit reaches the shell

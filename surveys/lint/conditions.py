@@ -1,0 +1,117 @@
+"""Checks on `show_if` conditions: questions on the same page as the answer they depend on, questions that no
+answer can ever show, and the worst-case answers other checks use to ask "is this shown after a low score?"."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+from ..logic import parse_condition
+from ..model import Survey
+from ..questions import (
+    AlignmentQuestion,
+    ChannelRatingQuestion,
+    FrictionQuestion,
+    MultiChoiceQuestion,
+    QuestionBase,
+    ScaleQuestion,
+    SingleChoiceQuestion,
+)
+from .findings import Finding, finding
+from .walk import placed_questions
+
+MAX_COMBINATIONS = 4096
+"""Conditions whose referenced answers have more combinations than this are not enumerated."""
+
+_UNKNOWN = object()
+
+
+def check_conditions(survey: Survey) -> Iterator[Finding]:
+    """same_page_condition and never_shown over every question with a `show_if`."""
+    by_id = {question.id: question for question in survey.questions()}
+    for placed in placed_questions(survey):
+        question = placed.question
+        if question.show_if is None:
+            continue
+        condition = parse_condition(question.show_if)
+        references = condition.references()
+        same_page = {q.id for q in placed.section.questions}
+        for question_id in dict.fromkeys(ref for ref, _ in references):
+            if question_id in same_page:
+                yield finding(
+                    "same_page_condition", f"{placed.path}.show_if", question.id,
+                    f"the condition reads {question_id!r}, which is on the same page; respondent pages run no "
+                    "JavaScript, so this question is always displayed and its answer is discarded when the "
+                    "condition turns out false.",
+                    f"Move {question.id!r} to a later page than {question_id!r} (e.g. the start of the next section).",
+                )
+        if not _can_be_true(condition.evaluate, references, by_id, survey):
+            yield finding(
+                "never_shown", f"{placed.path}.show_if", question.id,
+                f"no possible answer makes “{question.show_if}” true, so no respondent will ever see this question.",
+                "Check the values against the referenced question's scale or choice codes.",
+            )
+
+
+def _row_values(question: QuestionBase, row: str | None, survey: Survey) -> list[Any] | None:
+    """Every value a reference can take (None: unanswered), or None when they cannot be listed."""
+    if row is None:
+        if isinstance(question, ScaleQuestion):
+            low, high = question.scale_range()
+            return [None, *range(low, high + 1)]
+        if isinstance(question, SingleChoiceQuestion):
+            return [None, *(choice.code for choice in question.choices)]
+        if isinstance(question, MultiChoiceQuestion) and len(question.choices) <= 8:
+            codes = [choice.code for choice in question.choices]
+            subsets = [list(combo) for size in range(1, len(codes) + 1) for combo in itertools.combinations(codes, size)]
+            return [None, *subsets]
+        return None
+    if isinstance(question, (AlignmentQuestion, ChannelRatingQuestion)):
+        low, high = question.scale_range()
+        return [None, *range(low, high + 1)]
+    if isinstance(question, FrictionQuestion):
+        return [None, {"hesitated": True}, {"hesitated": False}]
+    return None
+
+
+def _can_be_true(evaluate: Any, references: list[tuple[str, str | None]], by_id: dict[str, QuestionBase],
+                 survey: Survey) -> bool:
+    keys = list(dict.fromkeys(references))
+    domains: list[list[Any]] = []
+    for question_id, row in keys:
+        question = by_id.get(question_id)
+        values = None if question is None else _row_values(question, row, survey)
+        if values is None:
+            return True  # cannot enumerate (numbers, free text): give it the benefit of the doubt
+        domains.append(values)
+    total = 1
+    for domain in domains:
+        total *= len(domain)
+    if total > MAX_COMBINATIONS:
+        return True
+    for combination in itertools.product(*domains):
+        answers: dict[str, Any] = {}
+        for (question_id, row), value in zip(keys, combination, strict=True):
+            if value is None:
+                continue
+            if row is None:
+                answers[question_id] = value
+            else:
+                answers.setdefault(question_id, {})[row] = value
+        if evaluate(answers):
+            return True
+    return False
+
+
+def worst_answer(question: QuestionBase, survey: Survey) -> Any:
+    """The least favourable answer to a rated question (a whole grid at its worst), or None for other types."""
+    if isinstance(question, ScaleQuestion):
+        low, high = question.scale_range()
+        return low if question.polarity == "higher_is_better" else high
+    if isinstance(question, (AlignmentQuestion, ChannelRatingQuestion)):
+        low, _ = question.scale_range()
+        return {row: low for row, _ in question.rows(survey)}
+    if isinstance(question, FrictionQuestion):
+        return {row: {"hesitated": True} for row, _ in question.rows(survey)}
+    return None

@@ -1,0 +1,125 @@
+"""Estimated completion time: reading time from word counts plus an answering time per question type.
+
+The model (documented in docs/linter.md) estimates the longest path through the survey, the respondent who
+sees every conditional question and every channel row, because `time_budget_minutes` is the longest acceptable
+completion time:
+
+* reading at READING_WPM words per minute (adults read 200–240 wpm on screen) over the survey title and intro,
+  each page's title and intro, each question's text and help, its choice and scale labels and grid row labels;
+* answering: ANSWER_SECONDS by type; grids per row; a friction grid's follow-up counts once;
+* PAGE_SECONDS per page for loading and pressing Next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..model import Survey
+from ..questions import (
+    ChoiceQuestionBase,
+    FrictionQuestion,
+    GridQuestion,
+    QuestionBase,
+    RatingQuestion,
+    TextQuestion,
+    scale_labels,
+)
+from .findings import Finding, finding
+from .walk import placed_questions, type_tag, words
+
+READING_WPM = 220
+PAGE_SECONDS = 3.0
+ANSWER_SECONDS: dict[str, float] = {
+    "text": 30.0,  # typing a sentence or two on a phone; single-line text counts half
+    "number": 8.0,
+    "single_choice": 4.0,
+    "multi_choice": 6.0,
+    "rating": 5.0,
+    "likert": 5.0,
+    "csat": 5.0,
+    "ces": 5.0,
+    "nps": 5.0,
+    "alignment": 5.0,  # per row
+    "channel_rating": 5.0,  # per row
+    "friction": 4.0,  # per row
+}
+FRICTION_FOLLOW_UP_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class QuestionTime:
+    """Seconds a question takes: reading its words, then answering."""
+
+    question_id: str
+    path: str
+    reading_words: int
+    answering_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        return self.reading_words * 60.0 / READING_WPM + self.answering_seconds
+
+
+def _reading_words(question: QuestionBase, survey: Survey) -> int:
+    texts = [question.text, question.help or ""]
+    if isinstance(question, ChoiceQuestionBase):
+        texts += [choice.label for choice in question.choices]
+    elif isinstance(question, RatingQuestion) and question.scale.labels is None:
+        texts += [question.scale.min_label or "", question.scale.max_label or ""]
+    else:
+        labels = scale_labels(question)
+        # an agreement scale's labels are read once, not once per row
+        texts += [label for _, label in labels if not label.isdigit()]
+    if isinstance(question, GridQuestion):
+        texts += [label for _, label in question.rows(survey)]
+    if isinstance(question, FrictionQuestion) and question.follow_up:
+        texts.append(question.follow_up_text)
+    return sum(len(words(text)) for text in texts)
+
+
+def _answering_seconds(question: QuestionBase, survey: Survey) -> float:
+    seconds = ANSWER_SECONDS.get(type_tag(question), 5.0)
+    if isinstance(question, TextQuestion) and not question.multiline:
+        seconds /= 2
+    if isinstance(question, GridQuestion):
+        seconds *= len(question.rows(survey))
+    if isinstance(question, FrictionQuestion) and question.follow_up:
+        seconds += FRICTION_FOLLOW_UP_SECONDS
+    return seconds
+
+
+def estimate_question_times(survey: Survey) -> list[QuestionTime]:
+    """The estimated time of each question, in survey order."""
+    return [
+        QuestionTime(p.question.id, p.path, _reading_words(p.question, survey), _answering_seconds(p.question, survey))
+        for p in placed_questions(survey)
+    ]
+
+
+def estimate_completion_seconds(survey: Survey) -> float:
+    """Estimated seconds for the longest path through the survey (every question shown)."""
+    page_words = len(words(survey.title)) + len(words(survey.intro or ""))
+    page_words += sum(len(words(s.title)) + len(words(s.intro or "")) for s in survey.sections)
+    return (
+        page_words * 60.0 / READING_WPM
+        + PAGE_SECONDS * len(survey.sections)
+        + sum(item.seconds for item in estimate_question_times(survey))
+    )
+
+
+def check_timing(survey: Survey) -> Iterator[Finding]:
+    """over_time_budget when the estimate exceeds `time_budget_minutes`."""
+    seconds = estimate_completion_seconds(survey)
+    budget = survey.time_budget_minutes * 60
+    if seconds <= budget:
+        return
+    longest = sorted(estimate_question_times(survey), key=lambda item: item.seconds, reverse=True)[:3]
+    named = ", ".join(f"{item.question_id} (~{item.seconds:.0f} s)" for item in longest)
+    yield finding(
+        "over_time_budget", "time_budget_minutes", None,
+        f"estimated completion time {seconds / 60:.1f} min is over the budget of {survey.time_budget_minutes:g} min "
+        f"(reading at {READING_WPM} words per minute plus answering time per question); longest: {named}.",
+        "Cut or shorten questions, starting with the longest, or raise `time_budget_minutes` if respondents "
+        "really will give that long.",
+    )
