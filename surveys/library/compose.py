@@ -179,7 +179,7 @@ def mystery_shop() -> dict[str, Any]:
                 _ask("brand_alignment", required=True),
                 _ask("touchpoint_friction"),
             ]),
-            _section("channels", "Channels", [
+            _section("contact", "Ways of getting in touch", [
                 _ask("channel_experience", used_channels_from="q_channels_tried"),
                 _ask("channel_consistency"),
                 _ask("effort_follow_up", show_if="q_ces <= 4"),
