@@ -90,34 +90,40 @@ def _new_response(version: SurveyVersion, invitation: Invitation | None = None, 
 
 
 def find_public(session: Session, slug: str, session_key: str | None) -> Response | None:
-    """The response a public respondent started with this session key, if any."""
+    """The response a public respondent started with this session key, if any; `ClosedSurvey` when it is
+    still partial and the survey has been closed since."""
     if not session_key:
         return None
     response = session.scalar(sa.select(Response).where(Response.session_key == session_key))
     if response is None or response.version.survey.slug != slug:
         return None
+    if response.status == "partial" and response.version.survey.closed_at is not None:
+        raise ClosedSurvey("this survey is closed and takes no more answers")
     return response
 
 
-def start_public(session: Session, slug: str, session_key: str, *, channel: str | None,
-                 customer_id: str | None) -> Response:
+def start_public(session: Session, slug: str, session_key: str, query: Mapping[str, str]) -> Response:
     """Start a response on the public link of `slug` for a new session key (latest version).
 
-    Raises `UnknownSurvey` (404), `ClosedSurvey` (410), or `HostingError` (400) for a channel the survey
-    does not list, or a missing customer id when the definition names a `customer_id_param`.
+    `query` is the link's query string: `channel`, and the customer id under the definition's
+    `customer_id_param` when it names one (anonymous otherwise). Raises `UnknownSurvey` (404),
+    `ClosedSurvey` (410), or `HostingError` (400) for a channel the survey does not list or a missing
+    customer id.
     """
     version = latest_version(session, slug, open_only=True)
     survey = survey_of(version)
+    channel = query.get("channel") or None
     check_channel(survey, channel)
-    if survey.customer_id_param and not customer_id:
-        raise HostingError(f"this link needs a customer id in its {survey.customer_id_param!r} parameter")
-    if customer_id is not None and len(customer_id) > CUSTOMER_ID_LIMIT:
-        raise HostingError(f"the customer id is longer than {CUSTOMER_ID_LIMIT} characters")
+    customer_id = None
+    if survey.customer_id_param:
+        customer_id = (query.get(survey.customer_id_param) or "").strip()
+        if not customer_id:
+            raise HostingError(f"this link needs a customer id in its {survey.customer_id_param!r} parameter")
+        if len(customer_id) > CUSTOMER_ID_LIMIT:
+            raise HostingError(f"the customer id is longer than {CUSTOMER_ID_LIMIT} characters")
     existing = sa.select(Response).where(Response.session_key == session_key)
     return _insert_once(
-        session,
-        _new_response(version, session_key=session_key, channel=channel,
-                      customer_id=customer_id if survey.customer_id_param else None),
+        session, _new_response(version, session_key=session_key, channel=channel, customer_id=customer_id),
         existing,
     )
 

@@ -1,0 +1,117 @@
+"""The Flask application factory.
+
+`create_app(config=None)` reads settings from the environment and the instance folder (see `webapp.config`),
+creates or upgrades the database on first use, registers the blueprints and the friendly error pages.
+`config` overrides any Flask setting, plus `DATABASE_URL` and `INSTANCE_PATH`; tests pass their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
+
+from .config import (
+    TEXT_BODY_LIMIT,
+    database_url_from_environment,
+    instance_path_from_environment,
+    secret_key_for,
+)
+from .services.errors import HostingError
+from .storage.engine import create_engine_for, session_factory, upgrade_database
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+csrf = CSRFProtect()
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the cxroi web app; `config` overrides settings (e.g. `DATABASE_URL`, `SECRET_KEY`, `TESTING`)."""
+    config = dict(config or {})
+    instance_path = Path(config.pop("INSTANCE_PATH", None) or instance_path_from_environment())
+    app = Flask("webapp", template_folder=str(TEMPLATES), instance_path=str(instance_path),
+                static_folder=str(Path(__file__).parent / "static"))
+    app.config.update(
+        DATABASE_URL=database_url_from_environment(instance_path),
+        MAX_CONTENT_LENGTH=TEXT_BODY_LIMIT,
+        WTF_CSRF_TIME_LIMIT=None,  # a respondent may take a long break on a page; the token lives with the session
+        SESSION_COOKIE_SAMESITE="Lax",
+        AUTO_UPGRADE=True,
+    )
+    app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key_for(instance_path)
+    if app.config["AUTO_UPGRADE"]:
+        upgrade_database(app.config["DATABASE_URL"])  # zero set-up: the first start creates the schema
+
+    app.extensions["cxroi_sessions"] = _LazySessions(app.config["DATABASE_URL"])
+    app.teardown_appcontext(_close_session)
+    csrf.init_app(app)
+
+    from .respond import bp as respond_bp
+
+    app.register_blueprint(respond_bp)
+    _register_error_pages(app)
+    return app
+
+
+class _LazySessions:
+    """The engine is made on first use in each process, so a gunicorn master that preloads the app never
+    shares database connections with its forked workers."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._factory: sessionmaker[Session] | None = None
+
+    def __call__(self) -> Session:
+        if self._factory is None:
+            self._factory = session_factory(create_engine_for(self.url))
+        return self._factory()
+
+
+def get_db() -> Session:
+    """The database session of the current request (closed when the request ends)."""
+    if "db" not in g:
+        from flask import current_app
+
+        g.db = current_app.extensions["cxroi_sessions"]()
+    session: Session = g.db
+    return session
+
+
+def _close_session(_error: BaseException | None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+def _register_error_pages(app: Flask) -> None:
+    def message(title: str, text: str, status: int) -> tuple[str, int]:
+        return render_template("respond/message.html", title=title, message=text, lang="en"), status
+
+    @app.errorhandler(HostingError)
+    def hosting_error(error: HostingError) -> tuple[str, int]:
+        return message(error.title, str(error), error.status)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return message("Please try again",
+                       "This form could not be checked (its security token is missing, wrong or from an old "
+                       "session). Go back, reload the page and send it again; your saved answers are kept.", 400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        status = error.code or 500
+        texts = {
+            404: ("Page not found", "There is no page at this address; check that the link was copied whole."),
+            405: ("Not allowed", "This page cannot be used that way."),
+            413: ("Too much text", f"The answers sent were larger than {TEXT_BODY_LIMIT // 1024} KB; please "
+                                   "shorten the longest answer and send it again."),
+        }
+        title, text = texts.get(status, (error.name, error.description or ""))
+        return message(title, text, status)

@@ -1,0 +1,277 @@
+"""The field factory: one `FieldFactory` per question type, keyed by `type`, turning a question of the survey
+model into WTForms fields at run time, reading its raw answer back from a POST, and pre-filling a stored
+answer. The fields carry no validators: `Survey.clean_section` is the one validator (WTForms only renders).
+
+Field names are the export columns' names: `question_id` for plain questions, `question_id.row_id` for one
+row of a grid (one radio group per row), `question_id.row_id.what` for a friction follow-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.core import UnboundField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from surveys.logic import parse_condition
+from surveys.model import Section, Survey
+from surveys.questions import (
+    QUESTION_TYPES,
+    AnswerError,
+    ChannelRatingQuestion,
+    ChoiceQuestionBase,
+    FrictionQuestion,
+    GridQuestion,
+    NumberQuestion,
+    QuestionBase,
+    TextQuestion,
+    scale_labels,
+)
+
+META_FIELDS = frozenset({"csrf_token", "page"})
+"""Form fields that are not answers: the CSRF token and the page number."""
+
+
+class FieldFactory:
+    """How one question type becomes fields (`build`), is read back (`read`) and is pre-filled (`prefill`).
+
+    `template` is the Jinja template under `templates/respond/fields/` that renders the question.
+    """
+
+    template = ""
+    multiple: frozenset[str] = frozenset()
+
+    def build(self, question: Any, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        raise NotImplementedError
+
+    def read(self, question: Any, names: list[str], formdata: MultiDict[str, str]) -> Any:
+        return formdata.get(question.id)
+
+    def prefill(self, question: Any, answer: Any) -> dict[str, Any]:
+        return {question.id: answer}
+
+
+class TextFactory(FieldFactory):
+    template = "respond/fields/text.html"
+
+    def build(self, question: TextQuestion, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        kind = TextAreaField if question.multiline else StringField
+        # No maxlength attribute: a browser would cut a pasted answer silently; the server says how long it is.
+        return {question.id: kind(question.text, render_kw={"spellcheck": "true"})}
+
+
+class NumberFactory(FieldFactory):
+    template = "respond/fields/text.html"
+
+    def build(self, question: NumberQuestion, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        # A text input, not type=number: the server's rules (clean_answer) decide, and phones still get digits.
+        mode = "numeric" if question.integer else "decimal"
+        return {question.id: StringField(question.text, render_kw={"inputmode": mode, "autocomplete": "off"})}
+
+
+class SingleChoiceFactory(FieldFactory):
+    template = "respond/fields/choice.html"
+
+    def build(self, question: ChoiceQuestionBase, survey: Survey,
+              context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        choices = [(c.code, c.label) for c in question.choices]
+        return {question.id: RadioField(question.text, choices=choices, validate_choice=False)}
+
+
+class ScaleFactory(FieldFactory):
+    template = "respond/fields/choice.html"
+
+    def build(self, question: QuestionBase, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        choices = [(str(value), label) for value, label in scale_labels(question)]
+        return {question.id: RadioField(question.text, choices=choices, validate_choice=False)}
+
+
+class MultiChoiceFactory(FieldFactory):
+    template = "respond/fields/multi_choice.html"
+
+    def build(self, question: ChoiceQuestionBase, survey: Survey,
+              context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        choices = [(c.code, c.label) for c in question.choices]
+        return {question.id: SelectMultipleField(question.text, choices=choices, validate_choice=False,
+                                                 widget=ListWidget(prefix_label=False),
+                                                 option_widget=CheckboxInput())}
+
+    def read(self, question: Any, names: list[str], formdata: MultiDict[str, str]) -> Any:
+        return formdata.getlist(question.id)
+
+    def prefill(self, question: Any, answer: Any) -> dict[str, Any]:
+        return {question.id: list(answer or [])}
+
+
+class GridFactory(FieldFactory):
+    """Alignment and channel ratings: one radio group per row, on the question's scale."""
+
+    template = "respond/fields/grid.html"
+
+    def rows(self, question: GridQuestion, survey: Survey, context: Mapping[str, Any]) -> list[tuple[str, str]]:
+        if isinstance(question, ChannelRatingQuestion) and question.used_channels_from in context:
+            return question.rows_for(survey, context)
+        return question.rows(survey)
+
+    def build(self, question: GridQuestion, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        choices = [(str(value), label) for value, label in scale_labels(question)]
+        return {f"{question.id}.{row}": RadioField(label, choices=choices, validate_choice=False)
+                for row, label in self.rows(question, survey, context)}
+
+    def read(self, question: Any, names: list[str], formdata: MultiDict[str, str]) -> Any:
+        prefix = question.id + "."
+        return {name[len(prefix):]: formdata.get(name) for name in names if formdata.get(name) is not None}
+
+    def prefill(self, question: Any, answer: Any) -> dict[str, Any]:
+        return {f"{question.id}.{row}": value for row, value in (answer or {}).items()}
+
+
+class FrictionFactory(FieldFactory):
+    """Per touchpoint a yes/no radio group, and with `follow_up` a text box asking what made them hesitate."""
+
+    template = "respond/fields/friction.html"
+
+    def build(self, question: FrictionQuestion, survey: Survey,
+              context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        fields: dict[str, UnboundField] = {}
+        for row, label in question.rows(survey):
+            fields[f"{question.id}.{row}"] = RadioField(label, choices=[("yes", "Yes"), ("no", "No")],
+                                                        validate_choice=False)
+            if question.follow_up:
+                fields[f"{question.id}.{row}.what"] = TextAreaField(f"{label}: {question.follow_up_text}")
+        return fields
+
+    def read(self, question: Any, names: list[str], formdata: MultiDict[str, str]) -> Any:
+        prefix = question.id + "."
+        answer: dict[str, Any] = {}
+        for name in names:
+            if name.endswith(".what"):
+                continue
+            row = name[len(prefix):]
+            cell = {"hesitated": formdata.get(name), "what": formdata.get(f"{name}.what")}
+            if any(value not in (None, "") for value in cell.values()):
+                answer[row] = {key: value for key, value in cell.items() if value is not None}
+        return answer
+
+    def prefill(self, question: Any, answer: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for row, cell in (answer or {}).items():
+            data[f"{question.id}.{row}"] = "yes" if cell.get("hesitated") else "no"
+            data[f"{question.id}.{row}.what"] = cell.get("what", "")
+        return data
+
+
+FIELD_FACTORIES: dict[str, FieldFactory] = {
+    "text": TextFactory(),
+    "number": NumberFactory(),
+    "single_choice": SingleChoiceFactory(),
+    "multi_choice": MultiChoiceFactory(),
+    "rating": ScaleFactory(),
+    "likert": ScaleFactory(),
+    "csat": ScaleFactory(),
+    "ces": ScaleFactory(),
+    "nps": ScaleFactory(),
+    "alignment": GridFactory(),
+    "friction": FrictionFactory(),
+    "channel_rating": GridFactory(),
+}
+"""The field factory of every question type, keyed like `surveys.questions.QUESTION_TYPES`."""
+
+assert set(FIELD_FACTORIES) == set(QUESTION_TYPES), "every question type needs a field factory"
+
+
+@dataclass
+class QuestionFields:
+    """A visible question of a page with its factory and the names of its fields."""
+
+    question: QuestionBase
+    factory: FieldFactory
+    names: list[str]
+
+
+@dataclass
+class Page:
+    """One page (section) of a survey as a WTForms form built for one respondent."""
+
+    survey: Survey
+    index: int
+    section: Section
+    form: Form
+    questions: list[QuestionFields] = field(default_factory=list)
+
+    @property
+    def answer_names(self) -> set[str]:
+        return {name for entry in self.questions for name in entry.names}
+
+    def unexpected_fields(self, formdata: MultiDict[str, str]) -> list[str]:
+        """Field names in a POST that this page did not render, or sent more than once where one value fits."""
+        allowed = self.answer_names | META_FIELDS
+        multiple = {e.question.id for e in self.questions if isinstance(e.factory, MultiChoiceFactory)}
+        odd = [name for name in formdata if name not in allowed]
+        odd += [name for name in formdata if name in allowed and name not in multiple
+                and len(formdata.getlist(name)) > 1]
+        return odd
+
+    def read_raw(self, formdata: MultiDict[str, str]) -> dict[str, Any]:
+        """The page's raw answers by question id, ready for `Survey.clean_section`."""
+        return {e.question.id: e.factory.read(e.question, e.names, formdata) for e in self.questions}
+
+    def fields_of(self, entry: QuestionFields) -> list[Any]:
+        return [self.form[name] for name in entry.names]
+
+    def error_anchor(self, entry: QuestionFields, error: AnswerError) -> str:
+        """The id of the input an error summary link jumps to: the erring row's first option, else the
+        question's first input."""
+        if not entry.names:
+            return f"{entry.question.id}-error"
+        row_name = f"{entry.question.id}.{error.row}"
+        field = self.form[row_name] if error.row and row_name in entry.names else self.form[entry.names[0]]
+        return f"{field.id}-0" if isinstance(field, (RadioField, SelectMultipleField)) else str(field.id)
+
+    def error_text(self, entry: QuestionFields, error: AnswerError) -> str:
+        """The error message, prefixed with the row's label when it concerns one row of a grid."""
+        if error.row:
+            label = dict(entry.question.rows(self.survey)).get(error.row)
+            if label:
+                return f"{label}: {error.message}"
+        return error.message
+
+
+def is_rendered(survey: Survey, question: QuestionBase, earlier: Mapping[str, Any],
+                earlier_ids: set[str]) -> bool:
+    """A question hidden by answers on earlier pages is not rendered; one whose condition refers to a question
+    on its own page is rendered (without JavaScript it cannot appear later) and `clean_section` ignores its
+    answer when the condition turns out false."""
+    if question.show_if is None:
+        return True
+    references = {question_id for question_id, _ in parse_condition(question.show_if).references()}
+    if references <= earlier_ids:
+        return survey.is_shown(question, earlier)
+    return True
+
+
+def build_page(survey: Survey, index: int, earlier: Mapping[str, Any], *,
+               formdata: MultiDict[str, str] | None = None, answers: Mapping[str, Any] | None = None) -> Page:
+    """The form of page `index`: fields for each rendered question, filled from `formdata` (a POST being
+    shown again) or from the stored `answers`."""
+    section = survey.sections[index]
+    earlier_ids = {q.id for s in survey.sections[:index] for q in s.questions}
+    entries: list[QuestionFields] = []
+    unbound: dict[str, UnboundField] = {}
+    data: dict[str, Any] = {}
+    for question in section.questions:
+        if not is_rendered(survey, question, earlier, earlier_ids):
+            continue
+        factory = FIELD_FACTORIES[question.type]  # type: ignore[attr-defined]
+        fields = factory.build(question, survey, earlier)
+        unbound.update(fields)
+        entries.append(QuestionFields(question, factory, list(fields)))
+        if answers and question.id in answers:
+            data.update(factory.prefill(question, answers[question.id]))
+    form_class = type("PageForm", (Form,), unbound)
+    form = form_class(formdata=formdata, data=data) if formdata is not None else form_class(data=data)
+    return Page(survey, index, section, form, entries)
