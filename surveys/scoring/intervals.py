@@ -86,7 +86,7 @@ def score_mean(label: Label, values: pd.Series | Iterable[float], *,
     if sd == 0:
         notes.append("every answer was the same, so the interval has no width")
     if bounds is not None and (low < bounds[0] or high > bounds[1]):
-        low, high = max(low, bounds[0]), min(high, bounds[1])
+        low, high = float(max(low, bounds[0])), float(min(high, bounds[1]))
         notes.append("interval clamped to the scale")
     return _score(label, mean, low, high, n, T_MEAN, "; ".join(notes) or None)
 
