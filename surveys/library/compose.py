@@ -63,7 +63,7 @@ def relationship() -> dict[str, Any]:
     return {
         "id": "relationship",
         "title": "How are we doing?",
-        "intro": "About seven minutes on your experience with us over the past 12 months. Your answers are "
+        "intro": "About five minutes on your experience with us over the past 12 months. Your answers are "
                  "linked to your account so that we can act on them.",
         "customer_id_param": "cid",
         "time_budget_minutes": 8,
@@ -97,8 +97,8 @@ def relationship() -> dict[str, Any]:
                 _ask("valued"),
             ]),
             _section("finally", "Finally", [
-                _ask("one_change"),
                 _ask("nps"),
+                _ask("one_change"),  # last and for everyone: it also asks why after a low baseline score
             ]),
         ],
     }
@@ -132,6 +132,7 @@ def post_support() -> dict[str, Any]:
             _section("finally", "Finally", [
                 _ask("csat_contact"),
                 _ask("nps"),
+                _ask("one_change"),
             ]),
         ],
     }

@@ -24,6 +24,7 @@ from surveys.library import (
 )
 from surveys.library.compose import render_template_yaml
 from surveys.library.docs import render_library_markdown
+from surveys.lint import estimate_completion_seconds, lint_survey
 from surveys.model import Survey
 from surveys.questions import Question, QuestionBase
 from webapp.cli import main
@@ -179,6 +180,14 @@ def test_an_unknown_template_names_the_known_ones() -> None:
         with pytest.raises(UnknownLibraryItem) as caught:
             call("onboarding")
         assert str(caught.value) == "unknown template 'onboarding'; known: mystery_shop, post_support, relationship"
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_every_template_lints_clean_and_fits_its_time_budget(name: str) -> None:
+    survey = load_template(name)
+    serious = [(f.severity, f.code, f.path) for f in lint_survey(survey) if f.severity in ("error", "warning")]
+    assert serious == []
+    assert estimate_completion_seconds(survey) <= survey.time_budget_minutes * 60
 
 
 def _bank_source(question_id: str) -> tuple[str, bool]:
