@@ -32,7 +32,7 @@ class MissingColumn(InvalidResponses):
         names = ", ".join(repr(c) for c in self.columns[:10]) + (" …" if len(self.columns) > 10 else "")
         prefix = f"{where}: " if where else ""
         noun = "column" if len(self.columns) == 1 else "columns"
-        super().__init__(f"{prefix}the responses table has no {noun} {names}, which the survey definition needs")
+        super().__init__(f"{prefix}the responses table has no {noun} {names}, needed to score this survey")
 
 
 class InvalidValue(InvalidResponses):

@@ -24,7 +24,7 @@ from surveys.scoring import (
     score_survey,
     wilson_interval,
 )
-from surveys.tables import UnreadableTable, read_responses_table
+from surveys.tables import UnreadableTable, file_row, read_responses_table
 from webapp.cli import main
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -419,6 +419,14 @@ def test_unreadable_tables_name_the_file(tmp_path: Path, name: str, content: byt
         read_responses_table(tmp_path / "missing.csv")
 
 
+def test_file_row_counts_the_header_row() -> None:
+    # CSV/XLSX: header is row 1, the first data row (label 0) is row 2; Parquet has no header row.
+    assert file_row("r.csv", 0) == "r.csv, row 2"
+    assert file_row("r.xlsx", np.int64(9)) == "r.xlsx, row 11"
+    assert file_row("r.parquet", 0) == "r.parquet, row 1"
+    assert file_row("r.csv", "r7") == "r.csv, row r7"
+
+
 def test_cli_score_json_and_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "s.yaml").write_text(CLI_DEFINITION)
     pd.DataFrame({"status": ["complete"] * 4 + ["partial"], "q_nps": [10, 9, 5, 8, 0]}).to_csv(
@@ -447,3 +455,9 @@ def test_cli_bad_value_names_file_row_and_column(tmp_path: Path, capsys: pytest.
     with pytest.raises(SystemExit) as exited:
         main(["survey", "score", str(tmp_path / "s.yaml"), "--responses", str(tmp_path / "r.tsv")])
     assert exited.value.code == 2 and "r.tsv" in capsys.readouterr().err
+    (tmp_path / "r.csv").write_text("status,nps\ncomplete,10\n")
+    with pytest.raises(SystemExit) as exited:
+        main(["survey", "score", str(tmp_path / "s.yaml"), "--responses", str(tmp_path / "r.csv")])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: {tmp_path / 'r.csv'}: the responses table has no column 'q_nps', needed to score this survey")

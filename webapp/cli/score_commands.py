@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from surveys.definition import read_survey
-from surveys.scoring import InvalidValue, MetricScore, Scorecard, score_survey
+from surveys.scoring import InvalidValue, MetricScore, MissingColumn, Scorecard, score_survey
 from surveys.tables import file_row, read_responses_table
 
 GROUP_TITLES = {
@@ -36,6 +36,8 @@ def score(definition: Path, responses_path: Path, fmt: str, include_partial: boo
         # Name the row as it appears in the file, not the DataFrame label.
         raise InvalidValue(error.column, error.row, error.problem,
                            where=file_row(responses_path, error.row)) from None
+    except MissingColumn as error:
+        raise MissingColumn(error.columns, where=str(responses_path)) from None
     if fmt == "json":
         click.echo(json.dumps(scorecard.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
     else:
