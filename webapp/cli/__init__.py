@@ -35,6 +35,10 @@ def _register() -> None:
 
     cli.add_command(user_commands.user)
 
+    from . import hosting_commands
+
+    hosting_commands.register(cli, survey_commands.survey)
+
 
 _register()
 

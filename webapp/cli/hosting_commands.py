@@ -1,0 +1,133 @@
+"""`cxroi db upgrade`, `cxroi serve`, `cxroi survey publish`, `cxroi invite`, `cxroi responses export`.
+
+The database is the one named by `CXROI_DATABASE_URL`, or the SQLite file in the instance folder; every
+command creates or upgrades it first, so nothing needs setting up.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from surveys.definition import read_survey
+
+from ..config import base_url_from_environment, database_url_from_environment
+
+
+def _session() -> Any:
+    from ..storage.engine import open_session
+
+    return open_session(database_url_from_environment())
+
+
+@click.group()
+def db() -> None:
+    """Manage the database."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Create the database or migrate it to the latest schema."""
+    from ..storage.engine import upgrade_database
+
+    url = database_url_from_environment()
+    upgrade_database(url)
+    click.echo(f"database is up to date: {_shown(url)}")
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def publish(file: Path) -> None:
+    """Store FILE as a new immutable version of its survey; prints the slug and version."""
+    from ..services import publish_survey
+
+    survey = read_survey(file)
+    with _session() as session:
+        version = publish_survey(session, survey)
+        click.echo(f"published {survey.id} version {version.number}")
+        click.echo(f"public link: {base_url_from_environment()}/p/{survey.id}")
+
+
+@click.command()
+@click.argument("slug")
+@click.option("--customers", "customers", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with a customer_id column (or the ids in its first column), header on line 1.")
+@click.option("--channel", required=True, help="Channel the links are sent through (one of the survey's channels).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV to write: customer_id, channel, url.")
+@click.option("--base-url", default=None, help="Public address of the app (default: $CXROI_BASE_URL).")
+@click.option("--expires-days", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Days until the links expire.")
+def invite(slug: str, customers: Path, channel: str, output: Path, base_url: str | None, expires_days: int) -> None:
+    """One personal single-use link per customer of FILE for survey SLUG.
+
+    An empty or duplicate customer id refuses the whole file (exit 2, every such row listed): no link is made
+    until the list is clean.
+    """
+    from ..services import create_invitations, read_customer_ids
+
+    ids = read_customer_ids(customers)
+    base = (base_url or base_url_from_environment()).rstrip("/")
+    with _session() as session:
+        links = create_invitations(session, slug, ids, channel, timedelta(days=expires_days))
+    with output.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id", "channel", "url"])
+        for link in links:
+            writer.writerow([link.customer_id, link.channel, link.url(base)])
+    click.echo(f"wrote {len(links)} personal links to {output} (they expire in {expires_days} days)")
+
+
+@click.group()
+def responses() -> None:
+    """Work with stored responses."""
+
+
+@responses.command("export")
+@click.argument("slug")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help=".csv, .xlsx or .parquet")
+@click.option("--status", type=click.Choice(["partial", "complete"]), default=None,
+              help="Only partial or only complete responses (default: all, with a status column).")
+def export(slug: str, output: Path, status: str | None) -> None:
+    """Write every response of SLUG as the wide responses table."""
+    from ..services import export_responses
+
+    with _session() as session:
+        count = export_responses(session, slug, output, status=status)
+    click.echo(f"wrote {count} responses to {output}")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web app under gunicorn."""
+    from ..server import run_gunicorn
+    from ..storage.engine import upgrade_database
+
+    upgrade_database(database_url_from_environment())  # once, before any worker starts
+    click.echo(f"serving on http://{host}:{port} with {workers} worker(s)", err=True)
+    sys.stdout.flush()
+    run_gunicorn(host=host, port=port, workers=workers)
+
+
+def register(cli: click.Group, survey_group: click.Group) -> None:
+    """Add the hosting commands to the `cxroi` group and `publish` to `cxroi survey`."""
+    cli.add_command(db)
+    cli.add_command(serve)
+    cli.add_command(invite)
+    cli.add_command(responses)
+    survey_group.add_command(publish)
