@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from ..definition import InvalidDefinition, Problem, build_survey, format_path
 from ..errors import CxroiError
 from ..model import Survey
-from ..questions import Identifier, Question
+from ..questions import QUESTION_TYPES, Identifier, Question
 
 __all__ = [
     "CATEGORIES",
@@ -37,6 +37,7 @@ __all__ = [
     "library_entry",
     "load_template",
     "question_bank",
+    "read_bank_text",
     "template_names",
     "template_path",
 ]
@@ -93,8 +94,16 @@ def _data_dir() -> Traversable:
 
 @cache
 def _bank() -> tuple[LibraryEntry, ...]:
-    source = "surveys/library/bank.yaml"
-    raw = yaml.safe_load(_data_dir().joinpath("bank.yaml").read_text(encoding="utf-8"))
+    text = _data_dir().joinpath("bank.yaml").read_text(encoding="utf-8")
+    return tuple(read_bank_text(text, source="surveys/library/bank.yaml"))
+
+
+def read_bank_text(text: str, *, source: str = "<bank>") -> list[LibraryEntry]:
+    """Bank entries from the YAML text of a bank file; `InvalidDefinition` names every bad entry's path."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise InvalidDefinition(source, [Problem("", f"not valid YAML: {error}")]) from None
     if not isinstance(raw, list):
         raise InvalidDefinition(source, [Problem("", "the bank must be a list of entries")])
     problems: list[Problem] = []
@@ -102,11 +111,14 @@ def _bank() -> tuple[LibraryEntry, ...]:
     for index, item in enumerate(raw):
         try:
             record = _BankRecord.model_validate(item)
+        except ValidationError as error:
+            problems.extend(_problems(error, [index]))
+            continue
+        try:
             # The rationale is kept on the question too, so it travels with it into any survey.
             question = _QUESTION.validate_python({**record.question, "rationale": record.rationale})
         except ValidationError as error:
-            problems.extend(Problem(f"[{index}].{format_path(detail['loc'])}", detail["msg"])
-                            for detail in error.errors())
+            problems.extend(_problems(error, [index, "question"]))
             continue
         if record.category not in CATEGORIES:
             problems.append(Problem(f"[{index}].category", f"unknown category; known: {', '.join(CATEGORIES)}"))
@@ -118,7 +130,18 @@ def _bank() -> tuple[LibraryEntry, ...]:
             problems.append(Problem("", f"duplicate {name}: {', '.join(duplicates)}"))
     if problems:
         raise InvalidDefinition(source, problems)
-    return tuple(entries)
+    return entries
+
+
+def _problems(error: ValidationError, prefix: list[Any]) -> list[Problem]:
+    problems = []
+    for detail in error.errors():
+        loc = list(detail["loc"])
+        if loc and loc[0] in QUESTION_TYPES:
+            loc = loc[1:]  # the union's tag, which is not a place in the file
+        message = detail["msg"].removeprefix("Value error, ")
+        problems.append(Problem(format_path([*prefix, *loc]), message))
+    return problems
 
 
 def question_bank() -> list[LibraryEntry]:

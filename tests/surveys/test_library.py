@@ -11,7 +11,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from surveys import InvalidDefinition, read_survey
-from surveys.definition import parse_survey_text, to_yaml
+from surveys.definition import build_survey, parse_survey_text, to_yaml
 from surveys.errors import CxroiError
 from surveys.library import (
     UnknownLibraryItem,
@@ -19,6 +19,7 @@ from surveys.library import (
     library_entry,
     load_template,
     question_bank,
+    read_bank_text,
     template_names,
     template_path,
 )
@@ -101,6 +102,42 @@ def _respondent_texts(question: QuestionBase) -> list[str]:
 def test_respondents_never_see_internal_jargon(entry) -> None:
     for text in _respondent_texts(entry.question):
         assert not JARGON.search(text), text
+
+
+WORDING_AND_SCALE_CODES = {"double_barrelled", "leading_wording", "double_negative", "jargon", "long_question",
+                           "unlabelled_scale", "unbalanced_scale", "duplicate_choice_label"}
+
+
+def test_every_bank_question_passes_the_linters_wording_and_scale_checks() -> None:
+    # Templates use nearly all of the bank; this covers every entry, including those no template uses.
+    survey = build_survey({
+        "id": "whole_bank", "title": "Every question of the bank",
+        "brand_promises": [{"id": "easy", "label": "We make things easy"}],
+        "touchpoints": [{"id": "billing", "label": "Billing"}],
+        "channels": [{"id": code, "label": code} for code in ("phone", "email", "chat", "web", "in_person")],
+        "sections": [{"id": f"s_{entry.key}", "title": "Your experience", "questions": [entry.question.model_dump()]}
+                     for entry in question_bank()],
+    })
+    findings = [(f.code, f.question_id, f.message) for f in lint_survey(survey) if f.code in WORDING_AND_SCALE_CODES]
+    assert findings == []
+
+
+def test_a_broken_bank_file_names_the_place_of_every_mistake() -> None:
+    text = """
+- {key: a, category: effort, title: T, rationale: R, question: {id: q_a, type: rating, text: X, scale: {min: 3, max: 2}}}
+- {key: b, category: efort, title: T, rationale: R, question: {id: q_b, type: ces, text: X}}
+- {key: c, category: effort, title: T, question: {id: q_c, type: ces, text: X}}
+- {key: b, category: effort, title: T, rationale: R, question: {id: q_d, type: ces, text: X}}
+"""
+    with pytest.raises(InvalidDefinition) as caught:
+        read_bank_text(text, source="bank.yaml")
+    assert [(p.path, p.message.split(" ")[0]) for p in caught.value.problems] == [
+        ("[0].question.scale.max", "the"),   # max 2 below min 3
+        ("[1].category", "unknown"),         # "efort"
+        ("[2].rationale", "Field"),          # missing
+        ("", "duplicate"),                   # key b twice
+    ]
+    assert "duplicate key: b" in str(caught.value)
 
 
 def test_build_question_gives_an_independent_copy_with_a_fresh_id() -> None:
