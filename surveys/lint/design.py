@@ -20,8 +20,9 @@ from .conditions import worst_answer
 from .findings import Finding, finding
 from .walk import Placed, placed_questions, type_tag
 
-OUTCOME_TYPES = frozenset({"ces", "csat", "alignment", "likert", "rating"})
-"""Question types that measure the experience itself, beyond likelihood to recommend."""
+OUTCOME_TYPES = frozenset({"ces", "csat", "alignment", "likert", "rating", "channel_rating"})
+"""Question types that measure the experience itself, beyond likelihood to recommend (a channel rating is a
+rating grid)."""
 
 MAX_QUESTIONS = 25
 MAX_GRID_ROWS = 10
@@ -86,20 +87,34 @@ def _outcome_measures(survey: Survey, placed: list[Placed]) -> Iterator[Finding]
         )
 
 
-def _needs_follow_up(question: QuestionBase) -> bool:
+BASELINE_TYPES = frozenset({"nps", "csat"})
+"""Baseline metrics: kept for comparison, not for diagnosis (DESIGN.md), so they need no follow-up of their own
+when the survey has other rated questions."""
+
+
+def _needs_follow_up(question: QuestionBase, has_other_measures: bool) -> bool:
     if isinstance(question, FrictionQuestion):
         return not question.follow_up  # the friction grid asks "what made you hesitate?" itself
+    if type_tag(question) in BASELINE_TYPES and has_other_measures:
+        return False
     return isinstance(question, (ScaleQuestion, AlignmentQuestion, ChannelRatingQuestion))
 
 
 def _low_score_follow_ups(survey: Survey, placed: list[Placed]) -> Iterator[Finding]:
     worst = {item.question.id: worst_answer(item.question, survey) for item in placed}
     worst = {question_id: answer for question_id, answer in worst.items() if answer is not None}
+    has_other_measures = any(
+        question_id for question_id in worst if type_tag(survey.question(question_id)) not in BASELINE_TYPES
+    )
     for position, item in enumerate(placed):
         question = item.question
-        if not _needs_follow_up(question):
+        if not _needs_follow_up(question, has_other_measures):
             continue
-        if any(_follows_up(later.question, question.id, worst) for later in placed[position + 1:]):
+        # an open box on the same page is seen together with the scale, so it collects the "why" too
+        same_page = [other for other in placed if other.section_index == item.section_index and other is not item]
+        if any(_asks_everyone(other.question) for other in same_page) or any(
+            _follows_up(later.question, question.id, worst) for later in placed[position + 1:]
+        ):
             continue
         yield finding(
             "no_low_score_follow_up", item.path, question.id,
@@ -108,6 +123,10 @@ def _low_score_follow_ups(survey: Survey, placed: list[Placed]) -> Iterator[Find
             f"better?\", show_if: \"{_low_condition(question, survey)}\"}}, or end with an open question for "
             "everyone.",
         )
+
+
+def _asks_everyone(question: QuestionBase) -> bool:
+    return isinstance(question, TextQuestion) and question.show_if is None
 
 
 def _follows_up(later: QuestionBase, question_id: str, worst: dict[str, object]) -> bool:
