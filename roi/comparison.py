@@ -89,12 +89,14 @@ def expit(z: np.ndarray) -> np.ndarray:
     return np.asarray(0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float))))
 
 
-def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: str) -> tuple[LogitFit | None, list[RoiWarning]]:
+def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: str,
+              check_events: bool = True) -> tuple[LogitFit | None, list[RoiWarning]]:
     """Fit churn ~ intercept + X with statsmodels Logit; failures become warnings and a None fit.
 
     Returns None when there is only one outcome class, a constant or collinear predictor, or statsmodels
     cannot fit; `separation` when the fitted model separates the classes perfectly (its coefficients are
-    then meaningless); `small_sample` when there are fewer than 10 events per predictor.
+    then meaningless); `small_sample` when there are fewer than 10 events per predictor (unless
+    `check_events` is False, for fits on parts of a sample judged as a whole).
     """
     notes: list[RoiWarning] = []
     n = len(y)
@@ -110,7 +112,7 @@ def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: st
                                 f"{subject}: {', '.join(constant)} does not vary among the {n} customers; "
                                 "its effect cannot be estimated."))
         return None, notes
-    if min(events, n - events) < EVENTS_PER_VARIABLE * max(X.shape[1], 1):
+    if check_events and min(events, n - events) < EVENTS_PER_VARIABLE * max(X.shape[1], 1):
         notes.append(RoiWarning("small_sample", subject,
                                 f"{subject}: {min(events, n - events)} events for {X.shape[1]} predictor(s), fewer "
                                 f"than {EVENTS_PER_VARIABLE} per predictor; estimates are unstable."))
@@ -255,8 +257,8 @@ def _cross_validated(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, subj
     notes: list[RoiWarning] = []
     for f in range(k):
         train, test = fold != f, fold == f
-        fit, fit_notes = fit_logit(y[train], X[train], names=names, subject=subject)
-        notes.extend(n for n in fit_notes if n.code != "small_sample")  # small-sample is judged on the whole
+        fit, fit_notes = fit_logit(y[train], X[train], names=names, subject=subject, check_events=False)
+        notes.extend(fit_notes)
         if fit is None:
             return nan, nan, nan, nan, _unique(notes)
         predicted[test] = fit.predict(X[test])
@@ -314,7 +316,14 @@ def _score_metric(frame: pd.DataFrame, controls: pd.DataFrame, control_names: li
     nan = float("nan")
     auc = low = high = brier = nan
     raw_auc = rank_auc(y, x[:, 0]) if len(y) else nan
-    if raw_auc in (0.0, 1.0):
+    if 0 < events < len(y) and min(events, len(y) - events) < EVENTS_PER_VARIABLE:
+        notes.append(RoiWarning("small_sample", metric.name,
+                                f"{metric.display}: only {min(events, len(y) - events)} customers in the rarer "
+                                f"outcome class among {len(y)}; its AUC is imprecise or cannot be estimated."))
+    if len(y) and np.unique(x[:, 0]).size < 2:
+        notes.append(RoiWarning("small_sample", metric.name,
+                                f"{metric.display} does not vary among the {len(y)} customers; it cannot predict churn."))
+    elif raw_auc in (0.0, 1.0):
         notes.append(RoiWarning("separation", metric.name,
                                 f"{metric.display} separates churners from stayers perfectly (AUC = 1) among "
                                 f"{len(y)} customers; this is too good to be true - check for leakage or a "
@@ -323,10 +332,6 @@ def _score_metric(frame: pd.DataFrame, controls: pd.DataFrame, control_names: li
         auc, low, high, brier, fit_notes = _cross_validated(y, x, [metric.name], subject=metric.name,
                                                             folds=folds, seed=seed)
         notes.extend(fit_notes)
-        if np.isfinite(auc) and min(events, len(y) - events) < EVENTS_PER_VARIABLE:
-            notes.append(RoiWarning("small_sample", metric.name,
-                                    f"{metric.display}: only {min(events, len(y) - events)} customers in the "
-                                    "rarer outcome class; its AUC is imprecise."))
     with_c = alone & controls.notna().all(axis=1)
     c_auc = c_low = c_high = c_brier = nan
     n_c = int(with_c.sum())
