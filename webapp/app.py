@@ -56,6 +56,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .respond import bp as respond_bp
 
     app.register_blueprint(respond_bp)
+
+    from .accounts.setup import init_accounts
+
+    init_accounts(app)
     _register_error_pages(app)
     return app
 

@@ -1,0 +1,81 @@
+"""Sign-in and roles for every page that is not a respondent page — closed by default.
+
+A view declares who may use it with `@requires_role("author")` (author or admin), `"analyst"` (analyst,
+author or admin) or `"admin"`. Before each request the guard looks the endpoint up: respondent pages and the
+sign-in page are public; any other endpoint needs a signed-in user whose role is allowed — and an endpoint
+that declares no role is refused to everyone, so a page added later without a declaration cannot leak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from .models import User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PUBLIC_BLUEPRINTS = frozenset({"respond"})
+"""Blueprints of respondent pages: reachable by anyone holding a link."""
+PUBLIC_ENDPOINTS = frozenset({"static", "accounts.login", "accounts.logout"})
+ALLOWED = {
+    "analyst": frozenset({"analyst", "author", "admin"}),
+    "author": frozenset({"author", "admin"}),
+    "admin": frozenset({"admin"}),
+}
+
+
+def requires_role(role: str) -> Callable[[F], F]:
+    """Declare the least role a view needs: analyst < author < admin."""
+    if role not in ALLOWED:
+        raise ValueError(f"unknown role {role!r}")
+
+    def mark(view: F) -> F:
+        view.cxroi_role = role  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def is_public(endpoint: str | None) -> bool:
+    if endpoint is None:
+        return True  # no route matched: Flask answers 404 itself
+    blueprint = endpoint.rpartition(".")[0]
+    return endpoint in PUBLIC_ENDPOINTS or blueprint in PUBLIC_BLUEPRINTS
+
+
+def current_user() -> User | None:
+    """The signed-in, active user of this request, or None."""
+    if "user" not in g:
+        from webapp.app import get_db
+
+        user_id = session.get("user_id")
+        user = get_db().get(User, user_id) if isinstance(user_id, int) else None
+        g.user = user if user is not None and user.active else None
+    found: User | None = g.user
+    return found
+
+
+def _guard() -> WerkzeugResponse | None:
+    endpoint = request.endpoint
+    if is_public(endpoint):
+        return None
+    user = current_user()
+    if user is None:
+        if request.method == "GET":
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        abort(401)
+    view = current_app.view_functions.get(endpoint or "")
+    role = getattr(view, "cxroi_role", None)
+    if role is None or user.role not in ALLOWED[role]:
+        abort(403)
+    return None
+
+
+def install_guard(app: Flask) -> None:
+    """Protect every non-respondent page of `app`; also exposes `current_user` to templates."""
+    app.before_request(_guard)
+    app.context_processor(lambda: {"current_user": current_user()})

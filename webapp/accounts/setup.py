@@ -1,0 +1,32 @@
+"""Wiring accounts into the app: the sign-in blueprint, the guard, and session-cookie settings."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from webapp.config import base_url_from_environment
+
+from . import admin
+from .guard import install_guard
+from .views import bp
+
+
+def init_accounts(app: Flask) -> None:
+    """Register sign-in/out, protect every non-respondent page, and harden the session cookie.
+
+    The cookie is HttpOnly and SameSite=Lax always, and Secure whenever the site is served over https
+    (`CXROI_BASE_URL`), or when `CXROI_SECURE_COOKIES=1`; a plain-http local demo keeps working.
+    """
+    secure = os.environ.get("CXROI_SECURE_COOKIES")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    if "SESSION_COOKIE_SECURE" not in app.config or not app.config["SESSION_COOKIE_SECURE"]:
+        app.config["SESSION_COOKIE_SECURE"] = (
+            secure == "1" if secure is not None else base_url_from_environment().startswith("https://")
+        )
+    app.register_blueprint(bp)
+    app.register_blueprint(admin.bp)
+    app.config.setdefault("CXROI_NAV_ENDPOINTS", set()).add("admin.users")
+    install_guard(app)
