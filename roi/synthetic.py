@@ -31,6 +31,7 @@ TRUE_TENURE_COEF = -0.015
 TRUE_REVENUE_GAMMA = 15.0
 """Revenue change per BAS point, in the currency per year."""
 SCENARIO_DELTA = 10.0
+NO_TEXT = np.array(None, dtype=object)
 PROMISES = (("easy", "We make things easy"), ("partner", "We treat you as a partner"),
             ("reliable", "We do what we say"))
 TOUCHPOINTS = (("ordering", "Ordering"), ("delivery", "Delivery"), ("billing", "Billing"), ("support", "Support"))
@@ -150,7 +151,7 @@ def build_demo_data(customers: int, *, seed: int) -> DemoData:
     has_comment = rng.random(len(frame)) < 0.3
     has_comment[: min(len(frame), 1)] = True
     comment_pick[0] = 4  # the one with markup, so escaping is always exercised downstream
-    comments = np.where(has_comment & ~partial, np.array(COMMENTS, dtype=object)[comment_pick], None)
+    comments = np.where(has_comment & ~partial, np.array(COMMENTS, dtype=object)[comment_pick], NO_TEXT)
     head = pd.DataFrame({
         "response_id": [f"R{i:07d}" for i in range(1, len(frame) + 1)],
         "customer_id": ids[resp_index],
@@ -167,7 +168,7 @@ def build_demo_data(customers: int, *, seed: int) -> DemoData:
     frame["q_comment"] = comments
     for touchpoint, _ in TOUCHPOINTS:
         said = (frame[f"q_friction.{touchpoint}"] == 1) & (rng.random(len(frame)) < 0.3)
-        frame[f"q_friction.{touchpoint}.what"] = np.where(said, rng.choice(WHAT, len(frame)), None)
+        frame[f"q_friction.{touchpoint}.what"] = np.where(said, rng.choice(WHAT, len(frame)), NO_TEXT)
     # some customers answered twice: an earlier, different answer that the analysis must set aside
     twice = rng.random(len(frame)) < 0.03
     earlier = frame[twice].copy()

@@ -1,0 +1,274 @@
+"""Retention: logistic regression of `churned` on each candidate metric with the controls, and a joint model.
+
+Coefficients are per one unit of the metric as it is in the data (one BAS point, one NPS point, …); odds
+ratios are exp(coef); average marginal effects come from statsmodels' `get_margeff`. Revenue enters the
+controls as ln(1 + revenue). Separation is checked before and after the fit; a separated model is refitted
+by Firth's penalised likelihood and says so. Nothing here raises on degenerate data: a model that cannot be
+estimated has method "not_estimated", null terms and a warning.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy.stats import norm
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+from . import diagnostics
+from .results import FittedModel, Term, empty_terms
+from .types import AnalysisData, Metric, RoiWarning
+
+Z95 = float(norm.ppf(0.975))
+SUMMARY_FAMILIES = ("bas", "ces", "csat", "nps", "friction_count")
+MAX_JOINT_METRICS = 30
+CONTROL_LABELS = {
+    "tenure_months": "tenure_months (per month)",
+    "log_revenue": "ln(1 + revenue)",
+    "log_revenue_prior": "ln(1 + revenue_prior)",
+}
+
+
+def control_frame(frame: pd.DataFrame, controls: Sequence[str]) -> pd.DataFrame:
+    """The control columns as model inputs: tenure in months as is, revenue as ln(1 + revenue)."""
+    out = pd.DataFrame(index=frame.index)
+    for name in controls:
+        if name not in frame.columns:
+            continue
+        if name in ("revenue", "revenue_prior"):
+            out[f"log_{name}"] = np.log1p(frame[name].astype(float))
+        else:
+            out[name] = frame[name].astype(float)
+    return out
+
+
+def joint_metrics(data: AnalysisData) -> list[Metric]:
+    """The metrics of the joint model: the summary scores when a definition gave them, else every metric."""
+    summary = [m for m in data.metrics if m.family in SUMMARY_FAMILIES]
+    return (summary or list(data.metrics))[:MAX_JOINT_METRICS]
+
+
+def fit_firth(y: np.ndarray, X: np.ndarray, *, max_iter: int = 100, tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Firth's bias-reduced logistic regression (X includes the intercept): (params, covariance, converged).
+
+    Newton steps on the penalised score U* = X'(y − p + h(½ − p)), h the hat-matrix diagonal, with step
+    halving; finite estimates exist even under separation.
+    """
+    beta = np.zeros(X.shape[1])
+
+    def penalised_loglik(b: np.ndarray) -> float:
+        eta = X @ b
+        loglik = float(np.sum(y * eta - np.logaddexp(0, eta)))
+        p = 1 / (1 + np.exp(-eta))
+        sign, logdet = np.linalg.slogdet(X.T @ (X * (p * (1 - p))[:, None]))
+        return loglik + 0.5 * logdet if sign > 0 else -np.inf
+
+    current = penalised_loglik(beta)
+    converged = False
+    info_inv: np.ndarray = np.eye(X.shape[1])
+    for _ in range(max_iter):
+        p = 1 / (1 + np.exp(-(X @ beta)))
+        w = p * (1 - p)
+        info = X.T @ (X * w[:, None])
+        info_inv = np.linalg.inv(info)
+        h = np.einsum("ij,jk,ik->i", X, info_inv, X) * w
+        step = info_inv @ (X.T @ (y - p + h * (0.5 - p)))
+        size = 1.0
+        while size > 1e-6:
+            candidate = beta + size * step
+            value = penalised_loglik(candidate)
+            if value >= current - 1e-12:
+                break
+            size /= 2
+        beta, current = candidate, value
+        if np.max(np.abs(size * step)) < tol:
+            converged = True
+            break
+    p = 1 / (1 + np.exp(-(X @ beta)))
+    info_inv = np.linalg.inv(X.T @ (X * (p * (1 - p))[:, None]))
+    return beta, info_inv, converged
+
+
+def _terms(names: Sequence[str], params: np.ndarray, cov: np.ndarray, ame: np.ndarray | None,
+           ame_se: np.ndarray | None) -> tuple[Term, ...]:
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    terms = []
+    for i, name in enumerate(["const", *names]):
+        coef, s = float(params[i]), float(se[i])
+        low, high = coef - Z95 * s, coef + Z95 * s
+        p = float(2 * norm.sf(abs(coef / s))) if s > 0 else None
+        j = i - 1
+        terms.append(Term(
+            name, coef, s, (low, high), p,
+            ratio=float(np.exp(coef)) if abs(coef) < 700 else None,
+            ratio_ci=(float(np.exp(low)) if low < 700 else None, float(np.exp(high)) if high < 700 else None),
+            ame=float(ame[j]) if ame is not None and j >= 0 else None,
+            ame_se=float(ame_se[j]) if ame_se is not None and j >= 0 else None,
+        ))
+    return tuple(terms)
+
+
+def fit_logit_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name: str, kind: str,
+                    subject: str, label: str, separating: int | None = 0) -> tuple[FittedModel, list[RoiWarning]]:
+    """Fit churn ~ intercept + X (no intercept column in X); `separating` is the column checked for 1-D
+    separation (None: none). Returns the model and its warnings; never raises on degenerate data."""
+    found: list[RoiWarning] = []
+    n, k = X.shape
+    events = int(y.sum())
+    predictors = tuple(names)
+
+    def not_estimated(why: str, code: Any = "small_sample") -> tuple[FittedModel, list[RoiWarning]]:
+        found.append(RoiWarning(code, subject, f"{label}: {why}; no estimate is reported."))
+        return FittedModel(name, kind, "not_estimated", n, empty_terms(["const", *names]), events, predictors,
+                           (why,)), found
+
+    if n < k + 2 or events == 0 or events == n:
+        return not_estimated(f"{n} customers with {events} churned — too few, or only one outcome class")
+    constant = [c for c, col in zip(names, X.T, strict=True) if np.ptp(col) == 0]
+    if constant:
+        return not_estimated(f"{', '.join(constant)} has the same value for all {n} customers")
+    design = np.column_stack([np.ones(n), X])
+    if np.linalg.matrix_rank(design) < k + 1:
+        return not_estimated("the predictors are perfectly collinear (one is a combination of the others)",
+                             "collinearity")
+    events_warning = diagnostics.check_events(subject, n=n, events=events, predictors=k, model=label)
+    if events_warning:
+        found.append(events_warning)
+    notes: list[str] = []
+    separated = diagnostics.separation_kind(X[:, separating], y) if separating is not None else None
+    result = None
+    if separated is None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = sm.Logit(y, design).fit(disp=0, method="newton", maxiter=100)
+            except (np.linalg.LinAlgError, ValueError) as error:
+                found.append(RoiWarning("non_convergence", subject, f"{label}: the maximum-likelihood fit failed "
+                                        f"({error}); refitted by Firth's penalised likelihood."))
+                result = None
+        if result is not None:
+            fitted = result.predict()
+            edge = np.any((fitted < diagnostics.FITTED_EDGE) | (fitted > 1 - diagnostics.FITTED_EDGE))
+            if edge or any(issubclass(w.category, PerfectSeparationWarning) for w in caught):
+                separated = "quasi-complete (fitted probabilities of 0 or 1)"
+                result = None
+            elif not result.mle_retvals.get("converged", True) or any(
+                    issubclass(w.category, ConvergenceWarning) for w in caught):
+                found.append(RoiWarning("non_convergence", subject, f"{label}: the maximum-likelihood fit did not "
+                                        "converge; refitted by Firth's penalised likelihood."))
+                result = None
+    if separated is not None:
+        found.append(RoiWarning("separation", subject,
+                                f"{label}: {separated} separation — the data split churners from stayers without "
+                                "overlap, so the usual estimate would be infinite. Shown: Firth's penalised "
+                                "estimate and the exact tabulation; treat the effect size as unreliable."))
+        notes.append(f"{separated} separation; Firth penalised likelihood")
+    if result is not None:
+        params = np.asarray(result.params, dtype=float)
+        cov = np.asarray(result.cov_params(), dtype=float)
+        try:
+            margeff = result.get_margeff(at="overall")
+            ame, ame_se = np.asarray(margeff.margeff), np.asarray(margeff.margeff_se)
+        except (np.linalg.LinAlgError, ValueError):
+            ame, ame_se = None, None
+        method = "mle"
+    else:
+        try:
+            params, cov, converged = fit_firth(y.astype(float), design)
+        except np.linalg.LinAlgError:
+            return not_estimated("neither maximum likelihood nor Firth's method could fit the model",
+                                 "non_convergence")
+        if not converged or not np.all(np.isfinite(cov)):
+            return not_estimated("Firth's penalised fit did not converge", "non_convergence")
+        p = 1 / (1 + np.exp(-(design @ params)))
+        ame, ame_se = float(np.mean(p * (1 - p))) * params[1:], None
+        method = "firth"
+    return FittedModel(name, kind, method, n, _terms(names, params, cov, ame, ame_se), events, predictors,
+                       tuple(notes)), found
+
+
+@dataclass(frozen=True)
+class RetentionResults:
+    """Per-metric models (metric → model), the joint model, and the controls used."""
+
+    models: tuple[FittedModel, ...]
+    joint: FittedModel | None
+    controls: tuple[str, ...]
+    warnings: tuple[RoiWarning, ...]
+    dropped: dict[str, int]
+
+    def model(self, name: str) -> FittedModel | None:
+        return next((m for m in self.models if m.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": "churned",
+            "link": "logit",
+            "controls": [CONTROL_LABELS.get(c, c) for c in self.controls],
+            "models": [m.to_dict("odds_ratio") for m in self.models],
+            "joint": self.joint.to_dict("odds_ratio") if self.joint else None,
+            "dropped": self.dropped,
+        }
+
+
+def fit_retention(data: AnalysisData) -> RetentionResults:
+    """One logistic model per candidate metric (with controls) and a joint model of the summary metrics."""
+    frame = data.frame
+    found: list[RoiWarning] = []
+    if "churned" not in frame.columns:
+        return RetentionResults((), None, (), (), {})
+    controls = control_frame(frame, data.controls)
+    control_names = list(controls.columns)
+    y_all = frame["churned"].to_numpy(dtype=float)
+    models = []
+    dropped: dict[str, int] = {}
+    for metric in data.metrics:
+        values = frame[metric.column].to_numpy(dtype=float)
+        X_all = np.column_stack([values, controls.to_numpy(dtype=float)]) if control_names else values[:, None]
+        keep = np.isfinite(y_all) & np.all(np.isfinite(X_all), axis=1)
+        if (~keep).sum():
+            dropped[metric.name] = int((~keep).sum())
+        y, X = y_all[keep], X_all[keep]
+        label = f"Retention model for {diagnostics.shown(metric)}"
+        leak = diagnostics.check_leakage(metric, X[:, 0], y, outcome="churn") if len(y) else None
+        if leak:
+            found.append(leak)
+        model, notes = fit_logit_model(y, X, [metric.name, *control_names], name=metric.name, kind="single",
+                                       subject=metric.name, label=label)
+        if model.method == "firth":
+            model = _with_tabulation(model, X[:, 0], y)
+        found.extend(notes)
+        term = model.term(metric.name)
+        if term is not None and model.method == "mle":
+            check = diagnostics.check_effect(metric, term.coef, term.ci, outcome="churn", model=label)
+            if check:
+                found.append(check)
+        models.append(model)
+    joint = None
+    members = joint_metrics(data)
+    if len(members) >= 2:
+        columns = [m.column for m in members]
+        X_all = np.column_stack([frame[columns].to_numpy(dtype=float), controls.to_numpy(dtype=float)])
+        keep = np.isfinite(y_all) & np.all(np.isfinite(X_all), axis=1)
+        label = "Joint retention model"
+        found.extend(diagnostics.check_collinearity([m.name for m in members], X_all[keep][:, : len(members)],
+                                                    model=label))
+        joint, notes = fit_logit_model(y_all[keep], X_all[keep], [*(m.name for m in members), *control_names],
+                                       name="joint", kind="joint", subject="joint", label=label, separating=None)
+        found.extend(notes)
+        if (~keep).sum():
+            dropped["joint"] = int((~keep).sum())
+    return RetentionResults(tuple(models), joint, tuple(control_names), tuple(diagnostics.unique(found)), dropped)
+
+
+def _with_tabulation(model: FittedModel, x: np.ndarray, y: np.ndarray) -> FittedModel:
+    from dataclasses import replace
+
+    table = diagnostics.tabulate(x, y)
+    return replace(model, tabulation=tuple(table),
+                   notes=(*model.notes, "exact tabulation of churn by level included") if table else model.notes)

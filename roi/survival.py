@@ -1,0 +1,117 @@
+"""Survival: Cox proportional hazards (statsmodels PHReg, Breslow ties) of time to churn on each summary
+metric and jointly, when the outcomes give durations (tenure_months, or start and end dates).
+
+The duration is the time axis, so tenure is not a control here; revenue enters as ln(1 + revenue).
+Hazard ratios are exp(coef) per one unit of the metric.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm
+from statsmodels.duration.hazard_regression import PHReg
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+from . import diagnostics
+from .results import FittedModel, Term, empty_terms
+from .retention import CONTROL_LABELS, SUMMARY_FAMILIES, control_frame, joint_metrics
+from .types import AnalysisData, RoiWarning
+
+Z95 = float(norm.ppf(0.975))
+MAX_SINGLE_MODELS = 40
+
+
+def fit_cox_model(time: np.ndarray, status: np.ndarray, X: np.ndarray, names: Sequence[str], *, name: str,
+                  kind: str, subject: str, label: str) -> tuple[FittedModel, list[RoiWarning]]:
+    """Cox model of (time, status) on X; never raises on degenerate data."""
+    found: list[RoiWarning] = []
+    n, k = X.shape
+    events = int(status.sum())
+
+    def not_estimated(why: str, code: Any = "small_sample") -> tuple[FittedModel, list[RoiWarning]]:
+        found.append(RoiWarning(code, subject, f"{label}: {why}; no estimate is reported."))
+        return FittedModel(name, kind, "not_estimated", n, empty_terms(names), events, tuple(names), (why,)), found
+
+    if n < k + 2 or events == 0:
+        return not_estimated(f"{n} customers with {events} churned — too few to fit")
+    constant = [c for c, col in zip(names, X.T, strict=True) if np.ptp(col) == 0]
+    if constant:
+        return not_estimated(f"{', '.join(constant)} has the same value for all {n} customers")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = PHReg(time, X, status=status, ties="breslow").fit(disp=0)
+        except (np.linalg.LinAlgError, ValueError) as error:
+            return not_estimated(f"the fit failed ({error})", "non_convergence")
+    params = np.asarray(result.params, dtype=float)
+    se = np.asarray(result.bse, dtype=float)
+    converged = bool(getattr(result, "mle_retvals", {}).get("converged", True))
+    if (not converged or any(issubclass(w.category, ConvergenceWarning) for w in caught)
+            or not np.all(np.isfinite(se))):
+        return not_estimated("the partial-likelihood fit did not converge", "non_convergence")
+    terms = []
+    for i, term in enumerate(names):
+        coef, s = float(params[i]), float(se[i])
+        low, high = coef - Z95 * s, coef + Z95 * s
+        terms.append(Term(term, coef, s, (low, high), float(2 * norm.sf(abs(coef / s))) if s > 0 else None,
+                          ratio=float(np.exp(coef)) if abs(coef) < 700 else None,
+                          ratio_ci=(float(np.exp(low)) if low < 700 else None,
+                                    float(np.exp(high)) if high < 700 else None)))
+    return FittedModel(name, kind, "cox_breslow", n, tuple(terms), events, tuple(names)), found
+
+
+@dataclass(frozen=True)
+class SurvivalResults:
+    duration: str
+    models: tuple[FittedModel, ...]
+    joint: FittedModel | None
+    controls: tuple[str, ...]
+    warnings: tuple[RoiWarning, ...]
+
+    def model(self, name: str) -> FittedModel | None:
+        return next((m for m in self.models if m.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "duration": self.duration,
+            "unit": "months",
+            "controls": [CONTROL_LABELS.get(c, c) for c in self.controls],
+            "models": [m.to_dict("hazard_ratio") for m in self.models],
+            "joint": self.joint.to_dict("hazard_ratio") if self.joint else None,
+        }
+
+
+def fit_survival(data: AnalysisData) -> SurvivalResults | None:
+    """Cox models when durations and churn exist; None otherwise. Single models for the summary metrics
+    (every metric when there are none, up to 40)."""
+    frame = data.frame
+    if "duration_months" not in frame.columns or "churned" not in frame.columns \
+            or frame["duration_months"].notna().sum() == 0:
+        return None
+    duration = "tenure_months" if "tenure_months" in frame.columns else "start_date → end_date"
+    controls = control_frame(frame, [c for c in data.controls if c != "tenure_months"])
+    control_names = list(controls.columns)
+    time_all = frame["duration_months"].to_numpy(dtype=float)
+    status_all = frame["churned"].to_numpy(dtype=float)
+    found: list[RoiWarning] = []
+
+    def fit(columns: list[str], names: list[str], *, name: str, kind: str, label: str) -> FittedModel:
+        X_all = np.column_stack([frame[columns].to_numpy(dtype=float), controls.to_numpy(dtype=float)])
+        keep = np.isfinite(time_all) & np.isfinite(status_all) & np.all(np.isfinite(X_all), axis=1)
+        model, notes = fit_cox_model(time_all[keep], status_all[keep], X_all[keep], [*names, *control_names],
+                                     name=name, kind=kind, subject=name, label=label)
+        found.extend(notes)
+        return model
+
+    singles = [m for m in data.metrics if m.family in SUMMARY_FAMILIES] or list(data.metrics)[:MAX_SINGLE_MODELS]
+    models = tuple(fit([m.column], [m.name], name=m.name, kind="single",
+                       label=f"Survival model for {diagnostics.shown(m)}") for m in singles)
+    members = joint_metrics(data)
+    joint = fit([m.column for m in members], [m.name for m in members], name="joint", kind="joint",
+                label="Joint survival model") if len(members) >= 2 else None
+    return SurvivalResults(duration, models, joint, tuple(control_names), tuple(diagnostics.unique(found)))
