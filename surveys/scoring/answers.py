@@ -16,6 +16,8 @@ from ..errors import CxroiError
 
 SCORED_STATUSES = ("complete",)
 WITH_PARTIAL = ("complete", "partial")
+NEVER_SCORED = ("started", "abandoned", "invited")
+"""Statuses other tools (and `roi`) use for responses never submitted; accepted, never scored."""
 
 
 class InvalidResponses(CxroiError, ValueError):
@@ -60,14 +62,16 @@ def require_columns(responses: pd.DataFrame, columns: list[str]) -> None:
 
 
 def select_rows(responses: pd.DataFrame, *, include_partial: bool) -> pd.DataFrame:
-    """The responses to score: status `complete`, plus `partial` when asked; any other status is an error."""
+    """The responses to score: status `complete`, plus `partial` when asked. `NEVER_SCORED` statuses are left
+    out; any other status (a typo, an empty cell) is an error rather than a silent guess."""
     require_columns(responses, ["status"])
     status = responses["status"].map(lambda v: v.strip().lower() if isinstance(v, str) else v)
-    known = status.isin(WITH_PARTIAL)
+    known = status.isin(WITH_PARTIAL + NEVER_SCORED)
     if not known.all():
         at = int(np.flatnonzero(~known.to_numpy())[0])
         value = responses["status"].iloc[at]
-        raise InvalidValue("status", status.index[at], f"status must be 'complete' or 'partial', got {_show(value)}")
+        raise InvalidValue("status", status.index[at], "expected complete or partial (scored) or "
+                           f"{', '.join(NEVER_SCORED)} (never scored), got {_show(value)}")
     keep = status.isin(WITH_PARTIAL if include_partial else SCORED_STATUSES)
     return responses.loc[keep.to_numpy()]
 

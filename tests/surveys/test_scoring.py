@@ -344,8 +344,16 @@ def test_numeric_text_is_read_and_unknown_status_is_an_error() -> None:
     survey = make_survey(CES_SURVEY)
     responses = pd.DataFrame({"status": ["complete", " complete ", "complete"], "q_ces": ["7", " 5", ""]})
     assert score_survey(responses, survey).get("q_ces:mean").estimate == 6.0  # (7 + 5)/2; "" is no answer
-    with pytest.raises(InvalidValue, match="row 1, column 'status': status must be 'complete' or 'partial', got 'done'"):
+    with pytest.raises(InvalidValue) as caught:
         score_survey(pd.DataFrame({"status": ["complete", "done"], "q_ces": [7, 5]}), survey)
+    assert str(caught.value) == ("row 1, column 'status': expected complete or partial (scored) or started, "
+                                 "abandoned, invited (never scored), got 'done'")
+    with pytest.raises(InvalidValue, match="row 0, column 'status'.*got an empty cell"):
+        score_survey(pd.DataFrame({"status": [None, "complete"], "q_ces": [7, 5]}), survey)
+    # Never-submitted statuses are accepted and never scored, even with include_partial: mean of 7 and 1 = 4.
+    mixed = pd.DataFrame({"status": ["complete", "abandoned", "partial", "invited"], "q_ces": [7, 2, 1, None]})
+    card = score_survey(mixed, survey, include_partial=True)
+    assert (card.get("q_ces:mean").estimate, card.responses_scored) == (4.0, 2)
 
 
 # --- real data: airline passengers --------------------------------------------------------------------------
