@@ -1,0 +1,427 @@
+"""Mapping pyxform's parsed tree of an XLSForm onto the plain data of a cxroi Survey.
+
+The tree comes from `pyxform.xls2json.workbook_to_json`; the raw rows of the survey sheet (pyxform's own reader
+keeps blank rows, so row numbers stay true) are walked alongside it, to name the row and column of each problem
+and to catch columns cxroi cannot carry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from pyxform.aliases import yes_no
+from pyxform.xls2json_backends import DefinitionData
+
+from ..definition import Problem
+from ..questions import QUESTION_TYPES, GridQuestion, Question, ScaleQuestion, scale_labels
+from . import layout
+from .expressions import ExportField, FieldKind, FieldRef, Untranslatable, read_bounds, to_show_if, to_xpath
+
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_ACCEPTED_COLUMNS = {
+    "type", "name", "label", "caption", "hint", "required", "relevant", "relevance", "constraint", "appearance",
+    "cxroi_type", "cxroi_settings",
+    # messages ODK shows for its own checks; cxroi shows its own, so they are accepted and not kept (docs/xlsform.md)
+    "constraint_message", "constraining_message", "required_message", "requiredmsg",
+}
+_CHOICE_COLUMNS = {"list_name", "list name", "name", "value", "label", "caption"}
+_METADATA = {"start", "end", "today"}
+"""Recorded by cxroi itself (started_at, submitted_at), so these rows map onto the reserved columns."""
+_PLAIN_TYPES = {"text": "text", "integer": "number", "decimal": "number", "select one": "single_choice",
+                "select all that apply": "multi_choice"}
+_SCALE_TYPES = {name for name, cls in QUESTION_TYPES.items() if issubclass(cls, ScaleQuestion)}
+_GRID_TYPES = {name for name, cls in QUESTION_TYPES.items() if issubclass(cls, GridQuestion)}
+_GRID_SOURCE = {"alignment": ("brand_promises", "promises"), "friction": ("touchpoints", "touchpoints"),
+                "channel_rating": ("channels", "channels")}
+_QUESTION = TypeAdapter(Question)
+
+
+class SurveyAssembler:
+    """Walks the tree once; `sections()` gives the sections' data, `problems` what cannot be mapped."""
+
+    def __init__(self, workbook: DefinitionData, tree: Mapping[str, Any], survey_data: dict[str, Any], *,
+                 language_key: str | None) -> None:
+        self.tree = tree
+        self.survey_data = survey_data
+        self.language_key = language_key
+        self.problems: list[Problem] = []
+        self.locations: dict[str, str] = {}
+        self.import_fields: dict[str, FieldRef] = {}
+        self.export_fields: dict[str, ExportField] = {}
+        self.rows = [(index + 2, row) for index, row in enumerate(workbook.survey or [])
+                     if row and str(row.get("type", "")).strip().lower().replace("_", " ")
+                     not in ("end group", "end repeat", "end loop")]
+        self.position = 0
+        self.choice_rows: dict[tuple[str, str], int] = {}
+        for index, row in enumerate(workbook.choices or []):
+            number = index + 2
+            list_name = row.get("list_name") or row.get("list name")
+            self.choice_rows.setdefault((str(list_name), str(row.get("name", row.get("value")))), number)
+            for column in row:
+                if column.split("::")[0].strip() not in _CHOICE_COLUMNS and not column.startswith("$"):
+                    self.problems.append(Problem(f"{layout.CHOICES_SHEET} sheet, row {number}, column {column!r}",
+                                                 "this column is not supported by cxroi (media, choice filters)"))
+        self.sections_out: list[dict[str, Any]] = []
+
+    # --- walking -------------------------------------------------------------------------------------------------
+
+    def locate(self, element: Mapping[str, Any]) -> tuple[int | None, dict[str, Any]]:
+        """The survey-sheet row an element came from; None for elements pyxform generates itself."""
+        for offset in range(self.position, min(self.position + 3, len(self.rows))):
+            number, raw = self.rows[offset]
+            if raw.get("name") == element.get("name"):
+                self.position = offset + 1
+                return number, raw
+        return None, {}
+
+    def skip(self, element: Mapping[str, Any]) -> None:
+        for child in element.get("children") or []:
+            self.locate(child)
+            self.skip(child)
+
+    def sections(self) -> list[dict[str, Any]]:
+        pending: list[tuple[str, str]] = []
+        intro: list[str] = []
+        started = False
+        for element in self.tree.get("children") or []:
+            number, raw = self.locate(element)
+            if number is None:
+                continue  # pyxform's own additions (meta/instanceID; or_other's text, reported at its select)
+            where = f"{layout.SURVEY_SHEET} sheet, row {number}"
+            if element.get("type") == "note":
+                text = self.note(element, raw, where)
+                if text is not None and not started:
+                    intro.append(text)  # notes at the very top introduce the survey
+                elif text is not None:
+                    pending.append((where, text))
+                continue
+            if element.get("type") in _METADATA:
+                continue
+            started = True
+            if element.get("type") == "group" and not element.get("cxroi_type"):
+                self.section(element, raw, where, [text for _, text in pending])
+                pending = []
+                continue
+            s = len(self.sections_out)
+            question = self.question(element, raw, where, pending, f"sections[{s}].questions[0]", None)
+            pending = []
+            if question is not None:
+                self.locations[f"sections[{s}]"] = where
+                self.sections_out.append({"id": question["id"], "title": question.get("text") or question["id"],
+                                          "questions": [question]})
+        for where, _ in pending:
+            self.problems.append(Problem(where, "a note after the last question has nowhere to go in cxroi"))
+        if intro:
+            self.survey_data["intro"] = "\n\n".join(filter(None, [self.survey_data.get("intro"), *intro]))
+        return self.sections_out
+
+    def section(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str, intro: list[str]) -> None:
+        s = len(self.sections_out)
+        self.check_columns(raw, where)
+        condition = self.show_if(element, {}, where)
+        questions: list[dict[str, Any]] = []
+        pending: list[tuple[str, str]] = []
+        for child in element.get("children") or []:
+            number, child_raw = self.locate(child)
+            if number is None:
+                continue
+            child_where = f"{layout.SURVEY_SHEET} sheet, row {number}"
+            if child.get("type") == "note":
+                text = self.note(child, child_raw, child_where)
+                if text is not None:
+                    if questions or pending:
+                        pending.append((child_where, text))
+                    else:
+                        intro.append(text)
+                continue
+            if child.get("type") == "group" and not child.get("cxroi_type"):
+                self.problems.append(Problem(f"{child_where}, type",
+                                             "a group inside a group is not supported: cxroi sections do not nest"))
+                self.skip(child)
+                continue
+            path = f"sections[{s}].questions[{len(questions)}]"
+            question = self.question(child, child_raw, child_where, pending, path, condition)
+            pending = []
+            if question is not None:
+                questions.append(question)
+        for note_where, _ in pending:
+            self.problems.append(Problem(note_where, "a note after the last question of a group has nowhere to go "
+                                                     "in cxroi"))
+        self.locations[f"sections[{s}]"] = where
+        section: dict[str, Any] = {"id": element.get("name"), "title": self.text(element, "label", where)
+                                   or element.get("name"), "questions": questions}
+        if intro:
+            section["intro"] = "\n\n".join(intro)
+        self.sections_out.append(section)
+
+    # --- one question --------------------------------------------------------------------------------------------
+
+    def question(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str,
+                 notes: Sequence[tuple[str, str]], path: str, condition: str | None) -> dict[str, Any] | None:
+        kind = str(element.get("type"))
+        raw_type = str(raw.get("type", kind))
+        cxroi_type = element.get("cxroi_type")
+        if kind in _METADATA:
+            return None
+        if "or_other" in raw_type or "or other" in raw_type:
+            self.problems.append(Problem(f"{where}, type", f"{raw_type!r}: or_other is not supported; add an "
+                                                           "'other' choice and a text question"))
+            return None
+        if kind == "group" and cxroi_type in _GRID_TYPES:
+            return self.grid(element, raw, where, notes, path, condition)
+        if kind not in _PLAIN_TYPES:
+            self.problems.append(Problem(f"{where}, type", f"{raw_type!r} is not supported"))
+            self.skip(element)
+            return None
+        self.check_columns(raw, where)
+        settings = self.settings(element, where)
+        base = _PLAIN_TYPES[kind]
+        if cxroi_type is not None and cxroi_type != base and not (base == "single_choice" and cxroi_type in _SCALE_TYPES):
+            self.problems.append(Problem(f"{where}, column 'cxroi_type'",
+                                         f"{cxroi_type!r} cannot be carried by an XLSForm {raw_type.split()[0]!r} row"))
+            return None
+        data = self.common(element, where, notes, settings, condition) | {"type": cxroi_type or base}
+        bind = element.get("bind") or {}
+        constraint = bind.get("constraint")
+        field_kind: FieldKind = "text"
+        codes: dict[str, str] = {}
+        if base == "text":
+            data["multiline"] = "multiline" in str((element.get("control") or {}).get("appearance", "")).split()
+            low, high = self.bounds(constraint, "length", where)
+            if low is not None:
+                self.problems.append(Problem(f"{where}, column 'constraint'", "a minimum text length is not supported"))
+            if high is not None:
+                data["max_length"] = self.whole(high, where)
+        elif base == "number":
+            field_kind = "number"
+            data["integer"] = kind == "integer"
+            low, high = self.bounds(constraint, "value", where)
+            data |= {key: value for key, value in (("min", low), ("max", high)) if value is not None}
+        else:
+            choices = self.choices(element, where)
+            if choices is None:
+                return None
+            if data["type"] in _SCALE_TYPES:
+                field_kind = "scale"
+                self.check_scale(data, choices, element, where)
+            else:
+                field_kind = "multi" if base == "multi_choice" else "choice"
+                data["choices"] = [{"code": code, "label": label} for _, code, label in choices]
+                codes = {name: code for name, code, _ in choices if name != code}
+                if base == "multi_choice":
+                    low, high = self.bounds(constraint, "count", where)
+                    data |= {key: self.whole(value, where) for key, value in (("min_selected", low),
+                                                                               ("max_selected", high))
+                             if value is not None}
+        if base not in ("text", "number", "multi_choice") and constraint:
+            self.problems.append(Problem(f"{where}, column 'constraint'", "not supported on a single choice"))
+        self.locations[path] = where
+        self.import_fields[str(data["id"])] = FieldRef(str(data["id"]), None, field_kind, codes)
+        self.export_fields[str(data["id"])] = ExportField((str(data["id"]),), field_kind)
+        return data
+
+    def grid(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str,
+             notes: Sequence[tuple[str, str]], path: str, condition: str | None) -> dict[str, Any] | None:
+        self.check_columns(raw, where)
+        settings = self.settings(element, where)
+        element = _with_table_list_label(element)
+        data = self.common(element, where, notes, settings, condition) | {"type": element["cxroi_type"]}
+        question_id = str(data["id"])
+        source, subset = _GRID_SOURCE[data["type"]]
+        expected = settings.get(subset) or [str(item.get("id")) for item in self.survey_data.get(source, [])]
+        rows: list[str] = []
+        required: list[bool] = []
+        follow_ups: list[str] = []
+        first_row: Mapping[str, Any] | None = None
+        prefix = question_id + layout.ROW_SEPARATOR
+        suffix = layout.ROW_SEPARATOR + layout.FOLLOW_UP_SUFFIX
+        for child in element.get("children") or []:
+            number, _ = self.locate(child)
+            if number is None:
+                continue
+            child_where = f"{layout.SURVEY_SHEET} sheet, row {number}"
+            name = str(child.get("name"))
+            if data["type"] == "friction" and child.get("type") == "text" and name.endswith(suffix):
+                follow_ups.append(name.removeprefix(prefix).removesuffix(suffix))
+            elif name.startswith(prefix) and child.get("type") == "select one":
+                rows.append(name.removeprefix(prefix))
+                required.append(self.required(child, child_where))
+                first_row = first_row or child
+            else:
+                self.problems.append(Problem(f"{child_where}, column 'name'",
+                                             f"a row of the grid {question_id!r} must be a select_one named "
+                                             f"{prefix}<row id>"))
+                self.skip(child)
+        if rows != list(expected):
+            self.problems.append(Problem(where, f"the rows of the grid {question_id!r} ({', '.join(rows)}) do not "
+                                                f"match its {source} in the cxroi sheet ({', '.join(expected)})"))
+        if data["type"] == "friction" and follow_ups != (rows if settings.get("follow_up", True) else []):
+            self.problems.append(Problem(where, f"the follow-up rows of {question_id!r} ({', '.join(follow_ups)}) do "
+                                                "not match its rows and its follow_up setting"))
+        if any(required) and not all(required):
+            self.problems.append(Problem(f"{where}, column 'required'", f"some rows of {question_id!r} are required "
+                                                                        "and some not; cxroi requires all or none"))
+        data["required"] = bool(required) and all(required)
+        if first_row is not None and data["type"] != "friction":
+            choices = self.choices(first_row, where)
+            if choices is not None:
+                self.check_scale(data, choices, first_row, where)
+        self.locations[path] = where
+        kind: FieldKind = "friction" if data["type"] == "friction" else "scale"
+        for row in rows:
+            name = layout.row_name(question_id, row)
+            self.import_fields[name] = FieldRef(question_id, row, kind)
+            self.export_fields[f"{question_id}.{row}"] = ExportField((name,), kind)
+        self.export_fields[question_id] = ExportField(tuple(layout.row_name(question_id, r) for r in rows), "grid")
+        return data
+
+    # --- parts ---------------------------------------------------------------------------------------------------
+
+    def common(self, element: Mapping[str, Any], where: str, notes: Sequence[tuple[str, str]],
+               settings: dict[str, Any], condition: str | None) -> dict[str, Any]:
+        data = {key: value for key, value in settings.items() if key != "show_if"}
+        data["id"] = element.get("name")
+        text = self.text(element, "label", where)
+        if text is not None:
+            data["text"] = text
+        help_text = "\n\n".join(filter(None, [*(note for _, note in notes), self.text(element, "hint", where)]))
+        if help_text:
+            data["help"] = help_text
+        data["required"] = self.required(element, where)
+        show_if = _both(condition, self.show_if(element, settings, where))
+        if show_if:
+            data["show_if"] = show_if
+        return data
+
+    def note(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str) -> str | None:
+        self.check_columns(raw, where)
+        if (element.get("bind") or {}).get("relevant"):
+            self.problems.append(Problem(f"{where}, column 'relevant'", "a note shown on a condition is not supported"))
+            return None
+        return self.text(element, "label", where)
+
+    def text(self, element: Mapping[str, Any], key: str, where: str) -> str | None:
+        value = element.get(key)
+        if isinstance(value, Mapping):
+            value = value.get(self.language_key) if self.language_key else None
+        if value is None or not str(value).strip():
+            return None
+        if "${" in str(value):
+            self.problems.append(Problem(f"{where}, column {key!r}",
+                                         "references to answers (${…}) in texts are not supported"))
+        return str(value)
+
+    def check_columns(self, raw: Mapping[str, Any], where: str) -> None:
+        for column in raw:
+            base = column.split("::")[0].strip()
+            if base not in _ACCEPTED_COLUMNS and not base.startswith("$"):
+                self.problems.append(Problem(f"{where}, column {column!r}", "this column is not supported by cxroi"))
+
+    def settings(self, element: Mapping[str, Any], where: str) -> dict[str, Any]:
+        text = element.get("cxroi_settings")
+        if not text:
+            return {}
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            self.problems.append(Problem(f"{where}, column 'cxroi_settings'", f"not valid JSON: {error.msg}"))
+            return {}
+        if not isinstance(value, dict):
+            self.problems.append(Problem(f"{where}, column 'cxroi_settings'", "expected a JSON object {…}"))
+            return {}
+        return value
+
+    def required(self, element: Mapping[str, Any], where: str) -> bool:
+        value = (element.get("bind") or {}).get("required")
+        if value is None or str(value).strip() == "":
+            return False
+        if str(value).strip() in yes_no:
+            return yes_no[str(value).strip()]
+        self.problems.append(Problem(f"{where}, column 'required'",
+                                     f"{value!r}: a condition on required is not supported; use yes or no"))
+        return False
+
+    def show_if(self, element: Mapping[str, Any], settings: Mapping[str, Any], where: str) -> str | None:
+        relevant = (element.get("bind") or {}).get("relevant")
+        if not relevant or not str(relevant).strip():
+            return None
+        carried = settings.get("show_if")
+        if isinstance(carried, str):
+            try:  # the condition as written in cxroi, unless the relevant column was edited since
+                if to_xpath(carried, self.export_fields) == str(relevant).strip():
+                    return carried
+            except Untranslatable:
+                pass
+        try:
+            return to_show_if(str(relevant), self.import_fields)
+        except Untranslatable as error:
+            self.problems.append(Problem(f"{where}, column 'relevant'", f"{relevant!r} cannot be translated: {error}"))
+            return None
+
+    def bounds(self, constraint: Any, measure: Any, where: str) -> tuple[float | None, float | None]:
+        if not constraint:
+            return None, None
+        try:
+            return read_bounds(str(constraint), measure)
+        except Untranslatable as error:
+            self.problems.append(Problem(f"{where}, column 'constraint'",
+                                         f"{constraint!r} cannot be translated: {error}"))
+            return None, None
+
+    def whole(self, value: float, where: str) -> int | float:
+        return int(value) if float(value).is_integer() else value
+
+    def choices(self, element: Mapping[str, Any], where: str) -> list[tuple[str, str, str | None]] | None:
+        list_name = str(element.get("list_name") or element.get("itemset") or "")
+        if re.search(r"\.(csv|xml|geojson)$", list_name):
+            self.problems.append(Problem(f"{where}, type", f"choices from the file {list_name!r} are not supported"))
+            return None
+        out: list[tuple[str, str, str | None]] = []
+        for choice in element.get("choices") or []:
+            name = str(choice.get("name"))
+            row = self.choice_rows.get((list_name, name))
+            choice_where = f"{layout.CHOICES_SHEET} sheet, " + (f"row {row}" if row else f"list {list_name!r}")
+            code = name if _IDENTIFIER.match(name) else f"c{name}" if re.match(r"^[0-9][A-Za-z0-9_]*$", name) else None
+            if code is None:
+                self.problems.append(Problem(f"{choice_where}, column 'name'",
+                                             f"{name!r} cannot be a cxroi choice code (letters, digits and _)"))
+                continue
+            if any(code == taken for _, taken, _ in out):
+                self.problems.append(Problem(f"{choice_where}, column 'name'", f"{name!r} becomes the code {code!r}, "
+                                                                               "which another choice already has"))
+            out.append((name, code, self.text(choice, "label", choice_where)))
+        return out
+
+    def check_scale(self, data: dict[str, Any], choices: Sequence[tuple[str, str, str | None]],
+                    element: Mapping[str, Any], where: str) -> None:
+        """The choice list of a scale question must be the scale its type and settings define."""
+        try:
+            model = _QUESTION.validate_python(data)
+        except ValidationError:
+            return  # build_survey reports what is wrong with the question itself
+        expected = [(str(value), label) for value, label in scale_labels(model)]
+        found = [(name, label) for name, _, label in choices]
+        if found != expected:
+            list_name = element.get("list_name") or element.get("itemset")
+            wanted = ", ".join(f"{v}={label}" for v, label in expected)
+            self.problems.append(Problem(f"{where}, type", f"the choices of list {list_name!r} are not the points of "
+                                                           f"this {data['type']} scale ({wanted}); change the scale in "
+                                                           "cxroi_settings, not the choices"))
+
+
+def _both(first: str | None, second: str | None) -> str | None:
+    if not first or not second:
+        return first or second
+    return " and ".join(f"({c})" if " or " in c else c for c in (first, second))
+
+
+def _with_table_list_label(group: Mapping[str, Any]) -> Mapping[str, Any]:
+    """pyxform moves a table-list group's label and hint into a note it generates; take them back."""
+    for child in group.get("children") or []:
+        if str(child.get("name", "")).startswith("generated_table_list_label_"):
+            return {**group, **{key: child[key] for key in ("label", "hint") if key in child}}
+    return group

@@ -1,0 +1,203 @@
+"""Reading an XLSForm workbook (KoboToolbox, ODK, or written by cxroi) into a checked Survey.
+
+pyxform reads and checks the workbook (its own errors come first: a broken XLSForm is reported as pyxform sees
+it); its parsed tree is then mapped onto the cxroi model by `assembly`. The extra `cxroi` sheet, which pyxform
+ignores, is read with openpyxl. Every problem names the sheet, the row and the column it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from pyxform.errors import PyXFormError
+from pyxform.xls2json import workbook_to_json
+from pyxform.xls2json_backends import DefinitionData, get_xlsform
+
+from ..definition import InvalidDefinition, Problem, build_survey
+from ..model import Survey
+from . import layout
+from .assembly import SurveyAssembler
+
+_SETTINGS_COLUMNS = {"form_id", "id_string", "set_form_id", "form_title", "set_form_title", "default_language",
+                     "version", "style"}
+"""Settings cxroi reads; `version` and `style` are accepted and not kept (cxroi numbers its own versions and
+always shows one section per page)."""
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def read_xlsform(path: str | Path) -> Survey:
+    """Read an XLSForm `.xlsx` workbook into a checked Survey; raises InvalidDefinition naming sheet, row and column."""
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise InvalidDefinition(source, [Problem("", "cannot read the file: it does not exist")])
+    try:
+        workbook = get_xlsform(xlsform=path, file_type=".xlsx")
+        tree = workbook_to_json(workbook, fallback_form_name=workbook.fallback_form_name, warnings=[])
+    except PyXFormError as error:
+        raise InvalidDefinition(source, [Problem("", f"not a readable XLSForm workbook: {error}")]) from None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:  # pyxform on malformed cells
+        raise InvalidDefinition(source, [Problem("", f"not a readable XLSForm workbook: {error!r}")]) from None
+    problems: list[Problem] = []
+    survey_level, locations = _survey_level(path, workbook, tree, problems)
+    cxroi_rows = _read_cxroi_sheet(path, problems)
+    data = survey_level | _cxroi_data(cxroi_rows, problems, locations)
+    assembler = SurveyAssembler(workbook, tree, data, language_key=_language_key(tree, problems))
+    data["sections"] = assembler.sections()
+    problems.extend(assembler.problems)
+    locations.update(assembler.locations)
+    if problems:
+        raise InvalidDefinition(source, problems)
+    try:
+        return build_survey(data, source=source)
+    except InvalidDefinition as error:
+        raise InvalidDefinition(source, [_relocate(p, locations) for p in error.problems]) from None
+
+
+def _survey_level(
+    path: Path, workbook: DefinitionData, tree: Mapping[str, Any], problems: list[Problem]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    settings: dict[str, Any] = dict(workbook.settings[0]) if workbook.settings else {}
+    for column, value in settings.items():
+        if column not in _SETTINGS_COLUMNS and not column.startswith("$") and value not in (None, ""):
+            problems.append(Problem(f"{layout.SETTINGS_SHEET} sheet, column {column!r}",
+                                    "this setting is not supported by cxroi"))
+    form_id = settings.get("form_id") or settings.get("id_string") or settings.get("set_form_id")
+    if not form_id:  # like pyxform, fall back on the file name, made into an identifier
+        form_id = re.sub(r"[^A-Za-z0-9_]", "_", path.stem)
+        form_id = form_id if form_id[:1].isalpha() else f"form_{form_id}"
+    title = settings.get("form_title") or settings.get("set_form_title") or form_id
+    data: dict[str, Any] = {"id": form_id, "title": title}
+    language = settings.get("default_language") or _only_language(tree)
+    if language:
+        code = language_code(language)
+        if code is None:
+            problems.append(Problem(f"{layout.SETTINGS_SHEET} sheet, default_language",
+                                    f"cannot tell the language code of {language!r}; write it as 'Name (code)', "
+                                    "e.g. 'English (en)'"))
+        else:
+            data["language"] = code
+    where = f"{layout.SETTINGS_SHEET} sheet"
+    return data, {"id": f"{where}, form_id", "title": f"{where}, form_title", "language": f"{where}, default_language"}
+
+
+def language_code(language: str) -> str | None:
+    """'English (en)' → 'en'; 'en' → 'en'; 'default' (no language given) → 'en'; otherwise None."""
+    match = re.search(r"\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\)\s*$", language)
+    if match:
+        first, _, rest = match.group(1).partition("-")
+        return first.lower() + (f"-{rest}" if rest else "")
+    if _LANGUAGE_CODE.match(language):
+        return language
+    if language.strip().lower() in ("default", "english"):
+        return "en"
+    return None
+
+
+def _languages(tree: Mapping[str, Any]) -> set[str]:
+    found: set[str] = set()
+
+    def visit(element: Mapping[str, Any]) -> None:
+        for key in ("label", "hint"):
+            if isinstance(element.get(key), Mapping):
+                found.update(element[key])
+        choices = element.get("choices") or []
+        if isinstance(choices, Mapping):  # the tree's top level keeps every list by name
+            choices = [choice for items in choices.values() for choice in items]
+        for choice in choices:
+            if isinstance(choice.get("label"), Mapping):
+                found.update(choice["label"])
+        for child in element.get("children") or []:
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def _only_language(tree: Mapping[str, Any]) -> str | None:
+    languages = _languages(tree)
+    return next(iter(languages)) if len(languages) == 1 else None
+
+
+def _language_key(tree: Mapping[str, Any], problems: list[Problem]) -> str | None:
+    languages = _languages(tree)
+    if len(languages) > 1:
+        named = ", ".join(sorted(languages))
+        problems.append(Problem(f"{layout.SURVEY_SHEET} sheet, label columns",
+                                f"translations are not supported: a cxroi survey has one language, found {named}; "
+                                "keep the label and hint columns of one language"))
+    return next(iter(languages)) if len(languages) == 1 else None
+
+
+def _read_cxroi_sheet(path: Path, problems: list[Problem]) -> list[tuple[int, dict[str, Any]]]:
+    """(row number, {column: value}) of the extra cxroi sheet; empty when the workbook has none."""
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        problems.append(Problem(f"{layout.CXROI_SHEET} sheet", f"cannot be read: {error}"))
+        return []
+    try:
+        sheet = next((workbook[name] for name in workbook.sheetnames if name.lower() == layout.CXROI_SHEET), None)
+        if sheet is None:
+            return []
+        rows = list(sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    if not rows:
+        return []
+    header = [str(cell).strip() if cell is not None else "" for cell in rows[0]]
+    out = []
+    for number, cells in enumerate(rows[1:], start=2):
+        row = {header[i]: cell for i, cell in enumerate(cells) if i < len(header) and header[i] and cell is not None
+               and str(cell).strip() != ""}
+        if row:
+            out.append((number, row))
+    return out
+
+
+def _cxroi_data(
+    rows: Sequence[tuple[int, dict[str, Any]]], problems: list[Problem], locations: dict[str, str]
+) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for number, row in rows:
+        where = f"{layout.CXROI_SHEET} sheet, row {number}"
+        unknown = sorted(set(row) - set(layout.CXROI_COLUMNS))
+        if unknown:
+            problems.append(Problem(f"{where}, column {unknown[0]!r}", "unknown column"))
+            continue
+        kind = str(row.get("kind", "")).strip()
+        if kind in layout.CXROI_KINDS:
+            attribute = layout.CXROI_KINDS[kind]
+            items = data.setdefault(attribute, [])
+            locations[f"{attribute}[{len(items)}]"] = where
+            items.append({key: str(value) for key, value in row.items() if key in ("id", "label", "description")})
+            if "value" in row:
+                problems.append(Problem(f"{where}, column 'value'", f"a {kind} has no value; use label"))
+        elif kind == "setting":
+            setting = str(row.get("id", ""))
+            if setting not in layout.CXROI_SETTINGS:
+                problems.append(Problem(f"{where}, column 'id'",
+                                        f"unknown setting {setting!r}; known: {', '.join(layout.CXROI_SETTINGS)}"))
+                continue
+            locations[setting] = where
+            data[setting] = row.get("value")
+        else:
+            known = ", ".join([*layout.CXROI_KINDS, "setting"])
+            problems.append(Problem(f"{where}, column 'kind'", f"unknown kind {kind!r}; known: {known}"))
+    return data
+
+
+def _relocate(problem: Problem, locations: Mapping[str, str]) -> Problem:
+    """A definition path (`sections[0].questions[2].text`) named by its sheet and row as well."""
+    best = ""
+    for key in locations:
+        if (problem.path == key or problem.path.startswith((f"{key}.", f"{key}["))) and len(key) > len(best):
+            best = key
+    if not best:
+        return problem
+    return Problem(f"{locations[best]} ({problem.path})", problem.message)

@@ -1,0 +1,226 @@
+"""Writing a Survey as an XLSForm workbook that pyxform, KoboToolbox and ODK accept.
+
+Each section becomes a `begin group`; each question a row whose XLSForm type is its closest native form; grids
+become a nested group with one `select_one` per row. What XLSForm cannot hold natively travels in the custom
+columns `cxroi_type`/`cxroi_settings` and the extra `cxroi` sheet, so `read_xlsform` gets the same Survey back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from ..definition import InvalidDefinition, Problem
+from ..model import Survey
+from ..questions import (
+    AlignmentQuestion,
+    ChannelRatingQuestion,
+    ChoiceQuestionBase,
+    FrictionQuestion,
+    GridQuestion,
+    LikertQuestion,
+    MultiChoiceQuestion,
+    NumberQuestion,
+    QuestionBase,
+    ScaleQuestion,
+    TextQuestion,
+    scale_labels,
+)
+from . import layout
+from .expressions import ExportField, FieldKind, FieldRef, Untranslatable, to_show_if, to_xpath, write_bounds
+
+Row = dict[str, Any]
+
+
+class _Lists:
+    """The choices sheet: named lists, shared when identical, renamed when a name is taken by other choices."""
+
+    def __init__(self) -> None:
+        self.lists: dict[str, list[tuple[str, str]]] = {}
+
+    def add(self, preferred: str, choices: Sequence[tuple[str, str]]) -> str:
+        name, suffix = preferred, 1
+        while name in self.lists and self.lists[name] != list(choices):
+            suffix += 1
+            name = f"{preferred}_{suffix}"
+        self.lists[name] = list(choices)
+        return name
+
+
+class _SheetWriter:
+    def __init__(self, survey: Survey) -> None:
+        self.survey = survey
+        self.rows: list[Row] = []
+        self.lists = _Lists()
+        self.export_fields: dict[str, ExportField] = {}
+        self.import_fields: dict[str, FieldRef] = {}
+        self.problems: list[Problem] = []
+
+    def write(self) -> None:
+        for s, section in enumerate(self.survey.sections):
+            self.rows.append({"type": "begin group", "name": section.id, "label": section.title,
+                              "appearance": "field-list"})
+            if section.intro:
+                self.rows.append({"type": "note", "name": layout.row_name(section.id, "intro"),
+                                  "label": section.intro})
+            for q, question in enumerate(section.questions):
+                self.question(question, f"sections[{s}].questions[{q}]")
+                self.remember(question)
+            self.rows.append({"type": "end group", "name": section.id})
+
+    def question(self, question: QuestionBase, path: str) -> None:
+        kind = layout.type_of(question)
+        head: Row = {"name": question.id, "label": question.text, "hint": question.help, "cxroi_type": kind}
+        settings = layout.extra_settings(question)
+        if question.show_if:
+            head["relevant"] = self.relevant(question.show_if, settings, f"{path}.show_if")
+        if settings:
+            head["cxroi_settings"] = json.dumps(settings, ensure_ascii=False, separators=(",", ":"))
+        if isinstance(question, GridQuestion):
+            self.grid(question, head)
+            return
+        head["required"] = "yes" if question.required else None
+        if isinstance(question, TextQuestion):
+            head |= {"type": "text", "appearance": "multiline" if question.multiline else None,
+                     "constraint": write_bounds(None, question.max_length, "length")}
+        elif isinstance(question, NumberQuestion):
+            head |= {"type": "integer" if question.integer else "decimal",
+                     "constraint": write_bounds(question.min, question.max, "value")}
+        elif isinstance(question, ChoiceQuestionBase):
+            choices = [(c.code, c.label) for c in question.choices]
+            if isinstance(question, MultiChoiceQuestion):
+                head |= {"type": f"select_multiple {self.lists.add(question.id, choices)}",
+                         "constraint": write_bounds(question.min_selected, question.max_selected, "count")}
+            else:
+                head["type"] = f"select_one {self.lists.add(question.id, choices)}"
+        elif isinstance(question, ScaleQuestion):
+            head["type"] = f"select_one {self.scale_list(question)}"
+        else:  # a new question type must get a mapping here and in reading.py
+            raise InvalidDefinition("<xlsform>", [Problem(path, f"no XLSForm mapping for the type {kind!r}")])
+        self.rows.append(head)
+
+    def scale_list(self, question: QuestionBase) -> str:
+        points = [(str(value), label) for value, label in scale_labels(question)]
+        kind = layout.type_of(question)
+        if isinstance(question, (LikertQuestion, AlignmentQuestion)):
+            preferred = f"likert{question.points}"
+        else:
+            preferred = layout.SCALE_LISTS.get(kind, f"{question.id}_scale")
+        return self.lists.add(preferred, points)
+
+    def grid(self, question: GridQuestion, head: Row) -> None:
+        kind = layout.type_of(question)
+        self.rows.append(head | {"type": "begin group", "appearance": layout.GRID_APPEARANCE[kind]})
+        required = "yes" if question.required else None
+        if isinstance(question, FrictionQuestion):
+            hesitated = self.lists.add(layout.HESITATED_LIST, layout.HESITATED_CHOICES)
+        else:
+            scale = self.scale_list(question)
+        for row, label in question.rows(self.survey):
+            name = layout.row_name(question.id, row)
+            if isinstance(question, FrictionQuestion):
+                self.rows.append({"type": f"select_one {hesitated}", "name": name, "label": label,
+                                  "required": required})
+                if question.follow_up:
+                    self.rows.append({"type": "text", "name": layout.follow_up_name(question.id, row),
+                                      "label": question.follow_up_text, "relevant": f"${{{name}}} = '1'",
+                                      "appearance": "multiline"})
+                continue
+            relevant = None
+            if isinstance(question, ChannelRatingQuestion) and question.used_channels_from:
+                relevant = f"selected(${{{question.used_channels_from}}}, '{row}')"
+            self.rows.append({"type": f"select_one {scale}", "name": name, "label": label, "required": required,
+                              "relevant": relevant})
+        self.rows.append({"type": "end group", "name": question.id})
+
+    def relevant(self, show_if: str, settings: dict[str, Any], path: str) -> str | None:
+        """The XLSForm relevant; the show_if travels verbatim in the settings when reading would not restore it."""
+        try:
+            relevant = to_xpath(show_if, self.export_fields)
+        except Untranslatable as error:
+            self.problems.append(Problem(path, f"cannot be written as an XLSForm relevant: {error}"))
+            return None
+        try:
+            restored = to_show_if(relevant, self.import_fields)
+        except Untranslatable:
+            restored = None
+        if restored != show_if:
+            settings["show_if"] = show_if
+        return relevant
+
+    def remember(self, question: QuestionBase) -> None:
+        """Make the question referable by the conditions of later questions, in both directions."""
+        if isinstance(question, GridQuestion):
+            row_kind: FieldKind = "friction" if isinstance(question, FrictionQuestion) else "scale"
+            names = []
+            for row, _ in question.rows(self.survey):
+                name = layout.row_name(question.id, row)
+                names.append(name)
+                self.export_fields[f"{question.id}.{row}"] = ExportField((name,), row_kind)
+                self.import_fields[name] = FieldRef(question.id, row, row_kind)
+            self.export_fields[question.id] = ExportField(tuple(names), "grid")
+            return
+        kind = field_kind(question)
+        self.export_fields[question.id] = ExportField((question.id,), kind)
+        self.import_fields[question.id] = FieldRef(question.id, None, kind)
+
+
+def field_kind(question: QuestionBase) -> FieldKind:
+    """How conditions treat a plain question's value: a choice code, a set of codes, a number or text."""
+    if isinstance(question, MultiChoiceQuestion):
+        return "multi"
+    if isinstance(question, ChoiceQuestionBase):
+        return "choice"
+    if isinstance(question, ScaleQuestion):
+        return "scale"
+    if isinstance(question, NumberQuestion):
+        return "number"
+    return "text"
+
+
+def build_workbook(survey: Survey) -> Workbook:
+    """The XLSForm workbook of a survey; raises InvalidDefinition for a show_if XLSForm cannot express."""
+    writer = _SheetWriter(survey)
+    writer.write()
+    if writer.problems:
+        raise InvalidDefinition(survey.id, writer.problems)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None  # a new Workbook always has one sheet
+    sheet.title = layout.SURVEY_SHEET
+    _fill(sheet, layout.SURVEY_COLUMNS, writer.rows)
+    choices = [{"list_name": name, "name": code, "label": label}
+               for name, items in writer.lists.lists.items() for code, label in items]
+    _fill(workbook.create_sheet(layout.CHOICES_SHEET), layout.CHOICES_COLUMNS, choices)
+    settings = {"form_id": survey.id, "form_title": survey.title, "default_language": survey.language,
+                "style": "pages"}  # pages: ODK and Enketo show one group per screen, as cxroi shows one section
+    _fill(workbook.create_sheet(layout.SETTINGS_SHEET), tuple(settings), [settings])
+    _fill(workbook.create_sheet(layout.CXROI_SHEET), layout.CXROI_COLUMNS, _cxroi_rows(survey))
+    return workbook
+
+
+def _cxroi_rows(survey: Survey) -> list[Row]:
+    rows: list[Row] = []
+    for kind, attribute in layout.CXROI_KINDS.items():
+        for item in getattr(survey, attribute):
+            rows.append({"kind": kind, **item.model_dump(exclude_none=True)})
+    data = survey.model_dump(exclude_defaults=True)
+    for setting in layout.CXROI_SETTINGS:
+        if setting in data:
+            rows.append({"kind": "setting", "id": setting, "value": data[setting]})
+    return rows
+
+
+def _fill(sheet: Any, columns: Sequence[str], rows: Sequence[Row]) -> None:
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append([row.get(column) or None for column in columns])
+
+
+def write_xlsform(survey: Survey, path: str | Path) -> None:
+    """Write a survey as an XLSForm `.xlsx` workbook (see docs/xlsform.md for the mapping)."""
+    build_workbook(survey).save(Path(path))
