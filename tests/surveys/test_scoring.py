@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
@@ -67,6 +69,27 @@ def test_wilson_interval_for_7_of_10_by_hand_and_against_statsmodels() -> None:
     for successes, n in [(0, 5), (1, 1), (3, 40), (40, 40), (17, 23)]:
         expected = proportion_confint(successes, n, alpha=0.05, method="wilson")
         assert wilson_interval(successes, n) == pytest.approx(expected, abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 10)), max_size=60))
+def test_nps_on_any_answers_matches_counting_and_stays_json_safe(answers: list[int | None]) -> None:
+    card = score_survey(complete({"q_nps": answers}) if answers else pd.DataFrame({"status": [], "q_nps": []}),
+                        make_survey(NPS_SURVEY))
+    nps = card.get("q_nps:nps")
+    given_answers = [a for a in answers if a is not None]
+    assert nps.n == len(given_answers)
+    if given_answers:
+        promoters = sum(1 for a in given_answers if a >= 9)
+        detractors = sum(1 for a in given_answers if a <= 6)
+        assert nps.estimate == pytest.approx(100 * (promoters - detractors) / len(given_answers))
+    else:
+        assert nps.estimate is None
+    if nps.ci_low is not None and nps.ci_high is not None and nps.estimate is not None:
+        assert -100 <= nps.ci_low <= nps.estimate <= nps.ci_high <= 100
+    else:
+        assert nps.n <= 1
+    json.dumps(card.to_dict(), allow_nan=False)
 
 
 # --- NPS, CSAT, CES -----------------------------------------------------------------------------------------
