@@ -18,6 +18,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from surveys import build_survey
 from surveys.errors import CxroiError
+from surveys.questions import QUESTION_TYPES
 from surveys.scoring import (
     InvalidValue,
     MissingColumn,
@@ -26,6 +27,7 @@ from surveys.scoring import (
     score_survey,
     wilson_interval,
 )
+from surveys.scoring.metrics import SCORERS
 from surveys.tables import UnreadableTable, file_row, read_responses_table
 from webapp.cli import main
 
@@ -262,6 +264,11 @@ def test_rating_likert_and_choice_items() -> None:
     assert card.get("q_cont.new").estimate == pytest.approx(200 / 3)
     assert card.get("q_cont.same").n == 3
     assert [m.kind for m in card.items] == ["item", "item", "choice", "choice"]
+
+
+def test_every_question_type_but_open_text_has_a_scorer() -> None:
+    # A new question type must be given a scorer (or be deliberately left out here).
+    assert {cls.__name__ for cls in QUESTION_TYPES.values() if cls not in SCORERS} == {"TextQuestion"}
 
 
 # --- rows scored, tiny samples, output shapes ---------------------------------------------------------------
