@@ -1,0 +1,250 @@
+"""Vector charts (reportlab.graphics) for the report: bars with confidence whiskers, the importance–performance
+quadrant, survival curves by score band.
+
+Every chart reads in greyscale: each bar and point carries its label and value as text, each curve has its own
+line pattern and marker and is named at its end. The charts draw values given to them; they compute nothing
+but positions (and tick marks of the axes).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
+from reportlab.lib.colors import Color
+
+from .styles import (
+    BLACK,
+    FONT,
+    FONT_BOLD,
+    GREY_DARK,
+    GREY_FILL,
+    GREY_LIGHT,
+    GREY_MID,
+    SERIES_DASHES,
+    SERIES_FILLS,
+    SERIES_MARKERS,
+    WHITE,
+)
+
+Formatter = Callable[[float], str]
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+    note: str = ""
+    """Printed after the value, e.g. "n=412"."""
+
+
+@dataclass(frozen=True)
+class QuadrantPoint:
+    label: str
+    importance: float
+    performance: float
+
+
+@dataclass(frozen=True)
+class Curve:
+    label: str
+    times: Sequence[float]
+    survival: Sequence[float]
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values covering [low, high] (1, 2, 2.5 or 5 times a power of ten apart)."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        high = low + 1.0
+    raw = (high - low) / max(count, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    start = math.floor(low / step + 1e-9) * step
+    ticks = []
+    value = start
+    while value < high + step * 0.999:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
+
+
+def _text(x: float, y: float, text: str, *, size: float = 7.5, anchor: str = "start", bold: bool = False,
+          color: Color = BLACK) -> String:
+    return String(x, y, text, fontName=FONT_BOLD if bold else FONT, fontSize=size, textAnchor=anchor,
+                  fillColor=color)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def build_interval_bars(bars: Sequence[Bar], *, fmt: Formatter, axis_title: str, width: float = 460,
+                        zero_based: bool = True, reference: float | None = None,
+                        reference_label: str = "") -> Drawing:
+    """Horizontal bars, one per row, with a whisker for the confidence interval and the value written beside.
+
+    `reference` draws a dashed vertical line (e.g. AUC 0.5, "no better than chance").
+    """
+    row = 20.0
+    label_width, value_width = 150.0, 95.0
+    top_pad, bottom_pad = 8.0, 34.0
+    height = top_pad + bottom_pad + row * max(len(bars), 1)
+    drawing = Drawing(width, height)
+    x0, x1 = label_width, width - value_width
+    ends = [b.value for b in bars] + [v for b in bars for v in (b.low, b.high) if v is not None]
+    if reference is not None:
+        ends.append(reference)
+    low = min([0.0, *ends]) if zero_based else min(ends, default=0.0)
+    high = max([0.0, *ends]) if zero_based else max(ends, default=1.0)
+    ticks = nice_ticks(low, high)
+    lo_axis, hi_axis = ticks[0], ticks[-1]
+
+    def x(value: float) -> float:
+        return x0 + (value - lo_axis) / (hi_axis - lo_axis) * (x1 - x0)
+
+    base_y = bottom_pad
+    for tick in ticks:
+        drawing.add(Line(x(tick), base_y, x(tick), height - top_pad, strokeColor=GREY_FILL, strokeWidth=0.5))
+        drawing.add(Line(x(tick), base_y, x(tick), base_y - 3, strokeColor=GREY_DARK, strokeWidth=0.5))
+        drawing.add(_text(x(tick), base_y - 12, fmt(tick), size=7, anchor="middle", color=GREY_DARK))
+    drawing.add(Line(x0, base_y, x1, base_y, strokeColor=GREY_DARK, strokeWidth=0.6))
+    drawing.add(_text((x0 + x1) / 2, 4, axis_title, size=7.5, anchor="middle", color=GREY_DARK))
+    origin = x(0.0) if lo_axis <= 0.0 <= hi_axis else x(lo_axis)
+
+    for index, bar in enumerate(bars):
+        centre = height - top_pad - row * index - row / 2
+        drawing.add(_text(label_width - 6, centre - 2.5, _shorten(bar.label, 34), anchor="end"))
+        left, right = sorted((origin, x(bar.value)))
+        drawing.add(Rect(left, centre - 6, max(right - left, 0.5), 12, fillColor=SERIES_FILLS[1],
+                         strokeColor=GREY_DARK, strokeWidth=0.4))
+        if bar.low is not None and bar.high is not None:
+            whisker = Group(
+                Line(x(bar.low), centre, x(bar.high), centre, strokeColor=BLACK, strokeWidth=1),
+                Line(x(bar.low), centre - 4, x(bar.low), centre + 4, strokeColor=BLACK, strokeWidth=1),
+                Line(x(bar.high), centre - 4, x(bar.high), centre + 4, strokeColor=BLACK, strokeWidth=1),
+            )
+            drawing.add(whisker)
+        value_text = fmt(bar.value) + (f"  {bar.note}" if bar.note else "")
+        drawing.add(_text(x1 + 6, centre - 2.5, value_text, bold=True))
+    if reference is not None and lo_axis <= reference <= hi_axis:
+        drawing.add(Line(x(reference), base_y, x(reference), height - top_pad + 2, strokeColor=BLACK,
+                         strokeWidth=0.8, strokeDashArray=(3, 2)))
+        if reference_label:
+            drawing.add(_text(x(reference) + 2, height - top_pad - 1, reference_label, size=6.5,
+                              color=GREY_DARK))
+    return drawing
+
+
+def build_quadrant(points: Sequence[QuadrantPoint], *, importance_split: float, performance_split: float,
+                   importance_fmt: Formatter, performance_fmt: Formatter, performance_title: str,
+                   width: float = 460, height: float = 300) -> Drawing:
+    """Importance (x) against performance (y), divided into four labelled quadrants; every point is named."""
+    drawing = Drawing(width, height)
+    left, right, bottom, top = 46.0, width - 10, 34.0, height - 10
+    xs = [p.importance for p in points] + [importance_split]
+    ys = [p.performance for p in points] + [performance_split]
+    x_ticks = nice_ticks(min(0.0, *xs), max(xs))
+    y_ticks = nice_ticks(min(ys), max(ys))
+
+    def px(value: float) -> float:
+        return left + (value - x_ticks[0]) / (x_ticks[-1] - x_ticks[0]) * (right - left)
+
+    def py(value: float) -> float:
+        return bottom + (value - y_ticks[0]) / (y_ticks[-1] - y_ticks[0]) * (top - bottom)
+
+    drawing.add(Rect(left, bottom, right - left, top - bottom, fillColor=None, strokeColor=GREY_DARK,
+                     strokeWidth=0.6))
+    for tick in x_ticks:
+        drawing.add(_text(px(tick), bottom - 11, importance_fmt(tick), size=7, anchor="middle", color=GREY_DARK))
+    for tick in y_ticks:
+        drawing.add(_text(left - 4, py(tick) - 2.5, performance_fmt(tick), size=7, anchor="end", color=GREY_DARK))
+    sx, sy = px(importance_split), py(performance_split)
+    drawing.add(Line(sx, bottom, sx, top, strokeColor=GREY_MID, strokeWidth=0.8, strokeDashArray=(4, 2)))
+    drawing.add(Line(left, sy, right, sy, strokeColor=GREY_MID, strokeWidth=0.8, strokeDashArray=(4, 2)))
+    corner = dict(size=7.5, bold=True, color=GREY_MID)
+    drawing.add(_text(right - 4, top - 11, "Strengths to keep", anchor="end", **corner))
+    drawing.add(_text(right - 4, bottom + 5, "Fix first", anchor="end", **corner))
+    drawing.add(_text(left + 4, top - 11, "Possible overinvestment", **corner))
+    drawing.add(_text(left + 4, bottom + 5, "Lower priority", **corner))
+    drawing.add(_text((left + right) / 2, 4, "Importance for retention (higher: matters more)", size=7.5,
+                      anchor="middle", color=GREY_DARK))
+    title = _text(0, 0, performance_title, size=7.5, anchor="middle", color=GREY_DARK)
+    drawing.add(Group(title, transform=(0, 1, -1, 0, 10, (bottom + top) / 2)))
+    for point in points:
+        cx, cy = px(point.importance), py(point.performance)
+        drawing.add(Circle(cx, cy, 3.2, fillColor=BLACK, strokeColor=WHITE, strokeWidth=0.5))
+        anchor = "end" if cx > right - 90 else "start"
+        dx = -5 if anchor == "end" else 5
+        drawing.add(_text(cx + dx, cy + 3, _shorten(point.label, 30), size=7, anchor=anchor))
+    return drawing
+
+
+def _marker(kind: str, x: float, y: float) -> Group | Circle | Rect | Polygon | Line:
+    size = 2.8
+    if kind == "circle":
+        return Circle(x, y, size, fillColor=BLACK, strokeColor=BLACK)
+    if kind == "square":
+        return Rect(x - size, y - size, 2 * size, 2 * size, fillColor=WHITE, strokeColor=BLACK, strokeWidth=0.8)
+    if kind == "triangle":
+        return Polygon([x - size, y - size, x + size, y - size, x, y + size], fillColor=GREY_LIGHT,
+                       strokeColor=BLACK, strokeWidth=0.8)
+    if kind == "diamond":
+        return Polygon([x, y - size, x + size, y, x, y + size, x - size, y], fillColor=WHITE, strokeColor=BLACK,
+                       strokeWidth=0.8)
+    return Group(Line(x - size, y - size, x + size, y + size, strokeColor=BLACK, strokeWidth=0.9),
+                 Line(x - size, y + size, x + size, y - size, strokeColor=BLACK, strokeWidth=0.9))
+
+
+def build_survival_curves(curves: Sequence[Curve], *, time_title: str = "Months since the survey",
+                          width: float = 460, height: float = 260) -> Drawing:
+    """Step curves of the share of customers still with us, one per score band, each with its own pattern,
+    marker and a label at its end."""
+    drawing = Drawing(width, height)
+    left, right, bottom, top = 40.0, width - 110, 34.0, height - 10
+    horizon = max((t for c in curves for t in c.times), default=1.0) or 1.0
+    lowest = min((s for c in curves for s in c.survival), default=0.0)
+    x_ticks = nice_ticks(0.0, horizon)
+    y_ticks = nice_ticks(min(lowest, 0.5) if lowest > 0.5 else 0.0, 1.0)
+
+    def px(value: float) -> float:
+        return left + (value - x_ticks[0]) / (x_ticks[-1] - x_ticks[0]) * (right - left)
+
+    def py(value: float) -> float:
+        return bottom + (value - y_ticks[0]) / (y_ticks[-1] - y_ticks[0]) * (top - bottom)
+
+    drawing.add(Rect(left, bottom, right - left, top - bottom, fillColor=None, strokeColor=GREY_DARK,
+                     strokeWidth=0.6))
+    for tick in x_ticks:
+        drawing.add(_text(px(tick), bottom - 11, f"{tick:g}", size=7, anchor="middle", color=GREY_DARK))
+    for tick in y_ticks:
+        drawing.add(Line(left, py(tick), right, py(tick), strokeColor=GREY_FILL, strokeWidth=0.4))
+        drawing.add(_text(left - 4, py(tick) - 2.5, f"{tick * 100:.0f}%", size=7, anchor="end", color=GREY_DARK))
+    drawing.add(_text((left + right) / 2, 4, time_title, size=7.5, anchor="middle", color=GREY_DARK))
+    label_slots: list[float] = []
+    for index, curve in enumerate(curves):
+        points: list[float] = []
+        previous = 1.0
+        for t, s in zip(curve.times, curve.survival, strict=False):
+            points += [px(t), py(previous), px(t), py(s)]  # a step: flat until the event, then down
+            previous = s
+        if not points:
+            continue
+        dash = SERIES_DASHES[index % len(SERIES_DASHES)]
+        drawing.add(PolyLine([px(0.0), py(1.0), *points], strokeColor=BLACK, strokeWidth=1.1,
+                             strokeDashArray=dash))
+        marker = SERIES_MARKERS[index % len(SERIES_MARKERS)]
+        step = max(1, len(curve.times) // 4)
+        for t, s in list(zip(curve.times, curve.survival, strict=False))[step - 1 :: step]:
+            drawing.add(_marker(marker, px(t), py(s)))
+        end_y = py(curve.survival[-1])
+        for slot in sorted(label_slots):  # keep end labels from overprinting each other
+            if abs(end_y - slot) < 9:
+                end_y = slot - 9
+        label_slots.append(end_y)
+        drawing.add(_marker(marker, right + 8, end_y + 2))
+        drawing.add(_text(right + 14, end_y - 0.5, _shorten(curve.label, 22), size=7))
+    return drawing

@@ -1,0 +1,99 @@
+"""Render the report's content blocks as a PDF through `ReportDocument`.
+
+All text passes through `xml.sax.saxutils.escape` before it becomes a reportlab Paragraph, because Paragraph
+parses markup: a respondent's `<b>` must print as the four characters, not turn the text bold.
+"""
+
+from __future__ import annotations
+
+from typing import IO
+from xml.sax.saxutils import escape
+
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    Spacer,
+)
+from reportlab.platypus import Table as PdfTable
+
+from .content import Block, Bullets, Figure, Report, Table, Text
+from .document import Furniture, ReportDocument
+from .styles import BULLET, CELL, CELL_BOLD, H1, H2, PARAGRAPH_STYLES, SMALL, SUBTITLE, TITLE, table_style
+
+FRAME_WIDTH = 595.2756 - 2 * 51.02  # A4 width less the two 18 mm margins, in points
+
+
+def markup(text: str) -> str:
+    """Plain text as Paragraph markup: escaped, with line breaks kept."""
+    return escape(text).replace("\n", "<br/>")
+
+
+def _cell(text: str, *, header: bool, numeric: bool) -> Paragraph:
+    style = CELL_BOLD if header else CELL
+    if numeric:
+        style = style.clone(style.name + "_right", alignment=2)
+    return Paragraph(markup(text), style)
+
+
+def _table(block: Table) -> list[Flowable]:
+    columns = len(block.header)
+    widths = block.widths or tuple(1 / columns for _ in range(columns))
+    data = [[_cell(h, header=True, numeric=i in block.numeric) for i, h in enumerate(block.header)]]
+    for row in block.rows:
+        data.append([_cell(value, header=False, numeric=i in block.numeric) for i, value in enumerate(row)])
+    table = PdfTable(data, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1, hAlign="LEFT")
+    table.setStyle(table_style(block.numeric))
+    parts: list[Flowable] = [table]
+    if block.caption:
+        parts.append(Paragraph(markup(block.caption), SMALL))
+    parts.append(Spacer(1, 6))
+    return parts
+
+
+def _figure(block: Figure) -> Flowable:
+    # Charts are built narrower than the frame (460 pt of 493), so they are placed as they are.
+    return KeepTogether([block.drawing, Paragraph(markup(block.caption), SMALL), Spacer(1, 6)])
+
+
+def _block(block: Block) -> list[Flowable]:
+    if isinstance(block, Text):
+        return [Paragraph(markup(block.text), PARAGRAPH_STYLES[block.kind])]
+    if isinstance(block, Bullets):
+        return [Paragraph(markup(item), BULLET, bulletText="•") for item in block.items]
+    if isinstance(block, Table):
+        return _table(block)
+    if isinstance(block, Figure):
+        return [_figure(block)]
+    return [CondPageBreak(60), Paragraph(markup(block.text), H2)]
+
+
+def build_story(report: Report) -> list[Flowable]:
+    """The flowables of the whole report: title block, then each section (most on a page of their own)."""
+    story: list[Flowable] = [Paragraph(markup(report.title), TITLE)]
+    subtitle = " · ".join(part for part in (report.survey, report.date) if part)
+    if subtitle:
+        story.append(Paragraph(markup(subtitle), SUBTITLE))
+    for index, section in enumerate(report.sections):
+        if index and section.new_page:
+            story.append(PageBreak())
+        elif index:
+            story.append(CondPageBreak(120))
+        story.append(Paragraph(markup(section.title), H1))
+        for block in section.blocks:
+            story.extend(_block(block))
+    return story
+
+
+def write_pdf(report: Report, out: IO[bytes]) -> int:
+    """Write the report as PDF to a binary file object; returns the number of pages."""
+    furniture = Furniture(
+        title=report.title,
+        survey=report.survey,
+        sources=tuple(f"Data: {name}, sha256 {digest[:16]}" for name, digest in report.sources),
+        date=report.date,
+    )
+    document = ReportDocument(furniture, subject="Return on customer experience")
+    return document.build(lambda: build_story(report), out)

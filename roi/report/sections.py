@@ -1,0 +1,227 @@
+"""The analysis pages after the summary: churn by score band and segment, metric comparison, drivers and the
+quadrant, revenue at risk by segment and channel, respondents' comments.
+
+Each builder reads its part of results.json and returns a `Section`; when the part is absent it returns a
+section with one "not available" line naming the missing key, never a substitute figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from . import formatting as f
+from .charts import Bar, QuadrantPoint, build_interval_bars, build_quadrant
+from .content import Block, Figure, Section, Subheading, Table, Text
+from .reading import mapping, not_available, records
+from .summary import metric_label, period_word
+
+
+def _churn_rows(rows: Sequence[Mapping[str, Any]], label: str, title: str) -> list[Block]:
+    """Chart and table of churn rates with their intervals, one row per level (shape of `segments.rows`)."""
+    bars = []
+    table = []
+    for row in rows:
+        rate = f.number(row.get("churn_rate"))
+        bounds = f.bounds_of(row.get("churn_rate_ci"))
+        name = str(row.get("level", ""))
+        if rate is not None:
+            low, high = bounds or (None, None)
+            bars.append(Bar(name, rate, low, high, note=f"n={f.count(row.get('n'))}"))
+        table.append([name, f.count(row.get("n")), f.count(row.get("churned")), f.rate(rate),
+                      f.interval(row.get("churn_rate_ci"), f.rate)])
+    blocks: list[Block] = [Subheading(title)]
+    if bars:
+        blocks.append(Figure(build_interval_bars(bars, fmt=f.rate, axis_title="Churn rate"),
+                             f"Churn rate by {label}, with 95% confidence intervals (whiskers)."))
+    blocks.append(Table([label.capitalize(), "Customers", "Left", "Churn rate", "95% CI"], table,
+                        numeric=(1, 2, 3, 4), widths=(0.3, 0.15, 0.15, 0.15, 0.25)))
+    return blocks
+
+
+def build_churn_by_band(results: Mapping[str, Any]) -> Section:
+    """Churn rate in each score band of the headline metric, then by channel and segment, with 95% intervals."""
+    blocks: list[Block] = [Text("Share of surveyed customers who left. The whisker is the 95% confidence "
+                                "interval: the narrower it is, the surer the rate. Small groups have wide "
+                                "intervals.")]
+    bands = mapping(results, "churn_by_band")
+    band_rows = records(bands, "rows")
+    if band_rows:
+        label = f"{metric_label(results, bands.get('metric'))} band"
+        blocks += _churn_rows(band_rows, label, f"By {label}")
+    else:
+        blocks.append(Text(not_available("Churn rate by score band", "churn_by_band.rows")))
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for row in records(results, "segments.rows"):
+        groups.setdefault(str(row.get("grouping")), []).append(row)
+    for grouping, rows in groups.items():
+        blocks += _churn_rows(rows, grouping, f"By {grouping}")
+    return Section("Who leaves: churn by score band and segment", blocks)
+
+
+def build_metric_comparison(results: Mapping[str, Any]) -> Section:
+    """Which metric predicts who leaves: out-of-sample AUC with CI and Brier score, ranked."""
+    comparison = mapping(results, "metric_comparison")
+    scores = sorted(records(comparison, "metrics"), key=_rank)
+    if not scores:
+        return Section("Which metric predicts retention", [
+            Text(not_available("The metric comparison", "metric_comparison.metrics"))])
+    method = comparison.get("method")
+    blocks: list[Block] = [Text(
+        "Each candidate metric was tested on customers it had not seen (cross-validation). AUC is the chance "
+        "that a customer who left scored worse than one who stayed: 0.5 is a coin toss, 1 is perfect. The Brier "
+        "score is the average squared error of the predicted chance of leaving: lower is better.")]
+    bars = []
+    rows = []
+    for score in scores:
+        auc = f.number(score.get("auc"))
+        bounds = f.bounds_of(score.get("auc_ci"))
+        name = str(score.get("label") or score.get("metric"))
+        if auc is not None:
+            bars.append(Bar(name, auc, *(bounds or (None, None))))
+        with_controls = mapping(score, "with_controls")
+        rows.append([f.count(score.get("rank")), name, f.stat(auc), f.interval(score.get("auc_ci"), f.stat),
+                     f.stat(score.get("brier")), f.stat(with_controls.get("auc")), f.count(score.get("n"))])
+    if bars:
+        blocks.append(Figure(
+            build_interval_bars(bars, fmt=lambda v: f"{v:.2f}", axis_title="Out-of-sample AUC (0.5 = chance)",
+                                reference=0.5, reference_label="chance"),
+            "Out-of-sample AUC of each metric for predicting churn, with 95% confidence intervals; the dashed "
+            "line at 0.5 is chance."))
+    blocks.append(Table(["Rank", "Metric", "AUC", "95% CI", "Brier", "AUC with controls", "n"], rows,
+                        numeric=(0, 2, 3, 4, 5, 6), widths=(0.07, 0.31, 0.1, 0.17, 0.1, 0.15, 0.1)))
+    if method:
+        blocks.append(Text(f"Method: {method}.", "small"))
+    return Section("Which metric predicts retention", blocks)
+
+
+def _rank(score: Mapping[str, Any]) -> float:
+    rank = f.number(score.get("rank"))
+    return rank if rank is not None else float("inf")  # unranked (not computable) metrics go last
+
+
+def _driver_analyses(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The driver analyses present: `drivers` is either one analysis or one per outcome."""
+    drivers = mapping(results, "drivers")
+    if "drivers" in drivers:
+        return [drivers]
+    return [value for key in ("churned", "revenue") if isinstance(value := drivers.get(key), Mapping)]
+
+
+def _outcome_words(outcome: Any) -> str:
+    return "revenue" if outcome == "revenue" else "retention"
+
+
+def build_drivers(results: Mapping[str, Any]) -> Section:
+    """Relative importance of each item (with bootstrap CI) and the importance–performance quadrant."""
+    analyses = [a for a in _driver_analyses(results) if records(a, "drivers")]
+    if not analyses:
+        return Section("What drives retention", [Text(not_available("Driver importance", "drivers"))])
+    blocks: list[Block] = [Text(
+        "How much each question explains of who leaves (or of revenue), as a share of what all of them "
+        "explain together. The whisker is the 95% bootstrap interval. A share says how strongly an item moves "
+        "with the outcome, not that changing it would change the outcome.")]
+    for analysis in analyses:
+        words = _outcome_words(analysis.get("outcome"))
+        items = records(analysis, "drivers")
+        blocks.append(Subheading(f"Drivers of {words} (n = {f.count(analysis.get('n'))}, "
+                                 f"R² {f.stat(analysis.get('r2'))})"))
+        bars = []
+        for item in items:
+            share = f.number(item.get("share"))
+            if share is None:
+                continue
+            bounds = f.bounds_of(item.get("share_ci"))
+            direction = "" if item.get("better_helps") is not False else "(better goes with worse)"
+            low, high = (bounds[0] / 100, bounds[1] / 100) if bounds else (None, None)
+            bars.append(Bar(str(item.get("label") or item.get("item")), share / 100, low, high, note=direction))
+        if bars:
+            blocks.append(Figure(build_interval_bars(bars, fmt=f.percent, axis_title="Share of explained variance"),
+                                 f"Relative importance of each item for {words}, with 95% bootstrap intervals."))
+        rows = [[str(i.get("label") or i.get("item")), f.share(i.get("share")), f.interval(i.get("share_ci"), f.share),
+                 f.score(i.get("performance")), str(i.get("quadrant") or f.MISSING)] for i in items]
+        blocks.append(Table(["Item", "Share", "95% CI", "Performance (0–100)", "Quadrant"], rows,
+                            numeric=(1, 2, 3), widths=(0.36, 0.12, 0.2, 0.16, 0.16)))
+        points = [QuadrantPoint(str(i.get("label") or i.get("item")), float(i["share"]), float(i["performance"]))
+                  for i in items if f.number(i.get("share")) is not None and f.number(i.get("performance")) is not None]
+        if len(points) >= 2:
+            # The guide lines sit at the means over the items, the rule roi.drivers uses for the quadrant labels.
+            blocks.append(Figure(
+                build_quadrant(points, importance_split=sum(p.importance for p in points) / len(points),
+                               performance_split=sum(p.performance for p in points) / len(points),
+                               importance_fmt=lambda v: f"{v:.0f}%", performance_fmt=lambda v: f"{v:.0f}",
+                               performance_title="Performance (0–100)"),
+                f"Importance–performance map for {words}: items to the right matter more, items lower score "
+                "worse; bottom right is where to act first. Dashed lines: the averages over the items."))
+    return Section("What drives retention", blocks)
+
+
+def build_revenue_at_risk(results: Mapping[str, Any]) -> Section:
+    """Revenue at risk in total and by channel and segment."""
+    risk = mapping(results, "revenue_at_risk")
+    if f.number(risk.get("total")) is None:
+        reasons = [w.get("message") for w in records(risk, "warnings") if w.get("message")]
+        blocks: list[Block] = [Text(not_available("Revenue at risk", "revenue_at_risk.total"))]
+        blocks += [Text(str(r), "small") for r in reasons]
+        return Section("Revenue at risk", blocks)
+    period = period_word(results)
+    blocks = [Text(
+        f"Revenue at risk is each customer's {period}ly revenue times their predicted chance of leaving, added up: "
+        f"{f.money(risk.get('total'))} a {period} (95% CI {f.interval(risk.get('ci'), f.money)}) out of "
+        f"{f.money(risk.get('revenue'))} from the {f.count(risk.get('n'))} analysed customers.")]
+    predictors = risk.get("predictors")
+    if isinstance(predictors, list) and predictors:
+        blocks.append(Text("Predicted from: " + ", ".join(map(str, predictors)) + ".", "small"))
+    segments = records(risk, "by_segment")
+    if not segments:
+        blocks.append(Text(not_available("Revenue at risk by segment and channel", "revenue_at_risk.by_segment")))
+        return Section("Revenue at risk", blocks)
+    by_column: dict[str, list[Mapping[str, Any]]] = {}
+    for segment in segments:
+        by_column.setdefault(str(segment.get("column")), []).append(segment)
+    for column, levels in by_column.items():
+        blocks.append(Subheading(f"By {column}"))
+        bars = [Bar(str(s.get("value")), float(s["revenue_at_risk"])) for s in levels
+                if f.number(s.get("revenue_at_risk")) is not None]
+        if bars:
+            blocks.append(Figure(build_interval_bars(bars, fmt=_short_money, axis_title=f"Revenue at risk a {period}"),
+                                 f"Revenue at risk by {column}."))
+        rows = [[str(s.get("value")), f.count(s.get("n")), f.money(s.get("revenue")), f.stat(s.get("expected_churn")),
+                 f.money(s.get("revenue_at_risk"))] for s in levels]
+        blocks.append(Table([column.capitalize(), "Customers", f"Revenue a {period}", "Expected leavers",
+                             "Revenue at risk"], rows, numeric=(1, 2, 3, 4), widths=(0.28, 0.14, 0.2, 0.18, 0.2)))
+    blocks.append(Text("Segment figures are point estimates from the same model as the total; their "
+                       "intervals are not in these results.", "note"))
+    return Section("Revenue at risk", blocks)
+
+
+def _short_money(value: float) -> str:
+    """Axis ticks only: $1.2M / $350k, so tick labels fit; the exact figures are in the table."""
+    size = abs(value)
+    if size >= 1_000_000:
+        return f"${value / 1_000_000:.1f}M"
+    if size >= 1_000:
+        return f"${value / 1_000:.0f}k"
+    return f"${value:.0f}"
+
+
+def build_comments(results: Mapping[str, Any]) -> Section | None:
+    """Sentiment of the open-text answers and a sample of respondents' own words, printed exactly as typed
+    (the renderers escape them); None when the results hold neither."""
+    sentiment = mapping(results, "sentiment")
+    if not sentiment:
+        return None
+    blocks: list[Block] = []
+    if f.number(sentiment.get("n")) is not None:
+        blocks.append(Text(
+            f"{f.count(sentiment.get('n'))} comments: {f.rate(sentiment.get('positive'))} positive, "
+            f"{f.rate(sentiment.get('neutral'))} neutral, {f.rate(sentiment.get('negative'))} negative "
+            f"(VADER sentiment; mean {f.stat(sentiment.get('mean'))} on a scale from −1 to 1)."))
+    comments = records(sentiment, "sample")
+    if comments:
+        rows = [[str(c.get("text", "")), str(c.get("question") or ""), f.stat(c.get("compound"))] for c in comments]
+        blocks.append(Table(["Comment, as written", "Question", "Sentiment"], rows, numeric=(2,),
+                            widths=(0.64, 0.18, 0.18)))
+    else:
+        blocks.append(Text(not_available("A sample of comments", "sentiment.sample")))
+    return Section("In customers' words", blocks)

@@ -1,0 +1,195 @@
+"""Page 1, the executive summary: the headline with its interval, revenue at risk, the best metric, the
+warnings that matter most, in plain words for a finance reader."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import formatting as f
+from .content import Block, Bullets, Section, Subheading, Table, Text
+from .reading import first_text, get, mapping, records
+
+# Most serious first: what can make a number wrong outranks what makes it imprecise.
+WARNING_ORDER = ("no_effect", "wrong_sign", "leakage", "separation", "low_match", "nonresponse_bias",
+                 "small_sample", "non_convergence", "collinearity")
+SUMMARY_WARNINGS = 4
+
+
+def metric_label(results: Mapping[str, Any], name: str | None) -> str:
+    """The readable name of a metric, from metric_comparison's labels when the analysis gave one."""
+    if not name:
+        return "the metric"
+    for score in records(results, "metric_comparison.metrics"):
+        if score.get("metric") == name:
+            return first_text(score, "label") or name
+    return name
+
+
+def period_word(results: Mapping[str, Any]) -> str:
+    period = get(results, "revenue_at_risk.period") or get(results, "inputs.config.revenue_period") or "year"
+    return "month" if period == "month" else "year"
+
+
+def has_money_evidence(results: Mapping[str, Any]) -> bool:
+    """True when the analysis itself says the scenario is supported and gives a retained-revenue figure."""
+    scenario = mapping(results, "scenario")
+    return scenario.get("evidence") == "supported" and f.number(get(scenario, "retained_revenue.estimate")) is not None
+
+
+def _points(delta: Any) -> str:
+    value = f.number(delta)
+    if value is None:
+        return "some points"
+    return "one point" if value == 1 else f"{value:g} points"
+
+
+def _scope(results: Mapping[str, Any]) -> str:
+    scenario = mapping(results, "scenario")
+    who = "customers" if scenario.get("extrapolated") else "surveyed customers"
+    text = f"among our {f.count(scenario.get('customers_in_scope'))} {who}"
+    segment = scenario.get("segment")
+    if isinstance(segment, Mapping) and segment:
+        text += " with " + " and ".join(f"{k} {v}" for k, v in segment.items())
+    return text
+
+
+def _horizon_phrase(results: Mapping[str, Any]) -> str:
+    years = f.number(get(results, "inputs.config.finance.horizon_years"))
+    if years is None or years == 1:
+        return "a year"
+    return f"over {years:g} years"
+
+
+def headline(results: Mapping[str, Any]) -> str:
+    """The one-sentence answer: the money with its interval, or plainly that the data show no effect."""
+    scenario = mapping(results, "scenario")
+    label = metric_label(results, scenario.get("metric"))
+    if not scenario:
+        return "These results contain no money scenario, so no money figure is given."
+    if not has_money_evidence(results):
+        reason = get(scenario, "retained_revenue.reason") or get(scenario, "coefficient.reason")
+        because = f" ({reason})" if reason else ""
+        return (f"The data show no evidence that raising {label} would keep more customers{because}; "
+                "this report therefore gives no money figure for it.")
+    retained = mapping(scenario, "retained_revenue")
+    sentence = (f"Raising {label} by {_points(scenario.get('delta'))} {_scope(results)} is worth "
+                f"{f.money(retained.get('estimate'))} in retained revenue {_horizon_phrase(results)} "
+                f"(95% CI {f.interval(retained.get('ci'), f.money)})")
+    cost = f.number(get(results, "inputs.config.finance.program_cost"))
+    roi = mapping(scenario, "roi")
+    if cost is not None and f.number(roi.get("estimate")) is not None:
+        sentence += (f"; at a programme cost of {f.money(cost)} that is an ROI of {f.percent(roi.get('estimate'))} "
+                     f"(95% CI {f.interval(roi.get('ci'), f.percent)})")
+        payback = f.number(get(scenario, "payback_months.estimate"))
+        if payback is not None:
+            sentence += f", paying back in {f.months(payback)} months"
+        else:
+            sentence += f", and it does not pay back ({get(scenario, 'payback_months.reason') or 'no payback'})"
+    else:
+        sentence += "; no programme cost was given, so no ROI is stated"
+    return sentence + "."
+
+
+def sorted_warnings(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every warning of the results, most serious first (stable within a code)."""
+    rank = {code: i for i, code in enumerate(WARNING_ORDER)}
+    return sorted(records(results, "warnings"), key=lambda w: rank.get(str(w.get("code")), len(rank)))
+
+
+def warning_line(warning: Mapping[str, Any]) -> str:
+    code = str(warning.get("code", "warning")).replace("_", " ")
+    subject = warning.get("subject")
+    head = f"{code.capitalize()} ({subject})" if subject else code.capitalize()
+    return f"{head}: {warning.get('message', '')}"
+
+
+def best_metric(results: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The metric ranked first by the analysis (rank 1), if any."""
+    ranked = [m for m in records(results, "metric_comparison.metrics") if f.number(m.get("rank")) is not None]
+    return min(ranked, key=lambda m: float(m["rank"])) if ranked else None
+
+
+def build_summary(results: Mapping[str, Any]) -> Section:
+    """The executive summary section (page 1)."""
+    blocks: list[Block] = [Text(headline(results), "headline")]
+    scenario = mapping(results, "scenario")
+    if has_money_evidence(results) and scenario.get("extrapolated"):
+        blocks.append(Text("This figure is extrapolated from the respondents to every customer of the segment; "
+                           "see the assumptions in the appendix.", "note"))
+
+    risk = mapping(results, "revenue_at_risk")
+    if f.number(risk.get("total")) is not None:
+        blocks.append(Text(
+            f"Revenue at risk: {f.money(risk.get('total'))} a {period_word(results)} "
+            f"(95% CI {f.interval(risk.get('ci'), f.money)}) — the revenue of the {f.count(risk.get('n'))} "
+            "analysed customers, each weighted by their predicted chance of leaving."))
+    else:
+        blocks.append(Text("Revenue at risk: not available in these results "
+                           "(results.json has no `revenue_at_risk.total`)."))
+
+    best = best_metric(results)
+    compared = len(records(results, "metric_comparison.metrics"))
+    if best is not None:
+        text = (f"Of the {f.count(compared)} metrics compared, {best.get('label') or best.get('metric')} predicts "
+                f"who leaves best: AUC {f.stat(best.get('auc'))} (95% CI {f.interval(best.get('auc_ci'), f.stat)}), "
+                "where 0.5 is a coin toss and 1 is perfect.")
+        low = f.bounds_of(best.get("auc_ci"))
+        if low is not None and low[0] <= 0.5:
+            text += " Its interval includes 0.5: it is not clearly better than chance."
+        blocks.append(Text(text))
+    else:
+        blocks.append(Text("Best predictor of retention: not available in these results "
+                           "(results.json has no ranked `metric_comparison.metrics`)."))
+
+    warnings = sorted_warnings(results)
+    blocks.append(Subheading("What to be careful about"))
+    if warnings:
+        blocks.append(Bullets([warning_line(w) for w in warnings[:SUMMARY_WARNINGS]]))
+        if len(warnings) > SUMMARY_WARNINGS:
+            blocks.append(Text(f"{len(warnings)} warnings in all; every one is listed on the data-quality page.",
+                               "small"))
+    else:
+        blocks.append(Text("The analysis raised no warnings."))
+    blocks.extend(_key_figures(results))
+    blocks.extend(_sources(results))
+    return Section("Executive summary", blocks, new_page=False)
+
+
+def _key_figures(results: Mapping[str, Any]) -> list[Block]:
+    scenario = mapping(results, "scenario")
+    rows: list[list[str]] = []
+    dq = mapping(results, "data_quality")
+    if dq:
+        rows.append(["Survey responses matched to customers",
+                     f"{f.count(dq.get('matched'))} of {f.count(dq.get('responses'))} ({f.rate(dq.get('match_rate'))})",
+                     ""])
+    if has_money_evidence(results):
+        for label, key, fmt in (("Retained revenue", "retained_revenue", f.money), ("Benefit", "benefit", f.money),
+                                ("ROI", "roi", f.percent), ("Payback (months)", "payback_months", f.months),
+                                ("Lifetime value", "lifetime_value", f.money)):
+            estimate = mapping(scenario, key)
+            if f.number(estimate.get("estimate")) is not None:
+                rows.append([label, fmt(estimate.get("estimate")), f.interval(estimate.get("ci"), fmt)])
+    if not rows:
+        return []
+    return [Subheading("Key figures"), Table(["Figure", "Value", "95% CI"], rows, numeric=(1, 2),
+                                             widths=(0.5, 0.25, 0.25))]
+
+
+def data_sources(results: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(file name, sha256) of each input the analysis recorded."""
+    sources = []
+    for name, entry in mapping(results, "inputs").items():
+        if isinstance(entry, Mapping) and entry.get("sha256"):
+            sources.append((str(entry.get("path") or name), str(entry["sha256"])))
+    return sources
+
+
+def _sources(results: Mapping[str, Any]) -> list[Block]:
+    sources = data_sources(results)
+    if not sources:
+        return [Text("Data sources: not recorded in these results (results.json has no `inputs.*.sha256`).",
+                     "small")]
+    return [Subheading("Data sources"),
+            Table(["File", "SHA-256"], [[name, digest] for name, digest in sources], widths=(0.3, 0.7))]
