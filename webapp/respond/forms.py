@@ -32,6 +32,16 @@ from surveys.questions import (
     scale_labels,
 )
 
+try:  # WTForms 3.3 wants SelectChoice objects; older 3.x takes (value, label) pairs
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - depends on the installed WTForms
+    SelectChoice = None
+
+
+def _choices(pairs: list[tuple[str, str]]) -> list[Any]:
+    return [SelectChoice(value, label) for value, label in pairs] if SelectChoice else pairs
+
+
 META_FIELDS = frozenset({"csrf_token", "page"})
 """Form fields that are not answers: the CSRF token and the page number."""
 
@@ -79,7 +89,7 @@ class SingleChoiceFactory(FieldFactory):
     def build(self, question: ChoiceQuestionBase, survey: Survey,
               context: Mapping[str, Any]) -> dict[str, UnboundField]:
         choices = [(c.code, c.label) for c in question.choices]
-        return {question.id: RadioField(question.text, choices=choices, validate_choice=False)}
+        return {question.id: RadioField(question.text, choices=_choices(choices), validate_choice=False)}
 
 
 class ScaleFactory(FieldFactory):
@@ -87,7 +97,7 @@ class ScaleFactory(FieldFactory):
 
     def build(self, question: QuestionBase, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
         choices = [(str(value), label) for value, label in scale_labels(question)]
-        return {question.id: RadioField(question.text, choices=choices, validate_choice=False)}
+        return {question.id: RadioField(question.text, choices=_choices(choices), validate_choice=False)}
 
 
 class MultiChoiceFactory(FieldFactory):
@@ -96,7 +106,7 @@ class MultiChoiceFactory(FieldFactory):
     def build(self, question: ChoiceQuestionBase, survey: Survey,
               context: Mapping[str, Any]) -> dict[str, UnboundField]:
         choices = [(c.code, c.label) for c in question.choices]
-        return {question.id: SelectMultipleField(question.text, choices=choices, validate_choice=False,
+        return {question.id: SelectMultipleField(question.text, choices=_choices(choices), validate_choice=False,
                                                  widget=ListWidget(prefix_label=False),
                                                  option_widget=CheckboxInput())}
 
@@ -119,7 +129,7 @@ class GridFactory(FieldFactory):
 
     def build(self, question: GridQuestion, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
         choices = [(str(value), label) for value, label in scale_labels(question)]
-        return {f"{question.id}.{row}": RadioField(label, choices=choices, validate_choice=False)
+        return {f"{question.id}.{row}": RadioField(label, choices=_choices(choices), validate_choice=False)
                 for row, label in self.rows(question, survey, context)}
 
     def read(self, question: Any, names: list[str], formdata: MultiDict[str, str]) -> Any:
@@ -139,7 +149,7 @@ class FrictionFactory(FieldFactory):
               context: Mapping[str, Any]) -> dict[str, UnboundField]:
         fields: dict[str, UnboundField] = {}
         for row, label in question.rows(survey):
-            fields[f"{question.id}.{row}"] = RadioField(label, choices=[("yes", "Yes"), ("no", "No")],
+            fields[f"{question.id}.{row}"] = RadioField(label, choices=_choices([("yes", "Yes"), ("no", "No")]),
                                                         validate_choice=False)
             if question.follow_up:
                 fields[f"{question.id}.{row}.what"] = TextAreaField(f"{label}: {question.follow_up_text}")

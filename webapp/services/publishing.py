@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -51,21 +51,19 @@ def publish_survey(session: Session, survey: Survey) -> SurveyVersion:
 
 def survey_of(version: SurveyVersion) -> Survey:
     """The `Survey` model of a stored version (its definition was checked when published)."""
-    return _cached_survey(version.id, version.definition)
-
-
-_SURVEYS: dict[int, Survey] = {}
-
-
-def _cached_survey(version_id: int, definition: dict[str, Any]) -> Survey:
-    # Versions never change, so their parsed model can be kept for the life of the process.
-    survey = _SURVEYS.get(version_id)
-    if survey is None or survey.id != definition.get("id"):
-        survey = build_survey(definition, source=f"survey version {version_id}")
+    # Versions never change, so their parsed model is kept for the life of the process; the key tells apart
+    # equal version ids of different databases (tests, several apps in one process).
+    key = (version.id, version.survey_id, version.published_at)
+    survey = _SURVEYS.get(key)
+    if survey is None:
+        survey = build_survey(version.definition, source=f"survey version {version.id}")
         if len(_SURVEYS) > 256:
             _SURVEYS.clear()
-        _SURVEYS[version_id] = survey
+        _SURVEYS[key] = survey
     return survey
+
+
+_SURVEYS: dict[tuple[int, int, datetime], Survey] = {}
 
 
 def find_survey(session: Session, slug: str) -> SurveyRecord:

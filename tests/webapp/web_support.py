@@ -1,0 +1,163 @@
+"""Fixtures and helpers of the hosting tests (imported by the test_web_*/test_storage_* modules).
+
+`db_url` gives a fresh, migrated database: a SQLite file, and, when `CXROI_TEST_DATABASE_URL` names a
+reachable PostgreSQL server, a schema of its own with a random name, dropped afterwards (several test runs
+may share the server).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from surveys.definition import build_survey
+from surveys.model import Survey
+from webapp.app import create_app
+from webapp.storage.engine import create_engine_for, session_factory, upgrade_database
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "relationship.yaml"
+PG_ENV = "CXROI_TEST_DATABASE_URL"
+
+
+def _postgres_base() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped")
+    try:
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            connection.execute(sa.text("select 1"))
+        engine.dispose()
+    except Exception as error:  # any failure to reach the server means: skip, with the reason
+        pytest.skip(f"PostgreSQL at {PG_ENV} is unreachable: {str(error).splitlines()[0]}")
+    return url
+
+
+def postgres_url(schema: str) -> str:
+    """The test server's URL with `schema` first on the search path."""
+    base = _postgres_base()
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cxroi.sqlite3'}"
+        upgrade_database(url)
+        yield url
+        return
+    base = _postgres_base()
+    schema = f"cxroi_test_{secrets.token_hex(6)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = postgres_url(schema)
+        upgrade_database(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cxroi.sqlite3'}"
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Session]:
+    engine = create_engine_for(db_url)
+    with session_factory(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path) -> Flask:
+    return create_app({"DATABASE_URL": db_url, "INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True,
+                       "SECRET_KEY": "test-secret"})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def example_survey(**changes: Any) -> Survey:
+    """The example relationship survey, optionally with top-level fields changed."""
+    import yaml
+
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data.update(changes)
+    return build_survey(data)
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def first_page_token(client: FlaskClient, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return csrf_token(response.get_data(as_text=True))
+
+
+PAGE_1 = {"page": "0", "q_align.easy": "4", "q_align.partner": "2", "q_ces": "3"}
+PAGE_2 = {"page": "1", "q_friction.ordering": "yes", "q_friction.ordering.what": "The form was long",
+          "q_friction.billing": "no", "q_channels": ["phone", "chat"], "q_channel.phone": "5",
+          "q_channel.chat": "2", "q_why": "Call back sooner", "q_nps": "8"}
+ANSWERS = {  # what PAGE_1 + PAGE_2 must be stored as, worked out from the example's rules by hand
+    "q_align": {"easy": 4, "partner": 2},
+    "q_ces": 3,
+    "q_friction": {"ordering": {"hesitated": True, "what": "The form was long"}, "billing": {"hesitated": False}},
+    "q_channels": ["phone", "chat"],
+    "q_channel": {"phone": 5, "chat": 2},
+    "q_why": "Call back sooner",
+    "q_nps": 8,
+}
+
+
+def answer_all(client: FlaskClient, url: str) -> Any:
+    """Answer both pages of the example survey; returns the last POST's response."""
+    token = first_page_token(client, url)
+    first = client.post(url, data=PAGE_1 | {"csrf_token": token})
+    assert first.status_code == 303, first.get_data(as_text=True)[:800]
+    return client.post(url, data=PAGE_2 | {"csrf_token": token})
+
+
+def response_rows(url: str) -> list[dict[str, Any]]:
+    """Every stored response as a dict, read with a fresh engine (what is really in the database)."""
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "select id, invitation_id, session_key, customer_id, channel, status, answers, current_page, "
+                "submitted_at from responses order by id")).mappings().all()
+        return [dict(row) | {"answers": _json(row["answers"])} for row in rows]
+    finally:
+        engine.dispose()
+
+
+def _json(value: Any) -> Any:
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value
