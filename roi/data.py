@@ -7,6 +7,7 @@ DataFrames of text cells (for the web app, which holds responses in its database
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -71,7 +72,11 @@ def build_analysis_data(responses: pd.DataFrame, outcomes: pd.DataFrame, *, conf
     customers = table.frame.copy()
     respondent_ids = set(answers.frame["customer_id"])
     customers["responded"] = customers["customer_id"].isin(respondent_ids)
-    frame = table.frame.merge(answers.frame, on="customer_id", how="inner", validate="one_to_one")
+    clashes = {c: f"response_{c}" for c in answers.frame.columns if c != "customer_id" and c in table.frame.columns}
+    frame = table.frame.merge(answers.frame.rename(columns=clashes), on="customer_id", how="inner",
+                              validate="one_to_one")
+    metrics = tuple(replace(m, column=clashes.get(m.column, m.column)) for m in answers.metrics)
+    items = tuple(replace(m, column=clashes.get(m.column, m.column)) for m in answers.items)
     outcome_ids = set(customers["customer_id"])
     unmatched = [cid for cid in answers.frame["customer_id"] if cid not in outcome_ids]
     join = JoinReport(
@@ -94,14 +99,13 @@ def build_analysis_data(responses: pd.DataFrame, outcomes: pd.DataFrame, *, conf
             "outcomes; the results describe that subset, which may not represent your respondents. Check that "
             "both files use the same customer ids.",
         ))
-    for column in answers.text_columns:
-        frame[column] = frame[column].astype(object)
     frame.attrs["notes"] = [*answers.notes, *table.notes]
+    frame.attrs["responses_read"] = len(responses)
     return AnalysisData(
         frame=frame.reset_index(drop=True),
         customers=customers.reset_index(drop=True),
-        metrics=answers.metrics,
-        items=answers.items,
+        metrics=metrics,
+        items=items,
         controls=controls,
         join=join,
         text_columns=answers.text_columns,

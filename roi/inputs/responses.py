@@ -177,7 +177,7 @@ def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None 
             out[column] = frame[column]
     for column in ("channel", "submitted_at", "status"):
         if column in frame.columns:
-            out[f"response_{column}"] = frame[column]
+            out[column] = frame[column]  # the response's channel is a segment of its own
     return ResponseTable(out, tuple(metrics), tuple(items), tuple(t for t in texts if t in frame.columns),
                          dropped, tuple(notes))
 

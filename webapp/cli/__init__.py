@@ -39,6 +39,10 @@ def _register() -> None:
 
     hosting_commands.register(cli, survey_commands.survey)
 
+    from . import roi_commands
+
+    roi_commands.register(cli)
+
 
 _register()
 

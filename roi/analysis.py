@@ -1,0 +1,198 @@
+"""The analysis pipeline: checked inputs in, `Results` out.
+
+`analyze(data, config, seed=…)` runs every analysis over an `AnalysisData`; `analyze_files(...)` reads and
+checks the files first and records what was read (names, sizes, sha256) in `Results.inputs`. The same seed
+gives the same results (only `inputs.generated_at` differs): every random draw takes its seed from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from dataclasses import replace
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from surveys.definition import read_survey
+
+from . import diagnostics
+from .comparison import compare_metrics
+from .config import RoiConfig, read_config, to_config_data
+from .data import build_analysis_data, read_outcomes_table, read_responses_table
+from .drivers import estimate_drivers
+from .money import estimate_scenario, revenue_at_risk
+from .nonresponse import compare_nonresponse
+from .results import Results
+from .retention import fit_retention
+from .revenue import fit_revenue
+from .segments import segment_summary
+from .sentiment import score_comments, summarise_sentiment
+from .survival import fit_survival
+from .types import AnalysisData, Metric, RoiWarning
+
+MIN_COMMENTS_FOR_METRIC = 30
+"""With at least this many commenters, comment sentiment becomes a candidate metric of its own."""
+
+
+def version() -> str:
+    try:
+        return metadata.version("cxroi")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def file_facts(path: str | Path) -> dict[str, Any]:
+    """Name, size and sha256 of an input file, so a report can prove which data it came from."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {"name": path.name, "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def with_sentiment(data: AnalysisData) -> AnalysisData:
+    """Add `sentiment` (mean VADER compound of each respondent's comments, −1..1) as a candidate metric."""
+    if not data.text_columns or "sentiment" in data.frame.columns:
+        return data
+    texts = data.frame[list(data.text_columns)]
+    scores = pd.concat([score_comments(texts[c]) for c in texts.columns], axis=1).mean(axis=1)
+    if scores.notna().sum() < MIN_COMMENTS_FOR_METRIC:
+        return data
+    frame = data.frame.assign(sentiment=scores)
+    frame.attrs.update(data.frame.attrs)
+    metric = Metric("sentiment", "sentiment", "higher_is_better", (-1.0, 1.0), "sentiment",
+                    "Sentiment of comments")
+    return replace(data, frame=frame, metrics=(*data.metrics, metric), items=(*data.items, metric))
+
+
+def data_quality(data: AnalysisData) -> dict[str, Any]:
+    """Counts of responses, customers and matches, the match rate, dropped rows by reason, loading notes."""
+    join = data.join
+    frame = data.frame
+    return {
+        "responses": int(frame.attrs.get("responses_read", join.respondents)),
+        "respondents": join.respondents,
+        "customers": join.customers,
+        "matched": join.matched,
+        "match_rate": join.match_rate if join.respondents else None,
+        "unmatched_respondent_ids_sample": list(join.unmatched_respondent_ids),
+        "churned": int(frame["churned"].sum()) if "churned" in frame.columns else None,
+        "dropped": dict(data.dropped),
+        "notes": list(frame.attrs.get("notes", [])),
+    }
+
+
+def describe_metrics(data: AnalysisData) -> list[dict[str, Any]]:
+    """The candidate metrics: name, label, family, polarity, scale, answered count, mean."""
+    out = []
+    for metric in data.metrics:
+        values = data.frame[metric.column].astype(float)
+        out.append({
+            "name": metric.name, "label": metric.label, "family": metric.family, "polarity": metric.polarity,
+            "scale": list(metric.scale) if metric.scale else None, "n": int(values.notna().sum()),
+            "mean": float(values.mean()) if values.notna().any() else None,
+            "driver_item": any(item.name == metric.name for item in data.items),
+        })
+    return out
+
+
+def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
+            inputs: dict[str, Any] | None = None) -> Results:
+    """Run every analysis on checked data; degenerate data give warnings and null estimates, not errors.
+
+    Raises only `CxroiError`s for configuration the data cannot satisfy (e.g. an unknown scenario metric).
+    """
+    data = with_sentiment(data)
+    replicates = config.bootstrap
+    found: list[RoiWarning] = list(data.warnings)
+    has_churn = "churned" in data.frame.columns and data.frame["churned"].notna().any()
+    has_revenue = "revenue" in data.frame.columns and data.frame["revenue"].notna().any()
+
+    retention = fit_retention(data)
+    survival = fit_survival(data)
+    revenue = fit_revenue(data)
+    found.extend(retention.warnings)
+    if survival:
+        found.extend(survival.warnings)
+    if revenue:
+        found.extend(revenue.warnings)
+
+    comparison = compare_metrics(data, seed=seed) if has_churn and data.metrics else None
+    drivers: dict[str, Any] = {}
+    if len(data.items) >= 2:
+        if has_churn:
+            drivers["churned"] = estimate_drivers(data, outcome="churned", seed=seed, replicates=replicates)
+        if has_revenue:
+            drivers["revenue"] = estimate_drivers(data, outcome="revenue", seed=seed + 1, replicates=replicates)
+    risk = revenue_at_risk(data, seed=seed, replicates=replicates) if has_churn and has_revenue else None
+
+    scenario_config = config.scenario
+    chosen_by = "roi.yaml scenario.metric"
+    if scenario_config.metric is None and comparison is not None and comparison.best is not None:
+        scenario_config = scenario_config.model_copy(update={"metric": comparison.best.metric})
+        chosen_by = "the best predictor of churn in metric_comparison (no scenario.metric configured)"
+    scenario = estimate_scenario(data, scenario=scenario_config, finance=config.finance, seed=seed,
+                                 replicates=replicates) if has_churn and has_revenue else None
+    segments = segment_summary(data)
+    nonresponse = compare_nonresponse(data)
+    sentiment = None
+    if data.text_columns:
+        texts = pd.concat([data.frame[c] for c in data.text_columns], ignore_index=True)
+        sentiment = summarise_sentiment(texts.rename("comments"))
+    for part in (comparison, *drivers.values(), risk, scenario, segments, nonresponse, sentiment):
+        if part is not None:
+            found.extend(part.warnings)
+
+    scenario_dict = scenario.to_dict() if scenario else None
+    if scenario_dict is not None:
+        scenario_dict["metric_chosen_by"] = chosen_by
+    meta = dict(inputs or {})
+    meta.setdefault("files", {})
+    meta.update({
+        "seed": seed, "bootstrap": replicates, "config": to_config_data(config), "cxroi_version": version(),
+        "python": platform.python_version(), "statsmodels": _package_version("statsmodels"),
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    })
+    return Results(
+        inputs=meta,
+        data_quality=data_quality(data),
+        warnings=tuple(diagnostics.unique(found)),
+        metrics=describe_metrics(data),
+        retention=retention.to_dict(),
+        survival=survival.to_dict() if survival else None,
+        revenue=revenue.to_dict() if revenue else None,
+        metric_comparison=comparison.to_dict() if comparison else None,
+        drivers={k: v.to_dict() for k, v in drivers.items()} or None,
+        scenario=scenario_dict,
+        revenue_at_risk=risk.to_dict() if risk else None,
+        segments=segments.to_dict(),
+        nonresponse=nonresponse.to_dict(),
+        sentiment=sentiment.to_dict() if sentiment else None,
+    )
+
+
+def _package_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def analyze_files(*, responses: str | Path, outcomes: str | Path, definition: str | Path | None = None,
+                  config: str | Path | None = None, seed: int = 0) -> Results:
+    """Read and check the files, then `analyze`; `Results.inputs.files` names each file with its sha256."""
+    settings = read_config(config)
+    survey = read_survey(definition) if definition is not None else None
+    data = build_analysis_data(read_responses_table(responses), read_outcomes_table(outcomes), config=settings,
+                               survey=survey)
+    files = {"responses": file_facts(responses), "outcomes": file_facts(outcomes)}
+    if definition is not None:
+        files["definition"] = file_facts(definition)
+    if config is not None:
+        files["config"] = file_facts(config)
+    return analyze(data, settings, seed=seed, inputs={"files": files})

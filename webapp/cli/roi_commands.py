@@ -1,0 +1,85 @@
+"""`cxroi analyze` and `cxroi demo-data`: the ROI analysis from the command line.
+
+Bad input (a `CxroiError` from roi or surveys) reaches `webapp.cli.main`, which prints one clear message
+naming the file, row and column, and exits 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from roi.analysis import analyze, analyze_files, file_facts
+from roi.config import read_config
+from roi.data import build_analysis_data, read_outcomes_table
+from roi.results import write_results
+from roi.synthetic import build_demo_data, write_demo_data
+
+FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _responses_from_database(slug: str) -> tuple[Any, Any]:
+    """(responses as text cells, survey definition) of a published survey, from the configured database."""
+    from ..services.export import response_frame
+    from ..services.publishing import latest_version, survey_of
+    from .hosting_commands import _session
+
+    with _session() as session:
+        survey = survey_of(latest_version(session, slug))
+        frame = response_frame(session, slug)
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame = frame.map(lambda v: None if v is None or (isinstance(v, str) and not v.strip()) else str(v))
+    frame.attrs["source"] = f"survey {slug!r} (database)"
+    frame.attrs["first_row"] = 1
+    return frame, survey
+
+
+@click.command("analyze")
+@click.option("--responses", type=FILE, help="Responses table (.csv, .xlsx or .parquet).")
+@click.option("--definition", type=FILE, help="Survey definition the responses answer (.yaml/.json/.xlsx).")
+@click.option("--survey", "slug", help="Take responses and definition of this published survey from the database.")
+@click.option("--outcomes", type=FILE, required=True, help="Outcomes table, one row per customer.")
+@click.option("--config", type=FILE, help="roi.yaml: column mapping, controls, scenario, finance.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
+@click.option("-o", "--output", type=FILE, required=True, help="Where to write results.json.")
+def analyze_command(responses: Path | None, definition: Path | None, slug: str | None, outcomes: Path,
+                    config: Path | None, seed: int, output: Path) -> None:
+    """Relate survey answers to retention and revenue; write results.json (docs/results.md)."""
+    if (responses is None) == (slug is None):
+        raise click.UsageError("give either --responses FILE or --survey SLUG")
+    if slug is not None and definition is not None:
+        raise click.UsageError("--definition goes with --responses; --survey takes the survey's own definition")
+    if responses is not None:
+        results = analyze_files(responses=responses, outcomes=outcomes, definition=definition, config=config,
+                                seed=seed)
+    else:
+        assert slug is not None
+        settings = read_config(config)
+        frame, survey = _responses_from_database(slug)
+        data = build_analysis_data(frame, read_outcomes_table(outcomes), config=settings, survey=survey)
+        files: dict[str, Any] = {"responses": {"name": f"survey:{slug}", "bytes": None, "sha256": None},
+                                 "outcomes": file_facts(outcomes)}
+        if config is not None:
+            files["config"] = file_facts(config)
+        results = analyze(data, settings, seed=seed, inputs={"files": files})
+    write_results(results, output)
+    quality = results.data_quality
+    click.echo(f"wrote {output}: {quality['matched']} of {quality['respondents']} respondents matched, "
+               f"{len(results.warnings)} warning(s)")
+
+
+@click.command("demo-data")
+@click.option("--customers", type=click.IntRange(min=10), default=2000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+def demo_data_command(customers: int, seed: int, out: Path) -> None:
+    """Write synthetic survey.yaml, responses.csv, outcomes.csv, roi.yaml and truth.json (known effects)."""
+    paths = write_demo_data(build_demo_data(customers, seed=seed), out)
+    click.echo("wrote " + ", ".join(str(p) for p in paths))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(analyze_command)
+    cli.add_command(demo_data_command)
