@@ -225,7 +225,13 @@ def _value(node: Node, answers: Mapping[str, Any]) -> Any:
     if isinstance(node, Ref):
         value = answers.get(node.question)
         if node.row is not None:
-            value = value.get(node.row) if isinstance(value, Mapping) else None
+            # rows read as in the export columns: a multi-choice code and a friction row are 1/0
+            if isinstance(value, (list, tuple)):
+                value = int(node.row in value)
+            else:
+                value = value.get(node.row) if isinstance(value, Mapping) else None
+                if isinstance(value, Mapping) and "hesitated" in value:
+                    value = int(value["hesitated"])
         return value
     if isinstance(node, ListOf):
         return [_value(item, answers) for item in node.items]

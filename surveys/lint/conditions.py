@@ -77,7 +77,11 @@ def _row_values(question: QuestionBase, row: str | None, survey: Survey) -> list
 
 def _can_be_true(evaluate: Any, references: list[tuple[str, str | None]], by_id: dict[str, QuestionBase],
                  survey: Survey) -> bool:
-    keys = list(dict.fromkeys(references))
+    # a multi-choice answer is one list whichever of its codes the condition reads
+    keys = list(dict.fromkeys(
+        (question_id, None if isinstance(by_id.get(question_id), MultiChoiceQuestion) else row)
+        for question_id, row in references
+    ))
     domains: list[list[Any]] = []
     for question_id, row in keys:
         question = by_id.get(question_id)

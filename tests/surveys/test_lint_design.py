@@ -142,11 +142,18 @@ def test_a_condition_on_a_question_of_the_same_page_is_a_warning() -> None:
     ("not answered(q_ces)", False),  # true for whoever skipped it
     ("q_align.easy > 5", True),  # a 5-point agreement grid
     ("q_align.easy <= 2 and q_ces >= 6", False),
+    ("q_used.phone == 1", False),  # a multi-choice code reads 1/0, as in its export column
+    ("q_used.phone == 2", True),
+    ("q_f.ordering == 1", False),  # a friction row reads 1 when the respondent hesitated
 ])
 def test_a_condition_no_answer_can_satisfy_is_never_shown(condition: str, never: bool) -> None:
     visit = {"id": "q_visit", "type": "single_choice", "text": "Did you visit us?", "choices": YES_NO}
     grid = {"id": "q_align", "type": "alignment", "text": "How well did we keep each promise?"}
-    survey = survey_of([visit, CES, grid], [text("q_why", show_if=condition)])
+    used = {"id": "q_used", "type": "multi_choice", "text": "Which of these did you use?",
+            "choices": [{"code": "phone", "label": "Phone"}, {"code": "email", "label": "Email"}]}
+    friction = {"id": "q_f", "type": "friction", "text": "Did anything make you hesitate?"}
+    survey = survey_of([visit, CES, grid, used, friction], [text("q_why", show_if=condition)],
+                       touchpoints=[{"id": "ordering", "label": "Ordering"}])
     items = found(survey, "never_shown")
     assert len(items) == int(never)
     if never:
