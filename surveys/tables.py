@@ -6,6 +6,7 @@ sees in the file with `file_row(path, label)`: CSV and XLSX have a header row, s
 
 from __future__ import annotations
 
+import csv
 import numbers
 import zipfile
 from pathlib import Path
@@ -65,13 +66,38 @@ def read_responses_table(path: str | Path) -> pd.DataFrame:
 
 def _read(path: Path, suffix: str) -> pd.DataFrame:
     if suffix == ".csv":
-        return pd.read_csv(path, dtype=_TEXT_COLUMNS, encoding="utf-8")
+        header = _csv_header(path)
+        delimiter = ","
+        if "," not in header:  # spreadsheets in many locales save ';'- or tab-separated "CSV"
+            delimiter = next((d for d in (";", "\t") if d in header), ",")
+        _check_unique(path, next(csv.reader([header], delimiter=delimiter), []))
+        return pd.read_csv(path, dtype=_TEXT_COLUMNS, encoding="utf-8-sig", sep=delimiter)
     if suffix == ".xlsx":
+        first_row = pd.read_excel(path, sheet_name=0, header=None, nrows=1, engine="openpyxl")
+        _check_unique(path, [] if first_row.empty else list(first_row.iloc[0]))
         return pd.read_excel(path, sheet_name=0, dtype=_TEXT_COLUMNS, engine="openpyxl")
     table = pd.read_parquet(path)
     if not isinstance(table.index, pd.RangeIndex):
         table = table.reset_index()  # a stored index (e.g. response_id) becomes a column again
     return table.reset_index(drop=True)
+
+
+def _csv_header(path: Path) -> str:
+    # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark that would otherwise stick to the first name
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return handle.readline().rstrip("\r\n")
+
+
+def _check_unique(path: Path, names: list[Any]) -> None:
+    # pandas would silently rename a repeated header to "name.1", which reads like a grid column
+    seen: set[str] = set()
+    for name in names:
+        if isinstance(name, float) and name != name:
+            continue  # an empty header cell
+        text = str(name).strip()
+        if text in seen:
+            raise UnreadableTable(path, f"the column {text!r} appears more than once in the header row")
+        seen.add(text)
 
 
 def file_row(path: str | Path, label: Any) -> str:

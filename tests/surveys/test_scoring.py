@@ -440,6 +440,16 @@ def test_read_responses_table_from_csv_xlsx_and_parquet(tmp_path: Path) -> None:
         assert read["q_nps"].tolist() == [9, 3]
 
 
+def test_read_responses_table_handles_excel_csv_habits(tmp_path: Path) -> None:
+    # Excel's "CSV UTF-8" starts with a byte-order mark; many locales separate with ';'.
+    (tmp_path / "semi.csv").write_bytes(b"\xef\xbb\xbfstatus;q_nps\ncomplete;9\npartial;\n")
+    read = read_responses_table(tmp_path / "semi.csv")
+    assert list(read.columns) == ["status", "q_nps"] and read["q_nps"].iloc[0] == 9
+    (tmp_path / "dup.csv").write_text("status,q_nps,q_nps\ncomplete,9,1\n")
+    with pytest.raises(UnreadableTable, match="the column 'q_nps' appears more than once"):
+        read_responses_table(tmp_path / "dup.csv")
+
+
 @pytest.mark.parametrize(("name", "content", "reason"), [
     ("r.txt", b"a,b\n", "expected a .csv, .xlsx or .parquet file"),
     ("r.csv", b"", "the file is empty"),
