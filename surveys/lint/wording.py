@@ -76,6 +76,7 @@ def check_wording(survey: Survey) -> Iterator[Finding]:
         yield from _long_question(placed)
         if isinstance(question, (LikertQuestion, CesQuestion, AlignmentQuestion)):
             yield from _negated_statement(placed)
+    yield from _double_barrelled_promises(survey)
     yield from _jargon(survey)
 
 
@@ -88,7 +89,35 @@ def _double_barrelled(placed: Placed) -> Iterator[Finding]:
     question = placed.question
     if not _asks_for_rating(question):
         return
-    text = question.text
+    found = _two_things(question.text)
+    if found:
+        phrase, first, second = found
+        yield finding(
+            "double_barrelled", f"{placed.path}.text", question.id,
+            f"“{phrase}” asks about two things in one question; a low score cannot say which one fell short.",
+            f"Ask about “{first}” and “{second}” in two separate questions.",
+        )
+
+
+def _double_barrelled_promises(survey: Survey) -> Iterator[Finding]:
+    """A brand promise is a row respondents rate, so "We are fast and friendly" is two promises in one."""
+    asking = [q.id for q in survey.questions() if isinstance(q, AlignmentQuestion)]
+    if not asking:
+        return
+    for index, promise in enumerate(survey.brand_promises):
+        found = _two_things(promise.label)
+        if found:
+            phrase, first, second = found
+            yield finding(
+                "double_barrelled", f"brand_promises[{index}].label", asking[0],
+                f"the promise “{promise.label}” joins two things (“{phrase}”); customers rate it once, so a low "
+                "score cannot say which one fell short.",
+                f"Make “{first}” and “{second}” two promises, or keep the one that matters.",
+            )
+
+
+def _two_things(text: str) -> tuple[str, str, str] | None:
+    """(phrase, first thing, second thing) when "and" joins two things being rated, else None."""
     for match in _CONJUNCTION.finditer(text):
         left, right = match["left"], match["right"]
         phrase = f"{left} {match['conj']} {right}".lower()
@@ -102,16 +131,12 @@ def _double_barrelled(placed: Placed) -> Iterator[Finding]:
             continue  # a proper name such as "Marks and Spencer"
         if right.lower() in CLAUSE_VERBS or right.lower() in _DETERMINERS and _starts_clause(text, match.end()):
             continue
-        first, second = left, right
+        second = right
         if second.lower() in _DETERMINERS:
             following = re.match(r"\s+([\w'’-]+)", text[match.end():])
             second = following.group(1) if following else second
-        yield finding(
-            "double_barrelled", f"{placed.path}.text", question.id,
-            f"“{match.group(0)}” asks about two things in one question; a low score cannot say which one fell short.",
-            f"Ask about “{first}” and “{second}” in two separate questions.",
-        )
-        return
+        return match.group(0), left, second
+    return None
 
 
 def _starts_clause(text: str, end: int) -> bool:

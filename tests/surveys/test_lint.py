@@ -246,3 +246,15 @@ def test_finding_is_frozen_and_serialises_its_six_fields() -> None:
 
 def test_every_code_has_a_severity_of_the_three() -> None:
     assert set(CODES.values()) <= {"error", "warning", "info"}
+
+
+def test_a_brand_promise_joining_two_things_is_double_barrelled() -> None:
+    align = {"id": "q_align", "type": "alignment", "text": "How well did we keep each of these promises?"}
+    survey = survey_of(align, brand_promises=[{"id": "easy", "label": "We make things easy"},
+                                              {"id": "ff", "label": "We are fast and friendly"}])
+    [item] = found(survey, "double_barrelled")
+    assert (item.path, item.question_id) == ("brand_promises[1].label", "q_align")
+    assert "“fast”" in item.suggestion and "“friendly”" in item.suggestion
+    survey = survey_of(rating("How would you rate your visit?"),
+                       brand_promises=[{"id": "ff", "label": "We are fast and friendly"}])
+    assert found(survey, "double_barrelled") == []  # no alignment grid rates the promises
