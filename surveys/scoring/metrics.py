@@ -85,12 +85,11 @@ def friction_count(flags: pd.DataFrame) -> pd.Series:
 def _nps(responses: pd.DataFrame, q: NpsQuestion, survey: Survey) -> Scored:
     answers = read_scale(responses, q)
     answered = answers.dropna()
-    label = f"({q.id})"
     return [
-        ("overall", score_nps(Label(f"{q.id}:nps", f"Net Promoter Score {label}", "nps", "NPS", q.id), answers)),
-        ("overall", score_share(Label(f"{q.id}:promoters", f"Promoters, 9–10 {label}", "nps", "%", q.id),
+        ("overall", score_nps(Label(f"{q.id}:nps", f"Net Promoter Score ({q.id})", "nps", "NPS", q.id), answers)),
+        ("overall", score_share(Label(f"{q.id}:promoters", f"Promoters, 9–10 ({q.id})", "nps", "%", q.id),
                                 (answered >= 9).astype(float))),
-        ("overall", score_share(Label(f"{q.id}:detractors", f"Detractors, 0–6 {label}", "nps", "%", q.id),
+        ("overall", score_share(Label(f"{q.id}:detractors", f"Detractors, 0–6 ({q.id})", "nps", "%", q.id),
                                 (answered <= 6).astype(float))),
     ]
 
