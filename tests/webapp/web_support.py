@@ -161,3 +161,66 @@ def _json(value: Any) -> Any:
     import json
 
     return json.loads(value) if isinstance(value, str) else value
+
+
+class FormReader:
+    """Reads a rendered page like a browser would: the state of each input, labels, and radio fieldsets."""
+
+    def __init__(self, html: str) -> None:
+        from html.parser import HTMLParser
+
+        self.values: dict[str, list[str]] = {}
+        self.inputs: list[dict[str, str]] = []
+        self.label_for: set[str] = set()
+        self.radios_outside_fieldset: list[str] = []
+        self.fieldsets_without_legend = 0
+        self.ids: set[str] = set()
+        reader = self
+
+        class _Parser(HTMLParser):
+            def __init__(self) -> None:
+                super().__init__(convert_charrefs=True)
+                self.fieldsets: list[bool] = []  # has a legend
+                self.textarea: str | None = None
+                self.text = ""
+
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                a = {k: v or "" for k, v in attrs}
+                if "id" in a:
+                    reader.ids.add(a["id"])
+                if tag == "fieldset":
+                    self.fieldsets.append(False)
+                elif tag == "legend" and self.fieldsets:
+                    self.fieldsets[-1] = True
+                elif tag == "label" and "for" in a:
+                    reader.label_for.add(a["for"])
+                elif tag == "input":
+                    reader.inputs.append(a)
+                    kind = a.get("type", "text")
+                    if kind == "radio" and not self.fieldsets:
+                        reader.radios_outside_fieldset.append(a.get("name", ""))
+                    if kind in ("radio", "checkbox"):
+                        if "checked" in a:
+                            reader.values.setdefault(a["name"], []).append(a.get("value", ""))
+                    elif kind != "hidden" and a.get("value"):
+                        reader.values.setdefault(a["name"], []).append(a["value"])
+                elif tag == "textarea":
+                    reader.inputs.append(a | {"type": "textarea"})
+                    self.textarea, self.text = a.get("name", ""), ""
+
+            def handle_endtag(self, tag: str) -> None:
+                if tag == "fieldset" and self.fieldsets and not self.fieldsets.pop():
+                    reader.fieldsets_without_legend += 1
+                elif tag == "textarea" and self.textarea is not None:
+                    if self.text.strip():
+                        reader.values.setdefault(self.textarea, []).append(self.text.strip())
+                    self.textarea = None
+
+            def handle_data(self, data: str) -> None:
+                if self.textarea is not None:
+                    self.text += data
+
+        _Parser().feed(html)
+
+    def unlabelled(self) -> list[str]:
+        return [i.get("id", "?") for i in self.inputs if i.get("type") != "hidden" and i.get("id") not in self.label_for]

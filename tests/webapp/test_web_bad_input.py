@@ -1,0 +1,131 @@
+"""Bad input through the Flask test client: each gets a 4xx with a clear message, never a 500, and the
+stored response is exactly as it was before (read back from the database)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+from web_support import (  # noqa: F401 (fixtures)
+    PAGE_1,
+    PAGE_2,
+    app,
+    client,
+    db,
+    db_url,
+    example_survey,
+    first_page_token,
+    response_rows,
+)
+
+from surveys.questions import TEXT_LIMIT
+from webapp.services import create_invitations, publish_survey
+
+
+@pytest.fixture
+def started(client: FlaskClient, db: Session) -> tuple[str, str]:
+    """A personal link whose first page is saved; returns (url, csrf token)."""
+    survey = example_survey()
+    publish_survey(db, survey)
+    [issued] = create_invitations(db, survey.id, ["C1"], "email")
+    url = f"/s/{issued.token}"
+    token = first_page_token(client, url)
+    assert client.post(url, data=PAGE_1 | {"csrf_token": token}).status_code == 303
+    return url, token
+
+
+BAD_PAGE_2: list[tuple[str, dict[str, Any], int, str]] = [
+    ("unknown field", {"is_admin": "1"}, 400, "does not have or sent it twice: &#39;is_admin&#39;"),
+    ("row not on the page", {"q_align.easy": "5"}, 400, "&#39;q_align.easy&#39;"),
+    ("unknown grid row", {"q_channel.fax": "3"}, 400, "&#39;q_channel.fax&#39;"),
+    ("one answer sent twice", {"q_nps": ["3", "9"]}, 400, "sent it twice: &#39;q_nps&#39;"),
+    ("scale out of range", {"q_nps": "11"}, 400, "11 is outside the scale 0..10"),
+    ("negative scale", {"q_nps": "-1"}, 400, "-1 is outside the scale 0..10"),
+    ("not a number", {"q_nps": "eight"}, 400, "expected a whole number from 0 to 10"),
+    ("unknown choice code", {"q_channels": ["phone", "fax"]}, 400, "&#39;fax&#39; is not one of the choices"),
+    ("rating a channel not used", {"q_channels": ["phone"], "q_channel.chat": "2"}, 400,
+     "channel &#39;chat&#39; was not among those you used"),
+    ("friction neither yes nor no", {"q_friction.billing": "maybe"}, 400, "Billing: answer yes or no"),
+    ("text over the question's limit", {"q_why": "x" * 2001}, 400,
+     "the answer is 2001 characters long; the limit is 2000"),
+    ("follow-up over the text limit", {"q_friction.ordering.what": "y" * (TEXT_LIMIT + 1)}, 400,
+     f"longer than {TEXT_LIMIT} characters"),
+    ("page not reached yet", {"page": "5"}, 400, "this survey has no page 6"),
+    ("page not a number", {"page": "two"}, 400, "did not say which page"),
+    ("body over the size limit", {"q_why": "z" * (1024 * 1024 + 1)}, 413, "larger than 1024 KB"),
+]
+
+
+@pytest.mark.parametrize(("case", "changes", "status", "message"), BAD_PAGE_2, ids=[c[0] for c in BAD_PAGE_2])
+def test_bad_page_is_refused_and_nothing_changes(client: FlaskClient, db_url: str, started: tuple[str, str],
+                                                 case: str, changes: dict[str, Any], status: int,
+                                                 message: str) -> None:
+    url, token = started
+    before = response_rows(db_url)
+    reply = client.post(url, data=PAGE_2 | {"csrf_token": token} | changes)
+    body = reply.get_data(as_text=True)
+    assert reply.status_code == status, body[:1500]
+    assert message in body
+    assert "Traceback" not in body
+    assert response_rows(db_url) == before
+    assert before[0]["status"] == "partial" and before[0]["answers"] == {"q_align": {"easy": 4, "partner": 2},
+                                                                        "q_ces": 3}
+
+
+def test_invalid_answers_come_back_with_an_error_summary_tied_to_the_fields(
+        client: FlaskClient, started: tuple[str, str]) -> None:
+    url, token = started
+    reply = client.post(url, data=PAGE_1 | {"page": "0", "q_ces": "8", "q_align.easy": "", "csrf_token": token})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 400
+    assert 'class="error-summary" role="alert"' in html
+    # the summary links to the first option of the erring row / question
+    assert 'href="#q_align.easy-0"' in html and "We make things easy: answer every row" in html
+    assert 'href="#q_ces-0"' in html and "8 is outside the scale 1..7" in html
+    assert 'id="q_ces-error"' in html and 'aria-describedby="q_ces-error" id="q_ces-0"' in html
+    # what was typed is shown again: the partner row keeps its answer (2 → option index 1)
+    assert 'checked id="q_align.partner-1"' in html
+
+
+@pytest.mark.parametrize("token", [None, "forged-token"])
+def test_missing_or_wrong_csrf_token(client: FlaskClient, db_url: str, started: tuple[str, str],
+                                     token: str | None) -> None:
+    url, _ = started
+    before = response_rows(db_url)
+    data = PAGE_2 | ({"csrf_token": token} if token else {})
+    reply = client.post(url, data=data)
+    assert reply.status_code == 400 and "security token" in reply.get_data(as_text=True)
+    assert response_rows(db_url) == before
+
+
+def test_csrf_token_of_another_session(app, started: tuple[str, str], db_url: str) -> None:  # noqa: F811
+    url, token = started
+    stranger = app.test_client()  # no session cookie: the token was signed for the other session
+    before = response_rows(db_url)
+    assert stranger.post(url, data=PAGE_2 | {"csrf_token": token}).status_code == 400
+    assert response_rows(db_url) == before
+
+
+def test_public_post_without_a_started_response(client: FlaskClient, started: tuple[str, str],
+                                                db_url: str) -> None:
+    _, token = started  # a valid CSRF token of this browser, but it never opened the public link
+    before = response_rows(db_url)
+    reply = client.post("/p/acme_relationship", data=PAGE_1 | {"csrf_token": token})
+    assert reply.status_code == 400 and "open the survey link again" in reply.get_data(as_text=True)
+    assert response_rows(db_url) == before
+
+
+def test_wrong_method_and_unknown_pages(client: FlaskClient) -> None:
+    assert client.delete("/s/abc").status_code == 405
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and "Page not found" in missing.get_data(as_text=True)
+
+
+def test_question_text_from_the_definition_is_escaped(client: FlaskClient, db: Session) -> None:
+    survey = example_survey(title="<script>alert(1)</script> survey")
+    publish_survey(db, survey)
+    [issued] = create_invitations(db, survey.id, ["C9"], "email")
+    html = client.get(f"/s/{issued.token}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
