@@ -148,6 +148,6 @@ def _low_condition(question: QuestionBase, survey: Survey) -> str:
         rows = question.rows(survey)
         row = rows[0][0] if rows else "row"
         if isinstance(question, FrictionQuestion):
-            return f"answered({question.id})"
+            return f"{question.id}.{row} == 1"
         return f"{question.id}.{row} <= {middle}"
     return f"{question.id} <= {middle}"
