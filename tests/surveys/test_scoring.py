@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from surveys import build_survey
+from surveys import build_survey, read_survey
 from surveys.errors import CxroiError
 from surveys.questions import QUESTION_TYPES
 from surveys.scoring import (
@@ -384,6 +384,41 @@ def test_numeric_text_is_read_and_unknown_status_is_an_error() -> None:
     mixed = pd.DataFrame({"status": ["complete", "abandoned", "partial", "invited"], "q_ces": [7, 2, 1, None]})
     card = score_survey(mixed, survey, include_partial=True)
     assert (card.get("q_ces:mean").estimate, card.responses_scored) == (4.0, 2)
+
+
+def test_scores_answers_stored_through_the_definition(example_path: Path) -> None:
+    """Answers cleaned and spread over columns by the survey model itself (as the web app stores and exports
+    them), then scored: the column names and 0/1 friction cells must line up."""
+    survey = read_survey(example_path)
+    raw_answers = [
+        {"q_align": {"easy": "5", "partner": "3"}, "q_ces": "6", "q_nps": "9",
+         "q_friction": {"ordering": {"hesitated": "yes", "what": "slow"}, "billing": "no"},
+         "q_channels": ["phone", "chat"], "q_channel": {"phone": "4", "chat": "2"}},
+        {"q_align": {"easy": "2", "partner": "2"}, "q_ces": "2", "q_nps": "4", "q_friction": {"ordering": "no"},
+         "q_channels": ["email"], "q_channel": {"email": "5"}, "q_why": "Fees"},
+    ]
+    rows = []
+    for raw in raw_answers:
+        answers: dict[str, Any] = {}
+        for section in survey.sections:
+            cleaned, errors = survey.clean_section(section, raw, answers)
+            assert not errors
+            answers |= cleaned
+        rows.append({"status": "complete", **survey.to_row(answers)})
+    card = score_survey(pd.DataFrame(rows, columns=survey.columns()), survey)
+    # BAS per respondent: (100 + 50)/2 = 75 and (25 + 25)/2 = 25 → 50; easy (100, 25) → 62.5; partner → 37.5.
+    assert card.get("q_align:bas").estimate == 50.0
+    assert [m.estimate for m in card.promises] == [62.5, 37.5]
+    # CES (6, 2) → mean 4, 1 of 2 easy; NPS: one promoter, one detractor → 0.
+    assert (card.get("q_ces:mean").estimate, card.get("q_ces:easy").estimate) == (4.0, 50.0)
+    assert card.get("q_nps:nps").estimate == 0.0
+    # Friction: ordering (yes, no) → 50 % of 2; billing answered only by the first (no) → 0 % of 1.
+    assert [(m.estimate, m.n) for m in card.touchpoints] == [(50.0, 2), (0.0, 1)]
+    assert card.get("q_friction:count").estimate == 0.5
+    # Channels: phone 4, email 5, chat 2, one rating each; only the first rated two channels: gap 4 − 2 = 2.
+    assert [(m.row, m.estimate, m.n) for m in card.channels] == [("phone", 4.0, 1), ("email", 5.0, 1),
+                                                                  ("chat", 2.0, 1)]
+    assert (card.get("q_channel:consistency").estimate, card.get("q_channel:consistency").n) == (2.0, 1)
 
 
 # --- real data: airline passengers --------------------------------------------------------------------------
