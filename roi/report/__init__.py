@@ -36,16 +36,16 @@ __all__ = ["DEFAULT_TITLE", "build_report", "formatting", "headline", "render_ht
 
 
 def _survey_line(results: Mapping[str, Any]) -> str:
+    """Survey name and version when the results record them (`inputs.survey`), else the definition file."""
     survey = mapping(results, "inputs.survey")
-    title = survey.get("title")
-    ident = survey.get("id") or survey.get("slug")
-    version = survey.get("version")
-    parts = [str(title)] if title else []
-    detail = ", ".join(p for p in (str(ident) if ident else "", f"version {version}" if version is not None else "")
-                       if p)
-    if detail:
-        parts.append(f"({detail})")
-    return " ".join(parts) or "Survey: not named in these results"
+    if survey:
+        title, ident, version = survey.get("title"), survey.get("id"), survey.get("version")
+        detail = ", ".join(p for p in (str(ident or ""), f"version {version}" if version is not None else "") if p)
+        return " ".join(p for p in (str(title or ""), f"({detail})" if detail else "") if p)
+    definition = get(results, "inputs.files.definition.name")
+    if definition:
+        return f"Survey definition {definition}"
+    return "Survey: not named in these results"
 
 
 def build_report(results: Mapping[str, Any], *, title: str | None = None) -> Report:
@@ -62,7 +62,7 @@ def build_report(results: Mapping[str, Any], *, title: str | None = None) -> Rep
         sections.append(comments)
     sections += [build_data_quality(results), build_methods(results), build_glossary()]
     return Report(title=title or DEFAULT_TITLE, survey=_survey_line(results), sources=data_sources(results),
-                  date=str(get(results, "inputs.analysed_at") or get(results, "generated_at") or ""),
+                  date=str(get(results, "inputs.generated_at") or ""),
                   sections=sections)
 
 

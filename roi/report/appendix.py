@@ -9,7 +9,7 @@ from typing import Any
 from . import formatting as f
 from .content import Block, Bullets, Section, Subheading, Table, Text
 from .reading import get, mapping, not_available, records
-from .summary import data_sources, sorted_warnings
+from .summary import data_sources, metric_label, sorted_warnings
 
 GLOSSARY: tuple[tuple[str, str], ...] = (
     ("95% confidence interval (CI)", "The range of values the data are consistent with. If the analysis were "
@@ -44,19 +44,28 @@ def build_data_quality(results: Mapping[str, Any]) -> Section:
     blocks: list[Block] = []
     dq = mapping(results, "data_quality")
     if dq:
-        rows = [["Survey responses", f.count(dq.get("responses"))],
+        rows = [["Survey responses read", f.count(dq.get("responses"))],
+                ["Respondents (customers who answered)", f.count(dq.get("respondents"))],
                 ["Customers in the outcome data", f.count(dq.get("customers"))],
-                ["Responses matched to a customer", f.count(dq.get("matched"))],
-                ["Match rate", f.rate(dq.get("match_rate"))]]
+                ["Respondents matched to a customer", f.count(dq.get("matched"))],
+                ["Match rate (matched ÷ respondents)", f.rate(dq.get("match_rate"))],
+                ["Matched customers who left", f.count(dq.get("churned"))]]
         dropped = dq.get("dropped")
         if isinstance(dropped, Mapping):
             rows += [[f"Rows dropped: {reason}", f.count(n)] for reason, n in dropped.items()]
         blocks.append(Table(["", "Count"], rows, numeric=(1,), widths=(0.7, 0.3)))
+        notes = dq.get("notes")
+        if isinstance(notes, list) and notes:
+            blocks.append(Bullets([str(n) for n in notes]))
+        unmatched = dq.get("unmatched_respondent_ids_sample")
+        if isinstance(unmatched, list) and unmatched:
+            blocks.append(Text("Some respondents with no customer record: " + ", ".join(map(str, unmatched)) + ".",
+                               "small"))
     else:
         blocks.append(Text(not_available("Match counts", "data_quality")))
 
     blocks.append(Subheading("Do respondents differ from non-respondents?"))
-    nonresponse = mapping(results, "data_quality.nonresponse") or mapping(results, "nonresponse")
+    nonresponse = mapping(results, "nonresponse")
     comparisons = records(nonresponse, "comparisons")
     if comparisons:
         if f.number(nonresponse.get("response_rate")) is not None:
@@ -87,20 +96,26 @@ def build_data_quality(results: Mapping[str, Any]) -> Section:
     if sources:
         blocks.append(Table(["File", "SHA-256"], [list(s) for s in sources], widths=(0.3, 0.7)))
     else:
-        blocks.append(Text(not_available("Source file hashes", "inputs.*.sha256")))
+        blocks.append(Text(not_available("Source file hashes", "inputs.files")))
     return Section("Data quality", blocks)
 
 
 def _sample_sizes(results: Mapping[str, Any]) -> list[str]:
+    """One line per fitted model and money figure: how many customers (and events) it rests on."""
     lines = []
-    for key, what in (("retention", "retention model"), ("survival", "survival model"),
-                      ("revenue", "revenue model"), ("revenue_at_risk", "revenue at risk")):
-        n = get(results, f"{key}.n")
-        if f.number(n) is not None:
-            lines.append(f"The {what} uses {f.count(n)} customers.")
+    for key, what in (("retention", "Retention"), ("survival", "Survival"), ("revenue", "Revenue")):
+        models = records(results, f"{key}.models")
+        joint = mapping(results, f"{key}.joint")
+        for model in [*models, *([joint] if joint else [])]:
+            name = "all summary metrics" if model.get("kind") == "joint" else metric_label(results, model.get("name"))
+            events = f" ({f.count(model.get('events'))} left)" if model.get("events") is not None else ""
+            lines.append(f"{what} model for {name}: {f.count(model.get('n'))} customers{events}.")
+    n_risk = get(results, "revenue_at_risk.n")
+    if f.number(n_risk) is not None:
+        lines.append(f"Revenue at risk: {f.count(n_risk)} customers.")
     in_scope = get(results, "scenario.customers_in_scope")
     if f.number(in_scope) is not None:
-        lines.append(f"The money scenario covers {f.count(in_scope)} customers.")
+        lines.append(f"Money scenario: {f.count(in_scope)} customers in scope.")
     return lines
 
 
@@ -125,7 +140,7 @@ def build_methods(results: Mapping[str, Any]) -> Section:
     sizes = _sample_sizes(results)
     blocks.append(Bullets(sizes) if sizes else Text(not_available("Sample sizes", "retention.n")))
     methods = [f"Metric comparison: {m}." for m in [get(results, "metric_comparison.method")] if m]
-    methods += [f"Drivers: {m}." for m in [get(results, "drivers.method"), get(results, "drivers.churned.method")]
+    methods += [f"Drivers: {m}." for m in [get(results, "drivers.churned.method") or get(results, "drivers.revenue.method")]
                 if m]
     if methods:
         blocks.append(Subheading("Methods"))

@@ -83,12 +83,14 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def build_interval_bars(bars: Sequence[Bar], *, fmt: Formatter, axis_title: str, width: float = 460,
-                        zero_based: bool = True, reference: float | None = None,
-                        reference_label: str = "") -> Drawing:
+                        value_fmt: Formatter | None = None, zero_based: bool = True,
+                        reference: float | None = None, reference_label: str = "") -> Drawing:
     """Horizontal bars, one per row, with a whisker for the confidence interval and the value written beside.
 
-    `reference` draws a dashed vertical line (e.g. AUC 0.5, "no better than chance").
+    `fmt` writes the axis ticks, `value_fmt` (default `fmt`) the value beside each bar, which should match
+    the way the tables print it. `reference` draws a dashed vertical line (e.g. AUC 0.5, "chance").
     """
+    value_fmt = value_fmt or fmt
     row = 20.0
     label_width, value_width = 150.0, 95.0
     top_pad, bottom_pad = 8.0, 34.0
@@ -128,7 +130,7 @@ def build_interval_bars(bars: Sequence[Bar], *, fmt: Formatter, axis_title: str,
                 Line(x(bar.high), centre - 4, x(bar.high), centre + 4, strokeColor=BLACK, strokeWidth=1),
             )
             drawing.add(whisker)
-        value_text = fmt(bar.value) + (f"  {bar.note}" if bar.note else "")
+        value_text = value_fmt(bar.value) + (f"  {bar.note}" if bar.note else "")
         drawing.add(_text(x1 + 6, centre - 2.5, value_text, bold=True))
     if reference is not None and lo_axis <= reference <= hi_axis:
         drawing.add(Line(x(reference), base_y, x(reference), height - top_pad + 2, strokeColor=BLACK,
@@ -139,12 +141,38 @@ def build_interval_bars(bars: Sequence[Bar], *, fmt: Formatter, axis_title: str,
     return drawing
 
 
+def _place_label(cx: float, cy: float, width: float, taken: list[tuple[float, float, float, float]],
+                 bounds: tuple[float, float, float, float]) -> tuple[float, float]:
+    """Bottom-left corner for a small label near (cx, cy) that overlaps no label already placed (greedy)."""
+    height = 8.0
+    candidates = [(cx + 4, cy + 2), (cx + 4, cy - 9), (cx - 4 - width, cy + 2), (cx - 4 - width, cy - 9),
+                  (cx - width / 2, cy + 5), (cx - width / 2, cy - 13)]
+    candidates += [(cx + 4 + k * (width + 2), cy + 2 + m * 9.0) for m in (1, -1, 2, -2) for k in (0, 1)]
+    left, bottom, right, top = bounds
+
+    def free(x: float, y: float) -> bool:
+        inside = left <= x and x + width <= right and bottom <= y and y + height <= top
+        return inside and all(x + width <= a or b <= x or y + height <= c or d <= y for a, c, b, d in taken)
+
+    for x, y in candidates:
+        if free(x, y):
+            taken.append((x, y, x + width, y + height))
+            return x, y
+    x, y = candidates[0]
+    taken.append((x, y, x + width, y + height))
+    return x, y
+
+
 def build_quadrant(points: Sequence[QuadrantPoint], *, importance_split: float, performance_split: float,
                    importance_fmt: Formatter, performance_fmt: Formatter, performance_title: str,
-                   width: float = 460, height: float = 300) -> Drawing:
-    """Importance (x) against performance (y), divided into four labelled quadrants; every point is named."""
+                   width: float = 460, height: float = 280) -> Drawing:
+    """Importance (x) against performance (y), divided into four labelled quadrants.
+
+    Each point carries a number, placed so that numbers do not overprint; the key at the right names them.
+    """
     drawing = Drawing(width, height)
-    left, right, bottom, top = 46.0, width - 10, 34.0, height - 10
+    key_width = 150.0
+    left, right, bottom, top = 46.0, width - key_width - 10, 34.0, height - 10
     xs = [p.importance for p in points] + [importance_split]
     ys = [p.performance for p in points] + [performance_split]
     x_ticks = nice_ticks(min(0.0, *xs), max(xs))
@@ -165,21 +193,34 @@ def build_quadrant(points: Sequence[QuadrantPoint], *, importance_split: float, 
     sx, sy = px(importance_split), py(performance_split)
     drawing.add(Line(sx, bottom, sx, top, strokeColor=GREY_MID, strokeWidth=0.8, strokeDashArray=(4, 2)))
     drawing.add(Line(left, sy, right, sy, strokeColor=GREY_MID, strokeWidth=0.8, strokeDashArray=(4, 2)))
-    corner = dict(size=7.5, bold=True, color=GREY_MID)
-    drawing.add(_text(right - 4, top - 11, "Strengths to keep", anchor="end", **corner))
-    drawing.add(_text(right - 4, bottom + 5, "Fix first", anchor="end", **corner))
-    drawing.add(_text(left + 4, top - 11, "Possible overinvestment", **corner))
-    drawing.add(_text(left + 4, bottom + 5, "Lower priority", **corner))
-    drawing.add(_text((left + right) / 2, 4, "Importance for retention (higher: matters more)", size=7.5,
+    corner_size = 7.0
+    drawing.add(_text(right - 4, top - 10, "Strengths to keep", anchor="end", size=corner_size, bold=True,
+                      color=GREY_MID))
+    drawing.add(_text(right - 4, bottom + 4, "Fix first", anchor="end", size=corner_size, bold=True,
+                      color=GREY_MID))
+    drawing.add(_text(left + 4, top - 10, "Possible overinvestment", size=corner_size, bold=True, color=GREY_MID))
+    drawing.add(_text(left + 4, bottom + 4, "Lower priority", size=corner_size, bold=True, color=GREY_MID))
+    drawing.add(_text((left + right) / 2, 4, "Importance (higher: matters more)", size=7.5,
                       anchor="middle", color=GREY_DARK))
     title = _text(0, 0, performance_title, size=7.5, anchor="middle", color=GREY_DARK)
     drawing.add(Group(title, transform=(0, 1, -1, 0, 10, (bottom + top) / 2)))
-    for point in points:
+    # the corner captions are labels too: numbers must not cover them
+    taken: list[tuple[float, float, float, float]] = [
+        (right - 70, top - 12, right, top), (right - 40, bottom, right, bottom + 12),
+        (left, top - 12, left + 95, top), (left, bottom, left + 60, bottom + 12)]
+    for number, point in enumerate(points, start=1):
         cx, cy = px(point.importance), py(point.performance)
-        drawing.add(Circle(cx, cy, 3.2, fillColor=BLACK, strokeColor=WHITE, strokeWidth=0.5))
-        anchor = "end" if cx > right - 90 else "start"
-        dx = -5 if anchor == "end" else 5
-        drawing.add(_text(cx + dx, cy + 3, _shorten(point.label, 30), size=7, anchor=anchor))
+        drawing.add(Circle(cx, cy, 2.8, fillColor=BLACK, strokeColor=WHITE, strokeWidth=0.5))
+        label = str(number)
+        x, y = _place_label(cx, cy, 4.2 * len(label) + 1, taken, (left, bottom, right, top))
+        drawing.add(_text(x, y + 1, label, size=7, bold=True))
+    key_x = right + 14
+    for number, point in enumerate(points, start=1):
+        y = top - 8 - (number - 1) * 10
+        if y < bottom:
+            break
+        drawing.add(_text(key_x, y, f"{number}", size=7, bold=True))
+        drawing.add(_text(key_x + 12, y, _shorten(point.label, 30), size=7))
     return drawing
 
 

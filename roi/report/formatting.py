@@ -10,7 +10,7 @@ The rules, stated once so tests can rebuild the expected strings independently:
 - months: one decimal, `f"{x:.1f}"`.
 - statistic (AUC, Brier, coefficients, ratios): three decimals, `f"{x:.3f}"`.
 - p-value: `<0.001` below one in a thousand, else three decimals.
-- interval: the two ends joined by an en dash, `lo–hi`.
+- interval: the two ends joined by " to ", `f"{lo} to {hi}"` (clearer than a dash when an end is negative).
 A missing value (None, NaN, not a number) prints as an em dash, never as zero.
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 MISSING = "—"
-DASH = "–"
+INTERVAL_JOIN = " to "
 
 
 def number(value: Any) -> float | None:
@@ -86,11 +86,11 @@ def p_value(value: Any) -> str:
 
 
 def interval(bounds: Any, fmt: Callable[[Any], str]) -> str:
-    """`lo–hi` in the given format, or the missing mark when the bounds are absent or malformed."""
+    """`lo to hi` in the given format, or the missing mark when the bounds are absent or malformed."""
     pair = bounds_of(bounds)
     if pair is None:
         return MISSING
-    return f"{fmt(pair[0])}{DASH}{fmt(pair[1])}"
+    return f"{fmt(pair[0])}{INTERVAL_JOIN}{fmt(pair[1])}"
 
 
 def bounds_of(bounds: Any) -> tuple[float, float] | None:

@@ -32,9 +32,9 @@ def _metric_term(model: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _single_models_table(results: Mapping[str, Any], key: str, ratio_key: str, ratio_title: str) -> Table:
     """One row per metric: its own model's estimate for the metric, with the model's n and method."""
-    header = ["Metric", "Coefficient", "95% CI"]
+    header = ["Metric", "Coef.", "95% CI"]
     if ratio_key:
-        header += [ratio_title, f"{ratio_title} 95% CI"]
+        header += [ratio_title, "Ratio 95% CI"]
     header += ["p", "n", "Method"]
     rows = []
     for model in records(results, f"{key}.models"):
@@ -45,7 +45,7 @@ def _single_models_table(results: Mapping[str, Any], key: str, ratio_key: str, r
         row += [f.p_value(term.get("p")), f.count(model.get("n")), _method(model)]
         rows.append(row)
     if ratio_key:
-        widths: tuple[float, ...] = (0.2, 0.1, 0.15, 0.1, 0.15, 0.07, 0.08, 0.15)
+        widths: tuple[float, ...] = (0.19, 0.08, 0.15, 0.08, 0.14, 0.08, 0.08, 0.2)
         numeric: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
     else:
         widths, numeric = (0.26, 0.13, 0.22, 0.09, 0.1, 0.2), (1, 2, 3, 4)
@@ -53,9 +53,9 @@ def _single_models_table(results: Mapping[str, Any], key: str, ratio_key: str, r
 
 
 def _joint_table(model: Mapping[str, Any], results: Mapping[str, Any], ratio_key: str, ratio_title: str) -> Table:
-    header = ["Term", "Coefficient", "Std. error", "95% CI"]
+    header = ["Term", "Coef.", "Std. error", "95% CI"]
     if ratio_key:
-        header += [ratio_title, f"{ratio_title} 95% CI"]
+        header += [ratio_title, "Ratio 95% CI"]
     header.append("p")
     rows = []
     for term in records(model, "terms"):

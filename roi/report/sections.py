@@ -84,7 +84,8 @@ def build_metric_comparison(results: Mapping[str, Any]) -> Section:
                      f.stat(score.get("brier")), f.stat(with_controls.get("auc")), f.count(score.get("n"))])
     if bars:
         blocks.append(Figure(
-            build_interval_bars(bars, fmt=lambda v: f"{v:.2f}", axis_title="Out-of-sample AUC (0.5 = chance)",
+            build_interval_bars(bars, fmt=lambda v: f"{v:.2f}", value_fmt=f.stat,
+                                axis_title="Out-of-sample AUC (0.5 = chance)",
                                 reference=0.5, reference_label="chance"),
             "Out-of-sample AUC of each metric for predicting churn, with 95% confidence intervals; the dashed "
             "line at 0.5 is chance."))
@@ -101,10 +102,8 @@ def _rank(score: Mapping[str, Any]) -> float:
 
 
 def _driver_analyses(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The driver analyses present: `drivers` is either one analysis or one per outcome."""
+    """The driver analyses present, one per outcome (`drivers.churned`, `drivers.revenue`)."""
     drivers = mapping(results, "drivers")
-    if "drivers" in drivers:
-        return [drivers]
     return [value for key in ("churned", "revenue") if isinstance(value := drivers.get(key), Mapping)]
 
 
@@ -116,7 +115,7 @@ def build_drivers(results: Mapping[str, Any]) -> Section:
     """Relative importance of each item (with bootstrap CI) and the importance–performance quadrant."""
     analyses = [a for a in _driver_analyses(results) if records(a, "drivers")]
     if not analyses:
-        return Section("What drives retention", [Text(not_available("Driver importance", "drivers"))])
+        return Section("What drives retention and revenue", [Text(not_available("Driver importance", "drivers"))])
     blocks: list[Block] = [Text(
         "How much each question explains of who leaves (or of revenue), as a share of what all of them "
         "explain together. The whisker is the 95% bootstrap interval. A share says how strongly an item moves "
@@ -136,24 +135,32 @@ def build_drivers(results: Mapping[str, Any]) -> Section:
             low, high = (bounds[0] / 100, bounds[1] / 100) if bounds else (None, None)
             bars.append(Bar(str(item.get("label") or item.get("item")), share / 100, low, high, note=direction))
         if bars:
-            blocks.append(Figure(build_interval_bars(bars, fmt=f.percent, axis_title="Share of explained variance"),
+            blocks.append(Figure(build_interval_bars(bars, fmt=f.percent, value_fmt=lambda v: f.share(v * 100),
+                                                     axis_title="Share of explained variance"),
                                  f"Relative importance of each item for {words}, with 95% bootstrap intervals."))
-        rows = [[str(i.get("label") or i.get("item")), f.share(i.get("share")), f.interval(i.get("share_ci"), f.share),
-                 f.score(i.get("performance")), str(i.get("quadrant") or f.MISSING)] for i in items]
-        blocks.append(Table(["Item", "Share", "95% CI", "Performance (0–100)", "Quadrant"], rows,
-                            numeric=(1, 2, 3), widths=(0.36, 0.12, 0.2, 0.16, 0.16)))
-        points = [QuadrantPoint(str(i.get("label") or i.get("item")), float(i["share"]), float(i["performance"]))
-                  for i in items if f.number(i.get("share")) is not None and f.number(i.get("performance")) is not None]
-        if len(points) >= 2:
-            # The guide lines sit at the means over the items, the rule roi.drivers uses for the quadrant labels.
+        plotted = [i for i in items
+                   if f.number(i.get("share")) is not None and f.number(i.get("performance")) is not None]
+        numbers = {id(i): n for n, i in enumerate(plotted, start=1)} if len(plotted) >= 2 else {}
+        rows = [[str(numbers.get(id(i), "")), str(i.get("label") or i.get("item")), f.share(i.get("share")),
+                 f.interval(i.get("share_ci"), f.share), f.score(i.get("performance")),
+                 str(i.get("quadrant") or f.MISSING)] for i in items]
+        blocks.append(Table(["#", "Item", "Share", "95% CI", "Performance (0–100)", "Quadrant"], rows,
+                            numeric=(0, 2, 3, 4), widths=(0.05, 0.33, 0.11, 0.2, 0.16, 0.15)))
+        if numbers:
+            points = [QuadrantPoint(str(i.get("label") or i.get("item")), float(i["share"]), float(i["performance"]))
+                      for i in plotted]
+            shares = [float(i["share"]) for i in items if f.number(i.get("share")) is not None]
+            scores = [float(i["performance"]) for i in items if f.number(i.get("performance")) is not None]
+            # Guide lines at the means over the items: the rule roi.drivers uses for its quadrant labels.
             blocks.append(Figure(
-                build_quadrant(points, importance_split=sum(p.importance for p in points) / len(points),
-                               performance_split=sum(p.performance for p in points) / len(points),
+                build_quadrant(points, importance_split=sum(shares) / len(shares),
+                               performance_split=sum(scores) / len(scores),
                                importance_fmt=lambda v: f"{v:.0f}%", performance_fmt=lambda v: f"{v:.0f}",
                                performance_title="Performance (0–100)"),
-                f"Importance–performance map for {words}: items to the right matter more, items lower score "
-                "worse; bottom right is where to act first. Dashed lines: the averages over the items."))
-    return Section("What drives retention", blocks)
+                f"Importance–performance map for {words} (numbers as in the table above): items to the right "
+                "matter more, lower ones score worse; bottom right is where to act first. Dashed lines: the "
+                "averages over the items."))
+    return Section("What drives retention and revenue", blocks)
 
 
 def build_revenue_at_risk(results: Mapping[str, Any]) -> Section:
@@ -171,7 +178,8 @@ def build_revenue_at_risk(results: Mapping[str, Any]) -> Section:
         f"{f.money(risk.get('revenue'))} from the {f.count(risk.get('n'))} analysed customers.")]
     predictors = risk.get("predictors")
     if isinstance(predictors, list) and predictors:
-        blocks.append(Text("Predicted from: " + ", ".join(map(str, predictors)) + ".", "small"))
+        blocks.append(Text("Predicted from: " + ", ".join(metric_label(results, str(p)) for p in predictors) + ".",
+                           "small"))
     segments = records(risk, "by_segment")
     if not segments:
         blocks.append(Text(not_available("Revenue at risk by segment and channel", "revenue_at_risk.by_segment")))
@@ -184,7 +192,8 @@ def build_revenue_at_risk(results: Mapping[str, Any]) -> Section:
         bars = [Bar(str(s.get("value")), float(s["revenue_at_risk"])) for s in levels
                 if f.number(s.get("revenue_at_risk")) is not None]
         if bars:
-            blocks.append(Figure(build_interval_bars(bars, fmt=_short_money, axis_title=f"Revenue at risk a {period}"),
+            blocks.append(Figure(build_interval_bars(bars, fmt=_short_money, value_fmt=f.money,
+                                                     axis_title=f"Revenue at risk a {period}"),
                                  f"Revenue at risk by {column}."))
         rows = [[str(s.get("value")), f.count(s.get("n")), f.money(s.get("revenue")), f.stat(s.get("expected_churn")),
                  f.money(s.get("revenue_at_risk"))] for s in levels]
@@ -224,4 +233,4 @@ def build_comments(results: Mapping[str, Any]) -> Section | None:
                             widths=(0.64, 0.18, 0.18)))
     else:
         blocks.append(Text(not_available("A sample of comments", "sentiment.sample")))
-    return Section("In customers' words", blocks)
+    return Section("In customers' words", blocks, new_page=False)

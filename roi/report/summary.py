@@ -8,11 +8,12 @@ from typing import Any
 
 from . import formatting as f
 from .content import Block, Bullets, Section, Subheading, Table, Text
-from .reading import first_text, get, mapping, records
+from .reading import first_text, get, mapping, not_available, records
 
-# Most serious first: what can make a number wrong outranks what makes it imprecise.
-WARNING_ORDER = ("no_effect", "wrong_sign", "leakage", "separation", "low_match", "nonresponse_bias",
-                 "small_sample", "non_convergence", "collinearity")
+# Most serious first: what can make a number wrong outranks what makes it imprecise. A secondary metric
+# without an effect matters least; the headline metric's own warnings are put first whatever their code.
+WARNING_ORDER = ("wrong_sign", "leakage", "separation", "low_match", "nonresponse_bias", "non_convergence",
+                 "small_sample", "collinearity", "no_effect")
 SUMMARY_WARNINGS = 4
 
 
@@ -20,6 +21,9 @@ def metric_label(results: Mapping[str, Any], name: str | None) -> str:
     """The readable name of a metric, from metric_comparison's labels when the analysis gave one."""
     if not name:
         return "the metric"
+    for metric in records(results, "metrics"):
+        if metric.get("name") == name:
+            return first_text(metric, "label") or name
     for score in records(results, "metric_comparison.metrics"):
         if score.get("metric") == name:
             return first_text(score, "label") or name
@@ -92,9 +96,15 @@ def headline(results: Mapping[str, Any]) -> str:
 
 
 def sorted_warnings(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Every warning of the results, most serious first (stable within a code)."""
+    """Every warning of the results: those about the scenario's metric first, then by seriousness of the
+    code (stable within a code)."""
     rank = {code: i for i, code in enumerate(WARNING_ORDER)}
-    return sorted(records(results, "warnings"), key=lambda w: rank.get(str(w.get("code")), len(rank)))
+    headline_metric = get(results, "scenario.metric")
+
+    def key(warning: Mapping[str, Any]) -> tuple[bool, int]:
+        return warning.get("subject") != headline_metric, rank.get(str(warning.get("code")), len(rank))
+
+    return sorted(records(results, "warnings"), key=key)
 
 
 def warning_line(warning: Mapping[str, Any]) -> str:
@@ -161,8 +171,8 @@ def _key_figures(results: Mapping[str, Any]) -> list[Block]:
     rows: list[list[str]] = []
     dq = mapping(results, "data_quality")
     if dq:
-        rows.append(["Survey responses matched to customers",
-                     f"{f.count(dq.get('matched'))} of {f.count(dq.get('responses'))} ({f.rate(dq.get('match_rate'))})",
+        rows.append(["Respondents matched to customers",
+                     f"{f.count(dq.get('matched'))} of {f.count(dq.get('respondents'))} ({f.rate(dq.get('match_rate'))})",
                      ""])
     if has_money_evidence(results):
         for label, key, fmt in (("Retained revenue", "retained_revenue", f.money), ("Benefit", "benefit", f.money),
@@ -178,18 +188,19 @@ def _key_figures(results: Mapping[str, Any]) -> list[Block]:
 
 
 def data_sources(results: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(file name, sha256) of each input the analysis recorded."""
+    """(file name, sha256) of each input file the analysis recorded in `inputs.files` (a database source
+    has no hash and is listed as such)."""
     sources = []
-    for name, entry in mapping(results, "inputs").items():
-        if isinstance(entry, Mapping) and entry.get("sha256"):
-            sources.append((str(entry.get("path") or name), str(entry["sha256"])))
+    for role, entry in mapping(results, "inputs.files").items():
+        if isinstance(entry, Mapping):
+            name = str(entry.get("name") or role)
+            sources.append((f"{name} ({role})", str(entry.get("sha256") or "no file hash (not read from a file)")))
     return sources
 
 
 def _sources(results: Mapping[str, Any]) -> list[Block]:
     sources = data_sources(results)
     if not sources:
-        return [Text("Data sources: not recorded in these results (results.json has no `inputs.*.sha256`).",
-                     "small")]
+        return [Text(not_available("Data sources", "inputs.files"), "small")]
     return [Subheading("Data sources"),
             Table(["File", "SHA-256"], [[name, digest] for name, digest in sources], widths=(0.3, 0.7))]

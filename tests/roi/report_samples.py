@@ -27,20 +27,24 @@ def sample_results() -> dict[str, Any]:
     return {
         "schema_version": 1,
         "inputs": {
-            "responses": {"path": "responses.csv", "sha256": "a" * 64},
-            "outcomes": {"path": "outcomes.csv", "sha256": "b" * 64},
+            "files": {"responses": {"name": "responses.csv", "bytes": 1000, "sha256": "a" * 64},
+                      "outcomes": {"name": "outcomes.csv", "bytes": 500, "sha256": "b" * 64}},
             "survey": {"id": "demo_relationship", "title": "How are we doing?", "version": 3},
-            "analysed_at": "2026-11-22",
+            "generated_at": "2026-11-22T19:00:00Z",
             "config": {"revenue_period": "year",
                        "finance": {"program_cost": 250000.0, "margin": 0.4, "horizon_years": 1.0}},
         },
-        "data_quality": {"responses": 3512, "customers": 5000, "matched": 3400, "match_rate": 0.96811,
-                         "dropped": {"duplicate responses": 40}},
+        "data_quality": {"responses": 3552, "respondents": 3512, "customers": 5000, "matched": 3400,
+                         "match_rate": 0.96811, "unmatched_respondent_ids_sample": ["C-0042"], "churned": 612,
+                         "dropped": {"earlier responses by a customer who answered again": 40},
+                         "notes": ["40 customers' earlier responses were set aside"]},
         "warnings": [
             {"code": "small_sample", "subject": "q_channel.chat", "message": "Only 41 customers rated chat."},
             {"code": "collinearity", "subject": "joint", "message": "BAS and CSAT overlap (r = 0.92)."},
         ],
-        "metrics": [],
+        "metrics": [{"name": "bas", "label": "Brand Alignment Score", "family": "bas"},
+                    {"name": "ces", "label": "Customer Effort Score", "family": "ces"},
+                    {"name": "nps", "label": "Likelihood to recommend (NPS)", "family": "nps"}],
         "metric_comparison": {
             "method": "5-fold cross-validation", "folds": 5, "controls": ["tenure_months"],
             "metrics": [
@@ -166,7 +170,7 @@ def sample_results() -> dict[str, Any]:
 def degenerate_results() -> dict[str, Any]:
     """Tiny sample, no effect, every warning code firing, optional parts missing or null."""
     results = sample_results()
-    results["data_quality"] = {"responses": 12, "customers": 40, "matched": 3, "match_rate": 0.25}
+    results["data_quality"] = {"responses": 12, "respondents": 12, "customers": 40, "matched": 3, "match_rate": 0.25}
     results["warnings"] = [{"code": code, "subject": "bas", "message": f"The {code} check fired."}
                            for code in WARNING_CODES]
     results["scenario"] = {
