@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from ..logic import parse_condition
+from ..logic import Condition, parse_condition
 from ..model import Survey
 from ..questions import (
     AlignmentQuestion,
@@ -23,8 +23,6 @@ from .walk import placed_questions
 
 MAX_COMBINATIONS = 4096
 """Conditions whose referenced answers have more combinations than this are not enumerated."""
-
-_UNKNOWN = object()
 
 
 def check_conditions(survey: Survey) -> Iterator[Finding]:
@@ -46,7 +44,7 @@ def check_conditions(survey: Survey) -> Iterator[Finding]:
                     "condition turns out false.",
                     f"Move {question.id!r} to a later page than {question_id!r} (e.g. the start of the next section).",
                 )
-        if not _can_be_true(condition.evaluate, references, by_id, survey):
+        if not _can_be_true(condition, by_id):
             yield finding(
                 "never_shown", f"{placed.path}.show_if", question.id,
                 f"no possible answer makes “{question.show_if}” true, so no respondent will ever see this question.",
@@ -54,7 +52,7 @@ def check_conditions(survey: Survey) -> Iterator[Finding]:
             )
 
 
-def _row_values(question: QuestionBase, row: str | None, survey: Survey) -> list[Any] | None:
+def _row_values(question: QuestionBase, row: str | None) -> list[Any] | None:
     """Every value a reference can take (None: unanswered), or None when they cannot be listed."""
     if row is None:
         if isinstance(question, ScaleQuestion):
@@ -75,8 +73,9 @@ def _row_values(question: QuestionBase, row: str | None, survey: Survey) -> list
     return None
 
 
-def _can_be_true(evaluate: Any, references: list[tuple[str, str | None]], by_id: dict[str, QuestionBase],
-                 survey: Survey) -> bool:
+def _can_be_true(condition: Condition, by_id: dict[str, QuestionBase]) -> bool:
+    """Whether some combination of answers to the referenced questions makes the condition true."""
+    references = condition.references()
     # a multi-choice answer is one list whichever of its codes the condition reads
     keys = list(dict.fromkeys(
         (question_id, None if isinstance(by_id.get(question_id), MultiChoiceQuestion) else row)
@@ -85,7 +84,7 @@ def _can_be_true(evaluate: Any, references: list[tuple[str, str | None]], by_id:
     domains: list[list[Any]] = []
     for question_id, row in keys:
         question = by_id.get(question_id)
-        values = None if question is None else _row_values(question, row, survey)
+        values = None if question is None else _row_values(question, row)
         if values is None:
             return True  # cannot enumerate (numbers, free text): give it the benefit of the doubt
         domains.append(values)
@@ -103,7 +102,7 @@ def _can_be_true(evaluate: Any, references: list[tuple[str, str | None]], by_id:
                 answers[question_id] = value
             else:
                 answers.setdefault(question_id, {})[row] = value
-        if evaluate(answers):
+        if condition.evaluate(answers):
             return True
     return False
 

@@ -49,7 +49,7 @@ _LEADING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:isn't|wasn't|is it not) (?:it|that) (?:true|fair|clear)\b", re.I),
      "pushes the respondent to agree"),
     (re.compile(rf"\bhow (?:{_ALTERNATION})\b", re.I), "assumes a favourable answer"),
-    (re.compile(r"\b(?:our|the|its|acme's) (?:" + "|".join(map(re.escape, PROMOTIONAL_WORDS)) + r")\b", re.I),
+    (re.compile(r"\b(?:our|the|its|\w+'s) (?:" + "|".join(map(re.escape, PROMOTIONAL_WORDS)) + r")\b", re.I),
      "praises the company inside the question"),
     (re.compile(r"\b(?:surely|obviously|of course|as you know|everyone agrees|most (?:of our )?customers)\b", re.I),
      "tells the respondent what the expected answer is"),
@@ -57,10 +57,10 @@ _LEADING: tuple[tuple[re.Pattern[str], str], ...] = (
 _HOW_PRAISE_VERB = re.compile(rf"\bhow (?:{_ALTERNATION})\s+(?:was|were|is|are)\s+", re.I)
 _HOW_MUCH = re.compile(r"\bhow much (?:did|do|does|will|would) you (?:enjoy|like|love|appreciate|value)\s+", re.I)
 _AGREE_THAT = re.compile(r"\b(?:don't|do not|wouldn't|would not|won't) you agree(?: that)?\s+(?P<claim>[^?]+)", re.I)
-_PROMO = re.compile(r"\b(?P<det>our|the|its|acme's) (?:" + "|".join(map(re.escape, PROMOTIONAL_WORDS)) + r")\s+",
+_PROMO = re.compile(r"\b(?P<det>our|the|its|\w+'s) (?:" + "|".join(map(re.escape, PROMOTIONAL_WORDS)) + r")\s+",
                     re.I)
 
-_NEGATOR = r"(?:\bnot|n't|\bnever)"
+_NEGATOR = r"(?:\bnot|n't|\bnever|\bcannot)"
 _NEGATED_WORD = re.compile(_NEGATOR + r"(?P<gap>(?:\s+[a-z]+){0,3}?)\s+(?P<word>(?:un|dis|in|im|ir|il)[a-z]{3,})\b",
                            re.IGNORECASE)
 _NEGATION = re.compile(_NEGATOR + r"\b", re.IGNORECASE)
@@ -78,6 +78,11 @@ def check_wording(survey: Survey) -> Iterator[Finding]:
             yield from _negated_statement(placed)
     yield from _double_barrelled_promises(survey)
     yield from _jargon(survey)
+
+
+def _plain(text: str) -> str:
+    """Typographic apostrophes as ASCII ones, so "don’t" matches like "don't"."""
+    return text.replace("’", "'").replace("‘", "'")
 
 
 def _asks_for_rating(question: QuestionBase) -> bool:
@@ -147,7 +152,7 @@ def _starts_clause(text: str, end: int) -> bool:
 
 def _leading(placed: Placed) -> Iterator[Finding]:
     question = placed.question
-    text = question.text
+    text = _plain(question.text)
     for pattern, why in _LEADING:
         match = pattern.search(text)
         if match is None:
@@ -176,7 +181,7 @@ def _neutral_rewrite(text: str) -> str:
 
 def _double_negative(placed: Placed) -> Iterator[Finding]:
     question = placed.question
-    for match in _NEGATED_WORD.finditer(question.text):
+    for match in _NEGATED_WORD.finditer(_plain(question.text)):
         word = match["word"].lower()
         if not _is_negative_word(word):
             continue
@@ -206,7 +211,7 @@ def _positive_form(word: str) -> str:
 
 def _negated_statement(placed: Placed) -> Iterator[Finding]:
     question = placed.question
-    match = _NEGATION.search(question.text)
+    match = _NEGATION.search(_plain(question.text))
     if match is None:
         return
     yield finding(

@@ -76,6 +76,7 @@ def test_an_and_in_a_ces_statement_is_double_barrelled() -> None:
     ("How much did you enjoy your stay?", "How would you rate your stay?"),
     ("How great was our support?", "How would you rate our support?"),
     ("How would you rate our award-winning support?", "How would you rate our support?"),
+    ("How would you rate Acme's world-class support?", "How would you rate Acme's support?"),
 ])
 def test_leading_wording_gets_a_neutral_rewrite(text: str, rewrite: str) -> None:
     [item] = found(survey_of(rating(text)), "leading_wording")
@@ -83,8 +84,9 @@ def test_leading_wording_gets_a_neutral_rewrite(text: str, rewrite: str) -> None
     assert f"“{rewrite}”" in item.suggestion
 
 
-def test_dont_you_agree_is_leading_and_the_claim_becomes_a_statement() -> None:
-    survey = survey_of({"id": "q", "type": "single_choice", "text": "Don't you agree that ordering was easy?",
+@pytest.mark.parametrize("apostrophe", ["'", "’"])
+def test_dont_you_agree_is_leading_and_the_claim_becomes_a_statement(apostrophe: str) -> None:
+    survey = survey_of({"id": "q", "type": "single_choice", "text": f"Don{apostrophe}t you agree that ordering was easy?",
                         "choices": [{"code": "y", "label": "Yes"}, {"code": "n", "label": "No"}]})
     [item] = found(survey, "leading_wording")
     assert "“Ordering was easy.”" in item.suggestion
@@ -107,6 +109,12 @@ def test_not_unlikely_is_a_double_negative_with_a_positive_rewrite() -> None:
     survey = survey_of(rating("How would you rate it, if renewing is not unlikely for you?"))
     [item] = found(survey, "double_negative")
     assert item.severity == "warning" and "“likely”" in item.suggestion
+
+
+def test_cannot_disagree_with_a_typographic_apostrophe_elsewhere_is_a_double_negative() -> None:
+    survey = survey_of(rating("If you cannot disagree with today’s prices, how would you rate them?"))
+    [item] = found(survey, "double_negative")
+    assert "“agree”" in item.suggestion
 
 
 def test_dont_disagree_with_words_between_is_a_double_negative() -> None:
