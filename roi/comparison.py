@@ -207,11 +207,12 @@ class MetricScore:
     brier_with_controls: float | None
     n_with_controls: int
     rank: int | None = None
+    separation: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "metric": self.metric, "label": self.label, "family": self.family, "rank": self.rank,
-            "n": self.n, "events": self.events,
+            "n": self.n, "events": self.events, "separation": self.separation,
             "auc": finite_or_none(self.auc), "auc_ci": interval_or_none(*self.auc_ci),
             "brier": finite_or_none(self.brier),
             "with_controls": {
@@ -348,4 +349,5 @@ def _score_metric(frame: pd.DataFrame, controls: pd.DataFrame, control_names: li
         auc=finite_or_none(auc), auc_ci=(finite_or_none(low), finite_or_none(high)), brier=finite_or_none(brier),
         auc_with_controls=finite_or_none(c_auc), auc_with_controls_ci=(finite_or_none(c_low), finite_or_none(c_high)),
         brier_with_controls=finite_or_none(c_brier), n_with_controls=n_c if control_names else 0,
+        separation=bool(raw_auc in (0.0, 1.0)),
     )

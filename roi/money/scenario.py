@@ -199,7 +199,8 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
             assumptions.append(f"EXTRAPOLATION: the {len(scope)} respondents in scope stand for all "
                                f"{customers_in_scope} customers of the segment, weighted by 1 / P(respond) from "
                                "a logistic model on tenure, revenue and segments; customers unlike any "
-                               "respondent are not represented.")
+                               "respondent are not represented, and the interval leaves out the weights' own "
+                               "uncertainty.")
     retained_point = float(weights @ (model.probabilities(X, model.fit.params[:, None])
                                       - model.probabilities(X_after, model.fit.params[:, None]))[:, 0])
     draws = (drawn_totals(model, X, weights, replicates=replicates, seed=seed, X_after=X_after)

@@ -92,7 +92,7 @@ def test_a_metric_that_separates_churn_is_flagged_not_ranked() -> None:
     result = compare_metrics(_data(frame, (Metric("leak", "leak"), Metric("q", "q"))), seed=0)
     assert any(w.code == "separation" and w.subject == "leak" for w in result.warnings)
     leak = next(s for s in result.scores if s.metric == "leak")
-    assert leak.rank is None and leak.auc is None
+    assert leak.rank is None and leak.auc is None and leak.separation
     assert result.best is not None and result.best.metric == "q"
     json.dumps(result.to_dict(), allow_nan=False)
 
@@ -108,3 +108,13 @@ def test_degenerate_inputs_warn_instead_of_failing(case: str) -> None:
     assert result.scores[0].auc is None and result.scores[0].rank is None
     assert any(w.code == "small_sample" for w in result.warnings)
     json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_a_control_that_duplicates_the_metric_is_reported_not_raised() -> None:
+    # tenure is exactly twice the metric: metric + controls is a singular design (statsmodels: LinAlgError)
+    data = _planted(600, seed=2)
+    frame = data.frame.assign(tenure_months=data.frame["q_ces"] * 2)
+    result = compare_metrics(_data(frame, (data.metrics[2],), controls=("tenure_months",)), seed=0)
+    ces = result.scores[0]
+    assert ces.auc is not None and ces.auc_with_controls is None
+    assert any(w.code == "non_convergence" and w.subject == "ces + controls" for w in result.warnings)
