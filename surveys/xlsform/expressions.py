@@ -98,9 +98,18 @@ class _Writer:
         if isinstance(node, Compare):
             if node.op in ("in", "not in"):
                 text = self.membership(node)
-                return text if node.op == "in" else f"not({text})"
-            return f"{self.operand(node.left)} {_XPATH_OPS[node.op]} {self.operand(node.right)}"
+                if node.op == "in":
+                    return text
+                # `not in` is false for an unanswered question in show_if, while XPath's not() would be true
+                return " and ".join([*self.answered_tests(node.left, node.right), f"not({text})"])
+            text = f"{self.operand(node.left)} {_XPATH_OPS[node.op]} {self.operand(node.right)}"
+            if node.op == "!=":  # in XPath an empty answer differs from everything; in show_if it compares false
+                return "(" + " and ".join([text, *self.answered_tests(node.left, node.right)]) + ")"
+            return text
         raise Untranslatable("a condition must be a comparison, answered(…), or such conditions joined by and/or/not")
+
+    def answered_tests(self, *nodes: Node) -> list[str]:
+        return [f"string-length(${{{self.single(node)[0]}}}) > 0" for node in nodes if isinstance(node, Ref)]
 
     def operand(self, node: Node) -> str:
         if isinstance(node, Ref):
@@ -310,6 +319,8 @@ class _Reader:
         if left.kind == "field" and right.kind == "string" and right.value == "" and op in ("=", "!="):
             ref = self.field(left)
             return f"answered({ref.reference})" if op == "!=" else f"not answered({ref.reference})"
+        if op == "!=":  # XPath: an empty answer differs from everything, which is show_if's not (… == …)
+            return f"not ({self.comparison(_X('cmp', '=', node.args))})"
         if left.kind == "field" and right.kind == "field":
             return f"{self.ref_text(left)} {_CXROI_OPS[op]} {self.ref_text(right)}"
         if left.kind == "field":
@@ -318,6 +329,9 @@ class _Reader:
         if right.kind == "field":
             ref = self.field(right)
             return f"{self.value(ref, left)} {_CXROI_OPS[op]} {self.ref_text(right)}"
+        for side in (left, right):
+            if side.kind == "call":
+                raise Untranslatable(f"{side.value}() has no show_if equivalent in a comparison")
         raise Untranslatable("a comparison needs a question ${…} on one side")
 
     def length_test(self, call: _X, op: str, number: Any) -> str:
