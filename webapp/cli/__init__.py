@@ -43,6 +43,10 @@ def _register() -> None:
 
     roi_commands.register(cli)
 
+    from . import report_commands
+
+    report_commands.register(cli)
+
 
 _register()
 
