@@ -73,7 +73,8 @@ def respondent_scores(responses: pd.DataFrame, survey: Survey) -> pd.DataFrame:
             by_base["friction_count"].append((question.id, friction_count(flags)))
         elif isinstance(question, (CesQuestion, CsatQuestion, NpsQuestion)):
             low, high = question.scale_range()
-            by_base[str(question.type)].append((question.id, read_numbers(responses, question.id, low=low, high=high)))
+            answers = read_numbers(responses, question.id, low=low, high=high)
+            by_base[str(question.type)].append((question.id, answers))
     columns: dict[str, pd.Series] = {}
     for base, found in by_base.items():
         for question_id, values in found:

@@ -112,7 +112,8 @@ def read_numbers(responses: pd.DataFrame, column: str, *, low: float | None = No
         bad = cleaned.notna() & numbers.isna()
         if bad.any():
             at = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InvalidValue(column, raw.index[at], f"expected a number{_range_text(low, high)}, got {_show(raw.iloc[at])}")
+            problem = f"expected a number{_range_text(low, high)}, got {_show(raw.iloc[at])}"
+            raise InvalidValue(column, raw.index[at], problem)
     values = numbers.to_numpy()
     checks: list[tuple[np.ndarray, str]] = [(np.isinf(values), "expected a finite number")]
     if whole:

@@ -176,8 +176,8 @@ def _single_choice(responses: pd.DataFrame, q: SingleChoiceQuestion, survey: Sur
     unknown = answers.notna() & ~answers.isin(codes)
     if unknown.any():
         at = int(unknown.to_numpy().nonzero()[0][0])
-        raise InvalidValue(q.id, answers.index[at], f"{str(answers.iloc[at])[:40]!r} is not one of the choice codes "
-                                                    f"({', '.join(codes)})")
+        problem = f"{str(answers.iloc[at])[:40]!r} is not one of the choice codes ({', '.join(codes)})"
+        raise InvalidValue(q.id, answers.index[at], problem)
     answered = answers.dropna()
     return [("items", score_share(Label(f"{q.id}.{c.code}", f"{_title(q, 40)}: {c.label}", "choice", "%", q.id,
                                         c.code), (answered == c.code).astype(float))) for c in q.choices]
