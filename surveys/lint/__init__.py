@@ -26,6 +26,7 @@ __all__ = [
     "Severity",
     "estimate_completion_seconds",
     "estimate_question_times",
+    "findings_by_question",
     "has_errors",
     "lint_survey",
     "render_json",
@@ -58,3 +59,11 @@ def lint_survey(survey: Survey) -> list[Finding]:
 def has_errors(findings: list[Finding]) -> bool:
     """True when any finding is error-level (the CLI then exits 1)."""
     return any(item.severity == "error" for item in findings)
+
+
+def findings_by_question(findings: list[Finding]) -> dict[str | None, list[Finding]]:
+    """Findings grouped by question id (None: about the survey as a whole), for showing next to each question."""
+    grouped: dict[str | None, list[Finding]] = {}
+    for item in findings:
+        grouped.setdefault(item.question_id, []).append(item)
+    return grouped

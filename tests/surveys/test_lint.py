@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from surveys import build_survey
-from surveys.lint import CODES, Finding, lint_survey
+from surveys.lint import CODES, Finding, findings_by_question, lint_survey
 from surveys.model import Survey
 
 LABELLED = {"min": 1, "max": 5, "min_label": "Very poor", "max_label": "Excellent"}
@@ -209,6 +209,18 @@ def test_a_balanced_list_with_a_midpoint_passes() -> None:
     assert [item for item in lint_survey(survey) if item.code in ("unbalanced_scale", "no_midpoint")] == []
 
 
+@pytest.mark.parametrize("labels", [
+    ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"],
+    ["Very unlikely", "Unlikely", "Neither likely nor unlikely", "Likely", "Very likely"],
+    ["Very difficult", "Difficult", "Neither easy nor difficult", "Easy", "Very easy"],
+    ["Not at all satisfied", "Somewhat dissatisfied", "Neither", "Somewhat satisfied", "Very satisfied",
+     "Not applicable"],  # "not at all satisfied" is negative; "not applicable" is left out
+])
+def test_standard_balanced_lists_pass(labels: list[str]) -> None:
+    assert [item for item in lint_survey(choice_survey(labels))
+            if item.code in ("unbalanced_scale", "no_midpoint")] == []
+
+
 def test_an_even_agreement_list_is_fine_but_noted() -> None:
     survey = choice_survey(["Strongly disagree", "Disagree", "Agree", "Strongly agree"])
     assert found(survey, "unbalanced_scale") == []
@@ -266,3 +278,12 @@ def test_a_brand_promise_joining_two_things_is_double_barrelled() -> None:
     survey = survey_of(rating("How would you rate your visit?"),
                        brand_promises=[{"id": "ff", "label": "We are fast and friendly"}])
     assert found(survey, "double_barrelled") == []  # no alignment grid rates the promises
+
+
+def test_findings_group_by_question_with_survey_level_under_none() -> None:
+    survey = survey_of(rating("How great was your SLA?", "q_a"), rating("How would you rate your visit?", "q_b"),
+                       customer_id_param=None)
+    grouped = findings_by_question(lint_survey(survey))
+    assert {item.code for item in grouped["q_a"]} >= {"leading_wording", "jargon"}
+    assert "q_b" not in grouped or all(item.question_id == "q_b" for item in grouped["q_b"])
+    assert "no_customer_link" in {item.code for item in grouped[None]}
