@@ -34,8 +34,6 @@ def read_table(path: str | Path, *, error: type[TableError] = TableError) -> pd.
             frame = pd.read_excel(path, dtype=str, keep_default_na=False)
         elif suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
-            frame = frame.astype(object).where(frame.notna(), None)
-            frame = frame.apply(lambda col: col.map(lambda v: v if v is None else str(v)))
         else:
             raise error(f"{path}: expected a .csv, .xlsx or .parquet file")
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
@@ -45,19 +43,17 @@ def read_table(path: str | Path, *, error: type[TableError] = TableError) -> pd.
     except Exception as exc:  # pyarrow/openpyxl raise their own types for corrupt files
         raise error(f"{path}: cannot read the table: {exc}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.map(_blank_to_none) if len(frame) else frame
+    frame = pd.DataFrame({column: as_text(frame[column]) for column in frame.columns}, index=frame.index)
     frame.attrs["source"] = str(path)
     frame.attrs["first_row"] = 1 if suffix in (".parquet", ".pq") else 2
     return frame.reset_index(drop=True)
 
 
-def _blank_to_none(value: object) -> object:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
+def as_text(column: pd.Series) -> pd.Series:
+    """Cells as stripped text (object dtype), None for blanks and missing values; vectorised."""
+    missing = column.isna().to_numpy()
+    text = column.astype(str).str.strip()
+    return text.mask(missing | (text == "").to_numpy(), None).astype(object)
 
 
 def row_numbers(frame: pd.DataFrame, positions: Sequence[int] | np.ndarray) -> str:
