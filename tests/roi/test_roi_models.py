@@ -15,7 +15,13 @@ from roi.data import build_analysis_data, read_analysis_data
 from roi.retention import fit_logit_model, fit_retention
 from roi.revenue import fit_revenue
 from roi.survival import fit_survival
-from roi.synthetic import TRUE_BAS_COEF, TRUE_REVENUE_GAMMA, TRUE_TENURE_COEF, build_demo_data, write_demo_data
+from roi.synthetic import (
+    TRUE_BAS_COEF,
+    TRUE_REVENUE_GAMMA,
+    TRUE_TENURE_COEF,
+    build_demo_data,
+    write_demo_data,
+)
 from roi.types import AnalysisData
 from surveys.definition import read_survey
 
