@@ -266,6 +266,24 @@ def test_rating_likert_and_choice_items() -> None:
     assert [m.kind for m in card.items] == ["item", "item", "choice", "choice"]
 
 
+def test_number_items_and_unknown_choice_codes() -> None:
+    survey = make_survey([
+        {"id": "q_calls", "type": "number", "min": 0, "unit": "calls", "text": "How many times did you call?"},
+        {"id": "q_cont", "type": "single_choice", "text": "Who did you deal with?",
+         "choices": [{"code": "same", "label": "Same person"}, {"code": "new", "label": "Someone new"}]},
+    ])
+    # q_calls (0, 2.5, 4) → 6.5/3 = 2.1667, unit "calls"; not a whole-number question, so 2.5 is fine.
+    card = score_survey(complete({"q_calls": [0, 2.5, 4], "q_cont": ["same", None, "new"]}), survey)
+    calls = card.get("q_calls:mean")
+    assert (calls.estimate, calls.n, calls.unit) == (pytest.approx(6.5 / 3), 3, "calls")
+    with pytest.raises(InvalidValue) as caught:
+        score_survey(complete({"q_calls": [1, -1, 4], "q_cont": ["same", None, "new"]}), survey)
+    assert str(caught.value) == "row 1, column 'q_calls': expected a number of at least 0, got -1"
+    with pytest.raises(InvalidValue) as caught:
+        score_survey(complete({"q_calls": [1, 2, 4], "q_cont": ["same", None, "other"]}), survey)
+    assert str(caught.value) == "row 2, column 'q_cont': 'other' is not one of the choice codes (same, new)"
+
+
 def test_every_question_type_but_open_text_has_a_scorer() -> None:
     # A new question type must be given a scorer (or be deliberately left out here).
     assert {cls.__name__ for cls in QUESTION_TYPES.values() if cls not in SCORERS} == {"TextQuestion"}
