@@ -152,7 +152,7 @@ def estimate_drivers(data: AnalysisData, *, outcome: Outcome, seed: int, replica
     if not items:
         notes.append(RoiWarning("small_sample", outcome, "No item has enough answers for a driver analysis."))
         return _empty(outcome, 0, excluded, replicates, notes)
-    table = pd.concat([frame[i.column].apply(pd.to_numeric, errors="coerce") for i in items] + [y_all], axis=1).dropna()
+    table = pd.concat([pd.to_numeric(frame[i.column], errors="coerce") for i in items] + [y_all], axis=1).dropna()
     matrix = table.to_numpy(float)
     n = len(matrix)
     corr = _correlation(matrix) if n >= 3 else None

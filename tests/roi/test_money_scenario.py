@@ -186,3 +186,18 @@ def test_revenue_at_risk_equals_revenue_times_churners_when_revenue_is_flat() ->
     by_region = [s for s in result.by_segment if s.column == "region"]
     assert sum(s.revenue_at_risk for s in by_region) == pytest.approx(result.total)
     json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_revenue_at_risk_by_default_uses_well_answered_headline_metrics() -> None:
+    data = _customers(1000, 13)
+    rng = np.random.default_rng(0)
+    nps = rng.integers(0, 11, len(data.frame)).astype(float)
+    nps[:300] = np.nan  # 30% missing: more than the 20% a default predictor may miss
+    csat = rng.integers(1, 6, len(data.frame)).astype(float)
+    frame = data.frame.assign(q_nps=nps, q_csat=csat)
+    metrics = (CES, Metric("nps", "q_nps", scale=(0, 10)), Metric("csat", "q_csat", scale=(1, 5)))
+    wide = AnalysisData(**{**data.__dict__, "frame": frame, "metrics": metrics, "items": (CES,)})
+    result = revenue_at_risk(wide, seed=0, replicates=0)
+    # ces is a driver item and nps is missing too often: only csat joins the controls
+    assert result.predictors == ("q_csat", "tenure_months", "revenue")
+    assert result.n == 1000 and result.ci == (None, None)
