@@ -7,28 +7,17 @@ and to catch columns cxroi cannot carry.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-from pyxform.aliases import yes_no
 from pyxform.xls2json_backends import DefinitionData
 
 from ..definition import Problem
-from ..questions import QUESTION_TYPES, GridQuestion, Question, ScaleQuestion, scale_labels
+from ..questions import QUESTION_TYPES, GridQuestion, ScaleQuestion
 from . import layout
-from .expressions import ExportField, FieldKind, FieldRef, Untranslatable, read_bounds, to_show_if, to_xpath
+from .cells import RowCells
+from .expressions import ExportField, FieldKind, FieldRef
 
-_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_ACCEPTED_COLUMNS = {
-    "type", "name", "label", "caption", "hint", "required", "relevant", "relevance", "constraint", "appearance",
-    "cxroi_type", "cxroi_settings",
-    # messages ODK shows for its own checks; cxroi shows its own, so they are accepted and not kept (docs/xlsform.md)
-    "constraint_message", "constraining_message", "required_message", "requiredmsg",
-}
-_CHOICE_COLUMNS = {"list_name", "list name", "name", "value", "label", "caption"}
 _METADATA = {"start", "end", "today"}
 """Recorded by cxroi itself (started_at, submitted_at), so these rows map onto the reserved columns."""
 _PLAIN_TYPES = {"text": "text", "integer": "number", "decimal": "number", "select one": "single_choice",
@@ -37,34 +26,21 @@ _SCALE_TYPES = {name for name, cls in QUESTION_TYPES.items() if issubclass(cls, 
 _GRID_TYPES = {name for name, cls in QUESTION_TYPES.items() if issubclass(cls, GridQuestion)}
 _GRID_SOURCE = {"alignment": ("brand_promises", "promises"), "friction": ("touchpoints", "touchpoints"),
                 "channel_rating": ("channels", "channels")}
-_QUESTION = TypeAdapter(Question)
 
 
-class SurveyAssembler:
+class SurveyAssembler(RowCells):
     """Walks the tree once; `sections()` gives the sections' data, `problems` what cannot be mapped."""
 
     def __init__(self, workbook: DefinitionData, tree: Mapping[str, Any], survey_data: dict[str, Any], *,
                  language_key: str | None) -> None:
+        super().__init__(workbook, language_key=language_key)
         self.tree = tree
         self.survey_data = survey_data
-        self.language_key = language_key
-        self.problems: list[Problem] = []
         self.locations: dict[str, str] = {}
-        self.import_fields: dict[str, FieldRef] = {}
-        self.export_fields: dict[str, ExportField] = {}
         self.rows = [(index + 2, row) for index, row in enumerate(workbook.survey or [])
                      if row and str(row.get("type", "")).strip().lower().replace("_", " ")
                      not in ("end group", "end repeat", "end loop")]
         self.position = 0
-        self.choice_rows: dict[tuple[str, str], int] = {}
-        for index, row in enumerate(workbook.choices or []):
-            number = index + 2
-            list_name = row.get("list_name") or row.get("list name")
-            self.choice_rows.setdefault((str(list_name), str(row.get("name", row.get("value")))), number)
-            for column in row:
-                if column.split("::")[0].strip() not in _CHOICE_COLUMNS and not column.startswith("$"):
-                    self.problems.append(Problem(f"{layout.CHOICES_SHEET} sheet, row {number}, column {column!r}",
-                                                 "this column is not supported by cxroi (media, choice filters)"))
         self.sections_out: list[dict[str, Any]] = []
 
     # --- walking -------------------------------------------------------------------------------------------------
@@ -154,6 +130,7 @@ class SurveyAssembler:
         self.locations[f"sections[{s}]"] = where
         section: dict[str, Any] = {"id": element.get("name"), "title": self.text(element, "label", where)
                                    or element.get("name"), "questions": questions}
+        intro = [text for text in (self.text(element, "hint", where), *intro) if text]  # a group's hint leads
         if intro:
             section["intro"] = "\n\n".join(intro)
         self.sections_out.append(section)
@@ -195,7 +172,7 @@ class SurveyAssembler:
             if low is not None:
                 self.problems.append(Problem(f"{where}, column 'constraint'", "a minimum text length is not supported"))
             if high is not None:
-                data["max_length"] = self.whole(high, where)
+                data["max_length"] = self.whole(high)
         elif base == "number":
             field_kind = "number"
             data["integer"] = kind == "integer"
@@ -214,7 +191,7 @@ class SurveyAssembler:
                 codes = {name: code for name, code, _ in choices if name != code}
                 if base == "multi_choice":
                     low, high = self.bounds(constraint, "count", where)
-                    data |= {key: self.whole(value, where) for key, value in (("min_selected", low),
+                    data |= {key: self.whole(value) for key, value in (("min_selected", low),
                                                                                ("max_selected", high))
                              if value is not None}
         if base not in ("text", "number", "multi_choice") and constraint:
@@ -240,10 +217,11 @@ class SurveyAssembler:
         prefix = question_id + layout.ROW_SEPARATOR
         suffix = layout.ROW_SEPARATOR + layout.FOLLOW_UP_SUFFIX
         for child in element.get("children") or []:
-            number, _ = self.locate(child)
+            number, child_raw = self.locate(child)
             if number is None:
                 continue
             child_where = f"{layout.SURVEY_SHEET} sheet, row {number}"
+            self.check_columns(child_raw, child_where)
             name = str(child.get("name"))
             if data["type"] == "friction" and child.get("type") == "text" and name.endswith(suffix):
                 follow_ups.append(name.removeprefix(prefix).removesuffix(suffix))
@@ -303,114 +281,6 @@ class SurveyAssembler:
             self.problems.append(Problem(f"{where}, column 'relevant'", "a note shown on a condition is not supported"))
             return None
         return self.text(element, "label", where)
-
-    def text(self, element: Mapping[str, Any], key: str, where: str) -> str | None:
-        value = element.get(key)
-        if isinstance(value, Mapping):
-            value = value.get(self.language_key) if self.language_key else None
-        if value is None or not str(value).strip():
-            return None
-        if "${" in str(value):
-            self.problems.append(Problem(f"{where}, column {key!r}",
-                                         "references to answers (${…}) in texts are not supported"))
-        return str(value)
-
-    def check_columns(self, raw: Mapping[str, Any], where: str) -> None:
-        for column in raw:
-            base = column.split("::")[0].strip()
-            if base not in _ACCEPTED_COLUMNS and not base.startswith("$"):
-                self.problems.append(Problem(f"{where}, column {column!r}", "this column is not supported by cxroi"))
-
-    def settings(self, element: Mapping[str, Any], where: str) -> dict[str, Any]:
-        text = element.get("cxroi_settings")
-        if not text:
-            return {}
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as error:
-            self.problems.append(Problem(f"{where}, column 'cxroi_settings'", f"not valid JSON: {error.msg}"))
-            return {}
-        if not isinstance(value, dict):
-            self.problems.append(Problem(f"{where}, column 'cxroi_settings'", "expected a JSON object {…}"))
-            return {}
-        return value
-
-    def required(self, element: Mapping[str, Any], where: str) -> bool:
-        value = (element.get("bind") or {}).get("required")
-        if value is None or str(value).strip() == "":
-            return False
-        if str(value).strip() in yes_no:
-            return yes_no[str(value).strip()]
-        self.problems.append(Problem(f"{where}, column 'required'",
-                                     f"{value!r}: a condition on required is not supported; use yes or no"))
-        return False
-
-    def show_if(self, element: Mapping[str, Any], settings: Mapping[str, Any], where: str) -> str | None:
-        relevant = (element.get("bind") or {}).get("relevant")
-        if not relevant or not str(relevant).strip():
-            return None
-        carried = settings.get("show_if")
-        if isinstance(carried, str):
-            try:  # the condition as written in cxroi, unless the relevant column was edited since
-                if to_xpath(carried, self.export_fields) == str(relevant).strip():
-                    return carried
-            except Untranslatable:
-                pass
-        try:
-            return to_show_if(str(relevant), self.import_fields)
-        except Untranslatable as error:
-            self.problems.append(Problem(f"{where}, column 'relevant'", f"{relevant!r} cannot be translated: {error}"))
-            return None
-
-    def bounds(self, constraint: Any, measure: Any, where: str) -> tuple[float | None, float | None]:
-        if not constraint:
-            return None, None
-        try:
-            return read_bounds(str(constraint), measure)
-        except Untranslatable as error:
-            self.problems.append(Problem(f"{where}, column 'constraint'",
-                                         f"{constraint!r} cannot be translated: {error}"))
-            return None, None
-
-    def whole(self, value: float, where: str) -> int | float:
-        return int(value) if float(value).is_integer() else value
-
-    def choices(self, element: Mapping[str, Any], where: str) -> list[tuple[str, str, str | None]] | None:
-        list_name = str(element.get("list_name") or element.get("itemset") or "")
-        if re.search(r"\.(csv|xml|geojson)$", list_name):
-            self.problems.append(Problem(f"{where}, type", f"choices from the file {list_name!r} are not supported"))
-            return None
-        out: list[tuple[str, str, str | None]] = []
-        for choice in element.get("choices") or []:
-            name = str(choice.get("name"))
-            row = self.choice_rows.get((list_name, name))
-            choice_where = f"{layout.CHOICES_SHEET} sheet, " + (f"row {row}" if row else f"list {list_name!r}")
-            code = name if _IDENTIFIER.match(name) else f"c{name}" if re.match(r"^[0-9][A-Za-z0-9_]*$", name) else None
-            if code is None:
-                self.problems.append(Problem(f"{choice_where}, column 'name'",
-                                             f"{name!r} cannot be a cxroi choice code (letters, digits and _)"))
-                continue
-            if any(code == taken for _, taken, _ in out):
-                self.problems.append(Problem(f"{choice_where}, column 'name'", f"{name!r} becomes the code {code!r}, "
-                                                                               "which another choice already has"))
-            out.append((name, code, self.text(choice, "label", choice_where)))
-        return out
-
-    def check_scale(self, data: dict[str, Any], choices: Sequence[tuple[str, str, str | None]],
-                    element: Mapping[str, Any], where: str) -> None:
-        """The choice list of a scale question must be the scale its type and settings define."""
-        try:
-            model = _QUESTION.validate_python(data)
-        except ValidationError:
-            return  # build_survey reports what is wrong with the question itself
-        expected = [(str(value), label) for value, label in scale_labels(model)]
-        found = [(name, label) for name, _, label in choices]
-        if found != expected:
-            list_name = element.get("list_name") or element.get("itemset")
-            wanted = ", ".join(f"{v}={label}" for v, label in expected)
-            self.problems.append(Problem(f"{where}, type", f"the choices of list {list_name!r} are not the points of "
-                                                           f"this {data['type']} scale ({wanted}); change the scale in "
-                                                           "cxroi_settings, not the choices"))
 
 
 def _both(first: str | None, second: str | None) -> str | None:

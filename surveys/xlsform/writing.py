@@ -100,7 +100,7 @@ class _SheetWriter:
         elif isinstance(question, ScaleQuestion):
             head["type"] = f"select_one {self.scale_list(question)}"
         else:  # a new question type must get a mapping here and in reading.py
-            raise InvalidDefinition("<xlsform>", [Problem(path, f"no XLSForm mapping for the type {kind!r}")])
+            raise InvalidDefinition(self.survey.id, [Problem(path, f"no XLSForm mapping for the type {kind!r}")])
         self.rows.append(head)
 
     def scale_list(self, question: QuestionBase) -> str:

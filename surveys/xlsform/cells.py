@@ -1,0 +1,160 @@
+"""Reading the cells of one XLSForm row: texts in the survey's language, required, relevant, constraints, choices.
+
+Each reader appends what it cannot map to `problems`, naming the sheet, row and column, and returns what it can.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from pyxform.aliases import yes_no
+from pyxform.xls2json_backends import DefinitionData
+
+from ..definition import Problem
+from ..questions import Question, scale_labels
+from . import layout
+from .expressions import ExportField, FieldRef, Measure, Untranslatable, read_bounds, to_show_if, to_xpath
+
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_ACCEPTED_COLUMNS = {
+    "type", "name", "label", "caption", "hint", "required", "relevant", "relevance", "constraint", "appearance",
+    "cxroi_type", "cxroi_settings",
+    # messages ODK shows for its own checks; cxroi shows its own, so they are accepted and not kept (docs/xlsform.md)
+    "constraint_message", "constraining_message", "required_message", "requiredmsg",
+}
+_CHOICE_COLUMNS = {"list_name", "list name", "name", "value", "label", "caption"}
+_QUESTION = TypeAdapter(Question)
+
+
+class RowCells:
+    """What every row reader shares: the problems found, the language, and the questions seen so far."""
+
+    def __init__(self, workbook: DefinitionData, *, language_key: str | None) -> None:
+        self.language_key = language_key
+        self.problems: list[Problem] = []
+        self.import_fields: dict[str, FieldRef] = {}
+        """XLSForm names of earlier questions and grid rows → what they are in cxroi (for relevant → show_if)."""
+        self.export_fields: dict[str, ExportField] = {}
+        """The same seen from cxroi (to tell whether a carried show_if still matches its relevant)."""
+        self.choice_rows: dict[tuple[str, str], int] = {}
+        for index, row in enumerate(workbook.choices or []):
+            number = index + 2
+            list_name = row.get("list_name") or row.get("list name")
+            self.choice_rows.setdefault((str(list_name), str(row.get("name", row.get("value")))), number)
+            for column in row:
+                if column.split("::")[0].strip() not in _CHOICE_COLUMNS and not column.startswith("$"):
+                    self.problems.append(Problem(f"{layout.CHOICES_SHEET} sheet, row {number}, column {column!r}",
+                                                 "this column is not supported by cxroi (media, choice filters)"))
+
+    def text(self, element: Mapping[str, Any], key: str, where: str) -> str | None:
+        value = element.get(key)
+        if isinstance(value, Mapping):
+            value = value.get(self.language_key) if self.language_key else None
+        if value is None or not str(value).strip():
+            return None
+        if "${" in str(value):
+            self.problems.append(Problem(f"{where}, column {key!r}",
+                                         "references to answers (${…}) in texts are not supported"))
+        return str(value)
+
+    def check_columns(self, raw: Mapping[str, Any], where: str) -> None:
+        for column in raw:
+            base = column.split("::")[0].strip()
+            if base not in _ACCEPTED_COLUMNS and not base.startswith("$"):
+                self.problems.append(Problem(f"{where}, column {column!r}", "this column is not supported by cxroi"))
+
+    def settings(self, element: Mapping[str, Any], where: str) -> dict[str, Any]:
+        text = element.get("cxroi_settings")
+        if not text:
+            return {}
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            self.problems.append(Problem(f"{where}, column 'cxroi_settings'", f"not valid JSON: {error.msg}"))
+            return {}
+        if not isinstance(value, dict):
+            self.problems.append(Problem(f"{where}, column 'cxroi_settings'", "expected a JSON object {…}"))
+            return {}
+        return value
+
+    def required(self, element: Mapping[str, Any], where: str) -> bool:
+        value = (element.get("bind") or {}).get("required")
+        if value is None or str(value).strip() == "":
+            return False
+        if str(value).strip() in yes_no:
+            return yes_no[str(value).strip()]
+        self.problems.append(Problem(f"{where}, column 'required'",
+                                     f"{value!r}: a condition on required is not supported; use yes or no"))
+        return False
+
+    def show_if(self, element: Mapping[str, Any], settings: Mapping[str, Any], where: str) -> str | None:
+        relevant = (element.get("bind") or {}).get("relevant")
+        if not relevant or not str(relevant).strip():
+            return None
+        carried = settings.get("show_if")
+        if isinstance(carried, str):
+            try:  # the condition as written in cxroi, unless the relevant column was edited since
+                if to_xpath(carried, self.export_fields) == str(relevant).strip():
+                    return carried
+            except Untranslatable:
+                pass
+        try:
+            return to_show_if(str(relevant), self.import_fields)
+        except Untranslatable as error:
+            self.problems.append(Problem(f"{where}, column 'relevant'", f"{relevant!r} cannot be translated: {error}"))
+            return None
+
+    def bounds(self, constraint: Any, measure: Measure, where: str) -> tuple[float | None, float | None]:
+        if not constraint:
+            return None, None
+        try:
+            return read_bounds(str(constraint), measure)
+        except Untranslatable as error:
+            self.problems.append(Problem(f"{where}, column 'constraint'",
+                                         f"{constraint!r} cannot be translated: {error}"))
+            return None, None
+
+    @staticmethod
+    def whole(value: float) -> int | float:
+        return int(value) if float(value).is_integer() else value
+
+    def choices(self, element: Mapping[str, Any], where: str) -> list[tuple[str, str, str | None]] | None:
+        list_name = str(element.get("list_name") or element.get("itemset") or "")
+        if re.search(r"\.(csv|xml|geojson)$", list_name):
+            self.problems.append(Problem(f"{where}, type", f"choices from the file {list_name!r} are not supported"))
+            return None
+        out: list[tuple[str, str, str | None]] = []
+        for choice in element.get("choices") or []:
+            name = str(choice.get("name"))
+            row = self.choice_rows.get((list_name, name))
+            choice_where = f"{layout.CHOICES_SHEET} sheet, " + (f"row {row}" if row else f"list {list_name!r}")
+            code = name if _IDENTIFIER.match(name) else f"c{name}" if re.match(r"^[0-9][A-Za-z0-9_]*$", name) else None
+            if code is None:
+                self.problems.append(Problem(f"{choice_where}, column 'name'",
+                                             f"{name!r} cannot be a cxroi choice code (letters, digits and _)"))
+                continue
+            if any(code == taken for _, taken, _ in out):
+                self.problems.append(Problem(f"{choice_where}, column 'name'", f"{name!r} becomes the code {code!r}, "
+                                                                               "which another choice already has"))
+            out.append((name, code, self.text(choice, "label", choice_where)))
+        return out
+
+    def check_scale(self, data: dict[str, Any], choices: Sequence[tuple[str, str, str | None]],
+                    element: Mapping[str, Any], where: str) -> None:
+        """The choice list of a scale question must be the scale its type and settings define."""
+        try:
+            model = _QUESTION.validate_python(data)
+        except ValidationError:
+            return  # build_survey reports what is wrong with the question itself
+        expected = [(str(value), label) for value, label in scale_labels(model)]
+        found = [(name, label) for name, _, label in choices]
+        if found != expected:
+            list_name = element.get("list_name") or element.get("itemset")
+            wanted = ", ".join(f"{v}={label}" for v, label in expected)
+            self.problems.append(Problem(f"{where}, type", f"the choices of list {list_name!r} are not the points of "
+                                                           f"this {data['type']} scale ({wanted}); change the scale in "
+                                                           "cxroi_settings, not the choices"))
