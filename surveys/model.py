@@ -138,6 +138,19 @@ class Survey(Strict):
                         errors[question.id] = AnswerError("answer every row", missing[0])
         return answers, errors
 
+    def from_row(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, AnswerError]]:
+        """Read one responses-table row back into checked answers, page by page with the definition's rules
+        (the inverse of `to_row`, for importing responses). Returns (answers, errors by question id); a
+        blank required question is not an error here, since a partial response stops part-way."""
+        answers: dict[str, Any] = {}
+        errors: dict[str, AnswerError] = {}
+        for section in self.sections:
+            raw = {q.id: q.from_columns(row, self) for q in section.questions}
+            page, page_errors = self.clean_section(section, raw, answers)
+            answers.update(page)
+            errors.update({k: e for k, e in page_errors.items() if e.message != "this question needs an answer"})
+        return answers, errors
+
     def to_row(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """The answers of one response spread over the question columns of the wide table."""
         row: dict[str, Any] = {}

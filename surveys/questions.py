@@ -117,6 +117,16 @@ def _as_int(raw: Any, scale: Scale, row: str | None = None) -> int:
     return raw
 
 
+def _cell(row: Mapping[str, Any], column: str) -> Any:
+    """A cell of a responses-table row; NaN (pandas' empty cell) and empty text read as None."""
+    value = row.get(column)
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
 def is_blank(raw: Any) -> bool:
     """No answer: None, an empty or whitespace string, an empty list or a grid with no answered row."""
     if raw is None:
@@ -165,6 +175,11 @@ class QuestionBase(Strict):
 
     def to_columns(self, answer: Any, survey: Survey) -> dict[str, Any]:
         return {self.id: answer}
+
+    def from_columns(self, row: Mapping[str, Any], survey: Survey) -> Any:
+        """The raw answer held in this question's columns of a responses-table row (the inverse of
+        `to_columns`), to be checked with `clean_answer`; None when the respondent gave none."""
+        return _cell(row, self.id)
 
 
 class ScaleQuestion(QuestionBase):
@@ -290,6 +305,12 @@ class MultiChoiceQuestion(ChoiceQuestionBase):
             return {column: None for column in self.columns(survey)}
         return {f"{self.id}.{c.code}": int(c.code in answer) for c in self.choices}
 
+    def from_columns(self, row: Mapping[str, Any], survey: Survey) -> Any:
+        cells = {c.code: _cell(row, f"{self.id}.{c.code}") for c in self.choices}
+        if all(v is None for v in cells.values()):
+            return None
+        return [code for code, v in cells.items() if v is not None and str(v).strip() in ("1", "1.0", "True", "true")]
+
 
 class RatingQuestion(ScaleQuestion):
     """An n-point rating with labelled ends, e.g. 1 = Very poor … 5 = Excellent."""
@@ -382,6 +403,10 @@ class GridQuestion(QuestionBase):
         answer = answer or {}
         return {f"{self.id}.{row}": answer.get(row) for row, _ in self.rows(survey)}
 
+    def from_columns(self, row: Mapping[str, Any], survey: Survey) -> Any:
+        cells = {r: _cell(row, f"{self.id}.{r}") for r, _ in self.rows(survey)}
+        return {r: v for r, v in cells.items() if v is not None} or None
+
 
 class AlignmentQuestion(GridQuestion):
     """How well the experience matched each brand promise (agreement scale); scored as the Brand Alignment Score."""
@@ -464,6 +489,21 @@ class FrictionQuestion(GridQuestion):
             if self.follow_up:
                 out[f"{self.id}.{row}.what"] = None if cell is None else cell.get("what")
         return out
+
+    def from_columns(self, row: Mapping[str, Any], survey: Survey) -> Any:
+        answer: dict[str, Any] = {}
+        for touchpoint, _ in self.rows(survey):
+            hesitated = _cell(row, f"{self.id}.{touchpoint}")
+            if hesitated is None:
+                continue
+            if isinstance(hesitated, float) and hesitated.is_integer():
+                hesitated = int(hesitated)
+            cell: dict[str, Any] = {"hesitated": hesitated}
+            what = _cell(row, f"{self.id}.{touchpoint}.what") if self.follow_up else None
+            if what is not None:
+                cell["what"] = str(what)
+            answer[touchpoint] = cell
+        return answer or None
 
 
 class ChannelRatingQuestion(GridQuestion):

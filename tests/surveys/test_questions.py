@@ -155,3 +155,29 @@ def test_to_row_spreads_answers_over_columns() -> None:
     survey = two_page_survey()
     row = survey.to_row({"q_ces": 5, "q_used": ["phone"], "q_chan": {"phone": 3}})
     assert row == {"q_ces": 5, "q_used.phone": 1, "q_used.chat": 0, "q_why": None, "q_chan.phone": 3, "q_chan.chat": None}
+
+
+@pytest.mark.parametrize("type_name", sorted(QUESTION_TYPES))
+def test_from_columns_reads_back_what_to_columns_wrote(type_name: str) -> None:
+    case = CASES[type_name]
+    survey = survey_with(type_name)
+    question = survey.question("q")
+    raw = question.from_columns(case["row"], survey)
+    assert question.clean_answer(raw, survey) == case["stored"]
+    assert question.from_columns({}, survey) is None
+
+
+def test_from_row_reads_file_cells_and_applies_the_rules() -> None:
+    survey = two_page_survey()
+    nan = float("nan")
+    # as pandas reads a CSV: floats for numbers, NaN for empty cells
+    row = {"q_ces": 3.0, "q_used.phone": 1.0, "q_used.chat": 0.0, "q_why": "hold music", "q_chan.phone": 2.0,
+           "q_chan.chat": nan}
+    answers, errors = survey.from_row(row)
+    assert errors == {}
+    assert answers == {"q_ces": 3, "q_used": ["phone"], "q_why": "hold music", "q_chan": {"phone": 2}}
+    # a hidden question's answer is not imported; an off-scale value is an error named by question
+    answers, errors = survey.from_row({**row, "q_ces": 6.0})
+    assert "q_why" not in answers
+    _, errors = survey.from_row({**row, "q_ces": 9.0})
+    assert set(errors) == {"q_ces"}
