@@ -129,7 +129,7 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
     over the respondents in `scenario.segment` (or, with population "all", extrapolated to every customer
     of the segment with inverse-propensity weights from `compare_nonresponse`). 95% intervals come from
     `replicates` parametric draws of the coefficients (see the module `roi.money`). Raises
-    InvalidScenario for an unknown metric or segment column.
+    InvalidScenario for an unknown metric or segment column, or a delta that is not positive.
     """
     assumptions: list[str] = []
     notes: list[RoiWarning] = []
@@ -140,6 +140,8 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
     except KeyError:
         known = ", ".join(m.name for m in data.metrics)
         raise InvalidScenario(f"scenario.metric: unknown metric {scenario.metric!r}; known: {known}") from None
+    if not scenario.delta > 0:
+        raise InvalidScenario(f"scenario.delta: must be a positive number of points to improve by, got {scenario.delta:g}")
     frame = data.frame
     scope_mask = in_segment(frame, scenario.segment)
     controls = [c for c in data.controls if c in frame.columns and c != metric.column]

@@ -151,6 +151,9 @@ def test_bad_scenario_names_the_key() -> None:
     data = _customers(200, 1)
     with pytest.raises(InvalidScenario, match=r"scenario\.metric: unknown metric 'nps'"):
         estimate_scenario(data, scenario=ScenarioConfig(metric="nps"), finance=FinanceConfig(), seed=0, replicates=0)
+    with pytest.raises(InvalidScenario, match=r"scenario\.delta: must be a positive"):
+        estimate_scenario(data, scenario=ScenarioConfig(metric="ces", delta=-1), finance=FinanceConfig(), seed=0,
+                          replicates=0)
     with pytest.raises(InvalidScenario, match=r"scenario\.segment\.plan"):
         estimate_scenario(data, scenario=ScenarioConfig(metric="ces", segment={"plan": "gold"}),
                           finance=FinanceConfig(), seed=0, replicates=0)
