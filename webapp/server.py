@@ -7,7 +7,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 
-class CxroiServer(BaseApplication):  # type: ignore[misc]
+class CxroiServer(BaseApplication):
     """gunicorn with the app from `create_app()`, built once in the master (preload) and forked."""
 
     def __init__(self, options: dict[str, Any]) -> None:

@@ -10,13 +10,8 @@ from pathlib import Path
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from test_web_fields_contract import contract_survey
-from web_support import (  # noqa: F401 (fixtures)
-    PAGE_1,
+from web_support import (
     FormReader,
-    app,
-    client,
-    db,
-    db_url,
     example_survey,
     first_page_token,
 )

@@ -8,13 +8,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from web_support import (  # noqa: F401 (fixtures)
+from web_support import (
     PAGE_1,
     PAGE_2,
-    app,
-    client,
-    db,
-    db_url,
     example_survey,
     first_page_token,
     response_rows,
@@ -100,7 +96,7 @@ def test_missing_or_wrong_csrf_token(client: FlaskClient, db_url: str, started: 
     assert response_rows(db_url) == before
 
 
-def test_csrf_token_of_another_session(app, started: tuple[str, str], db_url: str) -> None:  # noqa: F811
+def test_csrf_token_of_another_session(app, started: tuple[str, str], db_url: str) -> None:
     url, token = started
     stranger = app.test_client()  # no session cookie: the token was signed for the other session
     before = response_rows(db_url)

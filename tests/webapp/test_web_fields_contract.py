@@ -9,12 +9,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from web_support import (  # noqa: F401 (fixtures)
+from web_support import (
     FormReader,
-    app,
-    client,
-    db,
-    db_url,
     first_page_token,
     response_rows,
 )

@@ -8,15 +8,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from web_support import (  # noqa: F401 (fixtures)
+from web_support import (
     ANSWERS,
     PAGE_1,
     PAGE_2,
-    app,
-    client,
     csrf_token,
-    db,
-    db_url,
     example_survey,
     first_page_token,
     response_rows,
@@ -60,7 +56,7 @@ def test_personal_link_two_pages_then_thanks(client: FlaskClient, db: Session, d
     assert used_at is not None
 
 
-def test_leaving_and_coming_back_resumes_with_answers_prefilled(app, db: Session, db_url: str) -> None:  # noqa: F811
+def test_leaving_and_coming_back_resumes_with_answers_prefilled(app, db: Session, db_url: str) -> None:
     url = _link(db)
     first_visit = app.test_client()
     token = first_page_token(first_visit, url)
@@ -136,7 +132,7 @@ def test_unknown_expired_and_closed_links(client: FlaskClient, db: Session) -> N
     assert client.get("/p/no_such_survey").status_code == 404
 
 
-def test_public_link_tracks_the_respondent_by_session(app, db: Session, db_url: str) -> None:  # noqa: F811
+def test_public_link_tracks_the_respondent_by_session(app, db: Session, db_url: str) -> None:
     publish_survey(db, example_survey())
     browser = app.test_client()
     url = "/p/acme_relationship"
@@ -156,7 +152,7 @@ def test_public_link_tracks_the_respondent_by_session(app, db: Session, db_url: 
     assert bad_channel.status_code == 400 and "unknown channel" in bad_channel.get_data(as_text=True)
 
 
-def test_public_link_with_customer_id_parameter(app, db: Session, db_url: str) -> None:  # noqa: F811
+def test_public_link_with_customer_id_parameter(app, db: Session, db_url: str) -> None:
     publish_survey(db, example_survey(customer_id_param="cid"))
     missing = app.test_client().get("/p/acme_relationship?channel=email")
     assert missing.status_code == 400 and "&#39;cid&#39;" in missing.get_data(as_text=True)

@@ -7,14 +7,17 @@ factory (`forms.py`) and validated by `Survey.clean_section` in the responding s
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
+from surveys.questions import AnswerError
+
 from ..services import responding
 from ..services.errors import HostingError
 from ..storage.models import Response
-from .forms import build_page
+from .forms import Page, build_page
 
 bp = Blueprint("respond", __name__)
 
@@ -122,10 +125,8 @@ def _posted_page(pages: int) -> int:
     return index
 
 
-def _render_page(page: object, self_url: str, errors: dict[str, object], status: int = 200) -> ResponseReturnValue:
-    from .forms import Page
-
-    assert isinstance(page, Page)
+def _render_page(page: Page, self_url: str, errors: Mapping[str, AnswerError],
+                 status: int = 200) -> ResponseReturnValue:
     survey = page.survey
     return render_template(
         "respond/page.html", page=page, survey=survey, lang=survey.language, errors=errors,

@@ -276,7 +276,7 @@ def build_page(survey: Survey, index: int, earlier: Mapping[str, Any], *,
     for question in section.questions:
         if not is_rendered(survey, question, earlier, earlier_ids):
             continue
-        factory = FIELD_FACTORIES[question.type]  # type: ignore[attr-defined]
+        factory = FIELD_FACTORIES[question.type]
         fields = factory.build(question, survey, earlier)
         unbound.update(fields)
         entries.append(QuestionFields(question, factory, list(fields)))

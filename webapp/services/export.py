@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from surveys.model import RESERVED_COLUMNS, Survey
+from surveys.model import RESERVED_COLUMNS
 from surveys.questions import FrictionQuestion, NumberQuestion, SingleChoiceQuestion, TextQuestion
 
 from ..storage.models import Response, SurveyVersion

@@ -44,14 +44,14 @@ def survey_for(response: Response) -> Survey:
     return survey_of(response.version)
 
 
-def _insert_once(session: Session, response: Response, existing: sa.Select[tuple[Response]]) -> Response:
+def _insert_once(session: Session, response: Response, existing: sa.Select[Any]) -> Response:
     # The unique constraint decides between two first visits racing: the loser reads the winner's row.
     session.add(response)
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
-        found = session.scalar(existing)
+        found: Response | None = session.scalar(existing)
         if found is None:
             raise
         return found

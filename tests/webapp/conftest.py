@@ -1,0 +1,3 @@
+"""Fixtures of the hosting tests (`db_url`, `db`, `app`, `client`, `sqlite_url`), defined in web_support."""
+
+from web_support import app, client, db, db_url, sqlite_url  # noqa: F401

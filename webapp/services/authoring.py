@@ -1,0 +1,241 @@
+"""Authoring: surveys being designed in the browser, their drafts, publishing, closing and reopening.
+
+Every change goes through `save_draft`, which stores a definition only when `build_survey` accepts it; an
+invalid one raises `InvalidDefinition` and the stored draft stays as it was. Each function owns its commit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from surveys.definition import InvalidDefinition, Problem, build_survey, to_data
+from surveys.lint import lint_survey
+from surveys.model import Survey
+
+from ..storage.drafts import SurveyDraft
+from ..storage.models import Response, SurveyRecord, SurveyVersion, utcnow
+from .errors import HostingError
+from .invitations import CUSTOMER_ID_LIMIT
+from .publishing import find_survey, publish_survey
+
+Status = Literal["draft", "live", "closed"]
+
+
+class AuthoringError(HostingError):
+    """A request the authoring pages cannot carry out (a taken id, publishing a survey with errors …)."""
+
+
+@dataclass(frozen=True)
+class SurveySummary:
+    """One line of the survey list."""
+
+    slug: str
+    title: str
+    status: Status
+    versions: int
+    responses: int
+    unpublished_changes: bool
+    updated_at: datetime | None
+
+
+def status_of(record: SurveyRecord, versions: int) -> Status:
+    """draft: never published; live: published and open; closed: takes no more answers."""
+    if versions == 0:
+        return "draft"
+    return "closed" if record.closed_at is not None else "live"
+
+
+def list_surveys(session: Session) -> list[SurveySummary]:
+    """Every survey, newest first, with its status, number of versions and of responses (all versions)."""
+    versions = dict(session.execute(
+        sa.select(SurveyVersion.survey_id, sa.func.count()).group_by(SurveyVersion.survey_id)).tuples().all())
+    responses = dict(session.execute(
+        sa.select(SurveyVersion.survey_id, sa.func.count(Response.id))
+        .join(Response, Response.version_id == SurveyVersion.id)
+        .group_by(SurveyVersion.survey_id)).tuples().all())
+    drafts = {draft.survey_id: draft for draft in session.scalars(sa.select(SurveyDraft))}
+    latest = _latest_definitions(session)
+    summaries = []
+    for record in session.scalars(sa.select(SurveyRecord).order_by(SurveyRecord.created_at.desc(),
+                                                                   SurveyRecord.id.desc())):
+        count = versions.get(record.id, 0)
+        draft = drafts.get(record.id)
+        changed = draft is not None and count > 0 and draft.definition != latest.get(record.id)
+        summaries.append(SurveySummary(record.slug, record.title, status_of(record, count), count,
+                                       responses.get(record.id, 0), changed,
+                                       draft.updated_at if draft is not None else None))
+    return summaries
+
+
+def _latest_definitions(session: Session) -> dict[int, dict[str, Any]]:
+    newest = (sa.select(SurveyVersion.survey_id, sa.func.max(SurveyVersion.number).label("number"))
+              .group_by(SurveyVersion.survey_id).subquery())
+    rows = session.execute(sa.select(SurveyVersion.survey_id, SurveyVersion.definition).join(
+        newest, sa.and_(newest.c.survey_id == SurveyVersion.survey_id, newest.c.number == SurveyVersion.number)))
+    return {survey_id: definition for survey_id, definition in rows.tuples()}
+
+
+def create_survey(session: Session, survey: Survey, *, author: str | None = None) -> SurveyRecord:
+    """A new survey (no version yet: status draft) whose draft is `survey`. Commits.
+
+    `AuthoringError` when a survey with the same id exists (the database's unique slug decides races).
+    """
+    taken = AuthoringError(f"a survey with the id {survey.id!r} already exists; choose another id")
+    if session.scalar(sa.select(SurveyRecord.id).where(SurveyRecord.slug == survey.id)) is not None:
+        raise taken
+    record = SurveyRecord(slug=survey.id, title=survey.title)
+    session.add(record)
+    session.add(SurveyDraft(survey=record, definition=to_data(survey), updated_by=author))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise taken from None
+    return record
+
+
+def read_draft(session: Session, slug: str) -> Survey:
+    """The survey as being edited: its draft, else (published from the command line) its latest version."""
+    return build_survey(draft_definition(session, slug), source=f"draft of {slug}")
+
+
+def draft_definition(session: Session, slug: str) -> dict[str, Any]:
+    """The stored draft's definition data (`UnknownSurvey` if there is no such survey)."""
+    record = find_survey(session, slug)
+    draft = _draft_of(session, record)
+    if draft is not None:
+        return draft.definition
+    version = session.scalar(sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id)
+                             .order_by(SurveyVersion.number.desc()))
+    if version is None:  # a survey row without draft or version: cannot happen through the services
+        raise AuthoringError(f"the survey {slug!r} has neither a draft nor a published version")
+    return version.definition
+
+
+def _draft_of(session: Session, record: SurveyRecord) -> SurveyDraft | None:
+    return session.scalar(sa.select(SurveyDraft).where(SurveyDraft.survey_id == record.id))
+
+
+def save_draft(session: Session, slug: str, data: Any, *, author: str | None = None) -> Survey:
+    """Store `data` as the draft of `slug` if it is a valid definition with the same id. Commits.
+
+    Raises `InvalidDefinition` (every problem with its path) and then stores nothing.
+    """
+    record = find_survey(session, slug)
+    if isinstance(data, dict) and data.get("id") != slug:
+        raise InvalidDefinition(f"draft of {slug}", [Problem("id", f"must stay {slug!r}, the id of this survey "
+                                                                   "(links and exports use it)")])
+    survey = build_survey(data, source=f"draft of {slug}")
+    definition = to_data(survey)
+    draft = _draft_of(session, record)
+    if draft is None:
+        session.add(SurveyDraft(survey=record, definition=definition, updated_by=author))
+    else:
+        draft.definition = definition
+        draft.updated_at = utcnow()
+        draft.updated_by = author
+    record.title = survey.title
+    session.commit()
+    return survey
+
+
+def apply_edit(session: Session, slug: str, edit: Callable[[dict[str, Any]], dict[str, Any]], *,
+               author: str | None = None) -> Survey:
+    """Apply one pure edit (`webapp.author.edits`) to the draft and store the result if valid. Commits."""
+    return save_draft(session, slug, edit(draft_definition(session, slug)), author=author)
+
+
+def publish_draft(session: Session, slug: str) -> SurveyVersion:
+    """Store the draft as the next immutable version (status live unless closed). Commits.
+
+    Refused with `AuthoringError` while the linter reports error-level findings.
+    """
+    survey = read_draft(session, slug)
+    errors = [finding for finding in lint_survey(survey) if finding.severity == "error"]
+    if errors:
+        raise AuthoringError(f"fix the {len(errors)} error-level finding(s) first, e.g. {errors[0].path}: "
+                             f"{errors[0].message}")
+    return publish_survey(session, survey)
+
+
+def reopen_survey(session: Session, slug: str) -> None:
+    """Take answers again for a closed survey (its links work again). Commits."""
+    record = find_survey(session, slug)
+    record.closed_at = None
+    session.commit()
+
+
+def survey_status(session: Session, slug: str) -> tuple[SurveyRecord, Status, int]:
+    """The survey record, its status and its number of versions."""
+    record = find_survey(session, slug)
+    count = session.scalar(sa.select(sa.func.count()).select_from(SurveyVersion)
+                           .where(SurveyVersion.survey_id == record.id)) or 0
+    return record, status_of(record, count), count
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    """One data row of an uploaded customer list: its line in the file, the id and what is wrong, if
+    anything."""
+
+    line: int
+    customer_id: str
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class CustomerList:
+    """An uploaded customer list, row by row, ready to preview; `ok` when every row can get a link."""
+
+    rows: list[CustomerRow]
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(row.problem is None for row in self.rows)
+
+    @property
+    def customer_ids(self) -> list[str]:
+        return [row.customer_id for row in self.rows if row.problem is None]
+
+
+def read_customer_list(content: bytes, *, name: str = "upload") -> CustomerList:
+    """Customer ids from CSV bytes, with the same rules as `read_customer_ids` but per row: the
+    `customer_id` column (else the first), the header on line 1, empty, over-long and repeated ids flagged."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return CustomerList([], [f"{name}: not UTF-8 text ({error.reason} at byte {error.start})"])
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        return CustomerList([], [f"{name}: not a readable CSV file ({error})"])
+    if not lines:
+        return CustomerList([], [f"{name}: the file is empty; expected a header and one customer id per row"])
+    header = [cell.strip().lower() for cell in lines[0]]
+    column = header.index("customer_id") if "customer_id" in header else 0
+    rows: list[CustomerRow] = []
+    first_line: dict[str, int] = {}
+    for line, cells in enumerate(lines[1:], start=2):
+        value = cells[column].strip() if column < len(cells) else ""
+        problem = None
+        if not value:
+            problem = "empty customer id"
+        elif len(value) > CUSTOMER_ID_LIMIT:
+            problem = f"customer id longer than {CUSTOMER_ID_LIMIT} characters"
+        elif value in first_line:
+            problem = f"duplicate customer id (first on row {first_line[value]})"
+        else:
+            first_line[value] = line
+        rows.append(CustomerRow(line, value, problem))
+    problems = [] if rows else [f"{name}: no customer ids below the header"]
+    return CustomerList(rows, problems)

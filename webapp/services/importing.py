@@ -1,0 +1,93 @@
+"""Import: responses collected elsewhere (a CSV/XLSX/Parquet wide table, e.g. from another tool or the demo)
+stored as responses to the latest version of a published survey.
+
+Each row is read back into answers with the definition's rules (`Survey.from_row`). The file is checked
+whole before anything is stored: one bad row refuses the import with every problem named by row and
+column, and nothing is written. Rows carry their own `response_id`; importing the same file twice stores
+each response once (the id is kept as the response's unique key).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..storage.models import Response, utcnow
+from .errors import HostingError
+from .publishing import latest_version, survey_of
+
+IMPORT_KEY_PREFIX = "import:"
+STATUSES = ("partial", "complete")
+MAX_REPORTED = 20
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _time(value: Any, where: str, problems: list[str]) -> datetime | None:
+    text = _text(value)
+    if text is None:
+        return None
+    stamp = pd.to_datetime(text, errors="coerce", utc=True)
+    if pd.isna(stamp):
+        problems.append(f"{where}: {text!r} is not a date and time")
+        return None
+    return stamp.tz_convert(None).to_pydatetime()
+
+
+def import_responses(session: Session, slug: str, table: pd.DataFrame, *, source: str = "<table>") -> int:
+    """Store the rows of `table` as responses to the latest version of `slug`; returns how many were new.
+
+    Raises `HostingError` naming every bad row (file row = index + 2, after the header) and column; then
+    nothing is stored.
+    """
+    version = latest_version(session, slug)
+    survey = survey_of(version)
+    if "response_id" not in table.columns:
+        raise HostingError(f"{source}: the column 'response_id' is missing (one id per response)")
+    problems: list[str] = []
+    pending: list[Response] = []
+    seen: set[str] = set()
+    for position, row in enumerate(table.to_dict("records")):
+        where = f"{source}, row {position + 2}"
+        response_key = _text(row.get("response_id"))
+        if response_key is None:
+            problems.append(f"{where}, column 'response_id': empty")
+            continue
+        key = f"{IMPORT_KEY_PREFIX}{response_key}"[:64]
+        if key in seen:
+            problems.append(f"{where}, column 'response_id': {response_key!r} appears twice in the file")
+            continue
+        seen.add(key)
+        status = _text(row.get("status")) or "complete"
+        if status not in STATUSES:
+            problems.append(f"{where}, column 'status': {status!r} is not partial or complete")
+        answers, errors = survey.from_row(row)
+        for question_id, error in errors.items():
+            column = f"{question_id}.{error.row}" if error.row else question_id
+            problems.append(f"{where}, column {column!r}: {error.message}")
+        started = _time(row.get("started_at"), f"{where}, column 'started_at'", problems)
+        submitted = _time(row.get("submitted_at"), f"{where}, column 'submitted_at'", problems)
+        pending.append(Response(
+            version_id=version.id, session_key=key, customer_id=_text(row.get("customer_id")),
+            channel=_text(row.get("channel")), status=status, answers=answers,
+            current_page=len(survey.sections) - 1 if status == "complete" else 0,
+            started_at=started or submitted or utcnow(), updated_at=submitted or started or utcnow(),
+            submitted_at=submitted if status == "complete" else None,
+        ))
+    if problems:
+        more = f"\n… and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
+        raise HostingError("nothing was imported:\n" + "\n".join(problems[:MAX_REPORTED]) + more)
+    existing = set(session.scalars(sa.select(Response.session_key).where(Response.session_key.in_(seen))))
+    new = [response for response in pending if response.session_key not in existing]
+    session.add_all(new)
+    session.commit()
+    return len(new)
