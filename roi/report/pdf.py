@@ -19,7 +19,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as PdfTable
 
-from .content import Block, Bullets, Figure, Report, Table, Text
+from .content import Block, Bullets, Figure, Report, Section, Table, Text
 from .document import Furniture, ReportDocument
 from .styles import BULLET, CELL, CELL_BOLD, H1, H2, PARAGRAPH_STYLES, SMALL, SUBTITLE, TITLE, table_style
 
@@ -70,6 +70,12 @@ def _block(block: Block) -> list[Flowable]:
     return [CondPageBreak(60), Paragraph(markup(block.text), H2)]
 
 
+def _is_short(section: Section) -> bool:
+    """A section of a few lines of text (typically "not available") shares the page with the one before."""
+    return all(isinstance(b, Text) for b in section.blocks) and sum(len(b.text) for b in section.blocks
+                                                                     if isinstance(b, Text)) < 600
+
+
 def build_story(report: Report) -> list[Flowable]:
     """The flowables of the whole report: title block, then each section (most on a page of their own)."""
     story: list[Flowable] = [Paragraph(markup(report.title), TITLE)]
@@ -77,7 +83,7 @@ def build_story(report: Report) -> list[Flowable]:
     if subtitle:
         story.append(Paragraph(markup(subtitle), SUBTITLE))
     for index, section in enumerate(report.sections):
-        if index and section.new_page:
+        if index and section.new_page and not _is_short(section):
             story.append(PageBreak())
         elif index:
             story.append(CondPageBreak(120))
