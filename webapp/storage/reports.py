@@ -1,0 +1,53 @@
+"""ROI report jobs (schema in migration 0004_reports).
+
+A job is one run of the ROI analysis for a survey's responses against an uploaded outcomes file. Its state
+lives in the database, not in a process, so any app server behind a load balancer can show its progress:
+`queued` → `running` → `done` or `failed`. A finished job keeps its inputs and the results JSON, so the
+report can be shown and its PDF downloaded again later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from .models import Base, utcnow
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class ReportJob(Base):
+    """One ROI analysis run and, once done, its results."""
+
+    __tablename__ = "report_jobs"
+    __table_args__ = (
+        sa.CheckConstraint("status in ('queued', 'running', 'done', 'failed')", name="ck_report_jobs_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_slug: Mapped[str] = mapped_column(sa.String(64), index=True)
+    survey_title: Mapped[str] = mapped_column(sa.String(1000))
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    progress: Mapped[str] = mapped_column(sa.String(1000), default="")
+    """What the job is doing now, in words ("fitting the models …"), or how it ended."""
+    outcomes_name: Mapped[str] = mapped_column(sa.String(255))
+    outcomes_sha256: Mapped[str] = mapped_column(sa.String(64))
+    outcomes_bytes: Mapped[int]
+    outcomes_file: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    """The uploaded file itself, so whichever server picks the job up can read it (loaded only when asked)."""
+    config: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    """The roi.yaml data built from the form: column mapping, finance assumptions, scenario, segments."""
+    seed: Mapped[int] = mapped_column(default=0)
+    results: Mapped[dict[str, Any] | None] = deferred(mapped_column(sa.JSON, default=None))
+    """The results.json document (docs/results.md) when done."""
+    error: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    """The clear message shown when failed (never a traceback)."""
+    created_by: Mapped[str | None] = mapped_column(sa.String(320), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    """Last sign of life of the job; a running job silent for too long is reported as failed."""
