@@ -60,6 +60,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .accounts.setup import init_accounts
 
     init_accounts(app)
+    from .author import init_authoring
+
+    init_authoring(app)
     _register_error_pages(app)
     return app
 

@@ -1,0 +1,206 @@
+"""Preview as a respondent, definition upload/download (YAML, JSON, XLSForm) and distribution links."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import FileStorage
+
+from surveys.definition import (
+    InvalidDefinition,
+    Problem,
+    parse_survey_text,
+    read_survey,
+    to_data,
+    to_json,
+    to_yaml,
+)
+from surveys.errors import CxroiError
+from surveys.model import Survey
+
+from ..accounts.guard import requires_role
+from ..config import base_url_from_environment
+from ..respond.forms import build_page
+from ..services import authoring, create_invitations, latest_version, survey_of
+from ..services.errors import HostingError
+from . import bp
+from .forms import ConfirmLinksForm, CustomersForm, UploadForm
+from .views import author_email, db, editor_page
+
+UPLOAD_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
+LINK_DAYS = 30
+
+
+@bp.route("/<slug>/preview", methods=["GET", "POST"])
+@requires_role("author")
+def preview(slug: str) -> ResponseReturnValue:
+    """The draft exactly as a respondent sees it, page by page; answers are checked, never stored.
+
+    Conditions that refer to earlier pages see no earlier answers (nothing is kept between pages)."""
+    survey = authoring.read_draft(db(), slug)
+    self_url = url_for(".preview", slug=slug)
+    if request.method == "GET":
+        index = request.args.get("page", default=0, type=int)
+        if not 0 <= index < len(survey.sections):
+            return redirect(self_url)
+        return _preview_page(survey, index, self_url, formdata=None)
+    try:
+        index = int(request.form.get("page", ""))
+    except ValueError:
+        abort(400, description="the form did not say which page it is")
+    if not 0 <= index < len(survey.sections):
+        abort(400, description=f"this survey has no page {index + 1}")
+    page = build_page(survey, index, {}, formdata=request.form)
+    _, errors = survey.clean_section(survey.sections[index], page.read_raw(request.form), {})
+    if errors:
+        return _preview_page(survey, index, self_url, formdata=request.form, errors=errors, status=400)
+    if index + 1 < len(survey.sections):
+        return redirect(f"{self_url}?page={index + 1}", 303)
+    flash("That was the last page of the preview; nothing you entered was stored.")
+    return redirect(url_for(".editor", slug=slug), 303)
+
+
+def _preview_page(survey: Survey, index: int, self_url: str, *, formdata: object, errors: dict[str, object] | None = None,
+                  status: int = 200) -> ResponseReturnValue:
+    page = build_page(survey, index, {}, formdata=formdata)  # type: ignore[arg-type]
+    return render_template(
+        "author/preview.html", page=page, survey=survey, lang=survey.language, errors=errors or {},
+        action=self_url, pages=len(survey.sections), slug=survey.id,
+        back_url=f"{self_url}?page={index - 1}" if index > 0 else None,
+    ), status
+
+
+@bp.get("/<slug>/definition.<fmt>")
+@requires_role("author")
+def download(slug: str, fmt: str) -> ResponseReturnValue:
+    """The draft as YAML, JSON or XLSForm (.xlsx), as a file download."""
+    survey = authoring.read_draft(db(), slug)
+    if fmt == "yaml":
+        body, mimetype = to_yaml(survey).encode("utf-8"), "application/yaml"
+    elif fmt == "json":
+        body, mimetype = (to_json(survey) + "\n").encode("utf-8"), "application/json"
+    elif fmt == "xlsx":
+        from surveys.xlsform import write_xlsform
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"{slug}.xlsx"
+            write_xlsform(survey, path)
+            body = path.read_bytes()
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{slug}.{fmt}"'})
+
+
+@bp.post("/<slug>/upload")
+@requires_role("author")
+def upload(slug: str) -> ResponseReturnValue:
+    """Replace the draft with an uploaded definition; an invalid file shows every problem and changes nothing."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return editor_page(slug, problems=[Problem("", "choose a definition file to upload")], status=400)
+    file: FileStorage = form.definition.data
+    name = Path(file.filename or "upload").name
+    try:
+        survey = read_uploaded_definition(file, name)
+        authoring.save_draft(db(), slug, to_data(survey), author=author_email())
+    except InvalidDefinition as error:
+        return editor_page(slug, problems=[Problem(p.path, p.message) for p in error.problems], status=400)
+    except CxroiError as error:
+        return editor_page(slug, problems=[Problem("", f"{name}: {error}")], status=400)
+    flash(f"Replaced the draft with {name}.")
+    return redirect(url_for(".editor", slug=slug))
+
+
+def read_uploaded_definition(file: FileStorage, name: str) -> Survey:
+    """A checked Survey from an uploaded .yaml/.yml/.json/.xlsx file; `InvalidDefinition` otherwise."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise InvalidDefinition(name, [Problem("", "expected a .yaml, .yml, .json or .xlsx file")])
+    content = file.read()
+    if suffix == ".xlsx":
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "upload.xlsx"
+            path.write_bytes(content)
+            return read_survey(path)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidDefinition(name, [Problem("", f"not UTF-8 text ({error.reason} at byte {error.start})")]) from None
+    return parse_survey_text(text, fmt="json" if suffix == ".json" else "yaml", source=name)
+
+
+@bp.get("/<slug>/links")
+@requires_role("author")
+def links(slug: str) -> ResponseReturnValue:
+    """Public links per channel and the form to create personal links from a customer list."""
+    return _links_page(slug, CustomersForm(formdata=None))
+
+
+def _links_page(slug: str, form: CustomersForm, *, customers: authoring.CustomerList | None = None,
+                problems: list[str] | None = None, status: int = 200) -> ResponseReturnValue:
+    record, state, versions = authoring.survey_status(db(), slug)
+    survey = survey_of(latest_version(db(), slug)) if versions else None
+    channels = [(c.id, c.label) for c in survey.channels] if survey else []
+    form.channel.choices = [("", "No particular channel")] + channels
+    base = base_url_from_environment()  # the public address, as in personal links (not this request's host)
+    public = [(label, base + url_for("respond.public", slug=slug, channel=channel_id))
+              for channel_id, label in channels] or (
+        [("Any channel", base + url_for("respond.public", slug=slug))] if survey else [])
+    confirm = None
+    if customers is not None and customers.ok:
+        confirm = ConfirmLinksForm(formdata=None, data={"customer_ids": json.dumps(customers.customer_ids),
+                                                        "channel": form.channel.data or ""})
+    return render_template("author/links.html", record=record, state=state, versions=versions, survey=survey,
+                           public=public, form=form, customers=customers, confirm=confirm,
+                           problems=problems or [], link_days=LINK_DAYS), status
+
+
+@bp.post("/<slug>/links/preview")
+@requires_role("author")
+def links_preview(slug: str) -> ResponseReturnValue:
+    """Step 1: read the uploaded customer list and show every row, flagging empty and repeated ids."""
+    form = CustomersForm()
+    if not form.validate_on_submit():
+        return _links_page(slug, form, problems=["Choose a customer list (CSV) to upload."], status=400)
+    file: FileStorage = form.customers.data
+    name = Path(file.filename or "customers.csv").name
+    customers = authoring.read_customer_list(file.read(), name=name)
+    return _links_page(slug, form, customers=customers, status=200 if customers.ok else 400)
+
+
+@bp.post("/<slug>/links/create")
+@requires_role("author")
+def links_create(slug: str) -> ResponseReturnValue:
+    """Step 2: create one personal link per previewed id; the CSV of links is this POST's response, because
+    the database keeps only the tokens' hashes."""
+    form = ConfirmLinksForm()
+    try:
+        ids = json.loads(form.customer_ids.data or "") if form.validate_on_submit() else None
+    except ValueError:
+        ids = None
+    if not isinstance(ids, list) or not all(isinstance(item, str) for item in ids):
+        return _links_page(slug, CustomersForm(formdata=None),
+                           problems=["The confirmation did not carry the customer list; upload it again."],
+                           status=400)
+    try:
+        issued = create_invitations(db(), slug, ids, form.channel.data or None, timedelta(days=LINK_DAYS))
+    except HostingError as error:
+        return _links_page(slug, CustomersForm(formdata=None), problems=[str(error)], status=error.status)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["customer_id", "channel", "link", "expires_at"])
+    base = base_url_from_environment()
+    for link in issued:
+        writer.writerow([link.customer_id, link.channel or "", link.url(base),
+                         link.expires_at.isoformat(timespec="seconds") if link.expires_at else ""])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-links.csv"'})

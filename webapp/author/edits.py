@@ -1,0 +1,267 @@
+"""Edits of a survey definition, each a pure function: plain definition data in, new data out.
+
+The input is never changed. A function raises `InvalidDefinition` (with path-named `Problem`s) for input it
+cannot apply, e.g. a line of promises without a label, and `LookupError` for a question or section that is
+not in the definition. Whether the result is a valid survey is checked afterwards, once, by
+`surveys.definition.build_survey` (the authoring service does that before storing anything).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from surveys.definition import InvalidDefinition, Problem
+from surveys.library import build_question, library_entry
+
+COMMON_FIELDS = ("id", "type", "text", "help", "required", "show_if", "rationale")
+"""Fields every question has; everything else is a type-specific setting (edited as YAML)."""
+ROW_SOURCES = ("brand_promises", "touchpoints", "channels")
+_ROW_LINE = re.compile(r"^\s*([^:]+?)\s*:\s*(.*?)\s*$")
+
+
+def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(dict(data))
+
+
+def _locate(data: Mapping[str, Any], question_id: str) -> tuple[int, int]:
+    for s, section in enumerate(data.get("sections", [])):
+        for q, question in enumerate(section.get("questions", [])):
+            if question.get("id") == question_id:
+                return s, q
+    raise LookupError(f"no question {question_id!r} in this survey")
+
+
+def _section_index(data: Mapping[str, Any], section_id: str) -> int:
+    for s, section in enumerate(data.get("sections", [])):
+        if section.get("id") == section_id:
+            return s
+    raise LookupError(f"no section {section_id!r} in this survey")
+
+
+def question_ids(data: Mapping[str, Any]) -> list[str]:
+    """Every question id of the definition, in order."""
+    return [q.get("id") for s in data.get("sections", []) for q in s.get("questions", [])]
+
+
+def _library_question(key: str, taken: list[str]) -> dict[str, Any]:
+    question = build_question(key, taken=taken)
+    return {"id": question.id, "type": question.type} | question.model_dump(mode="json", exclude_defaults=True)
+
+
+def add_question(data: Mapping[str, Any], key: str, section_id: str) -> dict[str, Any]:
+    """Append the library question `key` to the section; its id gets `_2`, `_3` … if already taken."""
+    library_entry(key)  # UnknownLibraryItem (a LookupError) before anything else
+    result = _copy(data)
+    index = _section_index(result, section_id)
+    result["sections"][index]["questions"].append(_library_question(key, question_ids(result)))
+    return result
+
+
+def remove_question(data: Mapping[str, Any], question_id: str) -> dict[str, Any]:
+    """Take the question out (a section left without questions is then reported by the validation)."""
+    result = _copy(data)
+    s, q = _locate(result, question_id)
+    del result["sections"][s]["questions"][q]
+    return result
+
+
+def move_question(data: Mapping[str, Any], question_id: str, step: int) -> dict[str, Any]:
+    """Move a question one place up (-1) or down (+1); past the edge of its page it goes to the end of the
+    previous page or the start of the next one. At the very first or last place nothing changes."""
+    if step not in (-1, 1):
+        raise ValueError("step must be -1 or +1")
+    result = _copy(data)
+    sections = result["sections"]
+    s, q = _locate(result, question_id)
+    questions = sections[s]["questions"]
+    if 0 <= q + step < len(questions):
+        questions[q], questions[q + step] = questions[q + step], questions[q]
+    elif 0 <= s + step < len(sections):
+        moved = questions.pop(q)
+        target = sections[s + step]["questions"]
+        target.insert(len(target) if step < 0 else 0, moved)
+    return result
+
+
+def update_question(data: Mapping[str, Any], question_id: str, fields: Mapping[str, Any],
+                    settings_yaml: str) -> dict[str, Any]:
+    """Replace a question's common fields (`text`, `help`, `required`, `show_if`; empty text means none)
+    and its type-specific settings, given as YAML text (e.g. `scale: {min: 1, max: 7}`).
+
+    The id, type and rationale are kept. Settings that are not a YAML mapping, or that name a common field,
+    raise `InvalidDefinition` with the question's path.
+    """
+    result = _copy(data)
+    s, q = _locate(result, question_id)
+    path = f"sections[{s}].questions[{q}]"
+    old = result["sections"][s]["questions"][q]
+    settings = _read_settings(settings_yaml, path)
+    question: dict[str, Any] = {"id": old["id"], "type": old["type"]}
+    for name in ("text", "help", "show_if"):
+        value = fields.get(name)
+        text = value.strip() if isinstance(value, str) else value
+        if text:
+            question[name] = text
+        elif name == "text":
+            question[name] = ""  # the validation names the empty text at its path
+    question["required"] = bool(fields.get("required"))
+    if old.get("rationale"):
+        question["rationale"] = old["rationale"]
+    question.update(settings)
+    result["sections"][s]["questions"][q] = question
+    return result
+
+
+def _read_settings(text: str, path: str) -> dict[str, Any]:
+    try:
+        settings = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        reason = getattr(error, "problem", None) or "not valid YAML"
+        raise InvalidDefinition("settings", [Problem(f"{path}.settings", f"{reason}{where}")]) from None
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict):
+        raise InvalidDefinition("settings", [Problem(f"{path}.settings", "write the settings as 'name: value' lines")])
+    common = [str(name) for name in settings if name in COMMON_FIELDS]
+    if common:
+        raise InvalidDefinition("settings", [Problem(f"{path}.settings",
+                                                     f"{common[0]!r} is not a setting; it has its own field "
+                                                     "or cannot be changed")])
+    return {str(name): value for name, value in settings.items()}
+
+
+def question_settings(question: Mapping[str, Any]) -> dict[str, Any]:
+    """The type-specific settings of a question's data (what the settings textarea shows)."""
+    return {name: value for name, value in question.items() if name not in COMMON_FIELDS}
+
+
+def settings_yaml(question: Mapping[str, Any]) -> str:
+    """The settings as YAML text, empty when the question has none."""
+    settings = question_settings(question)
+    return yaml.safe_dump(settings, sort_keys=False, allow_unicode=True, width=100) if settings else ""
+
+
+def add_section(data: Mapping[str, Any], section_id: str, title: str, first_key: str) -> dict[str, Any]:
+    """Append a page with the library question `first_key` on it (a page cannot be empty)."""
+    library_entry(first_key)
+    result = _copy(data)
+    result["sections"].append({"id": section_id.strip(), "title": title.strip(),
+                               "questions": [_library_question(first_key, question_ids(result))]})
+    return result
+
+
+def update_section(data: Mapping[str, Any], section_id: str, title: str, intro: str) -> dict[str, Any]:
+    """Change a page's title and intro (an empty intro means none)."""
+    result = _copy(data)
+    section = result["sections"][_section_index(result, section_id)]
+    section["title"] = title.strip()
+    if intro.strip():
+        section["intro"] = intro.strip()
+    else:
+        section.pop("intro", None)
+    return result
+
+
+def remove_section(data: Mapping[str, Any], section_id: str) -> dict[str, Any]:
+    """Take a page out with its questions."""
+    result = _copy(data)
+    del result["sections"][_section_index(result, section_id)]
+    return result
+
+
+def move_section(data: Mapping[str, Any], section_id: str, step: int) -> dict[str, Any]:
+    """Move a page one place earlier (-1) or later (+1); at either end nothing changes."""
+    if step not in (-1, 1):
+        raise ValueError("step must be -1 or +1")
+    result = _copy(data)
+    sections = result["sections"]
+    s = _section_index(result, section_id)
+    if 0 <= s + step < len(sections):
+        sections[s], sections[s + step] = sections[s + step], sections[s]
+    return result
+
+
+def read_row_lines(text: str, source: str) -> list[dict[str, str]]:
+    """Rows (promises, touchpoints or channels) from lines `id: label`; blank lines are skipped.
+
+    A line without a colon raises `InvalidDefinition` naming `source[i]` (i counts the rows, from 0).
+    """
+    rows: list[dict[str, str]] = []
+    problems: list[Problem] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = _ROW_LINE.match(line)
+        if match is None:
+            problems.append(Problem(f"{source}[{len(rows)}]", f"write {line.strip()[:40]!r} as 'id: label'"))
+            rows.append({"id": line.strip(), "label": ""})
+            continue
+        rows.append({"id": match[1], "label": match[2]})
+    if problems:
+        raise InvalidDefinition(source, problems)
+    return rows
+
+
+def row_lines(rows: list[Mapping[str, Any]]) -> str:
+    """Rows as the `id: label` lines of the textarea."""
+    return "\n".join(f"{row['id']}: {row['label']}" for row in rows)
+
+
+def set_rows(data: Mapping[str, Any], lines: Mapping[str, str]) -> dict[str, Any]:
+    """Replace the survey's brand promises, touchpoints and channels (each given as `id: label` lines).
+
+    A brand promise keeps its description when its id stays. All problems of all three lists are reported
+    together.
+    """
+    result = _copy(data)
+    problems: list[Problem] = []
+    for source in ROW_SOURCES:
+        if source not in lines:
+            continue
+        try:
+            rows = read_row_lines(lines[source], source)
+        except InvalidDefinition as error:
+            problems.extend(error.problems)
+            continue
+        old = {row.get("id"): row for row in result.get(source, [])}
+        for row in rows:
+            description = old.get(row["id"], {}).get("description")
+            if description:
+                row["description"] = description
+        result[source] = rows
+    if problems:
+        raise InvalidDefinition("rows", problems)
+    return result
+
+
+def update_settings(data: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Change the survey-wide fields: title, intro, language, customer_id_param, time_budget_minutes.
+
+    Empty optional fields are removed (their defaults apply); the survey id never changes here.
+    """
+    result = _copy(data)
+    for name in ("title", "intro", "language", "customer_id_param", "time_budget_minutes"):
+        if name not in fields:
+            continue
+        value = fields[name]
+        if isinstance(value, str):
+            value = value.strip()
+        if value in ("", None) and name != "title":
+            result.pop(name, None)
+        else:
+            result[name] = value
+    return result
+
+
+def blank_definition(survey_id: str, title: str) -> dict[str, Any]:
+    """A new survey's starting point: one page with the library's open "one change" question."""
+    return {"id": survey_id, "title": title, "sections": [
+        {"id": "main", "title": "Your experience", "questions": [_library_question("one_change", [])]},
+    ]}

@@ -1,0 +1,319 @@
+"""The survey list, creating a survey and the editor: every change is one pure edit applied to the draft."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from surveys.definition import InvalidDefinition, Problem, build_survey
+from surveys.library import load_template, question_bank
+from surveys.lint import lint_survey
+
+from ..accounts.guard import current_user, requires_role
+from ..services import authoring
+from . import bp, edits
+from .forms import (
+    AddQuestionForm,
+    NewSectionForm,
+    NewSurveyForm,
+    QuestionForm,
+    RowsForm,
+    SectionForm,
+    SurveySettingsForm,
+    UploadForm,
+)
+
+STEPS = {"up": -1, "down": 1}
+QUESTION_FIELDS = ("text", "help", "show_if", "required")
+
+
+def db() -> Any:
+    from ..app import get_db
+
+    return get_db()
+
+
+def author_email() -> str | None:
+    user = current_user()
+    return user.email if user is not None else None
+
+
+@bp.get("/")
+@requires_role("author")
+def surveys() -> ResponseReturnValue:
+    return render_template("author/surveys.html", surveys=authoring.list_surveys(db()))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires_role("author")
+def new() -> ResponseReturnValue:
+    form = NewSurveyForm()
+    problems: list[Problem] = []
+    if form.validate_on_submit():
+        survey_id, title, start = form.survey_id.data or "", form.title.data or "", form.start.data or "blank"
+        try:
+            if start == "blank":
+                survey = build_survey(edits.blank_definition(survey_id, title))
+            else:
+                survey = load_template(start, survey_id=survey_id, title=title)
+            authoring.create_survey(db(), survey, author=author_email())
+        except InvalidDefinition as error:
+            problems = error.problems
+        except authoring.AuthoringError as error:
+            form.survey_id.errors = [str(error)]
+        else:
+            flash(f"Created the survey {survey.id!r}; it is a draft until you publish it.")
+            return redirect(url_for(".editor", slug=survey.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("author/new.html", form=form, problems=problems), status
+
+
+def editor_page(slug: str, *, problems: Sequence[Problem] = (), status: int = 200,
+                **forms: Any) -> ResponseReturnValue:
+    """The editor of the stored draft, with any problems of a refused change and the forms as submitted."""
+    session = db()
+    record, state, versions = authoring.survey_status(session, slug)
+    data = authoring.draft_definition(session, slug)
+    survey = build_survey(data, source=f"draft of {slug}")
+    findings = lint_survey(survey)
+    by_question: dict[str, list[Any]] = {}
+    for finding in findings:
+        if finding.question_id:
+            by_question.setdefault(finding.question_id, []).append(finding)
+    add_form = AddQuestionForm(formdata=None)
+    add_form.section.choices = [(s.id, s.title) for s in survey.sections]
+    rows_form = forms.get("rows_form") or RowsForm(formdata=None, data={
+        source: edits.row_lines(data.get(source, [])) for source in edits.ROW_SOURCES})
+    settings_form = forms.get("settings_form") or SurveySettingsForm(formdata=None, data={
+        "title": survey.title, "intro": survey.intro or "", "language": survey.language,
+        "customer_id_param": survey.customer_id_param or "", "time_budget_minutes": f"{survey.time_budget_minutes:g}"})
+    return render_template(
+        "author/editor.html", survey=survey, data=data, record=record, state=state, versions=versions,
+        survey_findings=[f for f in findings if not f.question_id], by_question=by_question,
+        error_count=sum(f.severity == "error" for f in findings), bank=question_bank(), add_form=add_form,
+        rows_form=rows_form, settings_form=settings_form,
+        section_form=forms.get("section_form") or NewSectionForm(formdata=None, prefix="new_section", meta={"csrf": False}),
+        upload_form=UploadForm(formdata=None), problems=problems, anchors=_anchors(data, problems),
+    ), status
+
+
+def _anchors(data: dict[str, Any], problems: Sequence[Problem]) -> list[str]:
+    """Where each problem's link in the error summary jumps to: the question, or the form field."""
+    anchors = []
+    for problem in problems:
+        path = problem.path
+        head = path.split(".")[0].split("[")[0]
+        if path.startswith("sections[") and ".questions[" in path:
+            s, q = path.removeprefix("sections[").split("].questions[")[0], path.split(".questions[")[1]
+            try:
+                question = data["sections"][int(s)]["questions"][int(q.split("]")[0])]
+                anchors.append(f"q-{question['id']}")
+                continue
+            except (LookupError, ValueError, TypeError):
+                pass
+        anchors.append(head if head in (*edits.ROW_SOURCES, "title", "intro", "language", "customer_id_param",
+                                        "time_budget_minutes") else "draft")
+    return anchors
+
+
+def _edit(slug: str, edit: Callable[[dict[str, Any]], dict[str, Any]], done: str,
+          **forms: Any) -> ResponseReturnValue:
+    """Apply one edit; on success redirect to the editor, else show every problem (400), nothing stored."""
+    try:
+        authoring.apply_edit(db(), slug, edit, author=author_email())
+    except InvalidDefinition as error:
+        return editor_page(slug, problems=error.problems, status=400, **forms)
+    except LookupError as error:  # an unknown question, page or library key (a stale page, or a made-up URL)
+        abort(404, description=str(error))
+    flash(done)
+    return redirect(url_for(".editor", slug=slug))
+
+
+def _refused(slug: str, message: str) -> ResponseReturnValue:
+    return editor_page(slug, problems=[Problem("", message)], status=400)
+
+
+@bp.get("/<slug>")
+@requires_role("author")
+def editor(slug: str) -> ResponseReturnValue:
+    return editor_page(slug)
+
+
+@bp.post("/<slug>/settings")
+@requires_role("author")
+def settings(slug: str) -> ResponseReturnValue:
+    form = SurveySettingsForm()
+    if not form.validate_on_submit():
+        return _refused(slug, _form_errors(form))
+    return _edit(slug, lambda data: edits.update_settings(data, form.data), "Saved the survey settings.",
+                 settings_form=form)
+
+
+@bp.post("/<slug>/rows")
+@requires_role("author")
+def rows(slug: str) -> ResponseReturnValue:
+    form = RowsForm()
+    if not form.validate_on_submit():
+        return _refused(slug, _form_errors(form))
+    lines = {source: form[source].data or "" for source in edits.ROW_SOURCES}
+    return _edit(slug, lambda data: edits.set_rows(data, lines), "Saved the promises, touchpoints and channels.",
+                 rows_form=form)
+
+
+@bp.post("/<slug>/questions")
+@requires_role("author")
+def add_question(slug: str) -> ResponseReturnValue:
+    form = AddQuestionForm()
+    form.section.choices = None  # checked by the edit: an unknown page is a 404 there
+    form.section.validate_choice = False
+    if not form.validate_on_submit():
+        return _refused(slug, _form_errors(form))
+    key, section = form.key.data or "", form.section.data or ""
+    return _edit(slug, lambda data: edits.add_question(data, key, section), f"Added the question {key!r}.")
+
+
+@bp.route("/<slug>/questions/<question_id>", methods=["GET", "POST"])
+@requires_role("author")
+def question(slug: str, question_id: str) -> ResponseReturnValue:
+    data = authoring.draft_definition(db(), slug)
+    try:
+        s, q = next((s, q) for s, section in enumerate(data["sections"])
+                    for q, item in enumerate(section["questions"]) if item["id"] == question_id)
+    except StopIteration:
+        abort(404, description=f"no question {question_id!r} in this survey")
+    stored = data["sections"][s]["questions"][q]
+    form = QuestionForm(data={"text": stored.get("text", ""), "help": stored.get("help", ""),
+                              "required": stored.get("required", False), "show_if": stored.get("show_if", ""),
+                              "settings": edits.settings_yaml(stored)})
+    problems: list[Problem] = []
+    if form.validate_on_submit():
+        fields = {name: form[name].data for name in QUESTION_FIELDS}
+        try:
+            authoring.apply_edit(db(), slug, lambda d: edits.update_question(d, question_id, fields,
+                                                                               form.settings.data or ""),
+                                 author=author_email())
+        except InvalidDefinition as error:
+            problems = error.problems
+        else:
+            flash(f"Saved question {question_id}.")
+            return redirect(url_for(".editor", slug=slug, _anchor=f"q-{question_id}"))
+    elif form.is_submitted():
+        problems = [Problem(f"sections[{s}].questions[{q}]", _form_errors(form))]
+    survey = build_survey(data, source=f"draft of {slug}")
+    findings = [f for f in lint_survey(survey) if f.question_id == question_id]
+    prefix = f"sections[{s}].questions[{q}]"
+    fields_of = [_question_field(problem.path, prefix) for problem in problems]
+    settable = [name for name in survey.question(question_id).model_fields if name not in edits.COMMON_FIELDS]
+    return render_template("author/question.html", survey=survey, question=survey.question(question_id),
+                           form=form, problems=problems, problem_fields=fields_of, findings=findings,
+                           settable=settable, path=prefix), (400 if problems else 200)
+
+
+def _question_field(path: str, prefix: str) -> str:
+    """The form field a problem at `path` belongs to (the settings textarea for type-specific ones)."""
+    rest = path.removeprefix(prefix).lstrip(".").split(".")[0].split("[")[0]
+    return rest if rest in ("text", "help", "show_if", "required") else "settings"
+
+
+@bp.post("/<slug>/questions/<question_id>/move/<direction>")
+@requires_role("author")
+def move_question(slug: str, question_id: str, direction: str) -> ResponseReturnValue:
+    step = _step(direction)
+    return _edit(slug, lambda data: edits.move_question(data, question_id, step), f"Moved {question_id} {direction}.")
+
+
+@bp.post("/<slug>/questions/<question_id>/delete")
+@requires_role("author")
+def delete_question(slug: str, question_id: str) -> ResponseReturnValue:
+    return _edit(slug, lambda data: edits.remove_question(data, question_id), f"Removed {question_id}.")
+
+
+@bp.post("/<slug>/sections")
+@requires_role("author")
+def add_section(slug: str) -> ResponseReturnValue:
+    form = NewSectionForm(prefix="new_section", meta={"csrf": False})  # CSRFProtect checks the token
+    if not form.validate_on_submit():
+        return editor_page(slug, problems=[Problem("", _form_errors(form))], status=400, section_form=form)
+    return _edit(slug, lambda data: edits.add_section(data, form.section_id.data or "", form.title.data or "",
+                                                      form.first_key.data or ""),
+                 "Added the page.", section_form=form)
+
+
+@bp.route("/<slug>/sections/<section_id>", methods=["GET", "POST"])
+@requires_role("author")
+def section(slug: str, section_id: str) -> ResponseReturnValue:
+    survey = authoring.read_draft(db(), slug)
+    found = next((item for item in survey.sections if item.id == section_id), None)
+    if found is None:
+        abort(404, description=f"no page {section_id!r} in this survey")
+    form = SectionForm(data={"title": found.title, "intro": found.intro or ""})
+    problems: list[Problem] = []
+    if form.validate_on_submit():
+        title, intro = form.title.data or "", form.intro.data or ""
+        try:
+            authoring.apply_edit(db(), slug, lambda d: edits.update_section(d, section_id, title, intro),
+                                 author=author_email())
+        except InvalidDefinition as error:
+            problems = error.problems
+        else:
+            flash(f"Saved page {section_id}.")
+            return redirect(url_for(".editor", slug=slug))
+    status = 400 if form.is_submitted() else 200
+    return render_template("author/section.html", survey=survey, section=found, form=form,
+                           problems=problems), status
+
+
+@bp.post("/<slug>/sections/<section_id>/move/<direction>")
+@requires_role("author")
+def move_section(slug: str, section_id: str, direction: str) -> ResponseReturnValue:
+    step = _step(direction)
+    return _edit(slug, lambda data: edits.move_section(data, section_id, step), f"Moved page {section_id}.")
+
+
+@bp.post("/<slug>/sections/<section_id>/delete")
+@requires_role("author")
+def delete_section(slug: str, section_id: str) -> ResponseReturnValue:
+    return _edit(slug, lambda data: edits.remove_section(data, section_id), f"Removed page {section_id}.")
+
+
+@bp.post("/<slug>/publish")
+@requires_role("author")
+def publish(slug: str) -> ResponseReturnValue:
+    try:
+        version = authoring.publish_draft(db(), slug)
+    except authoring.AuthoringError as error:
+        return _refused(slug, str(error))
+    flash(f"Published version {version.number}. Earlier responses keep the version they answered.")
+    return redirect(url_for(".editor", slug=slug))
+
+
+@bp.post("/<slug>/close")
+@requires_role("author")
+def close(slug: str) -> ResponseReturnValue:
+    from ..services import close_survey
+
+    close_survey(db(), slug)
+    flash("Closed: the survey's links take no more answers.")
+    return redirect(url_for(".editor", slug=slug))
+
+
+@bp.post("/<slug>/reopen")
+@requires_role("author")
+def reopen(slug: str) -> ResponseReturnValue:
+    authoring.reopen_survey(db(), slug)
+    flash("Reopened: the survey's links take answers again.")
+    return redirect(url_for(".editor", slug=slug))
+
+
+def _step(direction: str) -> int:
+    if direction not in STEPS:
+        abort(404)
+    return STEPS[direction]
+
+
+def _form_errors(form: Any) -> str:
+    return "; ".join(f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items())
+
