@@ -379,3 +379,61 @@ def test_cli_convert_reports_a_bad_workbook_without_a_traceback(
     assert "survey sheet, row 2, type: 'geopoint' is not supported" in err
     assert "Traceback" not in err
     assert not (tmp_path / "out.yaml").exists()
+
+
+def test_notes_and_group_hints_go_with_what_follows_them(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "notes.xlsx", [
+        ["type", "name", "label", "hint"],
+        ["text", "first", "First?"],
+        ["note", "before_group", "Now about the shop."],
+        ["begin group", "shop", "The shop", "Think of your last visit."],
+        ["note", "shop_note", "It only takes a minute."],
+        ["text", "clean", "Was it clean?"],
+        ["end group"],
+    ])
+    survey = read_xlsform(path)
+    # no note before "first", so no survey intro; the note before the group and the group's own hint open its intro
+    assert survey.intro is None
+    assert [s.id for s in survey.sections] == ["first", "shop"]
+    assert survey.sections[1].intro == "Think of your last visit.\n\nNow about the shop.\n\nIt only takes a minute."
+    assert survey.question("clean").help is None
+
+
+def test_a_trailing_note_and_a_conditional_note_are_reported(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "notes.xlsx", [
+        ["type", "name", "label", "relevant"],  # row 1
+        ["begin group", "g", "G"],
+        ["text", "a", "A"],
+        ["note", "shown_if", "Only sometimes", "${a} = 'x'"],
+        ["text", "b", "B"],
+        ["note", "bye", "Thank you!"],
+        ["end group"],
+    ])
+    with pytest.raises(InvalidDefinition) as caught:
+        read_xlsform(path)
+    assert [p.path for p in caught.value.problems] == ["survey sheet, row 4, column 'relevant'", "survey sheet, row 6"]
+
+
+def test_renamed_choice_codes_that_collide_are_reported(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "codes.xlsx", [["type", "name", "label"], ["select_one l", "q", "Q"]],
+                          [["list_name", "name", "label"], ["l", "c1", "One"], ["l", "1", "Also one"]])
+    with pytest.raises(InvalidDefinition) as caught:
+        read_xlsform(path)
+    assert [p.path for p in caught.value.problems] == ["choices sheet, row 3, column 'name'"]
+    assert "'c1', which another choice already has" in caught.value.problems[0].message
+
+
+def test_grid_rows_must_match_the_survey_level_items(tmp_path: Path) -> None:
+    survey = build_survey(every_type_survey())
+    write_xlsform(survey, tmp_path / "pulse.xlsx")
+    workbook = openpyxl.load_workbook(tmp_path / "pulse.xlsx")
+    sheet = workbook["cxroi"]
+    for row in sheet.iter_rows(min_row=2):
+        if row[1].value == "billing":
+            row[1].value = "invoicing"  # renamed in the cxroi sheet, not in the friction grid
+    workbook.save(tmp_path / "pulse.xlsx")
+    with pytest.raises(InvalidDefinition) as caught:
+        read_xlsform(tmp_path / "pulse.xlsx")
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].message == ("the rows of the grid 'q_friction' (ordering, billing) do not match "
+                                                "its touchpoints in the cxroi sheet (ordering, invoicing)")
