@@ -64,6 +64,20 @@ def build_design(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return pd.concat(parts, axis=1)
 
 
+def account_clusters(frame: pd.DataFrame) -> np.ndarray | None:
+    """Cluster code per row from `account_id` (a row without one is its own cluster), or None when no
+    account holds more than one customer (then clustering changes nothing)."""
+    if "account_id" not in frame.columns:
+        return None
+    codes, _ = pd.factorize(frame["account_id"])
+    codes = np.asarray(codes)
+    missing = codes < 0
+    codes[missing] = codes.max(initial=-1) + 1 + np.arange(int(missing.sum()))
+    if len(codes) == 0 or np.bincount(codes).max() < 2:
+        return None
+    return codes
+
+
 @dataclass(frozen=True)
 class LogitFit:
     """A fitted logistic model of churn: coefficients (intercept first), their covariance and names."""
@@ -91,14 +105,15 @@ def expit(z: np.ndarray) -> np.ndarray:
         return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float))))
 
 
-def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: str,
-              check_events: bool = True) -> tuple[LogitFit | None, list[RoiWarning]]:
+def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: str, check_events: bool = True,
+              groups: np.ndarray | None = None) -> tuple[LogitFit | None, list[RoiWarning]]:
     """Fit churn ~ intercept + X with statsmodels Logit; failures become warnings and a None fit.
 
     Returns None when there is only one outcome class, a constant or collinear predictor, or statsmodels
     cannot fit; `separation` when the fitted model separates the classes perfectly (its coefficients are
     then meaningless); `small_sample` when there are fewer than 10 events per predictor (unless
-    `check_events` is False, for fits on parts of a sample judged as a whole).
+    `check_events` is False, for fits on parts of a sample judged as a whole). With `groups` (cluster codes,
+    e.g. accounts) the covariance is cluster-robust.
     """
     notes: list[RoiWarning] = []
     n = len(y)
@@ -122,7 +137,11 @@ def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: st
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = sm.Logit(y.astype(float), design).fit(disp=0, maxiter=100)
+            if groups is not None:
+                result = sm.Logit(y.astype(float), design).fit(disp=0, maxiter=100, cov_type="cluster",
+                                                               cov_kwds={"groups": groups})
+            else:
+                result = sm.Logit(y.astype(float), design).fit(disp=0, maxiter=100)
         except (np.linalg.LinAlgError, PerfectSeparationError, ValueError) as error:
             code: WarningCode = "separation" if isinstance(error, PerfectSeparationError) else "non_convergence"
             notes.append(RoiWarning(code, subject, f"{subject}: the churn model could not be fitted ({error})."))

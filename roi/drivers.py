@@ -5,7 +5,8 @@ outcome. The items are replaced by their closest orthogonal counterparts Z (Z = 
 is regressed on Z, and each item's weight is Σ_k λ_jk² β_k², where λ_jk is the correlation of item j with
 Z_k. The weights add up to the model's R², so "% of explained variance" is weight / R². For churn (0/1)
 the outcome is used as is: this is the linear-probability version, and R² is the linear-probability R².
-Uncertainty: a percentile bootstrap over customers (rows resampled with replacement, weights recomputed).
+Uncertainty: a percentile bootstrap over customers (rows resampled with replacement, weights recomputed;
+whole accounts are resampled when `account_id` groups several customers).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .comparison import finite_or_none, interval_or_none
+from .comparison import account_clusters, finite_or_none, interval_or_none
 from .money.churn_model import percentile_interval
 from .types import AnalysisData, Metric, RoiWarning
 
@@ -172,7 +173,9 @@ def estimate_drivers(data: AnalysisData, *, outcome: Outcome, seed: int, replica
     weights, r2 = relative_weights(corr)
     # direction from the standardised multiple-regression coefficients
     beta = np.linalg.pinv(corr[:-1, :-1]) @ corr[:-1, -1]
-    boot_weights, boot_r2 = _bootstrap(matrix, replicates=replicates, seed=seed)
+    # customers of one account are not independent: resample whole accounts when accounts are shared
+    boot_weights, boot_r2 = _bootstrap(matrix, replicates=replicates, seed=seed,
+                                       clusters=account_clusters(frame.loc[table.index]))
     performance = {i.name: performance_score(frame[i.column], i) for i in items}
     shares = weights / r2 * 100 if r2 > 0 else np.full(len(weights), np.nan)
     mean_share = float(np.nanmean(shares)) if r2 > 0 else float("nan")
@@ -202,13 +205,28 @@ def estimate_drivers(data: AnalysisData, *, outcome: Outcome, seed: int, replica
                           replicates, _METHOD, tuple(notes))
 
 
-def _bootstrap(matrix: np.ndarray, *, replicates: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def resample_rows(rng: np.random.Generator, n: int, clusters: np.ndarray | None) -> np.ndarray:
+    """Row indices of one bootstrap resample: rows with replacement, or whole clusters with replacement."""
+    if clusters is None:
+        return rng.integers(0, n, n)
+    order = np.argsort(clusters, kind="stable")
+    sizes = np.bincount(clusters)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    present = np.flatnonzero(sizes)
+    chosen = present[rng.integers(0, len(present), len(present))]
+    lengths = sizes[chosen]
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return order[np.repeat(starts[chosen], lengths) + offsets]
+
+
+def _bootstrap(matrix: np.ndarray, *, replicates: int, seed: int,
+               clusters: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     k = matrix.shape[1] - 1
     weights = np.full((replicates, k), np.nan)
     r2 = np.full(replicates, np.nan)
     for b in range(replicates):
-        sample = matrix[rng.integers(0, len(matrix), len(matrix))]
+        sample = matrix[resample_rows(rng, len(matrix), clusters)]
         corr = _correlation(sample)
         if corr is not None:  # a resample where something does not vary gives no weights
             weights[b], r2[b] = relative_weights(corr)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..comparison import LogitFit, build_design, expit, fit_logit
+from ..comparison import LogitFit, account_clusters, build_design, expit, fit_logit
 from ..types import AnalysisData, Metric, RoiWarning
 
 MAX_MISSING_SHARE = 0.2
@@ -59,6 +59,7 @@ def fit_churn_model(frame: pd.DataFrame, columns: Sequence[str], *, subject: str
                     ) -> tuple[ChurnModel | None, pd.Series, list[RoiWarning]]:
     """Logistic churn model on `columns` (numeric or categorical), over rows complete for them and churn.
 
+    Standard errors are cluster-robust by `account_id` when some account holds several customers.
     Returns the model (None when it cannot be fitted), the mask of rows used, and warnings.
     """
     design = build_design(frame, columns)
@@ -69,7 +70,7 @@ def fit_churn_model(frame: pd.DataFrame, columns: Sequence[str], *, subject: str
     scale = X.std(axis=0) if len(X) else np.ones(design.shape[1])
     safe_scale = np.where(scale > 0, scale, 1.0)  # fit_logit reports a constant column itself
     fit, notes = fit_logit(churn[used].to_numpy(float), (X - center) / safe_scale if len(X) else X,
-                           names=list(design.columns), subject=subject)
+                           names=list(design.columns), subject=subject, groups=account_clusters(frame[used]))
     model = ChurnModel(tuple(design.columns), center, safe_scale, fit) if fit is not None else None
     return model, used, notes
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from surveys.errors import CxroiError
 
-from ..comparison import build_design, finite_or_none, interval_or_none
+from ..comparison import account_clusters, build_design, finite_or_none, interval_or_none
 from ..config import FinanceConfig, ScenarioConfig
 from ..nonresponse import compare_nonresponse
 from ..types import AnalysisData, Metric, RoiWarning
@@ -151,7 +151,9 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
     better = "higher" if metric.polarity == "higher_is_better" else "lower"
     assumptions.append(f"Churn is modelled by logistic regression on {metric.display}"
                        + (f" and the controls {', '.join(controls)}" if controls else "")
-                       + f", fitted on {int(used.sum())} matched respondents.")
+                       + f", fitted on {int(used.sum())} matched respondents"
+                       + (f"; standard errors are cluster-robust by account ({len(np.unique(clusters))} accounts)."
+                          if (clusters := account_clusters(frame[used])) is not None else "."))
     if model is None:
         return _null(scenario, "the churn model could not be fitted", notes, assumptions)
     beta, se = model.coefficient(metric.column)

@@ -167,3 +167,18 @@ def test_degenerate_inputs_warn_instead_of_failing(case: str) -> None:
     if case == "one_class":
         assert result.drivers == () and result.r2 is None
     json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_cluster_resampling_keeps_accounts_whole() -> None:
+    from roi.drivers import resample_rows
+
+    clusters = np.array([0, 0, 0, 1, 2, 2])  # account sizes 3, 1, 2
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        rows = resample_rows(rng, 6, clusters)
+        picked = clusters[rows]
+        # every account appears a whole number of times: its row count is a multiple of its size
+        for account, size in ((0, 3), (1, 1), (2, 2)):
+            assert np.sum(picked == account) % size == 0
+        # and exactly three accounts were drawn
+        assert sum(np.sum(picked == a) // s for a, s in ((0, 3), (1, 1), (2, 2))) == 3

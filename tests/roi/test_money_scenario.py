@@ -204,3 +204,26 @@ def test_revenue_at_risk_by_default_uses_well_answered_headline_metrics() -> Non
     # ces is a driver item and nps is missing too often: only csat joins the controls
     assert result.predictors == ("q_csat", "tenure_months", "revenue")
     assert result.n == 1000 and result.ci == (None, None)
+
+
+def test_customers_of_one_account_widen_the_interval() -> None:
+    # 100 accounts of 20 customers; CES and an unobserved account effect are shared within an account, so
+    # 2,000 customers carry far less information than 2,000 independent ones. Cluster-robust errors must say so.
+    rng = np.random.default_rng(21)
+    accounts = np.repeat(np.arange(100), 20)
+    ces = rng.integers(1, 8, 100).astype(float)[accounts]
+    shared = rng.normal(0, 1.0, 100)[accounts]
+    tenure = rng.uniform(0, 48, 2000)
+    churned = (rng.random(2000) < 1 / (1 + np.exp(-(-0.4 * (ces - 4) + shared)))).astype(int)
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(2000)], "account_id": accounts, "churned": churned,
+                          "tenure_months": tenure, "revenue": 1000.0, "q_ces": ces})
+    clustered = AnalysisData(frame=frame, customers=frame.assign(responded=True), metrics=(CES,), items=(CES,),
+                             controls=("tenure_months",), join=JoinReport(2000, 2000, 2000))
+    independent = AnalysisData(**{**clustered.__dict__, "frame": frame.drop(columns="account_id")})
+    scenario, finance = ScenarioConfig(metric="ces", delta=1), FinanceConfig()
+    a = estimate_scenario(clustered, scenario=scenario, finance=finance, seed=0, replicates=0)
+    b = estimate_scenario(independent, scenario=scenario, finance=finance, seed=0, replicates=0)
+    width = lambda s: s.coefficient.ci[1] - s.coefficient.ci[0]  # noqa: E731
+    assert a.coefficient.estimate == pytest.approx(b.coefficient.estimate)
+    assert width(a) > 1.5 * width(b)
+    assert any("cluster-robust by account (100 accounts)" in s for s in a.assumptions)
