@@ -275,6 +275,10 @@ def _cross_validated(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, subj
             "small_sample", subject,
             f"{subject}: {events} churned of {len(y)}; too few of each outcome for {folds}-fold cross-validation.")]
     fold = stratified_folds(y, folds=k, seed=seed)
+    # Standardising is a reparametrisation (same predictions) that keeps Newton steps well conditioned when
+    # revenue is in the millions; it uses no outcome, so nothing leaks across folds.
+    spread = X.std(axis=0)
+    X = (X - X.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
     predicted = np.full(len(y), np.nan)
     notes: list[RoiWarning] = []
     for f in range(k):
