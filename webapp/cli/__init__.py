@@ -39,6 +39,10 @@ def _register() -> None:
 
     hosting_commands.register(cli, survey_commands.survey)
 
+    from . import import_commands
+
+    hosting_commands.responses.add_command(import_commands.import_)
+
     from . import roi_commands
 
     roi_commands.register(cli)
