@@ -52,7 +52,7 @@ def fit_cox_model(time: np.ndarray, status: np.ndarray, X: np.ndarray, names: Se
     se = np.asarray(result.bse, dtype=float)
     converged = bool(getattr(result, "mle_retvals", {}).get("converged", True))
     if (not converged or any(issubclass(w.category, ConvergenceWarning) for w in caught)
-            or not np.all(np.isfinite(se))):
+            or not np.all(np.isfinite(se)) or not np.all(se > 0)):  # se 0: the likelihood has no finite maximum
         return not_estimated("the partial-likelihood fit did not converge", "non_convergence")
     terms = []
     for i, term in enumerate(names):
