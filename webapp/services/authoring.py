@@ -56,12 +56,12 @@ def status_of(record: SurveyRecord, versions: int) -> Status:
 
 def list_surveys(session: Session) -> list[SurveySummary]:
     """Every survey, newest first, with its status, number of versions and of responses (all versions)."""
-    versions = dict(session.execute(
-        sa.select(SurveyVersion.survey_id, sa.func.count()).group_by(SurveyVersion.survey_id)).tuples().all())
-    responses = dict(session.execute(
+    versions: dict[int, int] = {survey_id: count for survey_id, count in session.execute(
+        sa.select(SurveyVersion.survey_id, sa.func.count()).group_by(SurveyVersion.survey_id))}
+    responses: dict[int, int] = {survey_id: count for survey_id, count in session.execute(
         sa.select(SurveyVersion.survey_id, sa.func.count(Response.id))
         .join(Response, Response.version_id == SurveyVersion.id)
-        .group_by(SurveyVersion.survey_id)).tuples().all())
+        .group_by(SurveyVersion.survey_id))}
     drafts = {draft.survey_id: draft for draft in session.scalars(sa.select(SurveyDraft))}
     latest = _latest_definitions(session)
     summaries = []
@@ -81,7 +81,7 @@ def _latest_definitions(session: Session) -> dict[int, dict[str, Any]]:
               .group_by(SurveyVersion.survey_id).subquery())
     rows = session.execute(sa.select(SurveyVersion.survey_id, SurveyVersion.definition).join(
         newest, sa.and_(newest.c.survey_id == SurveyVersion.survey_id, newest.c.number == SurveyVersion.number)))
-    return {survey_id: definition for survey_id, definition in rows.tuples()}
+    return {survey_id: definition for survey_id, definition in rows}
 
 
 def create_survey(session: Session, survey: Survey, *, author: str | None = None) -> SurveyRecord:
