@@ -3,6 +3,7 @@ problems with their sheet/row/column, broken files, and `cxroi survey convert` b
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "friction": {"id": "q_friction", "type": "friction", "text": "Did anything make you hesitate?",
                  "follow_up_text": "What was it?", "show_if": "q_ces <= 4"},
     "channel_rating": {"id": "q_channels", "type": "channel_rating", "text": "How was each channel you used?",
-                       "used_channels_from": "q_multi", "scale": {"min": 1, "max": 7}},
+                       "used_channels_from": "q_multi", "scale": {"min": 1, "max": 7},
+                       "show_if": "q_single in ['basic', 'pro']"},
 }
 
 SURVEY_LEVEL: dict[str, Any] = {
@@ -138,6 +140,10 @@ def test_exported_rows_use_native_xlsform_where_it_exists(tmp_path: Path) -> Non
     assert survey["q_ces"]["relevant"] == "${q_number} >= 3 and not(${q_rating} <= 1)"
     assert survey["q_nps"]["relevant"] == "selected(${q_multi}, 'chat') or string-length(${q_text}) > 0"
     assert survey["q_likert"]["relevant"] == "${q_single} = 'pro'"
+    # read back, this relevant would be "q_single == 'basic' or q_single == 'pro'": the show_if travels verbatim
+    assert survey["q_channels"]["relevant"] == "(${q_single} = 'basic' or ${q_single} = 'pro')"
+    assert json.loads(survey["q_channels"]["cxroi_settings"])["show_if"] == "q_single in ['basic', 'pro']"
+    assert survey["q_ces"]["cxroi_settings"] is None  # no extra settings, and its relevant reads back as written
     assert survey["q_align"]["type"] == "begin group"
     assert survey["q_align"]["appearance"] == "table-list"
     assert survey["q_channels__chat"]["relevant"] == "selected(${q_multi}, 'chat')"
@@ -437,3 +443,10 @@ def test_grid_rows_must_match_the_survey_level_items(tmp_path: Path) -> None:
     assert len(caught.value.problems) == 1
     assert caught.value.problems[0].message == ("the rows of the grid 'q_friction' (ordering, billing) do not match "
                                                 "its touchpoints in the cxroi sheet (ordering, invoicing)")
+
+
+def test_an_imported_kobotoolbox_survey_goes_back_out_and_in_unchanged(tmp_path: Path) -> None:
+    imported = read_xlsform(write_workbook(tmp_path / "kobo.xlsx", KOBO_SURVEY, KOBO_CHOICES, KOBO_SETTINGS))
+    write_xlsform(imported, tmp_path / "again.xlsx")
+    assert convert(str(tmp_path / "again.xlsx")).warnings == []  # a section named like its only question is fine
+    assert read_xlsform(tmp_path / "again.xlsx") == imported
