@@ -102,12 +102,12 @@ def discounted_years(horizon_years: float, retention: float, discount_rate: floa
     return total
 
 
-def in_segment(frame: pd.DataFrame, segment: dict[str, str] | None) -> pd.Series:
+def in_segment(frame: pd.DataFrame, segment: dict[str, str] | None, *, where: str = "the analysed data") -> pd.Series:
     """Rows whose segment columns equal the scenario's values (compared as text)."""
     mask = pd.Series(True, index=frame.index)
     for column, value in (segment or {}).items():
         if column not in frame.columns:
-            raise InvalidScenario(f"scenario.segment.{column}: no such column in the outcomes "
+            raise InvalidScenario(f"scenario.segment.{column}: no such column in {where} "
                                   f"(columns: {', '.join(map(str, frame.columns))})")
         mask &= frame[column].astype("string") == value
     return mask
@@ -196,7 +196,9 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
                                "extrapolate to; the figure covers the matched respondents only.")
         else:
             w = nonresponse.weights.loc[scope.index].to_numpy(float)
-            customers_in_scope = int(in_segment(data.customers, scenario.segment).sum())
+            customers_in_scope = int(in_segment(
+                data.customers, scenario.segment,
+                where="the outcomes table, which population 'all' needs to count every customer").sum())
             w = w * customers_in_scope / w.sum()  # weights speak for every customer of the segment
             weights = weights * w
             extrapolated = True
