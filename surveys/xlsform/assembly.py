@@ -148,8 +148,18 @@ class SurveyAssembler(RowCells):
             self.problems.append(Problem(f"{where}, type", f"{raw_type!r}: or_other is not supported; add an "
                                                            "'other' choice and a text question"))
             return None
+        if cxroi_type is not None and cxroi_type not in QUESTION_TYPES:
+            self.problems.append(Problem(f"{where}, column 'cxroi_type'",
+                                         f"unknown type {cxroi_type!r}; known: {', '.join(QUESTION_TYPES)}"))
+            self.skip(element)
+            return None
         if kind == "group" and cxroi_type in _GRID_TYPES:
             return self.grid(element, raw, where, notes, path, condition)
+        if kind == "group" and cxroi_type is not None:
+            self.problems.append(Problem(f"{where}, column 'cxroi_type'", f"{cxroi_type!r} on a group: only the grid "
+                                         f"types ({', '.join(sorted(_GRID_TYPES))}) are written as groups"))
+            self.skip(element)
+            return None
         if kind not in _PLAIN_TYPES:
             self.problems.append(Problem(f"{where}, type", f"{raw_type!r} is not supported"))
             self.skip(element)

@@ -450,3 +450,25 @@ def test_an_imported_kobotoolbox_survey_goes_back_out_and_in_unchanged(tmp_path:
     write_xlsform(imported, tmp_path / "again.xlsx")
     assert convert(str(tmp_path / "again.xlsx")).warnings == []  # a section named like its only question is fine
     assert read_xlsform(tmp_path / "again.xlsx") == imported
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    (["select_one l", "q", "Q", "CES"], "unknown type 'CES'; known: text, number"),
+    (["text", "q", "Q", "nps"], "'nps' cannot be carried by an XLSForm 'text' row"),
+    (["select_one l", "q", "Q", "friction"], "'friction' cannot be carried by an XLSForm 'select_one' row"),
+])
+def test_a_wrong_cxroi_type_is_reported(row: list[Any], message: str, tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "t.xlsx", [["type", "name", "label", "cxroi_type"], row],
+                          [["list_name", "name", "label"], ["l", "a", "A"]])
+    with pytest.raises(InvalidDefinition) as caught:
+        read_xlsform(path)
+    assert [p.path for p in caught.value.problems] == ["survey sheet, row 2, column 'cxroi_type'"]
+    assert message in caught.value.problems[0].message
+
+
+def test_a_non_grid_cxroi_type_on_a_group_is_reported(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "t.xlsx", [["type", "name", "label", "cxroi_type"],
+                                                ["begin group", "g", "G", "ces"], ["text", "a", "A"], ["end group"]])
+    with pytest.raises(InvalidDefinition) as caught:
+        read_xlsform(path)
+    assert [p.path for p in caught.value.problems] == ["survey sheet, row 2, column 'cxroi_type'"]
