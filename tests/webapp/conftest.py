@@ -1,3 +1,3 @@
-"""Fixtures of the hosting tests (`db_url`, `db`, `app`, `client`, `sqlite_url`), defined in web_support."""
+"""Fixtures of the hosting tests (`db_url`, `db`, `app`, `client`, `sqlite_url`, `served`), defined in web_support."""
 
-from web_support import app, client, db, db_url, sqlite_url  # noqa: F401
+from web_support import app, client, db, db_url, served, sqlite_url  # noqa: F401

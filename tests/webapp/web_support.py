@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +52,14 @@ def postgres_url(schema: str) -> str:
     return f"{base}{separator}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'cxroi.sqlite3'}"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def migrated_database(backend: str, folder: Path) -> Iterator[str]:
+    """A migrated, empty database: a SQLite file in `folder`, or a PostgreSQL schema of its own."""
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'cxroi.sqlite3'}"
         upgrade_database(url)
         yield url
         return
@@ -72,6 +76,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database on each backend."""
+    with migrated_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -144,14 +155,17 @@ def answer_all(client: FlaskClient, url: str) -> Any:
     return client.post(url, data=PAGE_2 | {"csrf_token": token})
 
 
-def response_rows(url: str) -> list[dict[str, Any]]:
-    """Every stored response as a dict, read with a fresh engine (what is really in the database)."""
+def response_rows(url: str, slug: str | None = None) -> list[dict[str, Any]]:
+    """Every stored response (of survey `slug` when given) as a dict, read with a fresh engine: what is
+    really in the database."""
     engine = create_engine_for(url)
     try:
         with engine.connect() as connection:
             rows = connection.execute(sa.text(
-                "select id, invitation_id, session_key, customer_id, channel, status, answers, current_page, "
-                "submitted_at from responses order by id")).mappings().all()
+                "select r.id, r.invitation_id, r.session_key, r.customer_id, r.channel, r.status, r.answers, "
+                "r.current_page, r.submitted_at from responses r join survey_versions v on v.id = r.version_id "
+                "join surveys s on s.id = v.survey_id " + ("where s.slug = :slug " if slug else "") + "order by r.id"),
+                {"slug": slug} if slug else {}).mappings().all()
         return [dict(row) | {"answers": _json(row["answers"])} for row in rows]
     finally:
         engine.dispose()
@@ -224,3 +238,90 @@ class FormReader:
 
     def unlabelled(self) -> list[str]:
         return [i.get("id", "?") for i in self.inputs if i.get("type") != "hidden" and i.get("id") not in self.label_for]
+
+
+class Browser:
+    """A minimal browser over a real HTTP server: its own cookies, no redirects followed, bounded timeouts."""
+
+    def __init__(self, base_url: str) -> None:
+        import http.cookiejar
+        import urllib.request
+
+        class _NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect)
+
+    def request(self, method: str, path: str, data: dict[str, Any] | None = None) -> tuple[int, str]:
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        request = urllib.request.Request(self.base_url + path, data=body, method=method)
+        try:
+            with self.opener.open(request, timeout=60) as reply:
+                return reply.status, reply.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self.request("GET", path)
+
+    def post(self, path: str, data: dict[str, Any]) -> tuple[int, str]:
+        return self.request("POST", path, data)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """`cxroi serve` on a free 127.0.0.1 port (gunicorn, 2 workers) over a fresh database of each backend;
+    yields (base URL, database URL) and is always terminated. Shared by a module's tests, which therefore
+    use survey slugs of their own."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    folder = tmp_path_factory.mktemp("served")
+    with migrated_database(request.param, folder) as db_url:
+        port = free_port()
+        env = os.environ | {"CXROI_DATABASE_URL": db_url, "CXROI_INSTANCE_PATH": str(folder / "instance"),
+                            "CXROI_SECRET_KEY": "server-test-secret"}
+        log_path = folder / "server.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-c", "from webapp.cli import main; main()", "serve", "--host", "127.0.0.1",
+                 "--port", str(port), "--workers", "2"],
+                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            base = f"http://127.0.0.1:{port}"
+            try:
+                for _ in range(600):  # bounded wait for the server to answer (not a timing assertion)
+                    if process.poll() is not None:
+                        pytest.fail(f"cxroi serve exited: {log_path.read_text()[-2000:]}")
+                    try:
+                        urllib.request.urlopen(f"{base}/static/respond.css", timeout=2).close()
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+                else:
+                    pytest.fail("cxroi serve did not answer")
+                yield base, db_url
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=30)
