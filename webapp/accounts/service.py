@@ -57,6 +57,18 @@ def create_user(session: Session, email: str, role: str, password: str) -> User:
     return user
 
 
+def ensure_user(session: Session, email: str, role: str, password: str) -> User:
+    """Create the user, or give an existing one this role and password (for the demo's known logins)."""
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        return create_user(session, email, role, password)
+    if role not in ROLES or len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("a known role and a password of at least 10 characters are needed")
+    user.role, user.password_hash, user.active = role, _hasher.hash(password), True
+    session.commit()
+    return user
+
+
 def _recent_failures(session: Session, column: sa.ColumnElement[str], value: str) -> int:
     since = utcnow() - FAILURE_WINDOW
     query = sa.select(sa.func.count()).select_from(LoginAttempt).where(column == value, LoginAttempt.attempted_at >= since)

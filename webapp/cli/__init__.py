@@ -31,7 +31,9 @@ def _register() -> None:
 
     survey_commands.survey.add_command(score_commands.score)
 
-    from . import user_commands
+    from . import demo, user_commands
+
+    cli.add_command(demo.demo)
 
     cli.add_command(user_commands.user)
 

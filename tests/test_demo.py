@@ -1,0 +1,52 @@
+"""`cxroi demo --no-serve` does the whole job end to end on SQLite; its printed links and logins work."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from webapp.app import create_app
+from webapp.cli import main
+
+
+@pytest.mark.slow
+def test_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CXROI_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("CXROI_DATABASE_URL", raising=False)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as done:
+        main(["demo", "--no-serve", "--customers", "400", "--seed", "3", "--out", str(out)])
+        raise SystemExit(0)
+    printed = capsys.readouterr().out
+    assert done.value.code in (0, None), printed
+
+    # the report and results exist, and results match the synthetic data the demo wrote
+    assert (out / "roi-report.pdf").read_bytes().startswith(b"%PDF")
+    results = json.loads((out / "results.json").read_text())
+    responses = pd.read_csv(out / "data" / "responses.csv", dtype=str)
+    outcomes = pd.read_csv(out / "data" / "outcomes.csv", dtype=str)
+    # the analysis reads the stored complete responses, one respondent per customer
+    latest = responses[responses["status"] == "complete"].drop_duplicates("customer_id")
+    assert results["data_quality"]["respondents"] == latest["customer_id"].nunique()
+    assert results["data_quality"]["matched"] == latest["customer_id"].isin(outcomes["customer_id"]).sum()
+    assert results["inputs"]["survey"]["id"] == "demo_relationship"
+
+    # the printed personal link opens the survey; the printed author login signs in
+    app = create_app({"TESTING": True})
+    client = app.test_client()
+    link = re.search(r"respondent link \(personal, single use\): http://[^/]+(/s/\S+)", printed)
+    assert link is not None, printed
+    page = client.get(link.group(1))
+    assert page.status_code == 200 and "How are we doing?" in page.get_data(as_text=True)
+    login = re.search(r"author\s+(\S+)\s+password: (\S+)", printed)
+    assert login is not None
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+    assert token is not None
+    signed_in = client.post("/login", data={"email": login.group(1), "password": login.group(2),
+                                            "csrf_token": token.group(1)})
+    assert signed_in.status_code == 302
