@@ -40,7 +40,10 @@ def read_xlsform(path: str | Path) -> Survey:
         workbook = get_xlsform(xlsform=path, file_type=".xlsx")
         tree = workbook_to_json(workbook, fallback_form_name=workbook.fallback_form_name, warnings=[])
     except PyXFormError as error:
-        raise InvalidDefinition(source, [Problem("", f"not a readable XLSForm workbook: {error}")]) from None
+        reason = str(error)
+        if "was not recognized as a supported type" in reason:  # pyxform's words for "could not open it"
+            reason = "the file is not an Excel .xlsx workbook (or it is damaged)"
+        raise InvalidDefinition(source, [Problem("", f"not a readable XLSForm workbook: {reason}")]) from None
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:  # pyxform on malformed cells
         raise InvalidDefinition(source, [Problem("", f"not a readable XLSForm workbook: {error!r}")]) from None
     problems: list[Problem] = []

@@ -3,7 +3,9 @@ problems with their sheet/row/column, broken files, and `cxroi survey convert` b
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -340,13 +342,22 @@ def test_untranslatable_show_if_is_reported_on_export(tmp_path: Path) -> None:
     assert not (tmp_path / "x.xlsx").exists()
 
 
-@pytest.mark.parametrize("content", [b"", b"just some text\n", b"PK\x03\x04 not really a zip"])
+def a_zip_that_is_not_a_workbook() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<document/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("content", [b"", b"just some text\n", b"PK\x03\x04 not really a zip",
+                                     a_zip_that_is_not_a_workbook()])
 def test_a_file_that_is_not_an_xlsx_workbook_is_a_clear_error(content: bytes, tmp_path: Path) -> None:
     path = tmp_path / "broken.xlsx"
     path.write_bytes(content)
     with pytest.raises(InvalidDefinition) as caught:
         read_xlsform(path)
-    assert str(caught.value).startswith(f"{path}: not a readable XLSForm workbook")
+    assert str(caught.value) == (f"{path}: not a readable XLSForm workbook: "
+                                 "the file is not an Excel .xlsx workbook (or it is damaged)")
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
