@@ -55,11 +55,13 @@ class SurveyAssembler(RowCells):
         return None, {}
 
     def skip(self, element: Mapping[str, Any]) -> None:
+        """Pass over the rows of an element that is reported as a whole, keeping rows and elements in step."""
         for child in element.get("children") or []:
             self.locate(child)
             self.skip(child)
 
     def sections(self) -> list[dict[str, Any]]:
+        """The sections of the survey, from the top level of the tree (survey intro notes go to `survey_data`)."""
         pending: list[tuple[str, str]] = []
         intro: list[str] = []
         started = False
@@ -96,6 +98,7 @@ class SurveyAssembler(RowCells):
         return self.sections_out
 
     def section(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str, intro: list[str]) -> None:
+        """A top-level group as a section; `intro` holds the notes that came right before it."""
         s = len(self.sections_out)
         self.check_columns(raw, where)
         condition = self.show_if(element, {}, where)
@@ -139,6 +142,7 @@ class SurveyAssembler(RowCells):
 
     def question(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str,
                  notes: Sequence[tuple[str, str]], path: str, condition: str | None) -> dict[str, Any] | None:
+        """One question's data; None (with the reason in `problems`) when it cannot be mapped or is metadata."""
         kind = str(element.get("type"))
         raw_type = str(raw.get("type", kind))
         cxroi_type = element.get("cxroi_type")
@@ -213,6 +217,7 @@ class SurveyAssembler(RowCells):
 
     def grid(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str,
              notes: Sequence[tuple[str, str]], path: str, condition: str | None) -> dict[str, Any] | None:
+        """A grid question from its group: one select_one per row, checked against the survey's rows."""
         self.check_columns(raw, where)
         settings = self.settings(element, where)
         element = _with_table_list_label(element)
@@ -271,6 +276,7 @@ class SurveyAssembler(RowCells):
 
     def common(self, element: Mapping[str, Any], where: str, notes: Sequence[tuple[str, str]],
                settings: dict[str, Any], condition: str | None) -> dict[str, Any]:
+        """What every question has: id, text, help (notes before it first), required, show_if."""
         data = {key: value for key, value in settings.items() if key != "show_if"}
         data["id"] = element.get("name")
         text = self.text(element, "label", where)
@@ -286,6 +292,7 @@ class SurveyAssembler(RowCells):
         return data
 
     def note(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str) -> str | None:
+        """A note's text, to become an intro or help; a conditional note is reported."""
         self.check_columns(raw, where)
         if (element.get("bind") or {}).get("relevant"):
             self.problems.append(Problem(f"{where}, column 'relevant'", "a note shown on a condition is not supported"))

@@ -51,6 +51,7 @@ class RowCells:
                                                  "this column is not supported by cxroi (media, choice filters)"))
 
     def text(self, element: Mapping[str, Any], key: str, where: str) -> str | None:
+        """A label or hint in the survey's one language; None when empty."""
         value = element.get(key)
         if isinstance(value, Mapping):
             value = value.get(self.language_key) if self.language_key else None
@@ -62,12 +63,14 @@ class RowCells:
         return str(value)
 
     def check_columns(self, raw: Mapping[str, Any], where: str) -> None:
+        """Report every filled column of a survey row that cxroi neither reads nor deliberately ignores."""
         for column in raw:
             base = column.split("::")[0].strip()
             if base not in _ACCEPTED_COLUMNS and not base.startswith("$"):
                 self.problems.append(Problem(f"{where}, column {column!r}", "this column is not supported by cxroi"))
 
     def settings(self, element: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """The JSON object of the `cxroi_settings` column; empty when there is none."""
         text = element.get("cxroi_settings")
         if not text:
             return {}
@@ -82,6 +85,7 @@ class RowCells:
         return value
 
     def required(self, element: Mapping[str, Any], where: str) -> bool:
+        """`required` as yes/no; an expression is reported."""
         value = (element.get("bind") or {}).get("required")
         if value is None or str(value).strip() == "":
             return False
@@ -92,6 +96,7 @@ class RowCells:
         return False
 
     def show_if(self, element: Mapping[str, Any], settings: Mapping[str, Any], where: str) -> str | None:
+        """The row's `relevant` as a show_if, or the show_if cxroi kept verbatim while the relevant is unchanged."""
         relevant = (element.get("bind") or {}).get("relevant")
         if not relevant or not str(relevant).strip():
             return None
@@ -109,6 +114,7 @@ class RowCells:
             return None
 
     def bounds(self, constraint: Any, measure: Measure, where: str) -> tuple[float | None, float | None]:
+        """(lower, upper) from a simple `constraint`; anything else is reported."""
         if not constraint:
             return None, None
         try:
@@ -123,6 +129,7 @@ class RowCells:
         return int(value) if float(value).is_integer() else value
 
     def choices(self, element: Mapping[str, Any], where: str) -> list[tuple[str, str, str | None]] | None:
+        """(XLSForm name, cxroi code, label) of each choice; None when the choices cannot be read at all."""
         list_name = str(element.get("list_name") or element.get("itemset") or "")
         if re.search(r"\.(csv|xml|geojson)$", list_name):
             self.problems.append(Problem(f"{where}, type", f"choices from the file {list_name!r} are not supported"))

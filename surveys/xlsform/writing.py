@@ -61,6 +61,7 @@ class _SheetWriter:
         self.problems: list[Problem] = []
 
     def write(self) -> None:
+        """Fill `rows` and `lists` with every section, in order."""
         for s, section in enumerate(self.survey.sections):
             self.rows.append({"type": "begin group", "name": section.id, "label": section.title,
                               "appearance": "field-list"})
@@ -73,6 +74,7 @@ class _SheetWriter:
             self.rows.append({"type": "end group", "name": section.id})
 
     def question(self, question: QuestionBase, path: str) -> None:
+        """The row(s) of one question: its closest native XLSForm type plus cxroi_type and cxroi_settings."""
         kind = layout.type_of(question)
         head: Row = {"name": question.id, "label": question.text, "hint": question.help, "cxroi_type": kind}
         settings = layout.extra_settings(question)
@@ -104,6 +106,7 @@ class _SheetWriter:
         self.rows.append(head)
 
     def scale_list(self, question: QuestionBase) -> str:
+        """The name of the choice list holding the question's scale points, one choice per point."""
         points = [(str(value), label) for value, label in scale_labels(question)]
         kind = layout.type_of(question)
         if isinstance(question, (LikertQuestion, AlignmentQuestion)):
@@ -113,6 +116,7 @@ class _SheetWriter:
         return self.lists.add(preferred, points)
 
     def grid(self, question: GridQuestion, head: Row) -> None:
+        """A grid as a group with one select_one per promise/touchpoint/channel (and friction follow-ups)."""
         kind = layout.type_of(question)
         self.rows.append(head | {"type": "begin group", "appearance": layout.GRID_APPEARANCE[kind]})
         required = "yes" if question.required else None
