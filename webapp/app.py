@@ -60,6 +60,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .accounts.setup import init_accounts
 
     init_accounts(app)
+
+    from .results import init_results
+
+    init_results(app)
     from .author import init_authoring
 
     init_authoring(app)

@@ -1,0 +1,141 @@
+"""How results are printed: number formats by unit, and the charts of a survey's results page."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from surveys.scoring import MetricScore
+
+from ..charts import Bar, IntervalPoint, Series, render_bar_chart, render_column_chart, render_interval_chart
+from .summary import SurveyResults
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A metric's number as people read it: 62.5%, +20 (NPS), 71.3 (BAS), 3.40 (a scale mean)."""
+    if value is None:
+        return "—"
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "NPS":
+        return f"{value:+.0f}"
+    if unit in ("0–100", "touchpoints", "points"):
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def format_interval(metric: MetricScore) -> str:
+    """'95% CI 55.1%–70.2%', or 'no interval' when the data cannot give one."""
+    if metric.ci_low is None or metric.ci_high is None:
+        return "no interval"
+    return f"95% CI {format_value(metric.ci_low, metric.unit)} to {format_value(metric.ci_high, metric.unit)}"
+
+
+def metric_text(metric: MetricScore) -> str:
+    """Estimate, interval and n in one line (a chart's printed value and its text alternative)."""
+    if metric.estimate is None:
+        return f"no estimate (n = {metric.n})"
+    return f"{format_value(metric.estimate, metric.unit)} ({format_interval(metric)}, n = {metric.n})"
+
+
+METRIC_HEADERS = ("Metric", "Estimate", "95% interval", "n", "Note")
+
+
+def metric_rows(metrics: tuple[MetricScore, ...] | list[MetricScore]) -> list[tuple[str, str, str, int, str]]:
+    """The data-table rows of metrics: label, estimate, interval, n, note."""
+    rows = []
+    for m in metrics:
+        interval = (f"{format_value(m.ci_low, m.unit)} to {format_value(m.ci_high, m.unit)}"
+                    if m.ci_low is not None and m.ci_high is not None else "no interval")
+        rows.append((m.label, format_value(m.estimate, m.unit), interval, m.n, m.note or ""))
+    return rows
+
+
+def scale_of(unit: str) -> tuple[float, float] | None:
+    """(low, high) of a unit such as '1–5', else None."""
+    match = re.fullmatch(r"(-?\d+(?:\.\d+)?)–(-?\d+(?:\.\d+)?)", unit)
+    return (float(match.group(1)), float(match.group(2))) if match else None
+
+
+@dataclass(frozen=True)
+class ResultCharts:
+    """The SVG charts of one results page (None when there is nothing to draw)."""
+
+    days: Markup | None
+    drop_off: Markup | None
+    channels: Markup | None
+    promises: Markup | None
+    touchpoints: Markup | None
+    channel_ratings: Markup | None
+
+
+def _interval_chart(metrics: tuple[MetricScore, ...], *, ident: str, title: str) -> Markup | None:
+    if not metrics:
+        return None
+    unit = metrics[0].unit
+    scale = (0.0, 100.0) if unit in ("%", "0–100") else scale_of(unit)
+    if scale is None:
+        return None
+    points = [IntervalPoint(m.label, m.estimate, m.ci_low, m.ci_high, metric_text(m)) for m in metrics]
+    return render_interval_chart(points, ident=ident, title=title, low=scale[0], high=scale[1])
+
+
+def build_charts(results: SurveyResults) -> ResultCharts:
+    """Every chart of the results page of `results`."""
+    days = render_column_chart(
+        [d.day.isoformat() for d in results.days],
+        [Series("Started", tuple(float(d.started) for d in results.days)),
+         Series("Completed", tuple(float(d.completed) for d in results.days))],
+        ident="chart-days", title="Responses started and completed per day (UTC)",
+    ) if results.days else None
+    drop_off = render_bar_chart(
+        [Bar(f"Page {d.page}: {d.title}", float(d.stopped), f"{d.stopped} stopped") for d in results.drop_off],
+        ident="chart-drop-off", title="Partial responses by the page where they stopped",
+    ) if results.drop_off else None
+    channels = render_bar_chart(
+        [Bar(c.channel, float(c.complete), f"{c.complete} complete, {c.partial} partial") for c in results.channels],
+        ident="chart-channels", title="Complete responses by channel",
+    ) if results.channels else None
+    card = results.scorecard
+    return ResultCharts(
+        days=days, drop_off=drop_off, channels=channels,
+        promises=_interval_chart(card.promises, ident="chart-promises",
+                                 title="Brand Alignment Score per promise (0–100) with 95% interval")
+        if card else None,
+        touchpoints=_interval_chart(card.touchpoints, ident="chart-touchpoints",
+                                    title="Share of respondents who hesitated, per touchpoint, with 95% interval")
+        if card else None,
+        channel_ratings=_interval_chart(card.channels, ident="chart-channel-ratings",
+                                        title="Mean rating per channel with 95% interval")
+        if card else None,
+    )
+
+
+def headline_metrics(results: SurveyResults) -> list[MetricScore]:
+    """The metric cards: overall BAS, CES, CSAT, NPS and friction, in the scorecard's order."""
+    if results.scorecard is None:
+        return []
+    return list(results.scorecard.overall)
+
+
+def channel_comparison(results: SurveyResults) -> tuple[list[str], list[tuple[str, list[MetricScore | None]]]]:
+    """Rows of the per-channel table: (metric label, one score per channel or None), and the channel names.
+
+    Compared are the question-level headline statistics (BAS, CES mean, CSAT top-2, NPS)."""
+    channels = [c.channel for c in results.by_channel]
+    if results.scorecard is None:
+        return channels, []
+    wanted = [m for m in results.scorecard.overall
+              if m.name.endswith((":bas", ":mean", ":top2", ":nps")) and m.kind in ("bas", "ces", "csat", "nps")]
+    rows = []
+    for metric in wanted:
+        per_channel: list[MetricScore | None] = []
+        for scores in results.by_channel:
+            try:
+                per_channel.append(scores.scorecard.get(metric.name))
+            except KeyError:
+                per_channel.append(None)
+        rows.append((metric.label, per_channel))
+    return channels, rows

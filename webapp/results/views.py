@@ -1,0 +1,84 @@
+"""Views of the results pages; each reads one service function and renders it (analyst role and above)."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, request, send_file
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..accounts.guard import requires_role
+from ..services.export import export_responses
+from ..services.publishing import find_survey
+from .present import (
+    METRIC_HEADERS,
+    build_charts,
+    channel_comparison,
+    format_interval,
+    format_value,
+    headline_metrics,
+    metric_rows,
+    metric_text,
+)
+from .summary import build_survey_results, list_result_surveys
+
+bp = Blueprint("results", __name__, url_prefix="/results")
+QUERY_LIMIT = 200
+EXPORT_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.app_template_global()
+def results_format(value: float | None, unit: str) -> str:
+    return format_value(value, unit)
+
+
+@bp.get("/")
+@requires_role("analyst")
+def index() -> str:
+    """Every published survey, linking to its results."""
+    from ..app import get_db
+
+    return render_template("results/index.html", surveys=list_result_surveys(get_db()))
+
+
+@bp.get("/<slug>")
+@requires_role("analyst")
+def survey(slug: str) -> str:
+    """One survey's results; `?q=` searches the comments."""
+    from ..app import get_db
+
+    query = request.args.get("q", "")[:QUERY_LIMIT]
+    results = build_survey_results(get_db(), slug, comment_query=query)
+    channels, comparison = channel_comparison(results)
+    return render_template(
+        "results/survey.html", results=results, charts=build_charts(results), cards=headline_metrics(results),
+        comparison_channels=channels, comparison=comparison, metric_text=metric_text,
+        format_interval=format_interval, metric_rows=metric_rows,
+        metric_headers=METRIC_HEADERS,
+        day_rows=[(d.day.isoformat(), d.started, d.completed) for d in results.days],
+        drop_rows=[(d.page, d.title, d.stopped) for d in results.drop_off],
+        channel_rows=[(c.channel, c.complete, c.partial) for c in results.channels],
+    )
+
+
+@bp.get("/<slug>/responses.<kind>")
+@requires_role("analyst")
+def export(slug: str, kind: str) -> WerkzeugResponse:
+    """Every response (partial and complete) as CSV or XLSX, through the export service."""
+    from ..app import get_db
+
+    if kind not in EXPORT_TYPES:
+        abort(404)
+    session = get_db()
+    find_survey(session, slug)  # 404 before any file is made
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{slug}-responses.{kind}"
+        export_responses(session, slug, path)
+        content = path.read_bytes()
+    return send_file(io.BytesIO(content), mimetype=EXPORT_TYPES[kind], as_attachment=True,
+                     download_name=f"{slug}-responses.{kind}")
