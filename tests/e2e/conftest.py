@@ -1,0 +1,58 @@
+"""Fixtures of the browser tests: one live server and one Chromium for the whole run, a fresh context (no
+cookies) per test. Skipped, with the reason, only when /usr/bin/chromium is absent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import AXE, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, LiveSite, start_site
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed: browser tests skipped (apt-get install chromium)")
+    live, server = start_site(tmp_path_factory.mktemp("e2e"))
+    try:
+        yield live
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(site: LiveSite) -> Iterator[Any]:
+    assert AXE.exists(), f"{AXE} is missing: run `npm ci` at the repository root"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def new_page(browser: Any) -> Iterator[Any]:
+    """A factory of pages in fresh contexts at a given viewport; all closed after the test."""
+    contexts: list[Any] = []
+
+    def make(viewport: dict[str, int]) -> Any:
+        context = browser.new_context(viewport=viewport)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
