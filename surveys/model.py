@@ -119,7 +119,9 @@ class Survey(Strict):
                     errors[question.id] = AnswerError(f"channel {extra[0]!r} was not among those you used", extra[0])
                     continue
             if is_blank(value):
-                if question.required:
+                # a channel grid with no channel used has nothing to answer, even when required
+                nothing_to_rate = isinstance(question, ChannelRatingQuestion) and not question.rows_for(self, context)
+                if question.required and not nothing_to_rate:
                     errors[question.id] = AnswerError("this question needs an answer")
                 continue
             try:

@@ -172,3 +172,31 @@ def test_new_version_does_not_move_a_started_response(client: FlaskClient, db: S
     version = db.execute(sa.text(
         "select v.number from responses r join survey_versions v on v.id = r.version_id")).scalar_one()
     assert version == 1
+
+
+def test_a_required_channel_grid_with_no_channel_used_does_not_block(client: FlaskClient, db: Session,
+                                                                     db_url: str) -> None:
+    from surveys.definition import build_survey
+
+    survey = build_survey({
+        "id": "channels", "title": "Channels",
+        "channels": [{"id": "phone", "label": "Phone"}, {"id": "chat", "label": "Chat"}],
+        "sections": [
+            {"id": "used", "title": "Used", "questions": [
+                {"id": "q_used", "type": "multi_choice", "text": "Which did you use?",
+                 "choices": [{"code": "phone", "label": "Phone"}, {"code": "chat", "label": "Chat"}]}]},
+            {"id": "rate", "title": "Rate", "questions": [
+                {"id": "q_rate", "type": "channel_rating", "text": "How was each?", "required": True,
+                 "used_channels_from": "q_used"}]},
+        ],
+    })
+    publish_survey(db, survey)
+    [issued] = create_invitations(db, "channels", ["C1"], "phone")
+    url = f"/s/{issued.token}"
+    token = first_page_token(client, url)
+    assert client.post(url, data={"page": "0", "csrf_token": token}).status_code == 303  # used none
+    page = client.get(f"{url}?page=1").get_data(as_text=True)
+    assert "Nothing to rate here" in page and 'name="q_rate.' not in page
+    assert client.post(url, data={"page": "1", "csrf_token": token}).status_code == 303
+    [row] = response_rows(db_url)
+    assert row["status"] == "complete" and row["answers"] == {}
