@@ -36,6 +36,8 @@ from .views import author_email, db, editor_page
 
 UPLOAD_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 LINK_DAYS = 30
+CUSTOMER_PLACEHOLDER = "CUSTOMER_ID"
+"""Stands for each customer's id in a public link of a survey with `customer_id_param`."""
 
 
 @bp.route("/<slug>/preview", methods=["GET", "POST"])
@@ -152,16 +154,18 @@ def _links_page(slug: str, form: CustomersForm, *, customers: authoring.Customer
     channels = [(c.id, c.label) for c in survey.channels] if survey else []
     form.channel.choices = [("", "No particular channel")] + channels
     base = base_url_from_environment()  # the public address, as in personal links (not this request's host)
-    public = [(label, base + url_for("respond.public", slug=slug, channel=channel_id))
+    # A survey that links answers to customers needs their id in the link: a placeholder for the mail merge.
+    extra = {survey.customer_id_param: CUSTOMER_PLACEHOLDER} if survey and survey.customer_id_param else {}
+    public = [(label, base + url_for("respond.public", slug=slug, channel=channel_id, **extra))
               for channel_id, label in channels] or (
-        [("Any channel", base + url_for("respond.public", slug=slug))] if survey else [])
+        [("Any channel", base + url_for("respond.public", slug=slug, **extra))] if survey else [])
     confirm = None
     if customers is not None and customers.ok:
         confirm = ConfirmLinksForm(formdata=None, data={"customer_ids": json.dumps(customers.customer_ids),
                                                         "channel": form.channel.data or ""})
     return render_template("author/links.html", record=record, state=state, versions=versions, survey=survey,
                            public=public, form=form, customers=customers, confirm=confirm,
-                           problems=problems or [], link_days=LINK_DAYS), status
+                           problems=problems or [], link_days=LINK_DAYS, placeholder=CUSTOMER_PLACEHOLDER), status
 
 
 @bp.post("/<slug>/links/preview")
