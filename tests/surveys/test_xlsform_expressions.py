@@ -3,6 +3,7 @@ the translation there and back keeps the meaning of a condition for any answers.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -195,3 +196,72 @@ def test_translation_there_and_back_keeps_the_meaning(condition: str, answer_set
     original, restored = parse_condition(condition), parse_condition(back)
     for given_answers in answer_sets:
         assert restored.evaluate(given_answers) == original.evaluate(given_answers), (condition, back, given_answers)
+
+
+# --- property: the XLSForm relevant means in a real XPath 1.0 engine what the show_if means in cxroi -------------
+
+def _selected(context: Any, nodes: Any, value: Any) -> bool:
+    """ODK's selected(): is `value` one of the space-separated choices in the node's text (ODK XForms spec)."""
+    text = "".join(node.text or "" for node in nodes) if isinstance(nodes, list) else str(nodes)
+    return str(value) in text.split()
+
+
+def _instance(given_answers: dict[str, Any]) -> Any:
+    """An ODK data instance: every field present, an unanswered one empty, a multi choice space-separated."""
+    from lxml import etree
+
+    values = {
+        "ces": given_answers.get("ces"), "age": given_answers.get("age"), "plan": given_answers.get("plan"),
+        "used": " ".join(given_answers.get("used") or []) or None, "why": given_answers.get("why"),
+        "align__easy": (given_answers.get("align") or {}).get("easy"),
+    }
+    root = etree.Element("data")
+    for name, value in values.items():
+        etree.SubElement(root, name).text = None if value is None else str(value)
+    return root
+
+
+@settings(max_examples=300, deadline=None)
+@given(condition=conditions, answer_sets=st.lists(answers, min_size=1, max_size=8))
+def test_exported_relevant_behaves_in_xpath_as_show_if_does(condition: str, answer_sets: list[dict[str, Any]]) -> None:
+    lxml_etree = pytest.importorskip("lxml.etree")
+    functions = lxml_etree.FunctionNamespace(None)
+    functions["selected"] = _selected
+    relevant = to_xpath(condition, ROUND_EXPORT)
+    xpath = lxml_etree.XPath("boolean(" + re.sub(r"\$\{(\w+)\}", r"/data/\1", relevant) + ")")
+    for given_answers in answer_sets:
+        expected = parse_condition(condition).evaluate(given_answers)
+        assert xpath(_instance(given_answers)) is expected, (condition, relevant, given_answers)
+
+
+xpath_atoms = st.one_of(
+    st.builds(lambda op, n: f"${{ces}} {op} {n}", st.sampled_from(["=", "!=", "<", "<=", ">", ">="]),
+              st.integers(1, 7)),
+    st.builds(lambda op, n: f"${{age}} {op} '{n}'", st.sampled_from(["!=", ">="]), st.integers(0, 90)),
+    st.builds(lambda op, c: f"${{plan}} {op} '{c}'", st.sampled_from(["=", "!="]), st.sampled_from(["basic", "pro"])),
+    st.builds(lambda c: f"selected(${{used}}, '{c}')", st.sampled_from(["phone", "chat", "email"])),
+    st.builds(lambda c: f"selected(${{plan}}, '{c}')", st.sampled_from(["basic", "max"])),
+    st.sampled_from(["string-length(${why}) > 0", "string-length(${why}) = 0", "${why} != ''", "${why} = ''",
+                     "string-length(${used}) > 0", "${align__easy} >= 4", "${age} > ${ces}"]),
+)
+xpath_conditions = st.recursive(
+    xpath_atoms,
+    lambda inner: st.one_of(
+        st.builds(lambda a, b, op: f"({a}) {op} ({b})", inner, inner, st.sampled_from(["and", "or"])),
+        st.builds(lambda a: f"not({a})", inner),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(relevant=xpath_conditions, answer_sets=st.lists(answers, min_size=1, max_size=8))
+def test_imported_show_if_behaves_as_the_relevant_does_in_xpath(relevant: str, answer_sets: list[dict[str, Any]]) -> None:
+    lxml_etree = pytest.importorskip("lxml.etree")
+    functions = lxml_etree.FunctionNamespace(None)
+    functions["selected"] = _selected
+    show_if = parse_condition(to_show_if(relevant, ROUND_IMPORT))
+    xpath = lxml_etree.XPath("boolean(" + re.sub(r"\$\{(\w+)\}", r"/data/\1", relevant) + ")")
+    for given_answers in answer_sets:
+        assert show_if.evaluate(given_answers) is xpath(_instance(given_answers)), (relevant, show_if.source,
+                                                                                     given_answers)
