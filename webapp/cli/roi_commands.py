@@ -11,11 +11,7 @@ from typing import Any
 
 import click
 
-from roi.analysis import analyze, analyze_files, file_facts
-from roi.config import read_config
-from roi.data import build_analysis_data, read_outcomes_table
-from roi.results import write_results
-from roi.synthetic import build_demo_data, write_demo_data
+# roi (statsmodels, scipy) is imported inside the commands: `cxroi --help` and the other commands stay fast.
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -47,6 +43,11 @@ def _responses_from_database(slug: str) -> tuple[Any, Any]:
 def analyze_command(responses: Path | None, definition: Path | None, slug: str | None, outcomes: Path,
                     config: Path | None, seed: int, output: Path) -> None:
     """Relate survey answers to retention and revenue; write results.json (docs/results.md)."""
+    from roi.analysis import analyze, analyze_files, file_facts
+    from roi.config import read_config
+    from roi.data import build_analysis_data, read_outcomes_table
+    from roi.results import write_results
+
     if (responses is None) == (slug is None):
         raise click.UsageError("give either --responses FILE or --survey SLUG")
     if slug is not None and definition is not None:
@@ -76,6 +77,8 @@ def analyze_command(responses: Path | None, definition: Path | None, slug: str |
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 def demo_data_command(customers: int, seed: int, out: Path) -> None:
     """Write synthetic survey.yaml, responses.csv, outcomes.csv, roi.yaml and truth.json (known effects)."""
+    from roi.synthetic import build_demo_data, write_demo_data
+
     paths = write_demo_data(build_demo_data(customers, seed=seed), out)
     click.echo("wrote " + ", ".join(str(p) for p in paths))
 
