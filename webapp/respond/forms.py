@@ -123,9 +123,9 @@ class GridFactory(FieldFactory):
     template = "respond/fields/grid.html"
 
     def rows(self, question: GridQuestion, survey: Survey, context: Mapping[str, Any]) -> list[tuple[str, str]]:
-        if isinstance(question, ChannelRatingQuestion) and question.used_channels_from in context:
+        if isinstance(question, ChannelRatingQuestion) and _on_an_earlier_page(survey, question):
             return question.rows_for(survey, context)
-        return question.rows(survey)
+        return question.rows(survey)  # the channels used are picked on this same page: show them all
 
     def build(self, question: GridQuestion, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
         choices = [(str(value), label) for value, label in scale_labels(question)]
@@ -138,6 +138,17 @@ class GridFactory(FieldFactory):
 
     def prefill(self, question: Any, answer: Any) -> dict[str, Any]:
         return {f"{question.id}.{row}": value for row, value in (answer or {}).items()}
+
+
+def _on_an_earlier_page(survey: Survey, question: ChannelRatingQuestion) -> bool:
+    """Whether the question naming the channels used is on a page before this grid's page."""
+    for section in survey.sections:
+        ids = {q.id for q in section.questions}
+        if question.id in ids:
+            return False
+        if question.used_channels_from in ids:
+            return True
+    return False
 
 
 class FrictionFactory(FieldFactory):
