@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree  # a real XPath 1.0 engine (libxml2), to check what the XLSForm expressions mean
 
 from surveys.logic import parse_condition
 from surveys.xlsform.expressions import (
@@ -208,8 +209,6 @@ def _selected(context: Any, nodes: Any, value: Any) -> bool:
 
 def _instance(given_answers: dict[str, Any]) -> Any:
     """An ODK data instance: every field present, an unanswered one empty, a multi choice space-separated."""
-    from lxml import etree
-
     values = {
         "ces": given_answers.get("ces"), "age": given_answers.get("age"), "plan": given_answers.get("plan"),
         "used": " ".join(given_answers.get("used") or []) or None, "why": given_answers.get("why"),
@@ -224,11 +223,9 @@ def _instance(given_answers: dict[str, Any]) -> Any:
 @settings(max_examples=300, deadline=None)
 @given(condition=conditions, answer_sets=st.lists(answers, min_size=1, max_size=8))
 def test_exported_relevant_behaves_in_xpath_as_show_if_does(condition: str, answer_sets: list[dict[str, Any]]) -> None:
-    lxml_etree = pytest.importorskip("lxml.etree")
-    functions = lxml_etree.FunctionNamespace(None)
-    functions["selected"] = _selected
+    etree.FunctionNamespace(None)["selected"] = _selected
     relevant = to_xpath(condition, ROUND_EXPORT)
-    xpath = lxml_etree.XPath("boolean(" + re.sub(r"\$\{(\w+)\}", r"/data/\1", relevant) + ")")
+    xpath = etree.XPath("boolean(" + re.sub(r"\$\{(\w+)\}", r"/data/\1", relevant) + ")")
     for given_answers in answer_sets:
         expected = parse_condition(condition).evaluate(given_answers)
         assert xpath(_instance(given_answers)) is expected, (condition, relevant, given_answers)
@@ -257,11 +254,9 @@ xpath_conditions = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(relevant=xpath_conditions, answer_sets=st.lists(answers, min_size=1, max_size=8))
 def test_imported_show_if_behaves_as_the_relevant_does_in_xpath(relevant: str, answer_sets: list[dict[str, Any]]) -> None:
-    lxml_etree = pytest.importorskip("lxml.etree")
-    functions = lxml_etree.FunctionNamespace(None)
-    functions["selected"] = _selected
+    etree.FunctionNamespace(None)["selected"] = _selected
     show_if = parse_condition(to_show_if(relevant, ROUND_IMPORT))
-    xpath = lxml_etree.XPath("boolean(" + re.sub(r"\$\{(\w+)\}", r"/data/\1", relevant) + ")")
+    xpath = etree.XPath("boolean(" + re.sub(r"\$\{(\w+)\}", r"/data/\1", relevant) + ")")
     for given_answers in answer_sets:
         assert show_if.evaluate(given_answers) is xpath(_instance(given_answers)), (relevant, show_if.source,
                                                                                      given_answers)
