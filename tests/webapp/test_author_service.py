@@ -89,3 +89,28 @@ def test_customer_list_rows() -> None:
     assert authoring.read_customer_list(b"id\nA\nB\n").customer_ids == ["A", "B"]  # first column when unnamed
     long_id = b"id\n" + b"x" * 201 + b"\n"
     assert authoring.read_customer_list(long_id).rows[0].problem == "customer id longer than 200 characters"
+
+
+def test_migration_0003_matches_the_draft_model_and_downgrades(db_url: str) -> None:
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from webapp.storage.drafts import SurveyDraft
+    from webapp.storage.engine import alembic_config, create_engine_for, upgrade_database
+    from webapp.storage.models import Base
+
+    engine = create_engine_for(db_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={
+                "include_object": lambda obj, name, kind, *_: kind != "table" or name == SurveyDraft.__tablename__})
+            assert compare_metadata(context, Base.metadata) == []
+        command.downgrade(alembic_config(engine), "0002_accounts")
+        with engine.connect() as connection:
+            assert "survey_drafts" not in sa.inspect(connection).get_table_names()
+        upgrade_database(engine)
+        with engine.connect() as connection:
+            assert "survey_drafts" in sa.inspect(connection).get_table_names()
+    finally:
+        engine.dispose()
