@@ -114,3 +114,36 @@ def test_migration_0003_matches_the_draft_model_and_downgrades(db_url: str) -> N
             assert "survey_drafts" in sa.inspect(connection).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_concurrent_edits_are_all_kept(db_url: str, db: Session) -> None:
+    import threading
+
+    from webapp.storage.engine import create_engine_for, session_factory
+
+    authoring.create_survey(db, build_survey(blank()))
+    keys = ["ces", "csat", "nps", "valued", "reach_human", "resolved"]
+    engine = create_engine_for(db_url)
+    sessions = session_factory(engine)
+    start = threading.Barrier(len(keys))
+    failures: list[BaseException] = []
+
+    def add(key: str) -> None:
+        try:
+            with sessions() as session:
+                start.wait()
+                authoring.apply_edit(session, "acme", lambda data: edits.add_question(data, key, "main"))
+        except BaseException as error:  # reported below; a thread's exception would otherwise vanish
+            failures.append(error)
+
+    threads = [threading.Thread(target=add, args=(key,)) for key in keys]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    engine.dispose()
+    assert failures == []
+    db.expire_all()
+    added = {q["id"] for q in authoring.draft_definition(db, "acme")["sections"][0]["questions"]}
+    # each of the six library questions has its bank id; none was lost to a concurrent write
+    assert added == {"q_one_change", "q_ces", "q_csat", "q_nps", "q_valued", "q_reach_human", "q_resolved"}

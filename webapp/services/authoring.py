@@ -108,10 +108,14 @@ def read_draft(session: Session, slug: str) -> Survey:
     return build_survey(draft_definition(session, slug), source=f"draft of {slug}")
 
 
-def draft_definition(session: Session, slug: str) -> dict[str, Any]:
-    """The stored draft's definition data (`UnknownSurvey` if there is no such survey)."""
+def draft_definition(session: Session, slug: str, *, lock: bool = False) -> dict[str, Any]:
+    """The stored draft's definition data (`UnknownSurvey` if there is no such survey).
+
+    With `lock`, the draft row stays locked until the transaction ends, so an edit based on it cannot be
+    overwritten by a concurrent one (PostgreSQL row lock; SQLite transactions are serialised anyway).
+    """
     record = find_survey(session, slug)
-    draft = _draft_of(session, record)
+    draft = _draft_of(session, record, lock=lock)
     if draft is not None:
         return draft.definition
     version = session.scalar(sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id)
@@ -121,8 +125,9 @@ def draft_definition(session: Session, slug: str) -> dict[str, Any]:
     return version.definition
 
 
-def _draft_of(session: Session, record: SurveyRecord) -> SurveyDraft | None:
-    return session.scalar(sa.select(SurveyDraft).where(SurveyDraft.survey_id == record.id))
+def _draft_of(session: Session, record: SurveyRecord, *, lock: bool = False) -> SurveyDraft | None:
+    query = sa.select(SurveyDraft).where(SurveyDraft.survey_id == record.id)
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def save_draft(session: Session, slug: str, data: Any, *, author: str | None = None) -> Survey:
@@ -144,14 +149,25 @@ def save_draft(session: Session, slug: str, data: Any, *, author: str | None = N
         draft.updated_at = utcnow()
         draft.updated_by = author
     record.title = survey.title
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # two first edits of a command-line survey raced to create its draft
+        session.rollback()
+        raise AuthoringError("someone else changed this survey at the same moment; reload and try again") from None
     return survey
 
 
 def apply_edit(session: Session, slug: str, edit: Callable[[dict[str, Any]], dict[str, Any]], *,
                author: str | None = None) -> Survey:
-    """Apply one pure edit (`webapp.author.edits`) to the draft and store the result if valid. Commits."""
-    return save_draft(session, slug, edit(draft_definition(session, slug)), author=author)
+    """Apply one pure edit (`webapp.author.edits`) to the draft and store the result if valid. Commits.
+
+    The draft is read locked, so concurrent edits are applied one after the other and none is lost.
+    """
+    try:
+        return save_draft(session, slug, edit(draft_definition(session, slug, lock=True)), author=author)
+    except BaseException:
+        session.rollback()  # release the lock of a refused edit at once
+        raise
 
 
 def publish_draft(session: Session, slug: str) -> SurveyVersion:
