@@ -182,7 +182,8 @@ class _Parser:
         if token.kind == "number":
             return Literal(float(token.text) if "." in token.text else int(token.text))
         if token.kind == "string":
-            return Literal(bytes(token.text[1:-1], "utf-8").decode("unicode_escape"))
+            # latin-1 with backslashreplace: escapes are decoded while non-ASCII letters stay as written
+            return Literal(token.text[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape"))
         if token.kind == "keyword" and token.text in ("true", "false"):
             return Literal(token.text == "true")
         if token.kind == "keyword" and token.text == "answered":

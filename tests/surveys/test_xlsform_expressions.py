@@ -260,3 +260,11 @@ def test_imported_show_if_behaves_as_the_relevant_does_in_xpath(relevant: str, a
     for given_answers in answer_sets:
         assert show_if.evaluate(given_answers) is xpath(_instance(given_answers)), (relevant, show_if.source,
                                                                                      given_answers)
+
+
+def test_non_ascii_texts_in_conditions_survive_the_translation() -> None:
+    show_if = to_show_if("${why} = 'café' or ${why} = '5 €'", IMPORT)
+    assert parse_condition(show_if).evaluate({"why": "café"}) is True
+    assert parse_condition(show_if).evaluate({"why": "5 €"}) is True
+    assert parse_condition(show_if).evaluate({"why": "cafe"}) is False
+    assert to_xpath(show_if, EXPORT) == "${why} = 'café' or ${why} = '5 €'"
