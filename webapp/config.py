@@ -47,14 +47,26 @@ def secret_key_for(instance_path: Path) -> str:
         return configured
     path = instance_path / "secret_key"
     if path.exists():
-        return path.read_text(encoding="utf-8").strip()
+        return _read_when_written(path)
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     try:
         # O_EXCL: when two workers start at once, one writes the key and the other reads it.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
+        return _read_when_written(path)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(key)
     return key
+
+
+def _read_when_written(path: Path) -> str:
+    """The key in `path`, waiting briefly if another worker created the file but has not written it yet."""
+    import time
+
+    for _ in range(50):
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} is empty; delete it or set CXROI_SECRET_KEY")
