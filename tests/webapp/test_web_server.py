@@ -45,6 +45,7 @@ def test_bad_input_over_http(served: tuple[str, str]) -> None:
         (PAGE_2 | {"csrf_token": token, "q_nps": "12"}, 400, "12 is outside the scale 0..10"),
         (PAGE_2 | {"csrf_token": token, "q_nps": "ten"}, 400, "expected a whole number"),
         (PAGE_2 | {"csrf_token": token, "q_why": "w" * 2001}, 400, "the limit is 2000"),
+        (PAGE_2 | {"csrf_token": token, "q_why": "w" * (1024 * 1024)}, 413, "larger than 1024 KB"),
         (PAGE_2, 400, "security token"),
         (PAGE_2 | {"csrf_token": "forged"}, 400, "security token"),
     ]
