@@ -64,6 +64,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .results import init_results
 
     init_results(app)
+
+    from .reports import init_reports
+
+    init_reports(app)
     from .author import init_authoring
 
     init_authoring(app)

@@ -1,0 +1,189 @@
+"""Reports pages: an invalid outcomes upload is refused with its row/column message and stores no job; a valid
+one runs to done in a background process (the page refreshes itself meanwhile), shows the HTML report, and
+downloads a PDF whose text carries the report's headline; jobs are listed with their inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import time
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+from results_support import RESPONDENTS, add_staff, csrf_token, seed_survey, sign_in
+
+from roi.report import headline
+from webapp.app import create_app
+from webapp.storage.engine import create_engine_for
+
+POLL_LIMIT = 600  # polls of 0.5 s at most; a finished job usually needs a few
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Flask, str]:
+    folder = tmp_path_factory.mktemp("reports")
+    url = f"sqlite:///{folder / 'cxroi.sqlite3'}"
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance"), "TESTING": True,
+                      "SECRET_KEY": "test-secret"})
+    add_staff(url)
+    seed_survey(app, url)
+    return app, url
+
+
+@pytest.fixture
+def analyst(seeded: tuple[Flask, str]) -> FlaskClient:
+    client = seeded[0].test_client()
+    sign_in(client, "analyst@example.com")
+    return client
+
+
+def job_count(url: str) -> int:
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(sa.text("select count(*) from report_jobs")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def outcomes_csv(rows: list[tuple[str, str, str, str]]) -> bytes:
+    """A file in the user's own column names (mapped in the form)."""
+    lines = ["Customer,Lost,Months,Annual revenue"] + [",".join(row) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def valid_rows() -> list[tuple[str, str, str, str]]:
+    rows = []
+    for number, r in enumerate(RESPONDENTS):
+        churned = "1" if r.ces <= 3 else "0"  # the unhappiest left
+        rows.append((r.customer_id, churned, str(12 + number), str(1000 + 100 * number)))
+    rows += [(f"x{n:02d}", str(n % 2), str(n + 1), "800") for n in range(20)]  # customers never surveyed
+    return rows
+
+
+def post_report(client: FlaskClient, content: bytes, name: str = "crm export.csv", **fields: str) -> object:
+    token = csrf_token(client.get("/reports/").get_data(as_text=True))
+    data = {"csrf_token": token, "survey": "acme_relationship", "customer_id": "Customer", "churned": "Lost",
+            "tenure_months": "Months", "revenue": "Annual revenue", "revenue_period": "year",
+            "program_cost": "5000", "margin": "0.4", "horizon_years": "1", "delta": "1", "population": "respondents",
+            "bootstrap": "20", "outcomes": (io.BytesIO(content), name)} | fields
+    return client.post("/reports/", data=data, content_type="multipart/form-data")
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    # rows 2 and 4 of the spreadsheet (header is row 1) hold the same id
+    ([("c01", "0", "1", "10"), ("c02", "0", "1", "10"), ("c01", "1", "1", "10")],
+     "crm export.csv, rows 2, 4, column 'Customer (customer_id)': duplicate customer ids (e.g. 'c01')"),
+    ([("c01", "0", "1", "10"), ("c02", "2", "1", "10")],
+     "crm export.csv, row 3, column 'Lost (churned)': churned must be 0 or 1 ('2')"),
+])
+def test_invalid_outcomes_show_row_and_column_and_store_no_job(
+        seeded: tuple[Flask, str], analyst: FlaskClient, rows: list[tuple[str, str, str, str]], message: str) -> None:
+    before = job_count(seeded[1])
+    response = post_report(analyst, outcomes_csv(rows))
+    assert response.status_code == 400
+    assert message in text_of(response.get_data(as_text=True)).replace("&#39;", "'")
+    assert job_count(seeded[1]) == before
+
+
+def test_wrong_file_type_and_bad_numbers_are_refused(seeded: tuple[Flask, str], analyst: FlaskClient) -> None:
+    before = job_count(seeded[1])
+    response = post_report(analyst, b"hello", name="notes.txt")
+    assert response.status_code == 400
+    assert "notes.txt: expected a .csv, .xlsx or .parquet file" in response.get_data(as_text=True)
+    response = post_report(analyst, outcomes_csv(valid_rows()), margin="1.5")
+    assert response.status_code == 400
+    assert 'id="margin-error"' in response.get_data(as_text=True)
+    response = post_report(analyst, outcomes_csv(valid_rows()), customer_id="Client")
+    assert response.status_code == 400
+    assert "column 'Client' (mapped to customer_id in the configuration) is not in the file" in (
+        response.get_data(as_text=True).replace("&#39;", "'"))
+    assert job_count(seeded[1]) == before
+
+
+def wait_for(client: FlaskClient, location: str) -> str:
+    """The job page once the job has finished (bounded poll; no timing is asserted)."""
+    for _ in range(POLL_LIMIT):
+        html = client.get(location).get_data(as_text=True)
+        if 'http-equiv="refresh"' not in html:
+            return html
+        time.sleep(0.5)
+    raise AssertionError(f"the job did not finish: {text_of(html)[:500]}")
+
+
+def test_valid_upload_runs_to_done_with_html_and_pdf(seeded: tuple[Flask, str], analyst: FlaskClient) -> None:
+    content = outcomes_csv(valid_rows())
+    response = post_report(analyst, content)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    location = response.headers["Location"]
+    first = analyst.get(location).get_data(as_text=True)
+    # inputs are shown from the start, whatever the state
+    assert "crm export.csv" in first and hashlib.sha256(content).hexdigest() in first
+    done = wait_for(analyst, location)
+    assert "<h2>Done</h2>" in done, text_of(done)[:1500]
+    job_id = int(location.rstrip("/").rsplit("/", 1)[1])
+
+    results = analyst.get(f"/reports/{job_id}/results.json").get_json()
+    # the results record the inputs: the file by sha256, the mapping and finance assumptions from the form
+    assert results["inputs"]["files"]["outcomes"]["sha256"] == hashlib.sha256(content).hexdigest()
+    assert results["inputs"]["config"]["columns"]["churned"] == "Lost"
+    assert results["inputs"]["config"]["finance"]["program_cost"] == 5000
+    assert results["data_quality"]["matched"] == 10  # the 10 complete respondents, all in the file
+    assert results["data_quality"]["customers"] == 30
+
+    page = analyst.get(f"/reports/{job_id}/report.html")
+    assert page.status_code == 200 and "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert "How are we doing?" in page.get_data(as_text=True)
+
+    pdf = analyst.get(f"/reports/{job_id}/report.pdf")
+    assert pdf.status_code == 200 and pdf.data[:4] == b"%PDF"
+    text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    assert "How are we doing?: what customer experience is worth" in text
+    sentence = " ".join(headline(results).split())
+    assert sentence[:60] in text  # the headline, read back from the PDF (line breaks aside)
+
+    listing = analyst.get("/reports/").get_data(as_text=True)
+    assert f'href="/reports/{job_id}"' in listing and "crm export.csv" in listing
+
+
+def test_a_failing_analysis_shows_a_clear_message(seeded: tuple[Flask, str], analyst: FlaskClient) -> None:
+    # valid file and settings, but the scenario names a metric the survey does not have: fails inside the job
+    response = post_report(analyst, outcomes_csv(valid_rows()), scenario_metric="no_such_metric")
+    assert response.status_code == 303
+    html = wait_for(analyst, response.headers["Location"])
+    assert "The analysis did not finish" in html
+    assert "no_such_metric" in html
+    assert "Traceback" not in html
+
+
+def test_pages_of_an_unknown_or_unfinished_report(analyst: FlaskClient) -> None:
+    assert analyst.get("/reports/999999").status_code == 404
+    assert analyst.get("/reports/999999/report.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/reports/", "/reports/1", "/reports/1/report.pdf", "/reports/1/report.html"])
+def test_anonymous_is_sent_to_sign_in(seeded: tuple[Flask, str], path: str) -> None:
+    response = seeded[0].test_client().get(path)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_anonymous_upload_is_refused(seeded: tuple[Flask, str]) -> None:
+    before = job_count(seeded[1])
+    response = seeded[0].test_client().post("/reports/", data={"survey": "acme_relationship"})
+    assert response.status_code == 401
+    assert job_count(seeded[1]) == before
+
+
+def test_author_can_use_reports(seeded: tuple[Flask, str]) -> None:
+    client = seeded[0].test_client()
+    sign_in(client, "author@example.com")
+    assert client.get("/reports/").status_code == 200
+

@@ -1,0 +1,98 @@
+"""The report request form: survey, outcomes file, column mapping, finance assumptions and scenario.
+
+The form checks what a form can (numbers, ranges, lengths); `roi.config.build_config` judges the settings
+and `roi`'s loader judges the file, each naming what is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import FloatField, IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+COLUMN_FIELDS = ("customer_id", "churned", "tenure_months", "revenue", "revenue_prior", "start_date", "end_date",
+                 "account_id")
+"""Canonical outcome columns (DESIGN.md) the form lets the user map to their own column names."""
+NAME = [Optional(), Length(max=200)]
+
+try:  # WTForms 3.3 wants SelectChoice objects; older 3.x takes (value, label) pairs
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - depends on the installed WTForms
+    SelectChoice = None
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[Any]:
+    """Select options in the form the installed WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs] if SelectChoice else pairs
+
+
+def _column(label: str) -> StringField:
+    return StringField(label, validators=NAME)
+
+
+class ReportForm(FlaskForm):
+    survey = SelectField("Survey whose responses to analyse")
+    outcomes = FileField("Outcomes file (.csv, .xlsx or .parquet; one row per customer)",
+                         validators=[FileRequired("choose the outcomes file to upload")])
+
+    customer_id = _column("Customer id")
+    churned = _column("Churned (0 or 1)")
+    tenure_months = _column("Tenure in months")
+    revenue = _column("Revenue")
+    revenue_prior = _column("Revenue of the period before")
+    start_date = _column("Start date")
+    end_date = _column("End date")
+    account_id = _column("Account id (customers of one account are analysed as a cluster)")
+    revenue_period = SelectField("Revenue is per", choices=choices([("year", "year"), ("month", "month")]), default="year")
+    segments = StringField("Segment columns (comma-separated, optional)", validators=[Optional(), Length(max=1000)])
+
+    program_cost = FloatField("Programme cost (money, optional)", validators=[Optional(), NumberRange(min=0)])
+    margin = FloatField("Gross margin (a share between 0 and 1, optional)",
+                        validators=[Optional(), NumberRange(min=0.0001, max=1)])
+    discount_rate = FloatField("Discount rate per year (0 to 0.99, optional)",
+                               validators=[Optional(), NumberRange(min=0, max=0.99)])
+    horizon_years = FloatField("Horizon of the benefit in years", default=1.0,
+                               validators=[Optional(), NumberRange(min=0.1, max=50)])
+
+    scenario_metric = StringField("Metric to raise (optional; blank: the best predictor of churn)",
+                                  validators=[Optional(), Length(max=200)])
+    delta = FloatField("Raise it by (Δ, points on its scale)", default=1.0,
+                       validators=[Optional(), NumberRange(min=-1000, max=1000)])
+    segment_column = StringField("For the segment whose column", validators=NAME)
+    segment_value = StringField("equals (leave both blank for every customer)", validators=NAME)
+    population = SelectField("Who the money is counted for", default="respondents", choices=choices([
+        ("respondents", "matched respondents only"), ("all", "every customer (extrapolated, weighted)")]))
+    bootstrap = IntegerField("Bootstrap replicates for the intervals", default=200,
+                             validators=[Optional(), NumberRange(min=0, max=5000)])
+
+    def validate_segment_value(self, field: StringField) -> None:
+        if bool((self.segment_column.data or "").strip()) != bool((field.data or "").strip()):
+            raise ValidationError("give both the segment column and its value, or neither")
+
+    def column_fields(self) -> list[Any]:
+        return [getattr(self, name) for name in COLUMN_FIELDS]
+
+    def to_config_data(self) -> dict[str, Any]:
+        """The roi.yaml data (roi.config) these answers stand for; blank fields keep the defaults."""
+        columns = {name: value.strip() for name in COLUMN_FIELDS if (value := getattr(self, name).data or "").strip()}
+        segments = [s.strip() for s in (self.segments.data or "").split(",") if s.strip()]
+        scenario: dict[str, Any] = {"population": self.population.data}
+        if (self.scenario_metric.data or "").strip():
+            scenario["metric"] = self.scenario_metric.data.strip()
+        if self.delta.data is not None:
+            scenario["delta"] = self.delta.data
+        if (self.segment_column.data or "").strip():
+            column = self.segment_column.data.strip()
+            scenario["segment"] = {column: (self.segment_value.data or "").strip()}
+            if column not in segments:
+                segments.append(column)  # the scenario's segment must be read from the file
+        finance = {key: getattr(self, key).data for key in ("program_cost", "margin", "discount_rate",
+                                                            "horizon_years") if getattr(self, key).data is not None}
+        data: dict[str, Any] = {"columns": columns, "revenue_period": self.revenue_period.data, "segments": segments,
+                                "scenario": scenario, "finance": finance}
+        if self.bootstrap.data is not None:
+            data["bootstrap"] = self.bootstrap.data
+        return data

@@ -1,0 +1,118 @@
+"""Views of the reports pages (analyst role and above); the work is done by `webapp.services.reporting`."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from roi.report import headline
+from surveys.errors import CxroiError
+
+from ..accounts.guard import current_user, requires_role
+from ..results.summary import list_result_surveys
+from ..services import reporting
+from ..services.errors import UnknownSurvey
+from .forms import ReportForm, choices
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+REFRESH_SECONDS = 3
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+"""The stored report page needs inline CSS and SVG only; nothing in it may load or run anything."""
+
+
+def _form() -> ReportForm:
+    from ..app import get_db
+
+    form = ReportForm()
+    form.survey.choices = choices([(s.slug, f"{s.title} ({s.slug}, {s.complete} complete responses)")
+                                   for s in list_result_surveys(get_db())])
+    return form
+
+
+def _index(form: ReportForm, problem: str | None = None, status: int = 200) -> tuple[str, int]:
+    from ..app import get_db
+
+    return render_template("reports/index.html", form=form, problem=problem,
+                           jobs=reporting.list_report_jobs(get_db())), status
+
+
+@bp.get("/")
+@requires_role("analyst")
+def index() -> ResponseReturnValue:
+    """The report form and every report made so far."""
+    return _index(_form())
+
+
+@bp.post("/")
+@requires_role("analyst")
+def submit() -> ResponseReturnValue:
+    """Check the upload and settings; store and start a job, or show what is wrong (400, nothing stored)."""
+    from ..app import get_db
+
+    request.max_content_length = reporting.OUTCOMES_LIMIT + 1024 * 1024  # the file plus the form's fields
+    form = _form()
+    if not form.validate_on_submit():
+        return _index(form, "The report was not started: correct the fields marked below.", 400)
+    upload = form.outcomes.data
+    user = current_user()
+    try:
+        job = reporting.create_report_job(
+            get_db(), slug=form.survey.data or "", outcomes_name=upload.filename or "outcomes",
+            content=upload.read(), config_data=form.to_config_data(),
+            created_by=user.email if user is not None else None,
+        )
+    except UnknownSurvey:
+        raise
+    except CxroiError as error:
+        return _index(form, str(error), 400)
+    reporting.start_report_job(current_app.config["DATABASE_URL"], job.id,
+                               runner=current_app.config.get("CXROI_REPORT_RUNNER", "process"))
+    return redirect(url_for(".job", job_id=job.id), 303)
+
+
+@bp.get("/<int:job_id>")
+@requires_role("analyst")
+def job(job_id: int) -> ResponseReturnValue:
+    """One report: its inputs, its progress (the page refreshes itself while it runs), its result."""
+    from ..app import get_db
+
+    found = reporting.find_report_job(get_db(), job_id)
+    running = found.status in ("queued", "running")
+    summary = headline(found.results) if found.status == "done" and found.results else None
+    return render_template("reports/job.html", job=found, running=running, refresh=REFRESH_SECONDS,
+                           headline=summary)
+
+
+@bp.get("/<int:job_id>/report.html")
+@requires_role("analyst")
+def report_html(job_id: int) -> WerkzeugResponse:
+    """The finished report as its own HTML page."""
+    from ..app import get_db
+
+    response = current_app.response_class(reporting.report_html(get_db(), job_id), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = REPORT_CSP
+    return response
+
+
+@bp.get("/<int:job_id>/report.pdf")
+@requires_role("analyst")
+def report_pdf(job_id: int) -> WerkzeugResponse:
+    """The finished report as PDF, drawn from its stored results."""
+    from ..app import get_db
+
+    name, content = reporting.report_pdf(get_db(), job_id)
+    return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True, download_name=name)
+
+
+@bp.get("/<int:job_id>/results.json")
+@requires_role("analyst")
+def results_json(job_id: int) -> WerkzeugResponse:
+    """The results.json document of the finished report (docs/results.md)."""
+    from ..app import get_db
+
+    name, text = reporting.report_results_json(get_db(), job_id)
+    return send_file(io.BytesIO(text.encode("utf-8")), mimetype="application/json", as_attachment=True,
+                     download_name=name)
