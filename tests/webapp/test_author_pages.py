@@ -11,6 +11,7 @@ from typing import Any
 from author_support import count_rows, page_token, signed_in, stored_draft
 from flask import Flask
 from flask.testing import FlaskClient
+from web_support import FormReader
 
 from surveys.library import library_entry
 
@@ -224,3 +225,29 @@ def test_new_survey_needs_a_free_valid_id(app: Flask, db_url: str) -> None:
                                            "csrf_token": token})
     assert bad.status_code == 400 and "start with a letter" in text(bad)
     assert count_rows(db_url, "surveys") == 1
+
+
+def test_preview_follows_conditions_across_pages_and_stores_nothing(app: Flask, db_url: str) -> None:
+    import io
+    from pathlib import Path
+
+    client = signed_in(app, db_url, "author")
+    token = create(client)
+    example = (Path(__file__).resolve().parents[2] / "examples" / "relationship.yaml").read_text(encoding="utf-8")
+    uploaded = client.post("/author/acme/upload", content_type="multipart/form-data", data={
+        "csrf_token": token,
+        "definition": (io.BytesIO(example.replace("id: acme_relationship", "id: acme", 1).encode()), "r.yaml")})
+    assert uploaded.status_code == 302
+    why = "What is the one thing we should change?"  # q_why, on page 2, shown only if q_ces <= 4 (page 1)
+
+    for ces, shown in (("6", False), ("3", True)):
+        first = text(client.get("/author/acme/preview"))  # without a page: a fresh preview
+        assert "Page 1 of 2" in first
+        nxt = client.post("/author/acme/preview", data={"page": "0", "csrf_token": token, "q_align.easy": "4",
+                                                         "q_align.partner": "5", "q_ces": ces})
+        assert nxt.status_code == 303 and nxt.headers["Location"] == "/author/acme/preview?page=1"
+        second = text(client.get("/author/acme/preview?page=1"))
+        assert "Page 2 of 2" in second and (why in second) is shown, ces
+        back = client.get("/author/acme/preview?page=0").get_data(as_text=True)
+        assert FormReader(back).values.get("q_ces") == [ces]  # going back shows the choice made
+    assert count_rows(db_url, "responses") == 0 and count_rows(db_url, "survey_versions") == 0

@@ -6,12 +6,14 @@ import csv
 import io
 import json
 import tempfile
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 
 from surveys.definition import (
     InvalidDefinition,
@@ -24,12 +26,14 @@ from surveys.definition import (
 )
 from surveys.errors import CxroiError
 from surveys.model import Survey
+from surveys.questions import AnswerError, TextQuestion
 
 from ..accounts.guard import requires_role
 from ..config import base_url_from_environment
 from ..respond.forms import build_page
 from ..services import authoring, create_invitations, latest_version, survey_of
 from ..services.errors import HostingError
+from ..services.responding import earlier_answers
 from . import bp
 from .forms import ConfirmLinksForm, CustomersForm, UploadForm
 from .views import author_email, db, editor_page
@@ -40,38 +44,64 @@ CUSTOMER_PLACEHOLDER = "CUSTOMER_ID"
 """Stands for each customer's id in a public link of a survey with `customer_id_param`."""
 
 
+PREVIEW_KEY = "author_preview"
+PREVIEW_LIMIT = 1500
+"""Most characters of preview answers kept in the signed session cookie (browsers drop cookies over 4 KB,
+which would sign the author out); open-text answers are never kept."""
+
+
 @bp.route("/<slug>/preview", methods=["GET", "POST"])
 @requires_role("author")
 def preview(slug: str) -> ResponseReturnValue:
-    """The draft exactly as a respondent sees it, page by page; answers are checked, never stored.
-
-    Conditions that refer to earlier pages see no earlier answers (nothing is kept between pages)."""
+    """The draft exactly as a respondent sees it, page by page; answers are checked, never stored in the
+    database. The choices made on earlier pages ride in the session cookie so that conditions and channel
+    grids on later pages behave as for a respondent; opening the preview without a page starts afresh."""
     survey = authoring.read_draft(db(), slug)
     self_url = url_for(".preview", slug=slug)
+    kept = _preview_answers(slug)
     if request.method == "GET":
+        if "page" not in request.args:
+            _keep_preview_answers(survey, {})
         index = request.args.get("page", default=0, type=int)
         if not 0 <= index < len(survey.sections):
             return redirect(self_url)
-        return _preview_page(survey, index, self_url, formdata=None)
+        return _preview_page(survey, index, self_url, kept, formdata=None)
     try:
         index = int(request.form.get("page", ""))
     except ValueError:
         abort(400, description="the form did not say which page it is")
     if not 0 <= index < len(survey.sections):
         abort(400, description=f"this survey has no page {index + 1}")
-    page = build_page(survey, index, {}, formdata=request.form)
-    _, errors = survey.clean_section(survey.sections[index], page.read_raw(request.form), {})
+    earlier = earlier_answers(survey, kept, index)
+    page = build_page(survey, index, earlier, formdata=request.form)
+    answers, errors = survey.clean_section(survey.sections[index], page.read_raw(request.form), earlier)
     if errors:
-        return _preview_page(survey, index, self_url, formdata=request.form, errors=errors, status=400)
+        return _preview_page(survey, index, self_url, kept, formdata=request.form, errors=errors, status=400)
+    _keep_preview_answers(survey, earlier | answers)
     if index + 1 < len(survey.sections):
         return redirect(f"{self_url}?page={index + 1}", 303)
     flash("That was the last page of the preview; nothing you entered was stored.")
     return redirect(url_for(".editor", slug=slug), 303)
 
 
-def _preview_page(survey: Survey, index: int, self_url: str, *, formdata: object, errors: dict[str, object] | None = None,
+def _preview_answers(slug: str) -> dict[str, Any]:
+    kept = session.get(PREVIEW_KEY)
+    return dict(kept["answers"]) if isinstance(kept, dict) and kept.get("slug") == slug else {}
+
+
+def _keep_preview_answers(survey: Survey, answers: Mapping[str, Any]) -> None:
+    small = {key: value for key, value in answers.items()
+             if not isinstance(survey.question(key), TextQuestion)}
+    if len(json.dumps(small)) > PREVIEW_LIMIT:
+        small = {}
+    session[PREVIEW_KEY] = {"slug": survey.id, "answers": small}
+
+
+def _preview_page(survey: Survey, index: int, self_url: str, kept: Mapping[str, Any], *,
+                  formdata: MultiDict[str, str] | None, errors: Mapping[str, AnswerError] | None = None,
                   status: int = 200) -> ResponseReturnValue:
-    page = build_page(survey, index, {}, formdata=formdata)  # type: ignore[arg-type]
+    page = build_page(survey, index, earlier_answers(survey, kept, index), formdata=formdata,
+                      answers=kept if formdata is None else None)
     return render_template(
         "author/preview.html", page=page, survey=survey, lang=survey.language, errors=errors or {},
         action=self_url, pages=len(survey.sections), slug=survey.id,
@@ -155,7 +185,8 @@ def _links_page(slug: str, form: CustomersForm, *, customers: authoring.Customer
     form.channel.choices = [("", "No particular channel")] + channels
     base = base_url_from_environment()  # the public address, as in personal links (not this request's host)
     # A survey that links answers to customers needs their id in the link: a placeholder for the mail merge.
-    extra = {survey.customer_id_param: CUSTOMER_PLACEHOLDER} if survey and survey.customer_id_param else {}
+    extra: dict[str, Any] = (
+        {survey.customer_id_param: CUSTOMER_PLACEHOLDER} if survey and survey.customer_id_param else {})
     public = [(label, base + url_for("respond.public", slug=slug, channel=channel_id, **extra))
               for channel_id, label in channels] or (
         [("Any channel", base + url_for("respond.public", slug=slug, **extra))] if survey else [])
