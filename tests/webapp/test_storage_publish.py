@@ -92,7 +92,7 @@ def test_invitations_store_only_a_hash_of_a_long_random_token(db: Session) -> No
 
 @pytest.mark.parametrize(("ids", "channel", "message"), [
     (["C1", "C1"], "email", "customer id 'C1' is given twice"),
-    (["C1", " "], "email", "customer id number 2 is empty"),
+    (["C1", " "], "email", "customer id number 2: empty customer id"),
     (["C1"], "fax", "unknown channel 'fax'"),
 ])
 def test_bad_invitations_store_nothing(db: Session, ids: list[str], channel: str, message: str) -> None:

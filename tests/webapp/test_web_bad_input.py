@@ -125,3 +125,18 @@ def test_question_text_from_the_definition_is_escaped(client: FlaskClient, db: S
     [issued] = create_invitations(db, survey.id, ["C9"], "email")
     html = client.get(f"/s/{issued.token}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_control_characters_never_reach_the_database_as_errors(app, db: Session, db_url: str) -> None:
+    """A NUL byte in text is refused by PostgreSQL text columns: a customer id with one gets a 400; an answer
+    with one is stored as JSON text (escaped), never a 500."""
+    publish_survey(db, example_survey(customer_id_param="cid"))
+    refused = app.test_client().get("/p/acme_relationship?channel=email&cid=C%001")
+    assert refused.status_code == 400 and "control characters" in refused.get_data(as_text=True)
+    browser = app.test_client()
+    token = first_page_token(browser, "/p/acme_relationship?channel=email&cid=C1")
+    assert browser.post("/p/acme_relationship", data=PAGE_1 | {"csrf_token": token}).status_code == 303
+    reply = browser.post("/p/acme_relationship", data=PAGE_2 | {"csrf_token": token, "q_why": "a\x00b"})
+    assert reply.status_code == 303
+    [row] = response_rows(db_url)
+    assert row["answers"]["q_why"] == "a\x00b"

@@ -22,6 +22,17 @@ from .publishing import latest_version, publish_survey, survey_of
 CUSTOMER_ID_LIMIT = 200
 
 
+def customer_id_problem(value: str) -> str | None:
+    """What is wrong with a customer id (empty, too long, control characters), or None."""
+    if not value.strip():
+        return "empty customer id"
+    if len(value) > CUSTOMER_ID_LIMIT:
+        return f"customer id longer than {CUSTOMER_ID_LIMIT} characters"
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        return "customer id with control characters"
+    return None
+
+
 def hash_token(token: str) -> str:
     """The SHA-256 (hex) under which a token is stored: a stolen database holds no usable link."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -47,7 +58,8 @@ def check_channel(survey: Survey, channel: str | None) -> None:
     known = [c.id for c in survey.channels]
     if known and channel not in known:
         raise HostingError(f"unknown channel {channel[:64]!r}; this survey's channels are {', '.join(known)}")
-    if not known and (len(channel) > 64 or not channel.replace("_", "").replace("-", "").isalnum()):
+    if not known and (len(channel) > 64 or not channel.replace("_", "").replace("-", "").isascii()
+                      or not channel.replace("_", "").replace("-", "").isalnum()):
         raise HostingError(f"channel {channel[:64]!r} must be a short name of letters, digits, - or _")
 
 
@@ -69,10 +81,9 @@ def create_invitations(
     ids = list(customer_ids)
     seen: set[str] = set()
     for index, customer_id in enumerate(ids):
-        if not customer_id.strip():
-            raise HostingError(f"customer id number {index + 1} is empty")
-        if len(customer_id) > CUSTOMER_ID_LIMIT:
-            raise HostingError(f"customer id number {index + 1} is longer than {CUSTOMER_ID_LIMIT} characters")
+        problem = customer_id_problem(customer_id)
+        if problem:
+            raise HostingError(f"customer id number {index + 1}: {problem}")
         if customer_id in seen:
             raise HostingError(f"customer id {customer_id!r} is given twice")
         seen.add(customer_id)
@@ -110,10 +121,9 @@ def read_customer_ids(path: str | Path) -> list[str]:
     first_line: dict[str, int] = {}
     for line, row in enumerate(rows[1:], start=2):
         value = row[column].strip() if column < len(row) else ""
-        if not value:
-            problems.append(f"row {line}: empty customer id")
-        elif len(value) > CUSTOMER_ID_LIMIT:
-            problems.append(f"row {line}: customer id longer than {CUSTOMER_ID_LIMIT} characters")
+        problem = customer_id_problem(value)
+        if problem:
+            problems.append(f"row {line}: {problem}")
         elif value in first_line:
             problems.append(f"row {line}: duplicate customer id {value!r} (first on row {first_line[value]})")
         else:

@@ -21,7 +21,7 @@ from surveys.questions import AnswerError
 
 from ..storage.models import Invitation, Response, SurveyVersion, utcnow
 from .errors import ClosedSurvey, ExpiredLink, HostingError, UnknownLink
-from .invitations import CUSTOMER_ID_LIMIT, check_channel, find_invitation
+from .invitations import check_channel, customer_id_problem, find_invitation
 from .publishing import latest_version, survey_of
 
 
@@ -119,8 +119,9 @@ def start_public(session: Session, slug: str, session_key: str, query: Mapping[s
         customer_id = (query.get(survey.customer_id_param) or "").strip()
         if not customer_id:
             raise HostingError(f"this link needs a customer id in its {survey.customer_id_param!r} parameter")
-        if len(customer_id) > CUSTOMER_ID_LIMIT:
-            raise HostingError(f"the customer id is longer than {CUSTOMER_ID_LIMIT} characters")
+        problem = customer_id_problem(customer_id)
+        if problem:
+            raise HostingError(f"the link's {survey.customer_id_param!r} parameter: {problem}")
     existing = sa.select(Response).where(Response.session_key == session_key)
     return _insert_once(
         session, _new_response(version, session_key=session_key, channel=channel, customer_id=customer_id),
