@@ -200,3 +200,32 @@ def test_a_required_channel_grid_with_no_channel_used_does_not_block(client: Fla
     assert client.post(url, data={"page": "1", "csrf_token": token}).status_code == 303
     [row] = response_rows(db_url)
     assert row["status"] == "complete" and row["answers"] == {}
+
+
+def test_submit_rechecks_every_page_after_an_earlier_answer_changed(client: FlaskClient, db: Session,
+                                                                    db_url: str) -> None:
+    from surveys.definition import build_survey
+
+    survey = build_survey({"id": "recheck", "title": "Recheck", "sections": [
+        {"id": "a", "title": "First", "questions": [{"id": "q_a", "type": "nps", "text": "Recommend?"}]},
+        {"id": "b", "title": "Second", "questions": [
+            {"id": "q_b", "type": "text", "text": "Why so low?", "required": True, "show_if": "q_a <= 6"}]},
+        {"id": "c", "title": "Third", "questions": [{"id": "q_c", "type": "csat", "text": "Satisfied?"}]},
+    ]})
+    publish_survey(db, survey)
+    [issued] = create_invitations(db, "recheck", ["C1"], None)
+    url = f"/s/{issued.token}"
+    token = first_page_token(client, url)
+    assert client.post(url, data={"page": "0", "q_a": "9", "csrf_token": token}).status_code == 303
+    assert client.post(url, data={"page": "1", "csrf_token": token}).status_code == 303  # q_b hidden
+    # back to the first page: a low score now makes q_b required; then straight to the last page
+    assert client.post(url, data={"page": "0", "q_a": "2", "csrf_token": token}).status_code == 303
+    reply = client.post(url, data={"page": "2", "q_c": "4", "csrf_token": token})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 400 and "Page 2 of 3" in html and "this question needs an answer" in html
+    [row] = response_rows(db_url)
+    assert row["status"] == "partial" and row["answers"] == {"q_a": 2, "q_c": 4}
+    assert client.post(url, data={"page": "1", "q_b": "Slow", "csrf_token": token}).status_code == 303
+    assert client.post(url, data={"page": "2", "q_c": "4", "csrf_token": token}).status_code == 303
+    [row] = response_rows(db_url)
+    assert row["status"] == "complete" and row["answers"] == {"q_a": 2, "q_b": "Slow", "q_c": 4}

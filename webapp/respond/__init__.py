@@ -106,12 +106,10 @@ def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseRetur
         return redirect(thanks_url, 303)
     if outcome.kind == "saved":
         return redirect(f"{self_url}?page={outcome.page}", 303)
-    if outcome.page != index:  # the final check found a problem on another page
-        get_db().expire_all()
-        stored = get_db().get(Response, response.id)
-        answers = stored.answers if stored is not None else answers
-        page = build_page(survey, outcome.page, responding.earlier_answers(survey, answers, outcome.page),
-                          answers=answers)
+    if outcome.page != index:  # the final check found a problem on an earlier page: show it
+        stored = outcome.answers
+        page = build_page(survey, outcome.page, responding.earlier_answers(survey, stored, outcome.page),
+                          answers=stored)
     return _render_page(page, self_url, outcome.errors, status=400)
 
 

@@ -29,14 +29,16 @@ from .publishing import latest_version, survey_of
 class PageOutcome:
     """What became of a submitted page.
 
-    `saved`: stored, go to `page`; `invalid`: nothing stored, show `page` again with `errors` (by question id);
-    `complete`: the response was just submitted; `already_complete`: it had been submitted before.
+    `saved`: stored, go to `page`; `invalid`: show `page` again with `errors` (by question id) — the page
+    just sent, nothing of it stored, or, when the final check on submit fails, an earlier page shown with
+    `answers` (the stored answers); `complete`: the response was just submitted; `already_complete`: it had
+    been submitted before.
     """
 
     kind: Literal["saved", "invalid", "complete", "already_complete"]
     page: int = 0
     errors: dict[str, AnswerError] = field(default_factory=dict)
-    raw: Mapping[str, Any] = field(default_factory=dict)
+    answers: Mapping[str, Any] = field(default_factory=dict)
 
 
 def survey_for(response: Response) -> Survey:
@@ -159,7 +161,7 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     cleaned, errors = survey.clean_section(section, raw, earlier_answers(survey, stored, page))
     if errors:
         session.rollback()
-        return PageOutcome("invalid", page, errors, raw)
+        return PageOutcome("invalid", page, errors, stored)
     on_page = {q.id for q in section.questions}
     answers = {key: value for key, value in stored.items() if key not in on_page} | cleaned
     now = utcnow()
@@ -174,7 +176,7 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
         # An answer changed on an earlier page can make a later question required: send them there.
         _update_partial(session, response_id, answers=answers, updated_at=now)
         session.commit()
-        return PageOutcome("invalid", failed_page, final_errors, {})
+        return PageOutcome("invalid", failed_page, final_errors, answers)
     if not _update_partial(session, response_id, answers=final, updated_at=now, current_page=page,
                            status="complete", submitted_at=now):
         session.rollback()
