@@ -180,6 +180,7 @@ class SurveyAssembler(RowCells):
         constraint = bind.get("constraint")
         field_kind: FieldKind = "text"
         codes: dict[str, str] = {}
+        multi_rows: list[tuple[str, str]] = []
         if base == "text":
             data["multiline"] = "multiline" in str((element.get("control") or {}).get("appearance", "")).split()
             low, high = self.bounds(constraint, "length", where)
@@ -204,6 +205,7 @@ class SurveyAssembler(RowCells):
                 data["choices"] = [{"code": code, "label": label} for _, code, label in choices]
                 codes = {name: code for name, code, _ in choices if name != code}
                 if base == "multi_choice":
+                    multi_rows = [(name, code) for name, code, _ in choices]
                     low, high = self.bounds(constraint, "count", where)
                     data |= {key: self.whole(value) for key, value in (("min_selected", low),
                                                                                ("max_selected", high))
@@ -213,6 +215,8 @@ class SurveyAssembler(RowCells):
         self.locations[path] = where
         self.import_fields[str(data["id"])] = FieldRef(str(data["id"]), None, field_kind, codes)
         self.export_fields[str(data["id"])] = ExportField((str(data["id"]),), field_kind)
+        for name, code in multi_rows:  # `q.code` of a multi choice, as the writer would have written it
+            self.export_fields[f"{data['id']}.{code}"] = ExportField((str(data["id"]), name), "multi_row")
         return data
 
     def grid(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str,

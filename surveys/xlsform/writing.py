@@ -171,6 +171,9 @@ class _SheetWriter:
         kind = field_kind(question)
         self.export_fields[question.id] = ExportField((question.id,), kind)
         self.import_fields[question.id] = FieldRef(question.id, None, kind)
+        if isinstance(question, MultiChoiceQuestion):  # `q.code` reads 1/0, as in the export column
+            for choice in question.choices:
+                self.export_fields[f"{question.id}.{choice.code}"] = ExportField((question.id, choice.code), "multi_row")
 
 
 def field_kind(question: QuestionBase) -> FieldKind:

@@ -335,7 +335,7 @@ def test_scale_choices_edited_away_from_the_scale_are_reported(tmp_path: Path) -
 def test_untranslatable_show_if_is_reported_on_export(tmp_path: Path) -> None:
     data = every_type_survey()
     data["sections"][1]["questions"].append(
-        {"id": "q_after", "type": "text", "text": "Anything else?", "show_if": "q_friction.billing == 1"})
+        {"id": "q_after", "type": "text", "text": "Anything else?", "show_if": "q_multi == 'chat'"})
     with pytest.raises(InvalidDefinition) as caught:
         write_xlsform(build_survey(data), tmp_path / "x.xlsx")
     assert [p.path for p in caught.value.problems] == ["sections[1].questions[8].show_if"]

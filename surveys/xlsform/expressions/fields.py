@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-FieldKind = Literal["choice", "multi", "scale", "number", "text", "friction", "grid"]
+FieldKind = Literal["choice", "multi", "multi_row", "scale", "number", "text", "friction", "grid"]
+"""How conditions read a field: a choice code, a set of codes, one code of a set (1/0), a number, text, a friction
+row (1/0), or a whole grid (only `answered`)."""
 Measure = Literal["value", "length", "count"]
 """What a constraint bounds: the value itself (`.`), `string-length(.)` or `count-selected(.)`."""
 
@@ -34,7 +36,8 @@ class FieldRef:
 class ExportField:
     """A cxroi reference (`q` or `q.row`) as the writer sees it: the XLSForm names it stands for and its kind.
 
-    A whole grid stands for all its rows (for `answered(grid)`); anything else for one name.
+    A whole grid stands for all its rows (for `answered(grid)`); one choice of a multi choice (`q.code`, kind
+    multi_row) for (question name, choice name); anything else for one name.
     """
 
     names: tuple[str, ...]

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...logic import Answered, BoolOp, Compare, ListOf, Node, Not, Ref, parse_condition
 from ...logic import Literal as Value
-from .fields import ExportField, FieldKind, Measure, Untranslatable, format_number
+from .fields import ExportField, Measure, Untranslatable, format_number
 
 _XPATH_OPS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
@@ -31,13 +31,11 @@ class _Writer:
             raise Untranslatable(f"{key!r} is not an earlier question or grid row")
         return found
 
-    def single(self, ref: Ref) -> tuple[str, FieldKind]:
+    def single(self, ref: Ref) -> ExportField:
         found = self.field(ref)
         if found.kind == "grid":
             raise Untranslatable(f"{ref.question!r} is a grid: compare one of its rows, e.g. {ref.question}.<row>")
-        if found.kind == "friction":
-            raise Untranslatable(f"a friction row ({ref.question}.{ref.row}) can only be tested with answered()")
-        return found.names[0], found.kind
+        return found
 
     def condition(self, node: Node) -> str:
         if isinstance(node, BoolOp):
@@ -51,46 +49,61 @@ class _Writer:
         if isinstance(node, Not):
             return f"not({self.condition(node.operand)})"
         if isinstance(node, Answered):
-            names = self.field(node.ref).names
+            found = self.field(node.ref)
+            names = found.names[:1] if found.kind == "multi_row" else found.names  # a choice row: its question
             tests = [f"string-length(${{{name}}}) > 0" for name in names]
             return tests[0] if len(tests) == 1 else "(" + " or ".join(tests) + ")"
         if isinstance(node, Compare):
             if node.op in ("in", "not in"):
                 text = self.membership(node)
                 if node.op == "in":
-                    return text
+                    return " and ".join([*self.answered_tests(node, everyone=False), text])
                 # `not in` is false for an unanswered question in show_if, while XPath's not() would be true
-                return " and ".join([*self.answered_tests(node.left, node.right), f"not({text})"])
+                return " and ".join([*self.answered_tests(node, everyone=True), f"not({text})"])
             text = f"{self.operand(node.left)} {_XPATH_OPS[node.op]} {self.operand(node.right)}"
-            if node.op == "!=":  # in XPath an empty answer differs from everything; in show_if it compares false
-                return "(" + " and ".join([text, *self.answered_tests(node.left, node.right)]) + ")"
-            return text
+            # in XPath an empty answer differs from everything, and a choice row of an empty answer reads 0;
+            # in show_if an unanswered question compares false
+            tests = self.answered_tests(node, everyone=node.op == "!=")
+            return "(" + " and ".join([*tests, text]) + ")" if tests else text
         raise Untranslatable("a condition must be a comparison, answered(…), or such conditions joined by and/or/not")
 
-    def answered_tests(self, *nodes: Node) -> list[str]:
-        return [f"string-length(${{{self.single(node)[0]}}}) > 0" for node in nodes if isinstance(node, Ref)]
+    def answered_tests(self, node: Compare, *, everyone: bool) -> list[str]:
+        """`string-length(${q}) > 0` for the questions of a comparison that XPath would not leave false unanswered."""
+        tests = []
+        for side in (node.left, node.right):
+            if isinstance(side, Ref):
+                found = self.single(side)
+                if everyone or found.kind == "multi_row":
+                    tests.append(f"string-length(${{{found.names[0]}}}) > 0")
+        return tests
 
     def operand(self, node: Node) -> str:
         if isinstance(node, Ref):
-            return f"${{{self.single(node)[0]}}}"
+            found = self.single(node)
+            if found.kind == "multi":
+                raise Untranslatable(f"{node.question!r} is a set of choices: test one with 'code' in "
+                                     f"{node.question} or {node.question}.code == 1")
+            if found.kind == "multi_row":  # 1 when that choice is picked, as in the export column
+                return f"number(selected(${{{found.names[0]}}}, {_xpath_literal(found.names[1])}))"
+            return f"${{{found.names[0]}}}"
         if isinstance(node, Value):
             return _xpath_literal(node.value)
         raise Untranslatable("only a question, a number or a text can be compared")
 
     def membership(self, node: Compare) -> str:
         if isinstance(node.left, Ref) and isinstance(node.right, ListOf):
-            name, kind = self.single(node.left)
+            found = self.single(node.left)
             if not node.right.items:
                 raise Untranslatable("'in' needs at least one value")
-            if kind == "multi":
-                tests = [f"selected(${{{name}}}, {self.operand(item)})" for item in node.right.items]
+            if found.kind == "multi":
+                tests = [f"selected(${{{found.names[0]}}}, {self.operand(item)})" for item in node.right.items]
             else:
-                tests = [f"${{{name}}} = {self.operand(item)}" for item in node.right.items]
+                tests = [f"{self.operand(node.left)} = {self.operand(item)}" for item in node.right.items]
             return tests[0] if len(tests) == 1 else "(" + " or ".join(tests) + ")"
         if isinstance(node.left, Value) and isinstance(node.right, Ref):
-            name, kind = self.single(node.right)
-            if kind == "multi":
-                return f"selected(${{{name}}}, {_xpath_literal(node.left.value)})"
+            found = self.single(node.right)
+            if found.kind == "multi":
+                return f"selected(${{{found.names[0]}}}, {_xpath_literal(node.left.value)})"
         raise Untranslatable("'in' works on a question and a list of values, or a value and a multi_choice question")
 
 

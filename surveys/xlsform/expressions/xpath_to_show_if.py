@@ -49,7 +49,7 @@ class _Reader:
         code = self.value(ref, node.args[1])
         if ref.kind == "multi":
             return f"{code} in {ref.reference}"
-        if ref.kind in ("choice", "scale"):
+        if ref.kind in ("choice", "scale", "friction"):
             return f"{ref.reference} == {code}"
         raise Untranslatable(f"selected() on {ref.reference!r}, which is not a choice question")
 
@@ -88,7 +88,7 @@ class _Reader:
 
     def ref_text(self, node: XNode) -> str:
         ref = self.field(node)
-        if ref.kind in ("multi", "grid", "friction"):
+        if ref.kind in ("multi", "grid"):
             raise Untranslatable(f"${{{node.value}}} cannot be compared directly; use selected() or string-length()")
         return ref.reference
 
@@ -100,7 +100,7 @@ class _Reader:
         if ref.kind in ("choice", "multi"):
             name = node.value if node.kind == "string" else format_number(node.value)
             return _cxroi_string(ref.codes.get(name, name))
-        if ref.kind in ("scale", "number"):
+        if ref.kind in ("scale", "number", "friction"):  # a friction row reads 1 (hesitated) or 0
             if node.kind == "number":
                 return format_number(node.value)
             try:
