@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from surveys.definition import read_survey
@@ -30,7 +31,7 @@ from .results import Results
 from .retention import fit_retention
 from .revenue import fit_revenue
 from .segments import segment_summary
-from .sentiment import score_comments, summarise_sentiment
+from .sentiment import NEGATIVE, POSITIVE, SentimentSummary, score_comments
 from .survival import fit_survival
 from .types import AnalysisData, Metric, RoiWarning
 
@@ -55,19 +56,47 @@ def file_facts(path: str | Path) -> dict[str, Any]:
     return {"name": path.name, "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def with_sentiment(data: AnalysisData) -> AnalysisData:
-    """Add `sentiment` (mean VADER compound of each respondent's comments, −1..1) as a candidate metric."""
-    if not data.text_columns or "sentiment" in data.frame.columns:
+def score_text_answers(data: AnalysisData) -> np.ndarray:
+    """VADER compound score of every open-text answer, shape (rows, text columns), NaN where blank.
+
+    Scored once (VADER is a per-comment Python loop, the slowest step at scale) and shared by the
+    `sentiment` metric and the sentiment summary.
+    """
+    columns = list(data.text_columns)
+    if not columns:
+        return np.empty((len(data.frame), 0))
+    stacked = pd.concat([data.frame[c] for c in columns], ignore_index=True)
+    return score_comments(stacked).to_numpy(dtype=float).reshape(len(columns), len(data.frame)).T
+
+
+def with_sentiment(data: AnalysisData, scores: np.ndarray) -> AnalysisData:
+    """Add `sentiment` (mean compound score of each respondent's comments, −1..1) as a candidate metric when
+    at least 30 respondents commented."""
+    if scores.shape[1] == 0 or "sentiment" in data.frame.columns:
         return data
-    texts = data.frame[list(data.text_columns)]
-    scores = pd.concat([score_comments(texts[c]) for c in texts.columns], axis=1).mean(axis=1)
-    if scores.notna().sum() < MIN_COMMENTS_FOR_METRIC:
+    answered = np.isfinite(scores)
+    count = answered.sum(axis=1)
+    if int((count > 0).sum()) < MIN_COMMENTS_FOR_METRIC:
         return data
-    frame = data.frame.assign(sentiment=scores)
+    mean = np.where(count > 0, np.where(answered, scores, 0.0).sum(axis=1) / np.maximum(count, 1), np.nan)
+    frame = data.frame.assign(sentiment=mean)
     frame.attrs.update(data.frame.attrs)
     metric = Metric("sentiment", "sentiment", "higher_is_better", (-1.0, 1.0), "sentiment",
                     "Sentiment of comments")
     return replace(data, frame=frame, metrics=(*data.metrics, metric), items=(*data.items, metric))
+
+
+def summarise_scores(scores: np.ndarray) -> SentimentSummary:
+    """`roi.sentiment.summarise_sentiment` over already computed compound scores (same thresholds)."""
+    values = scores[np.isfinite(scores)]
+    if len(values) == 0:
+        return SentimentSummary(0, None, None, None, None)
+    positive, negative = float(np.mean(values >= POSITIVE)), float(np.mean(values <= NEGATIVE))
+    notes: tuple[RoiWarning, ...] = ()
+    if len(values) < MIN_COMMENTS_FOR_METRIC:
+        notes = (RoiWarning("small_sample", "comments", f"Only {len(values)} comments; the sentiment shares are "
+                            "rough."),)
+    return SentimentSummary(len(values), positive, 1.0 - positive - negative, negative, float(values.mean()), notes)
 
 
 def data_quality(data: AnalysisData) -> dict[str, Any]:
@@ -107,7 +136,8 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
 
     Raises only `CxroiError`s for configuration the data cannot satisfy (e.g. an unknown scenario metric).
     """
-    data = with_sentiment(data)
+    text_scores = score_text_answers(data)
+    data = with_sentiment(data, text_scores)
     replicates = config.bootstrap
     found: list[RoiWarning] = list(data.warnings)
     has_churn = "churned" in data.frame.columns and data.frame["churned"].notna().any()
@@ -140,10 +170,7 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
                                  replicates=replicates) if has_churn and has_revenue else None
     segments = segment_summary(data)
     nonresponse = compare_nonresponse(data)
-    sentiment = None
-    if data.text_columns:
-        texts = pd.concat([data.frame[c] for c in data.text_columns], ignore_index=True)
-        sentiment = summarise_sentiment(texts.rename("comments"))
+    sentiment = summarise_scores(text_scores) if data.text_columns else None
     for part in (comparison, *drivers.values(), risk, scenario, segments, nonresponse, sentiment):
         if part is not None:
             found.extend(part.warnings)

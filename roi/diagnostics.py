@@ -105,8 +105,8 @@ def check_effect(metric: Metric, coef: float | None, ci: Sequence[float | None],
         return None
     if low <= 0 <= high:
         return RoiWarning("no_effect", metric.name,
-                          f"{model}: the 95% interval for {shown(metric)} ({low:.3g} to {high:.3g}) includes zero; "
-                          f"these data show no clear link between it and {outcome}.")
+                          f"{model}: the 95% interval of the coefficient ({low:.3g} to {high:.3g}) includes zero; "
+                          f"these data show no clear link between this metric and {outcome}.")
     better_is_higher = metric.polarity == "higher_is_better"
     # for churn a better score should lower the odds; for revenue it should raise it
     expected_positive = better_is_higher if outcome == "revenue" else not better_is_higher
