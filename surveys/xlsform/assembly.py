@@ -7,6 +7,7 @@ and to catch columns cxroi cannot carry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,8 @@ from .expressions import ExportField, FieldKind, FieldRef
 
 _METADATA = {"start", "end", "today"}
 """Recorded by cxroi itself (started_at, submitted_at), so these rows map onto the reserved columns."""
+_KOBO_VERSION = re.compile(r"^_+version_+\d*$")
+"""The form version KoboToolbox keeps as a calculate row (`__version__`): bookkeeping, like its `$kuid` column."""
 _PLAIN_TYPES = {"text": "text", "integer": "number", "decimal": "number", "select one": "single_choice",
                 "select all that apply": "multi_choice"}
 _SCALE_TYPES = {name for name, cls in QUESTION_TYPES.items() if issubclass(cls, ScaleQuestion)}
@@ -77,7 +80,7 @@ class SurveyAssembler(RowCells):
                 elif text is not None:
                     pending.append((where, text))
                 continue
-            if element.get("type") in _METADATA:
+            if _bookkeeping(element):
                 continue
             started = True
             if element.get("type") == "group" and not element.get("cxroi_type"):
@@ -146,7 +149,7 @@ class SurveyAssembler(RowCells):
         kind = str(element.get("type"))
         raw_type = str(raw.get("type", kind))
         cxroi_type = element.get("cxroi_type")
-        if kind in _METADATA:
+        if _bookkeeping(element):
             return None
         if "or_other" in raw_type or "or other" in raw_type:
             self.problems.append(Problem(f"{where}, type", f"{raw_type!r}: or_other is not supported; add an "
@@ -302,6 +305,12 @@ class SurveyAssembler(RowCells):
             self.problems.append(Problem(f"{where}, column 'relevant'", "a note shown on a condition is not supported"))
             return None
         return self.text(element, "label", where)
+
+
+def _bookkeeping(element: Mapping[str, Any]) -> bool:
+    """Rows that carry nothing to ask: start/end/today stamps and KoboToolbox's `__version__`."""
+    kind = element.get("type")
+    return kind in _METADATA or (kind == "calculate" and bool(_KOBO_VERSION.match(str(element.get("name")))))
 
 
 def _both(first: str | None, second: str | None) -> str | None:

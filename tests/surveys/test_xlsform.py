@@ -176,9 +176,10 @@ def test_an_edited_relevant_wins_over_the_carried_show_if(tmp_path: Path) -> Non
 
 KOBO_SURVEY = [
     ["type", "name", "label::English (en)", "hint::English (en)", "required", "relevant", "constraint",
-     "appearance", "$kuid"],
+     "appearance", "$kuid", "calculation"],
     ["start", "start", None, None, None, None, None, None, "k1"],
     ["end", "end", None, None, None, None, None, None, "k2"],
+    ["calculate", "__version__", None, None, None, None, None, None, "k2b", "'vAbC123'"],  # Kobo's version
     ["note", "welcome", "Thanks for taking part.", None, None, None, None, None, "k3"],
     ["begin_group", "visit", "Your visit", None, None, None, None, "field-list", "k4"],
     ["note", "visit_note", "About your most recent visit.", None, None, None, None, None, "k5"],
