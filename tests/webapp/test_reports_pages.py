@@ -187,3 +187,15 @@ def test_author_can_use_reports(seeded: tuple[Flask, str]) -> None:
     sign_in(client, "author@example.com")
     assert client.get("/reports/").status_code == 200
 
+
+
+def test_an_upload_over_the_limit_is_refused_with_the_limit(seeded: tuple[Flask, str], analyst: FlaskClient,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp.services import reporting
+
+    monkeypatch.setattr(reporting, "OUTCOMES_LIMIT", 1024 * 1024)  # 1 MB + 1 MB for the fields: 2 MB in all
+    before = job_count(seeded[1])
+    response = post_report(analyst, b"customer_id\n" + b"x" * (3 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.get_data(as_text=True)
+    assert job_count(seeded[1]) == before

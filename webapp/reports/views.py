@@ -23,10 +23,10 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; fram
 """The stored report page needs inline CSS and SVG only; nothing in it may load or run anything."""
 
 
-def _form() -> ReportForm:
+def _form(*, read_request: bool = True) -> ReportForm:
     from ..app import get_db
 
-    form = ReportForm()
+    form = ReportForm() if read_request else ReportForm(formdata=None)
     form.survey.choices = choices([(s.slug, f"{s.title} ({s.slug}, {s.complete} complete responses)")
                                    for s in list_result_surveys(get_db())])
     return form
@@ -71,6 +71,15 @@ def submit() -> ResponseReturnValue:
     reporting.start_report_job(current_app.config["DATABASE_URL"], job.id,
                                runner=current_app.config.get("CXROI_REPORT_RUNNER", "process"))
     return redirect(url_for(".job", job_id=job.id), 303)
+
+
+@bp.errorhandler(413)
+def too_large(_error: Exception) -> ResponseReturnValue:
+    """An outcomes file over the limit: the form again with the limit stated (the generic page speaks of
+    survey answers)."""
+    limit = reporting.OUTCOMES_LIMIT // (1024 * 1024)
+    return _index(_form(read_request=False), f"The uploaded file is larger than {limit} MB; upload only the columns the analysis "
+                           "needs (customer id, churned, revenue, tenure, dates, segments), or a Parquet file.", 413)
 
 
 @bp.get("/<int:job_id>")
