@@ -229,5 +229,12 @@ def _fill(sheet: Any, columns: Sequence[str], rows: Sequence[Row]) -> None:
 
 
 def write_xlsform(survey: Survey, path: str | Path) -> None:
-    """Write a survey as an XLSForm `.xlsx` workbook (see docs/xlsform.md for the mapping)."""
-    build_workbook(survey).save(Path(path))
+    """Write a survey as an XLSForm `.xlsx` workbook (see docs/xlsform.md for the mapping).
+
+    Raises InvalidDefinition, naming the definition path, for what XLSForm cannot express; nothing is written then.
+    """
+    try:
+        workbook = build_workbook(survey)
+    except InvalidDefinition as error:
+        raise InvalidDefinition(str(path), error.problems) from None
+    workbook.save(Path(path))

@@ -341,6 +341,7 @@ def test_untranslatable_show_if_is_reported_on_export(tmp_path: Path) -> None:
     with pytest.raises(InvalidDefinition) as caught:
         write_xlsform(build_survey(data), tmp_path / "x.xlsx")
     assert [p.path for p in caught.value.problems] == ["sections[1].questions[8].show_if"]
+    assert str(caught.value).startswith(f"{tmp_path / 'x.xlsx'}: sections[1].questions[8].show_if: cannot be written")
     assert not (tmp_path / "x.xlsx").exists()
 
 
