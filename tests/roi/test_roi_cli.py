@@ -188,3 +188,15 @@ def test_bad_input_exits_2_with_one_clear_message(demo: Path, tmp_path: Path, ar
 def test_demo_data_rejects_too_few_customers(tmp_path: Path) -> None:
     done = cxroi("demo-data", "--customers", "3", "--out", tmp_path)
     assert done.returncode == 2 and "3 is not in the range x>=10" in done.stderr
+
+
+def test_comment_sentiment_becomes_a_metric_for_those_who_commented(results: dict, demo: Path) -> None:
+    import pandas as pd
+
+    responses = pd.read_csv(demo / "responses.csv", dtype=str)
+    latest = responses.sort_values("submitted_at").drop_duplicates("customer_id", keep="last")
+    texts = [c for c in latest.columns if c == "q_comment" or c.endswith(".what")]
+    commenters = int(latest[texts].notna().any(axis=1).sum())
+    sentiment = next(m for m in results["metrics"] if m["name"] == "sentiment")
+    assert sentiment["n"] == commenters and sentiment["scale"] == [-1.0, 1.0]
+    assert results["sentiment"]["n"] == int(latest[texts].notna().sum().sum())
