@@ -486,3 +486,12 @@ def test_a_non_grid_cxroi_type_on_a_group_is_reported(tmp_path: Path) -> None:
     with pytest.raises(InvalidDefinition) as caught:
         read_xlsform(path)
     assert [p.path for p in caught.value.problems] == ["survey sheet, row 2, column 'cxroi_type'"]
+
+
+def test_what_pyxform_rejects_is_reported_in_pyxforms_words(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "t.xlsx", [["type", "name", "label"], ["select_one colours", "c", "Colour"]],
+                          [["list_name", "name", "label"], ["sizes", "s", "Small"]])
+    with pytest.raises(InvalidDefinition) as caught:
+        read_xlsform(path)
+    assert str(caught.value).startswith(f"{path}: not a readable XLSForm workbook: ")
+    assert "colours" in str(caught.value)  # pyxform names the list that does not exist
