@@ -52,6 +52,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["cxroi_sessions"] = _LazySessions(app.config["DATABASE_URL"])
     app.teardown_appcontext(_close_session)
     csrf.init_app(app)
+    from .security import init_security
+
+    init_security(app)
 
     from .respond import bp as respond_bp
 

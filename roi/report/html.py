@@ -91,7 +91,7 @@ def _svg(figure: Figure, number: int) -> Markup:
     svg = svg.replace('id="clip"', f'id="clip{number}"').replace("url(#clip)", f"url(#clip{number})")
     svg = svg.replace('id="group"', f'id="group{number}"')
     svg = svg.replace("<svg ", '<svg role="img" ', 1)
-    return Markup(svg)  # noqa: S704 - produced by reportlab, which escapes the text it contains
+    return Markup(svg)  # noqa: S704  # nosec B704 - produced by reportlab, which escapes the text it contains
 
 
 def render_report_html(report: Report) -> str:
