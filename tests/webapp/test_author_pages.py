@@ -251,3 +251,13 @@ def test_preview_follows_conditions_across_pages_and_stores_nothing(app: Flask, 
         back = client.get("/author/acme/preview?page=0").get_data(as_text=True)
         assert FormReader(back).values.get("q_ces") == [ces]  # going back shows the choice made
     assert count_rows(db_url, "responses") == 0 and count_rows(db_url, "survey_versions") == 0
+
+
+def test_unknown_surveys_questions_and_pages_answer_404(app: Flask, db_url: str) -> None:
+    client = signed_in(app, db_url, "author")
+    token = create(client)
+    for path in ("/author/nope", "/author/nope/preview", "/author/nope/links", "/author/acme/questions/q_nope",
+                 "/author/acme/sections/nope", "/author/acme/definition.pdf"):
+        assert client.get(path).status_code == 404, path
+    assert client.post("/author/nope/publish", data={"csrf_token": token}).status_code == 404
+    assert client.post("/author/acme/sections/nope/move/up", data={"csrf_token": token}).status_code == 404

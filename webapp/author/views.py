@@ -206,7 +206,7 @@ def question(slug: str, question_id: str) -> ResponseReturnValue:
     findings = [f for f in lint_survey(survey) if f.question_id == question_id]
     prefix = f"sections[{s}].questions[{q}]"
     fields_of = [_question_field(problem.path, prefix) for problem in problems]
-    settable = [name for name in survey.question(question_id).model_fields if name not in edits.COMMON_FIELDS]
+    settable = [name for name in type(survey.question(question_id)).model_fields if name not in edits.COMMON_FIELDS]
     return render_template("author/question.html", survey=survey, question=survey.question(question_id),
                            form=form, problems=problems, problem_fields=fields_of, findings=findings,
                            settable=settable, path=prefix), (400 if problems else 200)
