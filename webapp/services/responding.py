@@ -46,6 +46,14 @@ def survey_for(response: Response) -> Survey:
     return survey_of(response.version)
 
 
+def _settled(session: Session, response: Response) -> Response:
+    """Load what the page needs, then end the transaction: on SQLite every transaction holds the write lock,
+    so none may stay open while a page renders."""
+    survey_for(response)
+    session.commit()
+    return response
+
+
 def _insert_once(session: Session, response: Response, existing: sa.Select[Any]) -> Response:
     # The unique constraint decides between two first visits racing: the loser reads the winner's row.
     session.add(response)
@@ -72,14 +80,14 @@ def start_personal(session: Session, token: str) -> Response:
     existing = sa.select(Response).where(Response.invitation_id == invitation.id)
     response = session.scalar(existing)
     if response is not None and response.status == "complete":
-        return response
+        return _settled(session, response)
     if invitation.version.survey.closed_at is not None:
         raise ClosedSurvey("this survey is closed and takes no more answers")
     if invitation.expires_at is not None and utcnow() >= invitation.expires_at:
         raise ExpiredLink("this survey link has expired")
     if response is not None:
-        return response
-    return _insert_once(session, _new_response(invitation.version, invitation), existing)
+        return _settled(session, response)
+    return _settled(session, _insert_once(session, _new_response(invitation.version, invitation), existing))
 
 
 def _new_response(version: SurveyVersion, invitation: Invitation | None = None, **fields: Any) -> Response:
@@ -98,10 +106,11 @@ def find_public(session: Session, slug: str, session_key: str | None) -> Respons
         return None
     response = session.scalar(sa.select(Response).where(Response.session_key == session_key))
     if response is None or response.version.survey.slug != slug:
+        session.commit()
         return None
     if response.status == "partial" and response.version.survey.closed_at is not None:
         raise ClosedSurvey("this survey is closed and takes no more answers")
-    return response
+    return _settled(session, response)
 
 
 def start_public(session: Session, slug: str, session_key: str, query: Mapping[str, str]) -> Response:
@@ -125,10 +134,10 @@ def start_public(session: Session, slug: str, session_key: str, query: Mapping[s
         if problem:
             raise HostingError(f"the link's {survey.customer_id_param!r} parameter: {problem}")
     existing = sa.select(Response).where(Response.session_key == session_key)
-    return _insert_once(
+    return _settled(session, _insert_once(
         session, _new_response(version, session_key=session_key, channel=channel, customer_id=customer_id),
         existing,
-    )
+    ))
 
 
 def earlier_answers(survey: Survey, answers: Mapping[str, Any], page: int) -> dict[str, Any]:
