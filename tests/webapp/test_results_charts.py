@@ -67,9 +67,9 @@ def test_interval_chart_places_dots_and_whiskers_on_the_axis() -> None:
     assert len(circles) == 1  # no mark for the row without an estimate
     lines = [line for line in root.iter(f"{SVG}line") if line.get("stroke-width") == "2"]
     xs = sorted({float(line.get("x1") or 0) for line in lines})
-    # plot from x=190 to x=550 (360 wide): 25 → 280, 75 → 460, the dot at 50 → 370
-    assert xs == [280.0, 460.0]
-    assert float(circles[0].get("cx") or 0) == 370.0
+    # plot from x=250 to x=610 (360 wide): 25 → 340, 75 → 520, the dot at 50 → 430
+    assert xs == [340.0, 520.0]
+    assert float(circles[0].get("cx") or 0) == 430.0
     assert "no answers" in texts(root)
     with pytest.raises(ValueError):
         render_interval_chart([], ident="q", title="t", low=1, high=1)

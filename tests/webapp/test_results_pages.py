@@ -87,10 +87,10 @@ def test_metric_cards_match_hand_computation(analyst: FlaskClient) -> None:
     # BAS: easy 5,4,4,3,3,2,1,5,5,1 → 100,75,75,50,50,25,0,100,100,0 (57.5); partner → 75,75,50,50,25,25,0,100,75,25
     # (50.0); everyone answered both, so overall = mean of respondent means = (57.5 + 50) / 2 = 53.75
     assert "Brand Alignment Score (q_align) 53.8" in card(html, "q_align:bas")
-    assert "Brand alignment: We make things easy: 57.5 (" in html
-    assert "Brand alignment: We treat you as a partner: 50.0 (" in html
+    assert "We make things easy: 57.5 (" in html
+    assert "We treat you as a partner: 50.0 (" in html
     # friction at ordering: c03, c05, c06, c07, c10 → 5 of 10
-    assert "Friction: Ordering: 50.0% (" in html
+    assert "Ordering: 50.0% (" in html
 
 
 def test_per_channel_comparison(analyst: FlaskClient) -> None:

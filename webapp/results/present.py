@@ -78,7 +78,12 @@ def _interval_chart(metrics: tuple[MetricScore, ...], *, ident: str, title: str)
     scale = (0.0, 100.0) if unit in ("%", "0–100") else scale_of(unit)
     if scale is None:
         return None
-    points = [IntervalPoint(m.label, m.estimate, m.ci_low, m.ci_high, metric_text(m)) for m in metrics]
+    labels = [m.label for m in metrics]
+    prefixes = {label.split(": ", 1)[0] for label in labels if ": " in label}
+    if len(prefixes) == 1 and all(": " in label for label in labels):
+        labels = [label.split(": ", 1)[1] for label in labels]  # "Brand alignment: " is in the chart's title
+    points = [IntervalPoint(label, m.estimate, m.ci_low, m.ci_high, metric_text(m))
+              for label, m in zip(labels, metrics, strict=True)]
     return render_interval_chart(points, ident=ident, title=title, low=scale[0], high=scale[1])
 
 
