@@ -137,18 +137,12 @@ def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: st
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            if groups is not None:
-                result = sm.Logit(y.astype(float), design).fit(disp=0, maxiter=100, cov_type="cluster",
-                                                               cov_kwds={"groups": groups})
-            else:
-                result = sm.Logit(y.astype(float), design).fit(disp=0, maxiter=100)
+            params, cov, converged = _maximise_likelihood(y.astype(float), design, groups)
         except (np.linalg.LinAlgError, PerfectSeparationError, ValueError) as error:
             code: WarningCode = "separation" if isinstance(error, PerfectSeparationError) else "non_convergence"
             notes.append(RoiWarning(code, subject, f"{subject}: the churn model could not be fitted ({error})."))
             return None, notes
-    params = np.asarray(result.params, dtype=float)
-    linear = design @ params
-    if rank_auc(y, linear) in (0.0, 1.0):
+    if separates(y, design @ params):
         notes.append(RoiWarning("separation", subject,
                                 f"{subject}: the predictors separate churners from stayers perfectly in these "
                                 f"{n} customers; the model's coefficients and probabilities are not usable."))
@@ -157,17 +151,67 @@ def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: st
     if separated:
         notes.append(RoiWarning("separation", subject,
                                 f"{subject}: statsmodels reports (quasi-)perfect separation; estimates are unreliable."))
-    converged = bool(result.mle_retvals.get("converged", True))
     if not converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
         notes.append(RoiWarning("non_convergence", subject,
                                 f"{subject}: the churn model did not converge; its estimates are not reported."))
         return None, notes
-    cov = np.asarray(result.cov_params(), dtype=float)
     if not np.all(np.isfinite(cov)):
         notes.append(RoiWarning("non_convergence", subject,
                                 f"{subject}: the churn model's standard errors are not finite."))
         return None, notes
     return LogitFit(("const", *names), params, cov, n, events), notes
+
+
+def _distinct_rows(design: np.ndarray, most: int = 1000) -> np.ndarray | None:
+    """Code 0..m−1 of each row's distinct value combination, or None when there are too many to be worth it."""
+    key = np.zeros(len(design), dtype=np.int64)
+    combinations = 1
+    for column in design.T:
+        values, codes = np.unique(column, return_inverse=True)
+        combinations *= len(values)
+        if combinations > most or combinations * 4 > len(design):
+            return None
+        key = key * len(values) + codes.reshape(-1)
+    return np.asarray(np.unique(key, return_inverse=True)[1]).reshape(-1)
+
+
+def _maximise_likelihood(y: np.ndarray, design: np.ndarray, groups: np.ndarray | None
+                         ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Logit MLE: coefficients, covariance, converged.
+
+    When the rows take few distinct values (a single 0–10 question: at most 11), the same likelihood is
+    maximised over the distinct rows with binomial counts (statsmodels GLM, logit link): the same estimates
+    and covariance, at a fraction of the cost — it is what keeps 5-fold comparison of many metrics fast at
+    100,000 customers. Otherwise, and always with clusters, statsmodels Logit on the rows.
+    """
+    inverse = _distinct_rows(design) if groups is None else None
+    if inverse is not None:
+        first = np.empty(int(inverse.max()) + 1, dtype=np.int64)
+        first[inverse[::-1]] = np.arange(len(inverse))[::-1]  # a representative row of each combination
+        distinct = design[first]
+        if np.linalg.matrix_rank(distinct) < design.shape[1]:
+            raise np.linalg.LinAlgError("Singular matrix")
+        churned = np.bincount(inverse, weights=y, minlength=len(distinct))
+        trials = np.bincount(inverse, minlength=len(distinct)).astype(float)
+        result = sm.GLM(np.column_stack([churned, trials - churned]), distinct,
+                        family=sm.families.Binomial()).fit(maxiter=100)
+        return (np.asarray(result.params, dtype=float), np.asarray(result.cov_params(), dtype=float),
+                bool(result.converged))
+    if groups is not None:
+        fitted = sm.Logit(y, design).fit(disp=0, maxiter=100, cov_type="cluster", cov_kwds={"groups": groups})
+    else:
+        fitted = sm.Logit(y, design).fit(disp=0, maxiter=100)
+    return (np.asarray(fitted.params, dtype=float), np.asarray(fitted.cov_params(), dtype=float),
+            bool(fitted.mle_retvals.get("converged", True)))
+
+
+def separates(y: np.ndarray, score: np.ndarray) -> bool:
+    """True when every churner scores above every stayer, or every churner below (AUC 1 or 0), in O(n)."""
+    churner = np.asarray(y).astype(bool)
+    if churner.all() or not churner.any():
+        return False
+    high, low = score[churner], score[~churner]
+    return bool(high.min() > low.max() or high.max() < low.min())
 
 
 def rank_auc(y: np.ndarray, score: np.ndarray) -> float:
@@ -341,7 +385,6 @@ def _score_metric(frame: pd.DataFrame, controls: pd.DataFrame, control_names: li
     events = int(y.sum())
     nan = float("nan")
     auc = low = high = brier = nan
-    raw_auc = rank_auc(y, x[:, 0]) if len(y) else nan
     if 0 < events < len(y) and min(events, len(y) - events) < EVENTS_PER_VARIABLE:
         notes.append(RoiWarning("small_sample", metric.name,
                                 f"{metric.display}: only {min(events, len(y) - events)} customers in the rarer "
@@ -349,7 +392,7 @@ def _score_metric(frame: pd.DataFrame, controls: pd.DataFrame, control_names: li
     if len(y) and np.unique(x[:, 0]).size < 2:
         notes.append(RoiWarning("small_sample", metric.name,
                                 f"{metric.display} does not vary among the {len(y)} customers; it cannot predict churn."))
-    elif raw_auc in (0.0, 1.0):
+    elif separates(y, x[:, 0]):
         notes.append(RoiWarning("separation", metric.name,
                                 f"{metric.display} separates churners from stayers perfectly (AUC = 1) among "
                                 f"{len(y)} customers; this is too good to be true - check for leakage or a "
@@ -372,5 +415,5 @@ def _score_metric(frame: pd.DataFrame, controls: pd.DataFrame, control_names: li
         auc=finite_or_none(auc), auc_ci=(finite_or_none(low), finite_or_none(high)), brier=finite_or_none(brier),
         auc_with_controls=finite_or_none(c_auc), auc_with_controls_ci=(finite_or_none(c_low), finite_or_none(c_high)),
         brier_with_controls=finite_or_none(c_brier), n_with_controls=n_c if control_names else 0,
-        separation=bool(raw_auc in (0.0, 1.0)),
+        separation=bool(len(y)) and separates(y, x[:, 0]),
     )

@@ -118,3 +118,21 @@ def test_a_control_that_duplicates_the_metric_is_reported_not_raised() -> None:
     ces = result.scores[0]
     assert ces.auc is not None and ces.auc_with_controls is None
     assert any(w.code == "non_convergence" and w.subject == "ces + controls" for w in result.warnings)
+
+
+def test_grouped_fit_of_a_discrete_metric_equals_the_row_by_row_logit() -> None:
+    # fit_logit fits few-valued predictors on binomial counts of their distinct values; the likelihood is the
+    # same, so statsmodels Logit on every row must give the same estimates and covariance.
+    import statsmodels.api as sm
+
+    from roi.comparison import fit_logit
+
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 11, 4000).astype(float)
+    plan = rng.integers(0, 3, 4000).astype(float)
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(0.4 - 0.2 * x + 0.3 * plan)))).astype(float)
+    fit, notes = fit_logit(y, np.column_stack([x, plan]), names=["x", "plan"], subject="nps")
+    reference = sm.Logit(y, sm.add_constant(np.column_stack([x, plan]))).fit(disp=0)
+    assert fit is not None and notes == []
+    assert fit.params == pytest.approx(np.asarray(reference.params), abs=1e-8)
+    assert fit.cov == pytest.approx(np.asarray(reference.cov_params()), abs=1e-8)
