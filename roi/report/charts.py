@@ -145,9 +145,12 @@ def _place_label(cx: float, cy: float, width: float, taken: list[tuple[float, fl
                  bounds: tuple[float, float, float, float]) -> tuple[float, float]:
     """Bottom-left corner for a small label near (cx, cy) that overlaps no label already placed (greedy)."""
     height = 8.0
-    candidates = [(cx + 4, cy + 2), (cx + 4, cy - 9), (cx - 4 - width, cy + 2), (cx - 4 - width, cy - 9),
-                  (cx - width / 2, cy + 5), (cx - width / 2, cy - 13)]
-    candidates += [(cx + 4 + k * (width + 2), cy + 2 + m * 9.0) for m in (1, -1, 2, -2) for k in (0, 1)]
+    # right, left, above, below first; then rings further out, so crowded points still get a free spot
+    candidates = [(cx + 4, cy + 2), (cx - 4 - width, cy + 2), (cx - width / 2, cy + 5), (cx - width / 2, cy - 13)]
+    for ring in range(1, 7):
+        step = 9.0 * ring
+        candidates += [(cx + dx * step - width / 2, cy + dy * step - height / 2)
+                       for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))]
     left, bottom, right, top = bounds
 
     def free(x: float, y: float) -> bool:

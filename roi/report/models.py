@@ -6,7 +6,7 @@ fitted); a second gives every term of the joint model. Numbers are read from res
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from . import formatting as f
@@ -102,8 +102,11 @@ def build_survival(results: Mapping[str, Any]) -> Section | None:
     curves = []
     for curve in records(survival, "curves"):
         times, shares = curve.get("times"), curve.get("survival")
-        if isinstance(times, Sequence) and isinstance(shares, Sequence) and times and len(times) == len(shares):
-            curves.append(Curve(str(curve.get("band")), [float(t) for t in times], [float(s) for s in shares]))
+        if not (isinstance(times, list) and isinstance(shares, list) and times and len(times) == len(shares)):
+            continue
+        xs, ys = [f.number(t) for t in times], [f.number(s) for s in shares]
+        if all(x is not None for x in xs) and all(y is not None for y in ys):  # a malformed curve is left out
+            curves.append(Curve(str(curve.get("band")), [float(x or 0) for x in xs], [float(y or 0) for y in ys]))
     if curves:
         blocks.append(Figure(build_survival_curves(curves), "Share of customers still with us, by score band "
                                                             "(Kaplan–Meier estimates)."))

@@ -28,7 +28,7 @@ FRAME_WIDTH = 595.2756 - 2 * 51.02  # A4 width less the two 18 mm margins, in po
 
 def markup(text: str) -> str:
     """Plain text as Paragraph markup: escaped, with line breaks kept."""
-    return escape(text).replace("\n", "<br/>")
+    return escape(str(text)).replace("\n", "<br/>")
 
 
 def _cell(text: str, *, header: bool, numeric: bool) -> Paragraph:

@@ -17,17 +17,17 @@ WARNING_ORDER = ("wrong_sign", "leakage", "separation", "low_match", "nonrespons
 SUMMARY_WARNINGS = 4
 
 
-def metric_label(results: Mapping[str, Any], name: str | None) -> str:
-    """The readable name of a metric, from metric_comparison's labels when the analysis gave one."""
-    if not name:
+def metric_label(results: Mapping[str, Any], name: Any) -> str:
+    """The readable name of a metric: its label in `metrics` (or metric_comparison), else the name itself."""
+    if name is None or name == "":
         return "the metric"
     for metric in records(results, "metrics"):
         if metric.get("name") == name:
-            return first_text(metric, "label") or name
+            return first_text(metric, "label") or str(name)
     for score in records(results, "metric_comparison.metrics"):
         if score.get("metric") == name:
-            return first_text(score, "label") or name
-    return name
+            return first_text(score, "label") or str(name)
+    return str(name)
 
 
 def period_word(results: Mapping[str, Any]) -> str:
