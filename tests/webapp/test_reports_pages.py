@@ -50,6 +50,16 @@ def job_count(url: str) -> int:
         engine.dispose()
 
 
+def job_status(url: str, job_id: int) -> str:
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            return str(connection.execute(sa.text("select status from report_jobs where id = :id"),
+                                          {"id": job_id}).scalar_one())
+    finally:
+        engine.dispose()
+
+
 def outcomes_csv(rows: list[tuple[str, str, str, str]]) -> bytes:
     """A file in the user's own column names (mapped in the form)."""
     lines = ["Customer,Lost,Months,Annual revenue"] + [",".join(row) for row in rows]
@@ -124,12 +134,15 @@ def test_valid_upload_runs_to_done_with_html_and_pdf(seeded: tuple[Flask, str], 
     response = post_report(analyst, content)
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     location = response.headers["Location"]
+    job_id = int(location.rstrip("/").rsplit("/", 1)[1])
+    # the request came back before the analysis ended: it runs in its own process (which must first import
+    # the analysis libraries), not in the request
+    assert job_status(seeded[1], job_id) in ("queued", "running")
     first = analyst.get(location).get_data(as_text=True)
     # inputs are shown from the start, whatever the state
     assert "crm export.csv" in first and hashlib.sha256(content).hexdigest() in first
     done = wait_for(analyst, location)
     assert "<h2>Done</h2>" in done, text_of(done)[:1500]
-    job_id = int(location.rstrip("/").rsplit("/", 1)[1])
 
     results = analyst.get(f"/reports/{job_id}/results.json").get_json()
     # the results record the inputs: the file by sha256, the mapping and finance assumptions from the form
@@ -199,3 +212,23 @@ def test_an_upload_over_the_limit_is_refused_with_the_limit(seeded: tuple[Flask,
     assert response.status_code == 413
     assert "larger than 1 MB" in response.get_data(as_text=True)
     assert job_count(seeded[1]) == before
+
+
+def test_an_upload_without_its_csrf_token_is_refused(seeded: tuple[Flask, str], analyst: FlaskClient) -> None:
+    # the upload view checks its token through its form (it is exempt from the app-wide check so that the
+    # body limit can be raised first): a missing or wrong token must still stop it
+    before = job_count(seeded[1])
+    for token in ("", "forged"):
+        response = post_report(analyst, outcomes_csv(valid_rows()), csrf_token=token)
+        assert response.status_code == 400
+        assert "security token" in response.get_data(as_text=True)
+    assert job_count(seeded[1]) == before
+
+
+def test_every_form_field_has_a_label(analyst: FlaskClient) -> None:
+    from web_support import FormReader
+
+    reader = FormReader(analyst.get("/reports/").get_data(as_text=True))
+    assert len(reader.inputs) > 15
+    assert reader.unlabelled() == []
+    assert reader.fieldsets_without_legend == 0
