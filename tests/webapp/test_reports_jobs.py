@@ -4,7 +4,9 @@ page of a waiting job, and a job whose runner went silent shown as failed."""
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +25,7 @@ from webapp.services.reporting import (
     find_report_job,
     report_pdf,
     run_report_job,
+    start_report_job,
 )
 from webapp.storage.engine import open_session
 from webapp.storage.models import utcnow
@@ -134,3 +137,24 @@ def test_a_silent_job_is_shown_as_failed(seeded: tuple[Flask, str]) -> None:
     run_report_job(url, job.id)  # too late: a failed job is never picked up again
     with open_session(url) as session:
         assert find_report_job(session, job.id).status == "failed"
+
+
+def test_the_thread_runner_runs_a_job_to_the_end(seeded: tuple[Flask, str]) -> None:
+    _, url = seeded
+    with open_session(url) as session:
+        job = create_report_job(session, slug="acme_relationship", outcomes_name="crm.csv", content=outcomes(),
+                                config_data=CONFIG, created_by=None)
+    start_report_job(url, job.id, runner="thread")
+    for _ in range(600):  # bounded poll, no timing asserted
+        with open_session(url) as session:
+            status = find_report_job(session, job.id).status
+        if status in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    assert status == "done"
+
+
+def test_an_unknown_runner_setting_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="CXROI_REPORT_RUNNER"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "INSTANCE_PATH": str(tmp_path),
+                    "SECRET_KEY": "x", "CXROI_REPORT_RUNNER": "cron"})

@@ -69,7 +69,7 @@ def submit() -> ResponseReturnValue:
     except CxroiError as error:
         return _index(form, str(error), 400)
     reporting.start_report_job(current_app.config["DATABASE_URL"], job.id,
-                               runner=current_app.config.get("CXROI_REPORT_RUNNER", "process"))
+                               runner=current_app.config["CXROI_REPORT_RUNNER"])
     return redirect(url_for(".job", job_id=job.id), 303)
 
 
