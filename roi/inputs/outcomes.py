@@ -110,7 +110,8 @@ def build_outcomes(raw: pd.DataFrame, config: RoiConfig) -> OutcomeTable:
     if "churned" not in out and "end_date" in out:
         out["churned"] = out["end_date"].notna().astype(float)
         notes.append("churned was derived from end_date (a customer with an end date has left)")
-    out["duration_months"] = _durations(out, notes)
+    if "tenure_months" in out or "start_date" in out:
+        out["duration_months"] = _durations(out, notes)
 
     segments = []
     for name in config.segments:
@@ -120,7 +121,7 @@ def build_outcomes(raw: pd.DataFrame, config: RoiConfig) -> OutcomeTable:
         out[name] = frame[name]
         segments.append(name)
     for name in out.columns:
-        if name != "customer_id":
+        if name not in ("customer_id", "duration_months"):  # durations are reported via their sources
             count = int(out[name].isna().sum())
             if count and name != "end_date":  # a blank end date means still a customer
                 missing[name] = count
@@ -137,4 +138,4 @@ def _durations(out: pd.DataFrame, notes: list[str]) -> pd.Series:
         notes.append(f"durations run from start_date to end_date, or to {latest:%Y-%m-%d} (the latest date in "
                      "the file) for customers still active")
         return (end - out["start_date"]).dt.days / DAYS_PER_MONTH
-    return pd.Series(np.nan, index=out.index)
+    raise AssertionError("durations need tenure_months or start_date")  # guarded by the caller

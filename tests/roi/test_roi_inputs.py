@@ -144,6 +144,8 @@ def test_low_match_rate_warns(tmp_path: Path) -> None:
     data = load(tmp_path, "customer_id,churned\na,0\nq,1\nr,0\n")
     # respondents a, b, zz; only a is in the outcomes → 1/3 < 50%
     assert [(w.code, w.subject) for w in data.warnings] == [("low_match", "customer_id")]
+    assert "duration_months" not in data.frame.columns  # neither tenure nor dates: no survival data
+    assert not [reason for reason in data.dropped if "duration" in reason]
     assert "1 of 3 respondents (33%)" in data.warnings[0].message
 
 
