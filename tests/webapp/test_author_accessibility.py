@@ -46,7 +46,7 @@ def test_authoring_pages_are_accessible_with_and_without_errors(app: Flask, db_u
     client.post("/author/new", data={"survey_id": "acme", "title": "Acme", "start": "relationship",
                                      "csrf_token": token})
     for path in ("/author/", "/author/acme", "/author/acme/questions/q_ces", "/author/acme/sections/promises",
-                 "/author/acme/links"):
+                 "/author/acme/links", "/author/acme/questions/q_ces/delete", "/author/acme/sections/promises/delete"):
         response = client.get(path)
         assert response.status_code == 200, path
         check(response.get_data(as_text=True))

@@ -160,6 +160,8 @@ def test_an_edit_that_makes_the_definition_invalid_changes_nothing(app: Flask, d
         "text": "", "help": "", "show_if": "", "settings": "", "csrf_token": token})
     assert empty.status_code == 400 and "sections[0].questions[0].text" in text(empty)
 
+    confirm = text(client.get("/author/acme/questions/q_one_change/delete"))  # asks first, changes nothing
+    assert "Remove question q_one_change?" in confirm and before == stored_draft(db_url, "acme")
     only_page = client.post("/author/acme/questions/q_one_change/delete", data={"csrf_token": token})
     assert only_page.status_code == 302  # one question remains on the page
     last = client.post("/author/acme/questions/q_reach_human/delete", data={"csrf_token": token})
@@ -210,6 +212,7 @@ def test_pages_can_be_added_edited_and_reordered(app: Flask, db_url: str) -> Non
                                                       "csrf_token": token})
     definition = stored_draft(db_url, "acme")[0]
     assert (definition["sections"][0]["title"], definition["sections"][0]["intro"]) == ("Effort", "Two minutes")
+    assert "with its 1 question" in text(client.get("/author/acme/sections/main/delete"))
     assert client.post("/author/acme/sections/main/delete", data={"csrf_token": token}).status_code == 302
     assert question_ids(db_url) == [["q_ces"]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from surveys.definition import InvalidDefinition, Problem, build_survey
@@ -225,9 +225,18 @@ def move_question(slug: str, question_id: str, direction: str) -> ResponseReturn
     return _edit(slug, lambda data: edits.move_question(data, question_id, step), f"Moved {question_id} {direction}.")
 
 
-@bp.post("/<slug>/questions/<question_id>/delete")
+@bp.route("/<slug>/questions/<question_id>/delete", methods=["GET", "POST"])
 @requires_role("author")
 def delete_question(slug: str, question_id: str) -> ResponseReturnValue:
+    """GET asks for confirmation (a removal has no undo); POST removes."""
+    if request.method == "GET":
+        survey = authoring.read_draft(db(), slug)
+        try:
+            found = survey.question(question_id)
+        except KeyError:
+            abort(404, description=f"no question {question_id!r} in this survey")
+        return render_template("author/confirm.html", survey=survey, what=f"question {question_id}",
+                               detail=found.text, back=url_for(".editor", slug=slug, _anchor=f"q-{question_id}"))
     return _edit(slug, lambda data: edits.remove_question(data, question_id), f"Removed {question_id}.")
 
 
@@ -273,9 +282,19 @@ def move_section(slug: str, section_id: str, direction: str) -> ResponseReturnVa
     return _edit(slug, lambda data: edits.move_section(data, section_id, step), f"Moved page {section_id}.")
 
 
-@bp.post("/<slug>/sections/<section_id>/delete")
+@bp.route("/<slug>/sections/<section_id>/delete", methods=["GET", "POST"])
 @requires_role("author")
 def delete_section(slug: str, section_id: str) -> ResponseReturnValue:
+    """GET asks for confirmation; POST removes the page and its questions."""
+    if request.method == "GET":
+        survey = authoring.read_draft(db(), slug)
+        found = next((item for item in survey.sections if item.id == section_id), None)
+        if found is None:
+            abort(404, description=f"no page {section_id!r} in this survey")
+        count = len(found.questions)
+        return render_template("author/confirm.html", survey=survey, what=f"page {section_id}",
+                               detail=f"{found.title} — with its {count} question{'s' if count != 1 else ''}",
+                               back=url_for(".editor", slug=slug))
     return _edit(slug, lambda data: edits.remove_section(data, section_id), f"Removed page {section_id}.")
 
 
