@@ -9,15 +9,22 @@ import io
 import math
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from results_support import RESPONDENTS, SLUG, add_staff, seed_survey, sign_in
+from results_support import RESPONDENTS, SLUG, add_staff, csrf_token, seed_survey, sign_in
 from scipy import stats
+from web_support import EXAMPLE, example_survey
 
+from surveys.definition import build_survey
 from webapp.app import create_app
+from webapp.services.invitations import create_invitations
+from webapp.services.publishing import publish_survey
+from webapp.storage.engine import open_session
 
 URL = f"/results/{SLUG}"
 
@@ -184,3 +191,47 @@ def test_authors_and_admins_read_results(seeded: Flask, role: str) -> None:
     client = seeded.test_client()
     sign_in(client, f"{role}@example.com")
     assert client.get(URL).status_code == 200
+
+
+def _fresh_app(tmp_path: Path) -> tuple[Flask, str]:
+    url = f"sqlite:///{tmp_path / 'cxroi.sqlite3'}"
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True,
+                      "SECRET_KEY": "test-secret"})
+    add_staff(url)
+    return app, url
+
+
+def test_a_survey_without_responses(tmp_path: Path) -> None:
+    app, url = _fresh_app(tmp_path)
+    with open_session(url) as session:
+        publish_survey(session, example_survey())
+    client = app.test_client()
+    sign_in(client, "analyst@example.com")
+    page = client.get(URL)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert (count(html, "total"), count(html, "completion")) == ("0", "—")
+    assert "No complete responses yet" in html and "<svg" not in html
+
+
+def test_answers_off_the_latest_scale_are_reported_not_crashed(tmp_path: Path) -> None:
+    app, url = _fresh_app(tmp_path)
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["sections"][0]["questions"][0]["points"] = 7  # version 1: a 7-point alignment grid
+    with open_session(url) as session:
+        publish_survey(session, build_survey(data))
+        link = f"/s/{create_invitations(session, SLUG, ['c1'], 'phone')[0].token}"
+    respondent = app.test_client()
+    token = csrf_token(respondent.get(link).get_data(as_text=True))
+    first = {"page": "0", "q_align.easy": "7", "q_align.partner": "6", "q_ces": "5", "csrf_token": token}
+    assert respondent.post(link, data=first).status_code == 303
+    assert respondent.post(link, data={"page": "1", "q_nps": "9", "csrf_token": token}).status_code == 303
+    with open_session(url) as session:
+        publish_survey(session, example_survey())  # version 2: back to 5 points; the stored 7 is off its scale
+    client = app.test_client()
+    sign_in(client, "analyst@example.com")
+    page = client.get(URL)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "These responses could not be scored:" in html
+    assert count(html, "complete") == "1"
