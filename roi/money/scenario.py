@@ -157,6 +157,10 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
     if model is None:
         return _null(scenario, "the churn model could not be fitted", notes, assumptions)
     beta, se = model.coefficient(metric.column)
+    if any(note.code == "separation" for note in fit_notes):
+        # (quasi-)separation: the estimates exist but are not to be trusted, so no money either
+        return _null(scenario, "the churn model is (quasi-)separated; its estimates cannot carry a money figure",
+                     notes, assumptions, coefficient=Estimate(beta, (None, None), reason="separation"))
     coefficient = Estimate(beta, (beta - Z95 * se, beta + Z95 * se))
     expected_negative = metric.polarity == "higher_is_better"
     if beta - Z95 * se <= 0 <= beta + Z95 * se:

@@ -254,3 +254,18 @@ def test_lowering_friction_is_valued_for_a_lower_is_better_metric() -> None:
         low, high = result.retained_revenue.ci
         covered += int(low is not None and high is not None and low <= true_value <= high)
     assert covered >= 4
+
+
+def test_quasi_separation_gives_no_money() -> None:
+    # Nobody with CES 5+ churns, everybody at 1-3 does, CES 4 is mixed: quasi-complete separation
+    rng = np.random.default_rng(0)
+    ces = rng.integers(1, 8, 600).astype(float)
+    churned = np.where(ces <= 3, 1, np.where(ces >= 5, 0, rng.integers(0, 2, 600)))
+    frame = pd.DataFrame({"customer_id": range(600), "churned": churned, "revenue": 100.0, "q_ces": ces})
+    data = AnalysisData(frame=frame, customers=frame.assign(responded=True), metrics=(CES,), items=(CES,),
+                        controls=(), join=JoinReport(600, 600, 600))
+    result = estimate_scenario(data, scenario=ScenarioConfig(metric="ces", delta=1), finance=FinanceConfig(),
+                               seed=0, replicates=10)
+    assert result.evidence == "none" and result.retained_revenue.estimate is None
+    assert any(w.code in ("separation", "non_convergence") for w in result.warnings)
+    json.dumps(result.to_dict(), allow_nan=False)
