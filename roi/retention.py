@@ -255,6 +255,8 @@ class RetentionResults:
             "models": [m.to_dict("odds_ratio") for m in self.models],
             "joint": self.joint.to_dict("odds_ratio") if self.joint else None,
             "dropped": self.dropped,
+            "note": None if self.models else "no retention model: the outcomes have no churned column, or there "
+                                             "are no candidate metrics",
         }
 
 
