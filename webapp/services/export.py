@@ -3,7 +3,8 @@
 Rows are fetched in chunks (`yield_per`, a server-side cursor on PostgreSQL) and written as they come, so
 the memory used does not grow with the number of responses. Text cells of CSV and XLSX files that start with
 `=`, `+`, `-`, `@`, a tab or a carriage return get a leading apostrophe, so a spreadsheet shows them as text
-instead of running them as formulas (respondents' answers are untrusted).
+instead of running them as formulas (respondents' answers are untrusted). XLSX cells lose the control
+characters XML cannot hold.
 """
 
 from __future__ import annotations
@@ -125,6 +126,15 @@ def _csv_cell(value: Any) -> Any:
     return neutralise_formula(value)
 
 
+def _xlsx_cell(value: Any) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        # XML cannot hold most control characters; openpyxl would refuse the whole file for one of them.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return neutralise_formula(value)
+
+
 def _write_xlsx(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -> int:
     from openpyxl import Workbook
 
@@ -133,7 +143,7 @@ def _write_xlsx(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) 
     sheet.append(columns)
     count = 0
     for row in rows:
-        sheet.append([neutralise_formula(row[c]) for c in columns])
+        sheet.append([_xlsx_cell(row[c]) for c in columns])
         count += 1
     workbook.save(path)
     return count
