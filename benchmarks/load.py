@@ -263,8 +263,8 @@ def respond_once(client: _Client, customer_id: str, slug: str = LOAD_SLUG) -> bo
 
 
 def _drive(clients: int, seconds: float, port: int, one: Callable[[_Client, int, int], None],
-           stop: threading.Event | None = None) -> LoadResult:
-    result = LoadResult()
+           stop: threading.Event | None = None, result: LoadResult | None = None) -> LoadResult:
+    result = result if result is not None else LoadResult()
     deadline = time.monotonic() + seconds
     stop = stop or threading.Event()
 
@@ -291,10 +291,11 @@ def _drive(clients: int, seconds: float, port: int, one: Callable[[_Client, int,
 
 
 def run_respondents(port: int, *, clients: int, seconds: float, prefix: str,
-                    stop: threading.Event | None = None) -> LoadResult:
-    """`clients` threads playing respondents for `seconds`; customer ids are `<prefix>-<thread>-<round>`."""
+                    stop: threading.Event | None = None, result: LoadResult | None = None) -> LoadResult:
+    """`clients` threads playing respondents for `seconds` (or until `stop` is set); customer ids are
+    `<prefix>-<thread>-<round>`. Pass `result` to watch it fill while the run goes on."""
     return _drive(clients, seconds, port,
-                  lambda client, n, r: respond_once(client, f"{prefix}-{n}-{r}") and None, stop)
+                  lambda client, n, r: respond_once(client, f"{prefix}-{n}-{r}") and None, stop, result)
 
 
 def run_bare(port: int, *, clients: int, seconds: float) -> LoadResult:
