@@ -13,13 +13,16 @@ import sqlalchemy as sa
 from flask import Flask
 from openpyxl import Workbook
 from results_support import RESPONDENTS, add_staff, seed_survey, sign_in
+from web_support import example_survey
 
 from roi.config import build_config
 from roi.data import OutcomeDataError
 from webapp.app import create_app
 from webapp.services.errors import UnknownSurvey
+from webapp.services.publishing import publish_survey
 from webapp.services.reporting import (
     STALE_AFTER,
+    ReportError,
     check_outcomes,
     create_report_job,
     find_report_job,
@@ -158,3 +161,13 @@ def test_an_unknown_runner_setting_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="CXROI_REPORT_RUNNER"):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "INSTANCE_PATH": str(tmp_path),
                     "SECRET_KEY": "x", "CXROI_REPORT_RUNNER": "cron"})
+
+
+def test_a_survey_without_complete_responses_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    with open_session(url) as session:
+        publish_survey(session, example_survey())
+        with pytest.raises(ReportError, match="'acme_relationship' has no complete responses yet"):
+            create_report_job(session, slug="acme_relationship", outcomes_name="o.csv", content=outcomes(),
+                              config_data=CONFIG, created_by=None)
+        assert session.scalar(sa.select(sa.func.count()).select_from(ReportJob)) == 0

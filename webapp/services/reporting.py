@@ -38,7 +38,7 @@ from roi.results import to_results_json
 from surveys.errors import CxroiError
 
 from ..storage.engine import create_engine_for, session_factory
-from ..storage.models import utcnow
+from ..storage.models import Response, SurveyVersion, utcnow
 from ..storage.reports import ReportJob
 from .errors import HostingError
 from .export import response_frame
@@ -100,10 +100,16 @@ def create_report_job(session: Session, *, slug: str, outcomes_name: str, conten
                       config_data: Mapping[str, Any], created_by: str | None, seed: int = 0) -> ReportJob:
     """Check the request and store it as a queued job. Commits.
 
-    Raises `UnknownSurvey` (404), `InvalidConfig` (settings) or `OutcomeDataError` (the file), and then
-    stores nothing.
+    Raises `UnknownSurvey` (404), `ReportError` (no complete responses), `InvalidConfig` (settings) or
+    `OutcomeDataError` (the file), and then stores nothing.
     """
     version = latest_version(session, slug)
+    complete = session.scalar(
+        sa.select(sa.func.count(Response.id)).join(SurveyVersion, Response.version_id == SurveyVersion.id)
+        .where(SurveyVersion.survey_id == version.survey_id, Response.status == "complete"))
+    if not complete:
+        raise ReportError(f"the survey {slug!r} has no complete responses yet, so there is nothing to relate to "
+                          "the outcomes")
     config = build_config(dict(config_data), source="report settings")
     check_outcomes(content, outcomes_name, config)
     now = utcnow()
