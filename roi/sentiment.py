@@ -38,8 +38,11 @@ def score_comments(texts: pd.Series) -> pd.Series:
         text = str(value).strip()
         return float(analyzer.polarity_scores(text)["compound"]) if text else float("nan")
 
-    return pd.Series([score(v) for v in texts.to_numpy(dtype=object)], index=texts.index, name=texts.name,
-                     dtype=float)
+    values = texts.to_numpy(dtype=object)
+    # Each distinct comment is scored once: repeated answers ("ok", "no") are common and VADER is the slow part.
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    scored = np.array([score(v) for v in distinct] + [float("nan")], dtype=float)  # last slot: missing
+    return pd.Series(scored[codes], index=texts.index, name=texts.name, dtype=float)
 
 
 @dataclass(frozen=True)

@@ -39,3 +39,11 @@ def test_no_comments() -> None:
     summary = summarise_sentiment(pd.Series([None, " "], dtype=object))
     assert summary.n == 0 and summary.positive is None
     assert summary.to_dict()["mean"] is None
+
+
+def test_repeated_comments_score_alike_and_keep_their_places() -> None:
+    texts = pd.Series(["Awful.", None, "Great!", "Awful.", pd.NA], index=list("abcde"), dtype=object)
+    scores = score_comments(texts)
+    assert scores["a"] == scores["d"] < -0.05
+    assert scores["c"] > 0.05
+    assert math.isnan(scores["b"]) and math.isnan(scores["e"])
