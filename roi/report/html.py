@@ -35,7 +35,7 @@ th, td { padding: .2rem .4rem; vertical-align: top; }
 td { border-bottom: 1px solid #ccc; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1rem 0; }
-figure svg { max-width: 100%; height: auto; }
+figure svg { width: 100%; max-width: 46rem; height: auto; }
 figcaption { font-size: .85rem; color: #444; }
 footer { border-top: 1px solid #999; margin-top: 2rem; font-size: .8rem; color: #444; }
 </style>

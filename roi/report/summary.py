@@ -15,6 +15,24 @@ from .reading import first_text, get, mapping, not_available, records
 WARNING_ORDER = ("wrong_sign", "leakage", "separation", "low_match", "nonresponse_bias", "non_convergence",
                  "small_sample", "collinearity", "no_effect")
 SUMMARY_WARNINGS = 4
+"""Kinds of warning shown on page 1; each kind is one bullet naming every subject it concerns."""
+
+PLAIN_WORDS = {
+    "wrong_sign": "A better score goes with more customers leaving, against what the question intends; check the "
+                  "question and the data before relying on it.",
+    "leakage": "A score predicts leaving almost perfectly, which usually means it was collected after, or "
+               "because of, the customer leaving; it is not a fair predictor.",
+    "separation": "A score splits leavers from stayers without overlap, usually from too few customers in some "
+                  "answers; its estimates are unreliable.",
+    "low_match": "Few survey responses could be matched to finance records, so the results may not hold for "
+                 "all customers.",
+    "nonresponse_bias": "Customers who answered differ from those who did not, so the results may not hold for "
+                        "everyone.",
+    "non_convergence": "A model could not be fitted reliably; its figures are left out.",
+    "small_sample": "Too few customers (or too few who left) for a precise answer; intervals are wide.",
+    "collinearity": "Some scores move together so closely that their separate effects cannot be told apart.",
+    "no_effect": "The data show no clear link with leaving for these scores.",
+}
 
 
 def metric_label(results: Mapping[str, Any], name: Any) -> str:
@@ -107,11 +125,21 @@ def sorted_warnings(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return sorted(records(results, "warnings"), key=key)
 
 
-def warning_line(warning: Mapping[str, Any]) -> str:
-    code = str(warning.get("code", "warning")).replace("_", " ")
-    subject = warning.get("subject")
-    head = f"{code.capitalize()} ({subject})" if subject else code.capitalize()
-    return f"{head}: {warning.get('message', '')}"
+def summary_warning_lines(warnings: list[Mapping[str, Any]]) -> list[str]:
+    """One plain-words line per kind of warning (most serious kinds first, at most SUMMARY_WARNINGS), naming
+    the subjects it concerns."""
+    by_code: dict[str, list[str]] = {}
+    for warning in warnings:
+        subjects = by_code.setdefault(str(warning.get("code")), [])
+        subject = str(warning.get("subject") or "")
+        if subject and subject not in subjects:
+            subjects.append(subject)
+    lines = []
+    for code, subjects in list(by_code.items())[:SUMMARY_WARNINGS]:
+        explanation = PLAIN_WORDS.get(code) or next(str(w.get("message")) for w in warnings if w.get("code") == code)
+        shown = ", ".join(subjects[:6]) + (f" and {len(subjects) - 6} more" if len(subjects) > 6 else "")
+        lines.append(f"{code.replace('_', ' ').capitalize()}: {explanation}" + (f" Concerns: {shown}." if shown else ""))
+    return lines
 
 
 def best_metric(results: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -155,10 +183,9 @@ def build_summary(results: Mapping[str, Any]) -> Section:
     warnings = sorted_warnings(results)
     blocks.append(Subheading("What to be careful about"))
     if warnings:
-        blocks.append(Bullets([warning_line(w) for w in warnings[:SUMMARY_WARNINGS]]))
-        if len(warnings) > SUMMARY_WARNINGS:
-            blocks.append(Text(f"{len(warnings)} warnings in all; every one is listed on the data-quality page.",
-                               "small"))
+        blocks.append(Bullets(summary_warning_lines(warnings)))
+        blocks.append(Text(f"{len(warnings)} warning(s) in all; each is listed with the analysis' own words on "
+                           "the data-quality page.", "small"))
     else:
         blocks.append(Text("The analysis raised no warnings."))
     blocks.extend(_key_figures(results))

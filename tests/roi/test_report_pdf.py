@@ -119,7 +119,10 @@ def test_degenerate_data_headline_has_no_money_and_every_warning_is_listed() -> 
     everything = " ".join(pages)
     for code in WARNING_CODES:
         assert f"The {code} check fired." in everything
-    assert "9 warnings in all" in pages[0]
+    assert "9 warning(s) in all" in pages[0]
+    # page 1 names the four most serious kinds in plain words, with what they concern
+    assert "Wrong sign: A better score goes with more customers leaving" in pages[0]
+    assert "Concerns: bas." in pages[0]
     assert "How long customers stay" not in everything  # no durations in these results: no survival page
 
 
