@@ -169,3 +169,24 @@ def test_control_characters_in_answers_do_not_break_any_format(db: Session, tmp_
     header, row = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert dict(zip(header, row, strict=False))["q_why"] == "tab\therevertical" + "nul"
     assert pq.read_table(tmp_path / "out.parquet").column("q_why").to_pylist() == ["tab\there\x0bvertical\x00nul"]
+
+
+def test_a_long_export_does_not_lock_out_respondents_on_sqlite(sqlite_url: str) -> None:
+    """While an export is half-way through its rows, a respondent's write still goes through at once."""
+    from webapp.storage.engine import create_engine_for, session_factory
+
+    engine = create_engine_for(sqlite_url)
+    with session_factory(engine)() as session:
+        publish_survey(session, example_survey())
+        for n in range(3):
+            _answer(session, f"C{n}", [RAW_1])
+        rows = export.iter_response_rows(session, "acme_relationship")
+        assert next(rows)["customer_id"] == "C0"  # the export's read transaction is open now
+        writer = create_engine_for(sqlite_url)
+        with writer.connect() as connection:
+            connection.exec_driver_sql("PRAGMA busy_timeout = 200")  # fail fast instead of waiting 30 s
+            connection.execute(sa.update(Response).values(current_page=1))
+            connection.commit()
+        writer.dispose()
+        assert [row["customer_id"] for row in rows] == ["C1", "C2"]
+    engine.dispose()

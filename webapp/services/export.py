@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from surveys.model import RESERVED_COLUMNS
 from surveys.questions import FrictionQuestion, NumberQuestion, SingleChoiceQuestion, TextQuestion
 
+from ..storage.engine import READ_ONLY
 from ..storage.models import Response, SurveyVersion
 from .errors import HostingError
 from .publishing import find_survey, survey_of
@@ -34,6 +37,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = (".csv", ".xlsx", ".parquet")
 
 
+@contextmanager
+def _reading(session: Session) -> Iterator[Session]:
+    """A read-only session beside `session` for a long read: on SQLite its transactions are deferred, so an
+    export taking minutes does not hold the write lock that respondents' answers need (WAL keeps its
+    snapshot consistent). The caller's session and its transaction are left alone."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        yield session
+        return
+    with Session(bind=bind.execution_options(**{READ_ONLY: True})) as reader:
+        yield reader
+
+
 def _versions(session: Session, slug: str) -> list[SurveyVersion]:
     record = find_survey(session, slug)
     return list(session.scalars(
@@ -41,23 +57,33 @@ def _versions(session: Session, slug: str) -> list[SurveyVersion]:
     ))
 
 
+def _columns(versions: list[SurveyVersion]) -> list[str]:
+    columns: list[str] = list(RESERVED_COLUMNS)
+    for version in reversed(versions):
+        columns += [c for c in survey_of(version).columns() if c not in columns]
+    return columns
+
+
 def response_columns(session: Session, slug: str) -> list[str]:
     """Reserved columns, then the question columns of every version of `slug`: the latest version's in its
     order, then columns only older versions had, newest first."""
-    columns: list[str] = list(RESERVED_COLUMNS)
-    for version in reversed(_versions(session, slug)):
-        columns += [c for c in survey_of(version).columns() if c not in columns]
-    return columns
+    with _reading(session) as reader:
+        return _columns(_versions(reader, slug))
 
 
 def iter_response_rows(session: Session, slug: str, *, status: str | None = None) -> Iterator[dict[str, Any]]:
     """Every response of `slug` as a dict over `response_columns` (missing cells None), oldest first.
 
-    `status` keeps only "partial" or "complete" responses. Streams in chunks of `CHUNK` rows.
+    `status` keeps only "partial" or "complete" responses. Streams in chunks of `CHUNK` rows, reading in a
+    session of its own (the caller's transaction is not used).
     """
-    versions = {version.id: version for version in _versions(session, slug)}
-    columns = response_columns(session, slug)
-    blank = dict.fromkeys(columns)
+    with _reading(session) as reader:
+        yield from _rows(reader, _versions(reader, slug), status)
+
+
+def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None) -> Iterator[dict[str, Any]]:
+    versions = {version.id: version for version in version_list}
+    blank = dict.fromkeys(_columns(version_list))
     query = (
         sa.select(Response.id, Response.version_id, Response.customer_id, Response.channel, Response.started_at,
                   Response.submitted_at, Response.status, Response.answers)
@@ -67,7 +93,7 @@ def iter_response_rows(session: Session, slug: str, *, status: str | None = None
     )
     if status is not None:
         query = query.where(Response.status == status)
-    for row in session.execute(query):
+    for row in reader.execute(query):
         version = versions[row.version_id]
         cells = blank | survey_of(version).to_row(row.answers or {})
         cells.update(response_id=row.id, customer_id=row.customer_id, channel=row.channel,
@@ -81,8 +107,9 @@ def response_frame(session: Session, slug: str, *, status: str | None = "complet
     results pages and `cxroi analyze --survey SLUG`."""
     import pandas as pd
 
-    return pd.DataFrame(list(iter_response_rows(session, slug, status=status)),
-                        columns=response_columns(session, slug))
+    with _reading(session) as reader:
+        versions = _versions(reader, slug)
+        return pd.DataFrame(list(_rows(reader, versions, status)), columns=_columns(versions))
 
 
 def neutralise_formula(value: Any) -> Any:
@@ -98,13 +125,15 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
         raise HostingError(f"{path}: expected a .csv, .xlsx or .parquet file name")
-    columns = response_columns(session, slug)
-    rows = iter_response_rows(session, slug, status=status)
-    if suffix == ".csv":
-        return _write_csv(path, columns, rows)
-    if suffix == ".xlsx":
-        return _write_xlsx(path, columns, rows)
-    return _write_parquet(path, columns, rows, _arrow_schema(session, slug, columns))
+    with _reading(session) as reader:
+        versions = _versions(reader, slug)
+        columns = _columns(versions)
+        rows = _rows(reader, versions, status)
+        if suffix == ".csv":
+            return _write_csv(path, columns, rows)
+        if suffix == ".xlsx":
+            return _write_xlsx(path, columns, rows)
+        return _write_parquet(path, columns, rows, _arrow_schema(versions, columns))
 
 
 def _write_csv(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -> int:
@@ -149,7 +178,7 @@ def _write_xlsx(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) 
     return count
 
 
-def _arrow_schema(session: Session, slug: str, columns: list[str]) -> pa.Schema:
+def _arrow_schema(versions: list[SurveyVersion], columns: list[str]) -> pa.Schema:
     import pyarrow as pa
 
     types: dict[str, pa.DataType] = {
@@ -157,7 +186,7 @@ def _arrow_schema(session: Session, slug: str, columns: list[str]) -> pa.Schema:
         "survey_version": pa.int64(), "started_at": pa.timestamp("us"), "submitted_at": pa.timestamp("us"),
         "status": pa.string(),
     }
-    for version in reversed(_versions(session, slug)):
+    for version in reversed(versions):
         survey = survey_of(version)
         for question in survey.questions():
             for column in question.columns(survey):

@@ -15,13 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "cxroi_read_only"
+"""Execution option: on SQLite, begin a deferred (read) transaction instead of an immediate one."""
 
 
 def create_engine_for(url: str, **options: Any) -> Engine:
     """An engine for a database URL; SQLite files get WAL mode, a busy timeout and foreign keys.
 
     SQLite transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and then writes can fail
-    with "database is locked" no matter the busy timeout, while an immediate one waits its turn.
+    with "database is locked" no matter the busy timeout, while an immediate one waits its turn. Long reads
+    (exports) use `engine.execution_options(cxroi_read_only=True)`, whose transactions are deferred.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -42,7 +45,8 @@ def create_engine_for(url: str, **options: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
