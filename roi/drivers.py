@@ -60,6 +60,8 @@ class DriverImportance:
     better_helps: bool | None
     performance: float | None
     quadrant: str | None
+    direction_agreement: float | None = None
+    """Share of bootstrap resamples in which the item's direction (`better_helps`) is the same."""
 
     @property
     def signed_weight(self) -> float | None:
@@ -73,7 +75,8 @@ class DriverImportance:
             "item": self.item, "label": self.label, "family": self.family,
             "weight": finite_or_none(self.weight), "weight_ci": interval_or_none(*self.weight_ci),
             "share": finite_or_none(self.share), "share_ci": interval_or_none(*self.share_ci),
-            "better_helps": self.better_helps, "signed_weight": finite_or_none(self.signed_weight),
+            "better_helps": self.better_helps, "direction_agreement": finite_or_none(self.direction_agreement),
+            "signed_weight": finite_or_none(self.signed_weight),
             "performance": finite_or_none(self.performance), "quadrant": self.quadrant,
         }
 
@@ -174,8 +177,8 @@ def estimate_drivers(data: AnalysisData, *, outcome: Outcome, seed: int, replica
     # direction from the standardised multiple-regression coefficients
     beta = np.linalg.pinv(corr[:-1, :-1]) @ corr[:-1, -1]
     # customers of one account are not independent: resample whole accounts when accounts are shared
-    boot_weights, boot_r2 = _bootstrap(matrix, replicates=replicates, seed=seed,
-                                       clusters=account_clusters(frame.loc[table.index]))
+    boot_weights, boot_r2, boot_beta = _bootstrap(matrix, replicates=replicates, seed=seed,
+                                                  clusters=account_clusters(frame.loc[table.index]))
     performance = {i.name: performance_score(frame[i.column], i) for i in items}
     shares = weights / r2 * 100 if r2 > 0 else np.full(len(weights), np.nan)
     mean_share = float(np.nanmean(shares)) if r2 > 0 else float("nan")
@@ -189,13 +192,17 @@ def estimate_drivers(data: AnalysisData, *, outcome: Outcome, seed: int, replica
         helps = None if beta[j] == 0 else bool(beta[j] * polarity_sign * outcome_sign > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
             share_draws = boot_weights[:, j] / boot_r2 * 100
+        signs = np.sign(boot_beta[:, j][np.isfinite(boot_beta[:, j])])
+        agreement = float(np.mean(signs == np.sign(beta[j]))) if len(signs) else None
         perf = performance[item.name]
         label = (quadrant(float(shares[j]), perf, mean_share, mean_perf)
                  if perf is not None and np.isfinite(shares[j]) and np.isfinite(mean_perf) else None)
         drivers.append(DriverImportance(item.name, item.display, item.family, float(weights[j]),
                                         percentile_interval(boot_weights[:, j]), finite_or_none(shares[j]),
-                                        percentile_interval(share_draws), helps, perf, label))
-        if helps is False and np.isfinite(shares[j]) and shares[j] >= mean_share:
+                                        percentile_interval(share_draws), helps, perf, label, agreement))
+        # only a direction the resamples agree on (or, without a bootstrap, a leading driver) is flagged
+        settled = agreement >= 0.95 if agreement is not None else bool(shares[j] >= mean_share)
+        if helps is False and np.isfinite(shares[j]) and settled:
             notes.append(RoiWarning("wrong_sign", item.name,
                                     f"{item.display}: a better score goes with "
                                     f"{'more churn' if outcome == 'churned' else 'less revenue'} once the other "
@@ -220,11 +227,12 @@ def resample_rows(rng: np.random.Generator, n: int, clusters: np.ndarray | None)
 
 
 def _bootstrap(matrix: np.ndarray, *, replicates: int, seed: int,
-               clusters: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               clusters: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     k = matrix.shape[1] - 1
     weights = np.full((replicates, k), np.nan)
     r2 = np.full(replicates, np.nan)
+    beta = np.full((replicates, k), np.nan)
     # A resample is a vector of counts per row: the correlation of the resampled rows is the count-weighted
     # correlation of the original rows, which avoids copying the rows (the costly part at 100,000 customers).
     # Standardising once keeps the weighted moments well scaled.
@@ -234,7 +242,8 @@ def _bootstrap(matrix: np.ndarray, *, replicates: int, seed: int,
         corr = _weighted_correlation(standard, counts)
         if corr is not None:  # a resample where something does not vary gives no weights
             weights[b], r2[b] = relative_weights(corr)
-    return weights, r2
+            beta[b] = np.linalg.pinv(corr[:-1, :-1]) @ corr[:-1, -1]
+    return weights, r2, beta
 
 
 def _weighted_correlation(standard: np.ndarray, counts: np.ndarray) -> np.ndarray | None:
