@@ -175,20 +175,21 @@ def test_refused_edits_leave_the_draft_row_untouched(app: Flask, db_url: str) ->
     client = signed_in(app, db_url, "author")
     token = create(client)
     before = stored_draft(db_url, "acme")
-    attempts = [
+    attempts = [  # (form, fields, path named in the summary, where its link leads)
         ("/author/acme/rows", {"brand_promises": "easy We make things easy", "touchpoints": "", "channels": ""},
-         "brand_promises[0]"),
+         "brand_promises[0]", "brand_promises"),
         ("/author/acme/settings", {"title": "Acme", "intro": "", "language": "English", "customer_id_param": "",
-                                   "time_budget_minutes": "8"}, "language"),
+                                   "time_budget_minutes": "8"}, "language", "language"),
         ("/author/acme/settings", {"title": "Acme", "intro": "", "language": "en", "customer_id_param": "",
-                                   "time_budget_minutes": "-1"}, "time_budget_minutes"),
+                                   "time_budget_minutes": "-1"}, "time_budget_minutes", "time_budget_minutes"),
         ("/author/acme/sections", {"new_section-section_id": "main", "new_section-title": "Again",
-                                   "new_section-first_key": "ces"}, "sections[1].id"),
+                                   "new_section-first_key": "ces"}, "sections[1].id", "new-page-title"),
     ]
-    for path, data, where in attempts:
+    for path, data, where, anchor in attempts:
         response = client.post(path, data=data | {"csrf_token": token})
         assert response.status_code == 400, (path, response.status_code)
-        assert where in text(response), (path, where)
+        assert [item.split(":")[0] for item in summary(response)] == [where], path
+        assert f'<li><a href="#{anchor}">' in response.get_data(as_text=True), path
         assert stored_draft(db_url, "acme") == before, path
     assert client.post("/author/acme/questions/q_nope/move/up", data={"csrf_token": token}).status_code == 404
     assert client.post("/author/acme/questions/q_one_change/move/sideways",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -100,22 +101,31 @@ def editor_page(slug: str, *, problems: Sequence[Problem] = (), status: int = 20
     ), status
 
 
+_QUESTION_PATH = re.compile(r"^sections\[(\d+)\](?:\.questions\[(\d+)\])?")
+SURVEY_FIELDS = ("title", "intro", "language", "customer_id_param", "time_budget_minutes")
+
+
 def _anchors(data: dict[str, Any], problems: Sequence[Problem]) -> list[str]:
-    """Where each problem's link in the error summary jumps to: the question, or the form field."""
+    """Where each problem's link in the error summary jumps to, by its path: the question or page concerned
+    (a page not in the stored draft is the one being added), the field of a survey setting or of the rows,
+    else the upload form."""
+    sections = data.get("sections", [])
     anchors = []
     for problem in problems:
-        path = problem.path
-        head = path.split(".")[0].split("[")[0]
-        if path.startswith("sections[") and ".questions[" in path:
-            s, q = path.removeprefix("sections[").split("].questions[")[0], path.split(".questions[")[1]
-            try:
-                question = data["sections"][int(s)]["questions"][int(q.split("]")[0])]
-                anchors.append(f"q-{question['id']}")
-                continue
-            except (LookupError, ValueError, TypeError):
-                pass
-        anchors.append(head if head in (*edits.ROW_SOURCES, "title", "intro", "language", "customer_id_param",
-                                        "time_budget_minutes") else "draft")
+        head = re.split(r"[.\[]", problem.path, maxsplit=1)[0]
+        match = _QUESTION_PATH.match(problem.path)
+        if match is not None:
+            s = int(match[1])
+            if s >= len(sections):
+                anchors.append("new-page-title")
+            elif match[2] is not None and int(match[2]) < len(sections[s]["questions"]):
+                anchors.append(f"q-{sections[s]['questions'][int(match[2])]['id']}")
+            else:
+                anchors.append(f"page-{sections[s]['id']}-title")
+        elif head in edits.ROW_SOURCES or head in SURVEY_FIELDS:
+            anchors.append(head)
+        else:
+            anchors.append("draft")
     return anchors
 
 
