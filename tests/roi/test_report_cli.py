@@ -153,3 +153,35 @@ def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
     done = cxroi("report", "--results", saved, "-o", tmp_path / "missing-dir" / "r.pdf")
     assert done.returncode == 2
     assert "missing-dir" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_report_from_a_published_survey_names_it_and_its_version(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from roi.synthetic import build_demo_data, write_demo_data
+    from webapp.config import database_url_from_environment
+    from webapp.services import publish_survey
+    from webapp.services.importing import import_responses
+    from webapp.storage.engine import open_session
+
+    monkeypatch.setenv("CXROI_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("CXROI_DATABASE_URL", raising=False)
+    world = build_demo_data(600, seed=4)
+    data = tmp_path / "data"
+    write_demo_data(world, data)
+    config = yaml.safe_load((data / "roi.yaml").read_text())
+    config["bootstrap"] = 10
+    (data / "roi.yaml").write_text(yaml.safe_dump(config))
+    with open_session(database_url_from_environment()) as session:
+        version = publish_survey(session, world.survey)
+        import_responses(session, world.survey.id, world.responses, source="responses.csv")
+    pdf, saved = tmp_path / "r.pdf", tmp_path / "r.json"
+    done = cxroi("report", "--survey", world.survey.id, "--outcomes", data / "outcomes.csv", "--config",
+                 data / "roi.yaml", "--save-results", saved, "-o", pdf)
+    assert done.returncode == 0, done.stderr
+    expected = f"{world.survey.title} ({world.survey.id}, version {version.number})"
+    for page in page_texts(pdf):
+        assert expected in page
+    results = json.loads(saved.read_text())
+    assert results["inputs"]["files"]["responses"]["name"] == f"survey:{world.survey.id}"
+    assert "no file hash (not read from a file)" in page_texts(pdf)[0]

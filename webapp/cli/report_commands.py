@@ -11,11 +11,7 @@ from typing import Any
 
 import click
 
-from roi.analysis import analyze, analyze_files, file_facts
-from roi.config import read_config
-from roi.data import build_analysis_data, read_outcomes_table
-from roi.report import render_html, render_pdf
-from roi.results import read_results, write_results
+# roi (statsmodels, reportlab) is imported inside the command: `cxroi --help` and the other commands stay fast.
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -24,19 +20,16 @@ def _analysis_results(responses: Path | None, definition: Path | None, slug: str
                       config: Path | None, seed: int) -> dict[str, Any]:
     """results.json data from the analysis inputs, through the same pipeline as `cxroi analyze`."""
     if responses is not None:
+        from roi.analysis import analyze_files
+
         return analyze_files(responses=responses, outcomes=outcomes, definition=definition, config=config,
                              seed=seed).to_dict()
     assert slug is not None
-    from .roi_commands import _responses_from_database  # the database path of `cxroi analyze`
+    from ..services.analysis import analyze_published_survey
+    from .hosting_commands import _session
 
-    settings = read_config(config)
-    frame, survey = _responses_from_database(slug)
-    data = build_analysis_data(frame, read_outcomes_table(outcomes), config=settings, survey=survey)
-    files: dict[str, Any] = {"responses": {"name": f"survey:{slug}", "bytes": None, "sha256": None},
-                             "outcomes": file_facts(outcomes)}
-    if config is not None:
-        files["config"] = file_facts(config)
-    return analyze(data, settings, seed=seed, inputs={"files": files}).to_dict()
+    with _session() as session:
+        return analyze_published_survey(session, slug, outcomes=outcomes, config=config, seed=seed).to_dict()
 
 
 @click.command("report")
@@ -55,6 +48,9 @@ def report_command(results_path: Path | None, responses: Path | None, definition
                    outcomes: Path | None, config: Path | None, seed: int, save_results: Path | None, output: Path,
                    html_path: Path | None, title: str | None) -> None:
     """Write the ROI report for finance (PDF, optionally HTML) from results.json or from the analysis inputs."""
+    from roi.report import render_html, render_pdf
+    from roi.results import read_results, write_results
+
     analysis_inputs = [name for name, value in (("--responses", responses), ("--definition", definition),
                                                 ("--survey", slug), ("--outcomes", outcomes),
                                                 ("--config", config), ("--save-results", save_results))
