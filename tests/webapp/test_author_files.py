@@ -119,3 +119,14 @@ def test_an_upload_without_a_file_is_refused(author: tuple[FlaskClient, str], db
     response = client.post("/author/acme/upload", data={"csrf_token": token}, content_type="multipart/form-data")
     assert response.status_code == 400 and summary(response) == ["choose a definition file to upload"]
     assert stored_draft(db_url, "acme") == before
+
+
+def test_an_upload_over_the_size_limit_is_explained_and_changes_nothing(author: tuple[FlaskClient, str],
+                                                                        db_url: str) -> None:
+    client, token = author
+    before = stored_draft(db_url, "acme")
+    huge = b"# padding\n" * 110_000  # 1.1 MB, over the app's 1 MiB request limit
+    response = upload(client, token, huge, "huge.yaml")
+    assert response.status_code == 413
+    assert summary(response)[0].startswith("the upload is larger than 1024 KB")
+    assert stored_draft(db_url, "acme") == before

@@ -11,9 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from surveys.definition import (
     InvalidDefinition,
@@ -107,6 +108,18 @@ def _preview_page(survey: Survey, index: int, self_url: str, kept: Mapping[str, 
         action=self_url, pages=len(survey.sections), slug=survey.id,
         back_url=f"{self_url}?page={index - 1}" if index > 0 else None,
     ), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    """An upload over the request limit: said on the editor in the authors' terms, nothing changed."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    message = (f"the upload is larger than {limit // 1024} KB; split a long customer list into several files, "
+               "or use the command line (cxroi survey publish, cxroi invite) for very large files")
+    slug = (request.view_args or {}).get("slug")
+    if not slug:
+        return error
+    return editor_page(slug, problems=[Problem("", message)], status=413)
 
 
 @bp.get("/<slug>/definition.<fmt>")
