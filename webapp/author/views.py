@@ -315,7 +315,8 @@ def publish(slug: str) -> ResponseReturnValue:
         version = authoring.publish_draft(db(), slug)
     except authoring.AuthoringError as error:
         return _refused(slug, str(error))
-    flash(f"Published version {version.number}. Earlier responses keep the version they answered.")
+    closed = " The survey is still closed: reopen it to take answers." if version.survey.closed_at else ""
+    flash(f"Published version {version.number}. Earlier responses keep the version they answered.{closed}")
     return redirect(url_for(".editor", slug=slug))
 
 
