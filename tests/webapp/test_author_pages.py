@@ -47,6 +47,9 @@ def test_a_cx_lead_builds_checks_previews_and_publishes_a_survey(app: Flask, db_
     listing = text(client.get("/author/"))
     assert "Acme check-in" in listing and "<td>draft</td>" in listing
     assert question_ids(db_url) == [["q_one_change"]]  # the blank start: one open question
+    saved_at = stored_draft(db_url, "acme")[1]
+    saved_at = saved_at if isinstance(saved_at, str) else saved_at.isoformat(sep=" ")
+    assert f"draft saved {saved_at[:16]} UTC by author@example.com" in text(client.get("/author/acme"))
 
     # the library with each question's rationale, and adding two questions
     editor = text(client.get("/author/acme"))

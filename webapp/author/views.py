@@ -93,6 +93,7 @@ def editor_page(slug: str, *, problems: Sequence[Problem] = (), status: int = 20
         "customer_id_param": survey.customer_id_param or "", "time_budget_minutes": f"{survey.time_budget_minutes:g}"})
     return render_template(
         "author/editor.html", survey=survey, data=data, record=record, state=state, versions=versions,
+        last_change=authoring.last_change(session, slug),
         survey_findings=[f for f in findings if not f.question_id], by_question=by_question,
         error_count=sum(f.severity == "error" for f in findings), bank=question_bank(), add_form=add_form,
         rows_form=rows_form, settings_form=settings_form,

@@ -190,6 +190,12 @@ def reopen_survey(session: Session, slug: str) -> None:
     session.commit()
 
 
+def last_change(session: Session, slug: str) -> tuple[datetime, str | None] | None:
+    """When and by whom the draft was last saved; None while it has never been saved in the browser."""
+    draft = _draft_of(session, find_survey(session, slug))
+    return (draft.updated_at, draft.updated_by) if draft is not None else None
+
+
 def survey_status(session: Session, slug: str) -> tuple[SurveyRecord, Status, int]:
     """The survey record, its status and its number of versions."""
     record = find_survey(session, slug)
