@@ -28,6 +28,9 @@ except ImportError:  # pragma: no cover - depends on the installed statsmodels
 EVENTS_PER_VARIABLE = 10
 """Fewer events (or non-events) than this per predictor makes a logistic fit a `small_sample`."""
 
+DIVERGED_LOG_ODDS = 25.0
+"""Fitted log-odds beyond ±25 (probability within 1e-11 of 0 or 1) mean the estimates ran off to infinity."""
+
 
 def finite_or_none(value: Any) -> float | None:
     """A float that JSON can carry: NaN and infinities become None."""
@@ -149,7 +152,8 @@ def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: st
     separated = any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
     if separated:
         notes.append(RoiWarning("separation", subject,
-                                f"{subject}: statsmodels reports (quasi-)perfect separation; estimates are unreliable."))
+                                f"{subject}: (quasi-)perfect separation - some customers get a fitted churn probability of "
+                                "0 or 1; estimates are unreliable."))
     if not converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
         notes.append(RoiWarning("non_convergence", subject,
                                 f"{subject}: the churn model did not converge; its estimates are not reported."))
@@ -192,10 +196,17 @@ def _maximise_likelihood(y: np.ndarray, design: np.ndarray, groups: np.ndarray |
             raise np.linalg.LinAlgError("Singular matrix")
         churned = np.bincount(inverse, weights=y, minlength=len(distinct))
         trials = np.bincount(inverse, minlength=len(distinct)).astype(float)
-        result = sm.GLM(np.column_stack([churned, trials - churned]), distinct,
-                        family=sm.families.Binomial()).fit(maxiter=100)
-        return (np.asarray(result.params, dtype=float), np.asarray(result.cov_params(), dtype=float),
-                bool(result.converged))
+        with warnings.catch_warnings():
+            # GLM calls a saturated grouped fit (e.g. one yes/no question: 2 groups, 2 parameters) "perfect
+            # separation" because it reproduces the group proportions; fit_logit judges separation itself.
+            warnings.simplefilter("ignore", PerfectSeparationWarning)
+            result = sm.GLM(np.column_stack([churned, trials - churned]), distinct,
+                            family=sm.families.Binomial()).fit(maxiter=100)
+        params = np.asarray(result.params, dtype=float)
+        if np.max(np.abs(distinct @ params)) > DIVERGED_LOG_ODDS:
+            # a group pushed to probability 0 or 1: the likelihood has no maximum (quasi-separation)
+            warnings.warn("quasi-separation in grouped data", PerfectSeparationWarning, stacklevel=2)
+        return params, np.asarray(result.cov_params(), dtype=float), bool(result.converged)
     if groups is not None:
         fitted = sm.Logit(y, design).fit(disp=0, maxiter=100, cov_type="cluster", cov_kwds={"groups": groups})
     else:

@@ -136,3 +136,27 @@ def test_grouped_fit_of_a_discrete_metric_equals_the_row_by_row_logit() -> None:
     assert fit is not None and notes == []
     assert fit.params == pytest.approx(np.asarray(reference.params), abs=1e-8)
     assert fit.cov == pytest.approx(np.asarray(reference.cov_params()), abs=1e-8)
+
+
+def test_a_yes_no_question_is_not_mistaken_for_separation() -> None:
+    # A 0/1 friction item: two groups, two parameters, so the fit reproduces each group's churn rate exactly.
+    # That is an ordinary fit (20% vs 30% churn), not separation.
+    rng = np.random.default_rng(9)
+    hesitated = rng.integers(0, 2, 2000).astype(float)
+    churned = (rng.random(2000) < np.where(hesitated > 0, 0.3, 0.2)).astype(int)
+    frame = pd.DataFrame({"customer_id": range(2000), "churned": churned, "q_friction.billing": hesitated})
+    item = Metric("q_friction.billing", "q_friction.billing", polarity="lower_is_better", family="friction_item")
+    result = compare_metrics(_data(frame, (item,)), seed=0)
+    assert result.warnings == ()
+    assert result.scores[0].rank == 1 and not result.scores[0].separation
+
+
+def test_quasi_separation_of_a_scale_is_reported() -> None:
+    # Everyone at 1-5 stays, everyone at 7 churns, 6 is mixed: the churn probability runs off to 1 at 7.
+    from roi.comparison import fit_logit
+
+    x = np.repeat(np.arange(1.0, 8.0), 100)
+    y = (x == 7).astype(float)
+    y[x == 6] = np.tile([0.0, 1.0], 50)
+    fit, notes = fit_logit(y, x[:, None], names=["ces"], subject="ces")
+    assert [n.code for n in notes] == ["separation"]
