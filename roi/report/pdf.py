@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import IO
 from xml.sax.saxutils import escape
 
+from reportlab.lib.pagesizes import A4
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -20,10 +21,10 @@ from reportlab.platypus import (
 from reportlab.platypus import Table as PdfTable
 
 from .content import Block, Bullets, Figure, Report, Section, Table, Text
-from .document import Furniture, ReportDocument
+from .document import MARGIN, Furniture, ReportDocument
 from .styles import BULLET, CELL, CELL_BOLD, H1, H2, PARAGRAPH_STYLES, SMALL, SUBTITLE, TITLE, table_style
 
-FRAME_WIDTH = 595.2756 - 2 * 51.02  # A4 width less the two 18 mm margins, in points
+FRAME_WIDTH = A4[0] - 2 * MARGIN
 
 
 def markup(text: str) -> str:

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .formatting import number
-
 
 def get(results: Any, path: str, default: Any = None) -> Any:
     """The value at a dotted path (`scenario.retained_revenue`), or `default` when any step is missing."""
@@ -35,24 +33,12 @@ def records(results: Any, path: str) -> list[Mapping[str, Any]]:
     return [item for item in value if isinstance(item, Mapping)]
 
 
-def first_number(item: Any, *paths: str) -> float | None:
-    """The first of several candidate keys holding a finite number."""
-    for path in paths:
-        value = number(get(item, path))
-        if value is not None:
-            return value
-    return None
-
-
 def first_text(item: Any, *paths: str) -> str | None:
     for path in paths:
         value = get(item, path)
         if isinstance(value, str) and value:
             return value
     return None
-
-
-NOT_AVAILABLE = "Not available in these results"
 
 
 def not_available(what: str, key: str) -> str:

@@ -88,7 +88,8 @@ def headline(results: Mapping[str, Any]) -> str:
     scenario = mapping(results, "scenario")
     label = metric_label(results, scenario.get("metric"))
     if not scenario:
-        return "These results contain no money scenario, so no money figure is given."
+        return ("These results contain no money scenario (it needs both churn and revenue in the outcomes), "
+                "so no money figure is given.")
     if not has_money_evidence(results):
         reason = get(scenario, "retained_revenue.reason") or get(scenario, "coefficient.reason")
         because = f" ({reason})" if reason else ""

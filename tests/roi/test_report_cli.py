@@ -185,3 +185,20 @@ def test_report_from_a_published_survey_names_it_and_its_version(tmp_path: Path,
     results = json.loads(saved.read_text())
     assert results["inputs"]["files"]["responses"]["name"] == f"survey:{world.survey.id}"
     assert "no file hash (not read from a file)" in page_texts(pdf)[0]
+
+
+@pytest.mark.slow
+def test_nobody_left_gives_no_money_figure(tmp_path: Path) -> None:
+    import pandas as pd
+
+    data = demo(tmp_path, customers=300, seed=9, bootstrap=10)
+    outcomes = pd.read_csv(data / "outcomes.csv")
+    outcomes["churned"] = 0  # every customer stayed: nothing to explain
+    outcomes.to_csv(data / "outcomes.csv", index=False)
+    pdf, saved = tmp_path / "r.pdf", tmp_path / "r.json"
+    done = cxroi("report", *analysis_args(data), "--save-results", saved, "-o", pdf)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(saved.read_text())
+    assert results["scenario"]["evidence"] == "none"
+    first = page_texts(pdf)[0]
+    assert "no evidence" in first and "$" not in first
