@@ -130,3 +130,26 @@ def test_an_upload_over_the_size_limit_is_explained_and_changes_nothing(author: 
     assert response.status_code == 413
     assert summary(response)[0].startswith("the upload is larger than 1024 KB")
     assert stored_draft(db_url, "acme") == before
+
+
+def test_a_stored_draft_that_no_longer_validates_can_be_replaced(author: tuple[FlaskClient, str],
+                                                                 db_url: str) -> None:
+    import json
+
+    import sqlalchemy as sa
+
+    from webapp.storage.engine import create_engine_for
+
+    client, token = author
+    stale = {"id": "acme", "title": "Acme", "sections": [{"id": "main", "title": "Main", "questions": [
+        {"id": "q1", "type": "rating", "text": "How was it?", "scale": {"min": 1, "max": 40}}]}]}
+    engine = create_engine_for(db_url)  # as if saved when the rules allowed 40-point scales
+    with engine.begin() as connection:
+        connection.execute(sa.text("update survey_drafts set definition = :d"), {"d": json.dumps(stale)})
+    engine.dispose()
+    page = client.get("/author/acme")
+    assert page.status_code == 409
+    assert summary(page) == ["sections[0].questions[0].scale.max: a scale may have at most 21 points"]
+    assert client.get("/author/acme/stored-draft.json").get_json() == stale
+    assert upload(client, token, example_text().encode(), "fixed.yaml").status_code == 302
+    assert client.get("/author/acme").status_code == 200

@@ -145,6 +145,15 @@ def download(slug: str, fmt: str) -> ResponseReturnValue:
                     headers={"Content-Disposition": f'attachment; filename="{slug}.{fmt}"'})
 
 
+@bp.get("/<slug>/stored-draft.json")
+@requires_role("author")
+def download_stored(slug: str) -> ResponseReturnValue:
+    """The draft's data exactly as stored, even when it no longer passes validation (to correct it offline)."""
+    body = json.dumps(authoring.draft_definition(db(), slug), indent=2, ensure_ascii=False) + "\n"
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-draft.json"'})
+
+
 @bp.post("/<slug>/upload")
 @requires_role("author")
 def upload(slug: str) -> ResponseReturnValue:

@@ -78,7 +78,11 @@ def editor_page(slug: str, *, problems: Sequence[Problem] = (), status: int = 20
     session = db()
     record, state, versions = authoring.survey_status(session, slug)
     data = authoring.draft_definition(session, slug)
-    survey = build_survey(data, source=f"draft of {slug}")
+    try:
+        survey = build_survey(data, source=f"draft of {slug}")
+    except InvalidDefinition as error:  # saved under older rules: offer to replace it rather than fail
+        return render_template("author/unreadable.html", record=record, problems=[*problems, *error.problems],
+                               upload_form=UploadForm(formdata=None)), 409
     findings = lint_survey(survey)
     by_question: dict[str, list[Any]] = {}
     for finding in findings:
