@@ -151,5 +151,7 @@ def test_a_stored_draft_that_no_longer_validates_can_be_replaced(author: tuple[F
     assert page.status_code == 409
     assert summary(page) == ["sections[0].questions[0].scale.max: a scale may have at most 21 points"]
     assert client.get("/author/acme/stored-draft.json").get_json() == stale
+    for path in ("/author/acme/questions/q1", "/author/acme/preview", "/author/acme/definition.yaml"):
+        assert client.get(path).headers.get("Location") == "/author/acme", path  # sent to the explanation
     assert upload(client, token, example_text().encode(), "fixed.yaml").status_code == 302
     assert client.get("/author/acme").status_code == 200

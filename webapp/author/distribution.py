@@ -122,6 +122,15 @@ def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     return editor_page(slug, problems=[Problem("", message)], status=413)
 
 
+@bp.errorhandler(InvalidDefinition)
+def stored_draft_invalid(error: InvalidDefinition) -> ResponseReturnValue:
+    """A page that needs the draft as a survey, when the stored draft no longer validates: the editor explains."""
+    slug = (request.view_args or {}).get("slug")
+    if not slug:
+        abort(400, description=str(error))
+    return redirect(url_for(".editor", slug=slug))
+
+
 @bp.get("/<slug>/definition.<fmt>")
 @requires_role("author")
 def download(slug: str, fmt: str) -> ResponseReturnValue:
