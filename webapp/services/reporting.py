@@ -40,9 +40,9 @@ from surveys.errors import CxroiError
 from ..storage.engine import create_engine_for, session_factory
 from ..storage.models import Response, SurveyVersion, utcnow
 from ..storage.reports import ReportJob
+from .analysis import responses_for_analysis
 from .errors import HostingError
-from .export import response_frame
-from .publishing import latest_version, survey_of
+from .publishing import latest_version
 
 log = logging.getLogger(__name__)
 
@@ -144,17 +144,6 @@ def _update(session: Session, job_id: int, **values: Any) -> None:
     session.commit()
 
 
-def _responses(session: Session, slug: str) -> tuple[pd.DataFrame, Any, int]:
-    """(complete responses as text cells, survey of the latest version, its number)."""
-    version = latest_version(session, slug)
-    frame = response_frame(session, slug)
-    frame = frame.astype(object).where(frame.notna(), None)
-    frame = frame.map(lambda v: None if v is None or (isinstance(v, str) and not v.strip()) else str(v))
-    frame.attrs["source"] = f"survey {slug!r} (responses in the database)"
-    frame.attrs["first_row"] = 1
-    return frame, survey_of(version), version.number
-
-
 def _heartbeat(database_url: str, job_id: int, stop: threading.Event) -> None:
     engine = create_engine_for(database_url)
     try:
@@ -205,7 +194,7 @@ def _run(session: Session, job_id: int) -> dict[str, Any]:
     config = build_config(job.config, source="report settings")
     outcomes = read_outcomes_upload(job.outcomes_file, job.outcomes_name)
     _update(session, job_id, progress=f"Reading the responses of {job.survey_slug!r} from the database")
-    frame, survey, version = _responses(session, job.survey_slug)
+    frame, survey = responses_for_analysis(session, job.survey_slug)
     _update(session, job_id, progress=f"Checking and joining {len(frame)} responses with {len(outcomes)} customers")
     data = build_analysis_data(frame, outcomes, config=config, survey=survey)
     _update(session, job_id, progress=f"Fitting the models for {data.join.matched} matched customers, with "
@@ -213,7 +202,7 @@ def _run(session: Session, job_id: int) -> dict[str, Any]:
                                       "(the longest step)")
     files = {"responses": {"name": f"survey:{job.survey_slug}", "bytes": None, "sha256": None},
              "outcomes": {"name": job.outcomes_name, "bytes": job.outcomes_bytes, "sha256": job.outcomes_sha256}}
-    inputs = {"files": files, "survey": {"id": survey.id, "title": survey.title, "version": version}}
+    inputs = {"files": files, "survey": frame.attrs["survey"]}
     results = analyze(data, config, seed=job.seed, inputs=inputs)
     _update(session, job_id, progress="Checking that the report can be drawn")
     document: dict[str, Any] = json.loads(to_results_json(results))
