@@ -212,18 +212,14 @@ def estimate_drivers(data: AnalysisData, *, outcome: Outcome, seed: int, replica
                           replicates, _METHOD, tuple(notes))
 
 
-def resample_rows(rng: np.random.Generator, n: int, clusters: np.ndarray | None) -> np.ndarray:
-    """Row indices of one bootstrap resample: rows with replacement, or whole clusters with replacement."""
+def resample_counts(rng: np.random.Generator, n: int, clusters: np.ndarray | None) -> np.ndarray:
+    """How many times each row is drawn in one bootstrap resample: rows drawn with replacement, or, with
+    `clusters` (codes 0..m−1), whole clusters drawn with replacement so a row counts as often as its cluster."""
     if clusters is None:
-        return rng.integers(0, n, n)
-    order = np.argsort(clusters, kind="stable")
-    sizes = np.bincount(clusters)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    present = np.flatnonzero(sizes)
-    chosen = present[rng.integers(0, len(present), len(present))]
-    lengths = sizes[chosen]
-    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return order[np.repeat(starts[chosen], lengths) + offsets]
+        return np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+    present = np.unique(clusters)
+    drawn = np.bincount(present[rng.integers(0, len(present), len(present))], minlength=int(clusters.max()) + 1)
+    return drawn[clusters].astype(float)
 
 
 def _bootstrap(matrix: np.ndarray, *, replicates: int, seed: int,
@@ -238,8 +234,7 @@ def _bootstrap(matrix: np.ndarray, *, replicates: int, seed: int,
     # Standardising once keeps the weighted moments well scaled.
     standard = (matrix - matrix.mean(axis=0)) / matrix.std(axis=0)
     for b in range(replicates):
-        counts = np.bincount(resample_rows(rng, len(matrix), clusters), minlength=len(matrix)).astype(float)
-        corr = _weighted_correlation(standard, counts)
+        corr = _weighted_correlation(standard, resample_counts(rng, len(matrix), clusters))
         if corr is not None:  # a resample where something does not vary gives no weights
             weights[b], r2[b] = relative_weights(corr)
             beta[b] = np.linalg.pinv(corr[:-1, :-1]) @ corr[:-1, -1]

@@ -170,18 +170,18 @@ def test_degenerate_inputs_warn_instead_of_failing(case: str) -> None:
 
 
 def test_cluster_resampling_keeps_accounts_whole() -> None:
-    from roi.drivers import resample_rows
+    from roi.drivers import resample_counts
 
     clusters = np.array([0, 0, 0, 1, 2, 2])  # account sizes 3, 1, 2
     rng = np.random.default_rng(0)
     for _ in range(20):
-        rows = resample_rows(rng, 6, clusters)
-        picked = clusters[rows]
-        # every account appears a whole number of times: its row count is a multiple of its size
-        for account, size in ((0, 3), (1, 1), (2, 2)):
-            assert np.sum(picked == account) % size == 0
-        # and exactly three accounts were drawn
-        assert sum(np.sum(picked == a) // s for a, s in ((0, 3), (1, 1), (2, 2))) == 3
+        counts = resample_counts(rng, 6, clusters)
+        # the rows of one account are drawn together, as often as the account
+        assert counts[0] == counts[1] == counts[2] and counts[4] == counts[5]
+        # three accounts are drawn (with replacement)
+        assert counts[0] + counts[3] + counts[4] == 3
+    plain = resample_counts(rng, 6, None)
+    assert plain.sum() == 6 and plain.min() >= 0
 
 
 def test_direction_agreement_separates_real_drivers_from_noise() -> None:
