@@ -80,6 +80,18 @@ def tabulate(x: np.ndarray, y: np.ndarray, *, max_levels: int = 21) -> list[dict
             for level, count, c in zip(levels, counts, churned, strict=True)]
 
 
+def rank_deficient(design: np.ndarray, *, tolerance: float = 1e-10) -> bool:
+    """Whether some column of `design` is (numerically) a combination of the others.
+
+    Scale-free: columns are scaled to a maximum of 1, then the eigenvalues of the small k×k Gram matrix are
+    compared (cheaper than an SVD of the n×k design at 100,000 rows).
+    """
+    peak = np.abs(design).max(axis=0)
+    scaled = design / np.where(peak > 0, peak, 1.0)
+    eigenvalues = np.linalg.eigvalsh(scaled.T @ scaled)
+    return bool(eigenvalues.min() <= tolerance * eigenvalues.max())
+
+
 def check_leakage(metric: Metric, x: np.ndarray, y: np.ndarray, *, outcome: Outcome) -> RoiWarning | None:
     """The metric alone nearly reproduces the outcome (AUC > 0.97 for churn, or |r| > 0.9)."""
     if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:

@@ -179,7 +179,7 @@ def fit_logit_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name:
     if constant:
         return not_estimated(f"{', '.join(constant)} has the same value for all {n} customers")
     design = np.column_stack([np.ones(n), X])
-    if np.linalg.matrix_rank(design / np.abs(design).max(axis=0)) < k + 1:  # scale-free rank
+    if diagnostics.rank_deficient(design):
         return not_estimated("the predictors are perfectly collinear (one is a combination of the others)",
                              "collinearity")
     events_warning = diagnostics.check_events(subject, n=n, events=events, predictors=k, model=label)

@@ -44,7 +44,7 @@ def fit_ols_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name: s
     constant = [c for c, col in zip(names, X.T, strict=True) if np.ptp(col) == 0]
     if constant:
         return not_estimated(f"{', '.join(constant)} has the same value for all {n} customers")
-    if np.linalg.matrix_rank(design / np.abs(design).max(axis=0)) < k + 1:  # scale-free rank
+    if diagnostics.rank_deficient(design):
         return not_estimated("the predictors are perfectly collinear", "collinearity")
     notes: list[str] = []
     clusters = len(np.unique(groups)) if groups is not None else 0

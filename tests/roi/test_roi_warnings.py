@@ -126,6 +126,16 @@ def test_collinearity_in_the_joint_model() -> None:
     assert "score and score_again are correlated at r = +0.95" in collinear[0].message
 
 
+def test_perfectly_collinear_joint_model_is_not_estimated() -> None:
+    # score_points = 10 × score exactly: the joint model cannot tell them apart at all
+    data, _ = case(extra={"score_points": lambda rng, s, y: 10 * s})
+    retention = fit_retention(data)
+    assert retention.joint is not None and retention.joint.method == "not_estimated"
+    assert all(t.coef is None for t in retention.joint.terms)
+    assert {w.code for w in retention.warnings if w.subject == "joint"} == {"collinearity"}
+    assert retention.model("score_points").method == "mle"  # type: ignore[union-attr]
+
+
 def test_no_collinearity_between_moderately_related_metrics() -> None:
     # noise SD 4: r = √(10 / 26) ≈ 0.62, VIF = 1 / (1 − r²) ≈ 1.6 — below both thresholds
     data, _ = case(extra={"related": lambda rng, s, y: s + rng.normal(0, 4.0, len(s))})
