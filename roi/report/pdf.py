@@ -45,7 +45,8 @@ def _table(block: Table) -> list[Flowable]:
     data = [[_cell(h, header=True, numeric=i in block.numeric) for i, h in enumerate(block.header)]]
     for row in block.rows:
         data.append([_cell(value, header=False, numeric=i in block.numeric) for i, value in enumerate(row)])
-    table = PdfTable(data, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1, hAlign="LEFT")
+    # splitInRow: a row taller than a page (a very long comment) continues on the next page
+    table = PdfTable(data, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1, hAlign="LEFT", splitInRow=1)
     table.setStyle(table_style(block.numeric))
     parts: list[Flowable] = [table]
     if block.caption:

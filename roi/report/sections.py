@@ -16,6 +16,16 @@ from .content import Block, Figure, Section, Subheading, Table, Text
 from .reading import mapping, not_available, records
 from .summary import metric_label, period_word
 
+MAX_BARS = 25
+"""Bars per chart: more would not fit a page; the table beside each chart lists every row."""
+
+
+def _drawn(bars: list[Bar], caption: str) -> tuple[list[Bar], str]:
+    """The bars to draw (the first MAX_BARS, in the results' order) and the caption, saying so when cut."""
+    if len(bars) <= MAX_BARS:
+        return bars, caption
+    return bars[:MAX_BARS], f"{caption} Only the first {MAX_BARS} of {len(bars)} are drawn; the table lists all."
+
 
 def _churn_rows(rows: Sequence[Mapping[str, Any]], label: str, title: str) -> list[Block]:
     """Chart and table of churn rates with their intervals, one row per level (shape of `segments.rows`)."""
@@ -32,8 +42,8 @@ def _churn_rows(rows: Sequence[Mapping[str, Any]], label: str, title: str) -> li
                       f.interval(row.get("churn_rate_ci"), f.rate)])
     blocks: list[Block] = [Subheading(title)]
     if bars:
-        blocks.append(Figure(build_interval_bars(bars, fmt=f.rate, axis_title="Churn rate"),
-                             f"Churn rate by {label}, with 95% confidence intervals (whiskers)."))
+        drawn, caption = _drawn(bars, f"Churn rate by {label}, with 95% confidence intervals (whiskers).")
+        blocks.append(Figure(build_interval_bars(drawn, fmt=f.rate, axis_title="Churn rate"), caption))
     blocks.append(Table([label.capitalize(), "Customers", "Left", "Churn rate", "95% CI"], table,
                         numeric=(1, 2, 3, 4), widths=(0.3, 0.15, 0.15, 0.15, 0.25)))
     return blocks
@@ -83,12 +93,12 @@ def build_metric_comparison(results: Mapping[str, Any]) -> Section:
         rows.append([f.count(score.get("rank")), name, f.stat(auc), f.interval(score.get("auc_ci"), f.stat),
                      f.stat(score.get("brier")), f.stat(with_controls.get("auc")), f.count(score.get("n"))])
     if bars:
+        drawn, caption = _drawn(bars, "Out-of-sample AUC of each metric for predicting churn, with 95% confidence "
+                                      "intervals; the dashed line at 0.5 is chance.")
         blocks.append(Figure(
-            build_interval_bars(bars, fmt=lambda v: f"{v:.2f}", value_fmt=f.stat,
-                                axis_title="Out-of-sample AUC (0.5 = chance)",
-                                reference=0.5, reference_label="chance"),
-            "Out-of-sample AUC of each metric for predicting churn, with 95% confidence intervals; the dashed "
-            "line at 0.5 is chance."))
+            build_interval_bars(drawn, fmt=lambda v: f"{v:.2f}", value_fmt=f.stat,
+                                axis_title="Out-of-sample AUC (0.5 = chance)", reference=0.5,
+                                reference_label="chance"), caption))
     blocks.append(Table(["Rank", "Metric", "AUC", "95% CI", "Brier", "AUC with controls", "n"], rows,
                         numeric=(0, 2, 3, 4, 5, 6), widths=(0.07, 0.31, 0.1, 0.17, 0.1, 0.15, 0.1)))
     if method:
@@ -135,9 +145,10 @@ def build_drivers(results: Mapping[str, Any]) -> Section:
             low, high = (bounds[0] / 100, bounds[1] / 100) if bounds else (None, None)
             bars.append(Bar(str(item.get("label") or item.get("item")), share / 100, low, high, note=direction))
         if bars:
-            blocks.append(Figure(build_interval_bars(bars, fmt=f.percent, value_fmt=lambda v: f.share(v * 100),
-                                                     axis_title="Share of explained variance"),
-                                 f"Relative importance of each item for {words}, with 95% bootstrap intervals."))
+            drawn, caption = _drawn(bars, f"Relative importance of each item for {words}, with 95% bootstrap "
+                                          "intervals.")
+            blocks.append(Figure(build_interval_bars(drawn, fmt=f.percent, value_fmt=lambda v: f.share(v * 100),
+                                                     axis_title="Share of explained variance"), caption))
         plotted = [i for i in items
                    if f.number(i.get("share")) is not None and f.number(i.get("performance")) is not None]
         numbers = {id(i): n for n, i in enumerate(plotted, start=1)} if len(plotted) >= 2 else {}
@@ -192,9 +203,9 @@ def build_revenue_at_risk(results: Mapping[str, Any]) -> Section:
         bars = [Bar(str(s.get("value")), float(s["revenue_at_risk"])) for s in levels
                 if f.number(s.get("revenue_at_risk")) is not None]
         if bars:
-            blocks.append(Figure(build_interval_bars(bars, fmt=_short_money, value_fmt=f.money,
-                                                     axis_title=f"Revenue at risk a {period}"),
-                                 f"Revenue at risk by {column}."))
+            drawn, caption = _drawn(bars, f"Revenue at risk by {column}.")
+            blocks.append(Figure(build_interval_bars(drawn, fmt=_short_money, value_fmt=f.money,
+                                                     axis_title=f"Revenue at risk a {period}"), caption))
         rows = [[str(s.get("value")), f.count(s.get("n")), f.money(s.get("revenue")), f.stat(s.get("expected_churn")),
                  f.money(s.get("revenue_at_risk"))] for s in levels]
         blocks.append(Table([column.capitalize(), "Customers", f"Revenue a {period}", "Expected leavers",

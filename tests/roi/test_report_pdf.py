@@ -156,3 +156,25 @@ def test_charts_are_vector_not_images() -> None:
 def test_same_results_give_the_same_bytes(tmp_path: Path) -> None:
     # invariant mode: no timestamps or random ids, so a report can be reproduced from results.json
     assert render(sample_results()) == render(sample_results())
+
+
+def test_large_results_lay_out(tmp_path: Path) -> None:
+    """Many metrics, a segment with many levels, a comment longer than a page, many warnings."""
+    results = sample_results()
+    metric = results["metric_comparison"]["metrics"][0]
+    results["metric_comparison"]["metrics"] = [dict(metric, metric=f"m{i}", label=f"Metric {i}", rank=i + 1)
+                                               for i in range(60)]
+    row = results["segments"]["rows"][0]
+    results["segments"]["rows"] = [dict(row, grouping="store", level=f"store {i}") for i in range(80)]
+    results["sentiment"]["sample"] = [{"question": "q_why", "text": "Queue endless. " * 2500, "compound": -0.1}]
+    results["warnings"] = [{"code": "small_sample", "subject": f"m{i}", "message": "Few answers. " * 20}
+                           for i in range(100)]
+    pages = pdf_text(render(results))
+    text = " ".join(pages)
+    assert "Only the first 25 of 60 are drawn; the table lists all." in text
+    assert "Only the first 25 of 80 are drawn; the table lists all." in text
+    assert "Metric 59" in text and "store 79" in text
+    # every word of the long comment is printed (a page break may fall between "Queue" and "endless.")
+    assert text.count("Queue") == 2500 and text.count("endless.") == 2500
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
