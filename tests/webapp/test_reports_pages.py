@@ -232,3 +232,11 @@ def test_every_form_field_has_a_label(analyst: FlaskClient) -> None:
     assert len(reader.inputs) > 15
     assert reader.unlabelled() == []
     assert reader.fieldsets_without_legend == 0
+
+
+def test_a_survey_can_be_preselected(analyst: FlaskClient) -> None:
+    html = analyst.get("/reports/?survey=acme_relationship").get_data(as_text=True)
+    assert re.search(r'<option[^>]*selected[^>]*value="acme_relationship"|<option[^>]*value="acme_relationship"[^>]*selected',
+                     html)
+    html = analyst.get("/reports/?survey=unknown").get_data(as_text=True)
+    assert "selected" not in html.split('id="survey"', 1)[1].split("</select>", 1)[0]

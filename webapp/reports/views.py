@@ -32,6 +32,11 @@ def _form(*, read_request: bool = True) -> ReportForm:
     return form
 
 
+def choice_value(choice: object) -> object:
+    """The value of a select option, whichever form the installed WTForms keeps it in."""
+    return getattr(choice, "value", None) if not isinstance(choice, tuple) else choice[0]
+
+
 def _index(form: ReportForm, problem: str | None = None, status: int = 200) -> tuple[str, int]:
     from ..app import get_db
 
@@ -42,8 +47,12 @@ def _index(form: ReportForm, problem: str | None = None, status: int = 200) -> t
 @bp.get("/")
 @requires_role("analyst")
 def index() -> ResponseReturnValue:
-    """The report form and every report made so far."""
-    return _index(_form())
+    """The report form and every report made so far; `?survey=SLUG` preselects a survey."""
+    form = _form()
+    wanted = request.args.get("survey")
+    if wanted and any(choice_value(c) == wanted for c in form.survey.choices or ()):
+        form.survey.data = wanted
+    return _index(form)
 
 
 @bp.post("/")
