@@ -24,7 +24,6 @@ from ..storage.models import Response, SurveyRecord, SurveyVersion
 
 COMMENT_LIMIT = 50
 NO_CHANNEL = "(no channel)"
-HEADLINE_KINDS = ("bas", "ces", "csat", "nps")
 
 
 @dataclass(frozen=True)
@@ -203,10 +202,6 @@ def _comments(frame: pd.DataFrame, survey: Survey, query: str) -> tuple[tuple[Co
     return tuple(found[:COMMENT_LIMIT]), len(found)
 
 
-def _score(frame: pd.DataFrame, survey: Survey) -> Scorecard:
-    return score_survey(frame, survey)
-
-
 def build_survey_results(session: Session, slug: str, *, comment_query: str = "") -> SurveyResults:
     """The results of `slug`: counts from every response, scores and comments from the complete ones.
 
@@ -223,10 +218,10 @@ def build_survey_results(session: Session, slug: str, *, comment_query: str = ""
     scoring_error = None
     by_channel: list[ChannelScores] = []
     try:
-        scorecard = _score(frame, survey)
+        scorecard = score_survey(frame, survey)
         keys = frame["channel"].fillna(NO_CHANNEL)
         for channel in sorted(keys.unique()):
-            by_channel.append(ChannelScores(str(channel), _score(frame[keys == channel], survey)))
+            by_channel.append(ChannelScores(str(channel), score_survey(frame[keys == channel], survey)))
     except CxroiError as error:  # stored answers off the latest version's scale (an older version's answers)
         scoring_error = str(error)
     comments, matching = _comments(frame, survey, comment_query.strip())
