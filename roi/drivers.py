@@ -214,12 +214,12 @@ def estimate_drivers(data: AnalysisData, *, outcome: Outcome, seed: int, replica
 
 def resample_counts(rng: np.random.Generator, n: int, clusters: np.ndarray | None) -> np.ndarray:
     """How many times each row is drawn in one bootstrap resample: rows drawn with replacement, or, with
-    `clusters` (codes 0..m−1), whole clusters drawn with replacement so a row counts as often as its cluster."""
+    `clusters` (codes 0..m−1, each used, as `account_clusters` gives), m whole clusters drawn with replacement
+    so a row counts as often as its cluster."""
     if clusters is None:
         return np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
-    present = np.unique(clusters)
-    drawn = np.bincount(present[rng.integers(0, len(present), len(present))], minlength=int(clusters.max()) + 1)
-    return drawn[clusters].astype(float)
+    m = int(clusters.max()) + 1
+    return np.bincount(rng.integers(0, m, m), minlength=m)[clusters].astype(float)
 
 
 def _bootstrap(matrix: np.ndarray, *, replicates: int, seed: int,
