@@ -40,6 +40,7 @@ MIN_COMMENTS_FOR_METRIC = 30
 
 
 def version() -> str:
+    """The installed cxroi version, or "unknown" from an uninstalled source tree."""
     try:
         return metadata.version("cxroi")
     except metadata.PackageNotFoundError:  # running from a source tree that is not installed

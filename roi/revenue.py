@@ -74,6 +74,8 @@ def fit_ols_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name: s
 
 @dataclass(frozen=True)
 class RevenueResults:
+    """Per-metric revenue models, the joint model, and which outcome (revenue or its change) they explain."""
+
     outcome: str
     models: tuple[FittedModel, ...]
     joint: FittedModel | None

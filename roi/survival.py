@@ -67,6 +67,8 @@ def fit_cox_model(time: np.ndarray, status: np.ndarray, X: np.ndarray, names: Se
 
 @dataclass(frozen=True)
 class SurvivalResults:
+    """Per-metric Cox models and the joint model; `duration` names where the durations came from."""
+
     duration: str
     models: tuple[FittedModel, ...]
     joint: FittedModel | None

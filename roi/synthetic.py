@@ -89,6 +89,8 @@ def true_churn_probability(bas: np.ndarray, tenure_months: np.ndarray) -> np.nda
 
 @dataclass(frozen=True)
 class DemoData:
+    """The generated demo: definition, responses (wide table), outcomes, roi.yaml data and truth.json data."""
+
     survey: Survey
     responses: pd.DataFrame
     outcomes: pd.DataFrame

@@ -84,5 +84,6 @@ def demo_data_command(customers: int, seed: int, out: Path) -> None:
 
 
 def register(cli: click.Group) -> None:
+    """Add `analyze` and `demo-data` to the `cxroi` group (called from webapp.cli._register)."""
     cli.add_command(analyze_command)
     cli.add_command(demo_data_command)
