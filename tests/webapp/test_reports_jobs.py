@@ -104,6 +104,8 @@ def test_a_waiting_job_page_refreshes_itself_and_the_runner_takes_it_once(seeded
     sign_in(client, "analyst@example.com")
     page = client.get(f"/reports/{job.id}").get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="3">' in page and "Waiting to start" in page
+    still = client.get(f"/reports/{job.id}?refresh=off").get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in still and "Check again" in still  # reloading can be turned off
     assert client.get(f"/reports/{job.id}/report.pdf").status_code == 400  # not finished: nothing to download
 
     run_report_job(url, job.id)  # in this process, to the end

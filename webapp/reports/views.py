@@ -100,7 +100,9 @@ def job(job_id: int) -> ResponseReturnValue:
     found = reporting.find_report_job(get_db(), job_id)
     running = found.status in ("queued", "running")
     summary = headline(found.results) if found.status == "done" and found.results else None
-    return render_template("reports/job.html", job=found, running=running, refresh=REFRESH_SECONDS,
+    # Reloading can be turned off (WCAG 2.2.1): a screen-reader user may not want the page to start over.
+    refresh = REFRESH_SECONDS if running and request.args.get("refresh") != "off" else None
+    return render_template("reports/job.html", job=found, running=running, refresh=refresh,
                            headline=summary)
 
 
