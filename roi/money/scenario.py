@@ -128,7 +128,7 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
     The churn model is metric + `data.controls`, fitted on all matched respondents; the money is summed
     over the respondents in `scenario.segment` (or, with population "all", extrapolated to every customer
     of the segment with inverse-propensity weights from `compare_nonresponse`). 95% intervals come from
-    `replicates` parametric draws of the coefficients (see the module `roi.money`). Raises
+    `replicates` parametric draws of the coefficients (see `roi.money.churn_model`). Raises
     InvalidScenario for an unknown metric or segment column, or a delta that is not positive.
     """
     assumptions: list[str] = []
