@@ -59,6 +59,7 @@ class MetricComparison:
 
     @property
     def best(self) -> MetricScore | None:
+        """The top-ranked metric, or None when no metric could be ranked."""
         return self.scores[0] if self.scores and self.scores[0].rank is not None else None
 
     def to_dict(self) -> dict[str, Any]:
