@@ -36,6 +36,9 @@ class Table:
     widths: tuple[float, ...] | None = None
     """Relative column widths (summing to about 1), or None for equal shares."""
     caption: str | None = None
+    split_rows: bool = False
+    """Let a row continue on the next page (for cells that can be longer than a page, such as comments);
+    otherwise a row moves whole to the next page, which reads better."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from reportlab.platypus import (
     Spacer,
 )
 from reportlab.platypus import Table as PdfTable
+from reportlab.platypus.doctemplate import LayoutError
 
 from .content import Block, Bullets, Figure, Report, Section, Table, Text
 from .document import MARGIN, Furniture, ReportDocument
@@ -39,14 +40,14 @@ def _cell(text: str, *, header: bool, numeric: bool) -> Paragraph:
     return Paragraph(markup(text), style)
 
 
-def _table(block: Table) -> list[Flowable]:
+def _table(block: Table, *, split_rows: bool = False) -> list[Flowable]:
     columns = len(block.header)
     widths = block.widths or tuple(1 / columns for _ in range(columns))
     data = [[_cell(h, header=True, numeric=i in block.numeric) for i, h in enumerate(block.header)]]
     for row in block.rows:
         data.append([_cell(value, header=False, numeric=i in block.numeric) for i, value in enumerate(row)])
-    # splitInRow: a row taller than a page (a very long comment) continues on the next page
-    table = PdfTable(data, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1, hAlign="LEFT", splitInRow=1)
+    table = PdfTable(data, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1, hAlign="LEFT",
+                     splitInRow=1 if block.split_rows or split_rows else 0)
     table.setStyle(table_style(block.numeric))
     parts: list[Flowable] = [table]
     if block.caption:
@@ -60,13 +61,13 @@ def _figure(block: Figure) -> Flowable:
     return KeepTogether([block.drawing, Paragraph(markup(block.caption), SMALL), Spacer(1, 6)])
 
 
-def _block(block: Block) -> list[Flowable]:
+def _block(block: Block, *, split_rows: bool = False) -> list[Flowable]:
     if isinstance(block, Text):
         return [Paragraph(markup(block.text), PARAGRAPH_STYLES[block.kind])]
     if isinstance(block, Bullets):
         return [Paragraph(markup(item), BULLET, bulletText="•") for item in block.items]
     if isinstance(block, Table):
-        return _table(block)
+        return _table(block, split_rows=split_rows)
     if isinstance(block, Figure):
         return [_figure(block)]
     return [CondPageBreak(60), Paragraph(markup(block.text), H2)]
@@ -78,7 +79,7 @@ def _is_short(section: Section) -> bool:
                                                                      if isinstance(b, Text)) < 600
 
 
-def build_story(report: Report) -> list[Flowable]:
+def build_story(report: Report, *, split_rows: bool = False) -> list[Flowable]:
     """The flowables of the whole report: title block, then each section (most on a page of their own)."""
     story: list[Flowable] = [Paragraph(markup(report.title), TITLE)]
     subtitle = " · ".join(part for part in (report.survey, report.date) if part)
@@ -91,7 +92,7 @@ def build_story(report: Report) -> list[Flowable]:
             story.append(CondPageBreak(120))
         story.append(Paragraph(markup(section.title), H1))
         for block in section.blocks:
-            story.extend(_block(block))
+            story.extend(_block(block, split_rows=split_rows))
     return story
 
 
@@ -104,4 +105,8 @@ def write_pdf(report: Report, out: IO[bytes]) -> int:
         date=report.date,
     )
     document = ReportDocument(furniture, subject="Return on customer experience")
-    return document.build(lambda: build_story(report), out)
+    try:
+        return document.build(lambda: build_story(report), out)
+    except LayoutError:
+        # a table cell taller than a page (an extraordinarily long message): let every row split instead
+        return document.build(lambda: build_story(report, split_rows=True), out)

@@ -241,7 +241,7 @@ def build_comments(results: Mapping[str, Any]) -> Section | None:
     if comments:
         rows = [[str(c.get("text", "")), str(c.get("question") or ""), f.stat(c.get("compound"))] for c in comments]
         blocks.append(Table(["Comment, as written", "Question", "Sentiment"], rows, numeric=(2,),
-                            widths=(0.64, 0.18, 0.18)))
+                            widths=(0.64, 0.18, 0.18), split_rows=True))
     else:
         blocks.append(Text(not_available("A sample of comments", "sentiment.sample")))
     return Section("In customers' words", blocks, new_page=False)

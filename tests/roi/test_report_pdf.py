@@ -178,3 +178,11 @@ def test_large_results_lay_out(tmp_path: Path) -> None:
     assert text.count("Queue") == 2500 and text.count("endless.") == 2500
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
+
+
+def test_a_warning_longer_than_a_page_still_lays_out() -> None:
+    results = sample_results()
+    results["warnings"].append({"code": "low_match", "subject": "customer_id",
+                                "message": "Unmatched ids: " + ", ".join(f"C{i:06d}" for i in range(4000))})
+    text = " ".join(pdf_text(render(results)))
+    assert "C003999" in text
