@@ -58,7 +58,8 @@ def _shown(config: RoiConfig, canonical: str) -> str:
 
 
 def _churned(frame: pd.DataFrame, shown: str) -> pd.Series:
-    text = frame["churned"].map(lambda v: v.lower() if isinstance(v, str) else v)
+    # numbers and booleans (Parquet, Excel, a notebook's DataFrame) are read as their text: 1, 1.0, True
+    text = frame["churned"].map(lambda v: v if v is None or (isinstance(v, float) and v != v) else str(v).strip().lower())
     values = pd.Series(np.nan, index=frame.index)
     values[text.isin(TRUE_TEXT)] = 1.0
     values[text.isin(FALSE_TEXT)] = 0.0

@@ -146,3 +146,11 @@ def test_admin_adds_a_user_and_bad_input_changes_nothing(app: Flask) -> None:
     assert good.status_code == 302
     page = client.get("/admin/users").get_data(as_text=True)
     assert page.count("@example.com</td>") == 4
+
+
+@pytest.mark.parametrize("role", ["author", "analyst", "admin"])
+def test_each_role_lands_on_a_page_it_may_use(app: Flask, role: str) -> None:
+    client = app.test_client()
+    status, location = sign_in(client, f"{role}@example.com")
+    assert status == 302 and location not in ("", "/login")
+    assert client.get(location).status_code == 200

@@ -20,17 +20,18 @@ class SignInForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an absolute or scheme-relative URL (no open redirect)."""
+HOME_BY_ROLE = {"author": "author.surveys", "admin": "author.surveys", "analyst": "results.index"}
+
+
+def _safe_next(target: str | None, role: str) -> str:
+    """Only a path on this site (never an absolute or scheme-relative URL: no open redirect); by default the
+    home page of the user's role."""
     if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        return url_for("author.surveys") if "author.surveys" in _endpoints() else "/"
+        from flask import current_app
+
+        home = HOME_BY_ROLE.get(role, "")
+        return url_for(home) if home in current_app.view_functions else "/"
     return target
-
-
-def _endpoints() -> set[str]:
-    from flask import current_app
-
-    return set(current_app.view_functions)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -50,7 +51,7 @@ def login() -> str | WerkzeugResponse | tuple[str, int]:
             if user is not None:
                 session.clear()  # a fresh session on sign-in: no fixation
                 session["user_id"] = user.id
-                return redirect(_safe_next(request.args.get("next")))
+                return redirect(_safe_next(request.args.get("next"), user.role))
             error, status = "The e-mail address or password is not right.", 401
     elif request.method == "POST":
         status = 400
