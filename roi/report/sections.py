@@ -13,7 +13,7 @@ from typing import Any
 from . import formatting as f
 from .charts import Bar, QuadrantPoint, build_interval_bars, build_quadrant
 from .content import Block, Figure, Section, Subheading, Table, Text
-from .reading import mapping, not_available, records
+from .reading import get, mapping, not_available, records
 from .summary import metric_label, period_word
 
 MAX_BARS = 25
@@ -121,6 +121,18 @@ def _outcome_words(outcome: Any) -> str:
     return "revenue" if outcome == "revenue" else "retention"
 
 
+def _quadrant_splits(analysis: Mapping[str, Any], items: list[Mapping[str, Any]]) -> tuple[float, float]:
+    """Where the quadrant's guide lines go: the analysis' own splits (`splits.share`, `splits.performance`)
+    when it records them, else the means over the items, the rule roi.drivers uses for `quadrant`.
+    The lines are a drawing aid; no number is printed for them."""
+    share, performance = f.number(get(analysis, "splits.share")), f.number(get(analysis, "splits.performance"))
+    if share is not None and performance is not None:
+        return share, performance
+    shares = [float(i["share"]) for i in items if f.number(i.get("share")) is not None]
+    scores = [float(i["performance"]) for i in items if f.number(i.get("performance")) is not None]
+    return sum(shares) / len(shares), sum(scores) / len(scores)
+
+
 def build_drivers(results: Mapping[str, Any]) -> Section:
     """Relative importance of each item (with bootstrap CI) and the importance–performance quadrant."""
     analyses = [a for a in _driver_analyses(results) if records(a, "drivers")]
@@ -160,12 +172,9 @@ def build_drivers(results: Mapping[str, Any]) -> Section:
         if numbers:
             points = [QuadrantPoint(str(i.get("label") or i.get("item")), float(i["share"]), float(i["performance"]))
                       for i in plotted]
-            shares = [float(i["share"]) for i in items if f.number(i.get("share")) is not None]
-            scores = [float(i["performance"]) for i in items if f.number(i.get("performance")) is not None]
-            # Guide lines at the means over the items: the rule roi.drivers uses for its quadrant labels.
+            split_share, split_performance = _quadrant_splits(analysis, items)
             blocks.append(Figure(
-                build_quadrant(points, importance_split=sum(shares) / len(shares),
-                               performance_split=sum(scores) / len(scores),
+                build_quadrant(points, importance_split=split_share, performance_split=split_performance,
                                importance_fmt=lambda v: f"{v:.0f}%", performance_fmt=lambda v: f"{v:.0f}",
                                performance_title="Performance (0–100)"),
                 f"Importance–performance map for {words} (numbers as in the table above): items to the right "
