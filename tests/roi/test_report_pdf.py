@@ -153,7 +153,7 @@ def test_charts_are_vector_not_images() -> None:
             assert ref.get_object().get("/Subtype") != "/Image"
 
 
-def test_same_results_give_the_same_bytes(tmp_path: Path) -> None:
+def test_same_results_give_the_same_bytes() -> None:
     # invariant mode: no timestamps or random ids, so a report can be reproduced from results.json
     assert render(sample_results()) == render(sample_results())
 
