@@ -249,7 +249,9 @@ def _roi_and_payback(benefit: float, benefit_draws: np.ndarray, finance: Finance
         return roi, Estimate(reason="the benefit is not positive: the programme does not pay back")
     with np.errstate(divide="ignore"):
         paybacks = np.where(benefit_draws > 0, cost / (benefit_draws / months), np.inf)
-    low, high = percentile_interval(paybacks) if np.isfinite(paybacks).mean() >= 0.975 else (None, None)
+    # an interval only when nearly every draw pays back (no draws: no interval)
+    paid_back = paybacks.size > 0 and np.isfinite(paybacks).mean() >= 0.975
+    low, high = percentile_interval(paybacks) if paid_back else (None, None)
     return roi, Estimate(cost / (benefit / months), (low, high))
 
 
