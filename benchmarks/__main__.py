@@ -6,8 +6,8 @@ import argparse
 import datetime as dt
 import importlib
 import os
-import platform
 import pkgutil
+import platform
 import sys
 import time
 import traceback
