@@ -126,13 +126,13 @@ def sorted_warnings(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return sorted(records(results, "warnings"), key=key)
 
 
-def summary_warning_lines(warnings: list[Mapping[str, Any]]) -> list[str]:
+def summary_warning_lines(results: Mapping[str, Any], warnings: list[Mapping[str, Any]]) -> list[str]:
     """One plain-words line per kind of warning (most serious kinds first, at most SUMMARY_WARNINGS), naming
-    the subjects it concerns."""
+    the subjects it concerns by their labels."""
     by_code: dict[str, list[str]] = {}
     for warning in warnings:
         subjects = by_code.setdefault(str(warning.get("code")), [])
-        subject = str(warning.get("subject") or "")
+        subject = metric_label(results, warning.get("subject")) if warning.get("subject") else ""
         if subject and subject not in subjects:
             subjects.append(subject)
     lines = []
@@ -184,7 +184,7 @@ def build_summary(results: Mapping[str, Any]) -> Section:
     warnings = sorted_warnings(results)
     blocks.append(Subheading("What to be careful about"))
     if warnings:
-        blocks.append(Bullets(summary_warning_lines(warnings)))
+        blocks.append(Bullets(summary_warning_lines(results, warnings)))
         blocks.append(Text(f"{len(warnings)} warning(s) in all; each is listed with the analysis' own words on "
                            "the data-quality page.", "small"))
     else:

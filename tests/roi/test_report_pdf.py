@@ -122,7 +122,7 @@ def test_degenerate_data_headline_has_no_money_and_every_warning_is_listed() -> 
     assert "9 warning(s) in all" in pages[0]
     # page 1 names the four most serious kinds in plain words, with what they concern
     assert "Wrong sign: A better score goes with more customers leaving" in pages[0]
-    assert "Concerns: bas." in pages[0]
+    assert "Concerns: Brand Alignment Score." in pages[0]  # the subject `bas` by its label in `metrics`
     assert "How long customers stay" not in everything  # no durations in these results: no survival page
 
 
