@@ -7,29 +7,12 @@ naming the file, row and column, and exits 2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 # roi (statsmodels, scipy) is imported inside the commands: `cxroi --help` and the other commands stay fast.
 
 FILE = click.Path(dir_okay=False, path_type=Path)
-
-
-def _responses_from_database(slug: str) -> tuple[Any, Any]:
-    """(responses as text cells, survey definition) of a published survey, from the configured database."""
-    from ..services.export import response_frame
-    from ..services.publishing import latest_version, survey_of
-    from .hosting_commands import _session
-
-    with _session() as session:
-        survey = survey_of(latest_version(session, slug))
-        frame = response_frame(session, slug)
-    frame = frame.astype(object).where(frame.notna(), None)
-    frame = frame.map(lambda v: None if v is None or (isinstance(v, str) and not v.strip()) else str(v))
-    frame.attrs["source"] = f"survey {slug!r} (database)"
-    frame.attrs["first_row"] = 1
-    return frame, survey
 
 
 @click.command("analyze")
@@ -43,9 +26,7 @@ def _responses_from_database(slug: str) -> tuple[Any, Any]:
 def analyze_command(responses: Path | None, definition: Path | None, slug: str | None, outcomes: Path,
                     config: Path | None, seed: int, output: Path) -> None:
     """Relate survey answers to retention and revenue; write results.json (docs/results.md)."""
-    from roi.analysis import analyze, analyze_files, file_facts
-    from roi.config import read_config
-    from roi.data import build_analysis_data, read_outcomes_table
+    from roi.analysis import analyze_files
     from roi.results import write_results
 
     if (responses is None) == (slug is None):
@@ -56,15 +37,12 @@ def analyze_command(responses: Path | None, definition: Path | None, slug: str |
         results = analyze_files(responses=responses, outcomes=outcomes, definition=definition, config=config,
                                 seed=seed)
     else:
+        from ..services.analysis import analyze_published_survey
+        from .hosting_commands import _session
+
         assert slug is not None
-        settings = read_config(config)
-        frame, survey = _responses_from_database(slug)
-        data = build_analysis_data(frame, read_outcomes_table(outcomes), config=settings, survey=survey)
-        files: dict[str, Any] = {"responses": {"name": f"survey:{slug}", "bytes": None, "sha256": None},
-                                 "outcomes": file_facts(outcomes)}
-        if config is not None:
-            files["config"] = file_facts(config)
-        results = analyze(data, settings, seed=seed, inputs={"files": files})
+        with _session() as session:
+            results = analyze_published_survey(session, slug, outcomes=outcomes, config=config, seed=seed)
     write_results(results, output)
     quality = results.data_quality
     click.echo(f"wrote {output}: {quality['matched']} of {quality['respondents']} respondents matched, "
