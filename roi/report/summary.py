@@ -137,7 +137,8 @@ def summary_warning_lines(results: Mapping[str, Any], warnings: list[Mapping[str
             subjects.append(subject)
     lines = []
     for code, subjects in list(by_code.items())[:SUMMARY_WARNINGS]:
-        explanation = PLAIN_WORDS.get(code) or next(str(w.get("message")) for w in warnings if w.get("code") == code)
+        explanation = PLAIN_WORDS.get(code) or next(
+            (str(w.get("message") or "") for w in warnings if str(w.get("code")) == code), "")
         shown = ", ".join(subjects[:6]) + (f" and {len(subjects) - 6} more" if len(subjects) > 6 else "")
         lines.append(f"{code.replace('_', ' ').capitalize()}: {explanation}" + (f" Concerns: {shown}." if shown else ""))
     return lines
