@@ -29,7 +29,7 @@ from surveys.errors import CxroiError
 from surveys.model import Survey
 from surveys.questions import AnswerError, TextQuestion
 
-from ..accounts.guard import requires_role
+from ..accounts.guard import ALLOWED, current_user, requires_role
 from ..config import base_url_from_environment
 from ..respond.forms import build_page
 from ..services import authoring, create_invitations, latest_version, survey_of
@@ -117,9 +117,14 @@ def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     message = (f"the upload is larger than {limit // 1024} KB; split a long customer list into several files, "
                "or use the command line (cxroi survey publish, cxroi invite) for very large files")
     slug = (request.view_args or {}).get("slug")
-    if not slug:
+    user = current_user()
+    # The body is read (for the CSRF check) before the sign-in guard runs: only an author may see the editor.
+    if not slug or user is None or user.role not in ALLOWED["author"]:
         return error
-    return editor_page(slug, problems=[Problem("", message)], status=413)
+    try:
+        return editor_page(slug, problems=[Problem("", message)], status=413)
+    except HostingError:  # an unknown survey: the plain 413 page
+        return error
 
 
 @bp.errorhandler(InvalidDefinition)
