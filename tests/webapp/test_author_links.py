@@ -76,7 +76,7 @@ def test_a_customer_list_with_bad_rows_is_shown_and_creates_nothing(author: tupl
     # line 1 header; 2 C1; 3 C2; 4 blank; 5 C1 again; 6 no id
     response = check_list(client, token, b"customer_id,name\nC1,Ann\nC2,Bob\n\nC1,Ann again\n,Nobody\n")
     assert response.status_code == 400
-    assert summary(response) == ["Row 4: empty customer id", "Row 5: duplicate customer id (first on row 2)",
+    assert summary(response) == ["Row 4: empty customer id", "Row 5: duplicate customer id 'C1' (first on row 2)",
                                  "Row 6: empty customer id"]
     page = response.get_data(as_text=True)
     assert "Customers in the file (5 rows)" in page and "links/create" not in page  # no confirm button

@@ -84,7 +84,7 @@ def test_customer_list_rows() -> None:
     listed = authoring.read_customer_list(b"\xef\xbb\xbfName,Customer_ID\nAnn,C1\nBob, C2 \nCid,C1\n")
     # the header is matched without case; the BOM is dropped; ids are trimmed
     assert [(r.line, r.customer_id, r.problem) for r in listed.rows] == [
-        (2, "C1", None), (3, "C2", None), (4, "C1", "duplicate customer id (first on row 2)")]
+        (2, "C1", None), (3, "C2", None), (4, "C1", "duplicate customer id 'C1' (first on row 2)")]
     assert not listed.ok and listed.customer_ids == ["C1", "C2"]
     assert authoring.read_customer_list(b"id\nA\nB\n").customer_ids == ["A", "B"]  # first column when unnamed
     long_id = b"id\n" + b"x" * 201 + b"\n"

@@ -7,7 +7,9 @@ command creates or upgrades it first, so nothing needs setting up.
 from __future__ import annotations
 
 import csv
+import os
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import click
 from surveys.definition import read_survey
 
 from ..config import base_url_from_environment, database_url_from_environment
+from ..services.errors import HostingError
 
 
 def _session() -> Any:
@@ -79,13 +82,25 @@ def invite(slug: str, customers: Path, channel: str, output: Path, base_url: str
 
     ids = read_customer_ids(customers)
     base = (base_url or base_url_from_environment()).rstrip("/")
-    with _session() as session:
-        links = create_invitations(session, slug, ids, channel, timedelta(days=expires_days))
-    with output.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["customer_id", "channel", "url"])
-        for link in links:
-            writer.writerow([link.customer_id, link.channel, link.url(base)])
+    # The database keeps only the tokens' hashes, so links made but not written would be lost: make sure the
+    # output can be written before making any, and replace the file only once every link is in it.
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the `with` below
+            "w", newline="", encoding="utf-8", dir=output.parent or ".",
+            prefix=f".{output.name}.", suffix=".tmp", delete=False)
+    except OSError as error:
+        raise HostingError(f"{output}: cannot write the links there ({error.strerror}); no link was made") from None
+    try:
+        with handle:
+            with _session() as session:
+                links = create_invitations(session, slug, ids, channel, timedelta(days=expires_days))
+            writer = csv.writer(handle)
+            writer.writerow(["customer_id", "channel", "url"])
+            for link in links:
+                writer.writerow([link.customer_id, link.channel, link.url(base)])
+        os.replace(handle.name, output)
+    finally:
+        Path(handle.name).unlink(missing_ok=True)
     click.echo(f"wrote {len(links)} personal links to {output} (they expire in {expires_days} days)")
 
 

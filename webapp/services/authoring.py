@@ -6,8 +6,6 @@ invalid one raises `InvalidDefinition` and the stored draft stays as it was. Eac
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +22,9 @@ from surveys.model import Survey
 from ..storage.drafts import SurveyDraft
 from ..storage.models import Response, SurveyRecord, SurveyVersion, utcnow
 from .errors import HostingError
-from .invitations import CUSTOMER_ID_LIMIT
+from .invitations import CustomerList as CustomerList  # re-exported: the authoring pages preview lists
+from .invitations import CustomerRow as CustomerRow
+from .invitations import read_customer_list as read_customer_list
 from .publishing import find_survey, publish_survey
 
 Status = Literal["draft", "live", "closed"]
@@ -204,60 +204,3 @@ def survey_status(session: Session, slug: str) -> tuple[SurveyRecord, Status, in
     return record, status_of(record, count), count
 
 
-@dataclass(frozen=True)
-class CustomerRow:
-    """One data row of an uploaded customer list: its line in the file, the id and what is wrong, if
-    anything."""
-
-    line: int
-    customer_id: str
-    problem: str | None
-
-
-@dataclass(frozen=True)
-class CustomerList:
-    """An uploaded customer list, row by row, ready to preview; `ok` when every row can get a link."""
-
-    rows: list[CustomerRow]
-    problems: list[str]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and all(row.problem is None for row in self.rows)
-
-    @property
-    def customer_ids(self) -> list[str]:
-        return [row.customer_id for row in self.rows if row.problem is None]
-
-
-def read_customer_list(content: bytes, *, name: str = "upload") -> CustomerList:
-    """Customer ids from CSV bytes, with the same rules as `read_customer_ids` but per row: the
-    `customer_id` column (else the first), the header on line 1, empty, over-long and repeated ids flagged."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return CustomerList([], [f"{name}: not UTF-8 text ({error.reason} at byte {error.start})"])
-    try:
-        lines = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        return CustomerList([], [f"{name}: not a readable CSV file ({error})"])
-    if not lines:
-        return CustomerList([], [f"{name}: the file is empty; expected a header and one customer id per row"])
-    header = [cell.strip().lower() for cell in lines[0]]
-    column = header.index("customer_id") if "customer_id" in header else 0
-    rows: list[CustomerRow] = []
-    first_line: dict[str, int] = {}
-    for line, cells in enumerate(lines[1:], start=2):
-        value = cells[column].strip() if column < len(cells) else ""
-        problem = None
-        if not value:
-            problem = "empty customer id"
-        elif len(value) > CUSTOMER_ID_LIMIT:
-            problem = f"customer id longer than {CUSTOMER_ID_LIMIT} characters"
-        elif value in first_line:
-            problem = f"duplicate customer id (first on row {first_line[value]})"
-        else:
-            first_line[value] = line
-        rows.append(CustomerRow(line, value, problem))
-    problems = [] if rows else [f"{name}: no customer ids below the header"]
-    return CustomerList(rows, problems)

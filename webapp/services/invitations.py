@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -98,42 +99,78 @@ def create_invitations(
     return links
 
 
-def read_customer_ids(path: str | Path) -> list[str]:
-    """Customer ids from a CSV file: the `customer_id` column, or the first column when none is so named.
+@dataclass(frozen=True)
+class CustomerRow:
+    """One data row of a customer list: its line in the file, the id and what is wrong, if anything."""
 
-    The first line is a header. An empty or repeated id refuses the whole file (`HostingError` listing every
-    such row by its line number, the header being line 1), so no customer is silently left without a link.
-    """
-    path = Path(path)
+    line: int
+    customer_id: str
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class CustomerList:
+    """A customer list read row by row (for a preview); `ok` when every row can get a link."""
+
+    rows: list[CustomerRow]
+    problems: list[str]
+    """Problems of the file as a whole (not UTF-8, not CSV, empty), each naming it."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(row.problem is None for row in self.rows)
+
+    @property
+    def customer_ids(self) -> list[str]:
+        return [row.customer_id for row in self.rows if row.problem is None]
+
+
+def read_customer_list(content: bytes, *, name: str = "upload") -> CustomerList:
+    """Customer ids from CSV bytes, row by row: the `customer_id` column, or the first column when none is
+    so named; the header on line 1; empty, over-long, control-character and repeated ids flagged on their row."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise HostingError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+        return CustomerList([], [f"{name}: not UTF-8 text ({error.reason} at byte {error.start})"])
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
-        raise HostingError(f"{path}: not a readable CSV file ({error})") from None
-    if not rows:
-        raise HostingError(f"{path}: the file is empty; expected a header and one customer id per row")
-    header = [name.strip().lower() for name in rows[0]]
+        return CustomerList([], [f"{name}: not a readable CSV file ({error})"])
+    if not lines:
+        return CustomerList([], [f"{name}: the file is empty; expected a header and one customer id per row"])
+    header = [cell.strip().lower() for cell in lines[0]]
     column = header.index("customer_id") if "customer_id" in header else 0
-    ids: list[str] = []
-    problems: list[str] = []
+    rows: list[CustomerRow] = []
     first_line: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        value = row[column].strip() if column < len(row) else ""
+    for line, cells in enumerate(lines[1:], start=2):
+        value = cells[column].strip() if column < len(cells) else ""
         problem = customer_id_problem(value)
-        if problem:
-            problems.append(f"row {line}: {problem}")
-        elif value in first_line:
-            problems.append(f"row {line}: duplicate customer id {value!r} (first on row {first_line[value]})")
-        else:
+        if problem is None and value in first_line:
+            problem = f"duplicate customer id {value!r} (first on row {first_line[value]})"
+        elif problem is None:
             first_line[value] = line
-            ids.append(value)
-    if problems:
-        raise HostingError(f"{path}: " + "; ".join(problems))
-    if not ids:
-        raise HostingError(f"{path}: no customer ids below the header")
-    return ids
+        rows.append(CustomerRow(line, value, problem))
+    problems = [] if rows else [f"{name}: no customer ids below the header"]
+    return CustomerList(rows, problems)
+
+
+def read_customer_ids(path: str | Path) -> list[str]:
+    """Customer ids from a CSV file, read as `read_customer_list` reads an upload.
+
+    An empty or repeated id refuses the whole file (`HostingError` listing every such row by its line number,
+    the header being line 1), so no customer is silently left without a link.
+    """
+    try:
+        content = Path(path).read_bytes()
+    except OSError as error:
+        raise HostingError(f"{path}: cannot read the file ({error.strerror})") from None
+    listed = read_customer_list(content, name=str(path))
+    if listed.problems:
+        raise HostingError("; ".join(listed.problems))
+    if not listed.ok:
+        raise HostingError(f"{path}: " + "; ".join(f"row {row.line}: {row.problem}" for row in listed.rows
+                                                   if row.problem))
+    return listed.customer_ids
 
 
 def publish_with_links(
