@@ -21,6 +21,7 @@ import pandas as pd
 from surveys.definition import read_survey
 
 from . import diagnostics
+from .bands import churn_by_band, headline_metric, survival_curves
 from .comparison import compare_metrics
 from .config import RoiConfig, read_config, to_config_data
 from .data import build_analysis_data, read_outcomes_table, read_responses_table
@@ -31,7 +32,7 @@ from .results import Results
 from .retention import fit_retention
 from .revenue import fit_revenue
 from .segments import segment_summary
-from .sentiment import NEGATIVE, POSITIVE, SentimentSummary, score_comments
+from .sentiment import NEGATIVE, POSITIVE, SentimentSummary, sample_comments, score_comments
 from .survival import fit_survival
 from .types import AnalysisData, Metric, RoiWarning
 
@@ -87,8 +88,9 @@ def with_sentiment(data: AnalysisData, scores: np.ndarray) -> AnalysisData:
     return replace(data, frame=frame, metrics=(*data.metrics, metric), items=(*data.items, metric))
 
 
-def summarise_scores(scores: np.ndarray) -> SentimentSummary:
-    """`roi.sentiment.summarise_sentiment` over already computed compound scores (same thresholds)."""
+def summarise_scores(scores: np.ndarray, texts: pd.DataFrame | None = None) -> SentimentSummary:
+    """`roi.sentiment.summarise_sentiment` over already computed compound scores (same thresholds), with a
+    sample of the comments in `texts` (the text columns the scores came from) when given."""
     values = scores[np.isfinite(scores)]
     if len(values) == 0:
         return SentimentSummary(0, None, None, None, None)
@@ -97,7 +99,9 @@ def summarise_scores(scores: np.ndarray) -> SentimentSummary:
     if len(values) < MIN_COMMENTS_FOR_METRIC:
         notes = (RoiWarning("small_sample", "comments", f"Only {len(values)} comments; the sentiment shares are "
                             "rough."),)
-    return SentimentSummary(len(values), positive, 1.0 - positive - negative, negative, float(values.mean()), notes)
+    sample = sample_comments(texts, scores) if texts is not None else ()
+    return SentimentSummary(len(values), positive, 1.0 - positive - negative, negative, float(values.mean()), notes,
+                            sample)
 
 
 def data_quality(data: AnalysisData) -> dict[str, Any]:
@@ -171,11 +175,18 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
                                  replicates=replicates) if has_churn and has_revenue else None
     segments = segment_summary(data)
     nonresponse = compare_nonresponse(data)
-    sentiment = summarise_scores(text_scores) if data.text_columns else None
+    sentiment = summarise_scores(text_scores, data.frame[list(data.text_columns)]) if data.text_columns else None
+    # the headline metric (scenario metric, else best predictor) is the one the report bands customers by
+    headline = headline_metric(data, scenario_config.metric) if has_churn else None
+    bands = churn_by_band(data, headline) if headline is not None else None
     for part in (comparison, *drivers.values(), risk, scenario, segments, nonresponse, sentiment):
         if part is not None:
             found.extend(part.warnings)
 
+    survival_dict = survival.to_dict() if survival else None
+    if survival_dict is not None:
+        survival_dict["curves"] = survival_curves(data, headline) if headline is not None else []
+        survival_dict["curves_metric"] = headline.name if headline is not None else None
     scenario_dict = scenario.to_dict() if scenario else None
     if scenario_dict is not None:
         scenario_dict["metric_chosen_by"] = chosen_by
@@ -192,7 +203,7 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
         warnings=tuple(diagnostics.unique(found)),
         metrics=describe_metrics(data),
         retention=retention.to_dict(),
-        survival=survival.to_dict() if survival else None,
+        survival=survival_dict,
         revenue=revenue.to_dict() if revenue else None,
         metric_comparison=comparison.to_dict() if comparison else None,
         drivers={k: v.to_dict() for k, v in drivers.items()} or None,
@@ -201,6 +212,7 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
         segments=segments.to_dict(),
         nonresponse=nonresponse.to_dict(),
         sentiment=sentiment.to_dict() if sentiment else None,
+        churn_by_band=bands,
     )
 
 
@@ -223,4 +235,7 @@ def analyze_files(*, responses: str | Path, outcomes: str | Path, definition: st
         files["definition"] = file_facts(definition)
     if config is not None:
         files["config"] = file_facts(config)
-    return analyze(data, settings, seed=seed, inputs={"files": files})
+    inputs: dict[str, Any] = {"files": files}
+    if survey is not None:  # a definition file has no published version number
+        inputs["survey"] = {"id": survey.id, "title": survey.title, "version": None}
+    return analyze(data, settings, seed=seed, inputs=inputs)

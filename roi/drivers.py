@@ -94,11 +94,14 @@ class DriverAnalysis:
     replicates: int
     method: str
     warnings: tuple[RoiWarning, ...] = ()
+    splits: tuple[float | None, float | None] = (None, None)
+    """Where `quadrant` splits: the mean share and the mean performance over the items."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome, "n": self.n, "r2": finite_or_none(self.r2), "r2_ci": interval_or_none(*self.r2_ci),
             "method": self.method, "replicates": self.replicates, "excluded": list(self.excluded),
+            "splits": {"share": finite_or_none(self.splits[0]), "performance": finite_or_none(self.splits[1])},
             "drivers": [d.to_dict() for d in self.drivers], "warnings": [w.to_dict() for w in self.warnings],
         }
 
@@ -209,7 +212,7 @@ def estimate_drivers(data: AnalysisData, *, outcome: Outcome, seed: int, replica
                                     "items are held fixed; check the item's polarity or its overlap with others."))
     drivers.sort(key=lambda d: -(d.weight or 0.0))
     return DriverAnalysis(outcome, n, r2, percentile_interval(boot_r2), tuple(drivers), tuple(excluded),
-                          replicates, _METHOD, tuple(notes))
+                          replicates, _METHOD, tuple(notes), (mean_share, mean_perf))
 
 
 def resample_counts(rng: np.random.Generator, n: int, clusters: np.ndarray | None) -> np.ndarray:

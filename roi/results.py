@@ -139,6 +139,7 @@ class Results:
     segments: dict[str, Any] | None = None
     nonresponse: dict[str, Any] | None = None
     sentiment: dict[str, Any] | None = None
+    churn_by_band: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable({
@@ -154,6 +155,7 @@ class Results:
             "drivers": self.drivers,
             "scenario": self.scenario,
             "revenue_at_risk": self.revenue_at_risk,
+            "churn_by_band": self.churn_by_band,
             "segments": self.segments,
             "nonresponse": self.nonresponse,
             "sentiment": self.sentiment,

@@ -55,13 +55,40 @@ class SentimentSummary:
     negative: float | None
     mean: float | None
     warnings: tuple[RoiWarning, ...] = ()
+    sample: tuple[dict[str, Any], ...] = ()
+    """A few comments with their score (`sample_comments`), most negative first."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "n": self.n, "positive": finite_or_none(self.positive), "neutral": finite_or_none(self.neutral),
             "negative": finite_or_none(self.negative), "mean": finite_or_none(self.mean),
-            "thresholds": [NEGATIVE, POSITIVE], "warnings": [w.to_dict() for w in self.warnings],
+            "thresholds": [NEGATIVE, POSITIVE], "sample": list(self.sample),
+            "warnings": [w.to_dict() for w in self.warnings],
         }
+
+
+SAMPLE_EACH_END = 5
+
+
+def sample_comments(texts: pd.DataFrame, scores: np.ndarray, *, each_end: int = SAMPLE_EACH_END
+                    ) -> tuple[dict[str, Any], ...]:
+    """The `each_end` most negative and `each_end` most positive distinct comments, `{question, text,
+    compound}`, ordered from most negative to most positive; all of them when there are fewer.
+
+    `texts` holds one column per open-text question, `scores` their compound scores (same shape, NaN where
+    blank). The text is kept exactly as written; ties keep row order, then question order.
+    """
+    found: dict[str, tuple[float, int, str]] = {}
+    columns = list(texts.columns)
+    for j, column in enumerate(columns):
+        for i in np.flatnonzero(np.isfinite(scores[:, j])):
+            text = str(texts.iat[int(i), j])
+            # a repeated answer ("ok") is shown once: the sample should show different voices
+            found.setdefault(text, (float(scores[i, j]), int(i) * len(columns) + j, column))
+    ranked = sorted(found.items(), key=lambda item: (item[1][0], item[1][1]))
+    chosen = ranked if len(ranked) <= 2 * each_end else ranked[:each_end] + ranked[-each_end:]
+    return tuple({"question": column, "text": text, "compound": compound}
+                 for text, (compound, _, column) in chosen)
 
 
 def summarise_sentiment(texts: pd.Series) -> SentimentSummary:

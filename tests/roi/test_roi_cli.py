@@ -200,3 +200,21 @@ def test_comment_sentiment_becomes_a_metric_for_those_who_commented(results: dic
     sentiment = next(m for m in results["metrics"] if m["name"] == "sentiment")
     assert sentiment["n"] == commenters and sentiment["scale"] == [-1.0, 1.0]
     assert results["sentiment"]["n"] == int(latest[texts].notna().sum().sum())
+
+
+def test_results_carry_what_the_report_reads(results: dict, demo: Path) -> None:
+    survey = yaml.safe_load((demo / "survey.yaml").read_text())
+    assert results["inputs"]["survey"] == {"id": survey["id"], "title": survey["title"], "version": None}
+    bands = results["churn_by_band"]
+    # the headline metric is the scenario metric; the bands split the same customers the churn count covers
+    assert bands["metric"] == results["scenario"]["metric"]
+    assert sum(r["n"] for r in bands["rows"]) <= results["data_quality"]["matched"]
+    assert sum(r["churned"] for r in bands["rows"]) <= results["data_quality"]["churned"]
+    curves = results["survival"]["curves"]
+    assert [c["band"].split(" ")[0] for c in curves] == ["low", "middle", "high"]
+    assert all(c["times"][0] == 0 and c["survival"][0] == 1 and len(c["times"]) == len(c["survival"]) for c in curves)
+    # the demo plants churn falling with the score: the high third keeps more customers to the end
+    assert curves[2]["survival"][-1] > curves[0]["survival"][-1]
+    sample = results["sentiment"]["sample"]
+    assert 0 < len(sample) <= 10 and [s["compound"] for s in sample] == sorted(s["compound"] for s in sample)
+    assert set(results["drivers"]["churned"]["splits"]) == {"share", "performance"}
