@@ -57,7 +57,7 @@ class Section(Strict):
 
 class Survey(Strict):
     id: Identifier = Field(description="Stable slug, used in links and file names.")
-    title: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=1000)  # the hosting database keeps it in a 1000-character column
     intro: str | None = None
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     brand_promises: list[BrandPromise] = Field(default_factory=list)
