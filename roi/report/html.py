@@ -65,7 +65,7 @@ footer { border-top: 1px solid #999; margin-top: 2rem; font-size: .8rem; color: 
 {% endfor %}</tbody>
 </table>
 {% elif block.kind_ == "figure" %}
-<figure>{{ block.svg }}<figcaption>{{ block.caption }}</figcaption></figure>
+<figure>{{ block.svg }}<figcaption id="figure{{ block.number }}-caption">{{ block.caption }}</figcaption></figure>
 {% endif %}
 {% endfor %}
 </section>
@@ -90,7 +90,7 @@ def _svg(figure: Figure, number: int) -> Markup:
     svg = re.sub(r"<title>.*?</title>\s*<desc>.*?</desc>", "", svg, flags=re.S)
     svg = svg.replace('id="clip"', f'id="clip{number}"').replace("url(#clip)", f"url(#clip{number})")
     svg = svg.replace('id="group"', f'id="group{number}"')
-    svg = svg.replace("<svg ", '<svg role="img" ', 1)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="figure{number}-caption" ', 1)  # its caption names it
     return Markup(svg)  # noqa: S704  # nosec B704 - produced by reportlab, which escapes the text it contains
 
 
@@ -112,7 +112,8 @@ def render_report_html(report: Report) -> str:
                                "numeric": block.numeric, "caption": block.caption})
             else:
                 figures += 1
-                blocks.append({"kind_": "figure", "svg": _svg(block, figures), "caption": block.caption})
+                blocks.append({"kind_": "figure", "svg": _svg(block, figures), "caption": block.caption,
+                               "number": figures})
         views.append({"title": section.title, "blocks": blocks})
     view = {"title": report.title, "survey": report.survey, "date": report.date,
             "sources": list(report.sources), "sections": views}

@@ -47,8 +47,10 @@ def new_page(browser: Any) -> Iterator[Any]:
     """A factory of pages in fresh contexts at a given viewport; all closed after the test."""
     contexts: list[Any] = []
 
-    def make(viewport: dict[str, int]) -> Any:
-        context = browser.new_context(viewport=viewport)
+    def make(viewport: dict[str, int], *, enforce_csp: bool = False) -> Any:
+        # axe-core is injected as an inline script, which the site's CSP (rightly) forbids: test contexts
+        # bypass the CSP unless a test checks the CSP itself
+        context = browser.new_context(viewport=viewport, bypass_csp=not enforce_csp)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
