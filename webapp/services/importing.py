@@ -18,11 +18,15 @@ from sqlalchemy.orm import Session
 
 from ..storage.models import Response, utcnow
 from .errors import HostingError
+from .invitations import customer_id_problem
 from .publishing import latest_version, survey_of
 
 IMPORT_KEY_PREFIX = "import:"
 STATUSES = ("partial", "complete")
 MAX_REPORTED = 20
+SESSION_KEY_LIMIT = 64
+"""Size of the responses' `session_key` column, which keeps `import:<response_id>`."""
+CHANNEL_LIMIT = 64
 
 
 def _text(value: Any) -> str | None:
@@ -62,7 +66,11 @@ def import_responses(session: Session, slug: str, table: pd.DataFrame, *, source
         if response_key is None:
             problems.append(f"{where}, column 'response_id': empty")
             continue
-        key = f"{IMPORT_KEY_PREFIX}{response_key}"[:64]
+        key = f"{IMPORT_KEY_PREFIX}{response_key}"
+        if len(key) > SESSION_KEY_LIMIT:  # cut short, two ids could meet and one be skipped as already stored
+            problems.append(f"{where}, column 'response_id': longer than "
+                            f"{SESSION_KEY_LIMIT - len(IMPORT_KEY_PREFIX)} characters")
+            continue
         if key in seen:
             problems.append(f"{where}, column 'response_id': {response_key!r} appears twice in the file")
             continue
@@ -74,11 +82,17 @@ def import_responses(session: Session, slug: str, table: pd.DataFrame, *, source
         for question_id, error in errors.items():
             column = f"{question_id}.{error.row}" if error.row else question_id
             problems.append(f"{where}, column {column!r}: {error.message}")
+        customer_id, channel = _text(row.get("customer_id")), _text(row.get("channel"))
+        problem = customer_id_problem(customer_id) if customer_id is not None else None
+        if problem:
+            problems.append(f"{where}, column 'customer_id': {problem}")
+        if channel is not None and len(channel) > CHANNEL_LIMIT:
+            problems.append(f"{where}, column 'channel': longer than {CHANNEL_LIMIT} characters")
         started = _time(row.get("started_at"), f"{where}, column 'started_at'", problems)
         submitted = _time(row.get("submitted_at"), f"{where}, column 'submitted_at'", problems)
         pending.append(Response(
-            version_id=version.id, session_key=key, customer_id=_text(row.get("customer_id")),
-            channel=_text(row.get("channel")), status=status, answers=answers,
+            version_id=version.id, session_key=key, customer_id=customer_id,
+            channel=channel, status=status, answers=answers,
             current_page=len(survey.sections) - 1 if status == "complete" else 0,
             started_at=started or submitted or utcnow(), updated_at=submitted or started or utcnow(),
             submitted_at=submitted if status == "complete" else None,
