@@ -24,7 +24,8 @@ MIN_PASSWORD_LENGTH = 10
 MAX_FAILURES = 5
 """Failed sign-ins allowed per e-mail address, and twice that per client address, within the window."""
 FAILURE_WINDOW = timedelta(minutes=15)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("a password nobody has")
 
@@ -81,7 +82,8 @@ def authenticate(session: Session, email: str, password: str, *, client: str) ->
     A wrong password and an unknown e-mail take the same time (a dummy hash is verified) and give the same
     answer, so the form does not reveal which addresses have accounts.
     """
-    email = email.strip().lower()[:320]
+    # Control characters are in no address, and PostgreSQL cannot store a NUL in the attempts table.
+    email = _CONTROL.sub("", email).strip().lower()[:320]
     client = client[:64]
     if (_recent_failures(session, LoginAttempt.email, email) >= MAX_FAILURES
             or _recent_failures(session, LoginAttempt.client, client) >= 2 * MAX_FAILURES):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -64,13 +65,16 @@ def survey_of(version: SurveyVersion) -> Survey:
 
 
 _SURVEYS: dict[tuple[int, int, datetime], Survey] = {}
+_SLUG = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+"""What a survey id can be (`surveys.questions.Identifier`)."""
 
 
 def find_survey(session: Session, slug: str) -> SurveyRecord:
     """The survey with this slug, or `UnknownSurvey`."""
-    record = session.scalar(sa.select(SurveyRecord).where(SurveyRecord.slug == slug))
+    # A slug from a URL is anything; one that is not an id (a NUL byte, say) would be a PostgreSQL error.
+    record = session.scalar(sa.select(SurveyRecord).where(SurveyRecord.slug == slug)) if _SLUG.match(slug) else None
     if record is None:
-        raise UnknownSurvey(f"no published survey is called {slug!r}")
+        raise UnknownSurvey(f"no published survey is called {slug[:64]!r}")
     return record
 
 
