@@ -1,5 +1,6 @@
-"""Survival: Cox proportional hazards (statsmodels PHReg, Breslow ties) of time to churn on each summary
-metric and jointly, when the outcomes give durations (tenure_months, or start and end dates).
+"""Survival: Cox proportional hazards (Breslow ties; fitted by `roi.cox`, the same estimates as statsmodels
+PHReg) of time to churn on each summary metric and jointly, when the outcomes give durations (tenure_months,
+or start and end dates).
 
 The duration is the time axis, so tenure is not a control here; revenue enters as ln(1 + revenue).
 Hazard ratios are exp(coef) per one unit of the metric.
@@ -7,17 +8,15 @@ Hazard ratios are exp(coef) per one unit of the metric.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy.stats import norm
-from statsmodels.duration.hazard_regression import PHReg
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from . import diagnostics
+from .cox import fit_breslow
 from .results import FittedModel, Term, empty_terms
 from .retention import CONTROL_LABELS, SUMMARY_FAMILIES, control_frame, joint_metrics
 from .types import AnalysisData, RoiWarning
@@ -42,17 +41,15 @@ def fit_cox_model(time: np.ndarray, status: np.ndarray, X: np.ndarray, names: Se
     constant = [c for c, col in zip(names, X.T, strict=True) if np.ptp(col) == 0]
     if constant:
         return not_estimated(f"{', '.join(constant)} has the same value for all {n} customers")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with np.errstate(all="ignore"):  # overflow on the way to an infinite estimate is caught below
         try:
-            result = PHReg(time, X, status=status, ties="breslow").fit(disp=0)
+            result = fit_breslow(time, status, X)
         except (np.linalg.LinAlgError, ValueError) as error:
             return not_estimated(f"the fit failed ({error})", "non_convergence")
-    params = np.asarray(result.params, dtype=float)
-    se = np.asarray(result.bse, dtype=float)
-    converged = bool(getattr(result, "mle_retvals", {}).get("converged", True))
-    if (not converged or any(issubclass(w.category, ConvergenceWarning) for w in caught)
-            or not np.all(np.isfinite(se)) or not np.all(se > 0)):  # se 0: the likelihood has no finite maximum
+        params = result.params
+        se = np.sqrt(np.diag(result.cov))
+    if (not result.converged or not np.all(np.isfinite(params)) or not np.all(np.isfinite(se))
+            or not np.all(se > 0)):  # se 0: the likelihood has no finite maximum
         return not_estimated("the partial-likelihood fit did not converge", "non_convergence")
     terms = []
     for i, term in enumerate(names):
