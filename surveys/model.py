@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .logic import parse_condition
 from .questions import (
@@ -70,6 +70,13 @@ class Survey(Strict):
     )
     time_budget_minutes: float = Field(default=8, gt=0, description="Longest acceptable completion time (linter).")
     sections: list[Section] = Field(min_length=1)
+
+    @field_validator("title")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:  # a database text column (PostgreSQL) cannot hold it
+            raise ValueError("contains a NUL character")
+        return value
 
     # --- navigation -------------------------------------------------------------------------------------------
 

@@ -28,3 +28,9 @@ def test_a_longer_title_is_refused_naming_the_path() -> None:
     with pytest.raises(InvalidDefinition) as caught:
         build_survey(example(title="T" * 1001))
     assert [problem.path for problem in caught.value.problems] == ["title"]
+
+
+def test_a_nul_character_in_the_title_is_refused_naming_the_path() -> None:
+    with pytest.raises(InvalidDefinition) as caught:
+        build_survey(example(title="Acme\x00survey"))
+    assert [(p.path, p.message) for p in caught.value.problems] == [("title", "contains a NUL character")]
