@@ -8,11 +8,7 @@ from dataclasses import dataclass
 
 from ..model import Section, Survey
 from ..questions import (
-    AlignmentQuestion,
-    ChannelRatingQuestion,
-    FrictionQuestion,
     QuestionBase,
-    ScaleQuestion,
 )
 
 WORD = re.compile(r"[A-Za-z0-9À-ÿ]+(?:['’-][A-Za-z0-9À-ÿ]+)*")
@@ -42,11 +38,6 @@ def placed_questions(survey: Survey) -> Iterator[Placed]:
 def words(text: str) -> list[str]:
     """The words of a text (numbers count as words, hyphenated and apostrophe forms as one)."""
     return WORD.findall(text)
-
-
-def is_rated(question: QuestionBase) -> bool:
-    """A question answered with a number on a scale (plain or one per grid row)."""
-    return isinstance(question, (ScaleQuestion, AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion))
 
 
 def type_tag(question: QuestionBase) -> str:
