@@ -9,21 +9,11 @@ from pathlib import Path
 import pytest
 from author_support import count_rows, page_token, signed_in
 from flask import Flask
+from test_web_cli_hosting import run
 from web_support import EXAMPLE
 
-from webapp.cli import main
 from webapp.services.authoring import read_customer_list
 from webapp.services.invitations import read_customer_ids
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as done:
-        code = int(done.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
