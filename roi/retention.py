@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy.stats import norm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from . import diagnostics
+from .comparison.logit import expit, newton_logit
 from .results import FittedModel, Term, empty_terms
 from .types import AnalysisData, Metric, RoiWarning
 
@@ -187,24 +187,24 @@ def fit_logit_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name:
         found.append(events_warning)
     notes: list[str] = []
     separated = diagnostics.separation_kind(X[:, separating], y) if separating is not None else None
-    result = None
+    result: tuple[np.ndarray, np.ndarray] | None = None
     if separated is None:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                result = sm.Logit(y, design).fit(disp=0, method="newton", maxiter=100)
+                estimate, covariance, converged = newton_logit(y.astype(float), design)
+                result = (estimate, covariance)
             except (np.linalg.LinAlgError, ValueError) as error:
                 found.append(RoiWarning("non_convergence", subject, f"{label}: the maximum-likelihood fit failed "
                                         f"({error}); refitted by Firth's penalised likelihood."))
                 result = None
         if result is not None:
-            fitted = 1 / (1 + np.exp(-(design @ np.asarray(result.params, dtype=float))))
+            fitted = expit(design @ result[0])
             edge = np.any((fitted < diagnostics.FITTED_EDGE) | (fitted > 1 - diagnostics.FITTED_EDGE))
             if edge or any(issubclass(w.category, PerfectSeparationWarning) for w in caught):
                 separated = "quasi-complete (fitted probabilities of 0 or 1)"
                 result = None
-            elif not result.mle_retvals.get("converged", True) or any(
-                    issubclass(w.category, ConvergenceWarning) for w in caught):
+            elif not converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
                 found.append(RoiWarning("non_convergence", subject, f"{label}: the maximum-likelihood fit did not "
                                         "converge; refitted by Firth's penalised likelihood."))
                 result = None
@@ -215,8 +215,7 @@ def fit_logit_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name:
                                 "estimate and the exact tabulation; treat the effect size as unreliable."))
         notes.append(f"{separated} separation; Firth penalised likelihood")
     if result is not None:
-        params = np.asarray(result.params, dtype=float)
-        cov = np.asarray(result.cov_params(), dtype=float)
+        params, cov = result
         ame, ame_se = average_marginal_effects(design, params, cov)
         method = "mle"
     else:
