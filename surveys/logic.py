@@ -117,10 +117,20 @@ class BoolOp:
 Node = Literal | Ref | Answered | ListOf | Compare | Not | BoolOp
 
 
+MAX_NESTING = 50
+"""Deepest nesting of brackets and `not`s: far beyond any real condition, well within Python's recursion limit."""
+
+
 class _Parser:
     def __init__(self, source: str) -> None:
         self.tokens = _tokenize(source)
         self.index = 0
+        self.depth = 0
+
+    def deeper(self, token: _Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ConditionSyntaxError(f"the condition is nested more than {MAX_NESTING} levels deep", token.position)
 
     def peek(self) -> _Token:
         return self.tokens[self.index]
@@ -159,8 +169,10 @@ class _Parser:
 
     def not_expr(self) -> Node:
         if self.peek().kind == "keyword" and self.peek().text == "not":
-            self.take()
-            return Not(self.not_expr())
+            self.deeper(self.take())
+            node = Not(self.not_expr())
+            self.depth -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -196,10 +208,13 @@ class _Parser:
         if token.kind == "name":
             return _ref(token.text)
         if token.text == "(":
+            self.deeper(token)
             node = self.or_expr()
             self.expect(")")
+            self.depth -= 1
             return node
         if token.text == "[":
+            self.deeper(token)
             items: list[Node] = []
             if self.peek().text != "]":
                 items.append(self.operand())
@@ -207,6 +222,7 @@ class _Parser:
                     self.take()
                     items.append(self.operand())
             self.expect("]")
+            self.depth -= 1
             return ListOf(tuple(items))
         found = token.text or "end of expression"
         raise ConditionSyntaxError(f"expected a value or question id, found {found!r}", token.position)

@@ -125,6 +125,8 @@ def _read_settings(text: str, path: str) -> dict[str, Any]:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         reason = getattr(error, "problem", None) or "not valid YAML"
         raise InvalidDefinition("settings", [Problem(f"{path}.settings", f"{reason}{where}")]) from None
+    except RecursionError:
+        raise InvalidDefinition("settings", [Problem(f"{path}.settings", "nested too deeply")]) from None
     if settings is None:
         return {}
     if not isinstance(settings, dict):

@@ -116,4 +116,7 @@ def parse_xpath(source: str) -> XNode:
     """Parse the XPath subset cxroi understands; raises Untranslatable for anything else."""
     if not source.strip():
         raise Untranslatable("the expression is empty")
-    return XNodePathParser(source).parse()
+    try:
+        return XNodePathParser(source).parse()
+    except RecursionError:
+        raise Untranslatable("the expression is nested too deeply") from None
