@@ -79,3 +79,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+    except RecursionError:  # a reader fed a pathologically nested file (JSON, YAML) that it did not guard
+        if "--debug" in args:
+            raise
+        click.echo("error: an input file is nested too deeply to read", err=True)
+        sys.exit(2)
