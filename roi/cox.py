@@ -43,7 +43,7 @@ def fit_breslow(time: np.ndarray, status: np.ndarray, X: np.ndarray) -> CoxFit:
 
     The columns must vary (callers check); they are standardised inside the fit for stable steps and the
     results are returned on the original scale. Raises `np.linalg.LinAlgError` for a singular information
-    matrix (exactly collinear columns).
+    matrix (exactly collinear columns), `ValueError` when nobody churned.
     """
     order = np.argsort(time, kind="stable")
     t = np.asarray(time, dtype=float)[order]
@@ -51,26 +51,29 @@ def fit_breslow(time: np.ndarray, status: np.ndarray, X: np.ndarray) -> CoxFit:
     center, scale = X.mean(axis=0), X.std(axis=0)
     Z = (np.asarray(X, dtype=float)[order] - center) / scale
     event_times, deaths = np.unique(t[d > 0], return_counts=True)
+    if len(event_times) == 0:
+        raise ValueError("no churned customer: the partial likelihood is flat")
     first = np.searchsorted(t, event_times, side="left")  # first row of each event time's risk set
     # group of each row: the last event time whose risk set starts at or before it (−1: in no risk set)
     group = np.searchsorted(first, np.arange(len(t)), side="right") - 1
-    in_risk = group >= 0
+    rows = slice(int(first[0]), None)  # rows before the first event time are in no risk set
+    Z_risk, group_risk = Z[rows], group[rows]
     event_sum = d @ Z
     k = Z.shape[1]
 
     def evaluate(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         eta = Z @ beta
         shift = float(eta.max())  # exp of the shifted predictor cannot overflow; the shift cancels below
-        w = np.exp(eta - shift)
-        s0 = np.cumsum(w[::-1])[::-1][first]
-        s1 = np.cumsum((w[:, None] * Z)[::-1], axis=0)[::-1][first]
+        w = np.exp(eta[rows] - shift)
+        # sums over the rows of each event time's group, then over the later groups: the risk-set sums
+        starts = first - first[0]
+        s0 = np.cumsum(np.add.reduceat(w, starts)[::-1])[::-1]
+        s1 = np.cumsum(np.add.reduceat(w[:, None] * Z_risk, starts, axis=0)[::-1], axis=0)[::-1]
         loglik = float(d @ eta - deaths @ (np.log(s0) + shift))
-        ratio = deaths / s0
-        c = np.where(in_risk, np.cumsum(ratio)[np.maximum(group, 0)], 0.0)
-        weights = w * c
-        gradient = event_sum - weights @ Z
+        weights = w * np.cumsum(deaths / s0)[group_risk]
+        gradient = event_sum - weights @ Z_risk
         mean = s1 / s0[:, None]
-        information = (Z * weights[:, None]).T @ Z - (mean * deaths[:, None]).T @ mean
+        information = (Z_risk * weights[:, None]).T @ Z_risk - (mean * deaths[:, None]).T @ mean
         return loglik, gradient, information
 
     beta = np.zeros(k)
