@@ -202,8 +202,9 @@ def render(reports: list[BackendReport], *, clients: int, seconds: float, skippe
         verdict = "yes" if not report.exactly_once_problems else "NO: " + "; ".join(report.exactly_once_problems[:3])
         lines.append(f"| {report.backend} | {ratio:.3f} | {len(report.respondents.acknowledged)} | {report.stored} | "
                      f"{verdict} |")
-    lines += ["", "Crash: the server (master and workers) is killed with SIGKILL half-way through a load run, then "
-              "restarted on the same database.", "",
+    lines += ["", f"Crash: while {clients} clients are answering, the server (master and every worker) is killed "
+              "with SIGKILL once a set number of submissions has been acknowledged (quick mode 5, full 100), then "
+              "restarted on the same database, which must take new submissions.", "",
               "| backend | acknowledged before the kill | all stored once, intact | committed but unacknowledged |",
               "|---|---|---|---|"]
     for report in reports:
