@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 import click
+import sqlalchemy.exc
 
 from surveys.errors import CxroiError
 
@@ -78,6 +79,12 @@ def main(argv: list[str] | None = None) -> None:
         if "--debug" in args:
             raise
         click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except sqlalchemy.exc.OperationalError as error:  # the database server is down or refuses us
+        if "--debug" in args:
+            raise
+        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else "unknown reason"
+        click.echo(f"error: cannot use the database (CXROI_DATABASE_URL): {reason}", err=True)
         sys.exit(2)
     except RecursionError:  # a reader fed a pathologically nested file (JSON, YAML) that it did not guard
         if "--debug" in args:

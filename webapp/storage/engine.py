@@ -11,7 +11,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+from surveys.errors import CxroiError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -26,9 +29,12 @@ def create_engine_for(url: str, **options: Any) -> Engine:
     with "database is locked" no matter the busy timeout, while an immediate one waits its turn. Long reads
     (exports) use `engine.execution_options(cxroi_read_only=True)`, whose transactions are deferred.
     """
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True, **options)
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite":
+            return sa.create_engine(url, pool_pre_ping=True, **options)
+    except (ArgumentError, NoSuchModuleError, ImportError) as error:  # a malformed URL, an unknown database
+        raise DatabaseUnusable(f"the database URL (CXROI_DATABASE_URL) cannot be used: {error}") from None
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, **options)
@@ -49,6 +55,10 @@ def create_engine_for(url: str, **options: Any) -> Engine:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+class DatabaseUnusable(CxroiError):
+    """The configured database URL is malformed, names an unknown database, or the server cannot be reached."""
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
