@@ -41,6 +41,11 @@ def test_cx_lead_builds_fixes_previews_and_publishes(site: LiveSite, new_page: A
 
     page.goto(site.url("/author/new"))
     assert_accessible(page, "the new-survey page")
+    page.fill("#survey_id", "9 not an id")
+    page.click("main button[type=submit]")
+    assert page.title().startswith("Error:")
+    assert_accessible(page, "the new-survey page with an error")
+    shot(page, "author-2a-new-survey-error")
     page.fill("#survey_id", "e2e_relationship")
     page.fill("#title", "How are we doing, e2e?")
     page.select_option("#start", "relationship")
@@ -62,6 +67,10 @@ def test_cx_lead_builds_fixes_previews_and_publishes(site: LiveSite, new_page: A
     assert "Don't you agree" in finding.inner_text() or "Don’t you agree" in finding.inner_text()
     assert_accessible(page, "the editor with a finding")
     shot(page, "author-4-lint-finding")
+
+    page.goto(site.url("/author/e2e_relationship/sections/" + first_section_id(page)))
+    assert_accessible(page, "the page (section) editor")
+    shot(page, "author-4b-section-editor")
 
     page.goto(site.url("/author/e2e_relationship/questions/q_ces"))
     page.fill("#text", NEUTRAL)
@@ -91,6 +100,13 @@ def test_cx_lead_builds_fixes_previews_and_publishes(site: LiveSite, new_page: A
     assert respondent.locator(".survey-title").inner_text() == "How are we doing, e2e?"
     assert_accessible(respondent, "the published survey's first page")
     shot(respondent, "author-9-public-link")
+
+
+def first_section_id(page: Any) -> str:
+    """The id of the first page of the survey, from the editor's "Edit page" link."""
+    page.goto(page.url.split("#")[0])
+    href = page.locator("a:has-text('Edit page')").first.get_attribute("href") or ""
+    return href.rstrip("/").rsplit("/", 1)[-1]
 
 
 def published_text(site: LiveSite, slug: str, question_id: str) -> str:
