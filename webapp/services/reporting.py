@@ -65,6 +65,8 @@ class UnknownReport(ReportError):
 
 
 def _safe_name(name: str) -> str:
+    # A multipart file name is whatever the client sends: no control characters (PostgreSQL refuses NUL).
+    name = "".join(char for char in name if char >= " " and char != "\x7f")
     base = Path(name.replace("\\", "/")).name.strip() or "outcomes"
     return base[:200]
 
