@@ -85,8 +85,14 @@ def test_analyst_uploads_outcomes_and_downloads_the_pdf(site: LiveSite, new_page
     assert "<b>ROI</b>" in text  # escaped, not read as markup by reportlab (which would make it bold)
     assert "400" in text  # the 400 customers of the outcomes file are counted somewhere in the report
 
+    page.goto(site.url("/results/demo_relationship"))  # the results pages, with charts of real answers
+    assert page.locator("svg").count() >= 1
+    assert_accessible(page, "the results page")
+    shot(page, "analyst-5-results")
+
+    page.goto(job_url)
     page.click("a:has-text('Read the report (HTML)')")
     assert page.locator("script").count() == 0  # the title's <script> is text, not an element (before axe's)
     assert TITLE in page.locator("body").inner_text()
     assert_accessible(page, "the HTML report")
-    shot(page, "analyst-5-html-report")
+    shot(page, "analyst-6-html-report")
