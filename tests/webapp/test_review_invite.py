@@ -73,3 +73,15 @@ def test_the_links_preview_flags_a_control_character_and_offers_no_confirmation(
     assert response.status_code == 400
     assert "customer id with control characters" in page and "links/create" not in page
     assert count_rows(db_url, "invitations") == 0
+
+
+def test_an_excel_workbook_given_as_the_customer_list_is_named_as_such(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["customer_id"])
+    workbook.active.append(["C1"])
+    path = tmp_path / "customers.xlsx"
+    workbook.save(path)
+    with pytest.raises(Exception, match=r"customers.xlsx: a spreadsheet workbook, not a CSV file; save the sheet as CSV"):
+        read_customer_ids(path)

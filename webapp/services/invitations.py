@@ -128,6 +128,8 @@ class CustomerList:
 def read_customer_list(content: bytes, *, name: str = "upload") -> CustomerList:
     """Customer ids from CSV bytes, row by row: the `customer_id` column, or the first column when none is
     so named; the header on line 1; empty, over-long, control-character and repeated ids flagged on their row."""
+    if content.startswith(b"PK\x03\x04"):  # the zip inside every .xlsx/.ods workbook
+        return CustomerList([], [f"{name}: a spreadsheet workbook, not a CSV file; save the sheet as CSV (UTF-8)"])
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
