@@ -108,7 +108,8 @@ def expit(z: np.ndarray) -> np.ndarray:
 
 
 def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: str, check_events: bool = True,
-              groups: np.ndarray | None = None) -> tuple[LogitFit | None, list[RoiWarning]]:
+              groups: np.ndarray | None = None, start: np.ndarray | None = None
+              ) -> tuple[LogitFit | None, list[RoiWarning]]:
     """Fit churn ~ intercept + X (Newton–Raphson, `newton_logit`; statsmodels GLM for few distinct rows,
     statsmodels Logit with clusters); failures become warnings and a None fit.
 
@@ -116,7 +117,8 @@ def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: st
     cannot fit; `separation` when the fitted model separates the classes perfectly (its coefficients are
     then meaningless); `small_sample` when there are fewer than 10 events per predictor (unless
     `check_events` is False, for fits on parts of a sample judged as a whole). With `groups` (cluster codes,
-    e.g. accounts) the covariance is cluster-robust.
+    e.g. accounts) the covariance is cluster-robust. `start` (intercept first) is where Newton's method
+    starts on the rows, e.g. the previous fold's estimate: the same maximum, reached in fewer steps.
     """
     notes: list[RoiWarning] = []
     n = len(y)
@@ -140,7 +142,7 @@ def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: st
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            params, cov, converged = _maximise_likelihood(y.astype(float), design, groups)
+            params, cov, converged = _maximise_likelihood(y.astype(float), design, groups, start)
         except (np.linalg.LinAlgError, PerfectSeparationError, ValueError) as error:
             code: WarningCode = "separation" if isinstance(error, PerfectSeparationError) else "non_convergence"
             notes.append(RoiWarning(code, subject, f"{subject}: the churn model could not be fitted ({error})."))
@@ -168,12 +170,16 @@ def fit_logit(y: np.ndarray, X: np.ndarray, *, names: Sequence[str], subject: st
 
 def _distinct_rows(design: np.ndarray, most: int = 1000) -> np.ndarray | None:
     """Code 0..m−1 of each row's distinct value combination, or None when there are too many to be worth it."""
+    # the distinct values among the first rows are a lower bound of each column's: a continuous column
+    # ends the search here, before any full sort
+    bound = 1
+    for column in design.T:
+        bound *= len(np.unique(column[:4 * most]))
+        if bound > most or bound * 4 > len(design):
+            return None
     key = np.zeros(len(design), dtype=np.int64)
     combinations = 1
     for column in design.T:
-        # the distinct values of the first rows are a lower bound: a continuous column stops here cheaply
-        if combinations * len(np.unique(column[:4 * most])) > most:
-            return None
         values, codes = np.unique(column, return_inverse=True)
         combinations *= len(values)
         if combinations > most or combinations * 4 > len(design):
@@ -182,8 +188,8 @@ def _distinct_rows(design: np.ndarray, most: int = 1000) -> np.ndarray | None:
     return np.asarray(np.unique(key, return_inverse=True)[1]).reshape(-1)
 
 
-def _maximise_likelihood(y: np.ndarray, design: np.ndarray, groups: np.ndarray | None
-                         ) -> tuple[np.ndarray, np.ndarray, bool]:
+def _maximise_likelihood(y: np.ndarray, design: np.ndarray, groups: np.ndarray | None,
+                         start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
     """Logit MLE: coefficients, covariance, converged.
 
     When the rows take few distinct values (a single 0–10 question: at most 11), the same likelihood is
@@ -212,23 +218,25 @@ def _maximise_likelihood(y: np.ndarray, design: np.ndarray, groups: np.ndarray |
             warnings.warn("quasi-separation in grouped data", PerfectSeparationWarning, stacklevel=2)
         return params, np.asarray(result.cov_params(), dtype=float), bool(result.converged)
     if groups is None:
-        return newton_logit(y, design)
+        return newton_logit(y, design, start=start)
     fitted = sm.Logit(y, design).fit(disp=0, maxiter=100, cov_type="cluster", cov_kwds={"groups": groups})
     return (np.asarray(fitted.params, dtype=float), np.asarray(fitted.cov_params(), dtype=float),
             bool(fitted.mle_retvals.get("converged", True)))
 
 
-def newton_logit(y: np.ndarray, design: np.ndarray, *, maxiter: int = 100, tolerance: float = 1e-8
-                 ) -> tuple[np.ndarray, np.ndarray, bool]:
+def newton_logit(y: np.ndarray, design: np.ndarray, *, maxiter: int = 100, tolerance: float = 1e-8,
+                 start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
     """Logit MLE by Newton–Raphson (the method statsmodels Logit uses by default): coefficients, the inverse
     information as covariance, converged.
 
     One linear predictor, one X'WX per step — statsmodels evaluates the probabilities three times per step
     and re-checks the data on every fit, which dominates the cross-validation at 100,000 customers. Fitted
     log-odds beyond ±25 mean the estimates ran off to infinity: a `PerfectSeparationWarning` is issued, as
-    for the grouped fit. Raises `np.linalg.LinAlgError` for a singular design.
+    for the grouped fit. Raises `np.linalg.LinAlgError` for a singular design. Starts at `start` when it is
+    given and finite (a nearby estimate saves steps), else at zero.
     """
-    beta = np.zeros(design.shape[1])
+    usable = start is not None and start.shape == (design.shape[1],) and bool(np.all(np.isfinite(start)))
+    beta = np.array(start, dtype=float) if usable else np.zeros(design.shape[1])
     eta = design @ beta
     converged = False
     # plain Newton steps, as statsmodels takes: the logit likelihood is concave, so no line search is needed

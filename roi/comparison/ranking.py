@@ -87,12 +87,16 @@ def _cross_validated(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, subj
     X = (X - X.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
     predicted = np.full(len(y), np.nan)
     notes: list[RoiWarning] = []
+    previous: np.ndarray | None = None
     for f in range(k):
         train, test = fold != f, fold == f
-        fit, fit_notes = fit_logit(y[train], X[train], names=names, subject=subject, check_events=False)
+        # the folds share most rows, so the previous fold's estimate is a close start for Newton's method
+        fit, fit_notes = fit_logit(y[train], X[train], names=names, subject=subject, check_events=False,
+                                   start=previous)
         notes.extend(fit_notes)
         if fit is None:
             return nan, nan, nan, nan, _unique(notes)
+        previous = fit.params
         predicted[test] = fit.predict(X[test])
     auc, low, high = delong_auc_ci(y, predicted)
     brier = float(np.mean((predicted - y) ** 2))

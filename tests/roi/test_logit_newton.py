@@ -46,3 +46,15 @@ def test_complete_separation_warns_and_does_not_converge() -> None:
         _, _, converged = newton_logit(y, np.column_stack([np.ones(10), x]))
     assert any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
     assert not converged
+
+
+def test_a_warm_start_reaches_the_same_maximum() -> None:
+    rng = np.random.default_rng(9)
+    n = 2000
+    design = np.column_stack([np.ones(n), rng.normal(size=n), rng.normal(size=n)])
+    y = (rng.random(n) < 1 / (1 + np.exp(-(design @ [0.3, -0.8, 0.5])))).astype(float)
+    cold, _, _ = newton_logit(y, design)
+    warm, _, converged = newton_logit(y, design, start=np.array([0.2, -0.7, 0.6]))
+    assert converged and warm == pytest.approx(cold, abs=1e-9)
+    bad_start, _, _ = newton_logit(y, design, start=np.array([np.nan, 0.0, 0.0]))  # ignored: starts at zero
+    assert bad_start == pytest.approx(cold, abs=1e-9)
