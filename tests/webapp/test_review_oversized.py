@@ -30,6 +30,7 @@ def test_oversized_post_does_not_show_the_draft_to_visitors_or_analysts(app: Fla
             body = response.get_data(as_text=True)
             assert response.status_code == 413, (path, response.status_code)
             assert "Secret launch plan" not in body, path
+            assert "The request was larger than 1024 KB; nothing was changed." in body
     assert stored_draft(db_url, SLUG) == before
     assert count_rows(db_url, "survey_versions") == 0
 

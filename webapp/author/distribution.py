@@ -119,12 +119,13 @@ def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     slug = (request.view_args or {}).get("slug")
     user = current_user()
     # The body is read (for the CSRF check) before the sign-in guard runs: only an author may see the editor.
-    if not slug or user is None or user.role not in ALLOWED["author"]:
-        return error
-    try:
-        return editor_page(slug, problems=[Problem("", message)], status=413)
-    except HostingError:  # an unknown survey: the plain 413 page
-        return error
+    if slug and user is not None and user.role in ALLOWED["author"]:
+        try:
+            return editor_page(slug, problems=[Problem("", message)], status=413)
+        except HostingError:  # an unknown survey: the plain page below
+            pass
+    return render_template("respond/message.html", title="Too much data", lang="en",
+                           message=f"The request was larger than {limit // 1024} KB; nothing was changed."), 413
 
 
 @bp.errorhandler(InvalidDefinition)
