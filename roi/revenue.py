@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy.stats import norm
 
 from . import diagnostics
 from .results import FittedModel, Term, empty_terms
@@ -25,11 +26,33 @@ from .types import AnalysisData, RoiWarning
 
 FEW_CLUSTERS = 20
 """Cluster-robust errors are unreliable with fewer clusters than this; the model notes it."""
+Z95 = float(norm.ppf(0.975))
+
+
+def fit_ols_hc3(y: np.ndarray, design: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """OLS coefficients, HC3 standard errors and R² (design with its intercept column).
+
+    HC3 (MacKinnon & White 1985): (X'X)⁻¹ X' diag(e_i² / (1 − h_i)²) X (X'X)⁻¹, h_i the leverage — what
+    statsmodels `OLS.fit(cov_type="HC3")` gives, from one k×k inverse instead of a pseudo-inverse of the
+    n×k design. A point of leverage 1 gives an infinite standard error (reported as null).
+    """
+    gram_inverse = np.linalg.inv(design.T @ design)
+    params = gram_inverse @ (design.T @ y)
+    residuals = y - design @ params
+    leverage = np.einsum("ij,jk,ik->i", design, gram_inverse, design)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = residuals**2 / (1 - leverage) ** 2
+    meat = (design * scaled[:, None]).T @ design
+    cov = gram_inverse @ meat @ gram_inverse
+    centred = y - y.mean()
+    r2 = 1 - float(residuals @ residuals) / float(centred @ centred) if np.ptp(y) > 0 else float("nan")
+    return params, np.sqrt(np.clip(np.diag(cov), 0, None)), r2
 
 
 def fit_ols_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name: str, kind: str, subject: str,
                   label: str, groups: np.ndarray | None) -> tuple[FittedModel, list[RoiWarning]]:
-    """OLS of y on intercept + X with HC3 (or cluster-robust by `groups`) errors; never raises on bad data."""
+    """OLS of y on intercept + X with HC3 (`fit_ols_hc3`) or cluster-robust by `groups` (statsmodels) errors;
+    never raises on bad data."""
     found: list[RoiWarning] = []
     n, k = X.shape
     design = np.column_stack([np.ones(n), X])
@@ -48,18 +71,27 @@ def fit_ols_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name: s
         return not_estimated("the predictors are perfectly collinear", "collinearity")
     notes: list[str] = []
     clusters = len(np.unique(groups)) if groups is not None else 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # HC3 at leverage-1 points gives inf; reported as null below
+    if groups is None or clusters < 2:
         try:
-            model = sm.OLS(y, design)
-            if groups is not None and clusters >= 2:
-                result = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-                method = "ols_cluster"
-                if clusters < FEW_CLUSTERS:
-                    notes.append(f"only {clusters} account clusters; cluster-robust errors may be too small")
-            else:
-                result = model.fit(cov_type="HC3")
-                method = "ols_hc3"
+            params, se, r2 = fit_ols_hc3(y, design)
+        except np.linalg.LinAlgError as error:
+            return not_estimated(f"the fit failed ({error})", "non_convergence")
+        method = "ols_hc3"
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = params / se
+        terms = tuple(Term(term, float(params[i]), float(se[i]), (float(params[i] - Z95 * se[i]),
+                                                                  float(params[i] + Z95 * se[i])),
+                           float(2 * norm.sf(abs(z[i]))))
+                      for i, term in enumerate(["const", *names]))
+        return FittedModel(name, kind, method, n, terms, None, tuple(names), tuple(notes),
+                           extra={"r_squared": r2, "clusters": clusters or None}), found
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups})
+            method = "ols_cluster"
+            if clusters < FEW_CLUSTERS:
+                notes.append(f"only {clusters} account clusters; cluster-robust errors may be too small")
         except (np.linalg.LinAlgError, ValueError) as error:
             return not_estimated(f"the fit failed ({error})", "non_convergence")
     params = np.asarray(result.params, dtype=float)
