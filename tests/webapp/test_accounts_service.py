@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from webapp.accounts.models import LoginAttempt, User
-from webapp.accounts.service import MAX_FAILURES, AccountError, TooManyAttempts, authenticate, create_user
+from webapp.accounts.service import (
+    ACCOUNT_FAILURES,
+    FAILURE_WINDOW,
+    MAX_FAILURES,
+    AccountError,
+    TooManyAttempts,
+    authenticate,
+    create_user,
+)
 from webapp.storage.engine import open_session
+from webapp.storage.models import utcnow
 
 PASSWORD = "correct horse battery"
 
@@ -53,14 +63,40 @@ def test_duplicate_email_ignores_case_and_keeps_the_first(session: Session) -> N
     assert [(u.id, u.role) for u in stored] == [(first.id, "analyst")]
 
 
-def test_failed_attempts_are_limited_per_email(session: Session) -> None:
+def test_failed_attempts_are_limited_per_email_and_client(session: Session) -> None:
     create_user(session, "ann@example.com", "author", PASSWORD)
     for attempt in range(MAX_FAILURES):
-        assert authenticate(session, "ann@example.com", f"guess {attempt}", client=f"10.0.0.{attempt}") is None
-    # the limit is reached: even the right password is refused until the window passes
+        assert authenticate(session, "ann@example.com", f"guess {attempt}", client="10.6.6.6") is None
+    # the limit is reached for this client: even the right password is refused until the window passes
     with pytest.raises(TooManyAttempts):
-        authenticate(session, "ann@example.com", PASSWORD, client="10.0.0.99")
+        authenticate(session, "ann@example.com", PASSWORD, client="10.6.6.6")
     assert session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == MAX_FAILURES
+    # someone else's wrong guesses do not lock Ann out from her own client
+    assert authenticate(session, "ann@example.com", PASSWORD, client="10.0.0.1") is not None
+
+
+def test_a_distributed_attack_on_one_account_is_limited(session: Session) -> None:
+    create_user(session, "ann@example.com", "author", PASSWORD)
+    for attempt in range(ACCOUNT_FAILURES):  # one guess from each of many clients
+        assert authenticate(session, "ann@example.com", "guess", client=f"10.1.{attempt // 250}.{attempt % 250}") is None
+    with pytest.raises(TooManyAttempts):
+        authenticate(session, "ann@example.com", PASSWORD, client="10.9.0.1")
+
+
+def test_success_clears_the_clients_failures_and_old_failures_are_deleted(session: Session) -> None:
+    create_user(session, "ann@example.com", "author", PASSWORD)
+    session.add(LoginAttempt(client="10.3.3.3", email="old@example.com",
+                             attempted_at=utcnow() - FAILURE_WINDOW - timedelta(minutes=1)))
+    session.commit()
+    for _ in range(MAX_FAILURES - 1):
+        authenticate(session, "ann@example.com", "typo typo typo", client="10.0.0.1")
+    # the failure just recorded deleted the one older than the window
+    assert session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == MAX_FAILURES - 1
+    assert authenticate(session, "ann@example.com", PASSWORD, client="10.0.0.1") is not None
+    assert session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 0
+    for _ in range(MAX_FAILURES - 1):  # a fresh allowance after signing in
+        authenticate(session, "ann@example.com", "typo typo typo", client="10.0.0.1")
+    assert authenticate(session, "ann@example.com", PASSWORD, client="10.0.0.1") is not None
 
 
 def test_failed_attempts_are_limited_per_client(session: Session) -> None:

@@ -22,7 +22,9 @@ from .models import ROLES, LoginAttempt, User
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILURES = 5
-"""Failed sign-ins allowed per e-mail address, and twice that per client address, within the window."""
+"""Failed sign-ins allowed per e-mail address from one client, and twice that per client, within the window."""
+ACCOUNT_FAILURES = 50
+"""Failed sign-ins allowed per e-mail address from all clients together within the window."""
 FAILURE_WINDOW = timedelta(minutes=15)
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -70,23 +72,32 @@ def ensure_user(session: Session, email: str, role: str, password: str) -> User:
     return user
 
 
-def _recent_failures(session: Session, column: sa.ColumnElement[str], value: str) -> int:
+def _recent_failures(session: Session, *conditions: sa.ColumnElement[bool]) -> int:
     since = utcnow() - FAILURE_WINDOW
-    query = sa.select(sa.func.count()).select_from(LoginAttempt).where(column == value, LoginAttempt.attempted_at >= since)
+    query = sa.select(sa.func.count()).select_from(LoginAttempt).where(*conditions, LoginAttempt.attempted_at >= since)
     return int(session.scalar(query) or 0)
 
 
+def _limited(session: Session, email: str, client: str) -> bool:
+    """Guessing is slowed per account from one client (5), per client over all accounts (10), and per account
+    over all clients (50: a distributed attack). Someone else's five wrong passwords therefore do not lock a
+    user out: their own client stays below its limit."""
+    return (_recent_failures(session, LoginAttempt.email == email, LoginAttempt.client == client) >= MAX_FAILURES
+            or _recent_failures(session, LoginAttempt.client == client) >= 2 * MAX_FAILURES
+            or _recent_failures(session, LoginAttempt.email == email) >= ACCOUNT_FAILURES)
+
+
 def authenticate(session: Session, email: str, password: str, *, client: str) -> User | None:
-    """The active user with these credentials, or None. Raises TooManyAttempts once the limit is reached.
+    """The active user with these credentials, or None. Raises TooManyAttempts once a limit is reached.
 
     A wrong password and an unknown e-mail take the same time (a dummy hash is verified) and give the same
-    answer, so the form does not reveal which addresses have accounts.
+    answer, so the form does not reveal which addresses have accounts. A successful sign-in clears that
+    client's failures for the account; failures older than the window are deleted as new ones come.
     """
     # Control characters are in no address, and PostgreSQL cannot store a NUL in the attempts table.
     email = _CONTROL.sub("", email).strip().lower()[:320]
     client = client[:64]
-    if (_recent_failures(session, LoginAttempt.email, email) >= MAX_FAILURES
-            or _recent_failures(session, LoginAttempt.client, client) >= 2 * MAX_FAILURES):
+    if _limited(session, email, client):
         raise TooManyAttempts("too many failed sign-ins; wait 15 minutes and try again")
     user = session.scalar(sa.select(User).where(User.email == email))
     try:
@@ -95,10 +106,12 @@ def authenticate(session: Session, email: str, password: str, *, client: str) ->
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
+        session.execute(sa.delete(LoginAttempt).where(LoginAttempt.attempted_at < utcnow() - FAILURE_WINDOW))
         session.add(LoginAttempt(client=client, email=email))
         session.commit()
         return None
+    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.client == client))
     if user is not None and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-        session.commit()
+    session.commit()
     return user
