@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check surveys roi webapp tests
+	$(VENV)/bin/ruff check surveys roi webapp tests benchmarks
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
