@@ -24,7 +24,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
@@ -86,6 +86,15 @@ def init_security(app: Flask) -> None:
     burst = _setting(app, "SUBMIT_BURST", DEFAULT_BURST)
     buckets = TokenBuckets(rate, burst) if rate > 0 else None
     app.extensions["cxroi_submit_buckets"] = buckets
+
+    def _refuse_nameless_fields() -> None:
+        # A multipart part whose name cannot be read ends up as a form key of None; Flask-WTF's CSRF check
+        # then fails with an AttributeError (a 500). Such a request is malformed: refuse it first.
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and any(
+                not isinstance(key, str) for key in (*request.form.keys(), *request.files.keys())):
+            abort(400, "The form sent a field without a name; reload the page and send it again.")
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nameless_fields)
 
     @app.before_request
     def _limit_submissions() -> ResponseReturnValue | None:

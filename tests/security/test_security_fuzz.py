@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from security_support import make_app, token_of
 
@@ -75,6 +75,8 @@ def encode_body(pairs: list[tuple[str, str]], encoding: str) -> bytes:
 @FUZZ
 @given(pairs=fields, with_token=st.booleans(), encoding=encodings, complete=st.booleans(),
        multipart=st.booleans())
+# found by this test: a multipart part named by a newline reached Flask-WTF as a key of None (a 500)
+@example(pairs=[("\n", "")], with_token=False, encoding="utf-8", complete=False, multipart=True)
 def test_respondent_post_fuzz(target: Target, pairs: list[tuple[str, str]], with_token: bool, encoding: str,
                               complete: bool, multipart: bool) -> None:
     if with_token:
