@@ -31,7 +31,7 @@ from surveys.scoring.metrics import SCORERS
 from surveys.tables import UnreadableTable, file_row, read_responses_table
 from webapp.cli import main
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 NAN = float("nan")
 
 
@@ -451,7 +451,7 @@ AIRLINE_TOUCHPOINTS = {
 
 
 def test_airline_touchpoint_ratings_match_pandas_means() -> None:
-    raw = pd.read_csv(SHARED_DATA / "airline_passenger_satisfaction.csv")
+    raw = pd.read_csv(TEST_DATA / "airline_passenger_satisfaction.csv")
     survey = make_survey([{"id": qid, "type": "rating", "text": f"How was the {label.lower()}?",
                            "scale": {"min": 1, "max": 5, "min_label": "Very poor", "max_label": "Excellent"}}
                           for qid, label in AIRLINE_TOUCHPOINTS.items()])
