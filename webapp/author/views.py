@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from surveys.definition import InvalidDefinition, Problem, build_survey
 from surveys.library import load_template, question_bank
 from surveys.lint import lint_survey
+from surveys.model import Section, Survey
 
 from ..accounts.guard import current_user, requires_role
 from ..services import authoring
@@ -266,13 +267,19 @@ def add_section(slug: str) -> ResponseReturnValue:
                  "Added the page.", section_form=form)
 
 
+def _section_or_404(survey: Survey, section_id: str) -> Section:
+    """The page `section_id` of the draft, or a 404 naming it."""
+    found = next((item for item in survey.sections if item.id == section_id), None)
+    if found is None:
+        abort(404, description=f"no page {section_id!r} in this survey")
+    return found
+
+
 @bp.route("/<slug>/sections/<section_id>", methods=["GET", "POST"])
 @requires_role("author")
 def section(slug: str, section_id: str) -> ResponseReturnValue:
     survey = authoring.read_draft(db(), slug)
-    found = next((item for item in survey.sections if item.id == section_id), None)
-    if found is None:
-        abort(404, description=f"no page {section_id!r} in this survey")
+    found = _section_or_404(survey, section_id)
     form = SectionForm(data={"title": found.title, "intro": found.intro or ""})
     problems: list[Problem] = []
     if form.validate_on_submit():
@@ -303,9 +310,7 @@ def delete_section(slug: str, section_id: str) -> ResponseReturnValue:
     """GET asks for confirmation; POST removes the page and its questions."""
     if request.method == "GET":
         survey = authoring.read_draft(db(), slug)
-        found = next((item for item in survey.sections if item.id == section_id), None)
-        if found is None:
-            abort(404, description=f"no page {section_id!r} in this survey")
+        found = _section_or_404(survey, section_id)
         count = len(found.questions)
         return render_template("author/confirm.html", survey=survey, what=f"page {section_id}",
                                detail=f"{found.title} — with its {count} question{'s' if count != 1 else ''}",
