@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/cxroi demo
 
+# The browser tests' axe-core comes from npm (package-lock.json pins it); Chromium, npm and pdftoppm are system
+# packages: when one is missing, the tests that need it skip and the run's last line says what to install.
 test: $(STAMP)
+	@if [ ! -f node_modules/axe-core/axe.min.js ]; then \
+	  if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
+	  else echo "make test: npm is missing, so the browser tests will skip: install npm (apt-get install npm)"; fi; \
+	fi
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

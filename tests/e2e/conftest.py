@@ -1,5 +1,5 @@
 """Fixtures of the browser tests: one live server and one Chromium for the whole run, a fresh context (no
-cookies) per test. Skipped, with the reason, only when /usr/bin/chromium is absent."""
+cookies) per test. Skipped, with what to install, only when /usr/bin/chromium or axe-core is absent."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 
+from tests import services
+from tests.services import CHROMIUM
+
 if str(Path(__file__).resolve().parents[2]) not in sys.path:  # e2e_support imports the benchmark harness
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from e2e_support import AXE, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, LiveSite, start_site
+from e2e_support import CHROMIUM_ARGS, TIMEOUT_MS, LiveSite, start_site
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -25,8 +28,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed: browser tests skipped (apt-get install chromium)")
+    problem = services.browser_problem()  # Chromium or axe-core missing: say what to install
+    if problem:
+        pytest.skip(problem)
     live, server = start_site(tmp_path_factory.mktemp("e2e"))
     try:
         yield live
@@ -36,7 +40,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
 
 @pytest.fixture(scope="session")
 def browser(site: LiveSite) -> Iterator[Any]:
-    assert AXE.exists(), f"{AXE} is missing: run `npm ci` at the repository root"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -16,14 +16,13 @@ from typing import Any
 
 from benchmarks.load import ServerProcess, free_port
 from surveys.definition import build_survey
+from tests.services import AXE
 from webapp.accounts.service import create_user
 from webapp.services.invitations import create_invitations
 from webapp.services.publishing import publish_survey
 from webapp.storage.engine import create_engine_for, open_session
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 EXAMPLE = ROOT / "examples" / "relationship.yaml"
 PASSWORD = "correct horse battery staple"

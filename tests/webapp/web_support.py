@@ -1,8 +1,8 @@
 """Fixtures and helpers of the hosting tests (imported by the test_web_*/test_storage_* modules).
 
-`db_url` gives a fresh, migrated database: a SQLite file, and, when `CXROI_TEST_DATABASE_URL` names a
-reachable PostgreSQL server, a schema of its own with a random name, dropped afterwards (several test runs
-may share the server).
+`db_url` gives a fresh, migrated database: a SQLite file, and, when a PostgreSQL server is found
+(`CXROI_TEST_DATABASE_URL`, else the local default when it answers: tests/services.py), a schema of its own
+with a random name, dropped afterwards (several test runs may share the server).
 """
 
 from __future__ import annotations
@@ -23,26 +23,17 @@ from sqlalchemy.orm import Session
 
 from surveys.definition import build_survey
 from surveys.model import Survey
+from tests import services
 from webapp.app import create_app
 from webapp.storage.engine import create_engine_for, session_factory, upgrade_database
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "relationship.yaml"
-PG_ENV = "CXROI_TEST_DATABASE_URL"
 
 
 def _postgres_base() -> str:
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped")
-    try:
-        engine = sa.create_engine(url)
-        with engine.connect() as connection:
-            connection.execute(sa.text("select 1"))
-        engine.dispose()
-    except Exception as error:  # any failure to reach the server means: skip, with the reason
-        pytest.skip(f"PostgreSQL at {PG_ENV} is unreachable: {str(error).splitlines()[0]}")
-    return url
+    """The PostgreSQL server found for this run (tests.services); skips, with the reason, when there is none."""
+    return services.postgres_url()
 
 
 def postgres_url(schema: str) -> str:
