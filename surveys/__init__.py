@@ -3,7 +3,9 @@
 Plain Python over pydantic models and pandas DataFrames; nothing here imports the web or storage layers.
 """
 
-from .definition import InvalidDefinition, Problem, build_survey, read_survey, write_survey
+from .definition import build_survey
+from .errors import InvalidDefinition, Problem
+from .files import read_survey, write_survey
 from .logic import ConditionSyntaxError, parse_condition
 from .model import RESERVED_COLUMNS, BrandPromise, Channel, Section, Survey, Touchpoint
 from .questions import QUESTION_TYPES, AnswerError, Question

@@ -1,50 +1,24 @@
-"""Reading and writing survey definitions (YAML and JSON, the native format) with errors that name the path.
+"""Survey definitions as data (YAML and JSON text, the native format) with errors that name the path.
 
-`read_survey(path)` returns a checked `Survey` or raises `InvalidDefinition`, whose problems each carry a
-path into the file in the form `sections[1].questions[0].scale.max`.
+`build_survey(data)` and `parse_survey_text(text)` return a checked `Survey` or raise `InvalidDefinition`, whose
+problems each carry a path into the definition in the form `sections[1].questions[0].scale.max`. Files of
+every format (.yaml, .json, .xlsx) are read and written by `surveys.files`.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from .errors import CxroiError
+from .errors import InvalidDefinition, Problem
 from .logic import ConditionSyntaxError, parse_condition
 from .model import RESERVED_COLUMNS, Survey
-from .questions import (
-    QUESTION_TYPES,
-    AlignmentQuestion,
-    ChannelRatingQuestion,
-    FrictionQuestion,
-    GridQuestion,
-    MultiChoiceQuestion,
-)
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
-
-
-class InvalidDefinition(CxroiError, ValueError):
-    """A definition that cannot be loaded; `problems` lists every path and what is wrong there."""
-
-    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
-        self.source = source
-        self.problems = list(problems)
-        super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
+from .questions import QUESTION_TYPES, QuestionBase
 
 
 def format_path(loc: Iterable[Any]) -> str:
@@ -86,7 +60,7 @@ def check_survey(survey: Survey) -> list[Problem]:
             if item_id in ids[:index]:
                 problems.append(Problem(f"{name}[{index}].id", f"duplicate id {item_id!r}"))
 
-    seen: dict[str, Any] = {}
+    seen: dict[str, QuestionBase] = {}
     columns: Counter[str] = Counter()
     for s, section in enumerate(survey.sections):
         for q, question in enumerate(section.questions):
@@ -97,8 +71,7 @@ def check_survey(survey: Survey) -> list[Problem]:
                 problems.append(Problem(f"{path}.id", f"{question.id!r} is reserved for the responses table"))
             if question.show_if:
                 problems.extend(_check_condition(question.show_if, f"{path}.show_if", seen))
-            if isinstance(question, GridQuestion):
-                problems.extend(_check_grid(survey, question, path, seen))
+            problems.extend(question.check(survey, path, seen))
             seen[question.id] = question
             columns.update(question.columns(survey))
     for column, count in columns.items():
@@ -107,7 +80,7 @@ def check_survey(survey: Survey) -> list[Problem]:
     return problems
 
 
-def _check_condition(source: str, path: str, earlier: dict[str, Any]) -> list[Problem]:
+def _check_condition(source: str, path: str, earlier: dict[str, QuestionBase]) -> list[Problem]:
     try:
         condition = parse_condition(source)
     except ConditionSyntaxError as error:
@@ -118,35 +91,8 @@ def _check_condition(source: str, path: str, earlier: dict[str, Any]) -> list[Pr
             problems.append(
                 Problem(path, f"refers to {question_id!r}, which is not an earlier question")
             )
-        elif row is not None and not (
-            isinstance(earlier[question_id], (GridQuestion, MultiChoiceQuestion))
-        ):
+        elif row is not None and not earlier[question_id].row_references:
             problems.append(Problem(path, f"{question_id!r} has no rows, so {question_id}.{row} means nothing"))
-    return problems
-
-
-def _check_grid(survey: Survey, question: GridQuestion, path: str, earlier: dict[str, Any]) -> list[Problem]:
-    problems = []
-    source = question.row_source
-    available = {row for row, _ in survey.grid_rows(source)}
-    subset_field = {AlignmentQuestion: "promises", FrictionQuestion: "touchpoints", ChannelRatingQuestion: "channels"}
-    field = subset_field[type(question)]
-    subset = getattr(question, field)
-    for index, row in enumerate(subset or []):
-        if row not in available:
-            problems.append(Problem(f"{path}.{field}[{index}]", f"{row!r} is not one of the survey's {source}"))
-    if not question.rows(survey) and not problems:
-        problems.append(Problem(path, f"this grid needs at least one of the survey's {source} as rows"))
-    if isinstance(question, ChannelRatingQuestion) and question.used_channels_from:
-        source_question = earlier.get(question.used_channels_from)
-        if not isinstance(source_question, MultiChoiceQuestion):
-            problems.append(Problem(f"{path}.used_channels_from",
-                                    f"{question.used_channels_from!r} is not an earlier multi_choice question"))
-        else:
-            unknown = [c.code for c in source_question.choices if c.code not in available]
-            if unknown:
-                problems.append(Problem(f"{path}.used_channels_from",
-                                        f"choice {unknown[0]!r} of {source_question.id!r} is not a channel id"))
     return problems
 
 
@@ -179,23 +125,6 @@ def parse_survey_text(text: str, *, fmt: str = "yaml", source: str = "<definitio
     return build_survey(data, source=source)
 
 
-def read_survey(path: str | Path) -> Survey:
-    """Read a definition file by its extension: .yaml/.yml, .json, or .xlsx (XLSForm)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from .xlsform import read_xlsform
-
-        return read_xlsform(path)
-    if suffix not in (".yaml", ".yml", ".json"):
-        raise InvalidDefinition(str(path), [Problem("", "expected a .yaml, .yml, .json or .xlsx file")])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidDefinition(str(path), [Problem("", f"cannot read the file: {error}")]) from None
-    return parse_survey_text(text, fmt="json" if suffix == ".json" else "yaml", source=str(path))
-
-
 def to_data(survey: Survey) -> dict[str, Any]:
     """Plain data for YAML/JSON, leaving out defaults so files stay short."""
     return survey.model_dump(mode="json", exclude_defaults=True, by_alias=True) | {
@@ -214,22 +143,6 @@ def to_yaml(survey: Survey) -> str:
 
 def to_json(survey: Survey) -> str:
     return json.dumps(to_data(survey), indent=2, ensure_ascii=False)
-
-
-def write_survey(survey: Survey, path: str | Path) -> None:
-    """Write a definition by extension: .yaml/.yml, .json or .xlsx (XLSForm)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from .xlsform import write_xlsform
-
-        write_xlsform(survey, path)
-    elif suffix == ".json":
-        path.write_text(to_json(survey) + "\n", encoding="utf-8")
-    elif suffix in (".yaml", ".yml"):
-        path.write_text(to_yaml(survey), encoding="utf-8")
-    else:
-        raise InvalidDefinition(str(path), [Problem("", "expected a .yaml, .yml, .json or .xlsx file to write")])
 
 
 def json_schema() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The one base class for errors caused by the user's input (files, definitions, options).
+"""Errors caused by the user's input (files, definitions, options): the base class, and a definition's problems.
 
 The command line prints such an error as a clear message and exits non-zero, without a traceback;
 the web app shows it next to the form field or upload it concerns.
@@ -6,8 +6,32 @@ the web app shows it next to the form field or upload it concerns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class CxroiError(Exception):
     """Bad input from the user; `exit_code` is what the command line exits with."""
 
     exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a definition: where (a path such as `sections[1].questions[0].scale.max`, or a
+    sheet, row and column of an XLSForm) and what."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class InvalidDefinition(CxroiError, ValueError):
+    """A definition that cannot be loaded; `problems` lists every path and what is wrong there."""
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        super().__init__("\n".join(f"{source}: {p}" for p in self.problems))

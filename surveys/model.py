@@ -11,13 +11,13 @@ from pydantic import Field, field_validator
 from .logic import parse_condition
 from .questions import (
     AnswerError,
-    ChannelRatingQuestion,
-    GridQuestion,
     Identifier,
+    MissingAnswer,
     Question,
     QuestionBase,
     Strict,
     is_blank,
+    registry,
 )
 
 RESERVED_COLUMNS = ("response_id", "customer_id", "channel", "survey_version", "started_at", "submitted_at", "status")
@@ -119,32 +119,18 @@ class Survey(Strict):
                 context.pop(question.id, None)
                 continue
             value = raw.get(question.id)
-            if isinstance(question, ChannelRatingQuestion) and isinstance(value, Mapping):
-                allowed = {row for row, _ in question.rows_for(self, context)}
-                extra = [row for row, v in value.items() if row not in allowed and not is_blank(v)]
-                if extra:
-                    errors[question.id] = AnswerError(f"channel {extra[0]!r} was not among those you used", extra[0])
-                    continue
             if is_blank(value):
-                # a channel grid with no channel used has nothing to answer, even when required
-                nothing_to_rate = isinstance(question, ChannelRatingQuestion) and not question.rows_for(self, context)
-                if question.required and not nothing_to_rate:
-                    errors[question.id] = AnswerError("this question needs an answer")
+                if question.required and question.expects_answer(self, context):
+                    errors[question.id] = MissingAnswer("this question needs an answer")
                 continue
             try:
-                answers[question.id] = context[question.id] = question.clean_answer(value, self)
+                answers[question.id] = context[question.id] = question.clean_on_page(value, self, context)
             except AnswerError as error:
                 errors[question.id] = error
             else:
-                if question.required and isinstance(question, GridQuestion):
-                    rows = (
-                        question.rows_for(self, context)
-                        if isinstance(question, ChannelRatingQuestion)
-                        else question.rows(self)
-                    )
-                    missing = [row for row, _ in rows if row not in answers[question.id]]
-                    if missing:
-                        errors[question.id] = AnswerError("answer every row", missing[0])
+                missing = question.missing_rows(answers[question.id], self, context) if question.required else []
+                if missing:
+                    errors[question.id] = AnswerError("answer every row", missing[0])
         return answers, errors
 
     def from_row(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, AnswerError]]:
@@ -157,7 +143,7 @@ class Survey(Strict):
             raw = {q.id: q.from_columns(row, self) for q in section.questions}
             page, page_errors = self.clean_section(section, raw, answers)
             answers.update(page)
-            errors.update({k: e for k, e in page_errors.items() if e.message != "this question needs an answer"})
+            errors.update({k: e for k, e in page_errors.items() if not isinstance(e, MissingAnswer)})
         return answers, errors
 
     def to_row(self, answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -166,3 +152,12 @@ class Survey(Strict):
         for question in self.questions():
             row.update(question.to_columns(answers.get(question.id), self))
         return row
+
+
+def _rebuild_models() -> None:
+    """A question type registered after this module was imported is accepted by sections and surveys too."""
+    Section.model_rebuild(force=True)
+    Survey.model_rebuild(force=True)
+
+
+registry.on_change(_rebuild_models)

@@ -14,34 +14,12 @@ import numpy as np
 import pandas as pd
 
 from surveys.model import RESERVED_COLUMNS, Survey
-from surveys.questions import (
-    AlignmentQuestion,
-    CesQuestion,
-    ChannelRatingQuestion,
-    CsatQuestion,
-    FrictionQuestion,
-    LikertQuestion,
-    NpsQuestion,
-    RatingQuestion,
-    TextQuestion,
-)
+from surveys.questions import RespondentScore
 from surveys.scoring import respondent_scores
 
 from ..config import RoiConfig
 from ..types import Metric
 from .tables import TableError, numeric_share, where
-
-SUMMARY_SCORES: dict[str, tuple[str, tuple[float, float] | None, str]] = {
-    # score column → (family, scale, polarity)
-    "bas": ("bas", (0.0, 100.0), "higher_is_better"),
-    "ces": ("ces", (1.0, 7.0), "higher_is_better"),
-    "csat": ("csat", (1.0, 5.0), "higher_is_better"),
-    "nps": ("nps", (0.0, 10.0), "higher_is_better"),
-    "friction_count": ("friction_count", None, "lower_is_better"),
-}
-LABELS = {"bas": "Brand Alignment Score", "ces": "Customer Effort Score", "csat": "Customer satisfaction",
-          "nps": "Likelihood to recommend (NPS)", "friction_count": "Touchpoints with friction"}
-
 
 class ResponseDataError(TableError):
     """The responses table breaks its contract; the message names the file, the rows and the column."""
@@ -60,31 +38,23 @@ class ResponseTable:
 
 
 def _item_metrics(survey: Survey) -> tuple[list[Metric], list[Metric], list[str]]:
-    """(single-question metrics, grid items, text columns) declared by the definition."""
+    """(single-question metrics, items, text columns), as each question type declares them."""
     singles: list[Metric] = []
     items: list[Metric] = []
     texts: list[str] = []
     for question in survey.questions():
-        if isinstance(question, (CesQuestion, CsatQuestion, NpsQuestion)):
-            low, high = question.scale_range()
-            singles.append(Metric(question.id, question.id, "higher_is_better", (low, high), question.type,
-                                  question.text[:80]))
-        elif isinstance(question, (LikertQuestion, RatingQuestion)):
-            low, high = question.scale_range()
-            items.append(Metric(question.id, question.id, "higher_is_better", (low, high), question.type,
-                                question.text[:80]))
-        elif isinstance(question, (AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion)):
-            family = {"alignment": "alignment_item", "channel_rating": "channel_item",
-                      "friction": "friction_item"}[question.type]
-            scale = question.scale_range()
-            for row, label in question.rows(survey):
-                items.append(Metric(f"{question.id}.{row}", f"{question.id}.{row}", question.polarity,
-                                    (float(scale[0]), float(scale[1])), family, label))
-            if isinstance(question, FrictionQuestion) and question.follow_up:
-                texts.extend(f"{question.id}.{row}.what" for row, _ in question.rows(survey))
-        elif isinstance(question, TextQuestion):
-            texts.append(question.id)
+        for declared in question.metric_columns(survey):
+            metric = Metric(declared.column, declared.column, declared.polarity, declared.scale, declared.family,
+                            declared.label)
+            (singles if declared.role == "metric" else items).append(metric)
+        texts.extend(question.open_text_columns(survey))
     return singles, items, texts
+
+
+def _summary_scores(survey: Survey) -> list[RespondentScore]:
+    """The per-respondent summary scores the survey's question types declare, in their documented order."""
+    declared = {q.respondent_score for q in survey.questions() if q.respondent_score is not None}
+    return sorted(declared, key=lambda score: (score.order, score.base))
 
 
 def _scores(responses: pd.DataFrame, survey: Survey) -> pd.DataFrame | None:
@@ -150,10 +120,11 @@ def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None 
             candidates = [*singles, *items]
         else:
             summary = []
-            for name, (family, scale, polarity) in SUMMARY_SCORES.items():
+            for declared in _summary_scores(survey):
+                name = declared.base
                 if name in scores.columns and scores[name].notna().any():
                     out[name] = pd.to_numeric(scores[name], errors="coerce").astype(float).to_numpy()
-                    summary.append(Metric(name, name, polarity, scale, family, LABELS[name]))  # type: ignore[arg-type]
+                    summary.append(Metric(name, name, declared.polarity, declared.scale, name, declared.label))
             scored = {m.family for m in summary}
             candidates = [*summary, *(m for m in singles if m.family not in scored), *items]
         for metric in candidates:

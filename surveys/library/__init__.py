@@ -24,8 +24,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from ..definition import InvalidDefinition, Problem, build_survey, format_path
-from ..errors import CxroiError
+from ..definition import build_survey, format_path
+from ..errors import CxroiError, InvalidDefinition, Problem
 from ..model import Survey
 from ..questions import QUESTION_TYPES, Identifier, Question
 

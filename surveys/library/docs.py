@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..model import Survey
-from ..questions import ChoiceQuestionBase, FrictionQuestion, Question, scale_labels
+from ..questions import Question
+from ..questions.grids import FrictionQuestion
+from ..questions.plain import ChoiceQuestionBase
 from . import CATEGORIES, LibraryEntry, load_template, question_bank, template_names, template_path
 
 _CATEGORY_TITLES = {
@@ -62,7 +64,7 @@ def _answer_format(question: Question) -> str:
         return "choices" + many + ": " + "; ".join(f"`{c.code}` {c.label}" for c in question.choices)
     if isinstance(question, FrictionQuestion):
         return f"per touchpoint: yes/no; after a yes, \"{question.follow_up_text}\""
-    labels = scale_labels(question)
+    labels = question.scale_points()
     if labels:
         points = " · ".join(f"{value} {label.split(' – ')[-1]}" for value, label in labels
                             if not label.isdigit())

@@ -9,15 +9,9 @@ from typing import Any
 
 from ..logic import Condition, parse_condition
 from ..model import Survey
-from ..questions import (
-    AlignmentQuestion,
-    ChannelRatingQuestion,
-    FrictionQuestion,
-    MultiChoiceQuestion,
-    QuestionBase,
-    ScaleQuestion,
-    SingleChoiceQuestion,
-)
+from ..questions import QuestionBase, ScaleQuestion
+from ..questions.grids import AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion
+from ..questions.plain import MultiChoiceQuestion, SingleChoiceQuestion
 from .findings import Finding, finding
 from .walk import placed_questions
 

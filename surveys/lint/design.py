@@ -6,16 +6,9 @@ from collections.abc import Iterator
 
 from ..logic import parse_condition
 from ..model import Survey
-from ..questions import (
-    AlignmentQuestion,
-    ChannelRatingQuestion,
-    FrictionQuestion,
-    GridQuestion,
-    NpsQuestion,
-    QuestionBase,
-    ScaleQuestion,
-    TextQuestion,
-)
+from ..questions import QuestionBase, ScaleQuestion
+from ..questions.grids import AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion, GridQuestion
+from ..questions.plain import NpsQuestion, TextQuestion
 from .conditions import worst_answer
 from .findings import Finding, finding
 from .walk import Placed, placed_questions, type_tag

@@ -7,7 +7,9 @@ from collections.abc import Iterator, Sequence
 from typing import Literal
 
 from ..model import Survey
-from ..questions import ChannelRatingQuestion, ChoiceQuestionBase, RatingQuestion, Scale, SingleChoiceQuestion
+from ..questions import Scale
+from ..questions.grids import ChannelRatingQuestion
+from ..questions.plain import ChoiceQuestionBase, RatingQuestion, SingleChoiceQuestion
 from .findings import Finding, finding
 from .vocabulary import NEGATIVE_LABEL_WORDS, NEUTRAL_LABELS, OPT_OUT_LABELS, POSITIVE_LABEL_WORDS
 from .walk import placed_questions

@@ -16,15 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..model import Survey
-from ..questions import (
-    ChoiceQuestionBase,
-    FrictionQuestion,
-    GridQuestion,
-    QuestionBase,
-    RatingQuestion,
-    TextQuestion,
-    scale_labels,
-)
+from ..questions import QuestionBase
+from ..questions.grids import FrictionQuestion, GridQuestion
+from ..questions.plain import ChoiceQuestionBase, RatingQuestion, TextQuestion
 from .findings import Finding, finding
 from .walk import placed_questions, type_tag, words
 
@@ -68,7 +62,7 @@ def _reading_words(question: QuestionBase, survey: Survey) -> int:
     elif isinstance(question, RatingQuestion) and question.scale.labels is None:
         texts += [question.scale.min_label or "", question.scale.max_label or ""]
     else:
-        labels = scale_labels(question)
+        labels = question.scale_points()
         # an agreement scale's labels are read once, not once per row
         texts += [label for _, label in labels if not label.isdigit()]
     if isinstance(question, GridQuestion):

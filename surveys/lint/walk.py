@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..model import Section, Survey
-from ..questions import (
-    QuestionBase,
-)
+from ..questions import QuestionBase
 
 WORD = re.compile(r"[A-Za-z0-9À-ÿ]+(?:['’-][A-Za-z0-9À-ÿ]+)*")
 

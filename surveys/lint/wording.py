@@ -6,16 +6,14 @@ import re
 from collections.abc import Iterator
 
 from ..model import Survey
-from ..questions import (
-    AlignmentQuestion,
+from ..questions import QuestionBase
+from ..questions.grids import AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion
+from ..questions.plain import (
     CesQuestion,
-    ChannelRatingQuestion,
     ChoiceQuestionBase,
-    FrictionQuestion,
     LikertQuestion,
     MultiChoiceQuestion,
     NumberQuestion,
-    QuestionBase,
     RatingQuestion,
     TextQuestion,
 )

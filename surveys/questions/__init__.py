@@ -1,25 +1,16 @@
-"""Question types: each one declared once, with its settings, its answer validation and its export columns.
+"""Question types: each one declared once, in one class, and registered by `@register`.
 
-Every type is a pydantic model with a literal `type` tag; `Question` is their discriminated union.
-A type knows:
-
-* `rows(survey)` — the rows of a grid (brand promises, touchpoints, channels), empty for plain questions;
-* `columns(survey)` — its columns in the wide responses table (`question_id` or `question_id.row_id`);
-* `clean_answer(raw, survey)` — the stored answer for a raw value from a form, JSON or a file, or
-  `AnswerError` naming what is wrong;
-* `to_columns(answer, survey)` — the stored answer spread over its export columns;
-* `scale_range()` and `polarity` — what scoring and the ROI analysis need to read a number.
-
-The types live in `base.py` (shared parts), `plain.py` (one-value questions) and `grids.py` (grids); this
-module assembles the discriminated union `Question` and the registry `QUESTION_TYPES`.
+A type is a pydantic model with a literal `type` tag (see `base.QuestionBase` for everything a type declares:
+its widget, answer cleaning, export columns and read-back, scale and polarity, scorer, role as an ROI metric,
+and what the linter needs). The registry (`registry.QUESTION_TYPES`) is built from the declarations; the
+modules of this package are imported here, so a new module in this folder is all a new type takes
+(docs/question-types.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated
-
-from pydantic import Field
+import importlib
+import pkgutil
 
 from .base import (
     AGREEMENT_5,
@@ -28,72 +19,33 @@ from .base import (
     TEXT_LIMIT,
     AnswerError,
     Choice,
+    ColumnKind,
     Identifier,
+    MetricColumn,
+    MissingAnswer,
     Polarity,
     QuestionBase,
+    RespondentScore,
     Scale,
     ScaleQuestion,
+    Scored,
     Strict,
-    _agreement,
+    ValueKind,
+    Widget,
     is_blank,
+    title,
 )
-from .grids import AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion, GridQuestion
-from .plain import (
-    CesQuestion,
-    ChoiceQuestionBase,
-    CsatQuestion,
-    LikertQuestion,
-    MultiChoiceQuestion,
-    NpsQuestion,
-    NumberQuestion,
-    RatingQuestion,
-    SingleChoiceQuestion,
-    TextQuestion,
-)
+from .registry import QUESTION_TYPES, Question, register, registered, type_tag, unregister
 
-Question = Annotated[
-    TextQuestion
-    | NumberQuestion
-    | SingleChoiceQuestion
-    | MultiChoiceQuestion
-    | RatingQuestion
-    | LikertQuestion
-    | CsatQuestion
-    | CesQuestion
-    | NpsQuestion
-    | AlignmentQuestion
-    | FrictionQuestion
-    | ChannelRatingQuestion,
-    Field(discriminator="type"),
-]
+from . import plain  # noqa: E402,F401,I001 - the built-in types first, in the order of the docs
+from . import grids  # noqa: E402,F401,I001
 
-QUESTION_TYPES: dict[str, type[QuestionBase]] = {
-    cls.model_fields["type"].default: cls
-    for cls in (
-        TextQuestion, NumberQuestion, SingleChoiceQuestion, MultiChoiceQuestion, RatingQuestion, LikertQuestion,
-        CsatQuestion, CesQuestion, NpsQuestion, AlignmentQuestion, FrictionQuestion, ChannelRatingQuestion,
-    )
-}
-"""Every registered question type by its `type` tag; contract tests iterate over this."""
-
-
-def scale_labels(question: QuestionBase) -> Sequence[tuple[int, str]]:
-    """(value, label) for every point of a scale question's scale, for forms and reports."""
-    if isinstance(question, ScaleQuestion):
-        scale = question.effective_scale
-    elif isinstance(question, ChannelRatingQuestion):
-        scale = question.scale
-    elif isinstance(question, AlignmentQuestion):
-        scale = _agreement(question.points)
-    else:
-        return []
-    return [(value, scale.label_of(value)) for value in range(scale.min, scale.max + 1)]
-
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")  # each module registers the types it declares
 
 __all__ = [
-    "AGREEMENT_5", "AGREEMENT_7", "QUESTION_TYPES", "SATISFACTION_5", "TEXT_LIMIT", "AlignmentQuestion",
-    "AnswerError", "CesQuestion", "ChannelRatingQuestion", "Choice", "ChoiceQuestionBase", "CsatQuestion",
-    "FrictionQuestion", "GridQuestion", "Identifier", "LikertQuestion", "MultiChoiceQuestion", "NpsQuestion",
-    "NumberQuestion", "Polarity", "Question", "QuestionBase", "RatingQuestion", "Scale", "ScaleQuestion",
-    "SingleChoiceQuestion", "Strict", "TextQuestion", "is_blank", "scale_labels",
+    "AGREEMENT_5", "AGREEMENT_7", "QUESTION_TYPES", "SATISFACTION_5", "TEXT_LIMIT", "AnswerError", "Choice",
+    "ColumnKind", "Identifier", "MetricColumn", "MissingAnswer", "Polarity", "Question", "QuestionBase",
+    "RespondentScore", "Scale", "ScaleQuestion", "Scored", "Strict", "ValueKind", "Widget", "is_blank",
+    "register", "registered", "title", "type_tag", "unregister",
 ]

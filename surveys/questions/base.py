@@ -1,17 +1,37 @@
-"""What every question type shares: ids, the answer error, scales, blank answers, and the two base classes."""
+"""What every question type shares: ids, the answer error, scales, blank answers, and the base classes.
+
+`QuestionBase` lists everything a question type declares, each with a default: the generic code of the
+package (page validation, definition checks, scoring, the ROI metrics, export, the linter, XLSForm) asks a
+question through these and never asks which class it is. docs/question-types.md is the recipe for a new type.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from ..errors import Problem
+from ..scoring.answers import read_numbers
+from ..scoring.intervals import Label, score_mean
+from ..scoring.scorecard import Group, MetricScore
 
 if TYPE_CHECKING:
     from ..model import Survey
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 Polarity = Literal["higher_is_better", "lower_is_better"]
+Widget = Literal["text", "number", "radio", "checkboxes", "row_radios", "row_yes_no"]
+"""How a respondent answers, which the web layer renders: a text box, a number box, one radio group (choices or
+scale points), check boxes, one radio group per grid row, or a yes/no per row with an optional follow-up box."""
+ValueKind = Literal["text", "number", "choice", "multi", "scale", "friction"]
+"""What a condition reads in a question's value (or, for a grid, in each row's value)."""
+ColumnKind = Literal["text", "integer", "number"]
+"""The kind of value an export column holds."""
+Scored = list[tuple[Group, MetricScore]]
 
 TEXT_LIMIT = 5000
 """Longest open-text answer accepted, in characters (documented in docs/definition-format.md)."""
@@ -31,6 +51,37 @@ class AnswerError(ValueError):
         super().__init__(message)
         self.message = message
         self.row = row
+
+
+class MissingAnswer(AnswerError):
+    """A required question left blank (not an error when importing a response that stopped part-way)."""
+
+
+@dataclass(frozen=True)
+class MetricColumn:
+    """A column of the responses table that the ROI analysis can test as a predictor of churn and revenue.
+
+    `role` is "metric" for a headline measure of its own (CES, CSAT, NPS) and "item" for a question or grid row
+    that can drive one; `family` groups like columns (e.g. `alignment_item`)."""
+
+    column: str
+    label: str
+    family: str
+    scale: tuple[float, float] | None
+    polarity: Polarity
+    role: Literal["metric", "item"]
+
+
+@dataclass(frozen=True)
+class RespondentScore:
+    """One summary score per respondent that a type contributes to `respondent_scores` (e.g. `bas`)."""
+
+    base: str
+    label: str
+    scale: tuple[float, float] | None
+    polarity: Polarity
+    order: int
+    """Position of the column among the summary scores (bas, ces, csat, nps, friction_count)."""
 
 
 class Strict(BaseModel):
@@ -138,8 +189,28 @@ class QuestionBase(Strict):
     rationale: str | None = None
     """Why this question is worth asking; shown to CX leads, never to respondents."""
 
-    kind: ClassVar[str] = "plain"
+    # --- what the type declares (class-level), with the defaults of a plain question -------------------------
+    widget: ClassVar[Widget] = "text"
+    value_kind: ClassVar[ValueKind] = "text"
     polarity: ClassVar[Polarity] = "higher_is_better"
+    is_grid: ClassVar[bool] = False
+    """Asked once per row of the survey's brand promises, touchpoints or channels."""
+    row_references: ClassVar[bool] = False
+    """Conditions may read one row (`q.row`): grid rows, or a multi-choice question's choice codes."""
+    open_ended: ClassVar[bool] = False
+    """Answered in the respondent's own words."""
+    rated: ClassVar[bool] = False
+    """Answered on a rating scale, so a low answer deserves a "why?" follow-up."""
+    agreement: ClassVar[bool] = False
+    """Answered on an agree–disagree scale, so its wording should be a statement."""
+    baseline: ClassVar[bool] = False
+    """A baseline metric (NPS, CSAT): kept for comparison, not for diagnosis."""
+    outcome: ClassVar[bool] = False
+    """Measures the experience itself (effort, alignment, satisfaction, ratings), beyond likelihood to recommend."""
+    answer_seconds: ClassVar[float] = 5.0
+    """Seconds to answer once the question is read (per row for a grid), for the linter's time estimate."""
+    respondent_score: ClassVar[RespondentScore | None] = None
+    """The per-respondent summary score this type contributes to the ROI analysis, if any."""
 
     @field_validator("show_if")
     @classmethod
@@ -150,17 +221,63 @@ class QuestionBase(Strict):
             parse_condition(value)  # ConditionSyntaxError is a ValueError: pydantic reports it at .show_if
         return value
 
+    # --- shape of the answer ------------------------------------------------------------------------------
+
     def rows(self, survey: Survey) -> list[tuple[str, str]]:
         return []
 
-    def columns(self, survey: Survey) -> list[str]:
-        return [self.id]
+    def rows_for(self, survey: Survey, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The rows a respondent sees, given their answers to earlier questions."""
+        return self.rows(survey)
+
+    def row_dependencies(self) -> set[str]:
+        """Ids of the earlier questions whose answers decide which rows are shown."""
+        return set()
+
+    def options(self) -> list[tuple[str, str]]:
+        """(value, label) of every option of a radio group or check box list: choices or scale points."""
+        return [(str(value), label) for value, label in self.scale_points()]
+
+    def scale_points(self) -> list[tuple[int, str]]:
+        """(value, label) for every point of the question's scale; empty when it has none."""
+        return []
 
     def scale_range(self) -> tuple[int, int] | None:
         return None
 
+    # --- checking a definition and an answer ----------------------------------------------------------------
+
+    def check(self, survey: Survey, path: str, earlier: Mapping[str, QuestionBase]) -> list[Problem]:
+        """Problems of this question that depend on the rest of the survey (rows, references to `earlier`)."""
+        return []
+
     def clean_answer(self, raw: Any, survey: Survey) -> Any:
         raise NotImplementedError
+
+    def clean_on_page(self, raw: Any, survey: Survey, earlier: Mapping[str, Any]) -> Any:
+        """`clean_answer`, knowing the respondent's earlier answers (which may limit the rows shown)."""
+        return self.clean_answer(raw, survey)
+
+    def expects_answer(self, survey: Survey, earlier: Mapping[str, Any]) -> bool:
+        """Whether a required question has anything to answer (a grid of the channels used may have none)."""
+        return True
+
+    def missing_rows(self, answer: Any, survey: Survey, earlier: Mapping[str, Any]) -> list[str]:
+        """Rows of a required grid left blank in `answer`."""
+        return []
+
+    # --- the responses table ----------------------------------------------------------------------------------
+
+    def columns(self, survey: Survey) -> list[str]:
+        return [self.id]
+
+    def column_kinds(self, survey: Survey) -> dict[str, ColumnKind]:
+        """The kind of value each export column holds."""
+        return {column: "integer" for column in self.columns(survey)}
+
+    def open_text_columns(self, survey: Survey) -> dict[str, str]:
+        """Columns holding respondents' own words, each with what it answers (for comments and sentiment)."""
+        return {}
 
     def to_columns(self, answer: Any, survey: Survey) -> dict[str, Any]:
         return {self.id: answer}
@@ -170,18 +287,102 @@ class QuestionBase(Strict):
         `to_columns`), to be checked with `clean_answer`; None when the respondent gave none."""
         return _cell(row, self.id)
 
+    # --- scores and metrics -----------------------------------------------------------------------------------
+
+    def score(self, responses: pd.DataFrame, survey: Survey) -> Scored:
+        """(group, metric) pairs over the responses; none for a type that is not scored (open text)."""
+        return []
+
+    def respondent_values(self, responses: pd.DataFrame, survey: Survey) -> pd.Series:
+        """This question's `respondent_score` for every response (NaN when unanswered)."""
+        raise NotImplementedError
+
+    def metric_columns(self, survey: Survey) -> list[MetricColumn]:
+        """The columns the ROI analysis may test as metrics or drivers."""
+        return []
+
+    # --- what the linter and the condition checks need ----------------------------------------------------
+
+    def reading_texts(self, survey: Survey) -> list[str]:
+        """Every text a respondent reads to answer (for the reading-time estimate)."""
+        return [self.text, self.help or ""]
+
+    def answering_seconds(self, survey: Survey) -> float:
+        """Seconds to answer once read: `answer_seconds`, per row for a grid."""
+        return self.answer_seconds
+
+    def possible_values(self, row: str | None) -> list[Any] | None:
+        """Every value a condition can read in this question (or one of its rows), None meaning unanswered;
+        None when they cannot be listed (numbers, free text)."""
+        return None
+
+    def asks_why(self) -> bool:
+        """Whether the question asks for the reason behind a low answer itself (a friction follow-up)."""
+        return False
+
+    def worst_answer(self, survey: Survey) -> Any:
+        """The least favourable answer (a whole grid at its worst), or None for a question that is not rated."""
+        return None
+
+    def low_answer_condition(self, survey: Survey) -> str:
+        """A show_if that is true after a low answer, for a suggested "why?" follow-up."""
+        low, high = self.scale_range() or (1, 5)
+        return f"{self.id} <= {(low + high) // 2}"
+
 
 class ScaleQuestion(QuestionBase):
     """A question answered with one point on a numeric scale."""
 
-    kind: ClassVar[str] = "scale"
+    widget: ClassVar[Widget] = "radio"
+    value_kind: ClassVar[ValueKind] = "scale"
+    rated: ClassVar[bool] = True
 
     @property
     def effective_scale(self) -> Scale:
         raise NotImplementedError
+
+    def scale_points(self) -> list[tuple[int, str]]:
+        scale = self.effective_scale
+        return [(value, scale.label_of(value)) for value in range(scale.min, scale.max + 1)]
 
     def scale_range(self) -> tuple[int, int]:
         return (self.effective_scale.min, self.effective_scale.max)
 
     def clean_answer(self, raw: Any, survey: Survey) -> int:
         return _as_int(raw, self.effective_scale)
+
+    def possible_values(self, row: str | None) -> list[Any] | None:
+        if row is not None:
+            return None
+        low, high = self.scale_range()
+        return [None, *range(low, high + 1)]
+
+    def worst_answer(self, survey: Survey) -> Any:
+        low, high = self.scale_range()
+        return low if self.polarity == "higher_is_better" else high
+
+    def reading_texts(self, survey: Survey) -> list[str]:
+        # an agreement scale's labels are read once
+        return [*super().reading_texts(survey), *(label for _, label in self.scale_points() if not label.isdigit())]
+
+    def score_mean_item(self, responses: pd.DataFrame) -> Scored:
+        """The mean answer with its interval, in the "items" group (ratings, Likert items)."""
+        low, high = self.scale_range()
+        label = Label(f"{self.id}:mean", f"{title(self)} ({self.id})", "item", f"{low}–{high}", self.id)
+        return [("items", score_mean(label, self.answers(responses), bounds=(low, high)))]
+
+    def answers(self, responses: pd.DataFrame) -> pd.Series:
+        """The answers as floats (NaN when unanswered); `InvalidValue` for one off the scale."""
+        low, high = self.scale_range()
+        return read_numbers(responses, self.id, low=low, high=high)
+
+    def metric(self, role: Literal["metric", "item"], family: str | None = None) -> MetricColumn:
+        low, high = self.scale_range()
+        return MetricColumn(self.id, self.text[:80], family or str(self.model_fields["type"].default),
+                            (low, high), self.polarity, role)
+
+
+def title(question: QuestionBase, limit: int = 60) -> str:
+    """The question's text on one line, shortened to `limit` characters."""
+    text = " ".join(question.text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,33 +1,51 @@
 """Question types answered with one value: open text, numbers, choices and the scale metrics (rating, Likert,
-CSAT, CES, NPS)."""
+CSAT, CES, NPS). Each class is the whole declaration of its type (see docs/question-types.md)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from ..scoring.answers import InvalidValue, read_numbers, require_columns
+from ..scoring.intervals import Label, score_mean, score_nps, score_share
 from .base import (
     SATISFACTION_5,
     TEXT_LIMIT,
     AnswerError,
     Choice,
+    ColumnKind,
+    MetricColumn,
     QuestionBase,
+    RespondentScore,
     Scale,
     ScaleQuestion,
+    Scored,
+    ValueKind,
+    Widget,
     _agreement,
     _cell,
+    title,
 )
+from .registry import register
 
 if TYPE_CHECKING:
     from ..model import Survey
 
+CES_EASY = (5, 6, 7)
+CSAT_TOP_2 = (4, 5)
+
+
+@register
 class TextQuestion(QuestionBase):
     type: Literal["text"] = "text"
     multiline: bool = True
     max_length: int = Field(default=2000, ge=1, le=TEXT_LIMIT)
-    kind: ClassVar[str] = "open"
+    open_ended: ClassVar[bool] = True
+    answer_seconds: ClassVar[float] = 30.0  # typing a sentence or two on a phone; single-line text counts half
 
     def clean_answer(self, raw: Any, survey: Survey) -> str:
         if not isinstance(raw, str):
@@ -37,13 +55,26 @@ class TextQuestion(QuestionBase):
             raise AnswerError(f"the answer is {len(text)} characters long; the limit is {self.max_length}")
         return text
 
+    def column_kinds(self, survey: Survey) -> dict[str, ColumnKind]:
+        return {self.id: "text"}
 
+    def open_text_columns(self, survey: Survey) -> dict[str, str]:
+        return {self.id: self.text}
+
+    def answering_seconds(self, survey: Survey) -> float:
+        return self.answer_seconds if self.multiline else self.answer_seconds / 2
+
+
+@register
 class NumberQuestion(QuestionBase):
     type: Literal["number"] = "number"
     min: float | None = None
     max: float | None = None
     integer: bool = False
     unit: str | None = None
+    widget: ClassVar[Widget] = "number"
+    value_kind: ClassVar[ValueKind] = "number"
+    answer_seconds: ClassVar[float] = 8.0
 
     @model_validator(mode="after")
     def _range(self) -> NumberQuestion:
@@ -70,9 +101,19 @@ class NumberQuestion(QuestionBase):
             raise AnswerError(f"must be at most {self.max:g}")
         return value
 
+    def column_kinds(self, survey: Survey) -> dict[str, ColumnKind]:
+        return {self.id: "integer" if self.integer else "number"}
+
+    def score(self, responses: pd.DataFrame, survey: Survey) -> Scored:
+        values = read_numbers(responses, self.id, low=self.min, high=self.max, whole=self.integer)
+        label = Label(f"{self.id}:mean", f"{title(self)} ({self.id})", "item", self.unit or "", self.id)
+        return [("items", score_mean(label, values))]
+
 
 class ChoiceQuestionBase(QuestionBase):
     choices: list[Choice] = Field(min_length=1)
+    widget: ClassVar[Widget] = "radio"
+    value_kind: ClassVar[ValueKind] = "choice"
 
     @field_validator("choices")
     @classmethod
@@ -90,22 +131,54 @@ class ChoiceQuestionBase(QuestionBase):
             raise AnswerError(f"{str(raw)[:40]!r} is not one of the choices ({', '.join(sorted(codes))})")
         return raw
 
+    def options(self) -> list[tuple[str, str]]:
+        return [(c.code, c.label) for c in self.choices]
 
+    def reading_texts(self, survey: Survey) -> list[str]:
+        return [*super().reading_texts(survey), *(c.label for c in self.choices)]
+
+
+@register
 class SingleChoiceQuestion(ChoiceQuestionBase):
     type: Literal["single_choice"] = "single_choice"
-    kind: ClassVar[str] = "choice"
+    answer_seconds: ClassVar[float] = 4.0
 
     def clean_answer(self, raw: Any, survey: Survey) -> str:
         return self._code(raw)
 
+    def column_kinds(self, survey: Survey) -> dict[str, ColumnKind]:
+        return {self.id: "text"}
 
+    def possible_values(self, row: str | None) -> list[Any] | None:
+        return [None, *(choice.code for choice in self.choices)] if row is None else None
+
+    def score(self, responses: pd.DataFrame, survey: Survey) -> Scored:
+        require_columns(responses, [self.id])
+        answers = responses[self.id].map(lambda v: v.strip() if isinstance(v, str) else v)
+        answers = answers.where(answers.map(lambda v: isinstance(v, str) and v != ""))
+        codes = [c.code for c in self.choices]
+        unknown = answers.notna() & ~answers.isin(codes)
+        if unknown.any():
+            at = int(unknown.to_numpy().nonzero()[0][0])
+            problem = f"{str(answers.iloc[at])[:40]!r} is not one of the choice codes ({', '.join(codes)})"
+            raise InvalidValue(self.id, answers.index[at], problem)
+        answered = answers.dropna()
+        return [("items", score_share(Label(f"{self.id}.{c.code}", f"{title(self, 40)}: {c.label}", "choice", "%",
+                                            self.id, c.code), (answered == c.code).astype(float)))
+                for c in self.choices]
+
+
+@register
 class MultiChoiceQuestion(ChoiceQuestionBase):
     """Several choices; exported as one 0/1 column per choice, `question_id.choice_code`."""
 
     type: Literal["multi_choice"] = "multi_choice"
     min_selected: int | None = Field(default=None, ge=0)
     max_selected: int | None = Field(default=None, ge=1)
-    kind: ClassVar[str] = "choice"
+    widget: ClassVar[Widget] = "checkboxes"
+    value_kind: ClassVar[ValueKind] = "multi"
+    row_references: ClassVar[bool] = True
+    answer_seconds: ClassVar[float] = 6.0
 
     def rows(self, survey: Survey) -> list[tuple[str, str]]:
         return [(c.code, c.label) for c in self.choices]
@@ -136,54 +209,147 @@ class MultiChoiceQuestion(ChoiceQuestionBase):
             return None
         return [code for code, v in cells.items() if v is not None and str(v).strip() in ("1", "1.0", "True", "true")]
 
+    def possible_values(self, row: str | None) -> list[Any] | None:
+        # one list of codes, whichever code a condition reads; too many subsets to list beyond 8 choices
+        if len(self.choices) > 8:
+            return None
+        codes = [choice.code for choice in self.choices]
+        subsets = [list(combo) for size in range(1, len(codes) + 1) for combo in itertools.combinations(codes, size)]
+        return [None, *subsets]
 
+    def score(self, responses: pd.DataFrame, survey: Survey) -> Scored:
+        require_columns(responses, self.columns(survey))
+        return [("items", score_share(Label(f"{self.id}.{c.code}", f"{title(self, 40)}: {c.label}", "choice", "%",
+                                            self.id, c.code), read_numbers(responses, f"{self.id}.{c.code}", low=0,
+                                                                           high=1)))
+                for c in self.choices]
+
+
+@register
 class RatingQuestion(ScaleQuestion):
     """An n-point rating with labelled ends, e.g. 1 = Very poor … 5 = Excellent."""
 
     type: Literal["rating"] = "rating"
     scale: Scale = Scale()
+    outcome: ClassVar[bool] = True
 
     @property
     def effective_scale(self) -> Scale:
         return self.scale
 
+    def reading_texts(self, survey: Survey) -> list[str]:
+        if self.scale.labels is None:
+            return [self.text, self.help or "", self.scale.min_label or "", self.scale.max_label or ""]
+        return super().reading_texts(survey)
 
+    def score(self, responses: pd.DataFrame, survey: Survey) -> Scored:
+        return self.score_mean_item(responses)
+
+    def metric_columns(self, survey: Survey) -> list[MetricColumn]:
+        return [self.metric("item")]
+
+
+@register
 class LikertQuestion(ScaleQuestion):
     """Agreement with a statement, on a 5- or 7-point agreement scale."""
 
     type: Literal["likert"] = "likert"
     points: Literal[5, 7] = 5
+    agreement: ClassVar[bool] = True
+    outcome: ClassVar[bool] = True
 
     @property
     def effective_scale(self) -> Scale:
         return _agreement(self.points)
 
+    def score(self, responses: pd.DataFrame, survey: Survey) -> Scored:
+        return self.score_mean_item(responses)
 
-class CsatQuestion(ScaleQuestion):
+    def metric_columns(self, survey: Survey) -> list[MetricColumn]:
+        return [self.metric("item")]
+
+
+class _HeadlineQuestion(ScaleQuestion):
+    """A scale question that is a metric of its own (CSAT, CES, NPS): one summary score per respondent."""
+
+    def metric_columns(self, survey: Survey) -> list[MetricColumn]:
+        return [self.metric("metric")]
+
+    def respondent_values(self, responses: pd.DataFrame, survey: Survey) -> pd.Series:
+        return self.answers(responses)
+
+
+@register
+class CsatQuestion(_HeadlineQuestion):
     """Customer satisfaction, 1–5 from very dissatisfied to very satisfied; a baseline metric."""
 
     type: Literal["csat"] = "csat"
+    baseline: ClassVar[bool] = True
+    outcome: ClassVar[bool] = True
+    respondent_score: ClassVar[RespondentScore | None] = RespondentScore(
+        "csat", "Customer satisfaction", (1.0, 5.0), "higher_is_better", 2)
 
     @property
     def effective_scale(self) -> Scale:
         return Scale(min=1, max=5, min_label=SATISFACTION_5[0], max_label=SATISFACTION_5[-1], labels=SATISFACTION_5)
 
+    def score(self, responses: pd.DataFrame, survey: Survey) -> Scored:
+        answers = self.answers(responses).dropna()
+        q = self.id
+        return [
+            ("overall", score_share(Label(f"{q}:top2", f"CSAT top-2-box, 4–5 ({q})", "csat", "%", q),
+                                    answers.isin(CSAT_TOP_2).astype(float))),
+            ("overall", score_mean(Label(f"{q}:mean", f"CSAT mean ({q})", "csat", "1–5", q), answers,
+                                   bounds=(1, 5))),
+        ]
 
-class CesQuestion(ScaleQuestion):
+
+@register
+class CesQuestion(_HeadlineQuestion):
     """Customer Effort Score: agreement, 1–7, with "<company> made it easy to <task>"."""
 
     type: Literal["ces"] = "ces"
+    agreement: ClassVar[bool] = True
+    outcome: ClassVar[bool] = True
+    respondent_score: ClassVar[RespondentScore | None] = RespondentScore(
+        "ces", "Customer Effort Score", (1.0, 7.0), "higher_is_better", 1)
 
     @property
     def effective_scale(self) -> Scale:
         return _agreement(7)
 
+    def score(self, responses: pd.DataFrame, survey: Survey) -> Scored:
+        answers = self.answers(responses).dropna()
+        q = self.id
+        return [
+            ("overall", score_mean(Label(f"{q}:mean", f"Customer Effort Score, mean ({q})", "ces", "1–7", q),
+                                   answers, bounds=(1, 7))),
+            ("overall", score_share(Label(f"{q}:easy", f"Found it easy, 5–7 ({q})", "ces", "%", q),
+                                    answers.isin(CES_EASY).astype(float))),
+        ]
 
-class NpsQuestion(ScaleQuestion):
+
+@register
+class NpsQuestion(_HeadlineQuestion):
     """Likelihood to recommend, 0–10. Kept as a baseline to compare better questions against."""
 
     type: Literal["nps"] = "nps"
+    baseline: ClassVar[bool] = True
+    respondent_score: ClassVar[RespondentScore | None] = RespondentScore(
+        "nps", "Likelihood to recommend (NPS)", (0.0, 10.0), "higher_is_better", 3)
 
     @property
     def effective_scale(self) -> Scale:
         return Scale(min=0, max=10, min_label="Not at all likely", max_label="Extremely likely")
+
+    def score(self, responses: pd.DataFrame, survey: Survey) -> Scored:
+        answers = self.answers(responses)
+        answered = answers.dropna()
+        q = self.id
+        return [
+            ("overall", score_nps(Label(f"{q}:nps", f"Net Promoter Score ({q})", "nps", "NPS", q), answers)),
+            ("overall", score_share(Label(f"{q}:promoters", f"Promoters, 9–10 ({q})", "nps", "%", q),
+                                    (answered >= 9).astype(float))),
+            ("overall", score_share(Label(f"{q}:detractors", f"Detractors, 0–6 ({q})", "nps", "%", q),
+                                    (answered <= 6).astype(float))),
+        ]

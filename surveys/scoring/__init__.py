@@ -6,14 +6,16 @@ Pure functions over the wide responses DataFrame (DESIGN.md); the methods are do
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from ..model import Survey
-from ..questions import AlignmentQuestion, CesQuestion, CsatQuestion, FrictionQuestion, NpsQuestion
-from .answers import InvalidResponses, InvalidValue, MissingColumn, read_numbers, select_rows
+from .answers import InvalidResponses, InvalidValue, MissingColumn, select_rows
 from .intervals import wilson_interval
-from .metrics import alignment_points, friction_count, friction_flags, score_question
 from .scorecard import GROUPS, Group, MetricScore, Scorecard
+
+if TYPE_CHECKING:  # the question types build on this package's primitives, so it names them for typing only
+    from ..model import Survey
 
 __all__ = [
     "GROUPS",
@@ -22,15 +24,12 @@ __all__ = [
     "InvalidValue",
     "MetricScore",
     "MissingColumn",
-    "RESPONDENT_COLUMNS",
-    "Scorecard",
+        "Scorecard",
     "respondent_scores",
     "score_survey",
     "wilson_interval",
 ]
 
-RESPONDENT_COLUMNS = ("bas", "ces", "csat", "nps", "friction_count")
-"""Base names of `respondent_scores` columns; `<base>.<question_id>` when a survey has several such questions."""
 
 
 def score_survey(responses: pd.DataFrame, survey: Survey, *, include_partial: bool = False) -> Scorecard:
@@ -43,7 +42,7 @@ def score_survey(responses: pd.DataFrame, survey: Survey, *, include_partial: bo
     rows = select_rows(responses, include_partial=include_partial)
     groups: dict[Group, list[MetricScore]] = {group: [] for group in GROUPS}
     for question in survey.questions():
-        for group, metric in score_question(rows, question, survey):
+        for group, metric in question.score(rows, survey):
             groups[group].append(metric)
     return Scorecard(
         survey_id=survey.id,
@@ -64,17 +63,14 @@ def respondent_scores(responses: pd.DataFrame, survey: Survey) -> pd.DataFrame:
     A column exists only when the survey has that kind of question; with several questions of one kind, each
     gets `<base>.<question_id>` (e.g. `bas.q_align`). Missing answers are NaN.
     """
-    by_base: dict[str, list[tuple[str, pd.Series]]] = {base: [] for base in RESPONDENT_COLUMNS}
+    by_base: dict[str, list[tuple[str, pd.Series]]] = {}
+    declared = sorted({q.respondent_score for q in survey.questions() if q.respondent_score is not None},
+                      key=lambda score: (score.order, score.base))
+    for score in declared:
+        by_base[score.base] = []
     for question in survey.questions():
-        if isinstance(question, AlignmentQuestion):
-            by_base["bas"].append((question.id, alignment_points(responses, question, survey).mean(axis=1)))
-        elif isinstance(question, FrictionQuestion):
-            flags = friction_flags(responses, question, survey)
-            by_base["friction_count"].append((question.id, friction_count(flags)))
-        elif isinstance(question, (CesQuestion, CsatQuestion, NpsQuestion)):
-            low, high = question.scale_range()
-            answers = read_numbers(responses, question.id, low=low, high=high)
-            by_base[str(question.type)].append((question.id, answers))
+        if question.respondent_score is not None:
+            by_base[question.respondent_score.base].append((question.id, question.respondent_values(responses, survey)))
     columns: dict[str, pd.Series] = {}
     for base, found in by_base.items():
         for question_id, values in found:

@@ -13,8 +13,9 @@ from typing import Any
 
 from pyxform.xls2json_backends import DefinitionData
 
-from ..definition import Problem
-from ..questions import QUESTION_TYPES, GridQuestion, ScaleQuestion
+from ..errors import Problem
+from ..questions import QUESTION_TYPES, ScaleQuestion
+from ..questions.grids import GridQuestion
 from . import layout
 from .cells import RowCells
 from .expressions import ExportField, FieldKind, FieldRef

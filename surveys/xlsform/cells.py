@@ -14,8 +14,8 @@ from pydantic import TypeAdapter, ValidationError
 from pyxform.aliases import yes_no
 from pyxform.xls2json_backends import DefinitionData
 
-from ..definition import Problem
-from ..questions import Question, scale_labels
+from ..errors import Problem
+from ..questions import Question
 from . import layout
 from .expressions import ExportField, FieldRef, Measure, Untranslatable, read_bounds, to_show_if, to_xpath
 
@@ -157,7 +157,7 @@ class RowCells:
             model = _QUESTION.validate_python(data)
         except ValidationError:
             return  # build_survey reports what is wrong with the question itself
-        expected = [(str(value), label) for value, label in scale_labels(model)]
+        expected = [(str(value), label) for value, label in model.scale_points()]
         found = [(name, label) for name, _, label in choices]
         if found != expected:
             list_name = element.get("list_name") or element.get("itemset")

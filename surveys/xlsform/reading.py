@@ -18,7 +18,8 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import DefinitionData, get_xlsform
 
-from ..definition import InvalidDefinition, Problem, build_survey
+from ..definition import build_survey
+from ..errors import InvalidDefinition, Problem
 from ..model import Survey
 from . import layout
 from .assembly import SurveyAssembler

@@ -14,21 +14,16 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from ..definition import InvalidDefinition, Problem
+from ..errors import InvalidDefinition, Problem
 from ..model import Survey
-from ..questions import (
-    AlignmentQuestion,
-    ChannelRatingQuestion,
+from ..questions import QuestionBase, ScaleQuestion
+from ..questions.grids import AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion, GridQuestion
+from ..questions.plain import (
     ChoiceQuestionBase,
-    FrictionQuestion,
-    GridQuestion,
     LikertQuestion,
     MultiChoiceQuestion,
     NumberQuestion,
-    QuestionBase,
-    ScaleQuestion,
     TextQuestion,
-    scale_labels,
 )
 from . import layout
 from .expressions import ExportField, FieldKind, FieldRef, Untranslatable, to_show_if, to_xpath, write_bounds
@@ -107,7 +102,7 @@ class _SheetWriter:
 
     def scale_list(self, question: QuestionBase) -> str:
         """The name of the choice list holding the question's scale points, one choice per point."""
-        points = [(str(value), label) for value, label in scale_labels(question)]
+        points = [(str(value), label) for value, label in question.scale_points()]
         kind = layout.type_of(question)
         if isinstance(question, (LikertQuestion, AlignmentQuestion)):
             preferred = f"likert{question.points}"

@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 import yaml
 
-from surveys.definition import InvalidDefinition, build_survey, read_survey, write_survey
+from surveys.definition import InvalidDefinition, build_survey
+from surveys.files import read_survey, write_survey
 from surveys.logic import MAX_NESTING, ConditionSyntaxError, parse_condition
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "relationship.yaml"

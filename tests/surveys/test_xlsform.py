@@ -13,7 +13,8 @@ import openpyxl
 import pytest
 from pyxform.xls2xform import convert
 
-from surveys.definition import InvalidDefinition, build_survey, read_survey
+from surveys.definition import InvalidDefinition, build_survey
+from surveys.files import read_survey
 from surveys.questions import QUESTION_TYPES
 from surveys.xlsform import read_xlsform, write_xlsform
 from webapp.cli import main

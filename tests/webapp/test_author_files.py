@@ -15,7 +15,8 @@ from author_support import page_token, signed_in, stored_draft
 from flask import Flask
 from flask.testing import FlaskClient
 
-from surveys.definition import build_survey, read_survey, to_data, write_survey
+from surveys.definition import build_survey, to_data
+from surveys.files import read_survey, write_survey
 from surveys.library import load_template
 
 ROOT = Path(__file__).resolve().parents[2]

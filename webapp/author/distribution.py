@@ -16,18 +16,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from surveys.definition import (
-    InvalidDefinition,
-    Problem,
-    parse_survey_text,
-    read_survey,
-    to_data,
-    to_json,
-    to_yaml,
-)
-from surveys.errors import CxroiError
+from surveys.definition import parse_survey_text, to_data, to_json, to_yaml
+from surveys.errors import CxroiError, InvalidDefinition, Problem
+from surveys.files import read_survey
 from surveys.model import Survey
-from surveys.questions import AnswerError, TextQuestion
+from surveys.questions import AnswerError
 
 from ..accounts.guard import ALLOWED, current_user, requires_role
 from ..config import base_url_from_environment
@@ -35,9 +28,8 @@ from ..respond.forms import build_page
 from ..services import authoring, create_invitations, latest_version, survey_of
 from ..services.errors import HostingError
 from ..services.responding import earlier_answers
-from . import bp
 from .forms import ConfirmLinksForm, CustomersForm, UploadForm
-from .views import author_email, db, editor_page
+from .views import author_email, bp, db, editor_page
 
 UPLOAD_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 LINK_DAYS = 30
@@ -92,7 +84,7 @@ def _preview_answers(slug: str) -> dict[str, Any]:
 
 def _keep_preview_answers(survey: Survey, answers: Mapping[str, Any]) -> None:
     small = {key: value for key, value in answers.items()
-             if not isinstance(survey.question(key), TextQuestion)}
+             if not survey.question(key).open_ended}
     if len(json.dumps(small)) > PREVIEW_LIMIT:
         small = {}
     session[PREVIEW_KEY] = {"slug": survey.id, "answers": small}

@@ -19,13 +19,14 @@ import click
 from roi.report import render_html, render_pdf
 from roi.results import write_results
 from roi.synthetic import build_demo_data, write_demo_data
-from surveys.definition import read_survey
+from surveys.files import read_survey
 from surveys.library import load_template, template_names, template_path
 from surveys.lint import lint_survey
 from surveys.scoring import score_survey
 
 from ..config import base_url_from_environment, database_url_from_environment
 from ..storage.engine import open_session
+from .root import cli
 
 DEMO_LOGINS = (("author@demo.cxroi", "author"), ("analyst@demo.cxroi", "analyst"))
 
@@ -34,7 +35,7 @@ def _step(number: int, text: str) -> None:
     click.secho(f"\n[{number}/7] {text}", bold=True)
 
 
-@click.command("demo")
+@cli.command("demo")
 @click.option("--no-serve", is_flag=True, help="Stop after writing the report instead of serving the web app.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-out"), show_default=True,
               help="Folder for the synthetic data, results.json and the report.")

@@ -16,10 +16,12 @@ from typing import Any
 
 import click
 
-from surveys.definition import read_survey
+from surveys.files import read_survey
 
 from ..config import base_url_from_environment, database_url_from_environment
 from ..services.errors import HostingError
+from .root import cli
+from .survey_commands import survey
 
 
 def _session() -> Any:
@@ -28,7 +30,7 @@ def _session() -> Any:
     return open_session(database_url_from_environment())
 
 
-@click.group()
+@cli.group()
 def db() -> None:
     """Manage the database."""
 
@@ -49,7 +51,7 @@ def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@click.command()
+@survey.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def publish(file: Path) -> None:
     """Store FILE as a new immutable version of its survey; prints the slug and version."""
@@ -62,7 +64,7 @@ def publish(file: Path) -> None:
         click.echo(f"public link: {base_url_from_environment()}/p/{survey.id}")
 
 
-@click.command()
+@cli.command()
 @click.argument("slug")
 @click.option("--customers", "customers", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="CSV with a customer_id column (or the ids in its first column), header on line 1.")
@@ -104,7 +106,7 @@ def invite(slug: str, customers: Path, channel: str, output: Path, base_url: str
     click.echo(f"wrote {len(links)} personal links to {output} (they expire in {expires_days} days)")
 
 
-@click.group()
+@cli.group()
 def responses() -> None:
     """Work with stored responses."""
 
@@ -124,7 +126,7 @@ def export(slug: str, output: Path, status: str | None) -> None:
     click.echo(f"wrote {count} responses to {output}")
 
 
-@click.command()
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
@@ -137,12 +139,3 @@ def serve(host: str, port: int, workers: int) -> None:
     click.echo(f"serving on http://{host}:{port} with {workers} worker(s)", err=True)
     sys.stdout.flush()
     run_gunicorn(host=host, port=port, workers=workers)
-
-
-def register(cli: click.Group, survey_group: click.Group) -> None:
-    """Add the hosting commands to the `cxroi` group and `publish` to `cxroi survey`."""
-    cli.add_command(db)
-    cli.add_command(serve)
-    cli.add_command(invite)
-    cli.add_command(responses)
-    survey_group.add_command(publish)

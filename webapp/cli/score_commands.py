@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
-from surveys.definition import read_survey
+from surveys.files import read_survey
 from surveys.scoring import InvalidValue, MetricScore, MissingColumn, Scorecard, score_survey
 from surveys.tables import file_row, read_responses_table
+
+from .survey_commands import survey
 
 GROUP_TITLES = {
     "overall": "Overall",
@@ -20,7 +22,7 @@ GROUP_TITLES = {
 }
 
 
-@click.command()
+@survey.command()
 @click.argument("definition", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--responses", "responses_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Responses table: .csv, .xlsx or .parquet.")

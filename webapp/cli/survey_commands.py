@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 
-from surveys.definition import json_schema, read_survey, write_survey
+from surveys.definition import json_schema
+from surveys.files import read_survey, write_survey
+
+from .root import cli
 
 
-@click.group()
+@cli.group()
 def survey() -> None:
     """Work with survey definition files (YAML, JSON, XLSForm)."""
 

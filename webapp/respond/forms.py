@@ -1,6 +1,7 @@
-"""The field factory: one `FieldFactory` per question type, keyed by `type`, turning a question of the survey
-model into WTForms fields at run time, reading its raw answer back from a POST, and pre-filling a stored
-answer. The fields carry no validators: `Survey.clean_section` is the one validator (WTForms only renders).
+"""The field factory: one `FieldFactory` per respondent widget, keyed by the `widget` each question type
+declares, turning a question of the survey model into WTForms fields at run time, reading its raw answer back
+from a POST, and pre-filling a stored answer. The fields carry no validators: `Survey.clean_section` is the one
+validator (WTForms only renders).
 
 Field names are the export columns' names: `question_id` for plain questions, `question_id.row_id` for one
 row of a grid (one radio group per row), `question_id.row_id.what` for a friction follow-up.
@@ -19,18 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from surveys.logic import parse_condition
 from surveys.model import Section, Survey
-from surveys.questions import (
-    QUESTION_TYPES,
-    AnswerError,
-    ChannelRatingQuestion,
-    ChoiceQuestionBase,
-    FrictionQuestion,
-    GridQuestion,
-    NumberQuestion,
-    QuestionBase,
-    TextQuestion,
-    scale_labels,
-)
+from surveys.questions import AnswerError, QuestionBase, Widget
 
 try:  # WTForms 3.3 wants SelectChoice objects; older 3.x takes (value, label) pairs
     from wtforms.fields.choices import SelectChoice
@@ -68,7 +58,7 @@ class FieldFactory:
 class TextFactory(FieldFactory):
     template = "respond/fields/text.html"
 
-    def build(self, question: TextQuestion, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+    def build(self, question: Any, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
         kind = TextAreaField if question.multiline else StringField
         # No maxlength attribute: a browser would cut a pasted answer silently; the server says how long it is.
         return {question.id: kind(question.text, render_kw={"spellcheck": "true"})}
@@ -77,37 +67,27 @@ class TextFactory(FieldFactory):
 class NumberFactory(FieldFactory):
     template = "respond/fields/text.html"
 
-    def build(self, question: NumberQuestion, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+    def build(self, question: Any, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
         # A text input, not type=number: the server's rules (clean_answer) decide, and phones still get digits.
         mode = "numeric" if question.integer else "decimal"
         return {question.id: StringField(question.text, render_kw={"inputmode": mode, "autocomplete": "off"})}
 
 
-class SingleChoiceFactory(FieldFactory):
-    template = "respond/fields/choice.html"
+class RadioFactory(FieldFactory):
+    """One radio group: a question's choices, or the points of its scale."""
 
-    def build(self, question: ChoiceQuestionBase, survey: Survey,
-              context: Mapping[str, Any]) -> dict[str, UnboundField]:
-        choices = [(c.code, c.label) for c in question.choices]
-        return {question.id: RadioField(question.text, choices=_choices(choices), validate_choice=False)}
-
-
-class ScaleFactory(FieldFactory):
     template = "respond/fields/choice.html"
 
     def build(self, question: QuestionBase, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
-        choices = [(str(value), label) for value, label in scale_labels(question)]
-        return {question.id: RadioField(question.text, choices=_choices(choices), validate_choice=False)}
+        return {question.id: RadioField(question.text, choices=_choices(question.options()), validate_choice=False)}
 
 
-class MultiChoiceFactory(FieldFactory):
+class CheckboxesFactory(FieldFactory):
     template = "respond/fields/multi_choice.html"
 
-    def build(self, question: ChoiceQuestionBase, survey: Survey,
-              context: Mapping[str, Any]) -> dict[str, UnboundField]:
-        choices = [(c.code, c.label) for c in question.choices]
-        return {question.id: SelectMultipleField(question.text, choices=_choices(choices), validate_choice=False,
-                                                 widget=ListWidget(prefix_label=False),
+    def build(self, question: QuestionBase, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        return {question.id: SelectMultipleField(question.text, choices=_choices(question.options()),
+                                                 validate_choice=False, widget=ListWidget(prefix_label=False),
                                                  option_widget=CheckboxInput())}
 
     def read(self, question: Any, names: list[str], formdata: MultiDict[str, str]) -> Any:
@@ -117,19 +97,19 @@ class MultiChoiceFactory(FieldFactory):
         return {question.id: list(answer or [])}
 
 
-class GridFactory(FieldFactory):
-    """Alignment and channel ratings: one radio group per row, on the question's scale."""
+class RowRadiosFactory(FieldFactory):
+    """A grid on a scale (alignment, channel ratings): one radio group per row."""
 
     template = "respond/fields/grid.html"
 
-    def rows(self, question: GridQuestion, survey: Survey, context: Mapping[str, Any]) -> list[tuple[str, str]]:
-        if isinstance(question, ChannelRatingQuestion) and _on_an_earlier_page(survey, question):
+    def rows(self, question: QuestionBase, survey: Survey, context: Mapping[str, Any]) -> list[tuple[str, str]]:
+        if question.row_dependencies() and _answered_earlier(survey, question):
             return question.rows_for(survey, context)
-        return question.rows(survey)  # the channels used are picked on this same page: show them all
+        return question.rows(survey)  # the answers deciding the rows are given on this same page: show them all
 
-    def build(self, question: GridQuestion, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
-        choices = [(str(value), label) for value, label in scale_labels(question)]
-        return {f"{question.id}.{row}": RadioField(label, choices=_choices(choices), validate_choice=False)
+    def build(self, question: QuestionBase, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        choices = _choices(question.options())
+        return {f"{question.id}.{row}": RadioField(label, choices=choices, validate_choice=False)
                 for row, label in self.rows(question, survey, context)}
 
     def read(self, question: Any, names: list[str], formdata: MultiDict[str, str]) -> Any:
@@ -140,24 +120,23 @@ class GridFactory(FieldFactory):
         return {f"{question.id}.{row}": value for row, value in (answer or {}).items()}
 
 
-def _on_an_earlier_page(survey: Survey, question: ChannelRatingQuestion) -> bool:
-    """Whether the question naming the channels used is on a page before this grid's page."""
+def _answered_earlier(survey: Survey, question: QuestionBase) -> bool:
+    """Whether the questions deciding this grid's rows are all on pages before this grid's page."""
+    earlier: set[str] = set()
     for section in survey.sections:
         ids = {q.id for q in section.questions}
         if question.id in ids:
-            return False
-        if question.used_channels_from in ids:
-            return True
+            return question.row_dependencies() <= earlier
+        earlier |= ids
     return False
 
 
 class FrictionFactory(FieldFactory):
-    """Per touchpoint a yes/no radio group, and with `follow_up` a text box asking what made them hesitate."""
+    """Per row (touchpoint) a yes/no radio group, and with `follow_up` a text box asking what made them hesitate."""
 
     template = "respond/fields/friction.html"
 
-    def build(self, question: FrictionQuestion, survey: Survey,
-              context: Mapping[str, Any]) -> dict[str, UnboundField]:
+    def build(self, question: Any, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
         fields: dict[str, UnboundField] = {}
         for row, label in question.rows(survey):
             fields[f"{question.id}.{row}"] = RadioField(label, choices=_choices([("yes", "Yes"), ("no", "No")]),
@@ -186,23 +165,15 @@ class FrictionFactory(FieldFactory):
         return data
 
 
-FIELD_FACTORIES: dict[str, FieldFactory] = {
+FIELD_FACTORIES: dict[Widget, FieldFactory] = {
     "text": TextFactory(),
     "number": NumberFactory(),
-    "single_choice": SingleChoiceFactory(),
-    "multi_choice": MultiChoiceFactory(),
-    "rating": ScaleFactory(),
-    "likert": ScaleFactory(),
-    "csat": ScaleFactory(),
-    "ces": ScaleFactory(),
-    "nps": ScaleFactory(),
-    "alignment": GridFactory(),
-    "friction": FrictionFactory(),
-    "channel_rating": GridFactory(),
+    "radio": RadioFactory(),
+    "checkboxes": CheckboxesFactory(),
+    "row_radios": RowRadiosFactory(),
+    "row_yes_no": FrictionFactory(),
 }
-"""The field factory of every question type, keyed like `surveys.questions.QUESTION_TYPES`."""
-
-assert set(FIELD_FACTORIES) == set(QUESTION_TYPES), "every question type needs a field factory"
+"""The field factory of every respondent widget a question type can declare (`QuestionBase.widget`)."""
 
 
 @dataclass
@@ -231,7 +202,7 @@ class Page:
     def unexpected_fields(self, formdata: MultiDict[str, str]) -> list[str]:
         """Field names in a POST that this page did not render, or sent more than once where one value fits."""
         allowed = self.answer_names | META_FIELDS
-        multiple = {e.question.id for e in self.questions if isinstance(e.factory, MultiChoiceFactory)}
+        multiple = {e.question.id for e in self.questions if isinstance(e.factory, CheckboxesFactory)}
         odd = [name for name in formdata if name not in allowed]
         odd += [name for name in formdata if name in allowed and name not in multiple
                 and len(formdata.getlist(name)) > 1]
@@ -287,7 +258,7 @@ def build_page(survey: Survey, index: int, earlier: Mapping[str, Any], *,
     for question in section.questions:
         if not is_rendered(survey, question, earlier, earlier_ids):
             continue
-        factory = FIELD_FACTORIES[question.type]
+        factory = FIELD_FACTORIES[question.widget]
         fields = factory.build(question, survey, earlier)
         unbound.update(fields)
         entries.append(QuestionFields(question, factory, list(fields)))

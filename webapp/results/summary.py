@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from surveys.errors import CxroiError
 from surveys.model import Survey
-from surveys.questions import FrictionQuestion, TextQuestion
 from surveys.scoring import Scorecard, score_survey
 
 from ..services.export import response_frame
@@ -171,17 +170,8 @@ def _channels(session: Session, version_ids: list[int]) -> tuple[ChannelCount, .
 
 def _comment_columns(survey: Survey) -> dict[str, str]:
     """Open-text columns of the survey and the question (or touchpoint) each belongs to."""
-    columns: dict[str, str] = {}
-    for question in survey.questions():
-        if isinstance(question, TextQuestion):
-            columns[question.id] = question.text
-        elif isinstance(question, FrictionQuestion):
-            for column in question.columns(survey):
-                if column.endswith(".what"):
-                    touchpoint = column.split(".")[1]
-                    label = next((t.label for t in survey.touchpoints if t.id == touchpoint), touchpoint)
-                    columns[column] = f"{question.text} ({label})"
-    return columns
+    return {column: label for question in survey.questions()
+            for column, label in question.open_text_columns(survey).items()}
 
 
 def _comments(frame: pd.DataFrame, survey: Survey, query: str) -> tuple[tuple[Comment, ...], int]:

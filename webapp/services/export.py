@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from surveys.model import RESERVED_COLUMNS
-from surveys.questions import FrictionQuestion, NumberQuestion, SingleChoiceQuestion, TextQuestion
+from surveys.questions import ColumnKind
 
 from ..storage.engine import READ_ONLY
 from ..storage.models import Response, SurveyVersion
@@ -189,21 +189,15 @@ def _arrow_schema(versions: list[SurveyVersion], columns: list[str]) -> pa.Schem
     for version in reversed(versions):
         survey = survey_of(version)
         for question in survey.questions():
-            for column in question.columns(survey):
-                types.setdefault(column, _arrow_type(question, column))
+            for column, kind in question.column_kinds(survey).items():
+                types.setdefault(column, _arrow_type(kind))
     return pa.schema([(column, types[column]) for column in columns])
 
 
-def _arrow_type(question: Any, column: str) -> pa.DataType:
+def _arrow_type(kind: ColumnKind) -> pa.DataType:
     import pyarrow as pa
 
-    if isinstance(question, (TextQuestion, SingleChoiceQuestion)):
-        return pa.string()
-    if isinstance(question, FrictionQuestion) and column.endswith(".what"):
-        return pa.string()
-    if isinstance(question, NumberQuestion):
-        return pa.int64() if question.integer else pa.float64()
-    return pa.int64()
+    return {"text": pa.string(), "integer": pa.int64(), "number": pa.float64()}[kind]
 
 
 def _write_parquet(path: Path, columns: list[str], rows: Iterator[dict[str, Any]], schema: pa.Schema) -> int:
