@@ -195,6 +195,8 @@ class QuestionBase(Strict):
     polarity: ClassVar[Polarity] = "higher_is_better"
     is_grid: ClassVar[bool] = False
     """Asked once per row of the survey's brand promises, touchpoints or channels."""
+    row_source: ClassVar[str] = ""
+    """The survey's list a grid's rows come from (brand_promises, touchpoints or channels); empty without rows."""
     row_references: ClassVar[bool] = False
     """Conditions may read one row (`q.row`): grid rows, or a multi-choice question's choice codes."""
     open_ended: ClassVar[bool] = False
@@ -207,6 +209,9 @@ class QuestionBase(Strict):
     """A baseline metric (NPS, CSAT): kept for comparison, not for diagnosis."""
     outcome: ClassVar[bool] = False
     """Measures the experience itself (effort, alignment, satisfaction, ratings), beyond likelihood to recommend."""
+    single_judgement: ClassVar[bool] = False
+    """One answer judges everything the text names (one choice, one scale point, a yes/no per row), so a text
+    that names two things is double-barrelled; open text, numbers and multi-choice answers can cover several."""
     answer_seconds: ClassVar[float] = 5.0
     """Seconds to answer once the question is read (per row for a grid), for the linter's time estimate."""
     respondent_score: ClassVar[RespondentScore | None] = None
@@ -320,6 +325,30 @@ class QuestionBase(Strict):
         """Whether the question asks for the reason behind a low answer itself (a friction follow-up)."""
         return False
 
+    def follow_up_prompt(self) -> str | None:
+        """The text of the question's own follow-up box (friction's "What made you hesitate?"); None without one."""
+        return None
+
+    def own_choices(self) -> list[Choice]:
+        """The choices written in the definition's `choices` field (single and multi choice); empty without one."""
+        return []
+
+    def own_scale(self) -> Scale | None:
+        """The scale written in the definition's `scale` field (rating, channel rating), which the linter checks
+        for labels and balance; None when the type fixes its scale (Likert, CSAT, CES, NPS, alignment) or has none."""
+        return None
+
+    def own_texts(self) -> list[tuple[str, str]]:
+        """(field path within the question, text) of every text beyond `text` and `help` that the definition
+        gives respondents to read: its choice labels, its own scale's labels, a follow-up prompt."""
+        texts = [(f"choices[{index}].label", choice.label) for index, choice in enumerate(self.own_choices())]
+        scale = self.own_scale()
+        if scale is not None:
+            texts += [(f"scale.{field}", label) for field, label in (("min_label", scale.min_label),
+                                                                     ("max_label", scale.max_label)) if label]
+            texts += [(f"scale.labels[{index}]", label) for index, label in enumerate(scale.labels or ())]
+        return texts
+
     def worst_answer(self, survey: Survey) -> Any:
         """The least favourable answer (a whole grid at its worst), or None for a question that is not rated."""
         return None
@@ -336,6 +365,7 @@ class ScaleQuestion(QuestionBase):
     widget: ClassVar[Widget] = "radio"
     value_kind: ClassVar[ValueKind] = "scale"
     rated: ClassVar[bool] = True
+    single_judgement: ClassVar[bool] = True
 
     @property
     def effective_scale(self) -> Scale:
@@ -378,7 +408,7 @@ class ScaleQuestion(QuestionBase):
 
     def metric(self, role: Literal["metric", "item"], family: str | None = None) -> MetricColumn:
         low, high = self.scale_range()
-        return MetricColumn(self.id, self.text[:80], family or str(self.model_fields["type"].default),
+        return MetricColumn(self.id, self.text[:80], family or str(type(self).model_fields["type"].default),
                             (low, high), self.polarity, role)
 
 
