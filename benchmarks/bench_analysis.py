@@ -51,7 +51,8 @@ def _config(bootstrap: int) -> Any:
 def _job(kind: str, customers: int, bootstrap: int, queue: Any) -> None:
     from roi.analysis import analyze
     from roi.data import build_analysis_data
-    from roi.retention import control_frame, fit_retention
+    from roi.fitting import control_frame
+    from roi.retention import fit_retention
 
     responses, outcomes = build_tables(customers)
     config = _config(bootstrap)

@@ -18,7 +18,7 @@ import pandas as pd
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.proportion import proportion_confint
 
-from .comparison import finite_or_none, interval_or_none
+from .fitting import finite_or_none, interval_or_none
 from .types import AnalysisData, Metric
 
 MAX_LEVELS = 11

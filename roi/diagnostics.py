@@ -22,6 +22,7 @@ from scipy.stats import rankdata
 from .types import Metric, RoiWarning
 
 EVENTS_PER_VARIABLE = 10
+"""Fewer events (or non-events) than this per predictor makes a logistic fit a `small_sample`."""
 LEAKAGE_AUC = 0.97
 LEAKAGE_CORRELATION = 0.9
 COLLINEAR_VIF = 10.0

@@ -17,8 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .comparison import account_clusters, finite_or_none, interval_or_none
-from .money.churn_model import percentile_interval
+from .fitting import account_clusters, finite_or_none, interval_or_none, percentile_interval
 from .types import AnalysisData, Metric, RoiWarning
 
 MAX_MISSING_SHARE = 0.5

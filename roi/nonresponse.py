@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .comparison import build_design, finite_or_none, fit_logit, interval_or_none
+from .fitting import build_design, finite_or_none, fit_logit, interval_or_none
 from .types import AnalysisData, RoiWarning
 
 STANDARDISED_DIFFERENCE_LIMIT = 0.1

@@ -9,50 +9,34 @@ unit of the metric. Controls: tenure in months, and ln(1 + revenue_prior) when t
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
-import statsmodels.api as sm
 from scipy.stats import norm
 
 from . import diagnostics
+from .fitting import (
+    CONTROL_LABELS,
+    Z95,
+    account_codes,
+    control_frame,
+    fit_ols_clustered,
+    fit_ols_hc3,
+    joint_metrics,
+)
 from .results import FittedModel, Term, empty_terms
-from .retention import CONTROL_LABELS, control_frame, joint_metrics
 from .types import AnalysisData, RoiWarning
 
 FEW_CLUSTERS = 20
 """Cluster-robust errors are unreliable with fewer clusters than this; the model notes it."""
-Z95 = float(norm.ppf(0.975))
-
-
-def fit_ols_hc3(y: np.ndarray, design: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """OLS coefficients, HC3 standard errors and R² (design with its intercept column).
-
-    HC3 (MacKinnon & White 1985): (X'X)⁻¹ X' diag(e_i² / (1 − h_i)²) X (X'X)⁻¹, h_i the leverage — what
-    statsmodels `OLS.fit(cov_type="HC3")` gives, from one k×k inverse instead of a pseudo-inverse of the
-    n×k design. A point of leverage 1 gives an infinite standard error (reported as null).
-    """
-    gram_inverse = np.linalg.inv(design.T @ design)
-    params = gram_inverse @ (design.T @ y)
-    residuals = y - design @ params
-    leverage = np.einsum("ij,jk,ik->i", design, gram_inverse, design)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scaled = residuals**2 / (1 - leverage) ** 2
-    meat = (design * scaled[:, None]).T @ design
-    cov = gram_inverse @ meat @ gram_inverse
-    centred = y - y.mean()
-    r2 = 1 - float(residuals @ residuals) / float(centred @ centred) if np.ptp(y) > 0 else float("nan")
-    return params, np.sqrt(np.clip(np.diag(cov), 0, None)), r2
 
 
 def fit_ols_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name: str, kind: str, subject: str,
                   label: str, groups: np.ndarray | None) -> tuple[FittedModel, list[RoiWarning]]:
-    """OLS of y on intercept + X with HC3 (`fit_ols_hc3`) or cluster-robust by `groups` (statsmodels) errors;
-    never raises on bad data."""
+    """OLS of y on intercept + X with HC3 (`roi.fitting.fit_ols_hc3`) or cluster-robust by `groups`
+    (`roi.fitting.fit_ols_clustered`) errors; never raises on bad data."""
     found: list[RoiWarning] = []
     n, k = X.shape
     design = np.column_stack([np.ones(n), X])
@@ -85,23 +69,17 @@ def fit_ols_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name: s
                       for i, term in enumerate(["const", *names]))
         return FittedModel(name, kind, method, n, terms, None, tuple(names), tuple(notes),
                            extra={"r_squared": r2, "clusters": clusters or None}), found
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            result = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups})
-            method = "ols_cluster"
-            if clusters < FEW_CLUSTERS:
-                notes.append(f"only {clusters} account clusters; cluster-robust errors may be too small")
-        except (np.linalg.LinAlgError, ValueError) as error:
-            return not_estimated(f"the fit failed ({error})", "non_convergence")
-    params = np.asarray(result.params, dtype=float)
-    se = np.asarray(result.bse, dtype=float)
-    ci = np.asarray(result.conf_int(), dtype=float)
-    p = np.asarray(result.pvalues, dtype=float)
-    terms = tuple(Term(term, float(params[i]), float(se[i]), (float(ci[i, 0]), float(ci[i, 1])), float(p[i]))
+    try:
+        result = fit_ols_clustered(y, design, groups)
+    except (np.linalg.LinAlgError, ValueError) as error:
+        return not_estimated(f"the fit failed ({error})", "non_convergence")
+    if clusters < FEW_CLUSTERS:
+        notes.append(f"only {clusters} account clusters; cluster-robust errors may be too small")
+    terms = tuple(Term(term, float(result.params[i]), float(result.se[i]),
+                       (float(result.ci[i, 0]), float(result.ci[i, 1])), float(result.p[i]))
                   for i, term in enumerate(["const", *names]))
-    extra = {"r_squared": float(result.rsquared), "clusters": clusters or None}
-    return FittedModel(name, kind, method, n, terms, None, tuple(names), tuple(notes), extra=extra), found
+    extra = {"r_squared": result.r2, "clusters": clusters or None}
+    return FittedModel(name, kind, "ols_cluster", n, terms, None, tuple(names), tuple(notes), extra=extra), found
 
 
 @dataclass(frozen=True)
@@ -142,9 +120,7 @@ def fit_revenue(data: AnalysisData) -> RevenueResults | None:
         wanted.append("revenue_prior")
     controls = control_frame(frame, wanted)
     control_names = list(controls.columns)
-    groups_all = None
-    if "account_id" in frame.columns and frame["account_id"].notna().any():
-        groups_all = pd.factorize(frame["account_id"].fillna("<none>"))[0]
+    groups_all = account_codes(frame)
     found: list[RoiWarning] = []
     models = []
 

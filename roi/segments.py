@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-from .comparison import finite_or_none, interval_or_none
-from .money.churn_model import headline_metrics
+from .fitting import finite_or_none, headline_metrics, interval_or_none
 from .types import AnalysisData, RoiWarning
 
 SMALL_SEGMENT = 100

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from .comparison import finite_or_none
+from .fitting import finite_or_none
 from .types import RoiWarning
 
 POSITIVE = 0.05

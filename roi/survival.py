@@ -1,6 +1,6 @@
-"""Survival: Cox proportional hazards (Breslow ties; fitted by `roi.cox`, the same estimates as statsmodels
-PHReg) of time to churn on each summary metric and jointly, when the outcomes give durations (tenure_months,
-or start and end dates).
+"""Survival: Cox proportional hazards (Breslow ties; fitted by `roi.fitting.cox`, the same estimates as
+statsmodels PHReg) of time to churn on each summary metric and jointly, when the outcomes give durations
+(tenure_months, or start and end dates).
 
 The duration is the time axis, so tenure is not a control here; revenue enters as ln(1 + revenue).
 Hazard ratios are exp(coef) per one unit of the metric.
@@ -13,15 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
 
 from . import diagnostics
-from .cox import fit_breslow
-from .results import FittedModel, Term, empty_terms
-from .retention import CONTROL_LABELS, SUMMARY_FAMILIES, control_frame, joint_metrics
+from .fitting import CONTROL_LABELS, SUMMARY_FAMILIES, control_frame, fit_breslow, joint_metrics, wald_term
+from .results import FittedModel, empty_terms
 from .types import AnalysisData, RoiWarning
 
-Z95 = float(norm.ppf(0.975))
 MAX_SINGLE_MODELS = 40
 
 
@@ -51,14 +48,7 @@ def fit_cox_model(time: np.ndarray, status: np.ndarray, X: np.ndarray, names: Se
     if (not result.converged or not np.all(np.isfinite(params)) or not np.all(np.isfinite(se))
             or not np.all(se > 0)):  # se 0: the likelihood has no finite maximum
         return not_estimated("the partial-likelihood fit did not converge", "non_convergence")
-    terms = []
-    for i, term in enumerate(names):
-        coef, s = float(params[i]), float(se[i])
-        low, high = coef - Z95 * s, coef + Z95 * s
-        terms.append(Term(term, coef, s, (low, high), float(2 * norm.sf(abs(coef / s))) if s > 0 else None,
-                          ratio=float(np.exp(coef)) if abs(coef) < 700 else None,
-                          ratio_ci=(float(np.exp(low)) if low < 700 else None,
-                                    float(np.exp(high)) if high < 700 else None)))
+    terms = [wald_term(term, float(params[i]), float(se[i])) for i, term in enumerate(names)]
     return FittedModel(name, kind, "cox_breslow", n, tuple(terms), events, tuple(names)), found
 
 

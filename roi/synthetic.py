@@ -24,6 +24,8 @@ import yaml
 from surveys.definition import build_survey, to_yaml
 from surveys.model import Survey
 
+from .fitting import expit
+
 TRUE_INTERCEPT = 0.6
 TRUE_BAS_COEF = -0.03
 """Per BAS point (0–100): 10 points of alignment multiply the odds of churn by exp(−0.3) ≈ 0.74."""
@@ -78,13 +80,9 @@ def demo_definition() -> Survey:
     return build_survey(data, source="<demo definition>")
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def true_churn_probability(bas: np.ndarray, tenure_months: np.ndarray) -> np.ndarray:
     """P(churned) under the planted model."""
-    return _sigmoid(TRUE_INTERCEPT + TRUE_BAS_COEF * bas + TRUE_TENURE_COEF * tenure_months)
+    return expit(TRUE_INTERCEPT + TRUE_BAS_COEF * bas + TRUE_TENURE_COEF * tenure_months)
 
 
 @dataclass(frozen=True)
@@ -107,7 +105,7 @@ def _answers(rng: np.random.Generator, latent: np.ndarray) -> dict[str, np.ndarr
     cols["q_ces"] = np.clip(np.rint(4.5 + 0.9 * latent + rng.normal(0, 1.4, n)), 1, 7)
     cols["q_csat"] = np.clip(np.rint(3.4 + 0.6 * latent + rng.normal(0, 0.9, n)), 1, 5)
     for touchpoint, _ in TOUCHPOINTS:
-        cols[f"q_friction.{touchpoint}"] = (rng.random(n) < _sigmoid(-1.2 - 0.7 * latent)).astype(float)
+        cols[f"q_friction.{touchpoint}"] = (rng.random(n) < expit(-1.2 - 0.7 * latent)).astype(float)
     for channel, _ in CHANNELS:
         used = rng.random(n) < 0.5
         cols[f"q_channels.{channel}"] = used.astype(float)

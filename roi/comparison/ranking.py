@@ -9,9 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..fitting import (
+    EVENTS_PER_VARIABLE,
+    build_design,
+    finite_or_none,
+    fit_logit,
+    interval_or_none,
+    separates,
+)
 from ..types import AnalysisData, Metric, RoiWarning
 from .auc import delong_auc_ci, stratified_folds
-from .logit import EVENTS_PER_VARIABLE, build_design, finite_or_none, fit_logit, interval_or_none, separates
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..comparison import LogitFit, account_clusters, build_design, expit, fit_logit
-from ..types import AnalysisData, Metric, RoiWarning
-
-MAX_MISSING_SHARE = 0.2
-"""A headline metric missing for more than this share of customers is left out of revenue at risk's model."""
+from ..fitting import LogitFit, account_clusters, build_design, expit, fit_logit
+from ..types import AnalysisData, RoiWarning
 
 CHUNK = 25
 """Coefficient draws evaluated together: bounds memory at rows × 25 floats whatever the replicate count."""
@@ -75,30 +72,9 @@ def fit_churn_model(frame: pd.DataFrame, columns: Sequence[str], *, subject: str
     return model, used, notes
 
 
-def headline_metrics(data: AnalysisData) -> tuple[Metric, ...]:
-    """Summary metrics (not driver items) present for at least 80% of the analysed customers."""
-    item_names = {item.name for item in data.items}
-    chosen = []
-    for metric in data.metrics:
-        if metric.name in item_names or metric.column not in data.frame:
-            continue
-        if pd.to_numeric(data.frame[metric.column], errors="coerce").isna().mean() <= MAX_MISSING_SHARE:
-            chosen.append(metric)
-    return tuple(chosen)
-
-
 def annual_factor(data: AnalysisData) -> float:
     """Multiplier from the configured revenue period to a year."""
     return 12.0 if data.revenue_period == "month" else 1.0
-
-
-def percentile_interval(values: np.ndarray) -> tuple[float | None, float | None]:
-    """2.5th and 97.5th percentiles of the finite values, or (None, None) when there are none."""
-    finite = values[np.isfinite(values)]
-    if len(finite) < 2:
-        return None, None
-    low, high = np.percentile(finite, [2.5, 97.5])
-    return float(low), float(high)
 
 
 def drawn_totals(model: ChurnModel, X: np.ndarray, weights: np.ndarray, *, replicates: int, seed: int,

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ..comparison import build_design, finite_or_none, interval_or_none
+from ..fitting import build_design, finite_or_none, headline_metrics, interval_or_none, percentile_interval
 from ..types import AnalysisData, RoiWarning
-from .churn_model import drawn_totals, fit_churn_model, headline_metrics, percentile_interval
+from .churn_model import drawn_totals, fit_churn_model
 
 
 @dataclass(frozen=True)

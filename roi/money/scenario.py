@@ -18,13 +18,18 @@ import pandas as pd
 
 from surveys.errors import CxroiError
 
-from ..comparison import account_clusters, build_design, finite_or_none, interval_or_none
 from ..config import FinanceConfig, ScenarioConfig
+from ..fitting import (
+    Z95,
+    account_clusters,
+    build_design,
+    finite_or_none,
+    interval_or_none,
+    percentile_interval,
+)
 from ..nonresponse import compare_nonresponse
 from ..types import AnalysisData, Metric, RoiWarning
-from .churn_model import annual_factor, drawn_totals, fit_churn_model, percentile_interval
-
-Z95 = 1.959963984540054
+from .churn_model import annual_factor, drawn_totals, fit_churn_model
 
 
 class InvalidScenario(CxroiError, ValueError):

@@ -120,24 +120,6 @@ def test_a_control_that_duplicates_the_metric_is_reported_not_raised() -> None:
     assert any(w.code == "non_convergence" and w.subject == "ces + controls" for w in result.warnings)
 
 
-def test_grouped_fit_of_a_discrete_metric_equals_the_row_by_row_logit() -> None:
-    # fit_logit fits few-valued predictors on binomial counts of their distinct values; the likelihood is the
-    # same, so statsmodels Logit on every row must give the same estimates and covariance.
-    import statsmodels.api as sm
-
-    from roi.comparison import fit_logit
-
-    rng = np.random.default_rng(6)
-    x = rng.integers(0, 11, 4000).astype(float)
-    plan = rng.integers(0, 3, 4000).astype(float)
-    y = (rng.random(4000) < 1 / (1 + np.exp(-(0.4 - 0.2 * x + 0.3 * plan)))).astype(float)
-    fit, notes = fit_logit(y, np.column_stack([x, plan]), names=["x", "plan"], subject="nps")
-    reference = sm.Logit(y, sm.add_constant(np.column_stack([x, plan]))).fit(disp=0)
-    assert fit is not None and notes == []
-    assert fit.params == pytest.approx(np.asarray(reference.params), abs=1e-8)
-    assert fit.cov == pytest.approx(np.asarray(reference.cov_params()), abs=1e-8)
-
-
 def test_a_yes_no_question_is_not_mistaken_for_separation() -> None:
     # A 0/1 friction item: two groups, two parameters, so the fit reproduces each group's churn rate exactly.
     # That is an ordinary fit (20% vs 30% churn), not separation.
@@ -149,14 +131,3 @@ def test_a_yes_no_question_is_not_mistaken_for_separation() -> None:
     result = compare_metrics(_data(frame, (item,)), seed=0)
     assert result.warnings == ()
     assert result.scores[0].rank == 1 and not result.scores[0].separation
-
-
-def test_quasi_separation_of_a_scale_is_reported() -> None:
-    # Everyone at 1-5 stays, everyone at 7 churns, 6 is mixed: the churn probability runs off to 1 at 7.
-    from roi.comparison import fit_logit
-
-    x = np.repeat(np.arange(1.0, 8.0), 100)
-    y = (x == 7).astype(float)
-    y[x == 6] = np.tile([0.0, 1.0], 50)
-    fit, notes = fit_logit(y, x[:, None], names=["ces"], subject="ces")
-    assert [n.code for n in notes] == ["separation"]

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 from pypdf import PdfReader
-from report_samples import sample_results
 
 from roi.results import write_results
+from tests.roi.report_samples import sample_results
 from webapp.cli import main
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from report_samples import degenerate_results, sample_results, with_changes
 
 from roi.report import formatting as f
 from roi.report import headline
+from tests.roi.report_samples import degenerate_results, sample_results, with_changes
 
 
 @pytest.mark.parametrize(

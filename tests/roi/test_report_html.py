@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from report_samples import COMMENT_MARKUP, degenerate_results, sample_results
-
 from roi.report import headline, render_html
+from tests.roi.report_samples import COMMENT_MARKUP, degenerate_results, sample_results
 
 
 class Collect(HTMLParser):

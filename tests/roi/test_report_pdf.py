@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from report_samples import WARNING_CODES, degenerate_results, minimal_results, sample_results
 
 from roi.report import render_pdf
+from tests.roi.report_samples import WARNING_CODES, degenerate_results, minimal_results, sample_results
 
 
 def pdf_text(data: bytes) -> list[str]:

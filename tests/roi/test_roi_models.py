@@ -148,20 +148,3 @@ def test_single_metric_logit_matches_a_hand_worked_two_by_two_table() -> None:
     # and 1/3 for 60 rows → (40 × 0.1875 + 60 × 2/9) / 100 × log 6
     assert term.ame == pytest.approx((40 * 0.1875 + 60 * 2 / 9) / 100 * math.log(6), rel=1e-6)
     assert found == []
-
-
-def test_average_marginal_effects_match_statsmodels_get_margeff() -> None:
-    # closed-form AME and delta-method SE against statsmodels' numerical get_margeff on the same fit
-    import statsmodels.api as sm
-
-    from roi.retention import average_marginal_effects
-
-    rng = np.random.default_rng(0)
-    n = 3000
-    design = np.column_stack([np.ones(n), rng.normal(size=n), rng.integers(0, 10, n)])
-    y = (rng.random(n) < 1 / (1 + np.exp(-(design @ [0.2, 0.8, -0.1])))).astype(float)
-    fit = sm.Logit(y, design).fit(disp=0)
-    margeff = fit.get_margeff(at="overall")
-    ame, se = average_marginal_effects(design, np.asarray(fit.params), np.asarray(fit.cov_params()))
-    assert ame == pytest.approx(margeff.margeff, rel=1e-8)
-    assert se == pytest.approx(margeff.margeff_se, rel=1e-5)

@@ -142,6 +142,16 @@ def test_no_collinearity_between_moderately_related_metrics() -> None:
     assert not [w for w in fit_retention(data).warnings if w.code == "collinearity"]
 
 
+def test_a_cox_fit_without_finite_maximum_is_reported_not_estimated() -> None:
+    # every customer with a higher score stays longer and all churn: the likelihood rises forever as β → −∞
+    time = np.arange(1.0, 21.0)
+    X = np.arange(20.0)[:, None]
+    model, notes = fit_cox_model(time, np.ones(20), X, ["score"], name="score", kind="single", subject="score",
+                                 label="Survival model for score")
+    assert model.method == "not_estimated" and model.terms[0].coef is None
+    assert [n.code for n in notes] == ["non_convergence"]
+
+
 def test_non_convergence_is_reported_not_raised() -> None:
     # a covariate that orders the event times exactly: the Cox partial likelihood has no finite maximum
     time = np.arange(1, 101, dtype=float)

@@ -1,0 +1,57 @@
+"""The model-fitting floor of `roi/`: the fits and the pieces every analysis shares.
+
+The feature modules (retention, survival, revenue, comparison, drivers, money, segments, bands, sentiment,
+nonresponse) stand on this package side by side and do not borrow helpers from each other.
+
+* `logit` — logistic regression: `fit_logit` (never raises; its engine chosen by `choose_engine`),
+  `fit_logit_or_firth` (the retention models: Newton–Raphson maximum likelihood, Firth's penalised
+  likelihood under separation, average marginal effects), `newton_logit`, `fit_firth`, `separates`,
+  and the logistic function `expit`.
+* `cox` — Cox proportional hazards with Breslow ties (`fit_breslow`).
+* `ols` — OLS with HC3 (`fit_ols_hc3`) or cluster-robust (`fit_ols_clustered`) standard errors.
+* `design` — design matrices, controls, clusters, the joint and headline metrics, JSON-safe numbers and
+  intervals.
+
+Each fit is checked against statsmodels and against cases worked by hand in `tests/roi/fitting/`.
+"""
+
+from .cox import CoxFit, fit_breslow
+from .design import (
+    CONTROL_LABELS,
+    SUMMARY_FAMILIES,
+    Z95,
+    account_clusters,
+    account_codes,
+    build_design,
+    control_frame,
+    finite_or_none,
+    headline_metrics,
+    interval_or_none,
+    joint_metrics,
+    percentile_interval,
+    wald_term,
+)
+from .logit import (
+    EVENTS_PER_VARIABLE,
+    FirthOrMle,
+    LogitFit,
+    average_marginal_effects,
+    choose_engine,
+    expit,
+    fit_firth,
+    fit_firth_standardised,
+    fit_logit,
+    fit_logit_or_firth,
+    newton_logit,
+    separates,
+)
+from .ols import ClusteredOls, fit_ols_clustered, fit_ols_hc3
+
+__all__ = [
+    "CONTROL_LABELS", "EVENTS_PER_VARIABLE", "SUMMARY_FAMILIES", "Z95", "ClusteredOls", "CoxFit", "FirthOrMle",
+    "LogitFit", "account_clusters", "account_codes", "average_marginal_effects", "build_design",
+    "choose_engine", "control_frame", "expit", "finite_or_none", "fit_breslow", "fit_firth",
+    "fit_firth_standardised", "fit_logit", "fit_logit_or_firth", "fit_ols_clustered", "fit_ols_hc3",
+    "headline_metrics", "interval_or_none", "joint_metrics", "newton_logit", "percentile_interval", "separates",
+    "wald_term",
+]
