@@ -3,8 +3,6 @@ drivers' quadrant splits, each against values worked out by hand."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,15 +11,7 @@ from roi.bands import churn_by_band, kaplan_meier, score_bands, score_thirds, su
 from roi.drivers import estimate_drivers
 from roi.sentiment import sample_comments
 from roi.types import AnalysisData, JoinReport, Metric
-
-
-def _wilson(k: int, n: int) -> tuple[float, float]:
-    """Wilson score interval, written out from its formula (z = 1.959964)."""
-    z = 1.959964
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return centre - half, centre + half
+from tests.roi.support import wilson
 
 
 def _data(frame: pd.DataFrame, *metrics: Metric) -> AnalysisData:
@@ -43,7 +33,7 @@ def test_few_levels_give_one_row_per_level() -> None:
     assert [(r["level"], r["n"], r["churned"]) for r in bands["rows"]] == expected
     for row, (_, n, k) in zip(bands["rows"], expected, strict=True):
         assert row["churn_rate"] == pytest.approx(k / n)
-        assert row["churn_rate_ci"] == pytest.approx(list(_wilson(k, n)), abs=1e-6)
+        assert row["churn_rate_ci"] == pytest.approx(list(wilson(k, n)), abs=1e-6)
 
 
 def test_many_levels_on_a_0_100_scale_give_fixed_fifths() -> None:
@@ -56,7 +46,7 @@ def test_many_levels_on_a_0_100_scale_give_fixed_fifths() -> None:
     assert bands is not None
     assert [(r["level"], r["n"], r["churned"]) for r in bands["rows"]] == [
         ("0–20", 3, 2), ("20–40", 2, 1), ("40–60", 2, 1), ("60–80", 2, 0), ("80–100", 3, 0)]
-    assert bands["rows"][0]["churn_rate_ci"] == pytest.approx(list(_wilson(2, 3)), abs=1e-6)
+    assert bands["rows"][0]["churn_rate_ci"] == pytest.approx(list(wilson(2, 3)), abs=1e-6)
 
 
 def test_many_levels_without_a_scale_give_quintiles() -> None:

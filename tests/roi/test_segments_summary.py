@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 
 import pandas as pd
 import pytest
 
 from roi.segments import revenue_tier, segment_summary, tenure_band
 from roi.types import AnalysisData, JoinReport, Metric
-
-
-def _wilson(k: int, n: int) -> tuple[float, float]:
-    """Wilson score interval, written out from its formula (z = 1.959964)."""
-    z = 1.959964
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return centre - half, centre + half
+from tests.roi.support import wilson
 
 
 def _data() -> AnalysisData:
@@ -42,13 +33,13 @@ def test_rows_by_channel_by_hand() -> None:
     rows = {(r.grouping, r.level): r for r in result.rows}
     phone = rows[("channel", "phone")]
     assert (phone.n, phone.churned, phone.churn_rate) == (4, 2, 0.5)
-    assert phone.churn_rate_ci == pytest.approx(_wilson(2, 4), abs=1e-6)
+    assert phone.churn_rate_ci == pytest.approx(wilson(2, 4), abs=1e-6)
     assert phone.revenue == 100 and phone.revenue_mean == 25
     assert phone.revenue_at_risk == 30  # the churners' revenue: 10 + 20
     assert phone.metric_means == {"ces": 2.5}
     email = rows[("channel", "email")]
     assert (email.n, email.churned, email.revenue_at_risk) == (5, 1, 50)
-    assert email.churn_rate_ci == pytest.approx(_wilson(1, 5), abs=1e-6)
+    assert email.churn_rate_ci == pytest.approx(wilson(1, 5), abs=1e-6)
     assert result.groupings == ("channel", "tenure_band", "revenue_tier", "region")
     assert {w.code for w in result.warnings} == {"small_sample"}
     json.dumps(result.to_dict(), allow_nan=False)
