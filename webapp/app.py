@@ -11,23 +11,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, render_template
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy.orm import Session, sessionmaker
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .config import (
-    TEXT_BODY_LIMIT,
-    database_url_from_environment,
-    instance_path_from_environment,
-    secret_key_for,
-)
+from .accounts.setup import init_accounts
+from .author import init_authoring
+from .config import TEXT_BODY_LIMIT, instance_path_from_environment, secret_key_for, settings_from_environment
+from .extensions import csrf, init_db, limiter
+from .reports import init_reports
+from .respond import bp as respond_bp
+from .results import init_results
+from .security import init_security
 from .services.errors import HostingError
-from .storage.engine import create_engine_for, session_factory, upgrade_database
+from .storage.engine import upgrade_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
-csrf = CSRFProtect()
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -37,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("webapp", template_folder=str(TEMPLATES), instance_path=str(instance_path),
                 static_folder=str(Path(__file__).parent / "static"))
     app.config.update(
-        DATABASE_URL=database_url_from_environment(instance_path),
+        settings_from_environment(instance_path),
         MAX_CONTENT_LENGTH=TEXT_BODY_LIMIT,
         WTF_CSRF_TIME_LIMIT=None,  # a respondent may take a long break on a page; the token lives with the session
         SESSION_COOKIE_SAMESITE="Lax",
@@ -49,63 +49,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["AUTO_UPGRADE"]:
         upgrade_database(app.config["DATABASE_URL"])  # zero set-up: the first start creates the schema
 
-    app.extensions["cxroi_sessions"] = _LazySessions(app.config["DATABASE_URL"])
-    app.teardown_appcontext(_close_session)
+    init_db(app)
     csrf.init_app(app)
-    from .security import init_security
-
+    limiter.init_app(app)
     init_security(app)
-
-    from .respond import bp as respond_bp
-
     app.register_blueprint(respond_bp)
-
-    from .accounts.setup import init_accounts
-
     init_accounts(app)
-
-    from .results import init_results
-
     init_results(app)
-
-    from .reports import init_reports
-
     init_reports(app)
-    from .author import init_authoring
-
     init_authoring(app)
     _register_error_pages(app)
     return app
-
-
-class _LazySessions:
-    """The engine is made on first use in each process, so a gunicorn master that preloads the app never
-    shares database connections with its forked workers."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._factory: sessionmaker[Session] | None = None
-
-    def __call__(self) -> Session:
-        if self._factory is None:
-            self._factory = session_factory(create_engine_for(self.url))
-        return self._factory()
-
-
-def get_db() -> Session:
-    """The database session of the current request (closed when the request ends)."""
-    if "db" not in g:
-        from flask import current_app
-
-        g.db = current_app.extensions["cxroi_sessions"]()
-    session: Session = g.db
-    return session
-
-
-def _close_session(_error: BaseException | None) -> None:
-    session = g.pop("db", None)
-    if session is not None:
-        session.close()
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -1,10 +1,23 @@
-"""Settings from the environment and the instance folder.
+"""Settings: the only module that reads the environment or the instance folder.
 
-* `CXROI_DATABASE_URL`: SQLAlchemy URL; default `sqlite:///<instance>/cxroi.sqlite3`.
-* `CXROI_SECRET_KEY`: signs sessions and CSRF tokens; when unset, one is generated once and kept in
-  `<instance>/secret_key` (mode 0600) so restarts and several workers agree on it.
-* `CXROI_INSTANCE_PATH`: the instance folder; default Flask's instance folder of the `webapp` package.
-* `CXROI_BASE_URL`: the public address used in invitation links; default `http://127.0.0.1:8000`.
+`create_app` starts from `settings_from_environment()` and applies its own `config` argument over it, so a test
+(or an embedding program) can set any of these directly as a Flask setting.
+
+Environment variable → app setting:
+
+* `CXROI_DATABASE_URL` → `DATABASE_URL`: SQLAlchemy URL; default `sqlite:///<instance>/cxroi.sqlite3`.
+* `CXROI_SECRET_KEY` → `SECRET_KEY`: signs sessions and CSRF tokens; when unset, one is generated once and kept
+  in `<instance>/secret_key` (mode 0600) so restarts and several workers agree on it.
+* `CXROI_INSTANCE_PATH` (the `INSTANCE_PATH` argument of `create_app`): the instance folder; default Flask's
+  instance folder of the `webapp` package.
+* `CXROI_BASE_URL` (read when a link is made): the public address used in invitation links; default
+  `http://127.0.0.1:8000`.
+* `CXROI_SECURE_COOKIES` → `SECURE_COOKIES`: `1` marks the session cookie Secure, any other value does not;
+  unset: Secure when `CXROI_BASE_URL` is https.
+* `CXROI_SUBMIT_RATE_PER_MINUTE` → `SUBMIT_RATE_PER_MINUTE`: respondents' submissions per minute per client
+  (0 turns the limit off); default 60.
+* `CXROI_SUBMIT_BURST` → `SUBMIT_BURST`: submissions a client may send at once; default 30.
+* `CXROI_REPORT_RUNNER` → `CXROI_REPORT_RUNNER`: report jobs run in a child `process` (default) or a `thread`.
 """
 
 from __future__ import annotations
@@ -12,6 +25,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -38,6 +52,28 @@ def database_url_from_environment(instance_path: Path | None = None) -> str:
 
 def base_url_from_environment() -> str:
     return os.environ.get("CXROI_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+
+
+def secure_cookies_from_environment() -> bool:
+    """`CXROI_SECURE_COOKIES=1` (any other value: no), or, when unset, whether `CXROI_BASE_URL` is https."""
+    configured = os.environ.get("CXROI_SECURE_COOKIES")
+    return configured == "1" if configured is not None else base_url_from_environment().startswith("https://")
+
+
+def settings_from_environment(instance_path: Path) -> dict[str, Any]:
+    """The app settings the environment gives (see above); an unset number is None (its default)."""
+    return {
+        "DATABASE_URL": database_url_from_environment(instance_path),
+        "SECURE_COOKIES": secure_cookies_from_environment(),
+        "SUBMIT_RATE_PER_MINUTE": os.environ.get("CXROI_SUBMIT_RATE_PER_MINUTE"),
+        "SUBMIT_BURST": os.environ.get("CXROI_SUBMIT_BURST"),
+        "CXROI_REPORT_RUNNER": os.environ.get("CXROI_REPORT_RUNNER", "process"),
+    }
+
+
+def child_environment(**settings: str) -> dict[str, str]:
+    """This process's environment with `settings` added, for a child process (e.g. `CXROI_DATABASE_URL`)."""
+    return {**os.environ, **settings}
 
 
 def secret_key_for(instance_path: Path) -> str:

@@ -6,6 +6,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from .app import create_app
+
 
 class CxroiServer(BaseApplication):
     """gunicorn with the app from `create_app()`, built once in the master (preload) and forked."""
@@ -20,8 +22,6 @@ class CxroiServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from .app import create_app
-
         return create_app({"AUTO_UPGRADE": False})
 
 

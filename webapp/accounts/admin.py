@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length
 
+from ..extensions import get_db
 from .guard import requires_role
 from .models import ROLES, User
 from .service import AccountError, create_user
@@ -25,8 +26,6 @@ class NewUserForm(FlaskForm):
 @bp.route("/users", methods=["GET", "POST"])
 @requires_role("admin")
 def users() -> str | WerkzeugResponse | tuple[str, int]:
-    from webapp.app import get_db
-
     db = get_db()
     form = NewUserForm()
     status = 200

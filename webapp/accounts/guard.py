@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from ..extensions import get_db
 from .models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,8 +51,6 @@ def is_public(endpoint: str | None) -> bool:
 def current_user() -> User | None:
     """The signed-in, active user of this request, or None."""
     if "user" not in g:
-        from webapp.app import get_db
-
         user_id = session.get("user_id")
         user = get_db().get(User, user_id) if isinstance(user_id, int) else None
         g.user = user if user is not None and user.active else None

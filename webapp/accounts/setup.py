@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
-
-from webapp.config import base_url_from_environment
 
 from . import admin
 from .guard import install_guard
@@ -17,15 +13,13 @@ def init_accounts(app: Flask) -> None:
     """Register sign-in/out, protect every non-respondent page, and harden the session cookie.
 
     The cookie is HttpOnly and SameSite=Lax always, and Secure whenever the site is served over https
-    (`CXROI_BASE_URL`), or when `CXROI_SECURE_COOKIES=1`; a plain-http local demo keeps working.
+    (`CXROI_BASE_URL`), or when `CXROI_SECURE_COOKIES=1`: the `SECURE_COOKIES` setting (`webapp.config`);
+    a plain-http local demo keeps working.
     """
-    secure = os.environ.get("CXROI_SECURE_COOKIES")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
-    if "SESSION_COOKIE_SECURE" not in app.config or not app.config["SESSION_COOKIE_SECURE"]:
-        app.config["SESSION_COOKIE_SECURE"] = (
-            secure == "1" if secure is not None else base_url_from_environment().startswith("https://")
-        )
+    if not app.config.get("SESSION_COOKIE_SECURE"):
+        app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SECURE_COOKIES"))
     app.register_blueprint(bp)
     app.register_blueprint(admin.bp)
     app.config.setdefault("CXROI_NAV_ENDPOINTS", set()).add("admin.users")

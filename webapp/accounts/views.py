@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from ..extensions import get_db
+from .guard import current_user, requires_role
 from .service import TooManyAttempts, authenticate
 
 bp = Blueprint("accounts", __name__)
@@ -23,21 +25,34 @@ class SignInForm(FlaskForm):
 HOME_BY_ROLE = {"author": "author.surveys", "admin": "author.surveys", "analyst": "results.index"}
 
 
+def home_url(role: str) -> str | None:
+    """The address of the home page of `role`, or None when this app has no such page."""
+    home = HOME_BY_ROLE.get(role, "")
+    return url_for(home) if home in current_app.view_functions else None
+
+
 def _safe_next(target: str | None, role: str) -> str:
     """Only a path on this site (never an absolute or scheme-relative URL: no open redirect); by default the
     home page of the user's role."""
     if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        from flask import current_app
-
-        home = HOME_BY_ROLE.get(role, "")
-        return url_for(home) if home in current_app.view_functions else "/"
+        return home_url(role) or "/"
     return target
+
+
+@bp.get("/")
+@requires_role("analyst")
+def home() -> WerkzeugResponse:
+    """The front page: signed-in staff go to the home page of their role (a visitor is sent to sign in first by
+    the guard, and comes back here after)."""
+    user = current_user()
+    target = home_url(user.role) if user is not None else None
+    if target is None:
+        abort(404)
+    return redirect(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | WerkzeugResponse | tuple[str, int]:
-    from webapp.app import get_db
-
     form = SignInForm()
     error = None
     status = 200

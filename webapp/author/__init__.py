@@ -5,11 +5,10 @@ Views are thin: they check the form, call one pure edit (`edits.py`) through the
 redirect, or render the problems with status 400 leaving the draft unchanged.
 """
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint("author", __name__, url_prefix="/author")
-
-from . import distribution, views  # noqa: E402,F401  (the modules register their routes on bp)
+from . import distribution  # noqa: F401  (registers its routes on bp)
+from .views import bp
 
 __all__ = ["bp", "init_authoring"]
 

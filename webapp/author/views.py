@@ -6,8 +6,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from surveys.definition import InvalidDefinition, Problem, build_survey
 from surveys.library import load_template, question_bank
@@ -15,8 +16,9 @@ from surveys.lint import lint_survey
 from surveys.model import Section, Survey
 
 from ..accounts.guard import current_user, requires_role
+from ..extensions import get_db
 from ..services import authoring
-from . import bp, edits
+from . import edits
 from .forms import (
     AddQuestionForm,
     NewSectionForm,
@@ -28,13 +30,12 @@ from .forms import (
     UploadForm,
 )
 
+bp = Blueprint("author", __name__, url_prefix="/author")
 STEPS = {"up": -1, "down": 1}
 QUESTION_FIELDS = ("text", "help", "show_if", "required")
 
 
-def db() -> Any:
-    from ..app import get_db
-
+def db() -> Session:
     return get_db()
 
 

@@ -1,4 +1,5 @@
-"""The `cxroi` command line. Each command group lives in a module of its own and is registered here.
+"""The `cxroi` command line. The root group is `webapp.cli.root.cli`; each command group lives in a module of
+its own and declares its commands on that group (imported once here, so every command is known).
 
 Bad input (a `CxroiError`) prints a clear message naming the file, row, column or definition path and exits
 non-zero; a Python traceback is shown only with `--debug`.
@@ -7,61 +8,49 @@ non-zero; a Python traceback is shown only with `--debug`.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 import sqlalchemy.exc
 
 from surveys.errors import CxroiError
 
+from . import (  # noqa: F401  (each module declares its commands on the root group)
+    demo,
+    hosting_commands,
+    import_commands,
+    report_commands,
+    roi_commands,
+    score_commands,
+    survey_commands,
+    user_commands,
+)
+from .root import cli
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
-    """cxroi: better customer-experience questions, hosted surveys, and what they are worth."""
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
+__all__ = ["cli", "main"]
 
-
-def _register() -> None:
-    from . import survey_commands
-
-    cli.add_command(survey_commands.survey)
-
-    from . import score_commands
-
-    survey_commands.survey.add_command(score_commands.score)
-
-    from . import demo, user_commands
-
-    cli.add_command(demo.demo)
-
-    cli.add_command(user_commands.user)
-
-    from . import hosting_commands
-
-    hosting_commands.register(cli, survey_commands.survey)
-
-    from . import import_commands
-
-    hosting_commands.responses.add_command(import_commands.import_)
-
-    from . import roi_commands
-
-    roi_commands.register(cli)
-
-    from . import report_commands
-
-    report_commands.register(cli)
+EXPLAINED = (CxroiError, OSError, sqlalchemy.exc.OperationalError, RecursionError)
+"""Errors shown as one line on stderr with an exit code (`explain`), or raised as they are with `--debug`."""
 
 
-_register()
+def explain(error: BaseException) -> tuple[str, int]:
+    """The message and exit code of an error in `EXPLAINED`."""
+    if isinstance(error, CxroiError):
+        return (f"error: {error}" if "\n" not in str(error) else str(error)), error.exit_code
+    if isinstance(error, OSError):
+        return f"error: {error}", 2
+    if isinstance(error, sqlalchemy.exc.OperationalError):  # the database server is down or refuses us
+        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else "unknown reason"
+        return f"error: cannot use the database (CXROI_DATABASE_URL): {reason}", 2
+    # RecursionError: a reader fed a pathologically nested file (JSON, YAML) that it did not guard
+    return "error: an input file is nested too deeply to read", 2
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    options: dict[str, Any] = {}  # the root group records --debug here
     try:
-        cli.main(args=args, prog_name="cxroi", standalone_mode=False)
+        cli.main(args=args, prog_name="cxroi", standalone_mode=False, obj=options)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.Abort:
@@ -70,24 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
-    except CxroiError as error:
-        if "--debug" in args:
+    except EXPLAINED as error:
+        if options.get("debug"):
             raise
-        click.echo(f"error: {error}" if "\n" not in str(error) else str(error), err=True)
-        sys.exit(error.exit_code)
-    except OSError as error:
-        if "--debug" in args:
-            raise
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
-    except sqlalchemy.exc.OperationalError as error:  # the database server is down or refuses us
-        if "--debug" in args:
-            raise
-        reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else "unknown reason"
-        click.echo(f"error: cannot use the database (CXROI_DATABASE_URL): {reason}", err=True)
-        sys.exit(2)
-    except RecursionError:  # a reader fed a pathologically nested file (JSON, YAML) that it did not guard
-        if "--debug" in args:
-            raise
-        click.echo("error: an input file is nested too deeply to read", err=True)
-        sys.exit(2)
+        message, code = explain(error)
+        click.echo(message, err=True)
+        sys.exit(code)

@@ -10,9 +10,10 @@ from surveys.tables import read_responses_table
 
 from ..config import database_url_from_environment
 from ..storage.engine import open_session
+from .hosting_commands import responses
 
 
-@click.command("import")
+@responses.command("import")
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_(slug: str, file: Path) -> None:

@@ -11,6 +11,9 @@ from typing import Any
 
 import click
 
+from .hosting_commands import _session
+from .root import cli
+
 # roi (statsmodels, reportlab) is imported inside the command: `cxroi --help` and the other commands stay fast.
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -26,13 +29,12 @@ def _analysis_results(responses: Path | None, definition: Path | None, slug: str
                              seed=seed).to_dict()
     assert slug is not None
     from ..services.analysis import analyze_published_survey
-    from .hosting_commands import _session
 
     with _session() as session:
         return analyze_published_survey(session, slug, outcomes=outcomes, config=config, seed=seed).to_dict()
 
 
-@click.command("report")
+@cli.command("report")
 @click.option("--results", "results_path", type=FILE, help="A results.json written by `cxroi analyze`.")
 @click.option("--responses", type=FILE, help="Responses table (.csv, .xlsx or .parquet), as for analyze.")
 @click.option("--definition", type=FILE, help="Survey definition the responses answer, as for analyze.")
@@ -74,7 +76,3 @@ def report_command(results_path: Path | None, responses: Path | None, definition
     if html_path is not None:
         html_path.write_text(render_html(results, title=title), encoding="utf-8")
         click.echo(f"wrote {html_path}")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(report_command)

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import click
 
+from .hosting_commands import _session
+from .root import cli
+
 # roi (statsmodels, scipy) is imported inside the commands: `cxroi --help` and the other commands stay fast.
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
 
-@click.command("analyze")
+@cli.command("analyze")
 @click.option("--responses", type=FILE, help="Responses table (.csv, .xlsx or .parquet).")
 @click.option("--definition", type=FILE, help="Survey definition the responses answer (.yaml/.json/.xlsx).")
 @click.option("--survey", "slug", help="Take responses and definition of this published survey from the database.")
@@ -38,7 +41,6 @@ def analyze_command(responses: Path | None, definition: Path | None, slug: str |
                                 seed=seed)
     else:
         from ..services.analysis import analyze_published_survey
-        from .hosting_commands import _session
 
         assert slug is not None
         with _session() as session:
@@ -49,7 +51,7 @@ def analyze_command(responses: Path | None, definition: Path | None, slug: str |
                f"{len(results.warnings)} warning(s)")
 
 
-@click.command("demo-data")
+@cli.command("demo-data")
 @click.option("--customers", type=click.IntRange(min=10), default=2000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
@@ -59,9 +61,3 @@ def demo_data_command(customers: int, seed: int, out: Path) -> None:
 
     paths = write_demo_data(build_demo_data(customers, seed=seed), out)
     click.echo("wrote " + ", ".join(str(p) for p in paths))
-
-
-def register(cli: click.Group) -> None:
-    """Add `analyze` and `demo-data` to the `cxroi` group (called from webapp.cli._register)."""
-    cli.add_command(analyze_command)
-    cli.add_command(demo_data_command)

@@ -11,8 +11,10 @@ from webapp.accounts.service import create_user
 from webapp.config import database_url_from_environment
 from webapp.storage.engine import open_session
 
+from .root import cli
 
-@click.group()
+
+@cli.group()
 def user() -> None:
     """Manage the accounts of CX leads, analysts and admins."""
 

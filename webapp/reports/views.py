@@ -12,6 +12,7 @@ from roi.report import headline
 from surveys.errors import CxroiError
 
 from ..accounts.guard import current_user, requires_role
+from ..extensions import csrf, get_db
 from ..results.summary import list_result_surveys
 from ..services import reporting
 from ..services.errors import UnknownSurvey
@@ -24,8 +25,6 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; fram
 
 
 def _form(*, read_request: bool = True) -> ReportForm:
-    from ..app import get_db
-
     form = ReportForm() if read_request else ReportForm(formdata=None)
     form.survey.choices = choices([(s.slug, f"{s.title} ({s.slug}, {s.complete} complete responses)")
                                    for s in list_result_surveys(get_db())])
@@ -38,8 +37,6 @@ def choice_value(choice: object) -> object:
 
 
 def _index(form: ReportForm, problem: str | None = None, status: int = 200) -> tuple[str, int]:
-    from ..app import get_db
-
     return render_template("reports/index.html", form=form, problem=problem,
                            jobs=reporting.list_report_jobs(get_db())), status
 
@@ -56,11 +53,14 @@ def index() -> ResponseReturnValue:
 
 
 @bp.post("/")
+@csrf.exempt
 @requires_role("analyst")
 def submit() -> ResponseReturnValue:
-    """Check the upload and settings; store and start a job, or show what is wrong (400, nothing stored)."""
-    from ..app import get_db
+    """Check the upload and settings; store and start a job, or show what is wrong (400, nothing stored).
 
+    The form checks its CSRF token itself, after raising the body size limit for the file (the app-wide limit
+    is made for answer pages): the view is exempt from the app-wide check, which would read the body first.
+    """
     request.max_content_length = reporting.OUTCOMES_LIMIT + 1024 * 1024  # the file plus the form's fields
     form = _form()
     if not form.validate_on_submit():
@@ -95,8 +95,6 @@ def too_large(_error: Exception) -> ResponseReturnValue:
 @requires_role("analyst")
 def job(job_id: int) -> ResponseReturnValue:
     """One report: its inputs, its progress (the page refreshes itself while it runs), its result."""
-    from ..app import get_db
-
     found = reporting.find_report_job(get_db(), job_id)
     running = found.status in ("queued", "running")
     summary = headline(found.results) if found.status == "done" and found.results else None
@@ -110,8 +108,6 @@ def job(job_id: int) -> ResponseReturnValue:
 @requires_role("analyst")
 def report_html(job_id: int) -> WerkzeugResponse:
     """The finished report as its own HTML page."""
-    from ..app import get_db
-
     response = current_app.response_class(reporting.report_html(get_db(), job_id), mimetype="text/html")
     response.headers["Content-Security-Policy"] = REPORT_CSP
     return response
@@ -121,8 +117,6 @@ def report_html(job_id: int) -> WerkzeugResponse:
 @requires_role("analyst")
 def report_pdf(job_id: int) -> WerkzeugResponse:
     """The finished report as PDF, drawn from its stored results."""
-    from ..app import get_db
-
     name, content = reporting.report_pdf(get_db(), job_id)
     return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True, download_name=name)
 
@@ -131,8 +125,6 @@ def report_pdf(job_id: int) -> WerkzeugResponse:
 @requires_role("analyst")
 def results_json(job_id: int) -> WerkzeugResponse:
     """The results.json document of the finished report (docs/results.md)."""
-    from ..app import get_db
-
     name, text = reporting.report_results_json(get_db(), job_id)
     return send_file(io.BytesIO(text.encode("utf-8")), mimetype="application/json", as_attachment=True,
                      download_name=name)

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from surveys.questions import AnswerError
 
+from ..extensions import get_db
 from ..services import responding
 from ..services.errors import HostingError
 from ..storage.models import Response
@@ -27,16 +28,12 @@ PUBLIC_KEYS = "public_responses"
 @bp.route("/s/<token>", methods=["GET", "POST"])
 def personal(token: str) -> ResponseReturnValue:
     """A personal single-use link."""
-    from ..app import get_db
-
     response = responding.start_personal(get_db(), token)
     return _answer(response, url_for(".personal", token=token), url_for(".personal_thanks", token=token))
 
 
 @bp.get("/s/<token>/thanks")
 def personal_thanks(token: str) -> ResponseReturnValue:
-    from ..app import get_db
-
     response = responding.start_personal(get_db(), token)
     return _thanks(response, url_for(".personal", token=token))
 
@@ -44,8 +41,6 @@ def personal_thanks(token: str) -> ResponseReturnValue:
 @bp.route("/p/<slug>", methods=["GET", "POST"])
 def public(slug: str) -> ResponseReturnValue:
     """A public link; the respondent is known by a random key in their signed session cookie."""
-    from ..app import get_db
-
     db = get_db()
     keys = dict(session.get(PUBLIC_KEYS, {}))
     response = responding.find_public(db, slug, keys.get(slug))
@@ -61,8 +56,6 @@ def public(slug: str) -> ResponseReturnValue:
 
 @bp.get("/p/<slug>/thanks")
 def public_thanks(slug: str) -> ResponseReturnValue:
-    from ..app import get_db
-
     response = responding.find_public(get_db(), slug, session.get(PUBLIC_KEYS, {}).get(slug))
     if response is None:
         return redirect(url_for(".public", slug=slug))
@@ -78,8 +71,6 @@ def _thanks(response: Response, start_url: str) -> ResponseReturnValue:
 
 def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseReturnValue:
     """Show or take one page of a response."""
-    from ..app import get_db
-
     survey = responding.survey_for(response)
     if response.status == "complete":
         if request.method == "POST":  # a double click or a retry of the last page: the same thank-you page

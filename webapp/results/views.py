@@ -10,6 +10,7 @@ from flask import Blueprint, abort, render_template, request, send_file
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..accounts.guard import requires_role
+from ..extensions import get_db
 from ..services.export import export_responses
 from ..services.publishing import find_survey
 from .present import (
@@ -41,8 +42,6 @@ def results_format(value: float | None, unit: str) -> str:
 @requires_role("analyst")
 def index() -> str:
     """Every published survey, linking to its results."""
-    from ..app import get_db
-
     return render_template("results/index.html", surveys=list_result_surveys(get_db()))
 
 
@@ -50,8 +49,6 @@ def index() -> str:
 @requires_role("analyst")
 def survey(slug: str) -> str:
     """One survey's results; `?q=` searches the comments."""
-    from ..app import get_db
-
     query = request.args.get("q", "")[:QUERY_LIMIT]
     results = build_survey_results(get_db(), slug, comment_query=query)
     channels, comparison = channel_comparison(results)
@@ -70,8 +67,6 @@ def survey(slug: str) -> str:
 @requires_role("analyst")
 def export(slug: str, kind: str) -> WerkzeugResponse:
     """Every response (partial and complete) as CSV or XLSX, through the export service."""
-    from ..app import get_db
-
     if kind not in EXPORT_TYPES:
         abort(404)
     session = get_db()

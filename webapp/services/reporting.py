@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from roi.report import render_html, render_pdf
 from roi.results import to_results_json
 from surveys.errors import CxroiError
 
+from ..config import child_environment, database_url_from_environment
 from ..storage.engine import create_engine_for, session_factory
 from ..storage.models import Response, SurveyVersion, utcnow
 from ..storage.reports import ReportJob
@@ -133,7 +133,7 @@ def start_report_job(database_url: str, job_id: int, *, runner: Runner = "proces
                          name=f"report-job-{job_id}").start()
         return
     # The URL travels in the environment, not on the command line where `ps` would show a password.
-    env = dict(os.environ, CXROI_DATABASE_URL=database_url)
+    env = child_environment(CXROI_DATABASE_URL=database_url)
     child = subprocess.Popen([sys.executable, "-m", "webapp.services.reporting", str(job_id)], env=env,
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=None,
                              start_new_session=True)
@@ -267,7 +267,5 @@ def report_results_json(session: Session, job_id: int) -> tuple[str, str]:
 
 
 if __name__ == "__main__":  # the child process of start_report_job
-    from ..config import database_url_from_environment
-
     logging.basicConfig(level=logging.INFO)
     run_report_job(database_url_from_environment(), int(sys.argv[1]))
