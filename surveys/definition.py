@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .bounded import load_yaml
 from .errors import InvalidDefinition, Problem
 from .logic import ConditionSyntaxError, parse_condition
 from .model import RESERVED_COLUMNS, Survey
@@ -113,7 +114,7 @@ def build_survey(data: Any, *, source: str = "<definition>") -> Survey:
 def parse_survey_text(text: str, *, fmt: str = "yaml", source: str = "<definition>") -> Survey:
     """A checked Survey from YAML or JSON text."""
     try:
-        data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
+        data = json.loads(text) if fmt == "json" else load_yaml(text)
     except json.JSONDecodeError as error:
         raise InvalidDefinition(source, [Problem(f"line {error.lineno}, column {error.colno}", error.msg)]) from None
     except RecursionError:
@@ -122,6 +123,8 @@ def parse_survey_text(text: str, *, fmt: str = "yaml", source: str = "<definitio
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise InvalidDefinition(source, [Problem(where, str(getattr(error, "problem", None) or error))]) from None
+    except ValueError:  # Python refuses to convert integers of more than 4,300 digits
+        raise InvalidDefinition(source, [Problem("", "a number is too long (thousands of digits)")]) from None
     return build_survey(data, source=source)
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+PROBLEMS_SHOWN = 100
+"""A message lists at most this many problems of a definition, then says how many more there are."""
+
 
 class CxroiError(Exception):
     """Bad input from the user; `exit_code` is what the command line exits with."""
@@ -29,9 +32,12 @@ class Problem:
 
 
 class InvalidDefinition(CxroiError, ValueError):
-    """A definition that cannot be loaded; `problems` lists every path and what is wrong there."""
+    """A definition that cannot be loaded; `problems` lists each path and what is wrong there (the first
+    PROBLEMS_SHOWN, then one line counting the rest)."""
 
     def __init__(self, source: str, problems: Sequence[Problem]) -> None:
         self.source = source
-        self.problems = list(problems)
+        self.problems = list(problems[:PROBLEMS_SHOWN])
+        if len(problems) > PROBLEMS_SHOWN:  # a page or terminal listing a million problems helps nobody
+            self.problems.append(Problem("", f"… and {len(problems) - PROBLEMS_SHOWN:,} more problems"))
         super().__init__("\n".join(f"{source}: {p}" for p in self.problems))

@@ -24,6 +24,11 @@ RESERVED_COLUMNS = ("response_id", "customer_id", "channel", "survey_version", "
 """Columns every responses table starts with (DESIGN.md); no question may take these ids."""
 
 
+MAX_PAGES = 200
+MAX_QUESTIONS_PER_PAGE = 200
+"""Bounds on a definition's size, far beyond any survey a customer would finish (the linter warns much earlier)."""
+
+
 class BrandPromise(Strict):
     """A promise the brand makes ("we make it easy"); customers rate how well their experience matched it."""
 
@@ -52,7 +57,7 @@ class Section(Strict):
     id: Identifier
     title: str = Field(min_length=1)
     intro: str | None = None
-    questions: list[Question] = Field(min_length=1)
+    questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS_PER_PAGE)
 
 
 class Survey(Strict):
@@ -69,7 +74,7 @@ class Survey(Strict):
         description="Query parameter of the public link that carries a customer id (none: anonymous).",
     )
     time_budget_minutes: float = Field(default=8, gt=0, description="Longest acceptable completion time (linter).")
-    sections: list[Section] = Field(min_length=1)
+    sections: list[Section] = Field(min_length=1, max_length=MAX_PAGES)
 
     @field_validator("title")
     @classmethod

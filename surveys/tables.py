@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .bounded import TooLarge, check_parquet, check_workbook
 from .errors import CxroiError
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -44,7 +45,13 @@ def read_responses_table(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise UnreadableTable(path, "no such file")
     try:
+        if suffix == ".xlsx":
+            check_workbook(path)
+        elif suffix == ".parquet":
+            check_parquet(path)
         table = _read(path, suffix)
+    except TooLarge as error:
+        raise UnreadableTable(path, str(error).removeprefix(f"{path}: ")) from None
     except UnreadableTable:
         raise
     except UnicodeDecodeError:

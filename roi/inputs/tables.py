@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from surveys.bounded import TooLarge, check_parquet, check_workbook
 from surveys.errors import CxroiError
 
 ROWS_LISTED = 10
@@ -27,6 +28,13 @@ def read_table(path: str | Path, *, error: type[TableError] = TableError) -> pd.
     """A CSV/XLSX/Parquet file as a DataFrame of text cells (None for blanks), chosen by extension."""
     path = Path(path)
     suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            check_workbook(path)
+        elif suffix in (".parquet", ".pq"):
+            check_parquet(path)
+    except TooLarge as exc:
+        raise error(str(exc)) from None
     try:
         if suffix in (".csv", ".txt"):
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

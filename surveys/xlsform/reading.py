@@ -18,6 +18,7 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import DefinitionData, get_xlsform
 
+from ..bounded import TooLarge, check_workbook
 from ..definition import build_survey
 from ..errors import InvalidDefinition, Problem
 from ..model import Survey
@@ -37,6 +38,10 @@ def read_xlsform(path: str | Path) -> Survey:
     source = str(path)
     if not path.is_file():
         raise InvalidDefinition(source, [Problem("", "cannot read the file: it does not exist")])
+    try:
+        check_workbook(path, source)  # pyxform loads whole sheets: sizes are checked while streaming first
+    except TooLarge as error:
+        raise InvalidDefinition(source, [Problem("", str(error).removeprefix(f"{source}: "))]) from None
     try:
         workbook = get_xlsform(xlsform=path, file_type=".xlsx")
         tree = workbook_to_json(workbook, fallback_form_name=workbook.fallback_form_name, warnings=[])

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from surveys.bounded import load_yaml
 from surveys.definition import InvalidDefinition, Problem
 from surveys.library import build_question, library_entry
 
@@ -119,7 +120,7 @@ def update_question(data: Mapping[str, Any], question_id: str, fields: Mapping[s
 
 def _read_settings(text: str, path: str) -> dict[str, Any]:
     try:
-        settings = yaml.safe_load(text) if text.strip() else {}
+        settings = load_yaml(text) if text.strip() else {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -127,6 +128,8 @@ def _read_settings(text: str, path: str) -> dict[str, Any]:
         raise InvalidDefinition("settings", [Problem(f"{path}.settings", f"{reason}{where}")]) from None
     except RecursionError:
         raise InvalidDefinition("settings", [Problem(f"{path}.settings", "nested too deeply")]) from None
+    except ValueError:  # Python refuses to convert integers of more than 4,300 digits
+        raise InvalidDefinition("settings", [Problem(f"{path}.settings", "a number is too long")]) from None
     if settings is None:
         return {}
     if not isinstance(settings, dict):
