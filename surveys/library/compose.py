@@ -20,7 +20,7 @@ from pydantic import TypeAdapter
 
 from ..definition import build_survey, to_yaml
 from ..model import Survey
-from ..questions import Question
+from ..questions import Question, type_tag
 from . import build_question
 
 _QUESTION = TypeAdapter(Question)
@@ -51,7 +51,7 @@ def _ask(key: str, **settings: Any) -> dict[str, Any]:
     """A bank question as plain data, with template settings (id, required, show_if, text …) applied."""
     question = build_question(key, question_id=settings.pop("id", None))
     checked = _QUESTION.validate_python(question.model_dump() | settings)
-    return {"id": checked.id, "type": checked.type} | checked.model_dump(mode="json", exclude_defaults=True)
+    return {"id": checked.id, "type": type_tag(type(checked))} | checked.model_dump(mode="json", exclude_defaults=True)
 
 
 def _section(section_id: str, title: str, questions: list[dict[str, Any]], intro: str | None = None) -> dict[str, Any]:

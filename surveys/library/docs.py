@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from ..model import Survey
-from ..questions import Question
-from ..questions.grids import FrictionQuestion
-from ..questions.plain import ChoiceQuestionBase
+from ..questions import Question, type_tag
 from . import CATEGORIES, LibraryEntry, load_template, question_bank, template_names, template_path
 
 _CATEGORY_TITLES = {
@@ -58,21 +56,28 @@ choices, so that the channel ratings still show only the channels a respondent u
 """
 
 
+_PER_ROW = {"brand_promises": "per brand promise", "touchpoints": "per touchpoint", "channels": "per channel used"}
+"""How a grid is answered, by the survey list its rows come from (a channel grid shows the channels used)."""
+
+
 def _answer_format(question: Question) -> str:
-    if isinstance(question, ChoiceQuestionBase):
-        many = " (any number)" if question.type == "multi_choice" else ""
-        return "choices" + many + ": " + "; ".join(f"`{c.code}` {c.label}" for c in question.choices)
-    if isinstance(question, FrictionQuestion):
-        return f"per touchpoint: yes/no; after a yes, \"{question.follow_up_text}\""
+    choices = question.own_choices()
+    if choices:
+        many = " (any number)" if question.value_kind == "multi" else ""
+        return "choices" + many + ": " + "; ".join(f"`{c.code}` {c.label}" for c in choices)
+    per_row = _PER_ROW.get(question.row_source, "")
+    if question.widget == "row_yes_no":
+        prompt = question.follow_up_prompt()
+        return f"{per_row}: yes/no" + (f"; after a yes, \"{prompt}\"" if prompt else "")
     labels = question.scale_points()
     if labels:
         points = " · ".join(f"{value} {label.split(' – ')[-1]}" for value, label in labels
                             if not label.isdigit())
-        grid = {"alignment": "per brand promise, ", "channel_rating": "per channel used, "}.get(question.type, "")
+        grid = f"{per_row}, " if per_row else ""
         return f"{grid}scale {labels[0][0]}–{labels[-1][0]}: {points}"
-    if question.type == "text":
+    if question.open_ended:
         return "open text"
-    return question.type
+    return type_tag(type(question))
 
 
 def _entry(entry: LibraryEntry) -> str:
@@ -80,7 +85,7 @@ def _entry(entry: LibraryEntry) -> str:
     lines = [
         f"#### {entry.title}" + (" — baseline" if entry.baseline else ""),
         "",
-        f"Key `{entry.key}` · question id `{question.id}` · type `{question.type}`",
+        f"Key `{entry.key}` · question id `{question.id}` · type `{type_tag(type(question))}`",
         "",
         f"> {question.text}",
     ]

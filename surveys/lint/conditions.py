@@ -1,5 +1,5 @@
-"""Checks on `show_if` conditions: questions on the same page as the answer they depend on, questions that no
-answer can ever show, and the worst-case answers other checks use to ask "is this shown after a low score?"."""
+"""Checks on `show_if` conditions: questions on the same page as the answer they depend on, and questions that
+no answer can ever show (each question lists the values a condition can read in it: `possible_values`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from typing import Any
 
 from ..logic import Condition, parse_condition
 from ..model import Survey
-from ..questions import QuestionBase, ScaleQuestion
-from ..questions.grids import AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion
-from ..questions.plain import MultiChoiceQuestion, SingleChoiceQuestion
+from ..questions import QuestionBase
 from .findings import Finding, finding
 from .walk import placed_questions
 
@@ -46,39 +44,16 @@ def check_conditions(survey: Survey) -> Iterator[Finding]:
             )
 
 
-def _row_values(question: QuestionBase, row: str | None) -> list[Any] | None:
-    """Every value a reference can take (None: unanswered), or None when they cannot be listed."""
-    if row is None:
-        if isinstance(question, ScaleQuestion):
-            low, high = question.scale_range()
-            return [None, *range(low, high + 1)]
-        if isinstance(question, SingleChoiceQuestion):
-            return [None, *(choice.code for choice in question.choices)]
-        if isinstance(question, MultiChoiceQuestion) and len(question.choices) <= 8:
-            codes = [choice.code for choice in question.choices]
-            subsets = [list(combo) for size in range(1, len(codes) + 1) for combo in itertools.combinations(codes, size)]
-            return [None, *subsets]
-        return None
-    if isinstance(question, (AlignmentQuestion, ChannelRatingQuestion)):
-        low, high = question.scale_range()
-        return [None, *range(low, high + 1)]
-    if isinstance(question, FrictionQuestion):
-        return [None, {"hesitated": True}, {"hesitated": False}]
-    return None
-
-
 def _can_be_true(condition: Condition, by_id: dict[str, QuestionBase]) -> bool:
     """Whether some combination of answers to the referenced questions makes the condition true."""
     references = condition.references()
     # a multi-choice answer is one list whichever of its codes the condition reads
-    keys = list(dict.fromkeys(
-        (question_id, None if isinstance(by_id.get(question_id), MultiChoiceQuestion) else row)
-        for question_id, row in references
-    ))
+    keys = list(dict.fromkeys((question_id, None if _one_list(by_id.get(question_id)) else row)
+                              for question_id, row in references))
     domains: list[list[Any]] = []
     for question_id, row in keys:
         question = by_id.get(question_id)
-        values = None if question is None else _row_values(question, row)
+        values = None if question is None else question.possible_values(row)
         if values is None:
             return True  # cannot enumerate (numbers, free text): give it the benefit of the doubt
         domains.append(values)
@@ -101,14 +76,6 @@ def _can_be_true(condition: Condition, by_id: dict[str, QuestionBase]) -> bool:
     return False
 
 
-def worst_answer(question: QuestionBase, survey: Survey) -> Any:
-    """The least favourable answer to a rated question (a whole grid at its worst), or None for other types."""
-    if isinstance(question, ScaleQuestion):
-        low, high = question.scale_range()
-        return low if question.polarity == "higher_is_better" else high
-    if isinstance(question, (AlignmentQuestion, ChannelRatingQuestion)):
-        low, _ = question.scale_range()
-        return {row: low for row, _ in question.rows(survey)}
-    if isinstance(question, FrictionQuestion):
-        return {row: {"hesitated": True} for row, _ in question.rows(survey)}
-    return None
+def _one_list(question: QuestionBase | None) -> bool:
+    """A multi-choice question: `q.code` reads one list of codes, not a value per row."""
+    return question is not None and question.value_kind == "multi"

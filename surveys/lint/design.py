@@ -6,16 +6,9 @@ from collections.abc import Iterator
 
 from ..logic import parse_condition
 from ..model import Survey
-from ..questions import QuestionBase, ScaleQuestion
-from ..questions.grids import AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion, GridQuestion
-from ..questions.plain import NpsQuestion, TextQuestion
-from .conditions import worst_answer
+from ..questions import QuestionBase
 from .findings import Finding, finding
-from .walk import Placed, placed_questions, type_tag
-
-OUTCOME_TYPES = frozenset({"ces", "csat", "alignment", "likert", "rating", "channel_rating"})
-"""Question types that measure the experience itself, beyond likelihood to recommend (a channel rating is a
-rating grid)."""
+from .walk import Placed, placed_questions
 
 MAX_QUESTIONS = 25
 MAX_GRID_ROWS = 10
@@ -43,14 +36,14 @@ def check_design(survey: Survey) -> Iterator[Finding]:
         )
     for item in placed:
         question = item.question
-        if isinstance(question, GridQuestion) and len(question.rows(survey)) > MAX_GRID_ROWS:
+        if question.is_grid and len(question.rows(survey)) > MAX_GRID_ROWS:
             yield finding(
                 "long_grid", item.path, question.id,
                 f"{len(question.rows(survey))} rows (more than {MAX_GRID_ROWS}); long grids invite the same answer "
                 "down every row.",
                 "Ask about the rows that matter most, or split the grid over two pages.",
             )
-        if isinstance(question, TextQuestion) and question.required:
+        if question.open_ended and question.required:
             yield finding(
                 "required_open_question", f"{item.path}.required", question.id,
                 "a required open question makes respondents type something to continue; some give up, others "
@@ -60,9 +53,9 @@ def check_design(survey: Survey) -> Iterator[Finding]:
 
 
 def _outcome_measures(survey: Survey, placed: list[Placed]) -> Iterator[Finding]:
-    types = {type_tag(item.question) for item in placed}
-    nps = [item for item in placed if isinstance(item.question, NpsQuestion)]
-    if nps and not types & OUTCOME_TYPES:
+    # a baseline that measures no experience of its own is likelihood to recommend (NPS)
+    nps = [item for item in placed if item.question.baseline and not item.question.outcome]
+    if nps and not any(item.question.outcome for item in placed):
         first = nps[0]
         yield finding(
             "nps_only_outcome", first.path, first.question.id,
@@ -80,25 +73,18 @@ def _outcome_measures(survey: Survey, placed: list[Placed]) -> Iterator[Finding]
         )
 
 
-BASELINE_TYPES = frozenset({"nps", "csat"})
-"""Baseline metrics: kept for comparison, not for diagnosis (DESIGN.md), so they need no follow-up of their own
-when the survey has other rated questions."""
-
-
 def _needs_follow_up(question: QuestionBase, has_other_measures: bool) -> bool:
-    if isinstance(question, FrictionQuestion):
-        return not question.follow_up  # the friction grid asks "what made you hesitate?" itself
-    if type_tag(question) in BASELINE_TYPES and has_other_measures:
-        return False
-    return isinstance(question, (ScaleQuestion, AlignmentQuestion, ChannelRatingQuestion))
+    if question.asks_why():
+        return False  # e.g. the friction grid asks "what made you hesitate?" itself
+    if question.baseline and has_other_measures:
+        return False  # baselines are kept for comparison, not for diagnosis (DESIGN.md)
+    return question.rated
 
 
 def _low_score_follow_ups(survey: Survey, placed: list[Placed]) -> Iterator[Finding]:
-    worst = {item.question.id: worst_answer(item.question, survey) for item in placed}
+    worst = {item.question.id: item.question.worst_answer(survey) for item in placed}
     worst = {question_id: answer for question_id, answer in worst.items() if answer is not None}
-    has_other_measures = any(
-        question_id for question_id in worst if type_tag(survey.question(question_id)) not in BASELINE_TYPES
-    )
+    has_other_measures = any(not survey.question(question_id).baseline for question_id in worst)
     for position, item in enumerate(placed):
         question = item.question
         if not _needs_follow_up(question, has_other_measures):
@@ -113,17 +99,17 @@ def _low_score_follow_ups(survey: Survey, placed: list[Placed]) -> Iterator[Find
             "no_low_score_follow_up", item.path, question.id,
             f"no open question follows a low answer to {question.id!r}: you will see the score drop but not why.",
             f"On a later page add e.g. {{id: {question.id}_why, type: text, text: \"What could we have done "
-            f"better?\", show_if: \"{_low_condition(question, survey)}\"}}, or end with an open question for "
+            f"better?\", show_if: \"{question.low_answer_condition(survey)}\"}}, or end with an open question for "
             "everyone.",
         )
 
 
 def _asks_everyone(question: QuestionBase) -> bool:
-    return isinstance(question, TextQuestion) and question.show_if is None
+    return question.open_ended and question.show_if is None
 
 
 def _follows_up(later: QuestionBase, question_id: str, worst: dict[str, object]) -> bool:
-    if not isinstance(later, TextQuestion):
+    if not later.open_ended:
         return False
     if later.show_if is None:
         return True
@@ -131,16 +117,3 @@ def _follows_up(later: QuestionBase, question_id: str, worst: dict[str, object])
     if question_id not in {ref for ref, _ in condition.references()}:
         return False
     return condition.evaluate(worst)
-
-
-def _low_condition(question: QuestionBase, survey: Survey) -> str:
-    range_ = question.scale_range()
-    low, high = range_ if range_ is not None else (1, 5)
-    middle = (low + high) // 2
-    if isinstance(question, GridQuestion):
-        rows = question.rows(survey)
-        row = rows[0][0] if rows else "row"
-        if isinstance(question, FrictionQuestion):
-            return f"{question.id}.{row} == 1"
-        return f"{question.id}.{row} <= {middle}"
-    return f"{question.id} <= {middle}"

@@ -8,8 +8,6 @@ from typing import Literal
 
 from ..model import Survey
 from ..questions import Scale
-from ..questions.grids import ChannelRatingQuestion
-from ..questions.plain import ChoiceQuestionBase, RatingQuestion, SingleChoiceQuestion
 from .findings import Finding, finding
 from .vocabulary import NEGATIVE_LABEL_WORDS, NEUTRAL_LABELS, OPT_OUT_LABELS, POSITIVE_LABEL_WORDS
 from .walk import placed_questions
@@ -42,12 +40,14 @@ def check_scales(survey: Survey) -> Iterator[Finding]:
     """Scale and choice-list checks over every question."""
     for placed in placed_questions(survey):
         question, path = placed.question, placed.path
-        if isinstance(question, (RatingQuestion, ChannelRatingQuestion)):
-            yield from _check_scale(question.scale, f"{path}.scale", question.id)
-        if isinstance(question, ChoiceQuestionBase):
-            yield from _duplicate_labels([c.label for c in question.choices], path, question.id)
-        if isinstance(question, SingleChoiceQuestion):
-            yield from _check_choice_list([c.label for c in question.choices], f"{path}.choices", question.id)
+        scale = question.own_scale()
+        if scale is not None:
+            yield from _check_scale(scale, f"{path}.scale", question.id)
+        labels = [choice.label for choice in question.own_choices()]
+        yield from _duplicate_labels(labels, path, question.id)
+        if question.value_kind == "choice":
+            # one pick from the list, so it may be an evaluative scale (a multi-choice list is not one)
+            yield from _check_choice_list(labels, f"{path}.choices", question.id)
 
 
 def _check_scale(scale: Scale, path: str, question_id: str) -> Iterator[Finding]:

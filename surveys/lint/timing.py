@@ -6,7 +6,8 @@ completion time:
 
 * reading at READING_WPM words per minute (adults read 200–240 wpm on screen) over the survey title and intro,
   each page's title and intro, each question's text and help, its choice and scale labels and grid row labels;
-* answering: ANSWER_SECONDS by type; grids per row; a friction grid's follow-up counts once;
+* answering: each type's `answering_seconds` (its `answer_seconds`, per row for a grid; a friction grid's
+  follow-up counts once);
 * PAGE_SECONDS per page for loading and pressing Next.
 """
 
@@ -17,28 +18,11 @@ from dataclasses import dataclass
 
 from ..model import Survey
 from ..questions import QuestionBase
-from ..questions.grids import FrictionQuestion, GridQuestion
-from ..questions.plain import ChoiceQuestionBase, RatingQuestion, TextQuestion
 from .findings import Finding, finding
-from .walk import placed_questions, type_tag, words
+from .walk import placed_questions, words
 
 READING_WPM = 220
 PAGE_SECONDS = 3.0
-ANSWER_SECONDS: dict[str, float] = {
-    "text": 30.0,  # typing a sentence or two on a phone; single-line text counts half
-    "number": 8.0,
-    "single_choice": 4.0,
-    "multi_choice": 6.0,
-    "rating": 5.0,
-    "likert": 5.0,
-    "csat": 5.0,
-    "ces": 5.0,
-    "nps": 5.0,
-    "alignment": 5.0,  # per row
-    "channel_rating": 5.0,  # per row
-    "friction": 4.0,  # per row
-}
-FRICTION_FOLLOW_UP_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -56,37 +40,14 @@ class QuestionTime:
 
 
 def _reading_words(question: QuestionBase, survey: Survey) -> int:
-    texts = [question.text, question.help or ""]
-    if isinstance(question, ChoiceQuestionBase):
-        texts += [choice.label for choice in question.choices]
-    elif isinstance(question, RatingQuestion) and question.scale.labels is None:
-        texts += [question.scale.min_label or "", question.scale.max_label or ""]
-    else:
-        labels = question.scale_points()
-        # an agreement scale's labels are read once, not once per row
-        texts += [label for _, label in labels if not label.isdigit()]
-    if isinstance(question, GridQuestion):
-        texts += [label for _, label in question.rows(survey)]
-    if isinstance(question, FrictionQuestion) and question.follow_up:
-        texts.append(question.follow_up_text)
-    return sum(len(words(text)) for text in texts)
-
-
-def _answering_seconds(question: QuestionBase, survey: Survey) -> float:
-    seconds = ANSWER_SECONDS.get(type_tag(question), 5.0)
-    if isinstance(question, TextQuestion) and not question.multiline:
-        seconds /= 2
-    if isinstance(question, GridQuestion):
-        seconds *= len(question.rows(survey))
-    if isinstance(question, FrictionQuestion) and question.follow_up:
-        seconds += FRICTION_FOLLOW_UP_SECONDS
-    return seconds
+    """Words of every text a respondent reads to answer (an agreement scale's labels once, not once per row)."""
+    return sum(len(words(text)) for text in question.reading_texts(survey))
 
 
 def estimate_question_times(survey: Survey) -> list[QuestionTime]:
     """The estimated time of each question, in survey order."""
     return [
-        QuestionTime(p.question.id, p.path, _reading_words(p.question, survey), _answering_seconds(p.question, survey))
+        QuestionTime(p.question.id, p.path, _reading_words(p.question, survey), p.question.answering_seconds(survey))
         for p in placed_questions(survey)
     ]
 

@@ -37,7 +37,3 @@ def words(text: str) -> list[str]:
     """The words of a text (numbers count as words, hyphenated and apostrophe forms as one)."""
     return WORD.findall(text)
 
-
-def type_tag(question: QuestionBase) -> str:
-    """The `type` tag of a question ("ces", "alignment" …); QuestionBase itself declares none."""
-    return str(type(question).model_fields["type"].default)

@@ -6,17 +6,6 @@ import re
 from collections.abc import Iterator
 
 from ..model import Survey
-from ..questions import QuestionBase
-from ..questions.grids import AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion
-from ..questions.plain import (
-    CesQuestion,
-    ChoiceQuestionBase,
-    LikertQuestion,
-    MultiChoiceQuestion,
-    NumberQuestion,
-    RatingQuestion,
-    TextQuestion,
-)
 from .findings import Finding, finding
 from .vocabulary import (
     CLAUSE_VERBS,
@@ -72,7 +61,7 @@ def check_wording(survey: Survey) -> Iterator[Finding]:
         yield from _leading(placed)
         yield from _double_negative(placed)
         yield from _long_question(placed)
-        if isinstance(question, (LikertQuestion, CesQuestion, AlignmentQuestion)):
+        if question.agreement:
             yield from _negated_statement(placed)
     yield from _double_barrelled_promises(survey)
     yield from _jargon(survey)
@@ -83,15 +72,10 @@ def _plain(text: str) -> str:
     return text.replace("’", "'").replace("‘", "'")
 
 
-def _asks_for_rating(question: QuestionBase) -> bool:
-    # Open and multi-choice questions legitimately ask about several things at once.
-    return not isinstance(question, (TextQuestion, MultiChoiceQuestion, NumberQuestion))
-
-
 def _double_barrelled(placed: Placed) -> Iterator[Finding]:
     question = placed.question
-    if not _asks_for_rating(question):
-        return
+    if not question.single_judgement:
+        return  # open, number and multi-choice questions legitimately ask about several things at once
     found = _two_things(question.text)
     if found:
         phrase, first, second = found
@@ -104,7 +88,7 @@ def _double_barrelled(placed: Placed) -> Iterator[Finding]:
 
 def _double_barrelled_promises(survey: Survey) -> Iterator[Finding]:
     """A brand promise is a row respondents rate, so "We are fast and friendly" is two promises in one."""
-    asking = [q.id for q in survey.questions() if isinstance(q, AlignmentQuestion)]
+    asking = [q.id for q in survey.questions() if q.row_source == "brand_promises"]
     if not asking:
         return
     for index, promise in enumerate(survey.brand_promises):
@@ -258,19 +242,8 @@ def _respondent_texts(survey: Survey) -> Iterator[tuple[str, str | None, str]]:
         yield f"{path}.text", question.id, question.text
         if question.help:
             yield f"{path}.help", question.id, question.help
-        if isinstance(question, ChoiceQuestionBase):
-            for index, choice in enumerate(question.choices):
-                yield f"{path}.choices[{index}].label", question.id, choice.label
-        if isinstance(question, (RatingQuestion, ChannelRatingQuestion)):
-            scale = question.scale
-            for field in ("min_label", "max_label"):
-                label = getattr(scale, field)
-                if label:
-                    yield f"{path}.scale.{field}", question.id, label
-            for index, label in enumerate(scale.labels or ()):
-                yield f"{path}.scale.labels[{index}]", question.id, label
-        if isinstance(question, FrictionQuestion) and question.follow_up:
-            yield f"{path}.follow_up_text", question.id, question.follow_up_text
+        for field, text in question.own_texts():  # choice and scale labels, a follow-up prompt
+            yield f"{path}.{field}", question.id, text
 
 
 def _jargon(survey: Survey) -> Iterator[Finding]:

@@ -43,6 +43,7 @@ class GridQuestion(QuestionBase):
     is_grid: ClassVar[bool] = True
     row_references: ClassVar[bool] = True
     rated: ClassVar[bool] = True
+    single_judgement: ClassVar[bool] = True
     row_source: ClassVar[str] = ""
     """The survey's list the rows come from: brand_promises, touchpoints or channels."""
     row_subset_field: ClassVar[str] = ""
@@ -227,6 +228,12 @@ class FrictionQuestion(GridQuestion):
     def asks_why(self) -> bool:
         return self.follow_up  # the grid asks "what made you hesitate?" itself
 
+    def follow_up_prompt(self) -> str | None:
+        return self.follow_up_text if self.follow_up else None
+
+    def own_texts(self) -> list[tuple[str, str]]:
+        return [*super().own_texts(), *([("follow_up_text", self.follow_up_text)] if self.follow_up else [])]
+
     def columns(self, survey: Survey) -> list[str]:
         columns = []
         for row, _ in self.rows(survey):
@@ -350,6 +357,9 @@ class ChannelRatingQuestion(_ScaleGrid):
 
     @property
     def row_scale(self) -> Scale:
+        return self.scale
+
+    def own_scale(self) -> Scale | None:
         return self.scale
 
     def rows_for(self, survey: Survey, answers: Mapping[str, Any]) -> list[tuple[str, str]]:

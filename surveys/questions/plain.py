@@ -134,6 +134,9 @@ class ChoiceQuestionBase(QuestionBase):
     def options(self) -> list[tuple[str, str]]:
         return [(c.code, c.label) for c in self.choices]
 
+    def own_choices(self) -> list[Choice]:
+        return self.choices
+
     def reading_texts(self, survey: Survey) -> list[str]:
         return [*super().reading_texts(survey), *(c.label for c in self.choices)]
 
@@ -141,6 +144,7 @@ class ChoiceQuestionBase(QuestionBase):
 @register
 class SingleChoiceQuestion(ChoiceQuestionBase):
     type: Literal["single_choice"] = "single_choice"
+    single_judgement: ClassVar[bool] = True
     answer_seconds: ClassVar[float] = 4.0
 
     def clean_answer(self, raw: Any, survey: Survey) -> str:
@@ -235,6 +239,9 @@ class RatingQuestion(ScaleQuestion):
 
     @property
     def effective_scale(self) -> Scale:
+        return self.scale
+
+    def own_scale(self) -> Scale | None:
         return self.scale
 
     def reading_texts(self, survey: Survey) -> list[str]:
