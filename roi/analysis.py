@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from surveys.definition import read_survey
+from surveys.files import read_survey
 
 from . import diagnostics
 from .bands import churn_by_band, headline_metric, survival_curves

@@ -13,8 +13,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from surveys.definition import Problem, format_path
-from surveys.errors import CxroiError
+from surveys.definition import format_path
+from surveys.errors import CxroiError, Problem
 
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "customer_id",

@@ -16,7 +16,7 @@ import yaml
 
 from roi.results import read_results
 from roi.synthetic import PROMISES, build_demo_data
-from surveys.definition import read_survey
+from surveys.files import read_survey
 from webapp.cli import main
 
 WARNING_CODES = {"separation", "leakage", "wrong_sign", "no_effect", "small_sample", "low_match", "collinearity",

@@ -23,7 +23,7 @@ from roi.synthetic import (
     write_demo_data,
 )
 from roi.types import AnalysisData
-from surveys.definition import read_survey
+from surveys.files import read_survey
 
 SEEDS = range(20)
 
