@@ -181,6 +181,9 @@ def is_blank(raw: Any) -> bool:
 
 
 class QuestionBase(Strict):
+    if TYPE_CHECKING:
+        type: str  # each registered type declares its own Literal tag as a pydantic field
+
     id: Identifier
     text: str = Field(min_length=1, max_length=1000)
     help: str | None = None
