@@ -33,8 +33,11 @@ def home_url(role: str) -> str | None:
 
 def _safe_next(target: str | None, role: str) -> str:
     """Only a path on this site (never an absolute or scheme-relative URL: no open redirect); by default the
-    home page of the user's role."""
-    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+    home page of the user's role. A target holding a control character (CR/LF would split the Location header;
+    NUL, tab) or a backslash (browsers read `/\\host` as `//host`) is refused, not repaired."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 for char in target)
+            or urlsplit(target).scheme or urlsplit(target).netloc):
         return home_url(role) or "/"
     return target
 
