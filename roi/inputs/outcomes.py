@@ -136,7 +136,8 @@ def _durations(out: pd.DataFrame, notes: list[str]) -> pd.Series:
     if "start_date" in out:
         latest = out[["start_date", "end_date"]].max().max() if "end_date" in out else out["start_date"].max()
         end = out["end_date"].fillna(latest) if "end_date" in out else pd.Series(latest, index=out.index)
-        notes.append(f"durations run from start_date to end_date, or to {latest:%Y-%m-%d} (the latest date in "
-                     "the file) for customers still active")
+        if pd.notna(latest):  # a table with no dates at all (e.g. no rows) has no latest date to name
+            notes.append(f"durations run from start_date to end_date, or to {latest:%Y-%m-%d} (the latest date in "
+                         "the file) for customers still active")
         return (end - out["start_date"]).dt.days / DAYS_PER_MONTH
     raise AssertionError("durations need tenure_months or start_date")  # guarded by the caller

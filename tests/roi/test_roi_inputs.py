@@ -175,3 +175,14 @@ def test_xlsx_and_parquet_outcomes(tmp_path: Path, suffix: str) -> None:
     # the third data row: spreadsheet row 4 (header is row 1); Parquet counts data rows from 1
     row = 4 if suffix == ".xlsx" else 3
     assert f"row {row}, column 'churned': churned must be 0 or 1 ('3')" in str(caught.value)
+
+
+def test_header_only_outcomes_with_dates_have_no_latest_date(tmp_path: Path) -> None:
+    # found by the outcomes fuzz test: no rows means no latest date, which was formatted anyway (a ValueError)
+    from roi.data import read_outcomes_table
+    from roi.inputs.outcomes import build_outcomes
+
+    path = tmp_path / "outcomes.csv"
+    path.write_text("customer_id,start_date\n", encoding="utf-8")
+    outcomes = build_outcomes(read_outcomes_table(path), build_config({}))
+    assert len(outcomes.frame) == 0 and not any("latest date" in note for note in outcomes.notes)
