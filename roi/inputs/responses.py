@@ -21,6 +21,7 @@ from ..config import RoiConfig
 from ..types import Metric
 from .tables import TableError, numeric_share, where
 
+
 class ResponseDataError(TableError):
     """The responses table breaks its contract; the message names the file, the rows and the column."""
 

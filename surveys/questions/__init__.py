@@ -37,11 +37,13 @@ from .base import (
 )
 from .registry import QUESTION_TYPES, Question, register, registered, type_tag, unregister
 
-from . import plain  # noqa: E402,F401,I001 - the built-in types first, in the order of the docs
-from . import grids  # noqa: E402,F401,I001
+BUILT_IN = ("plain", "grids")
+"""The modules of the built-in types, registered first and in this order (the order of the docs); any other
+module of this folder follows, alphabetically."""
 
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_module.name}")  # each module registers the types it declares
+for _name in sorted((m.name for m in pkgutil.iter_modules(__path__)),
+                    key=lambda name: (BUILT_IN.index(name) if name in BUILT_IN else len(BUILT_IN), name)):
+    importlib.import_module(f"{__name__}.{_name}")  # each module registers the types it declares
 
 __all__ = [
     "AGREEMENT_5", "AGREEMENT_7", "QUESTION_TYPES", "SATISFACTION_5", "TEXT_LIMIT", "AnswerError", "Choice",

@@ -18,7 +18,6 @@ from surveys.model import Survey
 from surveys.questions import QUESTION_TYPES, MissingAnswer, QuestionBase
 
 
-
 def _minimal_settings(tag: str) -> dict[str, Any]:
     fields = QUESTION_TYPES[tag].model_fields
     settings: dict[str, Any] = {}
@@ -105,3 +104,8 @@ def test_xlsform_round_trip(tag: str, tmp_path: Path) -> None:
     survey = survey_with(tag)
     write_survey(survey, tmp_path / "form.xlsx")
     assert read_survey(tmp_path / "form.xlsx").question("q").model_dump() == survey.question("q").model_dump()
+
+
+def test_the_built_in_types_register_in_the_documented_order() -> None:
+    assert TYPES[:12] == ["text", "number", "single_choice", "multi_choice", "rating", "likert", "csat", "ces", "nps",
+                          "alignment", "friction", "channel_rating"]

@@ -15,11 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
-from surveys.questions import QuestionBase
 
 from surveys import build_survey, read_survey
 from surveys.errors import CxroiError
-from surveys.questions import QUESTION_TYPES
+from surveys.questions import QUESTION_TYPES, QuestionBase
 from surveys.scoring import (
     InvalidValue,
     MissingColumn,

@@ -20,8 +20,8 @@ from roi.config import RoiConfig
 from roi.inputs.responses import build_responses
 from surveys.definition import InvalidDefinition, build_survey, json_schema
 from surveys.questions import (
-    MetricColumn,
     QUESTION_TYPES,
+    MetricColumn,
     Scale,
     ScaleQuestion,
     Scored,
