@@ -60,6 +60,10 @@ class Section(Strict):
     questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS_PER_PAGE)
 
 
+MAX_TIME_BUDGET_MINUTES = 24 * 60
+"""A survey meant to take longer than a day is a mistake (and inf/nan cannot be stored as JSON)."""
+
+
 class Survey(Strict):
     id: Identifier = Field(description="Stable slug, used in links and file names.")
     title: str = Field(min_length=1, max_length=1000)  # the hosting database keeps it in a 1000-character column
@@ -73,7 +77,8 @@ class Survey(Strict):
         pattern=r"^[A-Za-z][A-Za-z0-9_]*$",
         description="Query parameter of the public link that carries a customer id (none: anonymous).",
     )
-    time_budget_minutes: float = Field(default=8, gt=0, description="Longest acceptable completion time (linter).")
+    time_budget_minutes: float = Field(default=8, gt=0, le=MAX_TIME_BUDGET_MINUTES, allow_inf_nan=False,
+                                       description="Longest acceptable completion time (linter).")
     sections: list[Section] = Field(min_length=1, max_length=MAX_PAGES)
 
     @field_validator("title")

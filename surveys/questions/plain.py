@@ -4,6 +4,7 @@ CSAT, CES, NPS). Each class is the whole declaration of its type (see docs/quest
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -65,11 +66,17 @@ class TextQuestion(QuestionBase):
         return self.answer_seconds if self.multiline else self.answer_seconds / 2
 
 
+INT64_MAX = 2**63 - 1
+"""Largest whole-number answer: a signed 64-bit integer, what the exports' integer columns (Parquet) hold."""
+INTEGER_RANGE_MESSAGE = f"must be a whole number between -{INT64_MAX:,} and {INT64_MAX:,}"
+INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+
+
 @register
 class NumberQuestion(QuestionBase):
     type: Literal["number"] = "number"
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
     integer: bool = False
     unit: str | None = None
     widget: ClassVar[Widget] = "number"
@@ -85,16 +92,28 @@ class NumberQuestion(QuestionBase):
     def clean_answer(self, raw: Any, survey: Survey) -> float | int:
         if isinstance(raw, bool):
             raise AnswerError("expected a number")
-        try:
-            value = float(raw.strip().replace(",", "")) if isinstance(raw, str) else float(raw)
-        except (TypeError, ValueError):
-            raise AnswerError("expected a number") from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise AnswerError("expected a finite number")
-        if self.integer:
-            if not value.is_integer():
-                raise AnswerError("expected a whole number")
-            value = int(value)
+        text = raw.strip().replace(",", "") if isinstance(raw, str) else None
+        if self.integer and (isinstance(raw, int) or (text is not None and INTEGER_TEXT.fullmatch(text))):
+            # exact, not through a float (which rounds beyond 2**53); the length is checked first
+            if text is not None and len(text.lstrip("+-").lstrip("0")) > 19:
+                raise AnswerError(INTEGER_RANGE_MESSAGE)
+            whole = int(text) if text is not None else int(raw)
+            if not -INT64_MAX <= whole <= INT64_MAX:
+                raise AnswerError(INTEGER_RANGE_MESSAGE)
+            value: float | int = whole
+        else:
+            try:
+                value = float(text) if text is not None else float(raw)
+            except (TypeError, ValueError, OverflowError):
+                raise AnswerError("expected a number") from None
+            if value != value or value in (float("inf"), float("-inf")):
+                raise AnswerError("expected a finite number")
+            if self.integer:
+                if not value.is_integer():
+                    raise AnswerError("expected a whole number")
+                if not -INT64_MAX <= value <= INT64_MAX:  # e.g. 1e300: whole, but no export column holds it
+                    raise AnswerError(INTEGER_RANGE_MESSAGE)
+                value = int(value)
         if self.min is not None and value < self.min:
             raise AnswerError(f"must be at least {self.min:g}")
         if self.max is not None and value > self.max:

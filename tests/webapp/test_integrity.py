@@ -7,14 +7,24 @@ Real SQLite and PostgreSQL through the `db_url`/`app` fixtures of web_support; n
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+from web_support import EXAMPLE, first_page_token, response_rows
 
+from surveys.definition import build_survey, parse_survey_text
+from surveys.errors import InvalidDefinition
 from webapp.accounts.service import create_user
+from webapp.services import create_invitations, publish_survey
+from webapp.services.export import export_responses
 from webapp.storage.engine import open_session
+from webapp.storage.models import Response
 
 PASSWORD = "correct horse battery"
 
@@ -69,3 +79,87 @@ def test_login_keeps_a_good_next(app: Flask) -> None:
     good = "/author/?page=2"
     status, location = _sign_in(app.test_client(), "analyst@example.com", f"?next={quote(good)}")
     assert status == 302 and location.endswith(good)
+
+
+# --- 2. bounded numbers ------------------------------------------------------------------------------------
+
+def _count_survey(slug: str = "counts") -> Any:
+    return build_survey({
+        "id": slug, "title": "Counts",
+        "sections": [{"id": "only", "title": "Only page", "questions": [
+            {"id": "orders", "type": "number", "text": "How many orders did you place?", "integer": True},
+            {"id": "spend", "type": "number", "text": "How much did you spend?"},
+        ]}],
+    })
+
+
+def _personal_link(db: Session, survey: Any, customer: str = "C1") -> str:
+    publish_survey(db, survey)
+    [issued] = create_invitations(db, survey.id, [customer], "email")
+    return f"/s/{issued.token}"
+
+
+@pytest.mark.parametrize("orders", ["1e300", "9223372036854775808", "-9223372036854775808", "1" + "0" * 5000])
+def test_integer_answer_beyond_int64_is_refused_with_a_field_message(
+        client: FlaskClient, db: Session, db_url: str, orders: str) -> None:
+    url = _personal_link(db, _count_survey())
+    token = first_page_token(client, url)
+    reply = client.post(url, data={"page": "0", "orders": orders, "spend": "12.5", "csrf_token": token})
+    html = reply.get_data(as_text=True)
+    assert reply.status_code < 500
+    assert "9,223,372,036,854,775,807" in html  # the message names the range, beside the field
+    assert all(row["status"] != "complete" and "orders" not in (row["answers"] or {})
+               for row in response_rows(db_url))
+
+
+def test_largest_int64_answer_is_kept_and_exports_to_parquet(
+        client: FlaskClient, db: Session, db_url: str, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    url = _personal_link(db, _count_survey())
+    token = first_page_token(client, url)
+    reply = client.post(url, data={"page": "0", "orders": "9223372036854775807", "spend": "1e300",
+                                   "csrf_token": token})
+    assert reply.status_code == 303, reply.get_data(as_text=True)[:800]
+    [row] = response_rows(db_url)
+    assert row["answers"]["orders"] == 2**63 - 1 and row["status"] == "complete"
+    target = tmp_path / "counts.parquet"
+    assert export_responses(db, "counts", target) == 1
+    table = pq.read_table(target)
+    assert table.column("orders").to_pylist() == [2**63 - 1] and table.column("spend").to_pylist() == [1e300]
+
+
+@pytest.mark.parametrize("spend", ["inf", "-inf", "nan", "1e400"])
+def test_float_answer_must_be_finite(client: FlaskClient, db: Session, db_url: str, spend: str) -> None:
+    url = _personal_link(db, _count_survey())
+    token = first_page_token(client, url)
+    reply = client.post(url, data={"page": "0", "orders": "3", "spend": spend, "csrf_token": token})
+    assert reply.status_code < 500 and "expected a finite number" in reply.get_data(as_text=True)
+    assert all(row["status"] != "complete" for row in response_rows(db_url))
+
+
+@pytest.mark.parametrize("budget", [".inf", "-.inf", ".nan", "1e300", "1441"])
+def test_time_budget_must_be_finite_and_bounded_at_definition_load(budget: str) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8") + f"\ntime_budget_minutes: {budget}\n"
+    with pytest.raises(InvalidDefinition) as refused:
+        parse_survey_text(text, source="budget.yaml")
+    assert "time_budget_minutes" in str(refused.value)
+
+
+def test_number_bounds_in_a_definition_must_be_finite() -> None:
+    with pytest.raises(InvalidDefinition) as refused:
+        build_survey({"id": "b", "title": "B", "sections": [{"id": "p", "title": "P", "questions": [
+            {"id": "n", "type": "number", "text": "How many?", "max": float("inf")}]}]})
+    assert "sections[0].questions[0].max" in str(refused.value)
+
+
+def test_json_columns_refuse_nan_and_infinity(db: Session) -> None:
+    version = publish_survey(db, _count_survey("nans"))
+    for bad in (float("nan"), float("inf")):
+        db.add(Response(version_id=version.id, session_key=f"k{bad}", status="partial", answers={"spend": bad}))
+        with pytest.raises((sa.exc.StatementError, ValueError)) as refused:
+            db.flush()  # SQLAlchemy wraps the serialiser's ValueError (SQLite); psycopg raises it as is
+        error = refused.value
+        assert isinstance(getattr(error, "orig", error), ValueError) and "JSON compliant" in str(error)
+        db.rollback()
+    assert db.scalar(sa.select(sa.func.count()).select_from(Response)) == 0

@@ -3,6 +3,7 @@ and the Alembic upgrade, run in code so no alembic.ini is needed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,21 @@ READ_ONLY = "cxroi_read_only"
 """Execution option: on SQLite, begin a deferred (read) transaction instead of an immediate one."""
 
 
+def strict_json(value: Any) -> str:
+    """JSON text for a JSON column: NaN and infinities are refused (ValueError), never stored silently —
+    PostgreSQL's JSON cannot hold them and a reader would choke on them later."""
+    return json.dumps(value, allow_nan=False)
+
+
 def create_engine_for(url: str, **options: Any) -> Engine:
     """An engine for a database URL; SQLite files get WAL mode, a busy timeout and foreign keys.
 
     SQLite transactions start with BEGIN IMMEDIATE: a deferred transaction that reads and then writes can fail
     with "database is locked" no matter the busy timeout, while an immediate one waits its turn. Long reads
     (exports) use `engine.execution_options(cxroi_read_only=True)`, whose transactions are deferred.
+    JSON columns are written with `strict_json` (no NaN or infinity) on every backend.
     """
+    options.setdefault("json_serializer", strict_json)
     try:
         parsed = make_url(url)
         if parsed.get_backend_name() != "sqlite":
