@@ -7,6 +7,7 @@ Real SQLite and PostgreSQL through the `db_url`/`app` fixtures of web_support; n
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,8 +23,10 @@ from surveys.definition import build_survey, parse_survey_text
 from surveys.errors import InvalidDefinition
 from webapp.accounts.service import create_user
 from webapp.services import create_invitations, publish_survey
+from webapp.cli import main
+from webapp.services.errors import HostingError
 from webapp.services.export import export_responses
-from webapp.storage.engine import open_session
+from webapp.storage.engine import create_engine_for, open_session
 from webapp.storage.models import Response
 
 PASSWORD = "correct horse battery"
@@ -163,3 +166,78 @@ def test_json_columns_refuse_nan_and_infinity(db: Session) -> None:
         assert isinstance(getattr(error, "orig", error), ValueError) and "JSON compliant" in str(error)
         db.rollback()
     assert db.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+
+
+# --- 3. exports are complete or absent ---------------------------------------------------------------------
+
+def _answered(db: Session, db_url: str, good: int, bad_orders: str | None) -> None:
+    """`good` complete responses of the counts survey, then one whose stored JSON holds `bad_orders` as the
+    integer answer (written by SQL, as an older version of cxroi or another program could have)."""
+    version = publish_survey(db, _count_survey())
+    db.commit()
+    engine = create_engine_for(db_url)
+    try:
+        with engine.begin() as connection:
+            insert = sa.text("insert into responses (version_id, session_key, status, answers, current_page, "
+                             "started_at, updated_at) values (:v, :k, 'complete', :a, 0, :t, :t)")
+            now = datetime(2024, 1, 1)
+            connection.execute(insert, [{"v": version.id, "k": f"good{i}", "a": f'{{"orders": {i}}}', "t": now}
+                                        for i in range(good)])
+            if bad_orders is not None:
+                connection.execute(insert, {"v": version.id, "k": "bad", "a": f'{{"orders": {bad_orders}}}',
+                                            "t": now})
+    finally:
+        engine.dispose()
+
+
+def _folder_listing(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+# int(1e300), as the unbounded integer check used to store it
+HUGE = str(int(1e300))
+
+
+def test_failed_parquet_export_leaves_no_file(db: Session, db_url: str, tmp_path: Path) -> None:
+    _answered(db, db_url, 1500, HUGE)  # more than one chunk is written before the bad row is met
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(HostingError) as refused:
+        export_responses(db, "counts", folder / "counts.parquet")
+    assert "no file was written" in str(refused.value)
+    assert _folder_listing(folder) == []  # neither the target nor a temporary file
+
+
+def test_failed_export_keeps_the_earlier_file(db: Session, db_url: str, tmp_path: Path) -> None:
+    _answered(db, db_url, 3, HUGE)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "counts.parquet"
+    target.write_bytes(b"the export of yesterday")
+    with pytest.raises(HostingError):
+        export_responses(db, "counts", target)
+    assert target.read_bytes() == b"the export of yesterday" and _folder_listing(folder) == ["counts.parquet"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_complete_export_leaves_only_the_target(db: Session, db_url: str, tmp_path: Path, suffix: str) -> None:
+    _answered(db, db_url, 1200, None)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / f"counts{suffix}"
+    assert export_responses(db, "counts", target) == 1200
+    assert _folder_listing(folder) == [target.name] and target.stat().st_size > 0
+
+
+def test_cli_export_failure_is_a_clear_error_and_no_file(
+        db: Session, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _answered(db, db_url, 5, HUGE)
+    monkeypatch.setenv("CXROI_DATABASE_URL", db_url)
+    folder = tmp_path / "cli"
+    folder.mkdir()
+    with pytest.raises(SystemExit) as exited:
+        main(["responses", "export", "counts", "-o", str(folder / "counts.parquet")])
+    assert exited.value.code != 0
+    assert "cannot export responses" in capsys.readouterr().err
+    assert _folder_listing(folder) == []

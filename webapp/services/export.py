@@ -4,12 +4,14 @@ Rows are fetched in chunks (`yield_per`, a server-side cursor on PostgreSQL) and
 the memory used does not grow with the number of responses. Text cells of CSV and XLSX files that start with
 `=`, `+`, `-`, `@`, a tab or a carriage return get a leading apostrophe, so a spreadsheet shows them as text
 instead of running them as formulas (respondents' answers are untrusted). XLSX cells lose the control
-characters XML cannot hold.
+characters XML cannot hold. Every file is written under a temporary name and renamed into place when complete.
 """
 
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -120,7 +122,12 @@ def neutralise_formula(value: Any) -> Any:
 
 
 def export_responses(session: Session, slug: str, path: str | Path, *, status: str | None = None) -> int:
-    """Write every response of `slug` to `path` (.csv, .xlsx or .parquet by extension); returns the row count."""
+    """Write every response of `slug` to `path` (.csv, .xlsx or .parquet by extension); returns the row count.
+
+    The file is written under a temporary name in the same folder and renamed to `path` only when complete:
+    a failure part-way (a stored value the format refuses, a full disk, Ctrl-C) leaves neither a truncated file
+    nor the temporary one, and an earlier file at `path` stays as it was.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
@@ -129,11 +136,27 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
         versions = _versions(reader, slug)
         columns = _columns(versions)
         rows = _rows(reader, versions, status)
-        if suffix == ".csv":
-            return _write_csv(path, columns, rows)
-        if suffix == ".xlsx":
-            return _write_xlsx(path, columns, rows)
-        return _write_parquet(path, columns, rows, _arrow_schema(versions, columns))
+        with _written_whole(path) as partial:
+            if suffix == ".csv":
+                return _write_csv(partial, columns, rows)
+            if suffix == ".xlsx":
+                return _write_xlsx(partial, columns, rows)
+            return _write_parquet(partial, columns, rows, _arrow_schema(versions, columns))
+
+
+@contextmanager
+def _written_whole(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` (same folder, so the rename is atomic) that becomes `path` when the block
+    ends normally, and is removed when it raises. The file is created readable by its owner only (mkstemp):
+    it holds respondents' answers."""
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    os.close(descriptor)
+    partial = Path(name)
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _write_csv(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -> int:
@@ -204,16 +227,24 @@ def _write_parquet(path: Path, columns: list[str], rows: Iterator[dict[str, Any]
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    def table(chunk: list[dict[str, Any]]) -> pa.Table:
+        try:
+            return pa.Table.from_pylist(chunk, schema=schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as error:
+            ids = [row["response_id"] for row in chunk] or ["?"]
+            raise HostingError(f"cannot export responses {ids[0]}–{ids[-1]} to Parquet: a stored answer does "
+                               f"not fit its column ({error}); no file was written") from None
+
     count = 0
     with pq.ParquetWriter(path, schema) as writer:
         chunk: list[dict[str, Any]] = []
         for row in rows:
             chunk.append(row)
             if len(chunk) == CHUNK:
-                writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+                writer.write_table(table(chunk))
                 count += len(chunk)
                 chunk = []
         if chunk or count == 0:
-            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+            writer.write_table(table(chunk))
             count += len(chunk)
     return count
