@@ -18,6 +18,8 @@ Environment variable → app setting:
   (0 turns the limit off); default 60.
 * `CXROI_SUBMIT_BURST` → `SUBMIT_BURST`: submissions a client may send at once; default 30.
 * `CXROI_REPORT_RUNNER` → `CXROI_REPORT_RUNNER`: report jobs run in a child `process` (default) or a `thread`.
+* `CXROI_PUBLIC_LINK_DAYS` → `PUBLIC_LINK_DAYS`: days a signed customer id in a public link stays valid (surveys
+  with `customer_id_param`, docs/respondent-pages.md); default 90.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ TEXT_BODY_LIMIT = 1024 * 1024
 """Largest request body accepted (1 MiB): far above any page of answers, far below a memory problem."""
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_PUBLIC_LINK_DAYS = 90.0
 
 
 def instance_path_from_environment() -> Path:
@@ -68,7 +71,19 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "SUBMIT_RATE_PER_MINUTE": os.environ.get("CXROI_SUBMIT_RATE_PER_MINUTE"),
         "SUBMIT_BURST": os.environ.get("CXROI_SUBMIT_BURST"),
         "CXROI_REPORT_RUNNER": os.environ.get("CXROI_REPORT_RUNNER", "process"),
+        "PUBLIC_LINK_DAYS": os.environ.get("CXROI_PUBLIC_LINK_DAYS"),
     }
+
+
+def public_link_seconds(days: Any) -> float:
+    """The `PUBLIC_LINK_DAYS` setting (None or "" for the default) as a maximum age in seconds."""
+    try:
+        value = DEFAULT_PUBLIC_LINK_DAYS if days in (None, "") else float(days)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(f"PUBLIC_LINK_DAYS (CXROI_PUBLIC_LINK_DAYS) must be a number of days >= 0, not {days!r}")
+    return value * 86400
 
 
 def child_environment(**settings: str) -> dict[str, str]:

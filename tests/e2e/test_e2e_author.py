@@ -92,10 +92,13 @@ def test_cx_lead_builds_fixes_previews_and_publishes(site: LiveSite, new_page: A
     assert_accessible(page, "the links page")
     shot(page, "author-8-links")
 
-    # The published version holds the fixed text, and its public link (as the links page shows it) opens.
+    # The published version holds the fixed text, and its public link (with a signed customer id) opens.
     assert published_text(site, "e2e_relationship", "q_ces") == NEUTRAL
     respondent = new_page(DESKTOP)
-    reply = respondent.goto(site.url("/p/e2e_relationship?channel=email&cid=e2e-public"))
+    from webapp.services.invitations import sign_customer_id
+
+    cid = sign_customer_id("e2e-secret", "e2e_relationship", "e2e-public")  # signed as the CSV of links carries it
+    reply = respondent.goto(site.url(f"/p/e2e_relationship?channel=email&cid={cid}"))
     assert reply is not None and reply.status == 200
     assert respondent.locator(".survey-title").inner_text() == "How are we doing, e2e?"
     assert_accessible(respondent, "the published survey's first page")

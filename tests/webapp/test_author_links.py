@@ -63,10 +63,18 @@ def test_public_links_per_channel(author: tuple[FlaskClient, str]) -> None:
     client, token = author
     publish(client, token)
     page = html.unescape(client.get("/author/acme/links").get_data(as_text=True))
+    # the template links answers to customers through its `cid` parameter: each customer's public link carries
+    # their signed id and comes in the personal-links CSV (test_public_links), none is listed with a placeholder
+    assert "CUSTOMER_ID" not in page and "public_link" in page
+    assert client.application.test_client().get("/p/acme?channel=chat&cid=C9").status_code == 400  # unsigned
+    assert client.post("/author/acme/settings", data={
+        "title": "Acme", "intro": "", "language": "en", "customer_id_param": "", "time_budget_minutes": "",
+        "csrf_token": token}).status_code in (302, 303)
+    publish(client, token)
+    page = html.unescape(client.get("/author/acme/links").get_data(as_text=True))
     for channel in ("phone", "email", "chat", "web", "in_person"):  # the relationship template's channels
-        # the template links answers to customers through its `cid` parameter: a placeholder to fill
-        assert f"{BASE}/p/acme?channel={channel}&cid=CUSTOMER_ID" in page
-    assert client.application.test_client().get("/p/acme?channel=chat&cid=C9").status_code == 200
+        assert f"{BASE}/p/acme?channel={channel}" in page  # an anonymous survey: one public link per channel
+    assert client.application.test_client().get("/p/acme?channel=chat").status_code == 200
 
 
 def test_a_customer_list_with_bad_rows_is_shown_and_creates_nothing(author: tuple[FlaskClient, str],

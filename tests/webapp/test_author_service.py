@@ -3,6 +3,8 @@ new immutable version while older responses keep theirs; drafts of surveys publi
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -19,6 +21,14 @@ def blank(slug: str = "acme") -> dict[str, object]:
     return edits.blank_definition(slug, "Acme")
 
 
+def start_respondent(app: Flask) -> None:
+    """Open the public link of `acme` and send its first page (the POST that starts a response), unanswered."""
+    browser = app.test_client()
+    page = browser.get("/p/acme").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    browser.post("/p/acme", data={"page": "0", "csrf_token": token})
+
+
 def test_list_shows_status_versions_and_responses_across_versions(app: Flask, db: Session) -> None:
     authoring.create_survey(db, build_survey(blank()), author="lead@example.com")
     authoring.create_survey(db, build_survey(blank("other")))
@@ -26,13 +36,13 @@ def test_list_shows_status_versions_and_responses_across_versions(app: Flask, db
     assert (acme.status, acme.versions, acme.responses, acme.unpublished_changes) == ("draft", 0, 0, False)
 
     first = authoring.publish_draft(db, "acme")
-    app.test_client().get("/p/acme")  # one respondent on version 1 (a public link starts a response)
+    start_respondent(app)  # one respondent on version 1
     authoring.apply_edit(db, "acme", lambda data: edits.add_question(data, "ces", "main"))
     [acme] = [s for s in authoring.list_surveys(db) if s.slug == "acme"]
     assert (acme.status, acme.versions, acme.unpublished_changes) == ("live", 1, True)
 
     second = authoring.publish_draft(db, "acme")
-    app.test_client().get("/p/acme")  # another respondent, now on version 2
+    start_respondent(app)  # another respondent, now on version 2
     summaries = {s.slug: s for s in authoring.list_surveys(db)}
     assert (summaries["acme"].versions, summaries["acme"].responses) == (2, 2)
     assert (summaries["other"].status, summaries["other"].responses) == ("draft", 0)

@@ -131,10 +131,18 @@ def test_control_characters_never_reach_the_database_as_errors(app, db: Session,
     """A NUL byte in text is refused by PostgreSQL text columns: a customer id with one gets a 400; an answer
     with one is stored as JSON text (escaped), never a 500."""
     publish_survey(db, example_survey(customer_id_param="cid"))
-    refused = app.test_client().get("/p/acme_relationship?channel=email&cid=C%001")
+    from itsdangerous import TimestampSigner
+
+    from webapp.services.invitations import CUSTOMER_ID_SALT, sign_customer_id
+
+    # a NUL byte in a customer id signed by the app (the app never signs one) is still refused, never stored
+    nul = TimestampSigner("test-secret", salt=CUSTOMER_ID_SALT + "acme_relationship").sign("C\x001").decode()
+    refused = app.test_client().get(f"/p/acme_relationship?channel=email&cid={nul}")
     assert refused.status_code == 400 and "control characters" in refused.get_data(as_text=True)
+    assert app.test_client().get("/p/acme_relationship?channel=email&cid=C%001").status_code == 400  # unsigned
     browser = app.test_client()
-    token = first_page_token(browser, "/p/acme_relationship?channel=email&cid=C1")
+    signed = sign_customer_id("test-secret", "acme_relationship", "C1")
+    token = first_page_token(browser, f"/p/acme_relationship?channel=email&cid={signed}")
     assert browser.post("/p/acme_relationship", data=PAGE_1 | {"csrf_token": token}).status_code == 303
     reply = browser.post("/p/acme_relationship", data=PAGE_2 | {"csrf_token": token, "q_why": "a\x00b"})
     assert reply.status_code == 303

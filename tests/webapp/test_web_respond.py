@@ -19,6 +19,7 @@ from web_support import (
 )
 
 from webapp.services import close_survey, create_invitations, publish_survey
+from webapp.services.invitations import sign_customer_id
 from webapp.storage.models import Invitation, utcnow
 
 
@@ -140,8 +141,11 @@ def test_public_link_tracks_the_respondent_by_session(app, db: Session, db_url: 
     assert browser.post(url, data=PAGE_1 | {"csrf_token": token}).status_code == 303
     assert "Page 2 of 2" in browser.get(url).get_data(as_text=True)  # resumes in the same browser
     other = app.test_client()
+    other_token = first_page_token(other, url)
     assert "Page 1 of 2" in other.get(url).get_data(as_text=True)  # a new browser is a new respondent
     assert browser.post(url, data=PAGE_2 | {"csrf_token": token}).status_code == 303
+    assert len(response_rows(db_url)) == 1  # opening the link stores nothing; the first POST does
+    assert other.post(url, data=PAGE_1 | {"csrf_token": other_token}).status_code == 303
     rows = response_rows(db_url)
     assert len(rows) == 2
     done = [row for row in rows if row["status"] == "complete"]
@@ -157,7 +161,9 @@ def test_public_link_with_customer_id_parameter(app, db: Session, db_url: str) -
     missing = app.test_client().get("/p/acme_relationship?channel=email")
     assert missing.status_code == 400 and "&#39;cid&#39;" in missing.get_data(as_text=True)
     browser = app.test_client()
-    first_page_token(browser, "/p/acme_relationship?channel=email&cid=CUST-77")
+    signed = sign_customer_id("test-secret", "acme_relationship", "CUST-77")  # the app fixture's SECRET_KEY
+    token = first_page_token(browser, f"/p/acme_relationship?channel=email&cid={signed}")
+    assert browser.post("/p/acme_relationship", data=PAGE_1 | {"csrf_token": token}).status_code == 303
     [row] = response_rows(db_url)
     assert row["customer_id"] == "CUST-77" and row["channel"] == "email"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
@@ -23,18 +22,17 @@ from surveys.model import Survey
 from surveys.questions import AnswerError
 
 from ..accounts.guard import ALLOWED, current_user, requires_role
-from ..config import base_url_from_environment
+from ..config import base_url_from_environment, public_link_seconds
 from ..respond.forms import build_page
 from ..services import authoring, create_invitations, latest_version, survey_of
 from ..services.errors import HostingError
+from ..services.invitations import LinksCsvWriter, set_public_link, signed_public_link
 from ..services.responding import earlier_answers
 from .forms import ConfirmLinksForm, CustomersForm, UploadForm
 from .views import author_email, bp, db, editor_page
 
 UPLOAD_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 LINK_DAYS = 30
-CUSTOMER_PLACEHOLDER = "CUSTOMER_ID"
-"""Stands for each customer's id in a public link of a survey with `customer_id_param`."""
 
 
 PREVIEW_KEY = "author_preview"
@@ -213,19 +211,34 @@ def _links_page(slug: str, form: CustomersForm, *, customers: authoring.Customer
     channels = [(c.id, c.label) for c in survey.channels] if survey else []
     form.channel.choices = [("", "No particular channel")] + channels
     base = base_url_from_environment()  # the public address, as in personal links (not this request's host)
-    # A survey that links answers to customers needs their id in the link: a placeholder for the mail merge.
-    extra: dict[str, Any] = (
-        {survey.customer_id_param: CUSTOMER_PLACEHOLDER} if survey and survey.customer_id_param else {})
-    public = [(label, base + url_for("respond.public", slug=slug, channel=channel_id, **extra))
-              for channel_id, label in channels] or (
-        [("Any channel", base + url_for("respond.public", slug=slug, **extra))] if survey else [])
+    # A survey that links answers to customers needs each customer's signed id in its public link: those links
+    # come in the `public_link` column of the personal-links CSV, not from this table.
+    public = [] if survey is not None and survey.customer_id_param else (
+        [(label, base + url_for("respond.public", slug=slug, channel=channel_id)) for channel_id, label in channels]
+        or ([("Any channel", base + url_for("respond.public", slug=slug))] if survey else []))
     confirm = None
     if customers is not None and customers.ok:
         confirm = ConfirmLinksForm(formdata=None, data={"customer_ids": json.dumps(customers.customer_ids),
                                                         "channel": form.channel.data or ""})
     return render_template("author/links.html", record=record, state=state, versions=versions, survey=survey,
                            public=public, form=form, customers=customers, confirm=confirm,
-                           problems=problems or [], link_days=LINK_DAYS, placeholder=CUSTOMER_PLACEHOLDER), status
+                           problems=problems or [], link_days=LINK_DAYS,
+                           public_days=public_link_seconds(current_app.config.get("PUBLIC_LINK_DAYS")) / 86400,
+                           public_on=record.public_link), status
+
+
+@bp.post("/<slug>/links/public")
+@requires_role("author")
+def public_link_switch(slug: str) -> ResponseReturnValue:
+    """Switch the survey's public link `/p/<slug>` on or off (CSRF-checked like every POST); personal links
+    are not affected."""
+    wanted = request.form.get("public_link")
+    if wanted not in ("on", "off"):
+        abort(400, description="say whether the public link should be on or off")
+    set_public_link(db(), slug, wanted == "on")
+    flash("The public link is on: anyone with it can answer." if wanted == "on" else
+          "The public link is off: it shows a \"not in use\" page; personal links keep working.")
+    return redirect(url_for(".links", slug=slug), 303)
 
 
 @bp.post("/<slug>/links/preview")
@@ -260,11 +273,15 @@ def links_create(slug: str) -> ResponseReturnValue:
     except HostingError as error:
         return _links_page(slug, CustomersForm(formdata=None), problems=[str(error)], status=error.status)
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["customer_id", "channel", "link", "expires_at"])
+    writer = LinksCsvWriter(out)  # the exports' formula guard on every cell
+    # A survey with `customer_id_param` also gets each customer's signed public link (valid PUBLIC_LINK_DAYS).
+    param = survey_of(latest_version(db(), slug)).customer_id_param
+    writer.writerow(["customer_id", "channel", "link", "expires_at"] + (["public_link"] if param else []))
     base = base_url_from_environment()
+    secret = current_app.config["SECRET_KEY"]
     for link in issued:
+        public = [signed_public_link(secret, base, slug, param, link.customer_id, link.channel)] if param else []
         writer.writerow([link.customer_id, link.channel or "", link.url(base),
-                         link.expires_at.isoformat(timespec="seconds") if link.expires_at else ""])
+                         link.expires_at.isoformat(timespec="seconds") if link.expires_at else ""] + public)
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{slug}-links.csv"'})

@@ -6,7 +6,6 @@ command creates or upgrades it first, so nothing needs setting up.
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 import tempfile
@@ -70,7 +69,7 @@ def publish(file: Path) -> None:
               help="CSV with a customer_id column (or the ids in its first column), header on line 1.")
 @click.option("--channel", required=True, help="Channel the links are sent through (one of the survey's channels).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV to write: customer_id, channel, url.")
+              help="CSV to write: customer_id, channel, url (and public_link when the survey has customer_id_param).")
 @click.option("--base-url", default=None, help="Public address of the app (default: $CXROI_BASE_URL).")
 @click.option("--expires-days", type=click.IntRange(min=1), default=30, show_default=True,
               help="Days until the links expire.")
@@ -78,9 +77,12 @@ def invite(slug: str, customers: Path, channel: str, output: Path, base_url: str
     """One personal single-use link per customer of FILE for survey SLUG.
 
     An empty or duplicate customer id refuses the whole file (exit 2, every such row listed): no link is made
-    until the list is clean.
+    until the list is clean. When the survey's definition sets `customer_id_param`, each row also gets the
+    customer's public link, their id signed with the app's secret key (valid CXROI_PUBLIC_LINK_DAYS days).
     """
-    from ..services import create_invitations, read_customer_ids
+    from ..config import instance_path_from_environment, secret_key_for
+    from ..services import create_invitations, latest_version, read_customer_ids, survey_of
+    from ..services.invitations import LinksCsvWriter, signed_public_link
 
     ids = read_customer_ids(customers)
     base = (base_url or base_url_from_environment()).rstrip("/")
@@ -96,10 +98,13 @@ def invite(slug: str, customers: Path, channel: str, output: Path, base_url: str
         with handle:
             with _session() as session:
                 links = create_invitations(session, slug, ids, channel, timedelta(days=expires_days))
-            writer = csv.writer(handle)
-            writer.writerow(["customer_id", "channel", "url"])
+                param = survey_of(latest_version(session, slug)).customer_id_param
+            secret = secret_key_for(instance_path_from_environment()) if param else ""  # the app's SECRET_KEY
+            writer = LinksCsvWriter(handle)  # the exports' formula guard on every cell
+            writer.writerow(["customer_id", "channel", "url"] + (["public_link"] if param else []))
             for link in links:
-                writer.writerow([link.customer_id, link.channel, link.url(base)])
+                public = [signed_public_link(secret, base, slug, param, link.customer_id, link.channel)] if param else []
+                writer.writerow([link.customer_id, link.channel, link.url(base)] + public)
         os.replace(handle.name, output)
     finally:
         Path(handle.name).unlink(missing_ok=True)

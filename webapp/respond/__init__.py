@@ -9,13 +9,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from surveys.questions import AnswerError
 
+from ..config import public_link_seconds
 from ..extensions import get_db
-from ..services import responding
+from ..services import responding, survey_of
 from ..services.errors import HostingError
 from ..storage.models import Response
 from .forms import Page, build_page
@@ -23,6 +24,9 @@ from .forms import Page, build_page
 bp = Blueprint("respond", __name__)
 
 PUBLIC_KEYS = "public_responses"
+PUBLIC_LINKS = "public_links"
+"""Per survey slug, the query of the public link a respondent opened, kept until their first POST."""
+LINK_VALUE_LIMIT = 400
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
@@ -40,18 +44,47 @@ def personal_thanks(token: str) -> ResponseReturnValue:
 
 @bp.route("/p/<slug>", methods=["GET", "POST"])
 def public(slug: str) -> ResponseReturnValue:
-    """A public link; the respondent is known by a random key in their signed session cookie."""
+    """A public link; the respondent is known by a random key in their signed session cookie.
+
+    Opening the link stores nothing: the first page is shown, the key and the link's query (channel, signed
+    customer id) wait in the session cookie, and the respondent's first POST creates the response (once, even
+    when sent twice) before saving that page."""
     db = get_db()
     keys = dict(session.get(PUBLIC_KEYS, {}))
-    response = responding.find_public(db, slug, keys.get(slug))
+    key = keys.get(slug)
+    response = responding.find_public(db, slug, key)
     if response is None:
-        if request.method == "POST":
-            raise HostingError("your session has ended (cookies may be blocked); open the survey link again")
-        key = secrets.token_urlsafe(24)
-        response = responding.start_public(db, slug, key, request.args)
-        session[PUBLIC_KEYS] = keys | {slug: key}
-        session.permanent = True
+        return _start_public(slug, keys, key)
     return _answer(response, url_for(".public", slug=slug), url_for(".public_thanks", slug=slug))
+
+
+def _start_public(slug: str, keys: dict[str, str], key: str | None) -> ResponseReturnValue:
+    db = get_db()
+    links = dict(session.get(PUBLIC_LINKS, {}))
+    signing = {"secret_key": current_app.config["SECRET_KEY"],
+               "max_age": public_link_seconds(current_app.config.get("PUBLIC_LINK_DAYS"))}
+    self_url = url_for(".public", slug=slug)
+    if request.method == "POST":
+        if key is None or slug not in links:
+            raise HostingError("your session has ended (cookies may be blocked); open the survey link again")
+        response = responding.start_public(db, slug, key, links[slug], **signing)
+        session[PUBLIC_LINKS] = {name: query for name, query in links.items() if name != slug}
+        return _answer(response, self_url, url_for(".public_thanks", slug=slug))
+    # A reload without the link's query (e.g. `?page=0`) keeps the query the link was opened with.
+    query = _link_query() or links.get(slug) or {}
+    start = responding.check_public(db, slug, query, **signing)
+    session[PUBLIC_KEYS] = keys | {slug: key or secrets.token_urlsafe(24)}
+    session[PUBLIC_LINKS] = links | {slug: query}
+    session.permanent = True
+    survey = survey_of(start.version)
+    return _render_page(build_page(survey, 0, {}, answers={}), self_url, {})
+
+
+def _link_query() -> dict[str, str]:
+    """The public link's own query parameters (all but `page`), bounded: they ride in the session cookie."""
+    query = {name: value for name, value in request.args.items()
+             if name != "page" and len(name) <= 64 and len(value) <= LINK_VALUE_LIMIT}
+    return dict(list(query.items())[:8])
 
 
 @bp.get("/p/<slug>/thanks")

@@ -10,15 +10,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from sqlalchemy.orm import Session
 
 from surveys.model import Survey
 
-from ..storage.models import Invitation, utcnow
+from ..storage.models import Invitation, SurveyRecord, utcnow
 from .errors import ClosedSurvey, HostingError
-from .publishing import latest_version, publish_survey, survey_of
+from .export import neutralise_formula
+from .publishing import find_survey, latest_version, publish_survey, survey_of
 
 CUSTOMER_ID_LIMIT = 200
 
@@ -32,6 +35,79 @@ def customer_id_problem(value: str) -> str | None:
     if any(ord(char) < 32 or ord(char) == 127 for char in value):
         return "customer id with control characters"
     return None
+
+
+class UnsignedCustomerId(HostingError):
+    """A public link's customer id that is not signed for this survey, was altered, or has expired."""
+
+    title = "This link cannot be used"
+
+
+CUSTOMER_ID_SALT = "cxroi.public-link.customer-id:"
+"""With the survey's slug appended: a customer id signed for one survey does not open another."""
+SIGNED_ID_LIMIT = CUSTOMER_ID_LIMIT + 64
+
+
+class _SignerAt(TimestampSigner):
+    """A signer whose clock is fixed (links dated in the past, for tests and tooling)."""
+
+    def __init__(self, *args: object, timestamp: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._timestamp = timestamp
+
+    def get_timestamp(self) -> int:
+        return self._timestamp
+
+
+def _customer_signer(secret_key: str | bytes, slug: str, timestamp: int | None = None) -> TimestampSigner:
+    salt = CUSTOMER_ID_SALT + slug
+    if timestamp is None:
+        return TimestampSigner(secret_key, salt=salt)
+    return _SignerAt(secret_key, salt=salt, timestamp=timestamp)
+
+
+def sign_customer_id(secret_key: str | bytes, slug: str, customer_id: str, *, timestamp: int | None = None) -> str:
+    """`customer_id` signed (HMAC, with the time of signing) for the public link of survey `slug`, keyed by the
+    app's `SECRET_KEY`; `timestamp` (seconds since the epoch) dates the signature, default now."""
+    problem = customer_id_problem(customer_id)
+    if problem:
+        raise HostingError(f"cannot sign customer id {customer_id[:64]!r}: {problem}")
+    return _customer_signer(secret_key, slug, timestamp).sign(customer_id).decode("utf-8")
+
+
+def unsign_customer_id(secret_key: str | bytes, slug: str, value: str, max_age: float) -> str:
+    """The customer id in a signed public-link value, checked against survey `slug` and at most `max_age`
+    seconds old; `UnsignedCustomerId` (400) when unsigned, altered, signed for another survey or expired."""
+    refusal = UnsignedCustomerId(
+        "this link's customer id is not signed or has expired; use the link you were sent")
+    if len(value) > SIGNED_ID_LIMIT:
+        raise refusal
+    try:
+        customer_id = _customer_signer(secret_key, slug).unsign(value, max_age=int(max_age)).decode("utf-8")
+    except (BadSignature, SignatureExpired, UnicodeDecodeError):  # SignatureExpired is a BadSignature
+        raise refusal from None
+    problem = customer_id_problem(customer_id)
+    if problem:
+        raise HostingError(f"the link's customer id: {problem}")
+    return customer_id
+
+
+def signed_public_link(secret_key: str | bytes, base_url: str, slug: str, param: str, customer_id: str,
+                       channel: str | None) -> str:
+    """The public link of `slug` for one customer: their id signed under the definition's `customer_id_param`
+    (`param`), and the channel when there is one."""
+    from urllib.parse import urlencode
+
+    query = ({"channel": channel} if channel else {}) | {param: sign_customer_id(secret_key, slug, customer_id)}
+    return f"{base_url.rstrip('/')}/p/{slug}?{urlencode(query)}"
+
+
+def set_public_link(session: Session, slug: str, enabled: bool) -> SurveyRecord:
+    """Turn the public link `/p/<slug>` on or off (personal links are not affected). Commits."""
+    record = find_survey(session, slug)
+    record.public_link = enabled
+    session.commit()
+    return record
 
 
 def hash_token(token: str) -> str:
@@ -194,3 +270,15 @@ def find_invitation(session: Session, token: str) -> Invitation | None:
     if len(token) > 100:
         return None
     return session.scalar(sa.select(Invitation).where(Invitation.token_hash == hash_token(token)))
+
+
+class LinksCsvWriter:
+    """A CSV writer for lists of links (`cxroi invite -o`, the links page's download): every cell gets the
+    exports' formula guard (`neutralise_formula`), so a customer id such as `=HYPERLINK(…)` from an
+    uploaded list shows as text in a spreadsheet instead of running. The stored id is unchanged."""
+
+    def __init__(self, handle: Any) -> None:
+        self._writer = csv.writer(handle)
+
+    def writerow(self, row: Iterable[Any]) -> Any:
+        return self._writer.writerow([neutralise_formula(cell) for cell in row])

@@ -21,7 +21,7 @@ from surveys.questions import AnswerError
 
 from ..storage.models import Invitation, Response, SurveyVersion, utcnow
 from .errors import ClosedSurvey, ExpiredLink, HostingError, UnknownLink
-from .invitations import check_channel, customer_id_problem, find_invitation
+from .invitations import check_channel, find_invitation, unsign_customer_id
 from .publishing import latest_version, survey_of
 
 
@@ -99,9 +99,16 @@ def _new_response(version: SurveyVersion, invitation: Invitation | None = None, 
                     started_at=now, updated_at=now, **fields)
 
 
+class PublicLinkOff(HostingError):
+    """The survey's public link is switched off (its personal links keep working)."""
+
+    status = 404
+    title = "This link is not in use"
+
+
 def find_public(session: Session, slug: str, session_key: str | None) -> Response | None:
-    """The response a public respondent started with this session key, if any; `ClosedSurvey` when it is
-    still partial and the survey has been closed since."""
+    """The response a public respondent started with this session key, if any; `ClosedSurvey` or `PublicLinkOff`
+    when it is still partial and the survey has been closed or its public link switched off since."""
     if not session_key:
         return None
     response = session.scalar(sa.select(Response).where(Response.session_key == session_key))
@@ -110,32 +117,65 @@ def find_public(session: Session, slug: str, session_key: str | None) -> Respons
         return None
     if response.status == "partial" and response.version.survey.closed_at is not None:
         raise ClosedSurvey("this survey is closed and takes no more answers")
+    if response.status == "partial" and not response.version.survey.public_link:
+        raise _public_link_off()
     return _settled(session, response)
 
 
-def start_public(session: Session, slug: str, session_key: str, query: Mapping[str, str]) -> Response:
-    """Start a response on the public link of `slug` for a new session key (latest version).
+def _public_link_off() -> PublicLinkOff:
+    return PublicLinkOff("this survey does not take answers through its public link; if you were sent a "
+                         "personal link, use that one")
 
-    `query` is the link's query string: `channel`, and the customer id under the definition's
-    `customer_id_param` when it names one (anonymous otherwise). Raises `UnknownSurvey` (404),
-    `ClosedSurvey` (410), or `HostingError` (400) for a channel the survey does not list or a missing
-    customer id.
+
+@dataclass(frozen=True)
+class PublicStart:
+    """What a public link would start: the survey version, the channel and the (verified) customer id."""
+
+    version: SurveyVersion
+    channel: str | None
+    customer_id: str | None
+
+
+def check_public(session: Session, slug: str, query: Mapping[str, str], *, secret_key: str | bytes,
+                 max_age: float) -> PublicStart:
+    """Check the public link of `slug` with its query string, storing nothing (a visit that only looks at
+    the first page leaves no row). Ends the transaction.
+
+    `query` holds `channel`, and under the definition's `customer_id_param`, when it names one, the customer id
+    signed by `invitations.sign_customer_id` (at most `max_age` seconds old). Raises `UnknownSurvey` or
+    `PublicLinkOff` (404), `ClosedSurvey` (410), `UnsignedCustomerId` (400) for a customer id that is not
+    signed for this survey or has expired, or `HostingError` (400) for an unknown channel or a missing id.
     """
     version = latest_version(session, slug, open_only=True)
+    if not version.survey.public_link:
+        session.commit()
+        raise _public_link_off()
     survey = survey_of(version)
+    session.commit()
     channel = query.get("channel") or None
     check_channel(survey, channel)
     customer_id = None
     if survey.customer_id_param:
-        customer_id = (query.get(survey.customer_id_param) or "").strip()
-        if not customer_id:
+        value = (query.get(survey.customer_id_param) or "").strip()
+        if not value:
             raise HostingError(f"this link needs a customer id in its {survey.customer_id_param!r} parameter")
-        problem = customer_id_problem(customer_id)
-        if problem:
-            raise HostingError(f"the link's {survey.customer_id_param!r} parameter: {problem}")
+        customer_id = unsign_customer_id(secret_key, slug, value, max_age)
+    return PublicStart(version, channel, customer_id)
+
+
+def start_public(session: Session, slug: str, session_key: str, query: Mapping[str, str], *,
+                 secret_key: str | bytes, max_age: float) -> Response:
+    """Start a response on the public link of `slug` for a new session key (latest version), checked as
+    `check_public` checks it; called on the respondent's first POST, never on a GET. Idempotent per session
+    key: a second call (a double click) returns the response the first one made."""
+    start = check_public(session, slug, query, secret_key=secret_key, max_age=max_age)
     existing = sa.select(Response).where(Response.session_key == session_key)
+    found = session.scalar(existing)
+    if found is not None:
+        return _settled(session, found)
     return _settled(session, _insert_once(
-        session, _new_response(version, session_key=session_key, channel=channel, customer_id=customer_id),
+        session, _new_response(start.version, session_key=session_key, channel=start.channel,
+                               customer_id=start.customer_id),
         existing,
     ))
 

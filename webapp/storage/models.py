@@ -32,6 +32,8 @@ class SurveyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     """When set, the survey takes no more answers (its links answer 410)."""
+    public_link: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    """Whether `/p/<slug>` takes answers; when off it answers 404 and personal links keep working."""
 
     versions: Mapped[list[SurveyVersion]] = relationship(back_populates="survey", order_by="SurveyVersion.number")
 
