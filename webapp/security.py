@@ -4,8 +4,9 @@ Headers (see docs/security.md): a Content-Security-Policy that allows only this 
 script at all; respondent pages need no JavaScript) and forbids framing (`frame-ancestors 'none'`), except on
 the endpoints listed in the `EMBED_ENDPOINTS` setting, which may be framed by the origins in `EMBED_ORIGINS`;
 `X-Content-Type-Options: nosniff`; `Referrer-Policy: no-referrer`, because a personal link carries its token in
-the address and must not leak to other sites through the Referer header; `Cache-Control: no-store` on pages,
-so a shared computer's cache keeps no one's answers.
+the address and must not leak to other sites through the Referer header; `Cache-Control: no-store` on pages and
+downloads (exports, link lists, reports, definitions), so a shared computer's cache keeps no one's answers;
+`Strict-Transport-Security` when the site is served over https (`served_over_https`).
 
 Rate limit: every POST to a respondent page (the `respond` blueprint) takes a token from its client's bucket;
 the bucket holds `SUBMIT_BURST` tokens and refills at `SUBMIT_RATE_PER_MINUTE` per minute. An empty bucket
@@ -25,6 +26,10 @@ from werkzeug.wrappers import Response
 
 from .extensions import TokenBuckets as TokenBuckets  # re-exported: the rate limit is documented here
 from .extensions import limiter
+
+HSTS_SECONDS = 365 * 24 * 3600
+"""`Strict-Transport-Security` max-age when served over https: a year, without includeSubDomains (the other
+sites of the domain are not ours to decide for)."""
 
 BASE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
                # charts set their own max-width in a style attribute; attributes cannot run script
@@ -76,6 +81,17 @@ def init_security(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        if request.endpoint != "static":
+            # also over send_file's `no-cache` (which lets a cache keep the file): exports, link lists, reports
+            # and definitions are downloaded once and must not stay in a shared computer's cache
             response.headers["Cache-Control"] = "no-store"
+        if served_over_https():
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
         return response
+
+
+def served_over_https() -> bool:
+    """Whether this site is served over https: its cookies are Secure (`SECURE_COOKIES`, set from
+    `CXROI_SECURE_COOKIES` or an https `CXROI_BASE_URL`; see `webapp.config`), or this request came over https."""
+    config = current_app.config
+    return bool(config.get("SECURE_COOKIES") or config.get("SESSION_COOKIE_SECURE") or request.is_secure)

