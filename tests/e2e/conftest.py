@@ -3,7 +3,6 @@ cookies) per test. Skipped, with what to install, only when /usr/bin/chromium or
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,12 +10,8 @@ from typing import Any
 import pytest
 
 from tests import services
+from tests.e2e.support import CHROMIUM_ARGS, TIMEOUT_MS, LiveSite, start_site
 from tests.services import CHROMIUM
-
-if str(Path(__file__).resolve().parents[2]) not in sys.path:  # e2e_support imports the benchmark harness
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from e2e_support import CHROMIUM_ARGS, TIMEOUT_MS, LiveSite, start_site
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
-from e2e_support import DESKTOP, ROOT, LiveSite, assert_accessible, shot
-from test_e2e_author import sign_in
+
+from tests.e2e.support import DESKTOP, ROOT, LiveSite, assert_accessible, shot, sign_in
 
 TITLE = "How are we doing? <b>ROI</b> & <script>alert(1)</script>"
 ANALYSIS_TIMEOUT_MS = 300_000  # bounded wait for the background analysis (a shared 2-core machine)

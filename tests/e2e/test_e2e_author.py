@@ -5,19 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from e2e_support import DESKTOP, PASSWORD, LiveSite, assert_accessible, shot
+from tests.e2e.support import DESKTOP, LiveSite, assert_accessible, shot, sign_in
 
 LEADING = "Don't you agree that we made it easy to get what you needed?"
 NEUTRAL = "How easy or difficult was it to get what you needed?"
-
-
-def sign_in(page: Any, site: LiveSite, email: str) -> None:
-    page.goto(site.url("/login"))
-    assert_accessible(page, "the sign-in page")
-    shot(page, f"sign-in-{email.split('@')[0]}")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
 
 
 def test_login_errors_are_accessible(site: LiveSite, new_page: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from e2e_support import DESKTOP, PASSWORD, LiveSite, shot
+from tests.e2e.support import DESKTOP, PASSWORD, LiveSite, shot
 
 
 def test_pages_raise_no_csp_violations(site: LiveSite, new_page: Any) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from e2e_support import DESKTOP, PHONE, LiveSite, assert_accessible, shot, stored_response
+
+from tests.e2e.support import DESKTOP, PHONE, LiveSite, assert_accessible, shot, stored_response
 
 
 def radio(page: Any, name: str, value: str) -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from security_support import make_app
+
+from tests.security.support import make_app
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from security_support import signed_in, table_snapshot, token_of
 
+from tests.security.support import signed_in, table_snapshot, token_of
 from webapp.services.invitations import create_invitations
 from webapp.storage.engine import open_session
 

@@ -13,12 +13,12 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from security_support import make_app, token_of
 
 from roi.config import RoiConfig
 from roi.data import read_outcomes_table
 from roi.inputs.outcomes import build_outcomes
 from surveys.errors import CxroiError
+from tests.security.support import make_app, token_of
 from webapp.services.invitations import create_invitations
 from webapp.storage.engine import create_engine_for, open_session
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from security_support import make_app, signed_in, table_snapshot, token_of
 
+from tests.security.support import make_app, signed_in, table_snapshot, token_of
 from webapp.security import TokenBuckets
 from webapp.services.invitations import create_invitations
 from webapp.storage.engine import open_session

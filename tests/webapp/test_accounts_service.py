@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tests.webapp.support.author import count_rows
 from webapp.accounts.models import LoginAttempt, User
 from webapp.accounts.service import (
     ACCOUNT_FAILURES,
@@ -114,3 +115,11 @@ def test_inactive_user_cannot_sign_in(session: Session) -> None:
     user.active = False
     session.commit()
     assert authenticate(session, "ann@example.com", PASSWORD, client="10.0.0.1") is None
+
+
+# A control character in an address is refused before it reaches the database (on each backend).
+def test_an_address_with_a_control_character_is_not_an_account(db: Session) -> None:
+    for email in ("ann\x00@example.com", "ann@exa\x07mple.com"):
+        with pytest.raises(AccountError, match="is not an e-mail address"):
+            create_user(db, email, "author", PASSWORD)
+    assert count_rows(str(db.get_bind().url.render_as_string(hide_password=False)), "users") == 0

@@ -8,9 +8,10 @@ import io
 import re
 from collections import Counter
 
-from author_support import page_token, signed_in
 from flask import Flask
-from web_support import FormReader
+
+from tests.webapp.support.author import page_token, signed_in
+from tests.webapp.support.web import FormReader
 
 
 def check(html: str, *, error: bool = False) -> None:

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 import yaml
-from author_support import page_token, signed_in, stored_draft
 from flask import Flask
 from flask.testing import FlaskClient
 
 from surveys.definition import build_survey, to_data
 from surveys.files import read_survey, write_survey
 from surveys.library import load_template
+from tests.webapp.support.author import page_token, signed_in, stored_draft
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "relationship.yaml"

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from author_support import count_rows, page_token, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.webapp.support.author import count_rows, page_token, signed_in
 from webapp.storage.engine import create_engine_for
 
 BASE = "https://cx.example.com"
@@ -146,4 +146,19 @@ def test_confirmation_is_refused_when_closed_or_tampered(author: tuple[FlaskClie
                                                             "channel": "email"})
     assert closed.status_code == 410
     assert summary(closed) == ["the survey 'acme' is closed and takes no more answers"]
+    assert count_rows(db_url, "invitations") == 0
+
+
+# The links page judges a customer list as the command line does (tests/webapp/test_storage_publish.py).
+def test_the_links_preview_flags_a_control_character_and_offers_no_confirmation(app: Flask, db_url: str) -> None:
+    client = signed_in(app, db_url, "author")
+    token = page_token(client, "/author/new")
+    assert client.post("/author/new", data={"survey_id": "acme", "title": "Acme", "start": "relationship",
+                                            "csrf_token": token}).status_code == 302
+    assert client.post("/author/acme/publish", data={"csrf_token": token}).status_code == 302
+    response = client.post("/author/acme/links/preview", content_type="multipart/form-data", data={
+        "csrf_token": token, "channel": "email", "customers": (io.BytesIO(b"customer_id\nC1\nC\x072\n"), "c.csv")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "customer id with control characters" in page and "links/create" not in page
     assert count_rows(db_url, "invitations") == 0

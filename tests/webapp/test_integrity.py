@@ -15,14 +15,14 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from author_support import page_token, signed_in
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from web_support import EXAMPLE, first_page_token, response_rows
 
 from surveys.definition import build_survey, parse_survey_text
 from surveys.errors import InvalidDefinition
+from tests.webapp.support.author import page_token, signed_in
+from tests.webapp.support.web import EXAMPLE, first_page_token, response_rows
 from webapp.accounts.service import create_user
 from webapp.app import create_app
 from webapp.cli import main

@@ -19,12 +19,20 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from author_support import page_token, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from web_support import ANSWERS, EXAMPLE, PAGE_1, PAGE_2, csrf_token, example_survey, response_rows
 
+from tests.webapp.support.author import page_token, signed_in
+from tests.webapp.support.web import (
+    ANSWERS,
+    EXAMPLE,
+    PAGE_1,
+    PAGE_2,
+    csrf_token,
+    example_survey,
+    response_rows,
+)
 from webapp.app import create_app
 from webapp.services import create_invitations, publish_survey
 from webapp.services.invitations import set_public_link, sign_customer_id, unsign_customer_id

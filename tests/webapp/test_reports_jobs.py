@@ -12,13 +12,15 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from openpyxl import Workbook
-from results_support import RESPONDENTS, add_staff, seed_survey, sign_in
-from web_support import example_survey
+from sqlalchemy.orm import Session
 
 from roi.config import build_config
 from roi.data import OutcomeDataError
+from tests.webapp.support.results import RESPONDENTS, add_staff, seed_survey, sign_in
+from tests.webapp.support.web import example_survey, table
 from webapp.app import create_app
 from webapp.services.errors import UnknownSurvey
+from webapp.services.importing import import_responses
 from webapp.services.publishing import publish_survey
 from webapp.services.reporting import (
     STALE_AFTER,
@@ -173,3 +175,14 @@ def test_a_survey_without_complete_responses_is_refused(tmp_path: Path) -> None:
             create_report_job(session, slug="acme_relationship", outcomes_name="o.csv", content=outcomes(),
                               config_data=CONFIG, created_by=None)
         assert session.scalar(sa.select(sa.func.count()).select_from(ReportJob)) == 0
+
+
+# The outcomes file's name is kept with a report job: a name with a NUL or another control character (a
+# multipart filename is anything the client sends) is stored without them, not a PostgreSQL DataError.
+def test_control_characters_are_dropped_from_the_stored_file_name(db: Session) -> None:
+    publish_survey(db, example_survey())
+    assert import_responses(db, "acme_relationship", table()) == 2  # one of them complete
+    job = create_report_job(db, slug="acme_relationship", outcomes_name="crm\x00 ex\x07port.csv",
+                            content=b"customer_id,churned\nC1,0\nC2,1\n", config_data={}, created_by=None)
+    db.expire_all()
+    assert db.get(type(job), job.id).outcomes_name == "crm export.csv"

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
-from results_support import RESPONDENTS, add_staff, csrf_token, seed_survey, sign_in
 
 from roi.report import headline
+from tests.webapp.support.results import RESPONDENTS, add_staff, csrf_token, seed_survey, sign_in
 from webapp.app import create_app
 from webapp.storage.engine import create_engine_for
 

@@ -16,11 +16,11 @@ import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from results_support import RESPONDENTS, SLUG, add_staff, csrf_token, seed_survey, sign_in
 from scipy import stats
-from web_support import EXAMPLE, example_survey
 
 from surveys.definition import build_survey
+from tests.webapp.support.results import RESPONDENTS, SLUG, add_staff, csrf_token, seed_survey, sign_in
+from tests.webapp.support.web import EXAMPLE, example_survey
 from webapp.app import create_app
 from webapp.services.invitations import create_invitations
 from webapp.services.publishing import publish_survey

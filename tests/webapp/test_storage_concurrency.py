@@ -11,8 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from web_support import example_survey, response_rows
 
+from tests.webapp.support.web import example_survey, response_rows
 from webapp.services import create_invitations, publish_survey
 from webapp.services.responding import answer_page, start_personal
 from webapp.storage.engine import create_engine_for, session_factory

@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session
-from web_support import example_survey
 
 from surveys.definition import build_survey
+from tests.webapp.support.web import example_survey
 from webapp.services import HostingError, create_invitations, export, publish_survey, response_frame
 from webapp.services.responding import answer_page, start_personal
 from webapp.storage.models import Response

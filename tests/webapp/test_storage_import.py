@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from web_support import ANSWERS, example_survey
 
+from tests.webapp.support.web import ANSWERS, example_survey, table
 from webapp.services import publish_survey
 from webapp.services.errors import HostingError
 from webapp.services.export import iter_response_rows
 from webapp.services.importing import import_responses
 from webapp.storage.models import Response
-
-NAN = float("nan")
-
-
-def table(**changes: object) -> pd.DataFrame:
-    # Row 1 is ANSWERS spread over the example's columns by hand (as pandas reads a CSV); row 2 a partial.
-    full = {
-        "response_id": "R1", "customer_id": "C1", "channel": "email", "status": "complete",
-        "started_at": "2026-03-01T10:00:00Z", "submitted_at": "2026-03-01T10:06:00Z",
-        "q_align.easy": 4.0, "q_align.partner": 2.0, "q_ces": 3.0,
-        "q_friction.ordering": 1.0, "q_friction.ordering.what": "The form was long",
-        "q_friction.billing": 0.0, "q_friction.billing.what": NAN,
-        "q_channels.phone": 1.0, "q_channels.email": 0.0, "q_channels.chat": 1.0,
-        "q_channel.phone": 5.0, "q_channel.email": NAN, "q_channel.chat": 2.0,
-        "q_why": "Call back sooner", "q_nps": 8.0,
-    }
-    partial = {key: NAN for key in full} | {"response_id": "R2", "customer_id": "C2", "status": "partial",
-                                             "q_align.easy": 5.0, "q_align.partner": 5.0, "q_ces": 7.0}
-    frame = pd.DataFrame([full, partial]).astype(object)
-    for column, value in changes.items():
-        frame.loc[0, column.replace("__", ".")] = value
-    return frame
 
 
 def stored(db: Session) -> list[tuple[str | None, str, dict]]:
@@ -69,3 +46,31 @@ def test_a_bad_row_refuses_the_whole_file(db: Session, changes: dict, message: s
     with pytest.raises(HostingError, match=message):
         import_responses(db, "acme_relationship", table(**changes), source="answers.csv")
     assert stored(db) == before
+
+
+# `responses import` refuses what the database cannot keep as given, instead of cutting it short (a
+# silently skipped response) or failing with a database error (a traceback on PostgreSQL).
+def customers(db: Session) -> list[str | None]:
+    return [r.customer_id for r in db.scalars(sa.select(Response).order_by(Response.id))]
+
+
+def test_two_long_response_ids_with_the_same_start_are_not_merged(db: Session) -> None:
+    publish_survey(db, example_survey())
+    prefix = "R" * 57  # "import:" + 57 characters fill the 64-character key column exactly
+    assert import_responses(db, "acme_relationship", table().iloc[[0]].assign(response_id=prefix)) == 1
+    longer = table().iloc[[1]].assign(response_id=prefix + "-second")
+    with pytest.raises(HostingError, match=r"a\.csv, row 2, column 'response_id': longer than 57 characters"):
+        import_responses(db, "acme_relationship", longer, source="a.csv")
+    assert customers(db) == ["C1"]
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"customer_id": "C" * 201}, "row 2, column 'customer_id': customer id longer than 200 characters"),
+    ({"customer_id": "C\x001"}, "row 2, column 'customer_id': customer id with control characters"),
+    ({"channel": "c" * 65}, "row 2, column 'channel': longer than 64 characters"),
+])
+def test_reserved_columns_that_do_not_fit_refuse_the_file(db: Session, changes: dict, message: str) -> None:
+    publish_survey(db, example_survey())
+    with pytest.raises(HostingError, match=message):
+        import_responses(db, "acme_relationship", table(**changes), source="a.csv")
+    assert customers(db) == []

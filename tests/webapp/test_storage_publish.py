@@ -13,9 +13,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.orm import Session
-from web_support import example_survey
 
 from surveys.definition import build_survey, to_data
+from tests.webapp.support.web import example_survey
 from webapp.services import (
     ClosedSurvey,
     HostingError,
@@ -27,6 +27,7 @@ from webapp.services import (
     publish_with_links,
     read_customer_ids,
 )
+from webapp.services.authoring import read_customer_list
 from webapp.storage.engine import alembic_config, create_engine_for, upgrade_database
 from webapp.storage.models import Base, Invitation, SurveyVersion, utcnow
 
@@ -132,3 +133,27 @@ def test_a_customer_file_with_empty_or_repeated_ids_is_refused_naming_each_row(t
     latin.write_bytes("customer_id\nJos\xe9\n".encode("latin-1"))
     with pytest.raises(HostingError, match="not UTF-8"):
         read_customer_ids(latin)
+
+
+# The command line and the authoring page judge a customer list by the same rules.
+def test_control_characters_are_flagged_on_their_row_in_both_readers(tmp_path: Path) -> None:
+    content = b"customer_id\nC1\nC\x072\nC3\n"  # row 3 holds a BEL character
+    listed = read_customer_list(content, name="customers.csv")
+    assert [(row.line, row.problem) for row in listed.rows] == [
+        (2, None), (3, "customer id with control characters"), (4, None)]
+    path = tmp_path / "customers.csv"
+    path.write_bytes(content)
+    with pytest.raises(Exception, match=r"customers.csv: row 3: customer id with control characters$"):
+        read_customer_ids(path)
+
+
+def test_an_excel_workbook_given_as_the_customer_list_is_named_as_such(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["customer_id"])
+    workbook.active.append(["C1"])
+    path = tmp_path / "customers.xlsx"
+    workbook.save(path)
+    with pytest.raises(Exception, match=r"customers.xlsx: a spreadsheet workbook, not a CSV file; save the sheet as CSV"):
+        read_customer_ids(path)

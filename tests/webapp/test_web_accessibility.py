@@ -9,13 +9,13 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from test_web_fields_contract import contract_survey
-from web_support import (
+
+from tests.webapp.support.web import (
     FormReader,
     example_survey,
     first_page_token,
 )
-
+from tests.webapp.test_web_fields_contract import contract_survey
 from webapp.services import create_invitations, publish_survey
 
 CSS = Path(__file__).resolve().parents[2] / "webapp" / "static" / "respond.css"

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from web_support import (
+
+from surveys.definition import build_survey
+from surveys.questions import QUESTION_TYPES
+from tests.webapp.support.web import (
     FormReader,
     first_page_token,
     response_rows,
 )
-
-from surveys.definition import build_survey
-from surveys.questions import QUESTION_TYPES
 from webapp.respond.forms import FIELD_FACTORIES
 from webapp.services import create_invitations, publish_survey
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from web_support import (
+
+from tests.webapp.support.web import (
     ANSWERS,
     PAGE_1,
     PAGE_2,
@@ -17,7 +18,6 @@ from web_support import (
     first_page_token,
     response_rows,
 )
-
 from webapp.services import close_survey, create_invitations, publish_survey
 from webapp.services.invitations import sign_customer_id
 from webapp.storage.models import Invitation, utcnow

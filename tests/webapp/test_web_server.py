@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from web_support import PAGE_1, PAGE_2, Browser, csrf_token, example_survey, response_rows
 
+from tests.webapp.support.web import PAGE_1, PAGE_2, Browser, csrf_token, example_survey, response_rows
 from webapp.services import IssuedLink, create_invitations, publish_survey
 from webapp.storage.engine import open_session
 

@@ -122,3 +122,13 @@ def stored_response(database_url: str, customer_id: str) -> dict[str, Any] | Non
     answers = row["answers"]
     return {"status": row["status"], "current_page": row["current_page"],
             "answers": json.loads(answers) if isinstance(answers, str) else answers}
+
+
+def sign_in(page: Any, site: LiveSite, email: str) -> None:
+    """Sign in on the real page (checked with axe-core and photographed first)."""
+    page.goto(site.url("/login"))
+    assert_accessible(page, "the sign-in page")
+    shot(page, f"sign-in-{email.split('@')[0]}")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")

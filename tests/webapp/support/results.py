@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from flask import Flask
 from flask.testing import FlaskClient
-from web_support import example_survey
 
+from tests.webapp.support.web import example_survey
 from webapp.accounts.service import create_user
 from webapp.services.invitations import create_invitations
 from webapp.services.publishing import publish_survey

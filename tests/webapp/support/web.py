@@ -1,13 +1,14 @@
-"""Fixtures and helpers of the hosting tests (imported by the test_web_*/test_storage_* modules).
+"""Helpers of the hosting tests: example data, page tokens, stored rows read back, a form reader and a
+minimal browser. Their fixtures are in tests/webapp/conftest.py.
 
-`db_url` gives a fresh, migrated database: a SQLite file, and, when a PostgreSQL server is found
-(`CXROI_TEST_DATABASE_URL`, else the local default when it answers: tests/services.py), a schema of its own
-with a random name, dropped afterwards (several test runs may share the server).
+`migrated_database` (behind the `db_url` fixture) gives a fresh, migrated database: a SQLite file, and, when
+a PostgreSQL server is found (`CXROI_TEST_DATABASE_URL`, else the local default when it answers:
+tests/services.py), a schema of its own with a random name, dropped afterwards (several test runs may share
+the server).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -15,19 +16,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
 from surveys.definition import build_survey
 from surveys.model import Survey
 from tests import services
-from webapp.app import create_app
-from webapp.storage.engine import create_engine_for, session_factory, upgrade_database
+from webapp.storage.engine import create_engine_for, upgrade_database
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "relationship.yaml"
 
 
@@ -67,39 +66,6 @@ def migrated_database(backend: str, folder: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database on each backend."""
-    with migrated_database(request.param, tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'cxroi.sqlite3'}"
-    upgrade_database(url)
-    return url
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Session]:
-    engine = create_engine_for(db_url)
-    with session_factory(engine)() as session:
-        yield session
-    engine.dispose()
-
-
-@pytest.fixture
-def app(db_url: str, tmp_path: Path) -> Flask:
-    return create_app({"DATABASE_URL": db_url, "INSTANCE_PATH": str(tmp_path / "instance"), "TESTING": True,
-                       "SECRET_KEY": "test-secret"})
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def example_survey(**changes: Any) -> Survey:
@@ -275,44 +241,25 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """`cxroi serve` on a free 127.0.0.1 port (gunicorn, 2 workers) over a fresh database of each backend;
-    yields (base URL, database URL) and is always terminated. Shared by a module's tests, which therefore
-    use survey slugs of their own."""
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+NAN = float("nan")
 
-    folder = tmp_path_factory.mktemp("served")
-    with migrated_database(request.param, folder) as db_url:
-        port = free_port()
-        env = os.environ | {"CXROI_DATABASE_URL": db_url, "CXROI_INSTANCE_PATH": str(folder / "instance"),
-                            "CXROI_SECRET_KEY": "server-test-secret"}
-        log_path = folder / "server.log"
-        with log_path.open("w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-c", "from webapp.cli import main; main()", "serve", "--host", "127.0.0.1",
-                 "--port", str(port), "--workers", "2"],
-                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-            base = f"http://127.0.0.1:{port}"
-            try:
-                for _ in range(600):  # bounded wait for the server to answer (not a timing assertion)
-                    if process.poll() is not None:
-                        pytest.fail(f"cxroi serve exited: {log_path.read_text()[-2000:]}")
-                    try:
-                        urllib.request.urlopen(f"{base}/static/respond.css", timeout=2).close()
-                        break
-                    except OSError:
-                        time.sleep(0.1)
-                else:
-                    pytest.fail("cxroi serve did not answer")
-                yield base, db_url
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=30)
+
+def table(**changes: object) -> pd.DataFrame:
+    """Two imported responses as pandas reads them from a CSV; `changes` go to the first row."""
+    # Row 1 is ANSWERS spread over the example's columns by hand (as pandas reads a CSV); row 2 a partial.
+    full = {
+        "response_id": "R1", "customer_id": "C1", "channel": "email", "status": "complete",
+        "started_at": "2026-03-01T10:00:00Z", "submitted_at": "2026-03-01T10:06:00Z",
+        "q_align.easy": 4.0, "q_align.partner": 2.0, "q_ces": 3.0,
+        "q_friction.ordering": 1.0, "q_friction.ordering.what": "The form was long",
+        "q_friction.billing": 0.0, "q_friction.billing.what": NAN,
+        "q_channels.phone": 1.0, "q_channels.email": 0.0, "q_channels.chat": 1.0,
+        "q_channel.phone": 5.0, "q_channel.email": NAN, "q_channel.chat": 2.0,
+        "q_why": "Call back sooner", "q_nps": 8.0,
+    }
+    partial = {key: NAN for key in full} | {"response_id": "R2", "customer_id": "C2", "status": "partial",
+                                             "q_align.easy": 5.0, "q_align.partner": 5.0, "q_ces": 7.0}
+    frame = pd.DataFrame([full, partial]).astype(object)
+    for column, value in changes.items():
+        frame.loc[0, column.replace("__", ".")] = value
+    return frame

@@ -1,0 +1,1 @@
+"""Load smoke tests over the benchmark harness (benchmarks/)."""

@@ -1,0 +1,1 @@
+"""Security tests: CSRF, headers, tokens, XSS, fuzzing, and the static tools."""

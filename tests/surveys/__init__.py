@@ -1,0 +1,1 @@
+"""Tests of surveys/: the definition format, question types, logic, XLSForm, linter, scoring."""

@@ -1,0 +1,1 @@
+"""Tests of webapp/: storage, respondent, authoring, results and reports pages, the CLI."""
