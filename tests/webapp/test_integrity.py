@@ -1,7 +1,7 @@
 """Integrity against hostile input (issue 15, "500s and integrity"): the sign-in `next` target, bounded numbers
 in answers and definitions, exports that are complete or absent, formula-guarded link lists, download headers.
 
-Real SQLite and PostgreSQL through the `db_url`/`app` fixtures of web_support; no mocks.
+Real SQLite and PostgreSQL through the `db_url`/`app` fixtures of tests/webapp/conftest.py; no mocks.
 """
 
 from __future__ import annotations

@@ -226,7 +226,7 @@ def test_an_upload_without_its_csrf_token_is_refused(seeded: tuple[Flask, str], 
 
 
 def test_every_form_field_has_a_label(analyst: FlaskClient) -> None:
-    from web_support import FormReader
+    from tests.webapp.support.web import FormReader
 
     reader = FormReader(analyst.get("/reports/").get_data(as_text=True))
     assert len(reader.inputs) > 15
