@@ -54,7 +54,7 @@ class Service:
     def status(self) -> str:
         """One phrase for the run's summary."""
         if self.url is None:
-            return f"{self.name}: unavailable ({self.problem})"
+            return f"{self.name}: unavailable, {self.problem}"
         how = f"from {self.env}" if self.source == "set" else f"{self.env} unset, found there"
         use = "used" if self.used else "available, no selected test needs it"
         return f"{self.name} at {self.shown()} ({how}): {use}"
@@ -139,7 +139,7 @@ def discover() -> None:
             continue
         problem = PROBES[key](service.default)
         if problem:
-            service.problem = f"{service.env} is unset and {problem}"
+            service.problem = f"{service.env} is unset and {problem}; start one there or set {service.env}"
         else:
             service.url, service.source = service.default, "found"
             os.environ[service.env] = service.default
