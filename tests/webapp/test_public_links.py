@@ -310,6 +310,7 @@ def test_cxroi_invite_writes_signed_public_links(app: Flask, tmp_path: Path, mon
             main(args)
         except SystemExit as done:
             assert not done.code, capsys.readouterr()
+    assert "public links: one per customer, with a signed 'cid'" in capsys.readouterr().out
     [row] = list(csv.DictReader(out.open(encoding="utf-8")))
     parts = urlsplit(row["public_link"])
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{BASE}{URL}"

@@ -60,7 +60,11 @@ def publish(file: Path) -> None:
     with _session() as session:
         version = publish_survey(session, survey)
         click.echo(f"published {survey.id} version {version.number}")
-        click.echo(f"public link: {base_url_from_environment()}/p/{survey.id}")
+        if survey.customer_id_param:  # the link needs each customer's signed id: made by `cxroi invite`
+            click.echo(f"public links: one per customer, with a signed {survey.customer_id_param!r}, in the "
+                       "public_link column of `cxroi invite -o`")
+        else:
+            click.echo(f"public link: {base_url_from_environment()}/p/{survey.id}")
 
 
 @cli.command()
@@ -135,12 +139,14 @@ def export(slug: str, output: Path, status: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int) -> None:
-    """Run the web app under gunicorn."""
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),  # server.DEFAULT_THREADS
+              help="Threads per worker (gunicorn gthread workers): slow clients tie up a thread, not a worker.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Run the web app under gunicorn (gthread workers)."""
     from ..server import run_gunicorn
     from ..storage.engine import upgrade_database
 
     upgrade_database(database_url_from_environment())  # once, before any worker starts
-    click.echo(f"serving on http://{host}:{port} with {workers} worker(s)", err=True)
+    click.echo(f"serving on http://{host}:{port} with {workers} worker(s) of {threads} thread(s)", err=True)
     sys.stdout.flush()
-    run_gunicorn(host=host, port=port, workers=workers)
+    run_gunicorn(host=host, port=port, workers=workers, threads=threads)
