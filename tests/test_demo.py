@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +43,12 @@ def test_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
     assert link is not None, printed
     page = client.get(link.group(1))
     assert page.status_code == 200 and "How are we doing?" in page.get_data(as_text=True)
+    public = re.search(r"public link:\s+http://[^/]+(/p/\S+)", printed)
+    assert public is not None, printed
+    opened = client.get(public.group(1))
+    assert opened.status_code == 200 and "How are we doing?" in opened.get_data(as_text=True)
+    # every printed URL answers: the front page sends a visitor to sign in, the sign-in page is there
+    assert client.get("/").status_code == 302 and client.get("/login").status_code == 200
     login = re.search(r"author\s+(\S+)\s+password: (\S+)", printed)
     assert login is not None
     form = client.get("/login").get_data(as_text=True)
@@ -50,3 +57,20 @@ def test_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
     signed_in = client.post("/login", data={"email": login.group(1), "password": login.group(2),
                                             "csrf_token": token.group(1)})
     assert signed_in.status_code == 302
+
+
+def test_demo_refuses_a_busy_port_before_changing_anything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CXROI_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("CXROI_DATABASE_URL", raising=False)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        monkeypatch.setenv("PORT", str(port))  # PORT= is the make demo way of choosing the port
+        with pytest.raises(SystemExit) as done:
+            main(["demo", "--customers", "100", "--out", str(tmp_path / "out")])
+    assert done.value.code not in (0, None)
+    error = capsys.readouterr().err
+    assert f"port {port} on 127.0.0.1 is in use" in error and "--port" in error
+    assert not (tmp_path / "out").exists() and not (tmp_path / "instance").exists()  # nothing was done

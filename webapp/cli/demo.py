@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 from pathlib import Path
 
 import click
@@ -31,6 +32,17 @@ from .root import cli
 DEMO_LOGINS = (("author@demo.cxroi", "author"), ("analyst@demo.cxroi", "analyst"))
 
 
+def _check_port_free(port: int) -> None:
+    """Refuse at once when the port is taken (e.g. by a demo already running), naming the way out."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise click.ClickException(
+                f"port {port} on 127.0.0.1 is in use (is a demo already running?); stop it, or serve this one on "
+                "another port with --port N (or PORT=N make demo)") from None
+
+
 def _step(number: int, text: str) -> None:
     click.secho(f"\n[{number}/7] {text}", bold=True)
 
@@ -41,9 +53,12 @@ def _step(number: int, text: str) -> None:
               help="Folder for the synthetic data, results.json and the report.")
 @click.option("--customers", type=click.IntRange(min=100), default=3000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, envvar="PORT",
+              help="Port to serve on (also PORT=N).")
 def demo(no_serve: bool, out: Path, customers: int, seed: int, port: int) -> None:
     """Run the whole job on synthetic data: survey, responses, analysis, finance report, web app."""
+    if not no_serve:
+        _check_port_free(port)  # before anything is changed: a running demo keeps its passwords and version
     from ..accounts.service import ensure_user
     from ..services import create_invitations, publish_survey
     from ..services.analysis import analyze_published_survey, responses_for_analysis
@@ -106,7 +121,9 @@ def demo(no_serve: bool, out: Path, customers: int, seed: int, port: int) -> Non
 
     _step(7, "Web app")
     click.echo(f"  respondent link (personal, single use): {links[0].url(base_url)}")
-    click.echo(f"  public link:                            {base_url}/p/{world.survey.id}?channel=web")
+    channel = world.survey.channels[0].id if world.survey.channels else None
+    public = f"{base_url}/p/{world.survey.id}" + (f"?channel={channel}" if channel else "")
+    click.echo(f"  public link:                            {public}")
     click.echo(f"  sign in at {base_url}/login as")
     for email, role in DEMO_LOGINS:
         click.echo(f"    {role:<8} {email}  password: {passwords[email]}")
@@ -116,4 +133,4 @@ def demo(no_serve: bool, out: Path, customers: int, seed: int, port: int) -> Non
     from ..server import run_gunicorn
 
     click.echo(f"  serving on {base_url} — press Ctrl-C to stop")
-    run_gunicorn(host="127.0.0.1", port=port, workers=2)
+    run_gunicorn(host="127.0.0.1", port=port, workers=2, access_log=False)
