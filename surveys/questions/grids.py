@@ -24,6 +24,7 @@ from .base import (
     Scored,
     ValueKind,
     Widget,
+    XlsformMapping,
     _agreement,
     _as_int,
     _cell,
@@ -172,6 +173,7 @@ class AlignmentQuestion(_ScaleGrid):
     row_source: ClassVar[str] = "brand_promises"
     row_subset_field: ClassVar[str] = "promises"
     item_family: ClassVar[str] = "alignment_item"
+    xlsform: ClassVar[XlsformMapping] = XlsformMapping(list_name="likert{points}")
     agreement: ClassVar[bool] = True
     outcome: ClassVar[bool] = True
     respondent_score: ClassVar[RespondentScore | None] = RespondentScore(
@@ -218,6 +220,9 @@ class FrictionQuestion(GridQuestion):
     row_source: ClassVar[str] = "touchpoints"
     row_subset_field: ClassVar[str] = "touchpoints"
     item_family: ClassVar[str] = "friction_item"
+    xlsform: ClassVar[XlsformMapping] = XlsformMapping(  # field-list: the text follow-ups do not fit a table
+        list_name="hesitated", row_choices=(("1", "Yes"), ("0", "No")), grid_appearance="field-list",
+        follow_up_flag="follow_up")
     polarity: ClassVar[Polarity] = "lower_is_better"
     answer_seconds: ClassVar[float] = 4.0
     follow_up_seconds: ClassVar[float] = 20.0
@@ -353,6 +358,7 @@ class ChannelRatingQuestion(_ScaleGrid):
     row_source: ClassVar[str] = "channels"
     row_subset_field: ClassVar[str] = "channels"
     item_family: ClassVar[str] = "channel_item"
+    xlsform: ClassVar[XlsformMapping] = XlsformMapping(rows_picked_in="used_channels_from")
     outcome: ClassVar[bool] = True
 
     @property

@@ -27,6 +27,8 @@ from .base import (
     Scored,
     ValueKind,
     Widget,
+    XlsformBounds,
+    XlsformMapping,
     _agreement,
     _cell,
     title,
@@ -47,6 +49,8 @@ class TextQuestion(QuestionBase):
     max_length: int = Field(default=2000, ge=1, le=TEXT_LIMIT)
     open_ended: ClassVar[bool] = True
     answer_seconds: ClassVar[float] = 30.0  # typing a sentence or two on a phone; single-line text counts half
+    xlsform: ClassVar[XlsformMapping] = XlsformMapping(
+        untagged=True, appearance_flag="multiline", bounds=XlsformBounds("length", None, "max_length", whole=True))
 
     def clean_answer(self, raw: Any, survey: Survey) -> str:
         if not isinstance(raw, str):
@@ -82,6 +86,8 @@ class NumberQuestion(QuestionBase):
     widget: ClassVar[Widget] = "number"
     value_kind: ClassVar[ValueKind] = "number"
     answer_seconds: ClassVar[float] = 8.0
+    xlsform: ClassVar[XlsformMapping] = XlsformMapping(
+        untagged=True, integer_flag="integer", bounds=XlsformBounds("value", "min", "max"))
 
     @model_validator(mode="after")
     def _range(self) -> NumberQuestion:
@@ -165,6 +171,7 @@ class SingleChoiceQuestion(ChoiceQuestionBase):
     type: Literal["single_choice"] = "single_choice"
     single_judgement: ClassVar[bool] = True
     answer_seconds: ClassVar[float] = 4.0
+    xlsform: ClassVar[XlsformMapping] = XlsformMapping(untagged=True)
 
     def clean_answer(self, raw: Any, survey: Survey) -> str:
         return self._code(raw)
@@ -202,6 +209,8 @@ class MultiChoiceQuestion(ChoiceQuestionBase):
     value_kind: ClassVar[ValueKind] = "multi"
     row_references: ClassVar[bool] = True
     answer_seconds: ClassVar[float] = 6.0
+    xlsform: ClassVar[XlsformMapping] = XlsformMapping(
+        untagged=True, bounds=XlsformBounds("count", "min_selected", "max_selected", whole=True))
 
     def rows(self, survey: Survey) -> list[tuple[str, str]]:
         return [(c.code, c.label) for c in self.choices]
@@ -281,6 +290,7 @@ class LikertQuestion(ScaleQuestion):
 
     type: Literal["likert"] = "likert"
     points: Literal[5, 7] = 5
+    xlsform: ClassVar[XlsformMapping] = XlsformMapping(list_name="likert{points}")
     agreement: ClassVar[bool] = True
     outcome: ClassVar[bool] = True
 
@@ -310,6 +320,7 @@ class CsatQuestion(_HeadlineQuestion):
     """Customer satisfaction, 1–5 from very dissatisfied to very satisfied; a baseline metric."""
 
     type: Literal["csat"] = "csat"
+    xlsform: ClassVar[XlsformMapping] = XlsformMapping(list_name="csat5")
     baseline: ClassVar[bool] = True
     outcome: ClassVar[bool] = True
     respondent_score: ClassVar[RespondentScore | None] = RespondentScore(
@@ -335,6 +346,7 @@ class CesQuestion(_HeadlineQuestion):
     """Customer Effort Score: agreement, 1–7, with "<company> made it easy to <task>"."""
 
     type: Literal["ces"] = "ces"
+    xlsform: ClassVar[XlsformMapping] = XlsformMapping(list_name="ces7")
     agreement: ClassVar[bool] = True
     outcome: ClassVar[bool] = True
     respondent_score: ClassVar[RespondentScore | None] = RespondentScore(
@@ -360,6 +372,7 @@ class NpsQuestion(_HeadlineQuestion):
     """Likelihood to recommend, 0–10. Kept as a baseline to compare better questions against."""
 
     type: Literal["nps"] = "nps"
+    xlsform: ClassVar[XlsformMapping] = XlsformMapping(list_name="nps11")
     baseline: ClassVar[bool] = True
     respondent_score: ClassVar[RespondentScore | None] = RespondentScore(
         "nps", "Likelihood to recommend (NPS)", (0.0, 10.0), "higher_is_better", 3)

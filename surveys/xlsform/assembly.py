@@ -14,8 +14,7 @@ from typing import Any
 from pyxform.xls2json_backends import DefinitionData
 
 from ..errors import Problem
-from ..questions import QUESTION_TYPES, ScaleQuestion
-from ..questions.grids import GridQuestion
+from ..questions import QUESTION_TYPES
 from . import layout
 from .cells import RowCells
 from .expressions import ExportField, FieldKind, FieldRef
@@ -24,12 +23,6 @@ _METADATA = {"start", "end", "today"}
 """Recorded by cxroi itself (started_at, submitted_at), so these rows map onto the reserved columns."""
 _KOBO_VERSION = re.compile(r"^_+version_+\d*$")
 """The form version KoboToolbox keeps as a calculate row (`__version__`): bookkeeping, like its `$kuid` column."""
-_PLAIN_TYPES = {"text": "text", "integer": "number", "decimal": "number", "select one": "single_choice",
-                "select all that apply": "multi_choice"}
-_SCALE_TYPES = {name for name, cls in QUESTION_TYPES.items() if issubclass(cls, ScaleQuestion)}
-_GRID_TYPES = {name for name, cls in QUESTION_TYPES.items() if issubclass(cls, GridQuestion)}
-_GRID_SOURCE = {"alignment": ("brand_promises", "promises"), "friction": ("touchpoints", "touchpoints"),
-                "channel_rating": ("channels", "channels")}
 
 
 class SurveyAssembler(RowCells):
@@ -161,61 +154,61 @@ class SurveyAssembler(RowCells):
                                          f"unknown type {cxroi_type!r}; known: {', '.join(QUESTION_TYPES)}"))
             self.skip(element)
             return None
-        if kind == "group" and cxroi_type in _GRID_TYPES:
+        grid_types = layout.grid_types()
+        if kind == "group" and cxroi_type in grid_types:
             return self.grid(element, raw, where, notes, path, condition)
         if kind == "group" and cxroi_type is not None:
             self.problems.append(Problem(f"{where}, column 'cxroi_type'", f"{cxroi_type!r} on a group: only the grid "
-                                         f"types ({', '.join(sorted(_GRID_TYPES))}) are written as groups"))
+                                         f"types ({', '.join(sorted(grid_types))}) are written as groups"))
             self.skip(element)
             return None
-        if kind not in _PLAIN_TYPES:
+        untagged = layout.untagged_type(kind)
+        if untagged is None:
             self.problems.append(Problem(f"{where}, type", f"{raw_type!r} is not supported"))
             self.skip(element)
             return None
         self.check_columns(raw, where)
         settings = self.settings(element, where)
-        base = _PLAIN_TYPES[kind]
-        if cxroi_type is not None and cxroi_type != base and not (base == "single_choice" and cxroi_type in _SCALE_TYPES):
+        question_type = QUESTION_TYPES[cxroi_type or untagged]
+        family = layout.family(question_type)
+        if family not in layout.ROW_FAMILIES[kind]:
             self.problems.append(Problem(f"{where}, column 'cxroi_type'",
                                          f"{cxroi_type!r} cannot be carried by an XLSForm {raw_type.split()[0]!r} row"))
             return None
-        data = self.common(element, where, notes, settings, condition) | {"type": cxroi_type or base}
-        bind = element.get("bind") or {}
-        constraint = bind.get("constraint")
-        field_kind: FieldKind = "text"
+        mapping = question_type.xlsform
+        data = self.common(element, where, notes, settings, condition) | {"type": cxroi_type or untagged}
+        constraint = (element.get("bind") or {}).get("constraint")
+        field_kind: FieldKind = question_type.value_kind
         codes: dict[str, str] = {}
         multi_rows: list[tuple[str, str]] = []
-        if base == "text":
-            data["multiline"] = "multiline" in str((element.get("control") or {}).get("appearance", "")).split()
-            low, high = self.bounds(constraint, "length", where)
-            if low is not None:
-                self.problems.append(Problem(f"{where}, column 'constraint'", "a minimum text length is not supported"))
-            if high is not None:
-                data["max_length"] = self.whole(high)
-        elif base == "number":
-            field_kind = "number"
-            data["integer"] = kind == "integer"
-            low, high = self.bounds(constraint, "value", where)
-            data |= {key: value for key, value in (("min", low), ("max", high)) if value is not None}
-        else:
+        if mapping.appearance_flag:
+            appearance = str((element.get("control") or {}).get("appearance", ""))
+            data[mapping.appearance_flag] = mapping.appearance_flag in appearance.split()
+        if mapping.integer_flag:
+            data[mapping.integer_flag] = kind == "integer"
+        if family in ("select_one", "select_multiple", "scale"):
             choices = self.choices(element, where)
             if choices is None:
                 return None
-            if data["type"] in _SCALE_TYPES:
-                field_kind = "scale"
+            if family == "scale":
                 self.check_scale(data, choices, element, where)
             else:
-                field_kind = "multi" if base == "multi_choice" else "choice"
-                data["choices"] = [{"code": code, "label": label} for _, code, label in choices]
+                data[mapping.choices_field] = [{"code": code, "label": label} for _, code, label in choices]
                 codes = {name: code for name, code, _ in choices if name != code}
-                if base == "multi_choice":
+                if family == "select_multiple":
                     multi_rows = [(name, code) for name, code, _ in choices]
-                    low, high = self.bounds(constraint, "count", where)
-                    data |= {key: self.whole(value) for key, value in (("min_selected", low),
-                                                                               ("max_selected", high))
-                             if value is not None}
-        if base not in ("text", "number", "multi_choice") and constraint:
-            self.problems.append(Problem(f"{where}, column 'constraint'", "not supported on a single choice"))
+        if mapping.bounds is not None:
+            bounds = mapping.bounds
+            low, high = self.bounds(constraint, bounds.measure, where)
+            for end, field, value in (("minimum", bounds.lower, low), ("maximum", bounds.upper, high)):
+                if value is not None and field is None:
+                    self.problems.append(Problem(f"{where}, column 'constraint'",
+                                                 f"a {end} {layout.MEASURE_WORDS[bounds.measure]} is not supported"))
+                elif value is not None and field is not None:
+                    data[field] = self.whole(value) if bounds.whole else value
+        elif constraint:
+            what = "a single choice" if kind == "select one" else "this question type"
+            self.problems.append(Problem(f"{where}, column 'constraint'", f"not supported on {what}"))
         self.locations[path] = where
         self.import_fields[str(data["id"])] = FieldRef(str(data["id"]), None, field_kind, codes)
         self.export_fields[str(data["id"])] = ExportField((str(data["id"]),), field_kind)
@@ -231,7 +224,9 @@ class SurveyAssembler(RowCells):
         element = _with_table_list_label(element)
         data = self.common(element, where, notes, settings, condition) | {"type": element["cxroi_type"]}
         question_id = str(data["id"])
-        source, subset = _GRID_SOURCE[data["type"]]
+        question_type = QUESTION_TYPES[data["type"]]
+        mapping = question_type.xlsform
+        source, subset = question_type.row_source, question_type.row_subset_field
         expected = settings.get(subset) or [str(item.get("id")) for item in self.survey_data.get(source, [])]
         rows: list[str] = []
         required: list[bool] = []
@@ -246,7 +241,7 @@ class SurveyAssembler(RowCells):
             child_where = f"{layout.SURVEY_SHEET} sheet, row {number}"
             self.check_columns(child_raw, child_where)
             name = str(child.get("name"))
-            if data["type"] == "friction" and child.get("type") == "text" and name.endswith(suffix):
+            if mapping.follow_up_flag and child.get("type") == "text" and name.endswith(suffix):
                 follow_ups.append(name.removeprefix(prefix).removesuffix(suffix))
             elif name.startswith(prefix) and child.get("type") == "select one":
                 rows.append(name.removeprefix(prefix))
@@ -260,19 +255,20 @@ class SurveyAssembler(RowCells):
         if rows != list(expected):
             self.problems.append(Problem(where, f"the rows of the grid {question_id!r} ({', '.join(rows)}) do not "
                                                 f"match its {source} in the cxroi sheet ({', '.join(expected)})"))
-        if data["type"] == "friction" and follow_ups != (rows if settings.get("follow_up", True) else []):
+        flag = mapping.follow_up_flag
+        if flag and follow_ups != (rows if settings.get(flag, question_type.model_fields[flag].default) else []):
             self.problems.append(Problem(where, f"the follow-up rows of {question_id!r} ({', '.join(follow_ups)}) do "
-                                                "not match its rows and its follow_up setting"))
+                                                f"not match its rows and its {flag} setting"))
         if any(required) and not all(required):
             self.problems.append(Problem(f"{where}, column 'required'", f"some rows of {question_id!r} are required "
                                                                         "and some not; cxroi requires all or none"))
         data["required"] = bool(required) and all(required)
-        if first_row is not None and data["type"] != "friction":
+        if first_row is not None and not mapping.row_choices:
             choices = self.choices(first_row, where)
             if choices is not None:
                 self.check_scale(data, choices, first_row, where)
         self.locations[path] = where
-        kind: FieldKind = "friction" if data["type"] == "friction" else "scale"
+        kind: FieldKind = question_type.value_kind
         for row in rows:
             name = layout.row_name(question_id, row)
             self.import_fields[name] = FieldRef(question_id, row, kind)

@@ -10,12 +10,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from pyxform.aliases import yes_no
 from pyxform.xls2json_backends import DefinitionData
 
 from ..errors import Problem
-from ..questions import Question
+from ..questions import QUESTION_TYPES
 from . import layout
 from .expressions import ExportField, FieldRef, Measure, Untranslatable, read_bounds, to_show_if, to_xpath
 
@@ -27,7 +27,6 @@ _ACCEPTED_COLUMNS = {
     "constraint_message", "constraining_message", "required_message", "requiredmsg",
 }
 _CHOICE_COLUMNS = {"list_name", "list name", "name", "value", "label", "caption"}
-_QUESTION = TypeAdapter(Question)
 
 
 class RowCells:
@@ -154,7 +153,7 @@ class RowCells:
                     element: Mapping[str, Any], where: str) -> None:
         """The choice list of a scale question must be the scale its type and settings define."""
         try:
-            model = _QUESTION.validate_python(data)
+            model = QUESTION_TYPES[str(data["type"])].model_validate(data)
         except ValidationError:
             return  # build_survey reports what is wrong with the question itself
         expected = [(str(value), label) for value, label in model.scale_points()]

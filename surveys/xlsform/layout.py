@@ -5,9 +5,9 @@ Shared by the reader and the writer so that the two directions cannot drift apar
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from ..questions import QuestionBase
+from ..questions import QUESTION_TYPES, QuestionBase
 
 SURVEY_SHEET = "survey"
 CHOICES_SHEET = "choices"
@@ -27,26 +27,68 @@ CXROI_SETTINGS = ("intro", "customer_id_param", "time_budget_minutes")
 """Survey-level settings kept in the cxroi sheet as `kind: setting` rows."""
 
 ROW_SEPARATOR = "__"
-"""A grid question `q` asks one XLSForm question per row, named `q__row`; friction follow-ups are `q__row__what`."""
+"""A grid question `q` asks one XLSForm question per row, named `q__row`; a row's follow-up text is `q__row__what`."""
 FOLLOW_UP_SUFFIX = "what"
 
-SCALE_LISTS = {"csat": "csat5", "ces": "ces7", "nps": "nps11"}
-"""Shared choice lists of the fixed-scale types; likert and alignment use `likert5`/`likert7`."""
-HESITATED_LIST = "hesitated"
-HESITATED_CHOICES = (("1", "Yes"), ("0", "No"))
-
-NATIVE_FIELDS: dict[str, frozenset[str]] = {
-    "text": frozenset({"multiline", "max_length"}),
-    "number": frozenset({"min", "max", "integer"}),
-    "single_choice": frozenset({"choices"}),
-    "multi_choice": frozenset({"choices", "min_selected", "max_selected"}),
-}
-"""Per type, the settings XLSForm expresses natively (columns, choices); every other setting travels as JSON in
-`cxroi_settings`, so a setting added to a type later round-trips without a change here."""
 COMMON_FIELDS = frozenset({"id", "type", "text", "help", "required", "show_if"})
 
-GRID_APPEARANCE = {"alignment": "table-list", "channel_rating": "table-list", "friction": "field-list"}
-"""table-list needs every row to share one choice list; friction rows carry a text follow-up, so field-list."""
+Family = Literal["text", "number", "select_one", "select_multiple", "scale", "grid"]
+"""The native XLSForm form of a question type: a text row, an integer/decimal row, a select_one over the question's
+own choices, a select_one over a shared list of its scale's points, a select_multiple, or a group per grid."""
+ROW_FAMILIES: dict[str, tuple[Family, ...]] = {
+    "text": ("text",), "integer": ("number",), "decimal": ("number",), "select one": ("select_one", "scale"),
+    "select all that apply": ("select_multiple",),
+}
+"""pyxform's type of a question row → the families a cxroi_type on it may have; a row without one becomes the
+`untagged` type of the first family."""
+MEASURE_WORDS = {"value": "value", "length": "text length", "count": "number of choices"}
+"""What an XLSForm constraint bounds, in words (for a bound a type cannot hold)."""
+
+
+def family(question_type: type[QuestionBase]) -> Family | None:
+    """The type's native XLSForm form, from what it declares; None when XLSForm has none."""
+    if question_type.is_grid:
+        return "grid"
+    widget, kind = question_type.widget, question_type.value_kind
+    if widget == "text":
+        return "text"
+    if widget == "number":
+        return "number"
+    if widget == "checkboxes":
+        return "select_multiple"
+    if widget == "radio" and kind in ("scale", "choice"):
+        return "scale" if kind == "scale" else "select_one"
+    return None
+
+
+def untagged_type(row_kind: str) -> str | None:
+    """The type tag a question row of pyxform's type `row_kind` becomes without a cxroi_type."""
+    families = ROW_FAMILIES.get(row_kind)
+    if not families:
+        return None
+    return next((tag for tag, question_type in QUESTION_TYPES.items()
+                 if question_type.xlsform.untagged and family(question_type) == families[0]), None)
+
+
+def grid_types() -> list[str]:
+    """The tags of the registered types written as a group (grids)."""
+    return [tag for tag, question_type in QUESTION_TYPES.items() if family(question_type) == "grid"]
+
+
+def list_name(question: QuestionBase) -> str:
+    """The preferred name of the question's shared choice list (its scale's points, or its rows' choices)."""
+    return question.xlsform.list_name.format_map(dict(question))
+
+
+def native_fields(question_type: type[QuestionBase]) -> frozenset[str]:
+    """The settings of the type that XLSForm's own columns hold (choices, bounds, appearance, integer)."""
+    mapping = question_type.xlsform
+    fields = {mapping.appearance_flag, mapping.integer_flag}
+    if mapping.bounds is not None:
+        fields |= {mapping.bounds.lower, mapping.bounds.upper}
+    if family(question_type) in ("select_one", "select_multiple"):
+        fields.add(mapping.choices_field)
+    return frozenset(field for field in fields if field is not None)
 
 
 def row_name(question_id: str, row: str) -> str:
@@ -55,17 +97,12 @@ def row_name(question_id: str, row: str) -> str:
 
 
 def follow_up_name(question_id: str, row: str) -> str:
-    """The XLSForm name of the "what made you hesitate?" text of one friction row."""
+    """The XLSForm name of the follow-up text of one grid row (friction's "what made you hesitate?")."""
     return f"{question_id}{ROW_SEPARATOR}{row}{ROW_SEPARATOR}{FOLLOW_UP_SUFFIX}"
-
-
-def type_of(question: QuestionBase) -> str:
-    """The question's `type` tag (QuestionBase itself declares none; every registered type does)."""
-    return str(type(question).model_fields["type"].default)
 
 
 def extra_settings(question: QuestionBase) -> dict[str, Any]:
     """The question's non-default settings that XLSForm has no column for (they go to `cxroi_settings`)."""
-    native = COMMON_FIELDS | NATIVE_FIELDS.get(type_of(question), frozenset())
+    native = COMMON_FIELDS | native_fields(type(question))
     data = question.model_dump(mode="json", exclude_defaults=True)
     return {key: value for key, value in data.items() if key not in native}

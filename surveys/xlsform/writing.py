@@ -16,15 +16,7 @@ from openpyxl import Workbook
 
 from ..errors import InvalidDefinition, Problem
 from ..model import Survey
-from ..questions import QuestionBase, ScaleQuestion
-from ..questions.grids import AlignmentQuestion, ChannelRatingQuestion, FrictionQuestion, GridQuestion
-from ..questions.plain import (
-    ChoiceQuestionBase,
-    LikertQuestion,
-    MultiChoiceQuestion,
-    NumberQuestion,
-    TextQuestion,
-)
+from ..questions import QuestionBase, type_tag
 from . import layout
 from .expressions import ExportField, FieldKind, FieldRef, Untranslatable, to_show_if, to_xpath, write_bounds
 
@@ -70,70 +62,62 @@ class _SheetWriter:
 
     def question(self, question: QuestionBase, path: str) -> None:
         """The row(s) of one question: its closest native XLSForm type plus cxroi_type and cxroi_settings."""
-        kind = layout.type_of(question)
+        kind = type_tag(type(question))
+        family = layout.family(type(question))
+        mapping = question.xlsform
         head: Row = {"name": question.id, "label": question.text, "hint": question.help, "cxroi_type": kind}
         settings = layout.extra_settings(question)
         if question.show_if:
             head["relevant"] = self.relevant(question.show_if, settings, f"{path}.show_if")
         if settings:
             head["cxroi_settings"] = json.dumps(settings, ensure_ascii=False, separators=(",", ":"))
-        if isinstance(question, GridQuestion):
+        if family == "grid":
             self.grid(question, head)
             return
         head["required"] = "yes" if question.required else None
-        if isinstance(question, TextQuestion):
-            head |= {"type": "text", "appearance": "multiline" if question.multiline else None,
-                     "constraint": write_bounds(None, question.max_length, "length")}
-        elif isinstance(question, NumberQuestion):
-            head |= {"type": "integer" if question.integer else "decimal",
-                     "constraint": write_bounds(question.min, question.max, "value")}
-        elif isinstance(question, ChoiceQuestionBase):
-            choices = [(c.code, c.label) for c in question.choices]
-            if isinstance(question, MultiChoiceQuestion):
-                head |= {"type": f"select_multiple {self.lists.add(question.id, choices)}",
-                         "constraint": write_bounds(question.min_selected, question.max_selected, "count")}
-            else:
-                head["type"] = f"select_one {self.lists.add(question.id, choices)}"
-        elif isinstance(question, ScaleQuestion):
+        if family == "text":
+            head["type"] = "text"
+        elif family == "number":
+            head["type"] = "integer" if mapping.integer_flag and getattr(question, mapping.integer_flag) else "decimal"
+        elif family in ("select_one", "select_multiple"):
+            head["type"] = f"{family} {self.lists.add(question.id, question.options())}"
+        elif family == "scale":
             head["type"] = f"select_one {self.scale_list(question)}"
-        else:  # a new question type must get a mapping here and in reading.py
+        else:  # a type whose widget XLSForm cannot ask
             raise InvalidDefinition(self.survey.id, [Problem(path, f"no XLSForm mapping for the type {kind!r}")])
+        if mapping.appearance_flag:
+            head["appearance"] = mapping.appearance_flag if getattr(question, mapping.appearance_flag) else None
+        if mapping.bounds is not None:
+            lower, upper = (getattr(question, field) if field else None
+                            for field in (mapping.bounds.lower, mapping.bounds.upper))
+            head["constraint"] = write_bounds(lower, upper, mapping.bounds.measure)
         self.rows.append(head)
 
     def scale_list(self, question: QuestionBase) -> str:
         """The name of the choice list holding the question's scale points, one choice per point."""
         points = [(str(value), label) for value, label in question.scale_points()]
-        kind = layout.type_of(question)
-        if isinstance(question, (LikertQuestion, AlignmentQuestion)):
-            preferred = f"likert{question.points}"
-        else:
-            preferred = layout.SCALE_LISTS.get(kind, f"{question.id}_scale")
-        return self.lists.add(preferred, points)
+        return self.lists.add(layout.list_name(question), points)
 
-    def grid(self, question: GridQuestion, head: Row) -> None:
-        """A grid as a group with one select_one per promise/touchpoint/channel (and friction follow-ups)."""
-        kind = layout.type_of(question)
-        self.rows.append(head | {"type": "begin group", "appearance": layout.GRID_APPEARANCE[kind]})
+    def grid(self, question: QuestionBase, head: Row) -> None:
+        """A grid as a group with one select_one per row (promise, touchpoint, channel) and any follow-up texts."""
+        mapping = question.xlsform
+        self.rows.append(head | {"type": "begin group", "appearance": mapping.grid_appearance})
         required = "yes" if question.required else None
-        if isinstance(question, FrictionQuestion):
-            hesitated = self.lists.add(layout.HESITATED_LIST, layout.HESITATED_CHOICES)
+        if mapping.row_choices:
+            choices = self.lists.add(layout.list_name(question), mapping.row_choices)
         else:
-            scale = self.scale_list(question)
+            choices = self.scale_list(question)
+        picked_in = getattr(question, mapping.rows_picked_in) if mapping.rows_picked_in else None
+        follow_up = question.follow_up_prompt() if mapping.follow_up_flag else None
         for row, label in question.rows(self.survey):
             name = layout.row_name(question.id, row)
-            if isinstance(question, FrictionQuestion):
-                self.rows.append({"type": f"select_one {hesitated}", "name": name, "label": label,
-                                  "required": required})
-                if question.follow_up:
-                    self.rows.append({"type": "text", "name": layout.follow_up_name(question.id, row),
-                                      "label": question.follow_up_text, "relevant": f"${{{name}}} = '1'",
-                                      "appearance": "multiline"})
-                continue
-            relevant = None
-            if isinstance(question, ChannelRatingQuestion) and question.used_channels_from:
-                relevant = f"selected(${{{question.used_channels_from}}}, '{row}')"
-            self.rows.append({"type": f"select_one {scale}", "name": name, "label": label, "required": required,
+            relevant = f"selected(${{{picked_in}}}, '{row}')" if picked_in else None
+            self.rows.append({"type": f"select_one {choices}", "name": name, "label": label, "required": required,
                               "relevant": relevant})
+            if follow_up is not None:
+                self.rows.append({"type": "text", "name": layout.follow_up_name(question.id, row), "label": follow_up,
+                                  "relevant": f"${{{name}}} = '{mapping.row_choices[0][0]}'",
+                                  "appearance": "multiline"})
         self.rows.append({"type": "end group", "name": question.id})
 
     def relevant(self, show_if: str, settings: dict[str, Any], path: str) -> str | None:
@@ -153,35 +137,21 @@ class _SheetWriter:
 
     def remember(self, question: QuestionBase) -> None:
         """Make the question referable by the conditions of later questions, in both directions."""
-        if isinstance(question, GridQuestion):
-            row_kind: FieldKind = "friction" if isinstance(question, FrictionQuestion) else "scale"
+        kind: FieldKind = question.value_kind
+        if question.is_grid:
             names = []
             for row, _ in question.rows(self.survey):
                 name = layout.row_name(question.id, row)
                 names.append(name)
-                self.export_fields[f"{question.id}.{row}"] = ExportField((name,), row_kind)
-                self.import_fields[name] = FieldRef(question.id, row, row_kind)
+                self.export_fields[f"{question.id}.{row}"] = ExportField((name,), kind)
+                self.import_fields[name] = FieldRef(question.id, row, kind)
             self.export_fields[question.id] = ExportField(tuple(names), "grid")
             return
-        kind = field_kind(question)
         self.export_fields[question.id] = ExportField((question.id,), kind)
         self.import_fields[question.id] = FieldRef(question.id, None, kind)
-        if isinstance(question, MultiChoiceQuestion):  # `q.code` reads 1/0, as in the export column
-            for choice in question.choices:
-                self.export_fields[f"{question.id}.{choice.code}"] = ExportField((question.id, choice.code), "multi_row")
-
-
-def field_kind(question: QuestionBase) -> FieldKind:
-    """How conditions treat a plain question's value: a choice code, a set of codes, a number or text."""
-    if isinstance(question, MultiChoiceQuestion):
-        return "multi"
-    if isinstance(question, ChoiceQuestionBase):
-        return "choice"
-    if isinstance(question, ScaleQuestion):
-        return "scale"
-    if isinstance(question, NumberQuestion):
-        return "number"
-    return "text"
+        if kind == "multi":  # `q.code` reads 1/0, as in the export column
+            for code, _ in question.options():
+                self.export_fields[f"{question.id}.{code}"] = ExportField((question.id, code), "multi_row")
 
 
 def build_workbook(survey: Survey) -> Workbook:
