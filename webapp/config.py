@@ -18,6 +18,15 @@ Environment variable → app setting:
   (0 turns the limit off); default 60.
 * `CXROI_SUBMIT_BURST` → `SUBMIT_BURST`: submissions a client may send at once; default 30.
 * `CXROI_REPORT_RUNNER` → `CXROI_REPORT_RUNNER`: report jobs run in a child `process` (default) or a `thread`.
+* `CXROI_QUEUE_URL` → `QUEUE_URL`: the task queue's storage (`webapp.queue`, docs/queue.md): `redis://host:port/db`
+  (or `rediss://`, `unix://`) for Redis, `sqlite:///path` for a SQLite file; default
+  `sqlite:///<instance>/queue.sqlite3` (no setup). The web app, `cxroi worker` and the CLI must all name the same one.
+* `CXROI_QUEUE_NAME` → `QUEUE_NAME`: the queue's name (its keys in Redis), so several deployments can share one
+  Redis server; default `cxroi`.
+* `CXROI_REPORT_JOBS_PER_USER` → `REPORT_JOBS_PER_USER`: report jobs one user may have queued or running at once
+  (0: no limit); default 3.
+* `CXROI_REPORT_LEASE_SECONDS` (read by the worker, `report_lease_seconds_from_environment`): how long a running
+  report job's lease lasts without a heartbeat before another worker picks the job up again; default 60.
 * `CXROI_PUBLIC_LINK_DAYS` → `PUBLIC_LINK_DAYS`: days a signed customer id in a public link stays valid (surveys
   with `customer_id_param`, docs/respondent-pages.md); default 90.
 """
@@ -36,6 +45,9 @@ TEXT_BODY_LIMIT = 1024 * 1024
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_PUBLIC_LINK_DAYS = 90.0
+DEFAULT_QUEUE_NAME = "cxroi"
+DEFAULT_REPORT_JOBS_PER_USER = 3
+DEFAULT_REPORT_LEASE_SECONDS = 60.0
 
 
 def instance_path_from_environment() -> Path:
@@ -51,6 +63,43 @@ def database_url_from_environment(instance_path: Path | None = None) -> str:
         return configured
     folder = instance_path or instance_path_from_environment()
     return f"sqlite:///{folder / 'cxroi.sqlite3'}"
+
+
+def queue_url_from_environment(instance_path: Path | None = None) -> str:
+    """`CXROI_QUEUE_URL`, or a SQLite file in the instance folder (the embedded default)."""
+    configured = os.environ.get("CXROI_QUEUE_URL", "").strip()
+    if configured:
+        return configured
+    folder = instance_path or instance_path_from_environment()
+    return f"sqlite:///{folder / 'queue.sqlite3'}"
+
+
+def queue_name_from_environment() -> str:
+    return os.environ.get("CXROI_QUEUE_NAME", "").strip() or DEFAULT_QUEUE_NAME
+
+
+def report_lease_seconds_from_environment() -> float:
+    """`CXROI_REPORT_LEASE_SECONDS` (a number > 0), default 60."""
+    configured = os.environ.get("CXROI_REPORT_LEASE_SECONDS", "").strip()
+    try:
+        value = float(configured) if configured else DEFAULT_REPORT_LEASE_SECONDS
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise ValueError(f"CXROI_REPORT_LEASE_SECONDS must be a number of seconds > 0, not {configured!r}")
+    return value
+
+
+def report_jobs_per_user(value: Any) -> int:
+    """The `REPORT_JOBS_PER_USER` setting (None or "" for the default) as a count; 0 means no limit."""
+    try:
+        count = DEFAULT_REPORT_JOBS_PER_USER if value in (None, "") else int(value)
+    except (TypeError, ValueError):
+        count = -1
+    if count < 0:
+        raise ValueError(f"REPORT_JOBS_PER_USER (CXROI_REPORT_JOBS_PER_USER) must be a whole number >= 0, "
+                         f"not {value!r}")
+    return count
 
 
 def base_url_from_environment() -> str:
@@ -71,6 +120,9 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "SUBMIT_RATE_PER_MINUTE": os.environ.get("CXROI_SUBMIT_RATE_PER_MINUTE"),
         "SUBMIT_BURST": os.environ.get("CXROI_SUBMIT_BURST"),
         "CXROI_REPORT_RUNNER": os.environ.get("CXROI_REPORT_RUNNER", "process"),
+        "QUEUE_URL": queue_url_from_environment(instance_path),
+        "QUEUE_NAME": queue_name_from_environment(),
+        "REPORT_JOBS_PER_USER": os.environ.get("CXROI_REPORT_JOBS_PER_USER"),
         "PUBLIC_LINK_DAYS": os.environ.get("CXROI_PUBLIC_LINK_DAYS"),
     }
 

@@ -24,6 +24,7 @@ from . import (  # noqa: F401  (each module declares its commands on the root gr
     score_commands,
     survey_commands,
     user_commands,
+    worker_commands,
 )
 from .root import cli
 
