@@ -1,7 +1,7 @@
 """A question type declared in one module works end to end: a throw-away type, declared and registered inside
 this test, is accepted by the definition format and its JSON Schema, rendered on a respondent page, stored from
-the POST, exported as its own column, scored, and offered to the ROI analysis as a metric — with no other file
-changed (docs/question-types.md is the recipe this follows)."""
+the POST, exported as its own column, scored, offered to the ROI analysis as a metric and written to and read
+from an XLSForm — with no other file changed (docs/question-types.md is the recipe this follows)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from roi.config import RoiConfig
 from roi.inputs.responses import build_responses
 from surveys.definition import InvalidDefinition, build_survey, json_schema
+from surveys.files import read_survey, write_survey
 from surveys.questions import (
     QUESTION_TYPES,
     MetricColumn,
@@ -112,6 +113,10 @@ def test_a_type_declared_in_one_module_works_end_to_end(stars: type[StarsQuestio
     [metric] = [m for m in table.items if m.column == "q_stars"]
     assert metric.scale == (1, 4) and metric.polarity == "higher_is_better"
     assert "q_why" in table.text_columns
+
+    # and it round-trips through an XLSForm workbook
+    write_survey(survey, tmp_path / "stars.xlsx")
+    assert read_survey(tmp_path / "stars.xlsx").question("q_stars").model_dump() == survey.question("q_stars").model_dump()
 
 
 def test_unregistered_again_after_the_test(stars: type[StarsQuestion]) -> None:
