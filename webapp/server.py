@@ -25,13 +25,31 @@ class CxroiServer(BaseApplication):
         return create_app({"AUTO_UPGRADE": False})
 
 
-def run_gunicorn(*, host: str, port: int, workers: int) -> None:
-    """Serve on host:port with `workers` processes until stopped (SIGTERM or Ctrl-C)."""
+DEFAULT_THREADS = 8
+"""Threads per worker process (gunicorn's gthread workers). A connection part-way through its headers holds a
+thread while it trickles, and a worker whose threads are all held queues the connections it accepts: 8 keeps a
+handful of slow clients from filling any one worker (the default 2 workers serve 16 requests at once)."""
+
+
+def run_gunicorn(*, host: str, port: int, workers: int, threads: int = DEFAULT_THREADS,
+                 access_log: bool = True) -> None:
+    """Serve on host:port with `workers` processes of `threads` threads each until stopped (SIGTERM or Ctrl-C).
+
+    Threaded (gthread) workers, not sync ones: a sync worker belongs to one connection until its request is
+    read whole, so a few clients trickling partial headers stall every worker; a gthread worker waits for
+    idle connections in its poller and keeps its other threads serving. It bounds, not removes, the problem:
+    each connection that has started sending still holds a thread until it finishes — in front of the open
+    internet, put a buffering proxy (nginx) before the app servers (docs/deployment.md). `access_log=False`
+    keeps the terminal quiet (the demo); errors are still logged.
+    """
     CxroiServer({
         "bind": f"{host}:{port}",
         "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
         "preload_app": True,
-        "accesslog": "-",
+        "accesslog": "-" if access_log else None,
+        "control_socket_disable": True,  # gunicorn ≥ 25 would leave a control socket in ~/.gunicorn otherwise
         "timeout": 60,
         "graceful_timeout": 20,
     }).run()
