@@ -29,6 +29,11 @@ Environment variable → app setting:
   report job's lease lasts without a heartbeat before another worker picks the job up again; default 60.
 * `CXROI_PUBLIC_LINK_DAYS` → `PUBLIC_LINK_DAYS`: days a signed customer id in a public link stays valid (surveys
   with `customer_id_param`, docs/respondent-pages.md); default 90.
+* `CXROI_MAIL_URL` (read by the mail worker, `mail_url_from_environment`): the SMTP server invitations are sent
+  through, `smtp://host:port` or `smtps://user:password@host:port` (user and password URL-quoted); unset: each
+  message is written to the log and its invitation marked "not sent" (docs/distribution.md).
+* `CXROI_MAIL_FROM` (`mail_from_environment`): the From address of invitations; default
+  `cxroi@<host of CXROI_BASE_URL>`.
 """
 
 from __future__ import annotations
@@ -104,6 +109,19 @@ def report_jobs_per_user(value: Any) -> int:
 
 def base_url_from_environment() -> str:
     return os.environ.get("CXROI_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+
+
+def mail_url_from_environment() -> str | None:
+    """`CXROI_MAIL_URL` (the SMTP server of invitation mail), or None when unset or empty (the log backend)."""
+    return os.environ.get("CXROI_MAIL_URL", "").strip() or None
+
+
+def mail_from_environment() -> str:
+    """`CXROI_MAIL_FROM`, or `cxroi@` the host of `CXROI_BASE_URL`."""
+    from urllib.parse import urlsplit
+
+    configured = os.environ.get("CXROI_MAIL_FROM", "").strip()
+    return configured or f"cxroi@{urlsplit(base_url_from_environment()).hostname or 'localhost'}"
 
 
 def secure_cookies_from_environment() -> bool:

@@ -98,3 +98,72 @@ class Response(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
 
     version: Mapped[SurveyVersion] = relationship()
+
+
+MAIL_STATES = ("queued", "sending", "sent", "not_sent", "deferred", "bounced", "opted_out", "cancelled")
+MAIL_KINDS = ("invitation", "reminder")
+
+
+class MailTemplate(Base):
+    """A survey's e-mail templates (Jinja, sandboxed) and reminder schedule; defaults apply without a row."""
+
+    __tablename__ = "mail_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), unique=True)
+    subject: Mapped[str] = mapped_column(sa.Text)
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str] = mapped_column(sa.Text)
+    reminder_after_days: Mapped[int | None] = mapped_column(default=None)
+    """When set, the periodic reminder task reminds this survey's invitees that many days after the invitation."""
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(sa.String(320), default=None)
+
+
+class MailMessage(Base):
+    """One e-mail of one invitation (the invitation itself, or its one reminder) and its sending state.
+
+    `state` goes queued → sending (claimed by a conditional UPDATE) → sent / not_sent / bounced / deferred /
+    opted_out / cancelled (a reminder to someone who answered meanwhile); `message_id` is chosen at the claim,
+    so a retried task never sends the same message twice.
+    `link_key` derives the personal link's token (with the app's SECRET_KEY); the token itself is never stored.
+    """
+
+    __tablename__ = "mail_messages"
+    __table_args__ = (
+        sa.UniqueConstraint("invitation_id", "kind", name="uq_mail_messages_invitation_kind"),
+        sa.CheckConstraint("state in ('queued', 'sending', 'sent', 'not_sent', 'deferred', 'bounced', "
+                           "'opted_out', 'cancelled')", name="ck_mail_messages_state"),
+        sa.CheckConstraint("kind in ('invitation', 'reminder')", name="ck_mail_messages_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(sa.ForeignKey("invitations.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default="invitation")
+    email: Mapped[str] = mapped_column(sa.String(320), index=True)
+    name: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    language: Mapped[str | None] = mapped_column(sa.String(20), default=None)
+    link_key: Mapped[str] = mapped_column(sa.String(64))
+    state: Mapped[str] = mapped_column(sa.String(16), default="queued", index=True)
+    message_id: Mapped[str | None] = mapped_column(sa.String(255), default=None)
+    attempts: Mapped[int] = mapped_column(default=0)
+    smtp_code: Mapped[int | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    invitation: Mapped[Invitation] = relationship()
+
+
+class MailOptOut(Base):
+    """An address that asked to receive no more mail: never mailed again, by any survey."""
+
+    __tablename__ = "mail_opt_outs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    """Stored lower-cased and stripped (`mailing.normal_address`)."""
+    survey_slug: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
