@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -146,9 +147,15 @@ def create_invitations(
     customer_ids: Iterable[str],
     channel: str | None,
     expires: datetime | timedelta | None = timedelta(days=30),
+    *,
+    tokens: Iterable[str] | None = None,
+    commit: bool = True,
 ) -> list[IssuedLink]:
-    """One personal single-use link per customer id for the latest version of `slug`. Commits.
+    """One personal single-use link per customer id for the latest version of `slug`. Commits (unless
+    `commit` is false: the e-mail distribution adds its messages to the same transaction).
 
+    `tokens`, one per customer id, are the links' tokens when the caller derives them (e-mail invitations derive
+    theirs from a stored key and the app's secret, see `mailing`); default random.
     `expires` is a moment (naive UTC) or a delay from now; None never expires. Raises `UnknownSurvey`,
     `ClosedSurvey`, or `HostingError` for an empty, over-long or repeated customer id or an unknown channel
     (then nothing is stored). Returns the links in the order of `customer_ids`, each with its token.
@@ -165,23 +172,77 @@ def create_invitations(
             raise HostingError(f"customer id {customer_id!r} is given twice")
         seen.add(customer_id)
     expires_at = utcnow() + expires if isinstance(expires, timedelta) else expires
+    given = list(tokens) if tokens is not None else None
+    if given is not None and len(given) != len(ids):
+        raise ValueError("one token per customer id")
     links = []
-    for customer_id in ids:
-        token = secrets.token_urlsafe(24)  # 192 bits
+    for index, customer_id in enumerate(ids):
+        token = given[index] if given is not None else secrets.token_urlsafe(24)  # 192 bits
         session.add(Invitation(token_hash=hash_token(token), version_id=version.id, customer_id=customer_id,
                                channel=channel, expires_at=expires_at))
         links.append(IssuedLink(customer_id, channel, token, expires_at))
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return links
+
+
+EMAIL_LIMIT = 254
+NAME_LIMIT = 200
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+                    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+_PHONE = re.compile(r"^\+?[0-9 ().\-/]{3,32}$")
+
+
+def email_problem(value: str) -> str | None:
+    """What is wrong with an e-mail address (one plain `local@domain.tld`, no display name), or None."""
+    if len(value) > EMAIL_LIMIT:
+        return f"e-mail address longer than {EMAIL_LIMIT} characters"
+    if not _EMAIL.match(value) or ".." in value or value.split("@", 1)[0].startswith(".") \
+            or value.split("@", 1)[0].endswith("."):
+        return f"malformed e-mail address {value[:80]!r} (expected one address like name@example.com)"
+    return None
+
+
+def _text_problem(what: str, value: str, limit: int) -> str | None:
+    if len(value) > limit:
+        return f"{what} longer than {limit} characters"
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        return f"{what} with control characters"
+    return None
+
+
+def _optional_cells_problem(email: str, name: str, language: str, phone: str) -> str | None:
+    if email and (problem := email_problem(email)):
+        return problem
+    if name and (problem := _text_problem("name", name, NAME_LIMIT)):
+        return problem
+    if language and (len(language) > 20 or not _LANGUAGE.match(language)):
+        return f"language {language[:40]!r} is not a language code such as en, de or pt-BR"
+    if phone and not _PHONE.match(phone):
+        return f"phone number {phone[:40]!r} has characters other than digits, +, spaces, ( ) . - /"
+    return None
+
+
+OPTIONAL_COLUMNS = ("email", "name", "language", "phone")
+"""Columns a customer list may add to `customer_id`, each checked on its row when present."""
 
 
 @dataclass(frozen=True)
 class CustomerRow:
-    """One data row of a customer list: its line in the file, the id and what is wrong, if anything."""
+    """One data row of a customer list: its line in the file, the id and what is wrong, if anything; the
+    optional columns' values (None when the file has no such column or the cell is empty)."""
 
     line: int
     customer_id: str
     problem: str | None
+    email: str | None = None
+    name: str | None = None
+    language: str | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +252,8 @@ class CustomerList:
     rows: list[CustomerRow]
     problems: list[str]
     """Problems of the file as a whole (not UTF-8, not CSV, empty), each naming it."""
+    columns: tuple[str, ...] = ()
+    """The optional columns (`OPTIONAL_COLUMNS`) the file has."""
 
     @property
     def ok(self) -> bool:
@@ -203,7 +266,9 @@ class CustomerList:
 
 def read_customer_list(content: bytes, *, name: str = "upload") -> CustomerList:
     """Customer ids from CSV bytes, row by row: the `customer_id` column, or the first column when none is
-    so named; the header on line 1; empty, over-long, control-character and repeated ids flagged on their row."""
+    so named; the header on line 1; empty, over-long, control-character and repeated ids flagged on their row.
+    Optional `email`, `name`, `language` and `phone` columns are read when the header names them, and a
+    malformed value is flagged on its row too (an empty cell is no value)."""
     if content.startswith(b"PK\x03\x04"):  # the zip inside every .xlsx/.ods workbook
         return CustomerList([], [f"{name}: a spreadsheet workbook, not a CSV file; save the sheet as CSV (UTF-8)"])
     try:
@@ -218,18 +283,22 @@ def read_customer_list(content: bytes, *, name: str = "upload") -> CustomerList:
         return CustomerList([], [f"{name}: the file is empty; expected a header and one customer id per row"])
     header = [cell.strip().lower() for cell in lines[0]]
     column = header.index("customer_id") if "customer_id" in header else 0
+    optional = {key: header.index(key) for key in OPTIONAL_COLUMNS if key in header}
     rows: list[CustomerRow] = []
     first_line: dict[str, int] = {}
     for line, cells in enumerate(lines[1:], start=2):
         value = cells[column].strip() if column < len(cells) else ""
+        extra = {key: (cells[index].strip() if index < len(cells) else "") for key, index in optional.items()}
         problem = customer_id_problem(value)
         if problem is None and value in first_line:
             problem = f"duplicate customer id {value!r} (first on row {first_line[value]})"
         elif problem is None:
             first_line[value] = line
-        rows.append(CustomerRow(line, value, problem))
+        if problem is None and extra:
+            problem = _optional_cells_problem(*(extra.get(key, "") for key in OPTIONAL_COLUMNS))
+        rows.append(CustomerRow(line, value, problem, **{key: cell or None for key, cell in extra.items()}))
     problems = [] if rows else [f"{name}: no customer ids below the header"]
-    return CustomerList(rows, problems)
+    return CustomerList(rows, problems, tuple(optional))
 
 
 def read_customer_ids(path: str | Path) -> list[str]:
@@ -238,6 +307,12 @@ def read_customer_ids(path: str | Path) -> list[str]:
     An empty or repeated id refuses the whole file (`HostingError` listing every such row by its line number,
     the header being line 1), so no customer is silently left without a link.
     """
+    return read_customer_file(path).customer_ids
+
+
+def read_customer_file(path: str | Path) -> CustomerList:
+    """A CSV file read as `read_customer_list` reads an upload; any problem of the file or of a row refuses
+    the whole file (`HostingError` listing every such row by its line number, the header being line 1)."""
     try:
         content = Path(path).read_bytes()
     except OSError as error:
@@ -248,7 +323,7 @@ def read_customer_ids(path: str | Path) -> list[str]:
     if not listed.ok:
         raise HostingError(f"{path}: " + "; ".join(f"row {row.line}: {row.problem}" for row in listed.rows
                                                    if row.problem))
-    return listed.customer_ids
+    return listed
 
 
 def publish_with_links(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 RESPONSE_STATUSES = ("partial", "complete")
@@ -90,7 +91,9 @@ class Response(Base):
     customer_id: Mapped[str | None] = mapped_column(sa.String(200))
     channel: Mapped[str | None] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(16), default="partial")
-    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(
+        sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), default=dict)
+    """JSONB on PostgreSQL (indexable, compact, compared by value; migration 0008), JSON elsewhere."""
     current_page: Mapped[int] = mapped_column(default=0)
     """Furthest page reached (0-based): where a returning respondent resumes."""
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
