@@ -95,13 +95,27 @@ def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None
     )
     if status is not None:
         query = query.where(Response.status == status)
+    number_columns = {version_id: _number_columns(version) for version_id, version in versions.items()}
     for row in reader.execute(query):
         version = versions[row.version_id]
         cells = blank | survey_of(version).to_row(row.answers or {})
+        for column in number_columns[row.version_id]:
+            if type(cells.get(column)) is int:  # JSONB gives 1e300 back as 1000…0: a number column is float
+                cells[column] = float(cells[column])
         cells.update(response_id=row.id, customer_id=row.customer_id, channel=row.channel,
                      survey_version=version.number, started_at=row.started_at, submitted_at=row.submitted_at,
                      status=row.status)
         yield cells
+
+
+def _number_columns(version: SurveyVersion) -> list[str]:
+    """The columns of `version` whose answers are numbers with a fraction (`ColumnKind` "number").
+
+    PostgreSQL's JSONB keeps numbers as `numeric`, which prints a whole float such as 1e300 without a decimal
+    point, so it is read back as a Python int; these columns turn it back into the float it was."""
+    survey = survey_of(version)
+    return [column for question in survey.questions()
+            for column, kind in question.column_kinds(survey).items() if kind == "number"]
 
 
 def response_frame(session: Session, slug: str, *, status: str | None = "complete") -> pd.DataFrame:

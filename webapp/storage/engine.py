@@ -25,8 +25,21 @@ READ_ONLY = "cxroi_read_only"
 
 def strict_json(value: Any) -> str:
     """JSON text for a JSON column: NaN and infinities are refused (ValueError), never stored silently —
-    PostgreSQL's JSON cannot hold them and a reader would choke on them later."""
-    return json.dumps(value, allow_nan=False)
+    PostgreSQL's JSON cannot hold them and a reader would choke on them later. NUL characters (U+0000) are
+    dropped from strings and keys: PostgreSQL's JSONB cannot hold them (a crafted form could send one), and no
+    answer means anything by them."""
+    return json.dumps(without_nul(value), allow_nan=False)
+
+
+def without_nul(value: Any) -> Any:
+    """`value` with U+0000 removed from every string in it (keys included); other values as they are."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_nul(item) for item in value]
+    return value
 
 
 def create_engine_for(url: str, **options: Any) -> Engine:
