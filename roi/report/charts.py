@@ -243,7 +243,7 @@ def _marker(kind: str, x: float, y: float) -> Group | Circle | Rect | Polygon | 
                  Line(x - size, y + size, x + size, y - size, strokeColor=BLACK, strokeWidth=0.9))
 
 
-def build_survival_curves(curves: Sequence[Curve], *, time_title: str = "Months since the survey",
+def build_survival_curves(curves: Sequence[Curve], *, time_title: str = "Months of tenure",
                           width: float = 460, height: float = 260) -> Drawing:
     """Step curves of the share of customers still with us, one per score band, each with its own pattern,
     marker and a label at its end."""

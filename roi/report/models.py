@@ -90,14 +90,28 @@ def _model_blocks(results: Mapping[str, Any], key: str, title: str, ratio_key: s
     return blocks
 
 
+def duration_words(survival: Mapping[str, Any]) -> tuple[str, str]:
+    """(axis title, phrase) for the survival time axis, from `survival.duration`: the curves are plotted
+    against each customer's duration (tenure), not against time since the survey."""
+    duration = survival.get("duration")
+    if duration == "tenure_months":
+        return "Months of tenure (months as a customer)", "months as a customer (tenure)"
+    if isinstance(duration, str) and "start_date" in duration:
+        return ("Months as a customer (start date to end date, or to the latest date)",
+                "months as a customer, from the start date")
+    return "Months of duration (results.json has no `survival.duration`)", "months of duration"
+
+
 def build_survival(results: Mapping[str, Any]) -> Section | None:
     """Survival curves by score band and the Cox models, when the outcomes had durations (else None)."""
     survival = mapping(results, "survival")
     if not survival:
         return None
+    axis_title, phrase = duration_words(survival)
     blocks: list[Block] = [Text(
-        "How long customers stay, by score band: each curve is the share still with us after a given number of "
-        "months (Kaplan–Meier). Curves that separate early and stay apart mean the score tells who leaves first. "
+        f"How long customers stay, by score band: each curve is the share still with us after a given number of "
+        f"{phrase} (Kaplan–Meier). The time axis is each customer's whole tenure, not time since the survey. "
+        "Curves that separate early and stay apart mean the score tells who leaves first. "
         "A hazard ratio below 1 means customers with a higher score leave later.")]
     curves = []
     for curve in records(survival, "curves"):
@@ -108,8 +122,9 @@ def build_survival(results: Mapping[str, Any]) -> Section | None:
         if all(x is not None for x in xs) and all(y is not None for y in ys):  # a malformed curve is left out
             curves.append(Curve(str(curve.get("band")), [float(x or 0) for x in xs], [float(y or 0) for y in ys]))
     if curves:
-        blocks.append(Figure(build_survival_curves(curves), "Share of customers still with us, by score band "
-                                                            "(Kaplan–Meier estimates)."))
+        blocks.append(Figure(build_survival_curves(curves, time_title=axis_title),
+                             f"Share of customers still with us against {phrase}, by score band "
+                             "(Kaplan–Meier estimates)."))
     else:
         blocks.append(Text(not_available("Survival curves by score band", "survival.curves")))
     blocks += _model_blocks(results, "survival", "Cox proportional-hazards models", "hazard_ratio", "Hazard ratio")
