@@ -110,6 +110,11 @@ def _sample_sizes(results: Mapping[str, Any]) -> list[str]:
             name = "all summary metrics" if model.get("kind") == "joint" else metric_label(results, model.get("name"))
             events = f" ({f.count(model.get('events'))} left)" if model.get("events") is not None else ""
             lines.append(f"{what} model for {name}: {f.count(model.get('n'))} customers{events}.")
+    for key, what in (("churned", "retention"), ("revenue", "revenue")):
+        n_drivers = get(results, f"drivers.{key}.n")
+        if f.number(n_drivers) is not None:
+            lines.append(f"Drivers of {what}: {f.count(n_drivers)} customers (those who answered every item "
+                         "analysed).")
     n_risk = get(results, "revenue_at_risk.n")
     if f.number(n_risk) is not None:
         lines.append(f"Revenue at risk: {f.count(n_risk)} customers.")

@@ -51,7 +51,10 @@ def _churn_rows(rows: Sequence[Mapping[str, Any]], label: str, title: str) -> li
 
 def build_churn_by_band(results: Mapping[str, Any]) -> Section:
     """Churn rate in each score band of the headline metric, then by channel and segment, with 95% intervals."""
-    blocks: list[Block] = [Text("Share of surveyed customers who left. The whisker is the 95% confidence "
+    matched = get(results, "data_quality.matched")
+    who = (f"the {f.count(matched)} respondents matched to customers" if f.number(matched) is not None
+           else "surveyed customers")
+    blocks: list[Block] = [Text(f"Share of {who} who left. The whisker is the 95% confidence "
                                 "interval: the narrower it is, the surer the rate. Small groups have wide "
                                 "intervals.")]
     bands = mapping(results, "churn_by_band")
@@ -80,7 +83,8 @@ def build_metric_comparison(results: Mapping[str, Any]) -> Section:
     blocks: list[Block] = [Text(
         "Each candidate metric was tested on customers it had not seen (cross-validation). AUC is the chance "
         "that a customer who left scored worse than one who stayed: 0.5 is a coin toss, 1 is perfect. The Brier "
-        "score is the average squared error of the predicted chance of leaving: lower is better.")]
+        "score is the average squared error of the predicted chance of leaving: lower is better. n is the "
+        "customers with a score on that metric (a channel item only those who used the channel).")]
     bars = []
     rows = []
     for score in scores:
@@ -133,6 +137,25 @@ def _quadrant_splits(analysis: Mapping[str, Any], items: list[Mapping[str, Any]]
     return sum(shares) / len(shares), sum(scores) / len(scores)
 
 
+def drivers_n_sentence(results: Mapping[str, Any], analysis: Mapping[str, Any],
+                       items: list[Mapping[str, Any]]) -> str:
+    """Why the driver analysis rests on fewer customers than the other pages: it needs an answer to every
+    item it weighs (`drivers.<outcome>.n` against `data_quality.matched`), and which items it left out."""
+    n, matched = analysis.get("n"), get(results, "data_quality.matched")
+    outcome = "revenue" if analysis.get("outcome") == "revenue" else "churn status"
+    text = (f"n = {f.count(n)}: only the customers who answered every one of the {f.count(len(items))} items "
+            f"below and whose {outcome} is known, because relative importance compares all items on the same "
+            "customers (channel items are answered only by users of that channel).")
+    if f.number(matched) is not None:
+        text += (f" The other pages use all {f.count(matched)} respondents matched to customers, or those with "
+                 "the score in question (each table gives its n).")
+    excluded = [metric_label(results, e) for e in analysis.get("excluded") or [] if isinstance(e, str)]
+    if excluded:
+        text += (" Left out because fewer than half of the customers answered them, or their answers do not "
+                 f"vary: {', '.join(excluded)}.")
+    return text
+
+
 def build_drivers(results: Mapping[str, Any]) -> Section:
     """Relative importance of each item (with bootstrap CI) and the importance–performance quadrant."""
     analyses = [a for a in _driver_analyses(results) if records(a, "drivers")]
@@ -147,6 +170,7 @@ def build_drivers(results: Mapping[str, Any]) -> Section:
         items = records(analysis, "drivers")
         blocks.append(Subheading(f"Drivers of {words} (n = {f.count(analysis.get('n'))}, "
                                  f"R² {f.stat(analysis.get('r2'))})"))
+        blocks.append(Text(drivers_n_sentence(results, analysis, items), "small"))
         bars = []
         for item in items:
             share = f.number(item.get("share"))

@@ -47,3 +47,20 @@ def test_survival_axis_from_start_and_end_dates() -> None:
     page = survival_page(pdf_text(render(results)))
     assert "Months as a customer (start date to end date" in page
     assert "Months of tenure" not in page
+
+
+def test_drivers_state_their_n_and_why_it_differs() -> None:
+    results = sample_results()
+    analysis = results["drivers"]["churned"]
+    analysis["n"] = 528  # fewer than the matched respondents, as in the demo
+    analysis["excluded"] = ["nps"]
+    text = " ".join(pdf_text(render(results)))
+    matched = results["data_quality"]["matched"]
+    items = len(analysis["drivers"])
+    assert f"Drivers of retention (n = {analysis['n']:,}" in text
+    assert f"n = {analysis['n']:,}: only the customers who answered every one of the {items} items" in text
+    assert f"The other pages use all {matched:,} respondents matched to customers" in text
+    label = next(m["label"] for m in results["metrics"] if m["name"] == "nps")
+    assert f"their answers do not vary: {label}." in text
+    assert f"Drivers of retention: {analysis['n']:,} customers (those who answered every item" in text
+    assert f"Share of the {matched:,} respondents matched to customers who left" in text
