@@ -71,6 +71,8 @@ class Scenario:
     replicates: int = 0
     assumptions: tuple[str, ...] = ()
     warnings: tuple[RoiWarning, ...] = field(default_factory=tuple)
+    labels: dict[str, str] = field(default_factory=dict)
+    """What each money figure is, in words (revenue or margin, over what horizon, discounted or not)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,7 +85,34 @@ class Scenario:
             "lifetime_value": self.lifetime_value.to_dict(),
             "replicates": self.replicates, "assumptions": list(self.assumptions),
             "warnings": [w.to_dict() for w in self.warnings],
+            "labels": dict(self.labels),
         }
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:g}%"
+
+
+def figure_labels(finance: FinanceConfig) -> dict[str, str]:
+    """What each money figure of the scenario is, as computed below: revenue or margin, the horizon it covers,
+    discounted or not. The report prints these beside the figures."""
+    years = finance.horizon_years
+    horizon = "1 year" if years == 1 else f"{years:g} years"
+    margin = finance.margin
+    labels = {"payback_months": "Payback: months of benefit needed to cover the programme cost"}
+    if margin is not None:
+        labels["retained_revenue"] = f"Retained revenue over {horizon}, before the {_percent(margin)} gross margin"
+        labels["benefit"] = (f"Benefit: retained margin over {horizon} ({_percent(margin)} of retained revenue), "
+                             "undiscounted")
+    else:
+        labels["retained_revenue"] = f"Retained revenue over {horizon} (no gross margin given)"
+        labels["benefit"] = f"Benefit: retained revenue over {horizon}, not profit (no gross margin given)"
+    labels["roi"] = f"ROI: benefit over {horizon} less the programme cost, per unit of cost"
+    if margin is not None and finance.discount_rate is not None:
+        later = ", later years counting only customers who would have stayed anyway" if years > 1 else ""
+        labels["lifetime_value"] = (f"Lifetime value: the benefit over {horizon} discounted at "
+                                    f"{_percent(finance.discount_rate)} a year{later}")
+    return labels
 
 
 def improved(values: np.ndarray, metric: Metric, delta: float) -> np.ndarray:
@@ -240,7 +269,7 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
     lifetime = _lifetime_value(scope, retained, draws, finance)
     return Scenario(metric.name, scenario.delta, scenario.segment, scenario.population, "supported",
                     customers_in_scope, retained, benefit, roi, payback, lifetime, coefficient, extrapolated,
-                    replicates, tuple(assumptions), tuple(dict.fromkeys(notes)))
+                    replicates, tuple(assumptions), tuple(dict.fromkeys(notes)), figure_labels(finance))
 
 
 def _roi_and_payback(benefit: float, benefit_draws: np.ndarray, finance: FinanceConfig) -> tuple[Estimate, Estimate]:

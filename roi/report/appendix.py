@@ -24,7 +24,11 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "above 1: more leave; 1: no change."),
     ("Hazard ratio", "Like an odds ratio, for how soon customers leave: below 1 means they stay longer."),
     ("Revenue at risk", "Each customer's revenue times their predicted chance of leaving, added up."),
-    ("Retained revenue", "Revenue the scenario would keep: the drop in predicted leavers times their revenue."),
+    ("Retained revenue", "Revenue the scenario would keep: the drop in predicted leavers times their revenue. "
+     "It is revenue, before the gross margin, over the horizon and undiscounted."),
+    ("Benefit", "The retained revenue times the gross margin: the margin kept, which ROI and payback use."),
+    ("Lifetime value", "The benefit with later money discounted (and, beyond the first year, only customers who "
+     "would have stayed anyway counted), so it is usually smaller than the undiscounted benefit."),
     ("ROI", "Return on investment: (benefit − programme cost) ÷ programme cost."),
     ("Payback", "Months until the benefit has covered the programme cost."),
     ("Relative importance", "The share of what all items together explain about the outcome that belongs to "

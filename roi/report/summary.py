@@ -99,10 +99,19 @@ def headline(results: Mapping[str, Any]) -> str:
     sentence = (f"Raising {label} by {_points(scenario.get('delta'))} {_scope(results)} is worth "
                 f"{f.money(retained.get('estimate'))} in retained revenue {_horizon_phrase(results)} "
                 f"(95% CI {f.interval(retained.get('ci'), f.money)})")
+    margin = f.number(get(results, "inputs.config.finance.margin"))
+    benefit = mapping(scenario, "benefit")
+    gives = "that is"
+    if margin is not None and f.number(benefit.get("estimate")) is not None:
+        sentence += (f", before the {margin * 100:g}% gross margin: {f.money(benefit.get('estimate'))} of margin "
+                     f"(95% CI {f.interval(benefit.get('ci'), f.money)})")
+        gives = "that margin gives"
+    elif margin is None and get(results, "inputs.config.finance") is not None:
+        sentence += ", revenue rather than profit (no gross margin was given)"
     cost = f.number(get(results, "inputs.config.finance.program_cost"))
     roi = mapping(scenario, "roi")
     if cost is not None and f.number(roi.get("estimate")) is not None:
-        sentence += (f"; at a programme cost of {f.money(cost)} that is an ROI of {f.percent(roi.get('estimate'))} "
+        sentence += (f"; at a programme cost of {f.money(cost)} {gives} an ROI of {f.percent(roi.get('estimate'))} "
                      f"(95% CI {f.interval(roi.get('ci'), f.percent)})")
         payback = f.number(get(scenario, "payback_months.estimate"))
         if payback is not None:
@@ -195,6 +204,21 @@ def build_summary(results: Mapping[str, Any]) -> Section:
     return Section("Executive summary", blocks, new_page=False)
 
 
+FIGURE_LABELS = {
+    "retained_revenue": "Retained revenue (revenue, before any margin)",
+    "benefit": "Benefit (retained revenue × gross margin, when one was given)",
+    "roi": "ROI (benefit less programme cost, per unit of cost)",
+    "payback_months": "Payback (months)",
+    "lifetime_value": "Lifetime value (the benefit, discounted)",
+}
+"""What each scenario figure is by definition (roi.money.scenario), for results without `scenario.labels`."""
+
+
+def figure_label(results: Mapping[str, Any], key: str) -> str:
+    """The analysis' own words for a money figure (`scenario.labels.<key>`), else its definition."""
+    return first_text(results, f"scenario.labels.{key}") or FIGURE_LABELS[key]
+
+
 def _key_figures(results: Mapping[str, Any]) -> list[Block]:
     scenario = mapping(results, "scenario")
     rows: list[list[str]] = []
@@ -204,12 +228,12 @@ def _key_figures(results: Mapping[str, Any]) -> list[Block]:
                      f"{f.count(dq.get('matched'))} of {f.count(dq.get('respondents'))} ({f.rate(dq.get('match_rate'))})",
                      ""])
     if has_money_evidence(results):
-        for label, key, fmt in (("Retained revenue", "retained_revenue", f.money), ("Benefit", "benefit", f.money),
-                                ("ROI", "roi", f.percent), ("Payback (months)", "payback_months", f.months),
-                                ("Lifetime value", "lifetime_value", f.money)):
+        for key, fmt in (("retained_revenue", f.money), ("benefit", f.money), ("roi", f.percent),
+                         ("payback_months", f.months), ("lifetime_value", f.money)):
             estimate = mapping(scenario, key)
             if f.number(estimate.get("estimate")) is not None:
-                rows.append([label, fmt(estimate.get("estimate")), f.interval(estimate.get("ci"), fmt)])
+                rows.append([figure_label(results, key), fmt(estimate.get("estimate")),
+                             f.interval(estimate.get("ci"), fmt)])
     if not rows:
         return []
     return [Subheading("Key figures"), Table(["Figure", "Value", "95% CI"], rows, numeric=(1, 2),

@@ -59,10 +59,12 @@ def test_interval_joins_both_ends_and_refuses_half_intervals() -> None:
 
 def test_headline_with_effect_states_money_interval_roi_and_payback() -> None:
     # sample: +1 point of BAS among 3,400 respondents; retained 1,234,567.4 (CI 987,654.3–1,498,765.6),
+    # margin 0.4: benefit 493,826.96 (CI 395,061.7–599,506.2),
     # cost 250,000, ROI 0.9753 (CI 0.5802–1.398), payback 6.0751 months.
     assert headline(sample_results()) == (
         "Raising Brand Alignment Score by one point among our 3,400 surveyed customers is worth $1,234,567 in "
-        "retained revenue a year (95% CI $987,654 to $1,498,766); at a programme cost of $250,000 that is an "
+        "retained revenue a year (95% CI $987,654 to $1,498,766), before the 40% gross margin: $493,827 of margin "
+        "(95% CI $395,062 to $599,506); at a programme cost of $250,000 that margin gives an "
         "ROI of 98% (95% CI 58% to 140%), paying back in 6.1 months."
     )
 

@@ -64,3 +64,60 @@ def test_drivers_state_their_n_and_why_it_differs() -> None:
     assert f"their answers do not vary: {label}." in text
     assert f"Drivers of retention: {analysis['n']:,} customers (those who answered every item" in text
     assert f"Share of the {matched:,} respondents matched to customers who left" in text
+
+
+def test_headline_says_retained_revenue_is_before_the_margin() -> None:
+    results = sample_results()
+    scenario, margin = results["scenario"], results["inputs"]["config"]["finance"]["margin"]
+    first = pdf_text(render(results))[0]
+    benefit = scenario["benefit"]
+    assert (f"{money(scenario['retained_revenue']['estimate'])} in retained revenue a year" in first)
+    assert (f"before the {margin * 100:g}% gross margin: {money(benefit['estimate'])} of margin "
+            f"(95% CI {money(benefit['ci'][0])} to {money(benefit['ci'][1])})") in first
+    assert "that margin gives an ROI of" in first
+
+
+def test_headline_without_a_margin_says_it_is_revenue() -> None:
+    results = sample_results()
+    results["inputs"]["config"]["finance"]["margin"] = None
+    first = pdf_text(render(results))[0]
+    assert "revenue rather than profit (no gross margin was given)" in first
+    assert "of margin" not in first
+
+
+def money(x: float) -> str:
+    return f"${round(x):,}"
+
+
+def test_key_figures_carry_the_labels_results_json_gives() -> None:
+    results = sample_results()
+    scenario = results["scenario"]
+    scenario["lifetime_value"] = {"estimate": 448933.6, "ci": [359147.0, 545005.6]}  # benefit / 1.1
+    scenario["labels"] = {
+        "retained_revenue": "Retained revenue over 1 year, before the 40% gross margin",
+        "benefit": "Benefit: retained margin over 1 year (40% of retained revenue), undiscounted",
+        "lifetime_value": "Lifetime value: the benefit over 1 year discounted at 10% a year",
+    }
+    first = pdf_text(render(results))[0]
+    for key, label in scenario["labels"].items():
+        assert f"{label} {money(scenario[key]['estimate'])}" in first
+    # figures without a label in the results are named by their definition, never bare
+    assert f"ROI (benefit less programme cost, per unit of cost) {round(scenario['roi']['estimate'] * 100)}%" in first
+    del scenario["labels"]
+    first = pdf_text(render(results))[0]
+    assert f"Retained revenue (revenue, before any margin) {money(scenario['retained_revenue']['estimate'])}" in first
+    assert f"Lifetime value (the benefit, discounted) {money(scenario['lifetime_value']['estimate'])}" in first
+
+
+def test_the_analysis_labels_each_money_figure() -> None:
+    from roi.config import FinanceConfig
+    from roi.money.scenario import figure_labels
+
+    labels = figure_labels(FinanceConfig(program_cost=1000.0, margin=0.3, discount_rate=0.1, horizon_years=1.0))
+    assert labels["retained_revenue"] == "Retained revenue over 1 year, before the 30% gross margin"
+    assert "30% of retained revenue" in labels["benefit"]
+    assert labels["lifetime_value"] == "Lifetime value: the benefit over 1 year discounted at 10% a year"
+    three = figure_labels(FinanceConfig(program_cost=None, margin=None, discount_rate=None, horizon_years=3.0))
+    assert three["retained_revenue"] == "Retained revenue over 3 years (no gross margin given)"
+    assert "not profit" in three["benefit"]
+    assert "lifetime_value" not in three  # no lifetime value is computed without margin and discount rate
