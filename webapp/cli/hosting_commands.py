@@ -72,13 +72,18 @@ def publish(file: Path) -> None:
 @click.option("--customers", "customers", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="CSV with a customer_id column (or the ids in its first column), header on line 1.")
 @click.option("--channel", required=True, help="Channel the links are sent through (one of the survey's channels).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="CSV to write: customer_id, channel, url (and public_link when the survey has customer_id_param).")
+@click.option("--send", is_flag=True, default=False,
+              help="Queue one invitation e-mail per customer instead (the file needs an email column; "
+                   "`cxroi worker` sends them through CXROI_MAIL_URL).")
 @click.option("--base-url", default=None, help="Public address of the app (default: $CXROI_BASE_URL).")
 @click.option("--expires-days", type=click.IntRange(min=1), default=30, show_default=True,
               help="Days until the links expire.")
-def invite(slug: str, customers: Path, channel: str, output: Path, base_url: str | None, expires_days: int) -> None:
-    """One personal single-use link per customer of FILE for survey SLUG.
+def invite(slug: str, customers: Path, channel: str, output: Path | None, send: bool, base_url: str | None,
+           expires_days: int) -> None:
+    """One personal single-use link per customer of FILE for survey SLUG, written to -o or, with --send, queued
+    as one invitation e-mail per customer (FILE then needs an email column; optional name, language, phone).
 
     An empty or duplicate customer id refuses the whole file (exit 2, every such row listed): no link is made
     until the list is clean. When the survey's definition sets `customer_id_param`, each row also gets the
@@ -88,6 +93,13 @@ def invite(slug: str, customers: Path, channel: str, output: Path, base_url: str
     from ..services import create_invitations, latest_version, read_customer_ids, survey_of
     from ..services.invitations import LinksCsvWriter, signed_public_link
 
+    if send:
+        if output is not None:
+            raise HostingError("use either -o (write the links) or --send (e-mail them), not both")
+        _send_invitations(slug, customers, channel, expires_days)
+        return
+    if output is None:
+        raise HostingError("say where to write the links (-o links.csv), or e-mail them with --send")
     ids = read_customer_ids(customers)
     base = (base_url or base_url_from_environment()).rstrip("/")
     # The database keeps only the tokens' hashes, so links made but not written would be lost: make sure the
@@ -113,6 +125,50 @@ def invite(slug: str, customers: Path, channel: str, output: Path, base_url: str
     finally:
         Path(handle.name).unlink(missing_ok=True)
     click.echo(f"wrote {len(links)} personal links to {output} (they expire in {expires_days} days)")
+
+
+def _send_invitations(slug: str, customers: Path, channel: str, expires_days: int) -> None:
+    """`cxroi invite --send`: the invitations and their e-mails stored, one send task queued per e-mail."""
+    from ..config import instance_path_from_environment, mail_url_from_environment, secret_key_for
+    from ..services import mailing
+    from ..services.invitations import read_customer_file
+    from ..services.mail_tasks import enqueue
+
+    listed = read_customer_file(customers)
+    problem = mailing.mail_rows_problem(listed, str(customers))
+    if problem:
+        raise mailing.MailError(problem)
+    secret = secret_key_for(instance_path_from_environment())  # the app's SECRET_KEY: the worker derives the links
+    with _session() as session:
+        queued = mailing.queue_invitations(session, slug, listed, channel, secret,
+                                           expires=timedelta(days=expires_days), name=str(customers))
+    enqueue(queued.message_ids)
+    click.echo(f"queued {len(queued.message_ids)} invitation e-mails for {slug} (links expire in {expires_days} days)")
+    if queued.opted_out:
+        click.echo(f"left out {len(queued.opted_out)} customer(s) whose address opted out: "
+                   + ", ".join(queued.opted_out))
+    if not mail_url_from_environment():
+        click.echo("note: CXROI_MAIL_URL is not set; the worker will write the messages to its log and mark "
+                   "them not sent", err=True)
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--after-days", type=click.FloatRange(min=0), default=3, show_default=True,
+              help="Remind only invitees whose invitation e-mail went out at least this many days ago.")
+@click.option("--max", "max_count", type=click.IntRange(min=1), default=None,
+              help="Queue at most this many reminders now (oldest invitations first).")
+def remind(slug: str, after_days: float, max_count: int | None) -> None:
+    """Queue one reminder e-mail to each invitee of SLUG who has neither completed the survey nor opted out
+    (never a second reminder, never to someone who answered); `cxroi worker` sends them."""
+    from ..services import mailing
+    from ..services.mail_tasks import enqueue
+
+    with _session() as session:
+        queued = mailing.queue_reminders(session, slug, after_days=after_days, max_count=max_count)
+    enqueue(queued.message_ids)
+    click.echo(f"queued {len(queued.message_ids)} reminder e-mails for {slug}; left out {queued.answered} who "
+               f"answered and {len(queued.opted_out)} who opted out")
 
 
 @cli.group()
@@ -143,10 +199,13 @@ def export(slug: str, output: Path, status: str | None) -> None:
               help="Threads per worker (gunicorn gthread workers): slow clients tie up a thread, not a worker.")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the web app under gunicorn (gthread workers)."""
+    from ..app import check_startup
+    from ..config import instance_path_from_environment, settings_from_environment
     from ..server import run_gunicorn
-    from ..storage.engine import upgrade_database
 
-    upgrade_database(database_url_from_environment())  # once, before any worker starts
+    # once, before any worker starts: no shared database without CXROI_SECRET_KEY; SQLite (or
+    # CXROI_AUTO_UPGRADE=1) is migrated, another database must be at the latest schema (`cxroi db upgrade`)
+    check_startup(settings_from_environment(instance_path_from_environment()))
     click.echo(f"serving on http://{host}:{port} with {workers} worker(s) of {threads} thread(s)", err=True)
     sys.stdout.flush()
     run_gunicorn(host=host, port=port, workers=workers, threads=threads)

@@ -590,3 +590,26 @@ def message_states(session: Session, slug: str) -> list[tuple[str, str, str, str
     session.commit()
     return rows  # type: ignore[return-value]
 
+
+
+def state_counts(session: Session, slug: str) -> dict[str, int]:
+    """How many of a survey's messages are in each state (for the links and templates pages)."""
+    record = find_survey(session, slug)
+    counts = {state: count for state, count in session.execute(
+        sa.select(MailMessage.state, sa.func.count())
+        .join(Invitation, MailMessage.invitation_id == Invitation.id)
+        .join(SurveyVersion, Invitation.version_id == SurveyVersion.id)
+        .where(SurveyVersion.survey_id == record.id).group_by(MailMessage.state))}
+    session.commit()
+    return counts
+
+
+def reminder_schedules(session: Session) -> list[tuple[str, int]]:
+    """(slug, days) of every open survey with a reminder schedule, for the periodic reminder task."""
+    rows = [(slug, days) for slug, days in session.execute(
+        sa.select(SurveyRecord.slug, MailTemplate.reminder_after_days)
+        .join(MailTemplate, MailTemplate.survey_id == SurveyRecord.id)
+        .where(MailTemplate.reminder_after_days.is_not(None), SurveyRecord.closed_at.is_(None))
+        .order_by(SurveyRecord.slug))]
+    session.commit()
+    return rows
