@@ -1,8 +1,14 @@
 """The Flask application factory.
 
 `create_app(config=None)` reads settings from the environment and the instance folder (see `webapp.config`),
-creates or upgrades the database on first use, registers the blueprints and the friendly error pages.
+checks that they can serve (`check_startup`), registers the blueprints and the friendly error pages.
 `config` overrides any Flask setting, plus `DATABASE_URL` and `INSTANCE_PATH`; tests pass their own.
+
+Starting is refused (`StartupRefused`, one line: `cxroi serve` prints it and exits non-zero) when the database
+is not SQLite and no `SECRET_KEY` is set — several app servers would each generate their own and refuse each
+other's sessions — and when the schema is behind and the app is not to migrate it. SQLite migrates on start
+(zero setup); other databases only with `AUTO_UPGRADE` (`CXROI_AUTO_UPGRADE=1`): in production the migration is
+a deploy step, `cxroi db upgrade`, run once before the new release starts.
 """
 
 from __future__ import annotations
@@ -13,18 +19,28 @@ from typing import Any
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.engine import make_url
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from surveys.errors import CxroiError
 
 from .accounts.setup import init_accounts
 from .author import init_authoring
-from .config import TEXT_BODY_LIMIT, instance_path_from_environment, secret_key_for, settings_from_environment
+from .config import (
+    TEXT_BODY_LIMIT,
+    instance_path_from_environment,
+    proxy_hops,
+    secret_key_for,
+    settings_from_environment,
+)
 from .extensions import csrf, init_db, limiter
 from .reports import init_reports
 from .respond import bp as respond_bp
 from .results import init_results
 from .security import init_security
 from .services.errors import HostingError
-from .storage.engine import upgrade_database
+from .storage.engine import schema_revisions, upgrade_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -41,13 +57,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=TEXT_BODY_LIMIT,
         WTF_CSRF_TIME_LIMIT=None,  # a respondent may take a long break on a page; the token lives with the session
         SESSION_COOKIE_SAMESITE="Lax",
-        AUTO_UPGRADE=True,
     )
     app.config.update(config)
+    check_startup(app.config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = secret_key_for(instance_path)
-    if app.config["AUTO_UPGRADE"]:
-        upgrade_database(app.config["DATABASE_URL"])  # zero set-up: the first start creates the schema
+        app.config["SECRET_KEY"] = secret_key_for(instance_path)  # SQLite only (check_startup)
+    hops = proxy_hops(app.config.get("PROXY_HOPS"))
+    if hops:  # the client address and scheme as the trusted proxies saw them; their headers ignored otherwise
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     init_db(app)
     csrf.init_app(app)
@@ -60,6 +77,39 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_authoring(app)
     _register_error_pages(app)
     return app
+
+
+class StartupRefused(CxroiError):
+    """The settings cannot serve: no shared secret key beside a shared database, or a schema that is behind."""
+
+
+def is_sqlite(url: str) -> bool:
+    try:
+        return make_url(url).get_backend_name() == "sqlite"
+    except Exception:  # a malformed URL: the database check reports it
+        return False
+
+
+def check_startup(config: Mapping[str, Any]) -> None:
+    """Refuse settings that cannot serve (see the module's docstring), and bring the schema up to date where
+    the app may migrate it (`AUTO_UPGRADE`: True, False, or None for SQLite only). Raises `StartupRefused`."""
+    url = config["DATABASE_URL"]
+    sqlite = is_sqlite(url)
+    if not sqlite and not config.get("SECRET_KEY"):
+        raise StartupRefused(
+            "CXROI_SECRET_KEY is not set: with a database other than SQLite, every app server must be given the "
+            "same secret key (each would otherwise make its own and refuse the others' sessions and links); "
+            "set CXROI_SECRET_KEY to a long random value, e.g. from `python -c 'import secrets; "
+            "print(secrets.token_hex(32))'`")
+    auto = config.get("AUTO_UPGRADE")
+    if sqlite if auto is None else auto:
+        upgrade_database(url)  # zero set-up: the first start creates the schema
+        return
+    current, head = schema_revisions(url)
+    if current != head:
+        at = ", ".join(sorted(current)) or "empty"
+        raise StartupRefused(f"the database schema is not the one this release needs (it is at {at}, this "
+                             f"release needs {', '.join(sorted(head))}): run `cxroi db upgrade` first")
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -7,7 +7,17 @@ Environment variable → app setting:
 
 * `CXROI_DATABASE_URL` → `DATABASE_URL`: SQLAlchemy URL; default `sqlite:///<instance>/cxroi.sqlite3`.
 * `CXROI_SECRET_KEY` → `SECRET_KEY`: signs sessions and CSRF tokens; when unset, one is generated once and kept
-  in `<instance>/secret_key` (mode 0600) so restarts and several workers agree on it.
+  in `<instance>/secret_key` (mode 0600) so restarts and several workers agree on it — on SQLite only: with any
+  other database the app refuses to start without it (several hosts would each generate their own).
+* `CXROI_AUTO_UPGRADE` → `AUTO_UPGRADE`: `1` migrates the database when the app starts, `0` never does (a schema
+  that is behind refuses the start: run `cxroi db upgrade`); unset: on for SQLite (zero setup), off otherwise
+  (production migrates as a deploy step).
+* `CXROI_PROXY_HOPS` → `PROXY_HOPS`: how many trusted proxies (load balancer, reverse proxy) stand in front of
+  the app and set `X-Forwarded-For`/`X-Forwarded-Proto`; the client address is then taken from that header
+  (werkzeug's ProxyFix). Default 0: the headers are ignored (a client could forge them).
+* `CXROI_REDIS_URL` → `REDIS_URL`: the Redis server that keeps the respondents' submit limit for every app
+  server (`redis://host:port/db`); unset: `CXROI_QUEUE_URL` when that is a Redis URL, else each process keeps
+  its own counts in memory.
 * `CXROI_INSTANCE_PATH` (the `INSTANCE_PATH` argument of `create_app`): the instance folder; default Flask's
   instance folder of the `webapp` package.
 * `CXROI_BASE_URL` (read when a link is made): the public address used in invitation links; default
@@ -142,7 +152,34 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "QUEUE_NAME": queue_name_from_environment(),
         "REPORT_JOBS_PER_USER": os.environ.get("CXROI_REPORT_JOBS_PER_USER"),
         "PUBLIC_LINK_DAYS": os.environ.get("CXROI_PUBLIC_LINK_DAYS"),
+        "SECRET_KEY": os.environ.get("CXROI_SECRET_KEY") or None,
+        "AUTO_UPGRADE": {"1": True, "0": False}.get(os.environ.get("CXROI_AUTO_UPGRADE", "").strip()),
+        "PROXY_HOPS": os.environ.get("CXROI_PROXY_HOPS"),
+        "REDIS_URL": redis_url_from_environment(),
     }
+
+
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def redis_url_from_environment() -> str | None:
+    """`CXROI_REDIS_URL`, else `CXROI_QUEUE_URL` when it names a Redis server, else None."""
+    configured = os.environ.get("CXROI_REDIS_URL", "").strip()
+    if configured:
+        return configured
+    queue = os.environ.get("CXROI_QUEUE_URL", "").strip()
+    return queue if queue.startswith(REDIS_SCHEMES) else None
+
+
+def proxy_hops(value: Any) -> int:
+    """The `PROXY_HOPS` setting (None or "" for 0) as a count of trusted proxies."""
+    try:
+        hops = 0 if value in (None, "") else int(value)
+    except (TypeError, ValueError):
+        hops = -1
+    if hops < 0:
+        raise ValueError(f"PROXY_HOPS (CXROI_PROXY_HOPS) must be a whole number >= 0, not {value!r}")
+    return hops
 
 
 def public_link_seconds(days: Any) -> float:

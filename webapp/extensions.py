@@ -4,8 +4,9 @@
   `@csrf.exempt` where it is declared).
 * the database: `init_db(app)` gives the app a lazy session factory over its `DATABASE_URL`; `get_db()` is the
   session of the current request, closed when the request ends.
-* `limiter`: respondents' submit rate limit, per-client token buckets kept per app and per process (settings
-  `SUBMIT_RATE_PER_MINUTE` and `SUBMIT_BURST`, see `webapp.config`; the hooks using it are in
+* `limiter`: respondents' submit rate limit per client, a Flask-Limiter of each app whose counts live in Redis
+  when `REDIS_URL` is set (one limit for every app server and worker process), else in the process's memory
+  (settings `SUBMIT_RATE_PER_MINUTE`, `SUBMIT_BURST`, `REDIS_URL`, see `webapp.config`; the 429 page is made in
   `webapp.security`).
 
 Views and services import these at module top; this module imports nothing else of `webapp`, so it never closes
@@ -15,12 +16,11 @@ an import circle.
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
+from dataclasses import dataclass
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
+from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,7 +29,6 @@ from .storage.engine import create_engine_for, session_factory
 csrf = CSRFProtect()
 
 SESSIONS_KEY = "cxroi_sessions"
-SUBMIT_BUCKETS_KEY = "cxroi_submit_buckets"
 
 
 class LazySessions:
@@ -70,37 +69,9 @@ DEFAULT_RATE_PER_MINUTE = 60.0
 """A person answers a page in seconds at best; 60 pages a minute from one address is far beyond that."""
 DEFAULT_BURST = 30.0
 """Enough for a household or an office behind one address submitting at the same moment."""
-MAX_CLIENTS = 50_000
-"""Buckets kept per process; the least recently seen are forgotten first, so memory stays bounded."""
-
-
-class TokenBuckets:
-    """Per-client token buckets (thread-safe; `clock` is injectable so tests need no sleeping)."""
-
-    def __init__(self, rate_per_minute: float, burst: float, *, clock: Callable[[], float] = time.monotonic,
-                 max_clients: int = MAX_CLIENTS) -> None:
-        self.rate = rate_per_minute / 60.0
-        self.burst = burst
-        self.clock = clock
-        self.max_clients = max_clients
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # client -> (tokens, when)
-        self._lock = threading.Lock()
-
-    def take(self, client: str) -> float:
-        """Take one token for `client`: 0.0 when allowed, else the seconds until a token is available."""
-        now = self.clock()
-        with self._lock:
-            tokens, when = self._buckets.pop(client, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - when) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[client] = (tokens - 1.0, now)
-                wait = 0.0
-            else:
-                self._buckets[client] = (tokens, now)
-                wait = (1.0 - tokens) / self.rate if self.rate > 0 else math.inf
-            while len(self._buckets) > self.max_clients:
-                self._buckets.popitem(last=False)
-        return wait
+DEFAULT_KEY_PREFIX = "cxroi"
+"""Prefix of the limit's keys in Redis (`RATELIMIT_KEY_PREFIX` changes it: deployments sharing one Redis)."""
+SUBMIT_LIMIT_KEY = "cxroi_submit_limit"
 
 
 def _number(app: Flask, key: str, default: float) -> float:
@@ -108,19 +79,70 @@ def _number(app: Flask, key: str, default: float) -> float:
     return default if value in (None, "") else float(value)
 
 
+@dataclass(frozen=True)
+class SubmitLimit:
+    """The submit limit of one app: `per_minute` submissions in any minute (at least `burst`), at most `burst`
+    of them in any one second, per client address; counted in `storage_uri` (moving windows)."""
+
+    per_minute: float
+    burst: float
+    storage_uri: str
+
+    @property
+    def limits(self) -> str:
+        """The limit as Flask-Limiter writes it (whole numbers, rounded up)."""
+        burst = max(1, math.ceil(self.burst))
+        return f"{max(burst, math.ceil(self.per_minute))} per minute; {burst} per second"
+
+
+def _client() -> str:
+    """The client a submission counts against: its address (the real one behind trusted proxies, see
+    `webapp.config` PROXY_HOPS)."""
+    return request.remote_addr or "unknown"
+
+
+def _not_a_submission() -> bool:
+    return request.method != "POST" or request.blueprint != "respond"
+
+
 class SubmitLimiter:
-    """The respondents' submit rate limit: one set of token buckets per app (none when the rate is 0)."""
+    """The respondents' submit rate limit: one Flask-Limiter per app (none when the rate is 0).
+
+    A Flask-Limiter keeps its storage on itself, so each app gets its own (a test may build two apps in one
+    process, each with its own storage). Every POST to a respondent page (the `respond` blueprint) counts
+    against the client's limit; pages are read freely. When the limit is reached, Flask-Limiter raises
+    `RateLimitExceeded` (a 429) before the view reads or stores anything; `webapp.security` renders it.
+    If Redis cannot be reached, submissions go through unlimited (logged), never refused for it.
+    """
 
     def init_app(self, app: Flask) -> None:
         rate = _number(app, "SUBMIT_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE)
         burst = _number(app, "SUBMIT_BURST", DEFAULT_BURST)
-        app.extensions[SUBMIT_BUCKETS_KEY] = TokenBuckets(rate, burst) if rate > 0 else None
+        if rate <= 0:
+            app.extensions[SUBMIT_LIMIT_KEY] = None
+            return
+        setting = SubmitLimit(rate, burst, app.config.get("REDIS_URL") or "memory://")
+        extension = Limiter(
+            key_func=_client, storage_uri=setting.storage_uri, strategy="moving-window",
+            application_limits=[setting.limits], application_limits_exempt_when=_not_a_submission,
+            key_prefix=app.config.get("RATELIMIT_KEY_PREFIX") or DEFAULT_KEY_PREFIX,
+            fail_on_first_breach=False,  # count every window, so the 429 names the longest wait
+            swallow_errors=True, headers_enabled=False)
+        extension.init_app(app)
+        app.extensions[SUBMIT_LIMIT_KEY] = (setting, extension)
 
-    def take(self, client: str) -> float:
-        """Take a token for `client` from the current app's buckets: 0.0 when allowed (or unlimited), else the
-        seconds to wait."""
-        buckets: TokenBuckets | None = current_app.extensions.get(SUBMIT_BUCKETS_KEY)
-        return 0.0 if buckets is None else buckets.take(client)
+    def setting(self, app: Flask) -> SubmitLimit | None:
+        """The submit limit of `app`, None when there is none."""
+        entry = app.extensions.get(SUBMIT_LIMIT_KEY)
+        return None if entry is None else entry[0]
+
+    def seconds_to_wait(self) -> float:
+        """For a request just refused: the seconds until every limit it broke lets the client in again."""
+        entry = current_app.extensions.get(SUBMIT_LIMIT_KEY)
+        if entry is None:
+            return 0.0
+        now = time.time()
+        return max([limit.window[0] - now for limit in entry[1].current_limits if limit.breached], default=0.0)
 
 
 limiter = SubmitLimiter()

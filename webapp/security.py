@@ -8,12 +8,13 @@ the address and must not leak to other sites through the Referer header; `Cache-
 downloads (exports, link lists, reports, definitions), so a shared computer's cache keeps no one's answers;
 `Strict-Transport-Security` when the site is served over https (`served_over_https`).
 
-Rate limit: every POST to a respondent page (the `respond` blueprint) takes a token from its client's bucket;
-the bucket holds `SUBMIT_BURST` tokens and refills at `SUBMIT_RATE_PER_MINUTE` per minute. An empty bucket
-answers 429 with `Retry-After`, before anything is read or stored. The client is `request.remote_addr`: behind a
-reverse proxy, wrap the app in werkzeug's `ProxyFix` so that it is the real client address. The buckets
-(`webapp.extensions.limiter`) live in each worker process (no database write per request): with N gunicorn workers a client can get at most N
-times the limit, which still bounds a flood; the numbers are per process by design and documented as such.
+Rate limit: every POST to a respondent page (the `respond` blueprint) counts against its client's limit
+(`webapp.extensions.limiter`, Flask-Limiter, moving windows): at most `SUBMIT_BURST` in any second and
+`SUBMIT_RATE_PER_MINUTE` (or the burst, when larger) in any minute. Beyond it the answer is a 429 page with
+`Retry-After`, before anything is read or stored. The counts live in Redis when `REDIS_URL` is set, so every app
+server and worker process enforces one combined limit; without Redis, each process counts for itself (with N
+processes a client gets at most N times the limit). The client is `request.remote_addr`: behind trusted proxies,
+`PROXY_HOPS` (werkzeug's ProxyFix, set up by `create_app`) makes it the real client's address.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from __future__ import annotations
 import math
 
 from flask import Flask, abort, current_app, render_template, request
-from flask.typing import ResponseReturnValue
+from flask_limiter import RateLimitExceeded
 from werkzeug.wrappers import Response
 
-from .extensions import TokenBuckets as TokenBuckets  # re-exported: the rate limit is documented here
 from .extensions import limiter
 
 HSTS_SECONDS = 365 * 24 * 3600
@@ -41,7 +41,7 @@ def init_security(app: Flask) -> None:
     """Add the security headers and the respondent submit rate limit to `app`.
 
     Settings (see `webapp.config`; set from the environment with a `CXROI_` prefix): `SUBMIT_RATE_PER_MINUTE`
-    (0 turns the limit off, e.g. for a load test from one address), `SUBMIT_BURST`, read by
+    (0 turns the limit off, e.g. for a load test from one address), `SUBMIT_BURST` and `REDIS_URL`, read by
     `webapp.extensions.limiter`; `EMBED_ENDPOINTS` and `EMBED_ORIGINS` (config only) for pages meant to be framed
     by named sites.
     """
@@ -55,14 +55,9 @@ def init_security(app: Flask) -> None:
 
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nameless_fields)
 
-    @app.before_request
-    def _limit_submissions() -> ResponseReturnValue | None:
-        if request.method != "POST" or request.blueprint != "respond":
-            return None
-        wait = limiter.take(request.remote_addr or "unknown")
-        if wait == 0.0:
-            return None
-        seconds = max(1, math.ceil(wait)) if math.isfinite(wait) else 3600
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many_submissions(_error: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
+        seconds = max(1, math.ceil(limiter.seconds_to_wait()))
         body = render_template(
             "respond/message.html", lang="en", title="Please wait a moment",
             message=f"Too many answers were sent from your connection in a short time. Wait {seconds} "

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from tests.security.support import make_app, signed_in, table_snapshot, token_of
-from webapp.security import TokenBuckets
+from webapp.extensions import SubmitLimit
 from webapp.services.invitations import create_invitations
 from webapp.storage.engine import open_session
 
@@ -69,28 +69,12 @@ def test_an_explicit_embed_route_may_be_framed_by_named_origins(tmp_path: Path) 
     assert_secure_headers(client.get("/login").headers, "login next to an embed route")
 
 
-def test_token_bucket_by_hand() -> None:
-    """60 per minute = 1 token a second, burst 3; times from a hand-driven clock."""
-    now = [100.0]
-    buckets = TokenBuckets(60, 3, clock=lambda: now[0])
-    assert [buckets.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert buckets.take("a") == 1.0  # empty: a whole token is a second away
-    assert buckets.take("b") == 0.0  # another client has its own bucket
-    now[0] = 100.5
-    assert buckets.take("a") == 0.5  # half a token refilled, half to wait
-    now[0] = 101.5
-    assert buckets.take("a") == 0.0  # 0.5 + 1.0 = 1.5 tokens: one taken, 0.5 left
-    assert buckets.take("a") == 0.5
-    now[0] = 1000.0
-    assert [buckets.take("a") for _ in range(4)] == [0.0, 0.0, 0.0, 1.0]  # refill stops at the burst
-
-
-def test_token_bucket_memory_is_bounded() -> None:
-    buckets = TokenBuckets(60, 1, clock=lambda: 0.0, max_clients=3)
-    for client in "abcd":
-        assert buckets.take(client) == 0.0
-    assert buckets.take("a") == 0.0  # "a" was forgotten (least recently seen), so it starts full again
-    assert buckets.take("d") == 1.0  # "d" is remembered and empty
+def test_submit_limit_as_windows() -> None:
+    """The settings become Flask-Limiter moving windows: the burst in any second, the rate (at least the burst)
+    in any minute, whole numbers rounded up."""
+    assert SubmitLimit(60, 30, "memory://").limits == "60 per minute; 30 per second"
+    assert SubmitLimit(1, 3, "memory://").limits == "3 per minute; 3 per second"
+    assert SubmitLimit(0.5, 0.2, "memory://").limits == "1 per minute; 1 per second"
 
 
 def test_respondent_posts_beyond_the_limit_get_429_and_change_nothing(tmp_path: Path) -> None:

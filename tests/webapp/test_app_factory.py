@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 import webapp
 from webapp.accounts.service import create_user
 from webapp.app import create_app
+from webapp.extensions import limiter
 from webapp.storage.engine import open_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,7 +205,7 @@ def test_environment_settings_reach_the_app(tmp_path: Path, monkeypatch: pytest.
     app = make(tmp_path)
     assert app.config["SESSION_COOKIE_SECURE"] is True  # on plain http, because the variable says so
     assert app.config["CXROI_REPORT_RUNNER"] == "thread"
-    assert app.extensions["cxroi_submit_buckets"] is None  # rate 0: no limit
+    assert limiter.setting(app) is None  # rate 0: no limit
 
 
 def test_defaults_without_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -212,8 +213,8 @@ def test_defaults_without_environment(tmp_path: Path, monkeypatch: pytest.Monkey
     app = make(tmp_path)
     assert app.config["SESSION_COOKIE_SECURE"] is False
     assert app.config["CXROI_REPORT_RUNNER"] == "process"
-    buckets = app.extensions["cxroi_submit_buckets"]
-    assert (buckets.rate * 60, buckets.burst) == (60.0, 30.0)
+    limit = limiter.setting(app)
+    assert limit is not None and (limit.per_minute, limit.burst, limit.storage_uri) == (60.0, 30.0, "memory://")
 
 
 def test_app_settings_win_over_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -226,5 +227,5 @@ def test_app_settings_win_over_the_environment(tmp_path: Path, monkeypatch: pyte
     app = make(tmp_path, SUBMIT_RATE_PER_MINUTE=6, CXROI_REPORT_RUNNER="process")
     assert app.config["SESSION_COOKIE_SECURE"] is False  # CXROI_SECURE_COOKIES=0 beats the https address
     assert app.config["CXROI_REPORT_RUNNER"] == "process"
-    buckets = app.extensions["cxroi_submit_buckets"]
-    assert (buckets.rate * 60, buckets.burst) == (6.0, 2.0)
+    limit = limiter.setting(app)
+    assert limit is not None and (limit.per_minute, limit.burst) == (6.0, 2.0)

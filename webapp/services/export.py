@@ -100,8 +100,9 @@ def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None
         version = versions[row.version_id]
         cells = blank | survey_of(version).to_row(row.answers or {})
         for column in number_columns[row.version_id]:
-            if type(cells.get(column)) is int:  # JSONB gives 1e300 back as 1000…0: a number column is float
-                cells[column] = float(cells[column])
+            value = cells.get(column)
+            if type(value) is int:  # JSONB gives 1e300 back as 1000…0: a number column is float
+                cells[column] = float(value)
         cells.update(response_id=row.id, customer_id=row.customer_id, channel=row.channel,
                      survey_version=version.number, started_at=row.started_at, submitted_at=row.submitted_at,
                      status=row.status)

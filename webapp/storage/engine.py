@@ -108,6 +108,23 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+def schema_revisions(target: Engine | str) -> tuple[set[str], set[str]]:
+    """The Alembic revisions the database is at (empty when it has no schema yet) and the ones this release's
+    migrations end at; equal when the schema is up to date."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    engine = create_engine_for(target) if isinstance(target, str) else target
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        if isinstance(target, str):
+            engine.dispose()
+    head = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    return current, head
+
+
 def upgrade_database(target: Engine | str, revision: str = "head") -> None:
     """Create or migrate the database to `revision` (the latest by default); safe to run again."""
     engine = create_engine_for(target) if isinstance(target, str) else target
