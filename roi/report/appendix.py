@@ -74,7 +74,7 @@ def build_data_quality(results: Mapping[str, Any]) -> Section:
     if comparisons:
         if f.number(nonresponse.get("response_rate")) is not None:
             blocks.append(Text(f"Response rate: {f.rate(nonresponse.get('response_rate'))} of customers answered."))
-        rows = [[str(c.get("variable")), f.stat(c.get("respondents")), f.stat(c.get("non_respondents")),
+        rows = [[metric_label(results, c.get("variable")), f.stat(c.get("respondents")), f.stat(c.get("non_respondents")),
                  f.stat(c.get("difference")), f.interval(c.get("ci"), f.stat), f.p_value(c.get("p_holm"))]
                 for c in comparisons]
         blocks.append(Table(["Variable", "Respondents", "Non-respondents", "Difference", "95% CI", "p (Holm)"],
@@ -90,7 +90,8 @@ def build_data_quality(results: Mapping[str, Any]) -> Section:
     warnings = sorted_warnings(results)
     if warnings:
         blocks.append(Table(["Warning", "About", "What it means"],
-                            [[str(w.get("code", "")).replace("_", " "), str(w.get("subject") or ""),
+                            [[str(w.get("code", "")).replace("_", " "),
+                              metric_label(results, w.get("subject")) if w.get("subject") else "",
                               str(w.get("message") or "")] for w in warnings], widths=(0.17, 0.2, 0.63)))
     else:
         blocks.append(Text("The analysis raised no warnings."))

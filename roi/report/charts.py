@@ -141,28 +141,41 @@ def build_interval_bars(bars: Sequence[Bar], *, fmt: Formatter, axis_title: str,
     return drawing
 
 
-def _place_label(cx: float, cy: float, width: float, taken: list[tuple[float, float, float, float]],
-                 bounds: tuple[float, float, float, float]) -> tuple[float, float]:
-    """Bottom-left corner for a small label near (cx, cy) that overlaps no label already placed (greedy)."""
+Box = tuple[float, float, float, float]
+"""(left, bottom, right, top)."""
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """Area two boxes share (0 when they only touch)."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _place_label(cx: float, cy: float, width: float, taken: list[Box], bounds: Box) -> tuple[float, float]:
+    """Bottom-left corner for a small label near (cx, cy) that overlaps nothing already placed: no other
+    label, no point, no corner caption (greedy, nearest free spot first; `taken` gains the label's box).
+    Only when no spot within reach is free does it take the one that overlaps least."""
     height = 8.0
     # right, left, above, below first; then rings further out, so crowded points still get a free spot
-    candidates = [(cx + 4, cy + 2), (cx - 4 - width, cy + 2), (cx - width / 2, cy + 5), (cx - width / 2, cy - 13)]
-    for ring in range(1, 7):
-        step = 9.0 * ring
-        candidates += [(cx + dx * step - width / 2, cy + dy * step - height / 2)
-                       for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))]
+    candidates = [(cx + 4, cy - 3), (cx - 4 - width, cy - 3), (cx - width / 2, cy + 4), (cx - width / 2, cy - 12)]
+    for ring in range(1, 13):
+        step = 5.0 * ring
+        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1),
+                       (2, 1), (-2, 1), (2, -1), (-2, -1), (1, 2), (-1, 2), (1, -2), (-1, -2)):
+            scale = step / math.hypot(dx, dy)
+            candidates.append((cx + dx * scale - width / 2, cy + dy * scale - height / 2))
     left, bottom, right, top = bounds
 
-    def free(x: float, y: float) -> bool:
-        inside = left <= x and x + width <= right and bottom <= y and y + height <= top
-        return inside and all(x + width <= a or b <= x or y + height <= c or d <= y for a, c, b, d in taken)
+    def box(x: float, y: float) -> Box:
+        return (x, y, x + width, y + height)
 
-    for x, y in candidates:
-        if free(x, y):
-            taken.append((x, y, x + width, y + height))
+    inside = [(x, y) for x, y in candidates
+              if left <= x and x + width <= right and bottom <= y and y + height <= top] or candidates
+    for x, y in inside:
+        if all(_overlap(box(x, y), other) == 0 for other in taken):
+            taken.append(box(x, y))
             return x, y
-    x, y = candidates[0]
-    taken.append((x, y, x + width, y + height))
+    x, y = min(inside, key=lambda c: sum(_overlap(box(*c), other) for other in taken))
+    taken.append(box(x, y))
     return x, y
 
 
@@ -207,15 +220,22 @@ def build_quadrant(points: Sequence[QuadrantPoint], *, importance_split: float, 
                       anchor="middle", color=GREY_DARK))
     title = _text(0, 0, performance_title, size=7.5, anchor="middle", color=GREY_DARK)
     drawing.add(Group(title, transform=(0, 1, -1, 0, 10, (bottom + top) / 2)))
-    # the corner captions are labels too: numbers must not cover them
-    taken: list[tuple[float, float, float, float]] = [
+    # the corner captions and every point are taken: a number covers neither, nor another number
+    taken: list[Box] = [
         (right - 70, top - 12, right, top), (right - 40, bottom, right, bottom + 12),
         (left, top - 12, left + 95, top), (left, bottom, left + 60, bottom + 12)]
-    for number, point in enumerate(points, start=1):
-        cx, cy = px(point.importance), py(point.performance)
+    centres = [(px(p.importance), py(p.performance)) for p in points]
+    taken += [(cx - 3, cy - 3, cx + 3, cy + 3) for cx, cy in centres]
+    for cx, cy in centres:
         drawing.add(Circle(cx, cy, 2.8, fillColor=BLACK, strokeColor=WHITE, strokeWidth=0.5))
+    for number, (cx, cy) in enumerate(centres, start=1):
         label = str(number)
-        x, y = _place_label(cx, cy, 4.2 * len(label) + 1, taken, (left, bottom, right, top))
+        width_label = 4.2 * len(label) + 1
+        x, y = _place_label(cx, cy, width_label, taken, (left, bottom, right, top))
+        # a number set away from its point is tied to it by a thin leader line
+        nearest_x, nearest_y = min(max(cx, x), x + width_label), min(max(cy, y), y + 8)
+        if math.hypot(nearest_x - cx, nearest_y - cy) > 5:
+            drawing.add(Line(cx, cy, nearest_x, nearest_y, strokeColor=GREY_MID, strokeWidth=0.4))
         drawing.add(_text(x, y + 1, label, size=7, bold=True))
     key_x = right + 14
     for number, point in enumerate(points, start=1):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO
 
 from reportlab.lib.pagesizes import A4
@@ -30,7 +31,8 @@ class Furniture:
     title: str
     survey: str = ""
     sources: Sequence[str] = field(default_factory=tuple)
-    """Short source lines for the footer, e.g. "responses.csv sha256 1a2b3c4d5e6f"."""
+    """Short source entries for the footer, e.g. "responses.csv sha256 1a2b3c4d5e6f7a8b"; they are joined and
+    wrapped at spaces."""
     date: str = ""
 
 
@@ -71,7 +73,11 @@ class ReportDocument:
         )
         frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
 
+        formatter = _analysis_date(self.furniture.date)
+
         def furnish(canvas: Canvas, template: BaseDocTemplate) -> None:
+            if formatter is not None:
+                canvas.setDateFormatter(formatter)
             self._draw_furniture(canvas, template, total)
 
         doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=furnish)])
@@ -96,17 +102,62 @@ class ReportDocument:
         canvas.line(left, bottom + 7 * mm, right, bottom + 7 * mm)
         canvas.setFont(FONT, 7)
         footer_width = (right - left) * 0.8
-        lines = [*self.furniture.sources[:2]]
+        # the sources wrap at their separators (never mid-phrase) onto at most FOOTER_SOURCE_LINES lines
+        lines = _wrap(canvas, ["Data:", *[f"{s};" for s in self.furniture.sources[:-1]],
+                               *self.furniture.sources[-1:]], FONT, 7, footer_width, FOOTER_SOURCE_LINES,
+                      more=" … (all on page 1)") if self.furniture.sources else []
         if self.furniture.date:
             lines.append(f"Generated {self.furniture.date}")
         y = bottom + 4 * mm
-        for line in lines[:3]:
+        for line in lines:
             canvas.drawString(left, y, _fit(canvas, line, FONT, 7, footer_width))
             y -= 3 * mm
         canvas.setFont(FONT, 8.5)
         of = "?" if total is None else str(total)
         canvas.drawRightString(right, bottom + 3 * mm, f"Page {doc.page} of {of}")
         canvas.restoreState()
+
+
+FOOTER_SOURCE_LINES = 3
+
+
+def _wrap(canvas: Canvas, pieces: Sequence[str], font: str, size: float, width: float, limit: int, *,
+          more: str) -> list[str]:
+    """Pieces (e.g. one per data source) joined by spaces into lines that fit the width, a line breaking only
+    between pieces (within a piece, at a space, when the piece alone is too wide); at most `limit` lines, the
+    last ending with `more` when some did not fit."""
+    words: list[str] = []
+    for piece in pieces:
+        if canvas.stringWidth(piece, font, size) <= width:
+            words.append(piece)
+        else:
+            words += piece.split(" ")
+    lines: list[str] = []
+    for word in words:
+        if lines and canvas.stringWidth(f"{lines[-1]} {word}", font, size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    if len(lines) <= limit:
+        return lines
+    kept = lines[:limit]
+    words = kept[-1].split(" ")
+    while len(words) > 1 and canvas.stringWidth(" ".join(words) + more, font, size) > width:
+        words.pop()
+    kept[-1] = " ".join(words) + more
+    return kept
+
+
+def _analysis_date(date: str) -> Callable[..., str] | None:
+    """A PDF date formatter giving the analysis' own time (`inputs.generated_at`, `YYYY-MM-DDTHH:MM:SSZ`)
+    as CreationDate and ModDate, so the same results.json still gives the same bytes; None when the date
+    cannot be read (the invariant 2000-01-01 then stays)."""
+    try:
+        moment = datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return None
+    stamp = f"D:{moment:%Y%m%d%H%M%S}+00'00'"
+    return lambda *_: stamp
 
 
 def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> str:

@@ -13,7 +13,7 @@ from . import formatting as f
 from .charts import Curve, build_survival_curves
 from .content import Block, Figure, Section, Subheading, Table, Text
 from .reading import get, mapping, not_available, records
-from .summary import metric_label
+from .summary import control_words, metric_label
 
 METHOD_WORDS = {"mle": "maximum likelihood", "firth": "Firth (penalised, after separation)",
                 "cox_breslow": "Cox, Breslow ties", "ols_hc3": "OLS, HC3 robust SE",
@@ -78,7 +78,7 @@ def _model_blocks(results: Mapping[str, Any], key: str, title: str, ratio_key: s
         return [*blocks, Text(not_available(f"The {key} models", f"{key}.models"))]
     controls = part.get("controls")
     if isinstance(controls, list) and controls:
-        blocks.append(Text("Each model also holds fixed: " + ", ".join(map(str, controls)) + ".", "small"))
+        blocks.append(Text("Each model also holds fixed: " + ", ".join(map(control_words, controls)) + ".", "small"))
     if records(part, "models"):
         blocks.append(_single_models_table(results, key, ratio_key, ratio_title))
     joint = mapping(part, "joint")

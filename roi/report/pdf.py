@@ -6,26 +6,28 @@ parses markup: a respondent's `<b>` must print as the four characters, not turn 
 
 from __future__ import annotations
 
+import io
 from typing import IO
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     KeepTogether,
-    PageBreak,
     Paragraph,
     Spacer,
 )
 from reportlab.platypus import Table as PdfTable
 from reportlab.platypus.doctemplate import LayoutError
 
-from .content import Block, Bullets, Figure, Report, Section, Table, Text
-from .document import MARGIN, Furniture, ReportDocument
+from .content import Block, Bullets, Figure, Report, Section, Subheading, Table, Text
+from .document import HEADER_GAP, MARGIN, Furniture, ReportDocument
 from .styles import BULLET, CELL, CELL_BOLD, H1, H2, PARAGRAPH_STYLES, SMALL, SUBTITLE, TITLE, table_style
 
 FRAME_WIDTH = A4[0] - 2 * MARGIN
+FRAME_HEIGHT = A4[1] - 2 * (MARGIN + HEADER_GAP)
 
 
 def markup(text: str) -> str:
@@ -73,6 +75,50 @@ def _block(block: Block, *, split_rows: bool = False) -> list[Flowable]:
     return [CondPageBreak(60), Paragraph(markup(block.text), H2)]
 
 
+KEEP_WITH_HEADING = 160.0
+"""A heading moves to the next page unless this much of what follows it fits below it (points)."""
+
+SECTION_ROOM = 0.4
+"""A section starts on the page in progress when at least this share of the frame is left, else on a new
+page: no page ends with a few lines followed by white space, and none is left blank."""
+
+
+_MEASURE = Canvas(io.BytesIO())
+"""A scratch canvas to measure flowables on before layout (nothing is drawn on it)."""
+
+
+def _with_next(heading: list[Flowable], following: list[Flowable]) -> list[Flowable]:
+    """A heading kept with the start of what follows it: the whole of a short block (a figure, a small
+    table), else the heading needs KEEP_WITH_HEADING points below it, so it never ends a page alone."""
+    kept: list[Flowable] = []
+    height = 0.0
+    for flowable in following:
+        _, tall = flowable.wrapOn(_MEASURE, FRAME_WIDTH, FRAME_HEIGHT)
+        if height + tall > FRAME_HEIGHT * 0.6:
+            break
+        kept.append(flowable)
+        height += tall
+        if height >= KEEP_WITH_HEADING:
+            break
+    if not kept and following:  # what follows is too tall to keep whole: the heading needs room below it
+        return [CondPageBreak(KEEP_WITH_HEADING), *heading, *following]
+    return [KeepTogether([*heading, *kept]), *following[len(kept):]]
+
+
+def _section(section: Section, *, split_rows: bool) -> list[Flowable]:
+    """A section's flowables, each heading (its title, its subheadings) kept with what follows it."""
+    parts: list[list[Flowable]] = [[Paragraph(markup(section.title), H1)]]
+    for block in section.blocks:
+        if isinstance(block, Subheading):
+            parts.append([Paragraph(markup(block.text), H2)])
+        else:
+            parts[-1].extend(_block(block, split_rows=split_rows))
+    story: list[Flowable] = []
+    for part in parts:
+        story += _with_next(part[:1], part[1:])
+    return story
+
+
 def _is_short(section: Section) -> bool:
     """A section of a few lines of text (typically "not available") shares the page with the one before."""
     return all(isinstance(b, Text) for b in section.blocks) and sum(len(b.text) for b in section.blocks
@@ -87,13 +133,19 @@ def build_story(report: Report, *, split_rows: bool = False) -> list[Flowable]:
         story.append(Paragraph(markup(subtitle), SUBTITLE))
     for index, section in enumerate(report.sections):
         if index and section.new_page and not _is_short(section):
-            story.append(PageBreak())
+            story.append(CondPageBreak(FRAME_HEIGHT * SECTION_ROOM))
         elif index:
             story.append(CondPageBreak(120))
-        story.append(Paragraph(markup(section.title), H1))
-        for block in section.blocks:
-            story.extend(_block(block, split_rows=split_rows))
+        story.extend(_section(section, split_rows=split_rows))
     return story
+
+
+def _footer_source(name: str, digest: str) -> str:
+    """One data source for the page footer: the file and the first 16 hex digits of its SHA-256, or that it
+    was not read from a file (a database source has no hash)."""
+    if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest.lower()):
+        return f"{name}, sha256 {digest[:16]}"
+    return f"{name}, no file hash"
 
 
 def write_pdf(report: Report, out: IO[bytes]) -> int:
@@ -101,7 +153,7 @@ def write_pdf(report: Report, out: IO[bytes]) -> int:
     furniture = Furniture(
         title=report.title,
         survey=report.survey,
-        sources=tuple(f"Data: {name}, sha256 {digest[:16]}" for name, digest in report.sources),
+        sources=tuple(_footer_source(name, digest) for name, digest in report.sources),
         date=report.date,
     )
     document = ReportDocument(furniture, subject="Return on customer experience")

@@ -14,7 +14,7 @@ from . import formatting as f
 from .charts import Bar, QuadrantPoint, build_interval_bars, build_quadrant
 from .content import Block, Figure, Section, Subheading, Table, Text
 from .reading import get, mapping, not_available, records
-from .summary import metric_label, period_word
+from .summary import grouping_label, metric_label, period_word, question_label
 
 MAX_BARS = 25
 """Bars per chart: more would not fit a page; the table beside each chart lists every row."""
@@ -68,7 +68,7 @@ def build_churn_by_band(results: Mapping[str, Any]) -> Section:
     for row in records(results, "segments.rows"):
         groups.setdefault(str(row.get("grouping")), []).append(row)
     for grouping, rows in groups.items():
-        blocks += _churn_rows(rows, grouping, f"By {grouping}")
+        blocks += _churn_rows(rows, grouping_label(grouping), f"By {grouping_label(grouping)}")
     return Section("Who leaves: churn by score band and segment", blocks)
 
 
@@ -232,6 +232,7 @@ def build_revenue_at_risk(results: Mapping[str, Any]) -> Section:
     for segment in segments:
         by_column.setdefault(str(segment.get("column")), []).append(segment)
     for column, levels in by_column.items():
+        column = grouping_label(column)
         blocks.append(Subheading(f"By {column}"))
         bars = [Bar(str(s.get("value")), float(s["revenue_at_risk"])) for s in levels
                 if f.number(s.get("revenue_at_risk")) is not None]
@@ -272,7 +273,8 @@ def build_comments(results: Mapping[str, Any]) -> Section | None:
             f"(VADER sentiment; mean {f.stat(sentiment.get('mean'))} on a scale from −1 to 1)."))
     comments = records(sentiment, "sample")
     if comments:
-        rows = [[str(c.get("text", "")), str(c.get("question") or ""), f.stat(c.get("compound"))] for c in comments]
+        rows = [[str(c.get("text", "")), question_label(results, c.get("question")), f.stat(c.get("compound"))]
+                for c in comments]
         blocks.append(Table(["Comment, as written", "Question", "Sentiment"], rows, numeric=(2,),
                             widths=(0.64, 0.18, 0.18), split_rows=True))
     else:

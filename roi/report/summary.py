@@ -35,8 +35,21 @@ PLAIN_WORDS = {
 }
 
 
+COLUMN_LABELS = {
+    "const": "Intercept", "tenure_months": "Tenure (months)", "log_revenue": "ln(1 + revenue)",
+    "log_revenue_prior": "ln(1 + prior revenue)", "revenue": "Revenue", "revenue_prior": "Prior revenue",
+    "revenue_change": "Revenue change", "churned": "Left (churned)", "joint": "Joint model",
+    "customer_id": "Customer id", "account_id": "Account", "duration_months": "Duration (months)",
+}
+"""Words for the analysis' own column and term names (docs/results.md), which `metrics` does not label."""
+
+GROUPING_WORDS = {"tenure_band": "tenure band", "revenue_tier": "revenue tier", "channel": "channel"}
+"""The segment groupings roi.segments makes itself; configured segment columns are named as configured."""
+
+
 def metric_label(results: Mapping[str, Any], name: Any) -> str:
-    """The readable name of a metric: its label in `metrics` (or metric_comparison), else the name itself."""
+    """The readable name of a metric: its label in `metrics` (or metric_comparison), the words for a column
+    or model term of the analysis (`tenure_months`, `log_revenue`, …), else the name itself."""
     if name is None or name == "":
         return "the metric"
     for metric in records(results, "metrics"):
@@ -45,7 +58,34 @@ def metric_label(results: Mapping[str, Any], name: Any) -> str:
     for score in records(results, "metric_comparison.metrics"):
         if score.get("metric") == name:
             return first_text(score, "label") or str(name)
-    return str(name)
+    return COLUMN_LABELS.get(str(name), str(name))
+
+
+def grouping_label(name: Any) -> str:
+    """A segment grouping in words, lower case for "By …" (`tenure_band` → "tenure band")."""
+    text = str(name)
+    return GROUPING_WORDS.get(text, text.replace("_", " "))
+
+
+def question_label(results: Mapping[str, Any], name: Any) -> str:
+    """The open-text question a comment answers: a follow-up of a labelled item (`q_friction.ordering.what`)
+    by that item's label, else the column name in words (`q_comment` → "comment")."""
+    text = str(name or "")
+    names = sorted((str(m.get("name")) for m in records(results, "metrics") if m.get("name")), key=len, reverse=True)
+    parent = next((m for m in names if text.startswith(m + ".")), None)
+    if parent is not None:
+        return f"{metric_label(results, parent)} (follow-up)"
+    words = text.removeprefix("q_").replace("_", " ").replace(".", " ").strip()
+    return words[:1].upper() + words[1:] if words else f.MISSING
+
+
+def control_words(control: Any) -> str:
+    """A control as the analysis names it (`tenure_months (per month)`) with its column names in words."""
+    text = str(control)
+    for column, words in (("log_revenue_prior", "ln(1 + prior revenue)"), ("log_revenue", "ln(1 + revenue)"),
+                          ("tenure_months", "tenure in months"), ("revenue_prior", "prior revenue")):
+        text = text.replace(column, words)
+    return text
 
 
 def period_word(results: Mapping[str, Any]) -> str:
@@ -72,7 +112,7 @@ def _scope(results: Mapping[str, Any]) -> str:
     text = f"among our {f.count(scenario.get('customers_in_scope'))} {who}"
     segment = scenario.get("segment")
     if isinstance(segment, Mapping) and segment:
-        text += " with " + " and ".join(f"{k} {v}" for k, v in segment.items())
+        text += " with " + " and ".join(f"{grouping_label(k)} {v}" for k, v in segment.items())
     return text
 
 
