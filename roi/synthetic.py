@@ -64,12 +64,12 @@ def demo_definition() -> Survey:
                  "text": "How well did your experience match each of these?"},
                 {"id": "q_ces", "type": "ces", "text": "We made it easy to get what you needed.", "required": True},
                 {"id": "q_csat", "type": "csat", "text": "Overall, how satisfied are you with us?"},
-            ]},
-            {"id": "journey", "title": "Along the way", "questions": [
-                {"id": "q_friction", "type": "friction",
-                 "text": "Did anything make you hesitate at each of these steps?"},
                 {"id": "q_channels", "type": "multi_choice", "text": "Which of these did you use to contact us?",
                  "choices": [{"code": i, "label": label} for i, label in CHANNELS]},
+            ]},
+            {"id": "journey", "title": "Along the way", "questions": [  # q_channel's rows follow page 1's q_channels
+                {"id": "q_friction", "type": "friction",
+                 "text": "Did anything make you hesitate at each of these steps?"},
                 {"id": "q_channel", "type": "channel_rating", "text": "How was each channel you used?",
                  "used_channels_from": "q_channels"},
                 {"id": "q_nps", "type": "nps", "text": "How likely are you to recommend us to a colleague?"},

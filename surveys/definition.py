@@ -62,6 +62,7 @@ def check_survey(survey: Survey) -> list[Problem]:
                 problems.append(Problem(f"{name}[{index}].id", f"duplicate id {item_id!r}"))
 
     seen: dict[str, QuestionBase] = {}
+    page_of: dict[str, int] = {}
     columns: Counter[str] = Counter()
     for s, section in enumerate(survey.sections):
         for q, question in enumerate(section.questions):
@@ -73,11 +74,27 @@ def check_survey(survey: Survey) -> list[Problem]:
             if question.show_if:
                 problems.extend(_check_condition(question.show_if, f"{path}.show_if", seen))
             problems.extend(question.check(survey, path, seen))
+            problems.extend(_check_rows_on_later_page(question, path, s, page_of))
             seen[question.id] = question
+            page_of.setdefault(question.id, s)
             columns.update(question.columns(survey))
     for column, count in columns.items():
         if count > 1:
             problems.append(Problem("sections", f"two questions produce the export column {column!r}"))
+    return problems
+
+
+def _check_rows_on_later_page(question: QuestionBase, path: str, page: int, page_of: dict[str, int]) -> list[Problem]:
+    """A grid whose rows follow an earlier answer (`row_dependencies`) must be on a later page than that answer:
+    on the same page every row is shown before the respondent has answered, and rating a row the answer then
+    excludes is refused with no way to clear it. (A dependency that is not earlier is the type's `check`.)"""
+    problems = []
+    for dependency in sorted(question.row_dependencies()):
+        if page_of.get(dependency) == page:
+            field = next((name for name in type(question).model_fields
+                          if name != "id" and getattr(question, name) == dependency), None)
+            problems.append(Problem(f"{path}.{field}" if field else path,
+                                    f"{dependency!r} is on the same page; put this grid on a later page"))
     return problems
 
 

@@ -31,7 +31,7 @@ PROMISES = [
     {"id": "word", "label": "We keep our word"},
     {"id": "partner", "label": "We treat you as a partner"},
 ]
-CHANNELS = [  # ids equal the choice codes of the bank's channel questions
+CHANNELS = [  # the channel questions' choices are generated from these (`with_channel_choices`)
     {"id": "phone", "label": "Phone"},
     {"id": "email", "label": "Email"},
     {"id": "chat", "label": "Online chat"},
@@ -198,9 +198,37 @@ RECIPES: dict[str, Callable[[], dict[str, Any]]] = {
 """Every bundled template's recipe by template name."""
 
 
-def compose_template(name: str) -> Survey:
-    """The template built from its recipe, checked like any definition."""
-    return build_survey(RECIPES[name](), source=f"recipe {name!r}")
+def with_channel_choices(data: dict[str, Any]) -> dict[str, Any]:
+    """The definition with the choices of every question that picks a channel grid's rows (the question a grid's
+    `row_dependencies` names, e.g. "Channels used") generated from the survey's channels: one choice per channel,
+    code = channel id, label = channel label. The bank's own choices are placeholders for the default channels;
+    a survey with other channels would otherwise offer channels it does not have (or miss its own)."""
+    channels = data.get("channels") or []
+    if not channels:
+        return data
+    questions = [question for section in data["sections"] for question in section["questions"]]
+    sources: set[str] = set()
+    for question in questions:
+        checked = _QUESTION.validate_python(question)
+        if checked.row_source == "channels":
+            sources |= checked.row_dependencies()
+    choices = [{"code": channel["id"], "label": channel["label"]} for channel in channels]
+    fitted = []
+    for section in data["sections"]:
+        fitted.append(section | {"questions": [
+            question | {"choices": [dict(choice) for choice in choices]}
+            if question["id"] in sources and _QUESTION.validate_python(question).own_choices() else question
+            for question in section["questions"]]})
+    return data | {"sections": fitted}
+
+
+def compose_template(name: str, *, channels: list[dict[str, str]] | None = None) -> Survey:
+    """The template built from its recipe, checked like any definition; `channels` (id and label each) replaces
+    the placeholder channels, and the questions asking which channels were used offer exactly those."""
+    data = RECIPES[name]()
+    if channels is not None:
+        data["channels"] = channels
+    return build_survey(with_channel_choices(data), source=f"recipe {name!r}")
 
 
 def render_template_yaml(name: str) -> str:

@@ -51,8 +51,13 @@ touchpoints, channels, "we"/"us"), then `cxroi survey validate` and `cxroi surve
 key or template name raises `UnknownLibraryItem` (a `CxroiError`) whose message lists the known ones.
 
 Channel questions (`q_channels`, `q_channels_tried`) use the channel ids as choice codes: `phone`, `email`,
-`chat`, `web`, `in_person`. If you rename or drop a channel, change both the survey's `channels` and those
-choices, so that the channel ratings still show only the channels a respondent used.
+`chat`, `web`, `in_person`. When a template is composed (`surveys.library.compose.compose_template(name,
+channels=[{"id": ..., "label": ...}, ...])`), the choices of every question a channel grid reads its rows from
+are generated from the survey's channels (code = channel id, label = channel label). If you edit a copied
+template by hand and rename or drop a channel, change both the survey's `channels` and those choices, so that
+the channel ratings still show only the channels a respondent used. The channel ratings are on a later page
+than the question they follow: on the same page every channel would be shown before it is answered, and
+validation refuses it.
 """
 
 

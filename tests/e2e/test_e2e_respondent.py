@@ -49,6 +49,7 @@ def test_respondent_completes_with_an_error_and_a_resume(site: LiveSite, new_pag
     assert stored is not None and stored["answers"] == {} and stored["current_page"] == 0
 
     radio(page, "q_ces", "3")
+    page.check('input[type=checkbox][name="q_channels"][value="phone"]')  # page 2 then rates only phone
     page.click("button[type=submit]")
     assert page.locator(".progress").inner_text() == "Page 2 of 2"
     # q_ces 3 ≤ 4, so the open question "what should we change" is shown (show_if: q_ces <= 4)
@@ -74,7 +75,7 @@ def test_respondent_completes_with_an_error_and_a_resume(site: LiveSite, new_pag
     radio(page, "q_friction.ordering", "yes")
     page.fill('[name="q_friction.ordering.what"]', "The <b>form</b> was long")
     radio(page, "q_friction.billing", "no")
-    page.check('input[type=checkbox][name="q_channels"][value="phone"]')
+    assert page.locator('input[name="q_channel.email"]').count() == 0  # only the channel ticked on page 1
     radio(page, "q_channel.phone", "5")
     page.fill('textarea[name="q_why"]', "Call back sooner")
     radio(page, "q_nps", "8")

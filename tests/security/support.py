@@ -47,7 +47,7 @@ def hostile_data() -> dict[str, Any]:
     first["title"] = f"Section {PAYLOAD}"
     first["questions"][1]["text"] = f"Effort {PAYLOAD}"
     first["questions"][1]["help"] = f"Help {PAYLOAD}"
-    second["questions"][1]["choices"][1]["label"] = f"Email {PAYLOAD}"
+    first["questions"][2]["choices"][1]["label"] = f"Email {PAYLOAD}"  # q_channels, on page 1
     return data
 
 

@@ -30,6 +30,8 @@ BASE: dict[str, Any] = {
             {"id": "q_align", "type": "alignment", "text": "How well did we keep each promise?"},
             {"id": "q_used", "type": "multi_choice", "text": "Which did you use?",
              "choices": [{"code": "phone", "label": "Phone"}, {"code": "chat", "label": "Chat"}]},
+        ]},
+        {"id": "three", "title": "Three", "questions": [  # rows following q_used: on a later page than q_used
             {"id": "q_chan", "type": "channel_rating", "text": "How was each?", "used_channels_from": "q_used"},
         ]},
     ],
@@ -95,8 +97,8 @@ def test_base_is_valid() -> None:
         ("brand_promises", [], "sections[1].questions[0]: this grid needs at least one of the survey's brand_promises as rows"),
         ("sections.1.questions.0", {"id": "q_align", "type": "alignment", "text": "x", "promises": ["nope"]},
          "sections[1].questions[0].promises[0]: 'nope' is not one of the survey's brand_promises"),
-        ("sections.1.questions.2", {"id": "q_chan", "type": "channel_rating", "text": "x", "used_channels_from": "q_ces"},
-         "sections[1].questions[2].used_channels_from: 'q_ces' is not an earlier multi_choice question"),
+        ("sections.2.questions.0", {"id": "q_chan", "type": "channel_rating", "text": "x", "used_channels_from": "q_ces"},
+         "sections[2].questions[0].used_channels_from: 'q_ces' is not an earlier multi_choice question"),
         ("channels", [{"id": "phone", "label": "Phone"}, {"id": "phone", "label": "Again"}],
          "channels[1].id: duplicate id 'phone'"),
         ("sections.1.id", "one", "sections[1].id: duplicate id 'one'"),
@@ -110,6 +112,22 @@ def test_rejections_name_the_path(path: str, value: Any, expected: str) -> None:
     assert any(problem.startswith(expected) for problem in problems_of(variant(path, value))), problems_of(
         variant(path, value)
     )
+
+
+def test_a_grid_whose_rows_follow_an_answer_must_be_on_a_later_page() -> None:
+    """The channel-grid trap: on q_used's own page the grid would show every channel before q_used is answered,
+    and rating one not ticked is refused. BASE keeps q_used on page two and the grid on page three (valid);
+    moving the grid up to page two, after q_used, is refused naming the grid's `used_channels_from`."""
+    data = copy.deepcopy(BASE)
+    grid = data["sections"].pop(2)["questions"][0]
+    data["sections"][1]["questions"].append(grid)  # now sections[1].questions[2], right after q_used
+    assert problems_of(data) == [
+        "sections[1].questions[2].used_channels_from: 'q_used' is on the same page; put this grid on a later page"]
+    # the near miss: the same grid, after q_used but on the next page, is accepted (that is BASE)
+    build_survey(BASE)
+    # a grid without used_channels_from shows every channel, whatever page it is on
+    del data["sections"][1]["questions"][2]["used_channels_from"]
+    build_survey(data)
 
 
 def test_not_a_mapping() -> None:

@@ -348,3 +348,35 @@ def test_the_library_documentation_is_current_and_names_every_entry() -> None:
         assert f"`{entry.key}`" in text and entry.rationale in text
     for name in TEMPLATES:
         assert f"### `{name}`" in text
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_every_grid_following_an_answer_is_on_a_later_page_than_it(name: str) -> None:
+    survey = load_template(name)
+    page_of = {q.id: index for index, section in enumerate(survey.sections) for q in section.questions}
+    for question in survey.questions():
+        for dependency in question.row_dependencies():
+            assert page_of[dependency] < page_of[question.id], (question.id, dependency)
+
+
+def test_composing_with_other_channels_generates_the_channels_used_choices() -> None:
+    from surveys.library.compose import compose_template
+
+    channels = [{"id": "phone", "label": "Telephone"}, {"id": "sms", "label": "Text message"},
+                {"id": "branch", "label": "At a branch"}]
+    survey = compose_template("relationship", channels=channels)
+    used = survey.question("q_channels")
+    # worked out by hand: one choice per channel, code = id, label = label, in the survey's order
+    assert [(c.code, c.label) for c in used.own_choices()] == [
+        ("phone", "Telephone"), ("sms", "Text message"), ("branch", "At a branch")]
+    assert [row for row, _ in survey.question("q_channel").rows_for(survey, {"q_channels": ["sms"]})] == ["sms"]
+    tried = compose_template("mystery_shop", channels=channels).question("q_channels_tried")
+    assert [c.code for c in tried.own_choices()] == ["phone", "sms", "branch"]
+    # with the default channels the bank's choices come out unchanged (the bundled files do not move)
+    default = compose_template("relationship").question("q_channels")
+    assert [(c.code, c.label) for c in default.own_choices()] == [
+        (c.code, c.label) for c in library_entry("channels_used").question.own_choices()]
+    # questions that no channel grid reads keep their own choices
+    others = {q.id: q.own_choices() for q in compose_template("relationship").questions() if q.id != "q_channels"}
+    assert {q.id: q.own_choices() for q in survey.questions() if q.id != "q_channels"} == others
+    assert any(others.values())  # there are such questions to compare

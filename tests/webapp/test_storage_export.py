@@ -20,11 +20,10 @@ from webapp.services import HostingError, create_invitations, export, publish_su
 from webapp.services.responding import answer_page, start_personal
 from webapp.storage.models import Response
 
-RAW_1 = {"q_align": {"easy": "4", "partner": "2"}, "q_ces": "3"}
+RAW_1 = {"q_align": {"easy": "4", "partner": "2"}, "q_ces": "3", "q_channels": ["phone", "chat"]}
 RAW_2 = {"q_friction": {"ordering": {"hesitated": "yes", "what": "=HYPERLINK(\"http://evil\")"},
                         "billing": {"hesitated": "no"}},
-         "q_channels": ["phone", "chat"], "q_channel": {"phone": "5", "chat": "2"}, "q_why": "@once more",
-         "q_nps": "8"}
+         "q_channel": {"phone": "5", "chat": "2"}, "q_why": "@once more", "q_nps": "8"}
 
 
 def _answer(db: Session, customer: str, pages: list[dict[str, Any]]) -> int:
@@ -39,9 +38,9 @@ def _answer(db: Session, customer: str, pages: list[dict[str, Any]]) -> int:
 # The first response's question cells, worked out by hand from RAW_1/RAW_2 and the example's columns.
 EXPECTED_CELLS = {
     "q_align.easy": 4, "q_align.partner": 2, "q_ces": 3,
+    "q_channels.phone": 1, "q_channels.email": 0, "q_channels.chat": 1,  # asked on page 1, before the grid
     "q_friction.ordering": 1, "q_friction.ordering.what": "=HYPERLINK(\"http://evil\")",
     "q_friction.billing": 0, "q_friction.billing.what": None,
-    "q_channels.phone": 1, "q_channels.email": 0, "q_channels.chat": 1,
     "q_channel.phone": 5, "q_channel.email": None, "q_channel.chat": 2,
     "q_why": "@once more", "q_nps": 8,
 }

@@ -89,10 +89,10 @@ def first_page_token(client: FlaskClient, url: str) -> str:
     return csrf_token(response.get_data(as_text=True))
 
 
-PAGE_1 = {"page": "0", "q_align.easy": "4", "q_align.partner": "2", "q_ces": "3"}
+PAGE_1 = {"page": "0", "q_align.easy": "4", "q_align.partner": "2", "q_ces": "3", "q_channels": ["phone", "chat"]}
 PAGE_2 = {"page": "1", "q_friction.ordering": "yes", "q_friction.ordering.what": "The form was long",
-          "q_friction.billing": "no", "q_channels": ["phone", "chat"], "q_channel.phone": "5",
-          "q_channel.chat": "2", "q_why": "Call back sooner", "q_nps": "8"}
+          "q_friction.billing": "no", "q_channel.phone": "5", "q_channel.chat": "2", "q_why": "Call back sooner",
+          "q_nps": "8"}
 ANSWERS = {  # what PAGE_1 + PAGE_2 must be stored as, worked out from the example's rules by hand
     "q_align": {"easy": 4, "partner": 2},
     "q_ces": 3,
