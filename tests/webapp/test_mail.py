@@ -9,6 +9,7 @@ import email.policy
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import Any
 
@@ -69,9 +70,9 @@ class Sink:
         return [m for m in self.messages if address in str(m["To"])]
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, str]]:
-    """A real SMTP server on a free 127.0.0.1 port: (its sink, CXROI_MAIL_URL)."""
+@contextmanager
+def running_smtp() -> Iterator[tuple[Sink, str]]:
+    """A real SMTP server on a free 127.0.0.1 port: (its sink, CXROI_MAIL_URL); stopped at the end."""
     sink = Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
@@ -80,6 +81,12 @@ def smtp() -> Iterator[tuple[Sink, str]]:
         yield sink, f"smtp://127.0.0.1:{port}"
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, str]]:
+    with running_smtp() as server:
+        yield server
 
 
 def settings(url: str | None) -> MailSettings:

@@ -8,6 +8,7 @@ import html
 import io
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.webapp.support.author import page_token, signed_in
-from tests.webapp.test_mail import Sink, smtp  # noqa: F401
+from tests.webapp.test_mail import Sink, running_smtp
 from webapp import queue
 from webapp.queue import drain
 from webapp.storage.engine import create_engine_for
@@ -25,8 +26,15 @@ from webapp.storage.engine import create_engine_for
 BASE = "https://cx.example.com"
 
 
+
 @pytest.fixture
-def author(app: Flask, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[FlaskClient, str]:
+def smtp() -> Iterator[tuple[Sink, str]]:
+    with running_smtp() as server:
+        yield server
+
+@pytest.fixture
+def author(app: Flask, db_url: str, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FlaskClient, str]]:
     monkeypatch.setenv("CXROI_BASE_URL", BASE)
     app.config.update(QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}", QUEUE_NAME=f"t-{uuid.uuid4().hex[:8]}")
     queue.configure(queue_url=app.config["QUEUE_URL"], queue_name=app.config["QUEUE_NAME"], database_url=db_url)

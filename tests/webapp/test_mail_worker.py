@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests.webapp.support.web import ROOT, answer_all, example_survey, free_port
-from tests.webapp.test_mail import BASE, SECRET, SLUG, Sink, personal_link, smtp, unsubscribe_path  # noqa: F401
+from tests.webapp.test_mail import BASE, SECRET, SLUG, Sink, personal_link, running_smtp, unsubscribe_path
 from tests.webapp.test_queue import clean_redis, redis_queue_url
 from webapp.app import create_app
 from webapp.services import publish_survey
@@ -28,6 +28,12 @@ CUSTOMERS = "customer_id,email,name\nC1,ann@example.com,Ann\nC2,bob@example.com,
 def addresses(sink: Sink) -> list[str]:
     return sorted(str(m["To"]).split("<")[-1].strip(">") for m in sink.messages)
 
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, str]]:
+    with running_smtp() as server:
+        yield server
 
 @pytest.fixture(params=["sqlite", "redis"])
 def env(request: pytest.FixtureRequest, tmp_path: Path, smtp: tuple[Sink, str]) -> Iterator[dict[str, str]]:
