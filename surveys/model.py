@@ -139,8 +139,10 @@ class Survey(Strict):
                 errors[question.id] = error
             else:
                 missing = question.missing_rows(answers[question.id], self, context) if question.required else []
-                if missing:
-                    errors[question.id] = AnswerError("answer every row", missing[0])
+                if missing:  # every row left blank, by label; `row` is the first, for the page's anchor
+                    labels = dict(question.rows(self))
+                    names = ", ".join(labels.get(row, row) for row in missing)
+                    errors[question.id] = AnswerError(f"answer every row: {names}", missing[0], names_rows=True)
         return answers, errors
 
     def from_row(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, AnswerError]]:

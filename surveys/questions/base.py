@@ -45,12 +45,15 @@ SATISFACTION_5 = ("Very dissatisfied", "Dissatisfied", "Neither satisfied nor di
 
 
 class AnswerError(ValueError):
-    """An answer that the question's rules reject; `row` names the grid row when there is one."""
+    """An answer that the question's rules reject; `row` names the grid row when there is one (the first, when
+    several are concerned); `names_rows` says the message already names its rows by their labels, so a page
+    shows it as it is rather than after the row's label."""
 
-    def __init__(self, message: str, row: str | None = None) -> None:
+    def __init__(self, message: str, row: str | None = None, *, names_rows: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.row = row
+        self.names_rows = names_rows
 
 
 class MissingAnswer(AnswerError):

@@ -106,7 +106,23 @@ def test_required_blank_is_an_error(type_name: str) -> None:
 def test_required_grid_needs_every_row() -> None:
     survey = survey_with("alignment", required=True)
     answers, errors = survey.clean_section(survey.sections[0], {"q": {"easy": "4"}}, {})
-    assert errors["q"].message == "answer every row" and errors["q"].row == "partner"
+    assert errors["q"].message == "answer every row: We treat you as a partner" and errors["q"].row == "partner"
+    assert errors["q"].names_rows  # the page shows the message as it is, without the row's label before it
+
+
+def test_several_missing_rows_are_all_named_and_the_first_is_the_anchor() -> None:
+    survey = survey_with("friction", required=True)  # touchpoints Ordering, Billing
+    _, errors = survey.clean_section(survey.sections[0], {"q": {"order": "", "bill": None}}, {})
+    assert errors["q"].message == "this question needs an answer"  # nothing at all: the question, not rows
+    survey = survey_with("channel_rating", required=True)  # channels Phone, Chat; a third row is added below
+    data = survey.model_dump(mode="json")
+    data["channels"].append({"id": "email", "label": "Email"})
+    survey = build_survey(data)
+    _, errors = survey.clean_section(survey.sections[0], {"q": {"chat": "4"}}, {})
+    # Phone and Email are blank, in the survey's order of channels (phone, chat, email)
+    assert errors["q"].message == "answer every row: Phone, Email" and errors["q"].row == "phone"
+    _, errors = survey.clean_section(survey.sections[0], {"q": {"chat": "4", "phone": "1", "email": "2"}}, {})
+    assert errors == {}  # the near miss: every row answered
 
 
 def two_page_survey() -> Any:

@@ -83,7 +83,8 @@ def test_invalid_answers_come_back_with_an_error_summary_tied_to_the_fields(
     assert reply.status_code == 400
     assert 'class="error-summary" role="alert"' in html
     # the summary links to the first option of the erring row / question
-    assert 'href="#q_align.easy-0"' in html and "We make things easy: answer every row" in html
+    assert 'href="#q_align.easy-0"' in html and "answer every row: We make things easy" in html
+    assert "We make things easy: answer every row" not in html  # the rows are named once, in the message
     assert 'href="#q_ces-0"' in html and "8 is outside the scale 1..7" in html
     assert 'id="q_ces-error"' in html and 'aria-describedby="q_ces-error" id="q_ces-0"' in html
     # what was typed is shown again: the partner row keeps its answer (2 → option index 1)

@@ -226,7 +226,7 @@ class Page:
 
     def error_text(self, entry: QuestionFields, error: AnswerError) -> str:
         """The error message, prefixed with the row's label when it concerns one row of a grid."""
-        if error.row:
+        if error.row and not error.names_rows:
             label = dict(entry.question.rows(self.survey)).get(error.row)
             if label:
                 return f"{label}: {error.message}"
