@@ -27,7 +27,6 @@ Environment variable → app setting:
 * `CXROI_SUBMIT_RATE_PER_MINUTE` → `SUBMIT_RATE_PER_MINUTE`: respondents' submissions per minute per client
   (0 turns the limit off); default 60.
 * `CXROI_SUBMIT_BURST` → `SUBMIT_BURST`: submissions a client may send at once; default 30.
-* `CXROI_REPORT_RUNNER` → `CXROI_REPORT_RUNNER`: report jobs run in a child `process` (default) or a `thread`.
 * `CXROI_QUEUE_URL` → `QUEUE_URL`: the task queue's storage (`webapp.queue`, docs/queue.md): `redis://host:port/db`
   (or `rediss://`, `unix://`) for Redis, `sqlite:///path` for a SQLite file; default
   `sqlite:///<instance>/queue.sqlite3` (no setup). The web app, `cxroi worker` and the CLI must all name the same one.
@@ -147,7 +146,6 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "SECURE_COOKIES": secure_cookies_from_environment(),
         "SUBMIT_RATE_PER_MINUTE": os.environ.get("CXROI_SUBMIT_RATE_PER_MINUTE"),
         "SUBMIT_BURST": os.environ.get("CXROI_SUBMIT_BURST"),
-        "CXROI_REPORT_RUNNER": os.environ.get("CXROI_REPORT_RUNNER", "process"),
         "QUEUE_URL": queue_url_from_environment(instance_path),
         "QUEUE_NAME": queue_name_from_environment(),
         "REPORT_JOBS_PER_USER": os.environ.get("CXROI_REPORT_JOBS_PER_USER"),

@@ -15,6 +15,7 @@ CODES: dict[str, Severity] = {
     "leading_wording": "warning",
     "double_negative": "warning",
     "negated_statement": "info",
+    "question_on_agreement_scale": "warning",
     "jargon": "warning",
     "long_question": "warning",
     # scales and choice lists

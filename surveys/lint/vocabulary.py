@@ -54,8 +54,18 @@ PRAISE_WORDS = (
 PROMOTIONAL_WORDS = (
     "award-winning", "world-class", "industry-leading", "best-in-class", "market-leading", "excellent",
     "amazing", "wonderful", "fantastic", "outstanding", "exceptional", "friendly", "helpful", "dedicated",
+    "courteous", "knowledgeable", "polite", "caring", "attentive", "expert", "first-class", "top-notch",
+    "superb", "brilliant", "great", "lovely",
 )
-"""Praise of the company inside a question ("our award-winning support")."""
+"""Praise of the company inside a question ("our award-winning support", "our courteous staff"), alone or in a
+list ("our fast, friendly staff", "our helpful and knowledgeable team")."""
+
+QUALITY_WORDS = (
+    "fast", "quick", "speedy", "efficient", "reliable", "professional", "skilled", "experienced", "responsive",
+    "easy", "simple", "convenient", "seamless", "clear", "prompt", "modern", "trusted",
+)
+"""Adjectives that praise only beside a word of PROMOTIONAL_WORDS ("our fast, friendly staff"): alone they may
+describe a product ("our fast delivery" is an option, not a compliment)."""
 
 FIXED_AND_PHRASES = frozenset({
     "terms and conditions", "pros and cons", "back and forth", "up and running", "by and large", "now and then",

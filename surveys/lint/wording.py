@@ -15,6 +15,7 @@ from .vocabulary import (
     NEGATIVE_PREFIXED,
     PRAISE_WORDS,
     PROMOTIONAL_WORDS,
+    QUALITY_WORDS,
     UN_WORDS_NOT_NEGATIVE,
 )
 from .walk import Placed, placed_questions, words
@@ -28,7 +29,7 @@ _BETWEEN = re.compile(r"\bbetween\b[^,.;:?!]*$", re.IGNORECASE)
 _DETERMINERS = frozenset({"the", "a", "an", "our", "your", "its", "their", "this", "that", "these", "those", "my"})
 
 _ALTERNATION = "|".join(PRAISE_WORDS)
-_LEADING: tuple[tuple[re.Pattern[str], str], ...] = (
+_LEADING: tuple[tuple[re.Pattern[str] | None, str], ...] = (
     (re.compile(r"\bhow much (?:did|do|does|will|would) you (?:enjoy|like|love|appreciate|value)\b", re.I),
      "assumes the respondent enjoyed it"),
     (re.compile(r"\b(?:don't|do not|wouldn't|would not|won't|didn't|aren't|can't) you (?:agree|think|feel|say)\b",
@@ -36,16 +37,17 @@ _LEADING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:isn't|wasn't|is it not) (?:it|that) (?:true|fair|clear)\b", re.I),
      "pushes the respondent to agree"),
     (re.compile(rf"\bhow (?:{_ALTERNATION})\b", re.I), "assumes a favourable answer"),
-    (re.compile(r"\b(?:our|the|its|\w+'s) (?:" + "|".join(map(re.escape, PROMOTIONAL_WORDS)) + r")\b", re.I),
-     "praises the company inside the question"),
+    (None, "praises the company inside the question"),  # a praising phrase: `_praise_phrases`
     (re.compile(r"\b(?:surely|obviously|of course|as you know|everyone agrees|most (?:of our )?customers)\b", re.I),
      "tells the respondent what the expected answer is"),
 )
 _HOW_PRAISE_VERB = re.compile(rf"\bhow (?:{_ALTERNATION})\s+(?:was|were|is|are)\s+", re.I)
 _HOW_MUCH = re.compile(r"\bhow much (?:did|do|does|will|would) you (?:enjoy|like|love|appreciate|value)\s+", re.I)
 _AGREE_THAT = re.compile(r"\b(?:don't|do not|wouldn't|would not|won't) you agree(?: that)?\s+(?P<claim>[^?]+)", re.I)
-_PROMO = re.compile(r"\b(?P<det>our|the|its|\w+'s) (?:" + "|".join(map(re.escape, PROMOTIONAL_WORDS)) + r")\s+",
-                    re.I)
+_PRAISE_DETERMINER = re.compile(r"\b(?:our|the|its|[A-Za-z]+'s)\s+", re.I)
+_ADJECTIVE = re.compile(r"[A-Za-z][A-Za-z-]*")
+_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.I)
+_NOUN_AFTER = re.compile(r"\s+(?!(?:and|or)\b)[A-Za-z]", re.I)
 
 _NEGATOR = r"(?:\bnot|n't|\bnever|\bcannot)"
 _NEGATED_WORD = re.compile(_NEGATOR + r"(?P<gap>(?:\s+[a-z]+){0,3}?)\s+(?P<word>(?:un|dis|in|im|ir|il)[a-z]{3,})\b",
@@ -63,6 +65,7 @@ def check_wording(survey: Survey) -> Iterator[Finding]:
         yield from _long_question(placed)
         if question.agreement:
             yield from _negated_statement(placed)
+            yield from _question_on_agreement_scale(placed)
     yield from _double_barrelled_promises(survey)
     yield from _jargon(survey)
 
@@ -82,7 +85,7 @@ def _double_barrelled(placed: Placed) -> Iterator[Finding]:
         yield finding(
             "double_barrelled", f"{placed.path}.text", question.id,
             f"“{phrase}” asks about two things in one question; a low score cannot say which one fell short.",
-            f"Ask about “{first}” and “{second}” in two separate questions.",
+            f"Ask about “{first}” and “{second}” in two separate questions{_split(question.text, 'questions')}",
         )
 
 
@@ -99,12 +102,35 @@ def _double_barrelled_promises(survey: Survey) -> Iterator[Finding]:
                 "double_barrelled", f"brand_promises[{index}].label", asking[0],
                 f"the promise “{promise.label}” joins two things (“{phrase}”); customers rate it once, so a low "
                 "score cannot say which one fell short.",
-                f"Make “{first}” and “{second}” two promises, or keep the one that matters.",
+                f"Make “{first}” and “{second}” two promises{_split(promise.label, 'promises')[:-1]}, or keep "
+                "the one that matters.",
             )
 
 
 def _two_things(text: str) -> tuple[str, str, str] | None:
     """(phrase, first thing, second thing) when "and" joins two things being rated, else None."""
+    found = _joined(text)
+    return (found[0], found[1], found[2]) if found else None
+
+
+def _split(text: str, what: str) -> str:
+    """The end of a suggestion: the two texts that replace one joining two things (": “How fast was the agent?”
+    and “How friendly was the agent?”."), each the text with the joined pair replaced by one of its things; or,
+    when a half would still join two things, why no split is offered."""
+    found = _joined(text)
+    if found is None:
+        return "."
+    _, first, second, start, end = found
+    halves = [text[:start] + thing + text[end:] for thing in (first, second)]
+    listed = re.search(r"[\w'’-]+\s*,\s*$", text[:start])  # "fast, clear and friendly": a list of three
+    if listed or any(_joined(half) for half in halves):
+        return f" (no split is offered: it joins more than two things, so write one of the {what} per thing)."
+    return f": “{halves[0]}” and “{halves[1]}”."
+
+
+def _joined(text: str) -> tuple[str, str, str, int, int] | None:
+    """(phrase, first thing, second thing, start, end) of the first pair "and" joins as two things being rated,
+    where text[start:end] runs from the first thing to the second ("speed and the accuracy"); else None."""
     for match in _CONJUNCTION.finditer(text):
         left, right = match["left"], match["right"]
         phrase = f"{left} {match['conj']} {right}".lower()
@@ -118,11 +144,12 @@ def _two_things(text: str) -> tuple[str, str, str] | None:
             continue  # a proper name such as "Marks and Spencer"
         if right.lower() in CLAUSE_VERBS or right.lower() in _DETERMINERS and _starts_clause(text, match.end()):
             continue
-        second = right
+        second, end = right, match.end()
         if second.lower() in _DETERMINERS:
             following = re.match(r"\s+([\w'’-]+)", text[match.end():])
-            second = following.group(1) if following else second
-        return match.group(0), left, second
+            if following:
+                second, end = following.group(1), match.end() + following.end()
+        return match.group(0), left, second, match.start(), end
     return None
 
 
@@ -132,16 +159,52 @@ def _starts_clause(text: str, end: int) -> bool:
     return bool(re.match(r"\s+\w+\s+(?:you|we)\b", text[end:], re.IGNORECASE))
 
 
+def _praise_phrases(text: str) -> list[tuple[int, int, int]]:
+    """(start, run start, run end) of every praising phrase: a determiner ("our", "the", "Acme's") then a list
+    of praising adjectives ("courteous"; "fast, friendly"; "helpful and knowledgeable") before the noun they
+    praise, with at least one word of PROMOTIONAL_WORDS; the others may be QUALITY_WORDS."""
+    promotional, quality = set(PROMOTIONAL_WORDS), set(QUALITY_WORDS)
+    phrases = []
+    for determiner in _PRAISE_DETERMINER.finditer(text):
+        position = run_end = determiner.end()
+        words: list[str] = []
+        while (word := _ADJECTIVE.match(text, position)) and word.group(0).lower() in promotional | quality:
+            words.append(word.group(0).lower())
+            position = run_end = word.end()
+            separator = _LIST_SEPARATOR.match(text, position)
+            if separator is None:
+                break
+            position = separator.end()
+        if any(word in promotional for word in words) and _NOUN_AFTER.match(text, run_end):
+            phrases.append((determiner.start(), determiner.end(), run_end))
+    return phrases
+
+
+def _without_praise(text: str) -> str:
+    """The text with every praising phrase's adjectives removed ("our helpful and knowledgeable team" → "our
+    team"), the determiner and the noun kept."""
+    for _, run_start, run_end in reversed(_praise_phrases(text)):
+        following = _NOUN_AFTER.match(text, run_end)
+        assert following is not None
+        text = text[:run_start] + text[following.end() - 1:]
+    return text
+
+
 def _leading(placed: Placed) -> Iterator[Finding]:
     question = placed.question
     text = _plain(question.text)
     for pattern, why in _LEADING:
-        match = pattern.search(text)
-        if match is None:
+        if pattern is None:
+            phrases = _praise_phrases(text)
+            matched = text[phrases[0][0]:phrases[0][2]] if phrases else None
+        else:
+            match = pattern.search(text)
+            matched = match.group(0) if match else None
+        if matched is None:
             continue
         yield finding(
             "leading_wording", f"{placed.path}.text", question.id,
-            f"“{match.group(0)}” {why}, which inflates scores.",
+            f"“{matched}” {why}, which inflates scores.",
             _neutral_rewrite(text),
         )
         return
@@ -150,7 +213,7 @@ def _leading(placed: Placed) -> Iterator[Finding]:
 def _neutral_rewrite(text: str) -> str:
     rewritten = _HOW_PRAISE_VERB.sub("how would you rate ", text)
     rewritten = _HOW_MUCH.sub("how would you rate ", rewritten)
-    rewritten = _PROMO.sub(lambda m: f"{m['det']} ", rewritten)
+    rewritten = _without_praise(rewritten)
     claim = _AGREE_THAT.search(rewritten)
     if claim:
         statement = claim["claim"].strip().rstrip(".")
@@ -202,6 +265,37 @@ def _negated_statement(placed: Placed) -> Iterator[Finding]:
         "good, a double negative in effect; it also flips the scale's direction for this item.",
         "State it positively (e.g. “I only had to explain my issue once.”) so agreeing always means a good "
         "experience.",
+    )
+
+
+_INTERROGATIVE = re.compile(
+    r"^\s*(?:how|what|which|why|when|where|who|whom|whose|did|do|does|was|were|is|are|have|has|had|can|could|"
+    r"would|will|should|shall|may)\b", re.IGNORECASE)
+_HOW_ADJECTIVE_WAS_IT = re.compile(r"^\s*how (?P<adjective>[a-z-]+) (?P<verb>was|is) it (?P<rest>to\b[^?]*)\?\s*$",
+                                   re.IGNORECASE)
+
+
+def _question_on_agreement_scale(placed: Placed) -> Iterator[Finding]:
+    """A question answered on an agree–disagree scale must be a statement: "How easy was it to …?" cannot be
+    agreed with. A grid's text only introduces its rows, which are the statements, so grids are left alone."""
+    question = placed.question
+    if question.is_grid:
+        return
+    text = _plain(question.text).strip()
+    if not (text.endswith("?") or _INTERROGATIVE.match(text)):
+        return
+    how = _HOW_ADJECTIVE_WAS_IT.match(text)
+    if how:
+        suggestion = (f"Write it as a statement to agree or disagree with: “It {how['verb'].lower()} "
+                      f"{how['adjective'].lower()} {how['rest'].strip()}.”")
+    else:
+        suggestion = ("Write it as a statement to agree or disagree with (e.g. “It was easy to …”), or keep the "
+                      "question and answer it on a scale that fits it (a rating).")
+    yield finding(
+        "question_on_agreement_scale", f"{placed.path}.text", question.id,
+        "the text is a question, but it is answered on an agree–disagree scale: respondents cannot agree or "
+        "disagree with a question, and the scale's labels no longer fit it.",
+        suggestion,
     )
 
 

@@ -70,6 +70,30 @@ def test_an_and_in_a_ces_statement_is_double_barrelled() -> None:
     assert item.question_id == "q_ces" and "“find”" in item.suggestion and "“buy”" in item.suggestion
 
 
+def test_the_double_barrelled_suggestion_gives_the_two_questions() -> None:
+    [item] = found(survey_of(rating("How fast and friendly was the agent who helped you?")), "double_barrelled")
+    # worked out by hand: the pair "fast and friendly" replaced by each of its words
+    assert ("“How fast was the agent who helped you?” and “How friendly was the agent who helped you?”"
+            in item.suggestion)
+    [item] = found(survey_of(rating("How would you rate the speed and the accuracy of our answer?")),
+                   "double_barrelled")
+    assert ("“How would you rate the speed of our answer?” and “How would you rate the accuracy of our answer?”"
+            in item.suggestion)  # "the" is kept once, before each word
+
+
+def test_a_list_of_three_things_gets_no_split_and_says_why() -> None:
+    [item] = found(survey_of(rating("How fast, clear and friendly was the agent?")), "double_barrelled")
+    assert "no split is offered: it joins more than two things" in item.suggestion
+    assert "“How fast, clear was the agent?”" not in item.suggestion  # the broken split of before
+
+
+def test_a_double_barrelled_promise_gets_the_two_promises() -> None:
+    survey = survey_of({"id": "q_align", "type": "alignment", "text": "How well did we keep each promise?"},
+                       brand_promises=[{"id": "fast", "label": "We are fast and friendly"}])
+    [item] = found(survey, "double_barrelled")
+    assert "“We are fast” and “We are friendly”" in item.suggestion
+
+
 # --- leading_wording ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "rewrite"), [
@@ -77,6 +101,13 @@ def test_an_and_in_a_ces_statement_is_double_barrelled() -> None:
     ("How great was our support?", "How would you rate our support?"),
     ("How would you rate our award-winning support?", "How would you rate our support?"),
     ("How would you rate Acme's world-class support?", "How would you rate Acme's support?"),
+    # a list of praise is removed whole (it used to leave "…from our and knowledgeable team?")
+    ("How would you rate the help from our helpful and knowledgeable team?",
+     "How would you rate the help from our team?"),
+    ("How would you rate our fast, friendly staff?", "How would you rate our staff?"),  # comma-joined
+    ("How would you rate our courteous staff?", "How would you rate our staff?"),  # a single adjective
+    ("How would you rate our fast, friendly, and courteous team?", "How would you rate our team?"),
+    ("How would you rate our friendly staff and our prices?", "How would you rate our staff and our prices?"),
 ])
 def test_leading_wording_gets_a_neutral_rewrite(text: str, rewrite: str) -> None:
     [item] = found(survey_of(rating(text)), "leading_wording")
@@ -98,9 +129,38 @@ def test_dont_you_agree_is_leading_and_the_claim_becomes_a_statement(apostrophe:
     rating("How would you rate our support?"),
     {"id": "q", "type": "ces", "text": "The company made it easy to handle my issue."},
     {"id": "q", "type": "likert", "text": "Do you agree that the bill was clear?"},  # asks, does not push
+    rating("How would you rate our fast delivery?"),  # a quality word alone names an option, not praise
+    rating("How would you rate the speed of our staff?"),
+    rating("How would you rate our service and our staff?"),
 ])
 def test_neutral_wording_is_not_leading(question: dict[str, Any]) -> None:
     assert found(survey_of(question), "leading_wording") == []
+
+
+def test_the_praise_finding_quotes_the_whole_phrase() -> None:
+    [item] = found(survey_of(rating("How would you rate our fast, friendly staff?")), "leading_wording")
+    assert "“our fast, friendly” praises the company inside the question" in item.message
+
+
+# --- question_on_agreement_scale -------------------------------------------------------------------------------
+
+def test_a_question_on_an_agreement_scale_is_flagged_with_a_statement() -> None:
+    [item] = found(survey_of({"id": "q", "type": "likert", "text": "How easy was it to reach us?"}),
+                   "question_on_agreement_scale")
+    assert (item.severity, item.path, item.question_id) == ("warning", "sections[0].questions[0].text", "q")
+    assert "“It was easy to reach us.”" in item.suggestion  # worked out by hand from "How easy was it to …?"
+    [item] = found(survey_of({"id": "q", "type": "ces", "text": "Did we make it easy to handle your issue?"}),
+                   "question_on_agreement_scale")
+    assert "statement" in item.suggestion
+
+
+@pytest.mark.parametrize("question", [
+    {"id": "q", "type": "likert", "text": "It was easy to reach us."},  # a statement on the agreement scale
+    rating("How easy was it to reach us?"),  # the same question on a rating scale
+    {"id": "q", "type": "alignment", "text": "How well did your experience match each of these?"},  # a grid's stem
+])
+def test_a_statement_or_a_rating_is_not_a_question_on_an_agreement_scale(question: dict[str, Any]) -> None:
+    assert found(survey_of(question), "question_on_agreement_scale") == []
 
 
 # --- double_negative and negated_statement --------------------------------------------------------------------

@@ -192,7 +192,7 @@ def make(tmp_path: Path, **config: object) -> Flask:
 
 
 def clear_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("CXROI_SECURE_COOKIES", "CXROI_SUBMIT_RATE_PER_MINUTE", "CXROI_SUBMIT_BURST", "CXROI_REPORT_RUNNER",
+    for name in ("CXROI_SECURE_COOKIES", "CXROI_SUBMIT_RATE_PER_MINUTE", "CXROI_SUBMIT_BURST", "CXROI_QUEUE_URL",
                  "CXROI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
 
@@ -201,10 +201,10 @@ def test_environment_settings_reach_the_app(tmp_path: Path, monkeypatch: pytest.
     clear_settings(monkeypatch)
     monkeypatch.setenv("CXROI_SECURE_COOKIES", "1")
     monkeypatch.setenv("CXROI_SUBMIT_RATE_PER_MINUTE", "0")
-    monkeypatch.setenv("CXROI_REPORT_RUNNER", "thread")
+    monkeypatch.setenv("CXROI_QUEUE_URL", "redis://127.0.0.1:6379/4")
     app = make(tmp_path)
     assert app.config["SESSION_COOKIE_SECURE"] is True  # on plain http, because the variable says so
-    assert app.config["CXROI_REPORT_RUNNER"] == "thread"
+    assert app.config["QUEUE_URL"] == "redis://127.0.0.1:6379/4"
     assert limiter.setting(app) is None  # rate 0: no limit
 
 
@@ -212,7 +212,7 @@ def test_defaults_without_environment(tmp_path: Path, monkeypatch: pytest.Monkey
     clear_settings(monkeypatch)
     app = make(tmp_path)
     assert app.config["SESSION_COOKIE_SECURE"] is False
-    assert app.config["CXROI_REPORT_RUNNER"] == "process"
+    assert app.config["QUEUE_URL"] == f"sqlite:///{tmp_path / 'queue.sqlite3'}"  # in the instance folder
     limit = limiter.setting(app)
     assert limit is not None and (limit.per_minute, limit.burst, limit.storage_uri) == (60.0, 30.0, "memory://")
 
@@ -223,9 +223,9 @@ def test_app_settings_win_over_the_environment(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("CXROI_BASE_URL", "https://survey.example.com")
     monkeypatch.setenv("CXROI_SUBMIT_RATE_PER_MINUTE", "0")
     monkeypatch.setenv("CXROI_SUBMIT_BURST", "2")
-    monkeypatch.setenv("CXROI_REPORT_RUNNER", "cron")  # never read: the setting below wins
-    app = make(tmp_path, SUBMIT_RATE_PER_MINUTE=6, CXROI_REPORT_RUNNER="process")
+    monkeypatch.setenv("CXROI_QUEUE_URL", "redis://127.0.0.1:6379/4")  # never read: the setting below wins
+    app = make(tmp_path, SUBMIT_RATE_PER_MINUTE=6, QUEUE_URL="sqlite:///elsewhere.sqlite3")
     assert app.config["SESSION_COOKIE_SECURE"] is False  # CXROI_SECURE_COOKIES=0 beats the https address
-    assert app.config["CXROI_REPORT_RUNNER"] == "process"
+    assert app.config["QUEUE_URL"] == "sqlite:///elsewhere.sqlite3"
     limit = limiter.setting(app)
     assert limit is not None and (limit.per_minute, limit.burst) == (6.0, 2.0)
