@@ -130,7 +130,23 @@ def demo(no_serve: bool, out: Path, customers: int, seed: int, port: int) -> Non
     if no_serve:
         click.echo("  (--no-serve: not starting the server; run `cxroi serve` to start it)")
         return
+    import subprocess
+    import sys
+
+    from ..config import child_environment
     from ..server import run_gunicorn
 
-    click.echo(f"  serving on {base_url} — press Ctrl-C to stop")
-    run_gunicorn(host="127.0.0.1", port=port, workers=2, access_log=False)
+    # The reports page queues its analyses; a `cxroi worker` process beside the server runs them (same
+    # database and queue file in the instance folder), so the demo needs nothing set up. It stops with the server.
+    worker = subprocess.Popen([sys.executable, "-c", "from webapp.cli import main; main()", "worker", "--workers", "1"],
+                              env=child_environment(CXROI_DATABASE_URL=url), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    click.echo(f"  serving on {base_url} (and a task-queue worker for the reports page) — press Ctrl-C to stop")
+    try:
+        run_gunicorn(host="127.0.0.1", port=port, workers=2, access_log=False)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()

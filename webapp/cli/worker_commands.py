@@ -68,10 +68,16 @@ def worker(workers: int, burst: bool, use_threads: bool) -> None:
         click.echo(f"ran {count} task(s) from {shown}; nothing else is due")
         return
     parent = os.getpid()
-    huey.on_startup("die-with-parent")(lambda: _die_with_parent(parent))
     click.echo(f"worker: {workers} {'threads' if use_threads else 'processes'} on {shown}", err=True)
     consumer = huey.create_consumer(workers=workers, worker_type="thread" if use_threads else "process",
                                     periodic=True, check_worker_health=True)
+    set_up_child = consumer.environment.init_child  # run in each forked process (workers and scheduler)
+
+    def init_child(process: object) -> None:
+        _die_with_parent(parent)
+        set_up_child(process)
+
+    consumer.environment.init_child = init_child
     consumer.run()
 
 

@@ -1,9 +1,10 @@
 """Reports pages for analysts and authors: upload outcomes, set the mapping and finance assumptions, run the
-ROI analysis as a background job, read the report as HTML, download the PDF. Blueprint `reports` at
-`/reports`."""
+ROI analysis as a job on the task queue (run by `cxroi worker`), read the report as HTML, download the PDF.
+Blueprint `reports` at `/reports`."""
 
 from flask import Flask
 
+from ..config import report_jobs_per_user
 from .views import bp
 
 __all__ = ["bp", "init_reports"]
@@ -12,11 +13,10 @@ __all__ = ["bp", "init_reports"]
 def init_reports(app: Flask) -> None:
     """Register the reports pages and their link in the staff navigation.
 
-    The setting `CXROI_REPORT_RUNNER` (`webapp.config`; also an environment variable) runs report jobs in a
-    child "process" (default) or a "thread".
+    Report jobs run on the task queue (`webapp.queue`, setting `QUEUE_URL`) in `cxroi worker`; the setting
+    `REPORT_JOBS_PER_USER` (`webapp.config`; also an environment variable) limits the jobs one user may have
+    waiting or running at once.
     """
-    runner = app.config.setdefault("CXROI_REPORT_RUNNER", "process")
-    if runner not in ("process", "thread"):
-        raise ValueError(f"CXROI_REPORT_RUNNER must be 'process' or 'thread', not {runner!r}")
+    report_jobs_per_user(app.config.get("REPORT_JOBS_PER_USER"))  # a bad value stops the app at start
     app.register_blueprint(bp)
     app.config.setdefault("CXROI_NAV_ENDPOINTS", set()).add("reports.index")

@@ -12,6 +12,7 @@ from roi.report import headline
 from surveys.errors import CxroiError
 
 from ..accounts.guard import current_user, requires_role
+from ..config import report_jobs_per_user
 from ..extensions import csrf, get_db
 from ..results.summary import list_result_surveys
 from ..services import reporting
@@ -72,13 +73,13 @@ def submit() -> ResponseReturnValue:
             get_db(), slug=form.survey.data or "", outcomes_name=upload.filename or "outcomes",
             content=upload.read(), config_data=form.to_config_data(),
             created_by=user.email if user is not None else None,
+            per_user_limit=report_jobs_per_user(current_app.config.get("REPORT_JOBS_PER_USER")),
         )
+        reporting.queue_report_job(get_db(), job.id)  # a worker (`cxroi worker`) runs it
     except UnknownSurvey:
         raise
-    except CxroiError as error:
-        return _index(form, str(error), 400)
-    reporting.start_report_job(current_app.config["DATABASE_URL"], job.id,
-                               runner=current_app.config["CXROI_REPORT_RUNNER"])
+    except CxroiError as error:  # bad input (400), too many waiting (429), the queue down (503)
+        return _index(form, str(error), getattr(error, "status", 400))
     return redirect(url_for(".job", job_id=job.id), 303)
 
 
@@ -101,7 +102,7 @@ def job(job_id: int) -> ResponseReturnValue:
     # Reloading can be turned off (WCAG 2.2.1): a screen-reader user may not want the page to start over.
     refresh = REFRESH_SECONDS if running and request.args.get("refresh") != "off" else None
     return render_template("reports/job.html", job=found, running=running, refresh=refresh,
-                           headline=summary)
+                           headline=summary, worker_lost=reporting.worker_lost(found))
 
 
 @bp.get("/<int:job_id>/report.html")

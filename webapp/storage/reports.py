@@ -2,7 +2,8 @@
 
 A job is one run of the ROI analysis for a survey's responses against an uploaded outcomes file. Its state
 lives in the database, not in a process, so any app server behind a load balancer can show its progress:
-`queued` → `running` → `done` or `failed`. A finished job keeps its inputs and the results JSON, so the
+`queued` → `running` → `done` or `failed` (a running job whose worker died goes back to `queued`, see
+`webapp.services.reporting`). A finished job keeps its inputs and the results JSON, so the
 report can be shown and its PDF downloaded again later.
 """
 
@@ -50,4 +51,11 @@ class ReportJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    """Last sign of life of the job; a running job silent for too long is reported as failed."""
+    """Last change or sign of life of the job."""
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    """While running: until when the worker running it holds it (its heartbeat pushes this forward). A running
+    job whose lease has run out lost its worker and is queued again (migration 0006_task_queue)."""
+    worker: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    """The worker holding the lease ("host:pid"), for the logs and the operator."""
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    """How many times a worker has started the analysis (a job that keeps killing its worker is stopped)."""
