@@ -67,8 +67,14 @@ class Invitation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     used_at: Mapped[datetime | None] = mapped_column(default=None)
+    wave_id: Mapped[int | None] = mapped_column(sa.ForeignKey("waves.id"), default=None, index=True)
+    """The wave the invitation was made for (`cxroi wave start`), if any (migration 0009)."""
 
     version: Mapped[SurveyVersion] = relationship()
+
+
+sa.Index("ix_invitations_customer_created", Invitation.customer_id, Invitation.created_at)
+"""The contact rule looks up each customer's latest invitation across every survey."""
 
 
 class Response(Base):
@@ -99,8 +105,73 @@ class Response(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(default=None)
+    wave_id: Mapped[int | None] = mapped_column(sa.ForeignKey("waves.id"), default=None, index=True)
+    """The wave this response belongs to: its invitation's (set when the response is inserted, see
+    `_response_wave`), or, for a public link with a signed customer id, the latest wave that invited them."""
 
     version: Mapped[SurveyVersion] = relationship()
+
+
+class Wave(Base):
+    """One named round of a survey (`cxroi wave start`): the version it was started on and its invitations.
+
+    `number` counts a survey's waves from 1 in the order they started (the order of the trend on the results
+    page); `name` is unique within the survey (e.g. "Q3-2026")."""
+
+    __tablename__ = "waves"
+    __table_args__ = (
+        sa.UniqueConstraint("survey_id", "name", name="uq_waves_survey_name"),
+        sa.UniqueConstraint("survey_id", "number", name="uq_waves_survey_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), index=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_versions.id"))
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(64))
+    channel: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    contact_days: Mapped[float | None] = mapped_column(default=None)
+    """The contact rule applied when the wave started (days; None: no rule)."""
+    schedule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wave_schedules.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    survey: Mapped[SurveyRecord] = relationship()
+    version: Mapped[SurveyVersion] = relationship()
+
+
+class WaveSchedule(Base):
+    """A wave started every `every_weeks` weeks to the same customer list (kept here as CSV text) by the
+    worker's periodic task; `next_run_at` is when the next one is due (naive UTC)."""
+
+    __tablename__ = "wave_schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), index=True)
+    every_weeks: Mapped[int]
+    customers_csv: Mapped[str] = mapped_column(sa.Text)
+    channel: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    send: Mapped[bool] = mapped_column(default=False)
+    contact_days: Mapped[float | None] = mapped_column(default=None)
+    next_run_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@sa.event.listens_for(Response, "before_insert")
+def _response_wave(mapper: Any, connection: sa.Connection, target: Response) -> None:
+    """A new response takes its wave from its invitation; a public-link response with a (signed) customer id
+    takes the latest wave of the survey that invited that customer. Done here, at the insert, so every way a
+    response is created records its wave."""
+    if target.wave_id is not None:
+        return
+    if target.invitation_id is not None:
+        target.wave_id = connection.scalar(sa.select(Invitation.wave_id).where(Invitation.id == target.invitation_id))
+    elif target.customer_id is not None:
+        survey_id = sa.select(SurveyVersion.survey_id).where(SurveyVersion.id == target.version_id).scalar_subquery()
+        target.wave_id = connection.scalar(
+            sa.select(Wave.id).join(Invitation, Invitation.wave_id == Wave.id)
+            .where(Wave.survey_id == survey_id, Invitation.customer_id == target.customer_id)
+            .order_by(Wave.number.desc()).limit(1))
 
 
 MAIL_STATES = ("queued", "sending", "sent", "not_sent", "deferred", "bounced", "opted_out", "cancelled")
@@ -170,3 +241,69 @@ class MailOptOut(Base):
     """Stored lower-cased and stripped (`mailing.normal_address`)."""
     survey_slug: Mapped[str | None] = mapped_column(sa.String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+CASE_STATUSES = ("open", "contacted", "resolved", "won_back", "lost")
+"""open → contacted → resolved / won_back / lost (the last three close the case)."""
+CLOSED_CASE_STATUSES = ("resolved", "won_back", "lost")
+CASE_PRIORITIES = ("low", "normal", "high", "urgent")
+CASE_NOTIFY_STATES = ("queued", "sending", "sent", "not_sent", "deferred", "bounced")
+
+
+class FollowUpCase(Base):
+    """A follow-up case: a completed response matched a rule of its survey's `follow_up` (one case per response
+    and rule, by the unique constraint). `notify_state` is the owner's e-mail notification, sent once by the
+    queue (`webapp.services.case_tasks`), claimed like a mail message."""
+
+    __tablename__ = "follow_up_cases"
+    __table_args__ = (
+        sa.UniqueConstraint("response_id", "rule_id", name="uq_follow_up_cases_response_rule"),
+        sa.CheckConstraint("status in ('open', 'contacted', 'resolved', 'won_back', 'lost')",
+                           name="ck_follow_up_cases_status"),
+        sa.CheckConstraint("priority in ('low', 'normal', 'high', 'urgent')", name="ck_follow_up_cases_priority"),
+        sa.CheckConstraint("notify_state in ('queued', 'sending', 'sent', 'not_sent', 'deferred', 'bounced')",
+                           name="ck_follow_up_cases_notify_state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("responses.id"))
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(sa.String(64))
+    rule_when: Mapped[str] = mapped_column(sa.Text)
+    rule_note: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    priority: Mapped[str] = mapped_column(sa.String(16), default="normal")
+    owner: Mapped[str | None] = mapped_column(sa.String(320), default=None, index=True)
+    team: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    customer_id: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_contact_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    notify_state: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    notify_claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    notified_at: Mapped[datetime | None] = mapped_column(default=None)
+    notify_error: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    notified_to: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    """Addresses already notified (one per line), so a retry of a team's notification skips them."""
+
+    response: Mapped[Response] = relationship()
+    survey: Mapped[SurveyRecord] = relationship()
+    notes: Mapped[list[CaseNote]] = relationship(back_populates="case", order_by="CaseNote.id")
+
+
+class CaseNote(Base):
+    """What happened to a case: a note, a status change or an owner change, by whom and when."""
+
+    __tablename__ = "follow_up_case_notes"
+    __table_args__ = (sa.CheckConstraint("kind in ('note', 'status', 'owner')", name="ck_follow_up_case_notes_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("follow_up_cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), default="note")
+    author: Mapped[str | None] = mapped_column(sa.String(320), default=None)
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[FollowUpCase] = relationship(back_populates="notes")
