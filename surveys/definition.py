@@ -81,6 +81,35 @@ def check_survey(survey: Survey) -> list[Problem]:
     for column, count in columns.items():
         if count > 1:
             problems.append(Problem("sections", f"two questions produce the export column {column!r}"))
+    problems.extend(_check_follow_ups(survey, seen))
+    return problems
+
+
+def _check_follow_ups(survey: Survey, questions: dict[str, QuestionBase]) -> list[Problem]:
+    """Follow-up rules: unique ids, and conditions that read questions of the survey (on any page: a rule runs
+    when the response is complete) or its summary scores (`bas`; `bas.q_align` when several questions give one).
+    A condition's syntax is checked by the model (`FollowUpRule.when`)."""
+    problems: list[Problem] = []
+    scores = survey.summary_scores()
+    known = ", ".join(scores) or "none in this survey"
+    for index, rule in enumerate(survey.follow_up):
+        path = f"follow_up[{index}]"
+        if rule.id in [other.id for other in survey.follow_up[:index]]:
+            problems.append(Problem(f"{path}.id", f"duplicate follow-up rule id {rule.id!r}"))
+        for name, row in parse_condition(rule.when).references():
+            if name in questions:
+                if row is not None and not questions[name].row_references:
+                    problems.append(Problem(f"{path}.when", f"{name!r} has no rows, so {name}.{row} means nothing"))
+            elif name in scores:
+                ids = scores[name]
+                if row is None and len(ids) > 1:
+                    problems.append(Problem(f"{path}.when", f"several questions give {name!r}; name one: "
+                                            + ", ".join(f"{name}.{qid}" for qid in ids)))
+                elif row is not None and row not in ids or row is not None and len(ids) == 1:
+                    problems.append(Problem(f"{path}.when", f"{name}.{row} is not a summary score of this survey"))
+            else:
+                problems.append(Problem(f"{path}.when", f"refers to {name!r}, which is neither a question nor a "
+                                                        f"summary score of this survey (summary scores: {known})"))
     return problems
 
 

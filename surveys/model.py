@@ -3,10 +3,11 @@ channels that the grid questions ask about."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .logic import parse_condition
 from .questions import (
@@ -60,6 +61,52 @@ class Section(Strict):
     questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS_PER_PAGE)
 
 
+Priority = Literal["low", "normal", "high", "urgent"]
+DUE_HOURS: dict[str, float] = {"urgent": 4, "high": 24, "normal": 72, "low": 168}
+"""How long after the response a follow-up case is due, by priority, unless the rule sets `due_hours`."""
+MAX_FOLLOW_UPS = 100
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+
+
+class FollowUpRule(Strict):
+    """Close the loop: when a completed response matches `when` (a condition in the show_if language over the
+    answers, and the summary scores such as `bas`), a follow-up case opens for the owner or team."""
+
+    id: Identifier
+    when: str = Field(min_length=1, max_length=2000)
+    priority: Priority = "normal"
+    owner: str | None = Field(default=None, max_length=320,
+                              description="E-mail address of the account (author or agent) that owns the case.")
+    team: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+                             description="Name of the team (agents and authors with this team) that owns the case.")
+    note: str | None = Field(default=None, max_length=2000, description="What the owner should do; shown on the case.")
+    due_hours: float | None = Field(default=None, gt=0, le=24 * 365, allow_inf_nan=False,
+                                    description="Hours after the response the case is due (default by priority).")
+
+    @field_validator("owner")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value.strip().lower() if value is not None else None
+
+    @field_validator("when")
+    @classmethod
+    def _condition_parses(cls, value: str) -> str:
+        parse_condition(value)  # ConditionSyntaxError is a ValueError: pydantic reports it at follow_up[i].when
+        return value
+
+    @model_validator(mode="after")
+    def _one_owner(self) -> FollowUpRule:
+        if (self.owner is None) == (self.team is None):
+            raise ValueError("give either an owner (an e-mail address) or a team, not both or neither")
+        return self
+
+    @property
+    def hours_to_due(self) -> float:
+        return self.due_hours if self.due_hours is not None else DUE_HOURS[self.priority]
+
+
 MAX_TIME_BUDGET_MINUTES = 24 * 60
 """A survey meant to take longer than a day is a mistake (and inf/nan cannot be stored as JSON)."""
 
@@ -80,6 +127,8 @@ class Survey(Strict):
     time_budget_minutes: float = Field(default=8, gt=0, le=MAX_TIME_BUDGET_MINUTES, allow_inf_nan=False,
                                        description="Longest acceptable completion time (linter).")
     sections: list[Section] = Field(min_length=1, max_length=MAX_PAGES)
+    follow_up: list[FollowUpRule] = Field(default_factory=list, max_length=MAX_FOLLOW_UPS,
+                                          description="Rules that open a follow-up case when a response completes.")
 
     @field_validator("title")
     @classmethod
@@ -164,6 +213,47 @@ class Survey(Strict):
         for question in self.questions():
             row.update(question.to_columns(answers.get(question.id), self))
         return row
+
+    # --- follow-up rules ----------------------------------------------------------------------------------------
+
+    def summary_scores(self) -> dict[str, list[str]]:
+        """The per-respondent summary scores a follow-up rule may read (`bas`, `ces`, …), each with the ids of
+        the questions giving it; with several questions of one kind a rule names one as `bas.<question_id>`."""
+        scores: dict[str, list[str]] = {}
+        for question in self.questions():
+            if question.respondent_score is not None:
+                scores.setdefault(question.respondent_score.base, []).append(question.id)
+        return scores
+
+    def follow_up_context(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """What follow-up rules read: the answers, plus each summary score the rules refer to (None when the
+        respondent gave none), computed as the ROI analysis computes it (`surveys.scoring.respondent_scores`)."""
+        context = dict(answers)
+        scores = self.summary_scores()
+        wanted = {question for rule in self.follow_up for question, _ in parse_condition(rule.when).references()
+                  if question in scores and question not in context}
+        if not wanted:
+            return context
+        import math
+
+        import pandas as pd
+
+        from .scoring import respondent_scores
+
+        table = respondent_scores(pd.DataFrame([self.to_row(answers) | {"status": "complete"}]), self)
+        values = {column: (None if math.isnan(value) else float(value))
+                  for column, value in table.iloc[0].items()}
+        for base in wanted:
+            ids = scores[base]
+            context[base] = values.get(base) if len(ids) == 1 else {qid: values.get(f"{base}.{qid}") for qid in ids}
+        return context
+
+    def matching_follow_ups(self, answers: Mapping[str, Any]) -> list[FollowUpRule]:
+        """The follow-up rules a completed response's answers match, in the definition's order."""
+        if not self.follow_up:
+            return []
+        context = self.follow_up_context(answers)
+        return [rule for rule in self.follow_up if parse_condition(rule.when).evaluate(context)]
 
 
 def _rebuild_models() -> None:
