@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 COMMANDS = {
     "analyze": None, "demo": None, "demo-data": None, "invite": None, "report": None, "serve": None,
-    "worker": None,
+    "worker": None, "remind": None,
     "db": {"upgrade"},
     "responses": {"export", "import"},
     "survey": {"convert", "lint", "publish", "schema", "score", "validate"},
