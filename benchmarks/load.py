@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SOCKET_TIMEOUT = 30.0
 LOAD_SLUG = "acme_relationship"
 CUSTOMER_PARAM = "cid"
+LOAD_SECRET = "load-test-secret"
+"""The cxroi server's SECRET_KEY in these runs: clients sign their customer ids with it, as `cxroi invite` does."""
 
 bare_app = Flask("bare")
 """The baseline: one endpoint doing no work, served by the same gunicorn settings as the cxroi app."""
@@ -120,7 +122,7 @@ def cxroi_server(database_url: str, instance: Path, *, workers: int, log_path: P
                  extra_env: Mapping[str, str] | None = None) -> ServerProcess:
     """The cxroi app under gunicorn over `database_url` (the schema must exist), not yet waited for."""
     env = {"CXROI_DATABASE_URL": database_url, "CXROI_INSTANCE_PATH": str(instance),
-           "CXROI_SECRET_KEY": "load-test-secret"} | dict(extra_env or {})
+           "CXROI_SECRET_KEY": LOAD_SECRET} | dict(extra_env or {})
     return ServerProcess("webapp.wsgi:app", env=env, workers=workers, log_path=log_path)
 
 
@@ -149,9 +151,9 @@ def expected_answers(customer_id: str) -> dict[str, Any]:
 
 def _pages(customer_id: str) -> list[list[tuple[str, str]]]:
     return [
-        [("page", "0"), ("q_align.easy", "4"), ("q_align.partner", "2"), ("q_ces", "3")],
-        [("page", "1"), ("q_friction.ordering", "no"), ("q_friction.billing", "no"), ("q_channels", "phone"),
-         ("q_channel.phone", "5"), ("q_why", f"answer of {customer_id}"), ("q_nps", "9")],
+        [("page", "0"), ("q_align.easy", "4"), ("q_align.partner", "2"), ("q_ces", "3"), ("q_channels", "phone")],
+        [("page", "1"), ("q_friction.ordering", "no"), ("q_friction.billing", "no"), ("q_channel.phone", "5"),
+         ("q_why", f"answer of {customer_id}"), ("q_nps", "9")],
     ]
 
 
@@ -229,8 +231,11 @@ class _Client:
 
 def respond_once(client: _Client, customer_id: str, slug: str = LOAD_SLUG) -> bool:
     """One respondent's whole path; True when the final submit was acknowledged (303 to thanks)."""
+    from webapp.services.invitations import sign_customer_id
+
     client.cookie = None
-    start = f"/p/{slug}?{urllib.parse.urlencode({CUSTOMER_PARAM: customer_id})}"
+    signed = sign_customer_id(LOAD_SECRET, slug, customer_id)  # public links carry signed customer ids
+    start = f"/p/{slug}?{urllib.parse.urlencode({CUSTOMER_PARAM: signed})}"
     status, _, body = client.request("GET", start)
     if status != 200:
         client.result.add_error(f"GET first page {status}")

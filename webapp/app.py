@@ -27,6 +27,7 @@ from surveys.errors import CxroiError
 
 from .accounts.setup import init_accounts
 from .author import init_authoring
+from .cases import init_cases
 from .config import (
     TEXT_BODY_LIMIT,
     instance_path_from_environment,
@@ -75,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_results(app)
     init_reports(app)
     init_authoring(app)
+    init_cases(app)
     _register_error_pages(app)
     return app
 

@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 TASK_MODULES = (
     "webapp.services.reporting",
     "webapp.services.mail_tasks",
+    "webapp.services.case_tasks",
 )
 """Modules that declare tasks on `huey`; `cxroi worker` imports each before it starts."""
 

@@ -1,9 +1,10 @@
 """Sign-in and roles for every page that is not a respondent page — closed by default.
 
 A view declares who may use it with `@requires_role("author")` (author or admin), `"analyst"` (analyst,
-author or admin) or `"admin"`. Before each request the guard looks the endpoint up: respondent pages and the
-sign-in page are public; any other endpoint needs a signed-in user whose role is allowed — and an endpoint
-that declares no role is refused to everyone, so a page added later without a declaration cannot leak.
+author or admin), `"agent"` (agent, author or admin: the follow-up cases) or `"admin"`. Before each request the
+guard looks the endpoint up: respondent pages and the sign-in page are public; any other endpoint needs a
+signed-in user whose role is allowed — and an endpoint that declares no role is refused to everyone, so a page
+added later without a declaration cannot leak.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ ALLOWED = {
     "analyst": frozenset({"analyst", "author", "admin"}),
     "author": frozenset({"author", "admin"}),
     "admin": frozenset({"admin"}),
+    "agent": frozenset({"agent", "author", "admin"}),
 }
 
 
 def requires_role(role: str) -> Callable[[F], F]:
-    """Declare the least role a view needs: analyst < author < admin."""
+    """Declare the least role a view needs: analyst < author < admin, and agent < author (agents work cases
+    only)."""
     if role not in ALLOWED:
         raise ValueError(f"unknown role {role!r}")
 

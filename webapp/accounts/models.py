@@ -9,8 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.storage.models import Base, utcnow
 
-ROLES = ("author", "analyst", "admin")
-"""author: design, publish, invite and read results; analyst: read results and reports only; admin: users too."""
+ROLES = ("author", "analyst", "admin", "agent")
+"""author: design, publish, invite and read results; analyst: read results and reports only; admin: users too;
+agent: work the follow-up cases (`/cases`) only."""
 
 
 class User(Base):
@@ -23,6 +24,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     active: Mapped[bool] = mapped_column(default=True)
+    team: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    """The team whose follow-up cases this user works (`team:` of a follow-up rule); none by default."""
 
 
 class LoginAttempt(Base):

@@ -22,7 +22,8 @@ class SignInForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
 
 
-HOME_BY_ROLE = {"author": "author.surveys", "admin": "author.surveys", "analyst": "results.index"}
+HOME_BY_ROLE = {"author": "author.surveys", "admin": "author.surveys", "analyst": "results.index",
+                "agent": "cases.index"}
 
 
 def home_url(role: str) -> str | None:

@@ -19,9 +19,10 @@ from ..extensions import get_db
 from ..services import responding, survey_of
 from ..services.errors import HostingError
 from ..storage.models import Response
-from .forms import Page, build_page
+from .forms import Page, build_page, option_inputs
 
 bp = Blueprint("respond", __name__)
+bp.add_app_template_global(option_inputs, "option_inputs")
 
 PUBLIC_KEYS = "public_responses"
 PUBLIC_LINKS = "public_links"

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
@@ -231,6 +232,31 @@ class Page:
             if label:
                 return f"{label}: {error.message}"
         return error.message
+
+
+def option_inputs(field: RadioField | SelectMultipleField, described: str | None) -> Markup:
+    """The radio buttons (or checkboxes) of a choice field with their labels, one `<div class="option">` each,
+    exactly as iterating the field and calling each option's WTForms widget renders them (attributes in
+    `html_params`' sorted order: aria-describedby, checked, id, name, type, value), written directly: a page
+    of 60 options spends a few milliseconds less than through the widgets."""
+    multiple = isinstance(field, SelectMultipleField)
+    kind = "checkbox" if multiple else "radio"
+    if multiple:
+        chosen = set(field.data or ())
+        selected = lambda value: str(value) in chosen  # noqa: E731 - the field's coerce is str
+    else:
+        data = field.data
+        selected = lambda value: str(value) == data  # noqa: E731
+    aria = f'aria-describedby="{escape(described)}" ' if described else ""
+    name, prefix = escape(field.name), escape(field.id)
+    parts = []
+    for number, choice in enumerate(field.choices):
+        value, label = (choice.value, choice.label) if SelectChoice else choice
+        checked = "checked " if selected(value) else ""
+        parts.append(f'\n  <div class="option"><input {aria}{checked}id="{prefix}-{number}" name="{name}" '
+                     f'type="{kind}" value="{escape(str(value))}"> <label for="{prefix}-{number}">'
+                     f'{escape(label or value)}</label></div>\n')
+    return Markup("".join(parts))
 
 
 def is_rendered(survey: Survey, question: QuestionBase, earlier: Mapping[str, Any],

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from surveys.definition import build_survey, to_data
 from surveys.model import Survey
@@ -81,12 +81,15 @@ def find_survey(session: Session, slug: str) -> SurveyRecord:
 def latest_version(session: Session, slug: str, *, open_only: bool = False) -> SurveyVersion:
     """The newest version of the survey `slug`; `UnknownSurvey` if none, `ClosedSurvey` if closed and
     `open_only`."""
-    record = find_survey(session, slug)
+    # One SELECT for the version with its survey (every public-link request asks); the errors are told apart
+    # only when there is none.
+    version = session.scalar(
+        sa.select(SurveyVersion).join(SurveyVersion.survey).options(contains_eager(SurveyVersion.survey))
+        .where(SurveyRecord.slug == slug).order_by(SurveyVersion.number.desc()).limit(1)
+    ) if _SLUG.match(slug) else None
+    record = find_survey(session, slug) if version is None else version.survey
     if open_only and record.closed_at is not None:
         raise ClosedSurvey(f"the survey {slug!r} is closed and takes no more answers")
-    version = session.scalar(
-        sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id).order_by(SurveyVersion.number.desc())
-    )
     if version is None:
         raise UnknownSurvey(f"the survey {slug!r} has no published version")
     return version

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from surveys.model import Survey
 from surveys.questions import AnswerError
 
+from ..cases import service as cases
 from ..storage.models import Invitation, Response, SurveyVersion, utcnow
+from . import case_tasks
 from .errors import ClosedSurvey, ExpiredLink, HostingError, UnknownLink
 from .invitations import check_channel, find_invitation, unsign_customer_id
 from .publishing import latest_version, survey_of
@@ -237,7 +239,9 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
             .values(used_at=now)
             .execution_options(synchronize_session=False)
         )
+    opened = cases.open_cases(session, response_id, survey, final, now=now)  # follow-up rules, same transaction
     session.commit()
+    case_tasks.notify_later(opened)
     return PageOutcome("complete", page)
 
 

@@ -1,0 +1,473 @@
+"""Follow-up cases: a completed response that matches a `follow_up` rule of its survey opens a case for the
+rule's owner or team, who is notified by e-mail through the queue and works the case on `/cases`.
+
+* `open_cases` runs in the transaction that marks the response complete (`services.responding.answer_page`):
+  the status changes from partial to complete once, and the unique (response, rule) constraint makes a second
+  attempt a no-op, so a double submit never opens two cases.
+* The notification is claimed on the case row by a conditional UPDATE, as `mailing.send_message` claims a
+  message, and sent through the same SMTP settings (`CXROI_MAIL_URL`; unset: written to the log); the addresses
+  already notified are recorded, so a retried team notification mails nobody twice.
+* Owners are checked when a version is published (`check_owners`, installed as a `before_flush` hook on every
+  session): an owner that is not an active author, agent or admin account, or a team without such a member, is
+  refused naming the rule's path.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import make_msgid
+from statistics import median
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from surveys.logic import parse_condition
+from surveys.model import FollowUpRule, Survey
+
+from ..accounts.models import User
+from ..services import mailing
+from ..services.errors import HostingError
+from ..services.publishing import find_survey, survey_of
+from ..storage.models import (
+    CASE_STATUSES,
+    CLOSED_CASE_STATUSES,
+    CaseNote,
+    FollowUpCase,
+    Response,
+    SurveyRecord,
+    SurveyVersion,
+    utcnow,
+)
+
+log = logging.getLogger("cxroi.cases")
+
+CASE_ROLES = ("agent", "author", "admin")
+"""Roles of the accounts that may own a case (and see the cases page)."""
+NOTE_LIMIT = 5000
+_TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+"""What a team name can be (as `FollowUpRule.team`)."""
+LEASE = timedelta(minutes=10)
+"""A notification claimed longer ago than this belongs to a worker that died: it may be claimed again."""
+
+
+class CaseError(HostingError):
+    """Bad input about cases: an unknown owner or team, a status or note that cannot be recorded."""
+
+    title = "The follow-up case cannot be changed"
+
+
+class UnknownCase(CaseError):
+    status = 404
+    title = "Case not found"
+
+
+# --- owners --------------------------------------------------------------------------------------------------
+
+
+def case_accounts(session: Session) -> list[User]:
+    """Active accounts that may own cases, by e-mail."""
+    return list(session.scalars(sa.select(User).where(User.active.is_(True), User.role.in_(CASE_ROLES))
+                                .order_by(User.email)))
+
+
+def team_members(session: Session, team: str) -> list[str]:
+    return list(session.scalars(sa.select(User.email).where(User.active.is_(True), User.role.in_(CASE_ROLES),
+                                                            User.team == team).order_by(User.email)))
+
+
+def _owner_account(session: Session, email: str) -> User | None:
+    return session.scalar(sa.select(User).where(User.email == email.strip().lower(), User.active.is_(True),
+                                                User.role.in_(CASE_ROLES)))
+
+
+def owner_problems(session: Session, rules: Sequence[FollowUpRule]) -> list[str]:
+    """Why each rule's owner or team cannot receive cases, as `follow_up[i].owner: …` lines."""
+    problems = []
+    for index, rule in enumerate(rules):
+        if rule.owner is not None and _owner_account(session, rule.owner) is None:
+            problems.append(f"follow_up[{index}].owner: {rule.owner!r} is not an active author, agent or admin "
+                            f"account; create it first (cxroi user create {rule.owner} --role agent)")
+        if rule.team is not None and not team_members(session, rule.team):
+            problems.append(f"follow_up[{index}].team: no active author, agent or admin is in the team "
+                            f"{rule.team!r}; add one first (cxroi cases team EMAIL {rule.team})")
+    return problems
+
+
+def check_owners(session: Session, survey: Survey) -> None:
+    """Refuse (`CaseError`, every problem named) a survey whose follow-up rules name an unknown owner or team."""
+    _refuse_unknown_owners(session, survey.id, survey.follow_up)
+
+
+def _refuse_unknown_owners(session: Session, slug: str, rules: Sequence[FollowUpRule]) -> None:
+    with session.no_autoflush:
+        problems = owner_problems(session, rules)
+    if problems:
+        raise CaseError(f"the survey {slug!r} cannot be published: " + "; ".join(problems))
+
+
+@event.listens_for(Session, "before_flush")
+def _check_published_owners(session: Session, _context: Any, _instances: Any) -> None:
+    """Publishing stores a new `SurveyVersion` (`services.publishing.publish_survey`, whatever calls it); its
+    follow-up owners are checked before it is written, so a version naming an unknown owner is never stored."""
+    for item in list(session.new):
+        if isinstance(item, SurveyVersion) and (item.definition or {}).get("follow_up"):
+            rules = [FollowUpRule.model_validate(rule) for rule in item.definition["follow_up"]]
+            _refuse_unknown_owners(session, str(item.definition.get("id")), rules)
+
+
+# --- opening cases -------------------------------------------------------------------------------------------
+
+
+def open_cases(session: Session, response_id: int, survey: Survey, answers: Mapping[str, Any], *,
+               now: datetime | None = None) -> list[int]:
+    """Open one case per follow-up rule the completed response matches; ids of the cases opened now. Runs in
+    the caller's transaction (the one that marks the response complete) and does not commit; a case that exists
+    already for (response, rule) is left as it is."""
+    rules = survey.matching_follow_ups(answers)
+    if not rules:
+        return []
+    now = now or utcnow()
+    row = session.execute(sa.select(Response.customer_id, SurveyVersion.survey_id)
+                          .join(SurveyVersion, Response.version_id == SurveyVersion.id)
+                          .where(Response.id == response_id)).one()
+    opened: list[int] = []
+    for rule in rules:
+        case = FollowUpCase(response_id=response_id, survey_id=row.survey_id, rule_id=rule.id, rule_when=rule.when,
+                            rule_note=rule.note, priority=rule.priority, owner=rule.owner, team=rule.team,
+                            customer_id=row.customer_id, status="open", created_at=now, updated_at=now,
+                            due_at=now + timedelta(hours=rule.hours_to_due), notify_state="queued")
+        try:
+            with session.begin_nested():
+                session.add(case)
+        except IntegrityError:  # opened already (a retried completion): one case per response and rule
+            continue
+        opened.append(case.id)
+    if opened:
+        log.info("response %s opened follow-up case(s) %s", response_id, opened)
+    return opened
+
+
+# --- notifying -----------------------------------------------------------------------------------------------
+
+
+def _claim(session: Session, case_id: int, now: datetime) -> bool:
+    claimed = session.execute(
+        sa.update(FollowUpCase)
+        .where(FollowUpCase.id == case_id, sa.or_(
+            FollowUpCase.notify_state.in_(("queued", "deferred")),
+            sa.and_(FollowUpCase.notify_state == "sending", FollowUpCase.notify_claimed_at < now - LEASE)))
+        .values(notify_state="sending", notify_claimed_at=now)
+        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return bool(claimed)
+
+
+def _finish(session: Session, case_id: int, state: str, error: str | None = None) -> None:
+    session.execute(sa.update(FollowUpCase).where(FollowUpCase.id == case_id, FollowUpCase.notify_state == "sending")
+                    .values(notify_state=state, notify_error=error[:2000] if error else None,
+                            notified_at=utcnow() if state in ("sent", "not_sent") else None)
+                    .execution_options(synchronize_session=False))
+    session.commit()
+
+
+def recipients(session: Session, case: FollowUpCase) -> list[str]:
+    return [case.owner] if case.owner else team_members(session, case.team or "")
+
+
+def triggering_answers(survey: Survey, case: FollowUpCase, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(what, answer) for every question or summary score the case's rule reads, as the case page shows them."""
+    context = survey.follow_up_context(answers) if survey.follow_up else dict(answers)
+    try:
+        references = parse_condition(case.rule_when).references()
+    except ValueError:
+        return []
+    shown: list[tuple[str, str]] = []
+    for name, row in dict.fromkeys(references):
+        value = context.get(name)
+        if row is not None and isinstance(value, Mapping):
+            value = value.get(row)
+        elif row is not None and isinstance(value, list):
+            value = "yes" if row in value else "no"
+        try:
+            label = survey.question(name).text
+        except KeyError:
+            label = f"summary score {name}"
+        shown.append((f"{name}{'.' + row if row else ''}: {label}", _text(value)))
+    return shown
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "(no answer)"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{key}: {_text(item)}" for key, item in value.items())
+    return str(value)
+
+
+def build_notification(session: Session, case: FollowUpCase, settings: mailing.MailSettings,
+                       recipient: str) -> EmailMessage:
+    """The e-mail telling `recipient` that a case is theirs: survey, customer, rule, answers, due time, link."""
+    response = case.response
+    survey = survey_of(response.version)
+    link = f"{settings.base_url.rstrip('/')}/cases/{case.id}"
+    lines = [f"A follow-up case opened for you (priority {case.priority}).", "",
+             f"Survey: {case.survey.title} ({case.survey.slug})",
+             f"Customer: {case.customer_id or 'anonymous respondent'}",
+             f"Rule: {case.rule_id} (when {case.rule_when})"]
+    if case.team:
+        lines.append(f"Team: {case.team}")
+    if case.rule_note:
+        lines.append(f"What to do: {case.rule_note}")
+    lines += [f"Due: {case.due_at:%Y-%m-%d %H:%M} UTC", "", "Answers that triggered it:"]
+    lines += [f"  {what}: {value}" for what, value in triggering_answers(survey, case, response.answers or {})]
+    lines += ["", f"Open the case: {link}", ""]
+    mail = EmailMessage()
+    mail["From"] = settings.sender
+    local, _, domain = recipient.rpartition("@")
+    mail["To"] = Address(username=local, domain=domain)
+    mail["Subject"] = f"[{case.priority}] Follow-up case {case.id}: {case.survey.title}"[:mailing.SUBJECT_LIMIT]
+    mail["Message-ID"] = make_msgid(domain=recipient.rpartition("@")[2] or "localhost")
+    mail.set_content("\n".join(lines))
+    return mail
+
+
+def send_notification(session: Session, case_id: int, settings: mailing.MailSettings) -> str:
+    """Notify the case's owner (or each member of its team) unless another sender holds or finished it; returns
+    the state afterwards: sent, not_sent (no CXROI_MAIL_URL: written to the log), bounced (refused, or nobody
+    to notify), deferred (retried by the queue), or the state of a notification held by another sender."""
+    if not _claim(session, case_id, utcnow()):
+        state = session.scalar(sa.select(FollowUpCase.notify_state).where(FollowUpCase.id == case_id)) or "missing"
+        session.commit()
+        return state
+    case = session.get_one(FollowUpCase, case_id, populate_existing=True)
+    done = set((case.notified_to or "").split())
+    to = [address for address in recipients(session, case) if address not in done]
+    if not to and not done:
+        _finish(session, case_id, "bounced", f"nobody to notify: no active member in the team {case.team!r}")
+        return "bounced"
+    for address in to:
+        mail = build_notification(session, case, settings, address)
+        error: str | None
+        if settings.url is None:
+            log.info("CXROI_MAIL_URL is not set; case %s notification to %s not sent:\n%s", case_id, address,
+                     mail.as_string())
+            state, error = "not_sent", "CXROI_MAIL_URL is not set: written to the log"
+        else:
+            state, _code, error = mailing._send_smtp(mail, mailing.smtp_target(settings.url), address,
+                                                     settings.sender)
+        if state not in ("sent", "not_sent"):
+            _finish(session, case_id, state, f"{address}: {error}")
+            return state
+        done.add(address)
+        session.execute(sa.update(FollowUpCase).where(FollowUpCase.id == case_id)
+                        .values(notified_to="\n".join(sorted(done))).execution_options(synchronize_session=False))
+        session.commit()
+    final = "not_sent" if settings.url is None else "sent"
+    _finish(session, case_id, final, "CXROI_MAIL_URL is not set: written to the log" if final == "not_sent" else None)
+    return final
+
+
+def due_notifications(session: Session, *, older_than: timedelta = timedelta(0)) -> list[int]:
+    """Case notifications waiting (queued or deferred before `older_than` ago) or held by a dead worker."""
+    now = utcnow()
+    ids = list(session.scalars(sa.select(FollowUpCase.id).where(sa.or_(
+        sa.and_(FollowUpCase.notify_state.in_(("queued", "deferred")), FollowUpCase.updated_at <= now - older_than),
+        sa.and_(FollowUpCase.notify_state == "sending", FollowUpCase.notify_claimed_at < now - LEASE)))
+        .order_by(FollowUpCase.id)))
+    session.commit()
+    return ids
+
+
+# --- reading and working cases -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One case as the list, the command line and the exports show it."""
+
+    id: int
+    survey: str
+    survey_title: str
+    customer_id: str | None
+    response_id: int
+    rule_id: str
+    priority: str
+    status: str
+    owner: str | None
+    team: str | None
+    created_at: datetime
+    due_at: datetime
+    first_contact_at: datetime | None
+    closed_at: datetime | None
+    notify_state: str
+
+    def overdue(self, now: datetime) -> bool:
+        return self.status not in CLOSED_CASE_STATUSES and self.due_at < now
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: (value.isoformat(timespec="seconds") if isinstance(value, datetime) else value)
+                for name, value in self.__dict__.items()}
+
+
+COLUMNS = tuple(CaseRow.__dataclass_fields__)
+
+
+def list_cases(session: Session, *, survey: str | None = None, status: str | None = None,
+               owner: str | None = None, limit: int | None = None) -> list[CaseRow]:
+    """Cases, newest first, filtered by survey slug, status and owner (an e-mail, or `team:NAME`). An unknown
+    status is a `CaseError`; an unknown survey an `UnknownSurvey`."""
+    query = (sa.select(FollowUpCase, SurveyRecord.slug, SurveyRecord.title)
+             .join(SurveyRecord, FollowUpCase.survey_id == SurveyRecord.id)
+             .order_by(FollowUpCase.created_at.desc(), FollowUpCase.id.desc()))
+    if survey:
+        query = query.where(FollowUpCase.survey_id == find_survey(session, survey).id)
+    if status:
+        if status not in CASE_STATUSES:
+            raise CaseError(f"unknown case status {status!r}; known: {', '.join(CASE_STATUSES)}")
+        query = query.where(FollowUpCase.status == status)
+    if owner:
+        query = query.where(FollowUpCase.team == owner.removeprefix("team:")) if owner.startswith("team:") \
+            else query.where(FollowUpCase.owner == owner.strip().lower())
+    if limit is not None:
+        query = query.limit(limit)
+    rows = [CaseRow(case.id, slug, title, case.customer_id, case.response_id, case.rule_id, case.priority,
+                    case.status, case.owner, case.team, case.created_at, case.due_at, case.first_contact_at,
+                    case.closed_at, case.notify_state)
+            for case, slug, title in session.execute(query).all()]
+    session.commit()
+    return rows
+
+
+def get_case(session: Session, case_id: int) -> FollowUpCase:
+    case = session.get(FollowUpCase, case_id)
+    if case is None:
+        raise UnknownCase(f"there is no follow-up case {case_id}")
+    return case
+
+
+def _locked(session: Session, case_id: int) -> FollowUpCase:
+    case = session.scalar(sa.select(FollowUpCase).where(FollowUpCase.id == case_id).with_for_update()
+                          .execution_options(populate_existing=True))
+    if case is None:
+        session.rollback()
+        raise UnknownCase(f"there is no follow-up case {case_id}")
+    return case
+
+
+def set_status(session: Session, case_id: int, status: str, *, by: str | None) -> FollowUpCase:
+    """Move a case to `status`, recording the first contact (leaving `open`) and the close (resolved, won_back,
+    lost; reopening clears it). Commits."""
+    if status not in CASE_STATUSES:
+        raise CaseError(f"unknown case status {status!r}; known: {', '.join(CASE_STATUSES)}")
+    case = _locked(session, case_id)
+    if case.status == status:
+        session.commit()
+        return case
+    now = utcnow()
+    previous = case.status
+    case.status, case.updated_at = status, now
+    if status != "open" and case.first_contact_at is None:
+        case.first_contact_at = now
+    case.closed_at = (case.closed_at or now) if status in CLOSED_CASE_STATUSES else None
+    session.add(CaseNote(case_id=case.id, kind="status", author=by, text=f"{previous} → {status}", created_at=now))
+    session.commit()
+    return case
+
+
+def add_note(session: Session, case_id: int, text: str, *, by: str | None) -> CaseNote:
+    text = text.replace("\x00", "").strip()
+    if not text:
+        raise CaseError("the note is empty")
+    if len(text) > NOTE_LIMIT:
+        raise CaseError(f"the note is longer than {NOTE_LIMIT} characters")
+    case = _locked(session, case_id)
+    note = CaseNote(case_id=case.id, kind="note", author=by, text=text, created_at=utcnow())
+    case.updated_at = note.created_at
+    session.add(note)
+    session.commit()
+    return note
+
+
+def set_owner(session: Session, case_id: int, owner: str, *, by: str | None) -> list[int]:
+    """Give a case to another active author, agent or admin, who is notified (returns the case ids to notify:
+    the caller queues them after the commit). Commits."""
+    account = _owner_account(session, owner)
+    if account is None:
+        session.rollback()
+        raise CaseError(f"{owner.strip()[:320]!r} is not an active author, agent or admin account")
+    case = _locked(session, case_id)
+    if case.owner == account.email:
+        session.commit()
+        return []
+    now = utcnow()
+    session.add(CaseNote(case_id=case.id, kind="owner", author=by, created_at=now,
+                         text=f"{case.owner or 'team ' + (case.team or '?')} → {account.email}"))
+    case.owner, case.updated_at = account.email, now
+    case.notify_state, case.notified_to, case.notify_error, case.notified_at = "queued", None, None, None
+    session.commit()
+    return [case.id]
+
+
+# --- figures -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoopFigures:
+    """Per survey: how many cases, open, overdue; median hours to the first contact and to the close."""
+
+    survey: str
+    title: str
+    cases: int
+    open: int
+    overdue: int
+    contacted: int
+    hours_to_first_contact: float | None
+    closed: int
+    hours_to_close: float | None
+
+
+def loop_figures(session: Session, *, survey: str | None = None) -> list[LoopFigures]:
+    now = utcnow()
+    query = (sa.select(SurveyRecord.slug, SurveyRecord.title, FollowUpCase.status, FollowUpCase.created_at,
+                       FollowUpCase.due_at, FollowUpCase.first_contact_at, FollowUpCase.closed_at)
+             .join(SurveyRecord, FollowUpCase.survey_id == SurveyRecord.id).order_by(SurveyRecord.slug))
+    if survey:
+        query = query.where(SurveyRecord.slug == survey)
+    by_survey: dict[tuple[str, str], list[Any]] = {}
+    for row in session.execute(query):
+        by_survey.setdefault((row.slug, row.title), []).append(row)
+    session.commit()
+    figures = []
+    for (slug, title), rows in by_survey.items():
+        contact = [(r.first_contact_at - r.created_at).total_seconds() / 3600 for r in rows if r.first_contact_at]
+        close = [(r.closed_at - r.created_at).total_seconds() / 3600 for r in rows if r.closed_at]
+        figures.append(LoopFigures(
+            slug, title, len(rows), sum(r.status == "open" for r in rows),
+            sum(r.status not in CLOSED_CASE_STATUSES and r.due_at < now for r in rows),
+            len(contact), median(contact) if contact else None, len(close), median(close) if close else None))
+    return figures
+
+
+def set_team(session: Session, email: str, team: str | None) -> User:
+    """Put an account in a team (None: in none). Commits."""
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise CaseError(f"no account has the e-mail {email.strip()[:320]!r}")
+    if team is not None and not _TEAM.match(team):
+        raise CaseError(f"{team[:64]!r} is not a team name (letters, digits, _ . -; at most 64 characters)")
+    user.team = team
+    session.commit()
+    return user
