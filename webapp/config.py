@@ -43,6 +43,9 @@ Environment variable → app setting:
   message is written to the log and its invitation marked "not sent" (docs/distribution.md).
 * `CXROI_MAIL_FROM` (`mail_from_environment`): the From address of invitations; default
   `cxroi@<host of CXROI_BASE_URL>`.
+* `CXROI_CONTACT_DAYS` → `CONTACT_DAYS`: the programme's contact rule (docs/waves.md): a customer surveyed (invited,
+  by any survey) less than this many days ago gets no new invitation and is listed as skipped; 0 turns the rule
+  off; default 90. `cxroi invite` and `cxroi wave start` take `--contact-days N` for one run.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ DEFAULT_PUBLIC_LINK_DAYS = 90.0
 DEFAULT_QUEUE_NAME = "cxroi"
 DEFAULT_REPORT_JOBS_PER_USER = 3
 DEFAULT_REPORT_LEASE_SECONDS = 60.0
+DEFAULT_CONTACT_DAYS = 90.0
 
 
 def instance_path_from_environment() -> Path:
@@ -116,6 +120,22 @@ def report_jobs_per_user(value: Any) -> int:
     return count
 
 
+def contact_days(value: Any) -> float:
+    """The `CONTACT_DAYS` setting (None or "" for the default, 90) as a number of days; 0 means no rule."""
+    try:
+        days = DEFAULT_CONTACT_DAYS if value in (None, "") else float(value)
+    except (TypeError, ValueError):
+        days = -1.0
+    if not 0 <= days < float("inf"):
+        raise ValueError(f"CONTACT_DAYS (CXROI_CONTACT_DAYS) must be a number of days >= 0, not {value!r}")
+    return days
+
+
+def contact_days_from_environment() -> float:
+    """`CXROI_CONTACT_DAYS` (see `contact_days`)."""
+    return contact_days(os.environ.get("CXROI_CONTACT_DAYS", "").strip())
+
+
 def base_url_from_environment() -> str:
     return os.environ.get("CXROI_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
 
@@ -150,6 +170,7 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "QUEUE_NAME": queue_name_from_environment(),
         "REPORT_JOBS_PER_USER": os.environ.get("CXROI_REPORT_JOBS_PER_USER"),
         "PUBLIC_LINK_DAYS": os.environ.get("CXROI_PUBLIC_LINK_DAYS"),
+        "CONTACT_DAYS": os.environ.get("CXROI_CONTACT_DAYS"),
         "SECRET_KEY": os.environ.get("CXROI_SECRET_KEY") or None,
         "AUTO_UPGRADE": {"1": True, "0": False}.get(os.environ.get("CXROI_AUTO_UPGRADE", "").strip()),
         "PROXY_HOPS": os.environ.get("CXROI_PROXY_HOPS"),

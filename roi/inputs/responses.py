@@ -21,6 +21,11 @@ from ..config import RoiConfig
 from ..types import Metric
 from .tables import TableError, numeric_share, where
 
+WAVE_COLUMNS = ("wave", "response_wave")
+"""The hosting export's wave column (`webapp.services.export.WAVE_COLUMN`, `response_wave` when a question is
+called `wave`): which round of the survey a response belongs to, never a metric or a comment without a definition
+(with one, only the definition's questions are read)."""
+
 
 class ResponseDataError(TableError):
     """The responses table breaks its contract; the message names the file, the rows and the column."""
@@ -134,7 +139,8 @@ def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None 
         metrics = candidates
     else:
         for column in frame.columns:
-            if column in RESERVED_COLUMNS or column == "_position" or frame[column].isna().all():
+            if column in RESERVED_COLUMNS or column in WAVE_COLUMNS or column == "_position" \
+                    or frame[column].isna().all():
                 continue
             if numeric_share(frame[column]) == 1.0:
                 out[column] = _numbers(frame, raw, column)

@@ -17,9 +17,11 @@ COMMANDS = {
     "analyze": None, "demo": None, "demo-data": None, "invite": None, "report": None, "serve": None,
     "worker": None, "remind": None,
     "db": {"upgrade"},
+    "cases": {"list", "team"},
     "responses": {"export", "import"},
     "survey": {"convert", "lint", "publish", "schema", "score", "validate"},
     "user": {"create"},
+    "wave": {"list", "start"},
 }
 
 

@@ -44,7 +44,8 @@ EXPECTED_CELLS = {
     "q_channel.phone": 5, "q_channel.email": None, "q_channel.chat": 2,
     "q_why": "@once more", "q_nps": 8,
 }
-RESERVED = ["response_id", "customer_id", "channel", "survey_version", "started_at", "submitted_at", "status"]
+RESERVED = ["response_id", "customer_id", "channel", "survey_version", "started_at", "submitted_at", "status",
+            "wave"]  # the reserved columns, then the wave column (docs/waves.md), then the questions'
 
 
 @pytest.fixture

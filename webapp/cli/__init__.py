@@ -25,6 +25,7 @@ from . import (  # noqa: F401  (each module declares its commands on the root gr
     score_commands,
     survey_commands,
     user_commands,
+    wave_commands,
     worker_commands,
 )
 from .root import cli

@@ -24,6 +24,7 @@ from .present import (
     metric_text,
 )
 from .summary import build_survey_results, list_result_surveys
+from .waves import build_wave_results, change_text, trend_charts, wave_groups
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 QUERY_LIMIT = 200
@@ -52,6 +53,7 @@ def survey(slug: str) -> str:
     query = request.args.get("q", "")[:QUERY_LIMIT]
     results = build_survey_results(get_db(), slug, comment_query=query)
     channels, comparison = channel_comparison(results)
+    waves = build_wave_results(get_db(), slug)
     return render_template(
         "results/survey.html", results=results, charts=build_charts(results), cards=headline_metrics(results),
         comparison_channels=channels, comparison=comparison, metric_text=metric_text,
@@ -60,6 +62,8 @@ def survey(slug: str) -> str:
         day_rows=[(d.day.isoformat(), d.started, d.completed) for d in results.days],
         drop_rows=[(d.page, d.title, d.stopped) for d in results.drop_off],
         channel_rows=[(c.channel, c.complete, c.partial) for c in results.channels],
+        waves=waves, wave_groups=wave_groups(waves) if waves else [], change_text=change_text,
+        wave_charts=trend_charts(waves) if waves else [],
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -22,11 +22,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from surveys.model import RESERVED_COLUMNS
+from surveys.model import RESERVED_COLUMNS, Survey
 from surveys.questions import ColumnKind
 
 from ..storage.engine import READ_ONLY
-from ..storage.models import Response, SurveyVersion
+from ..storage.models import Response, SurveyVersion, Wave
 from .errors import HostingError
 from .publishing import find_survey, survey_of
 
@@ -35,8 +35,15 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 CHUNK = 1000
+FETCH = 10_000
+"""Rows fetched from the database at a time (a server-side cursor on PostgreSQL): memory stays bounded."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = (".csv", ".xlsx", ".parquet")
+WAVE_COLUMN = "wave"
+"""The response's wave (its name; empty without a wave), right after the reserved columns (docs/waves.md). Not one
+of `RESERVED_COLUMNS`, so a definition may still have a question `wave`: that survey's export calls the wave
+column `WAVE_COLUMN_ALTERNATIVE` instead."""
+WAVE_COLUMN_ALTERNATIVE = "response_wave"
 
 
 @contextmanager
@@ -63,7 +70,19 @@ def _columns(versions: list[SurveyVersion]) -> list[str]:
     columns: list[str] = list(RESERVED_COLUMNS)
     for version in reversed(versions):
         columns += [c for c in survey_of(version).columns() if c not in columns]
-    return columns
+    wave = wave_column(columns)
+    return [*RESERVED_COLUMNS, wave, *columns[len(RESERVED_COLUMNS):]]
+
+
+def wave_column(columns: list[str]) -> str:
+    """The name of the wave column among the question `columns`: `wave`, or `response_wave` when a question
+    gives a column `wave` (or, should both be taken, `response_wave_`, and so on)."""
+    if WAVE_COLUMN not in columns:
+        return WAVE_COLUMN
+    name = WAVE_COLUMN_ALTERNATIVE
+    while name in columns:
+        name += "_"
+    return name
 
 
 def response_columns(session: Session, slug: str) -> list[str]:
@@ -85,20 +104,24 @@ def iter_response_rows(session: Session, slug: str, *, status: str | None = None
 
 def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None) -> Iterator[dict[str, Any]]:
     versions = {version.id: version for version in version_list}
-    blank = dict.fromkeys(_columns(version_list))
+    columns = _columns(version_list)
+    blank = dict.fromkeys(columns)
+    wave = columns[len(RESERVED_COLUMNS)]
     query = (
         sa.select(Response.id, Response.version_id, Response.customer_id, Response.channel, Response.started_at,
-                  Response.submitted_at, Response.status, Response.answers)
+                  Response.submitted_at, Response.status, Response.answers, Wave.name.label("wave_name"))
+        .outerjoin(Wave, Response.wave_id == Wave.id)
         .where(Response.version_id.in_(list(versions)))
         .order_by(Response.id)
-        .execution_options(yield_per=CHUNK)
+        .execution_options(yield_per=FETCH)
     )
     if status is not None:
         query = query.where(Response.status == status)
+    to_row = {version_id: _row_maker(survey_of(version)) for version_id, version in versions.items()}
     number_columns = {version_id: _number_columns(version) for version_id, version in versions.items()}
-    for row in reader.execute(query):
+    for row in reader.connection().execute(query):  # Core rows: no ORM loading per row
         version = versions[row.version_id]
-        cells = blank | survey_of(version).to_row(row.answers or {})
+        cells = blank | to_row[row.version_id](row.answers or {})
         for column in number_columns[row.version_id]:
             value = cells.get(column)
             if type(value) is int:  # JSONB gives 1e300 back as 1000…0: a number column is float
@@ -106,6 +129,7 @@ def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None
         cells.update(response_id=row.id, customer_id=row.customer_id, channel=row.channel,
                      survey_version=version.number, started_at=row.started_at, submitted_at=row.submitted_at,
                      status=row.status)
+        cells[wave] = row.wave_name
         yield cells
 
 
@@ -117,6 +141,44 @@ def _number_columns(version: SurveyVersion) -> list[str]:
     survey = survey_of(version)
     return [column for question in survey.questions()
             for column, kind in question.column_kinds(survey).items() if kind == "number"]
+
+
+def _row_maker(survey: Survey) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """`survey.to_row`, made for a long export: the questions are listed once, and each question's columns for an
+    answer it has already spread are reused (`to_columns` depends only on the answer and the version; the
+    answers of a survey repeat — scale points, yes/no grids), looked up by the answer's exact value and types.
+    Each question keeps at most `_SEEN` answers, so memory stays bounded."""
+    questions = [(question.id, question.to_columns, {}) for question in survey.questions()]
+
+    def to_row(answers: Mapping[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for question_id, to_columns, seen in questions:
+            answer = answers.get(question_id)
+            key = _frozen(answer)
+            columns = seen.get(key)
+            if columns is None:
+                columns = to_columns(answer, survey)
+                if len(seen) >= _SEEN:
+                    seen.clear()
+                seen[key] = columns
+            row.update(columns)
+        return row
+
+    return to_row
+
+
+_SEEN = 2048
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable key equal only for answers of the same value and types (1, 1.0 and True differ; dict order
+    counts)."""
+    kind = type(value)
+    if kind is dict:
+        return (dict, tuple((key, _frozen(item)) for key, item in value.items()))
+    if kind is list:
+        return (list, tuple(_frozen(item) for item in value))
+    return (kind, value)
 
 
 def response_frame(session: Session, slug: str, *, status: str | None = "complete") -> pd.DataFrame:
@@ -179,10 +241,15 @@ def _write_csv(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
+        cell, plain = _csv_cell, _PLAIN
         for row in rows:
-            writer.writerow([_csv_cell(row[c]) for c in columns])
+            writer.writerow([value if type(value) in plain else cell(value) for value in map(row.__getitem__, columns)])
             count += 1
     return count
+
+
+_PLAIN = frozenset({int, float})
+"""Cell types the CSV writer takes as they are (no formula, no None, no date to format)."""
 
 
 def _csv_cell(value: Any) -> Any:
@@ -222,7 +289,7 @@ def _arrow_schema(versions: list[SurveyVersion], columns: list[str]) -> pa.Schem
     types: dict[str, pa.DataType] = {
         "response_id": pa.int64(), "customer_id": pa.string(), "channel": pa.string(),
         "survey_version": pa.int64(), "started_at": pa.timestamp("us"), "submitted_at": pa.timestamp("us"),
-        "status": pa.string(),
+        "status": pa.string(), columns[len(RESERVED_COLUMNS)]: pa.string(),
     }
     for version in reversed(versions):
         survey = survey_of(version)

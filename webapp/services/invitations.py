@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from surveys.model import Survey
 
-from ..storage.models import Invitation, SurveyRecord, utcnow
+from ..storage.models import Invitation, Response, SurveyRecord, SurveyVersion, utcnow
 from .errors import ClosedSurvey, HostingError
 from .export import neutralise_formula
 from .publishing import find_survey, latest_version, publish_survey, survey_of
@@ -141,6 +141,64 @@ def check_channel(survey: Survey, channel: str | None) -> None:
         raise HostingError(f"channel {channel[:64]!r} must be a short name of letters, digits, - or _")
 
 
+@dataclass(frozen=True)
+class ContactSkip:
+    """A customer left out by the contact rule: when they were last surveyed, and by which survey."""
+
+    customer_id: str
+    contacted_at: datetime
+    survey: str
+
+
+class IssuedLinks(list[IssuedLink]):
+    """The links `create_invitations` made (a list, in the order of the customer ids), and in `skipped` the
+    customers the contact rule left out (no link made for them)."""
+
+    def __init__(self, links: Iterable[IssuedLink] = (), skipped: Iterable[ContactSkip] = ()) -> None:
+        super().__init__(links)
+        self.skipped: list[ContactSkip] = list(skipped)
+
+
+_IN_CHUNK = 500
+"""Customer ids per `IN (...)` of the contact rule's look-up (SQLite allows a limited number of parameters)."""
+
+
+def recent_contacts(session: Session, customer_ids: Iterable[str], days: float | None, *,
+                    now: datetime | None = None) -> dict[str, ContactSkip]:
+    """The contact rule: of `customer_ids`, those surveyed less than `days` days before `now`, by any survey, each
+    with their latest contact. Being surveyed is being invited (an invitation made, by e-mail or as a link) or
+    starting a response without an invitation (a public link with the customer's id). `days` None or 0: no rule,
+    nobody is returned."""
+    if not days:
+        return {}
+    since = (now or utcnow()) - timedelta(days=days)
+    ids = list(dict.fromkeys(customer_ids))
+    latest: dict[str, ContactSkip] = {}
+
+    def keep(customer_id: str, moment: datetime, slug: str) -> None:
+        if customer_id not in latest or moment > latest[customer_id].contacted_at:
+            latest[customer_id] = ContactSkip(customer_id, moment, slug)
+
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start:start + _IN_CHUNK]
+        for customer_id, moment, slug in session.execute(
+                sa.select(Invitation.customer_id, sa.func.max(Invitation.created_at), SurveyRecord.slug)
+                .join(SurveyVersion, Invitation.version_id == SurveyVersion.id)
+                .join(SurveyRecord, SurveyVersion.survey_id == SurveyRecord.id)
+                .where(Invitation.customer_id.in_(chunk), Invitation.created_at >= since)
+                .group_by(Invitation.customer_id, SurveyRecord.slug)):
+            keep(customer_id, moment, slug)
+        for responder, moment, slug in session.execute(
+                sa.select(Response.customer_id, sa.func.max(Response.started_at), SurveyRecord.slug)
+                .join(SurveyVersion, Response.version_id == SurveyVersion.id)
+                .join(SurveyRecord, SurveyVersion.survey_id == SurveyRecord.id)
+                .where(Response.customer_id.in_(chunk), Response.invitation_id.is_(None),
+                       Response.started_at >= since)
+                .group_by(Response.customer_id, SurveyRecord.slug)):
+            keep(str(responder), moment, slug)
+    return latest
+
+
 def create_invitations(
     session: Session,
     slug: str,
@@ -150,7 +208,9 @@ def create_invitations(
     *,
     tokens: Iterable[str] | None = None,
     commit: bool = True,
-) -> list[IssuedLink]:
+    wave_id: int | None = None,
+    contact_days: float | None = None,
+) -> IssuedLinks:
     """One personal single-use link per customer id for the latest version of `slug`. Commits (unless
     `commit` is false: the e-mail distribution adds its messages to the same transaction).
 
@@ -159,6 +219,8 @@ def create_invitations(
     `expires` is a moment (naive UTC) or a delay from now; None never expires. Raises `UnknownSurvey`,
     `ClosedSurvey`, or `HostingError` for an empty, over-long or repeated customer id or an unknown channel
     (then nothing is stored). Returns the links in the order of `customer_ids`, each with its token.
+    `wave_id` tags every invitation with its wave. `contact_days` applies the contact rule (`recent_contacts`):
+    customers surveyed less than that many days ago get no link and are listed in the result's `skipped`.
     """
     version = latest_version(session, slug, open_only=True)
     check_channel(survey_of(version), channel)
@@ -175,11 +237,14 @@ def create_invitations(
     given = list(tokens) if tokens is not None else None
     if given is not None and len(given) != len(ids):
         raise ValueError("one token per customer id")
-    links = []
+    recent = recent_contacts(session, ids, contact_days)
+    links = IssuedLinks(skipped=[recent[customer_id] for customer_id in ids if customer_id in recent])
     for index, customer_id in enumerate(ids):
+        if customer_id in recent:
+            continue
         token = given[index] if given is not None else secrets.token_urlsafe(24)  # 192 bits
         session.add(Invitation(token_hash=hash_token(token), version_id=version.id, customer_id=customer_id,
-                               channel=channel, expires_at=expires_at))
+                               channel=channel, expires_at=expires_at, wave_id=wave_id))
         links.append(IssuedLink(customer_id, channel, token, expires_at))
     if commit:
         session.commit()

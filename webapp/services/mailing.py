@@ -53,7 +53,7 @@ from ..storage.models import (
     utcnow,
 )
 from .errors import HostingError
-from .invitations import CustomerList, create_invitations, hash_token
+from .invitations import ContactSkip, CustomerList, create_invitations, hash_token, recent_contacts
 from .publishing import find_survey
 
 log = logging.getLogger("cxroi.mail")
@@ -316,6 +316,8 @@ class QueuedMail:
     """Customer ids whose address opted out: no invitation or reminder made for them."""
     answered: int = 0
     """(reminders) invitees left out because they have already completed the survey."""
+    recently_contacted: list[ContactSkip] = field(default_factory=list)
+    """(invitations) customers the contact rule left out: surveyed too recently (`recent_contacts`)."""
 
 
 def mail_rows_problem(customers: CustomerList, name: str = "the customer list") -> str | None:
@@ -334,24 +336,33 @@ def mail_rows_problem(customers: CustomerList, name: str = "the customer list") 
 
 def queue_invitations(session: Session, slug: str, customers: CustomerList, channel: str | None,
                       secret_key: str | bytes, *, expires: timedelta | None = timedelta(days=30),
-                      name: str = "the customer list") -> QueuedMail:
+                      name: str = "the customer list", wave_id: int | None = None,
+                      contact_days: float | None = None) -> QueuedMail:
     """Create one personal link and one queued invitation e-mail per customer of the list (all or nothing,
-    in one transaction); customers whose address opted out get neither. Raises `MailError` for a list that
-    cannot be mailed, and what `create_invitations` raises. The caller queues `send_message` for each id."""
+    in one transaction); customers whose address opted out get neither, nor (with `contact_days`) those the
+    contact rule leaves out (`recently_contacted`). `wave_id` tags the invitations with their wave. Raises
+    `MailError` for a list that cannot be mailed, and what `create_invitations` raises. The caller queues
+    `send_message` for each id."""
     problem = mail_rows_problem(customers, name)
     if problem:
         raise MailError(problem)
     opted = set(session.scalars(sa.select(MailOptOut.email).where(
         MailOptOut.email.in_({normal_address(row.email or "") for row in customers.rows}))))
-    rows = [row for row in customers.rows if normal_address(row.email or "") not in opted]
-    result = QueuedMail(opted_out=[row.customer_id for row in customers.rows if row not in rows])
+    recent = recent_contacts(session, [row.customer_id for row in customers.rows], contact_days)
+    rows = [row for row in customers.rows
+            if normal_address(row.email or "") not in opted and row.customer_id not in recent]
+    result = QueuedMail(opted_out=[row.customer_id for row in customers.rows
+                                   if normal_address(row.email or "") in opted],
+                        recently_contacted=[recent[row.customer_id] for row in customers.rows
+                                            if row.customer_id in recent
+                                            and normal_address(row.email or "") not in opted])
     if not rows:
         session.commit()
         return result
     keys = [secrets.token_urlsafe(24) for _ in rows]  # 192 bits each; the tokens are derived, never stored
     tokens = [hash_token(derive_token(secret_key, key)) for key in keys]
     create_invitations(session, slug, [row.customer_id for row in rows], channel, expires,
-                       tokens=[derive_token(secret_key, key) for key in keys], commit=False)
+                       tokens=[derive_token(secret_key, key) for key in keys], commit=False, wave_id=wave_id)
     ids: dict[str, int] = {hash_: id_ for hash_, id_ in session.execute(
         sa.select(Invitation.token_hash, Invitation.id).where(Invitation.token_hash.in_(tokens)))}
     messages = [MailMessage(invitation_id=ids[token], kind="invitation",
