@@ -25,6 +25,9 @@ CXROI_KINDS = {"brand_promise": "brand_promises", "touchpoint": "touchpoints", "
 """`kind` in the cxroi sheet → the Survey field that lists such items."""
 CXROI_SETTINGS = ("intro", "customer_id_param", "time_budget_minutes")
 """Survey-level settings kept in the cxroi sheet as `kind: setting` rows."""
+FOLLOW_UP_KIND = "follow_up"
+"""A follow-up rule is a `kind: follow_up` row of the cxroi sheet: its `id`, and its other fields (when,
+priority, owner or team, note, due_hours) as a JSON object in `value`."""
 
 ROW_SEPARATOR = "__"
 """A grid question `q` asks one XLSForm question per row, named `q__row`; a row's follow-up text is `q__row__what`."""

@@ -7,6 +7,7 @@ ignores, is read with openpyxl. Every problem names the sheet, the row and the c
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -195,8 +196,20 @@ def _cxroi_data(
                 continue
             locations[setting] = where
             data[setting] = row.get("value")
+        elif kind == layout.FOLLOW_UP_KIND:
+            rules = data.setdefault("follow_up", [])
+            locations[f"follow_up[{len(rules)}]"] = where
+            try:
+                fields = json.loads(str(row.get("value", "{}")))
+            except ValueError as error:
+                problems.append(Problem(f"{where}, column 'value'", f"not a JSON object: {error}"))
+                continue
+            if not isinstance(fields, dict):
+                problems.append(Problem(f"{where}, column 'value'", "not a JSON object"))
+                continue
+            rules.append(fields | {"id": str(row.get("id", ""))})
         else:
-            known = ", ".join([*layout.CXROI_KINDS, "setting"])
+            known = ", ".join([*layout.CXROI_KINDS, "setting", layout.FOLLOW_UP_KIND])
             problems.append(Problem(f"{where}, column 'kind'", f"unknown kind {kind!r}; known: {known}"))
     return data
 

@@ -184,6 +184,10 @@ def _cxroi_rows(survey: Survey) -> list[Row]:
     for setting in layout.CXROI_SETTINGS:
         if setting in data:
             rows.append({"kind": "setting", "id": setting, "value": data[setting]})
+    for rule in survey.follow_up:
+        fields = rule.model_dump(mode="json", exclude_none=True, exclude_defaults=True, exclude={"id"})
+        rows.append({"kind": layout.FOLLOW_UP_KIND, "id": rule.id,
+                     "value": json.dumps(fields, ensure_ascii=False, separators=(",", ":"))})
     return rows
 
 

@@ -260,6 +260,16 @@ def test_a_rule_with_a_syntax_error_names_its_path(tmp_path: Path) -> None:
     assert done.returncode == 2 and "follow_up[0].when" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_rules_round_trip_through_an_xlsform_workbook(tmp_path: Path) -> None:
+    from surveys.xlsform.reading import read_xlsform
+    from surveys.xlsform.writing import write_xlsform
+
+    survey = example_survey(follow_up=RULES + [{"id": "soon", "when": "q_ces <= 2", "owner": "a@example.com",
+                                                 "due_hours": 2}])
+    write_xlsform(survey, tmp_path / "survey.xlsx")
+    assert read_xlsform(tmp_path / "survey.xlsx").follow_up == survey.follow_up
+
+
 def test_an_unknown_owner_or_team_is_refused_at_publishing(db_url: str, tmp_path: Path) -> None:
     staff(db_url)
     unknown = [{"id": "r", "when": "q_ces <= 3", "owner": "who@example.com"},
