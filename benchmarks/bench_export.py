@@ -100,6 +100,7 @@ def run(*, quick: bool) -> str:
     full = 50_000 if quick else 1_000_000
     sizes = [full // 10, full]
     rows = []
+    others: list[tuple[str, int, float, int, int]] = []
     with tempfile.TemporaryDirectory(prefix="cxroi-bench-export-") as folder:
         for size in sizes:
             url = f"sqlite:///{Path(folder) / f'export-{size}.sqlite3'}"
@@ -111,10 +112,17 @@ def run(*, quick: bool) -> str:
             check_file(out, size)
             rows.append((size, seeding, seconds, peak_kib, out.stat().st_size))
             out.unlink()
+        # The other formats, at the full size only (same database, same child-process measure).
+        url = f"sqlite:///{Path(folder) / f'export-{full}.sqlite3'}"
+        for suffix in (".parquet", ".xlsx"):
+            out = Path(folder) / f"export-{full}{suffix}"
+            seconds, peak_kib = measure_export(url, out)
+            others.append((suffix, full, seconds, peak_kib, out.stat().st_size))
+            out.unlink()
     small, large = rows[0], rows[-1]
     growth = (large[3] - small[3]) / 1024
     lines = [
-        "## Export of responses (CSV, streaming)",
+        "## Export of responses (streaming: CSV, Parquet, XLSX)",
         "",
         "`cxroi responses export SLUG -o FILE.csv` in a child process over SQLite, seeded with a bulk insert of "
         "complete responses to the example survey (15 columns). Peak memory is the child's `ru_maxrss`.",
@@ -124,6 +132,11 @@ def run(*, quick: bool) -> str:
     ]
     for size, seeding, seconds, peak, file_bytes in rows:
         lines.append(f"| {size:,} | {seeding:.1f} | {seconds:.1f} | {size / seconds:,.0f} | {peak / 1024:.1f} | "
+                     f"{file_bytes / 1024 / 1024:.1f} |")
+    lines += ["", "The same export to the other formats (`-o FILE.parquet`, `-o FILE.xlsx`), at the full size:", "",
+              "| format | responses | export s | rows/s | peak MiB | file MiB |", "|---|---|---|---|---|---|"]
+    for suffix, size, seconds, peak, file_bytes in others:
+        lines.append(f"| {suffix} | {size:,} | {seconds:.1f} | {size / seconds:,.0f} | {peak / 1024:.1f} | "
                      f"{file_bytes / 1024 / 1024:.1f} |")
     lines += ["", f"Peak memory grows by {growth:.1f} MiB from {small[0]:,} to {large[0]:,} responses "
               f"({'constant memory: streams' if growth < 64 else 'NOT constant: memory grows with the rows'})."]

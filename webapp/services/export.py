@@ -35,8 +35,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 CHUNK = 1000
-FETCH = 10_000
-"""Rows fetched from the database at a time (a server-side cursor on PostgreSQL): memory stays bounded."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = (".csv", ".xlsx", ".parquet")
 WAVE_COLUMN = "wave"
@@ -113,7 +111,7 @@ def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None
         .outerjoin(Wave, Response.wave_id == Wave.id)
         .where(Response.version_id.in_(list(versions)))
         .order_by(Response.id)
-        .execution_options(yield_per=FETCH)
+        .execution_options(yield_per=CHUNK)
     )
     if status is not None:
         query = query.where(Response.status == status)
@@ -171,14 +169,12 @@ _SEEN = 2048
 
 
 def _frozen(value: Any) -> Any:
-    """A hashable key equal only for answers of the same value and types (1, 1.0 and True differ; dict order
-    counts)."""
-    kind = type(value)
-    if kind is dict:
-        return (dict, tuple((key, _frozen(item)) for key, item in value.items()))
-    if kind is list:
-        return (list, tuple(_frozen(item) for item in value))
-    return (kind, value)
+    """A hashable key equal only for answers of the same value and types (1, 1.0, True and "1" differ; dict
+    order counts): an int, a str or None is its own key, anything else (from JSON: a float, bool, list or dict)
+    the tuple of its repr, which tells those apart exactly."""
+    if value is None or type(value) is int or type(value) is str:
+        return value
+    return (repr(value),)
 
 
 def response_frame(session: Session, slug: str, *, status: str | None = "complete") -> pd.DataFrame:
