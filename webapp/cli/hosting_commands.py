@@ -80,8 +80,13 @@ def publish(file: Path) -> None:
 @click.option("--base-url", default=None, help="Public address of the app (default: $CXROI_BASE_URL).")
 @click.option("--expires-days", type=click.IntRange(min=1), default=30, show_default=True,
               help="Days until the links expire.")
+@click.option("--contact-days", type=click.FloatRange(min=0), default=None,
+              help="Contact rule for this run: leave out customers surveyed (by any survey) less than this many "
+                   "days ago; 0: no rule. Default: CXROI_CONTACT_DAYS, else 90 (docs/waves.md).")
+@click.option("--skipped", "skipped_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the customers the contact rule left out to this CSV.")
 def invite(slug: str, customers: Path, channel: str, output: Path | None, send: bool, base_url: str | None,
-           expires_days: int) -> None:
+           expires_days: int, contact_days: float | None, skipped_path: Path | None) -> None:
     """One personal single-use link per customer of FILE for survey SLUG, written to -o or, with --send, queued
     as one invitation e-mail per customer (FILE then needs an email column; optional name, language, phone).
 
@@ -89,14 +94,16 @@ def invite(slug: str, customers: Path, channel: str, output: Path | None, send: 
     until the list is clean. When the survey's definition sets `customer_id_param`, each row also gets the
     customer's public link, their id signed with the app's secret key (valid CXROI_PUBLIC_LINK_DAYS days).
     """
-    from ..config import instance_path_from_environment, secret_key_for
+    from ..config import contact_days_from_environment, instance_path_from_environment, secret_key_for
     from ..services import create_invitations, latest_version, read_customer_ids, survey_of
     from ..services.invitations import LinksCsvWriter, signed_public_link
+    from .wave_commands import report_skipped
 
+    days = contact_days_from_environment() if contact_days is None else contact_days
     if send:
         if output is not None:
             raise HostingError("use either -o (write the links) or --send (e-mail them), not both")
-        _send_invitations(slug, customers, channel, expires_days)
+        _send_invitations(slug, customers, channel, expires_days, days, skipped_path)
         return
     if output is None:
         raise HostingError("say where to write the links (-o links.csv), or e-mail them with --send")
@@ -113,7 +120,8 @@ def invite(slug: str, customers: Path, channel: str, output: Path | None, send: 
     try:
         with handle:
             with _session() as session:
-                links = create_invitations(session, slug, ids, channel, timedelta(days=expires_days))
+                links = create_invitations(session, slug, ids, channel, timedelta(days=expires_days),
+                                           contact_days=days)
                 param = survey_of(latest_version(session, slug)).customer_id_param
             secret = secret_key_for(instance_path_from_environment()) if param else ""  # the app's SECRET_KEY
             writer = LinksCsvWriter(handle)  # the exports' formula guard on every cell
@@ -125,9 +133,11 @@ def invite(slug: str, customers: Path, channel: str, output: Path | None, send: 
     finally:
         Path(handle.name).unlink(missing_ok=True)
     click.echo(f"wrote {len(links)} personal links to {output} (they expire in {expires_days} days)")
+    report_skipped(links.skipped, days, skipped_path)
 
 
-def _send_invitations(slug: str, customers: Path, channel: str, expires_days: int) -> None:
+def _send_invitations(slug: str, customers: Path, channel: str, expires_days: int, contact_days: float,
+                      skipped_path: Path | None) -> None:
     """`cxroi invite --send`: the invitations and their e-mails stored, one send task queued per e-mail."""
     from ..config import instance_path_from_environment, mail_url_from_environment, secret_key_for
     from ..services import mailing
@@ -141,12 +151,16 @@ def _send_invitations(slug: str, customers: Path, channel: str, expires_days: in
     secret = secret_key_for(instance_path_from_environment())  # the app's SECRET_KEY: the worker derives the links
     with _session() as session:
         queued = mailing.queue_invitations(session, slug, listed, channel, secret,
-                                           expires=timedelta(days=expires_days), name=str(customers))
+                                           expires=timedelta(days=expires_days), name=str(customers),
+                                           contact_days=contact_days)
     enqueue(queued.message_ids)
     click.echo(f"queued {len(queued.message_ids)} invitation e-mails for {slug} (links expire in {expires_days} days)")
     if queued.opted_out:
         click.echo(f"left out {len(queued.opted_out)} customer(s) whose address opted out: "
                    + ", ".join(queued.opted_out))
+    from .wave_commands import report_skipped
+
+    report_skipped(queued.recently_contacted, contact_days, skipped_path)
     if not mail_url_from_environment():
         click.echo("note: CXROI_MAIL_URL is not set; the worker will write the messages to its log and mark "
                    "them not sent", err=True)

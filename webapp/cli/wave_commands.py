@@ -102,7 +102,7 @@ def start(slug: str, customers: Path, name: str | None, channel: str | None, sen
     else:
         click.echo(f"started wave {started.name!r} (number {started.number}) of {slug}: wrote "
                    f"{len(started.links)} personal links to {output} (they expire in {expires_days} days)")
-    _report_skipped(started.skipped, days, skipped_path)
+    report_skipped(started.skipped, days, skipped_path)
 
 
 def _temporary_beside(output: Path) -> Any:
@@ -116,7 +116,8 @@ def _temporary_beside(output: Path) -> Any:
         raise HostingError(f"{output}: cannot write the links there ({error.strerror}); no link was made") from None
 
 
-def _report_skipped(skipped: Iterable[Any], days: float, path: Path | None) -> None:
+def report_skipped(skipped: Iterable[Any], days: float, path: Path | None) -> None:
+    """Print the customers the contact rule left out (`invitations.ContactSkip`), and write them all to `path`."""
     from ..services.invitations import LinksCsvWriter
 
     skipped = list(skipped)
