@@ -14,12 +14,13 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from surveys.model import Survey
 from surveys.questions import AnswerError
 
 from ..cases import service as cases
+from ..storage.engine import READ_ONLY
 from ..storage.models import Invitation, Response, SurveyVersion, utcnow
 from . import case_tasks
 from .errors import ClosedSurvey, ExpiredLink, HostingError, UnknownLink
@@ -46,6 +47,19 @@ class PageOutcome:
 def survey_for(response: Response) -> Survey:
     """The survey version a response answers."""
     return survey_of(response.version)
+
+
+def _reading(session: Session) -> None:
+    """Begin the session's next transaction as a read: on SQLite a deferred BEGIN instead of BEGIN IMMEDIATE, so
+    looking a response or a link up does not queue for the write lock behind other respondents' saves (WAL
+    gives the read a consistent snapshot). Only for transactions that end without writing; a no-op when one is
+    already open or on other databases."""
+    if not session.in_transaction():
+        session.connection(execution_options={READ_ONLY: True})
+
+
+_WITH_SURVEY = joinedload(Response.version).joinedload(SurveyVersion.survey)
+"""A response with its version and survey in the same SELECT (the checks and the page need both)."""
 
 
 def _settled(session: Session, response: Response) -> Response:
@@ -113,7 +127,8 @@ def find_public(session: Session, slug: str, session_key: str | None) -> Respons
     when it is still partial and the survey has been closed or its public link switched off since."""
     if not session_key:
         return None
-    response = session.scalar(sa.select(Response).where(Response.session_key == session_key))
+    _reading(session)
+    response = session.scalar(sa.select(Response).where(Response.session_key == session_key).options(_WITH_SURVEY))
     if response is None or response.version.survey.slug != slug:
         session.commit()
         return None
@@ -148,6 +163,7 @@ def check_public(session: Session, slug: str, query: Mapping[str, str], *, secre
     `PublicLinkOff` (404), `ClosedSurvey` (410), `UnsignedCustomerId` (400) for a customer id that is not
     signed for this survey or has expired, or `HostingError` (400) for an unknown channel or a missing id.
     """
+    _reading(session)
     version = latest_version(session, slug, open_only=True)
     if not version.survey.public_link:
         session.commit()
@@ -194,16 +210,18 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     `raw` holds the page's raw answers by question id (as the field factories read them from the form).
     Nothing is stored when any answer is invalid. A complete response is never changed.
     """
-    response = session.scalar(
-        sa.select(Response).where(Response.id == response_id).with_for_update().execution_options(
-            populate_existing=True)
-    )
+    # The row's current state, locked, as plain columns: the Response object the caller holds (and its loaded
+    # version) is left as it is, so the version below comes from the session without another SELECT.
+    response = session.execute(
+        sa.select(Response.version_id, Response.status, Response.current_page, Response.answers,
+                  Response.invitation_id).where(Response.id == response_id).with_for_update()
+    ).one_or_none()
     if response is None:
         raise UnknownLink("this response no longer exists")
     if response.status == "complete":
         session.rollback()
         return PageOutcome("already_complete")
-    survey = survey_for(response)
+    survey = survey_of(session.get_one(SurveyVersion, response.version_id))
     if not 0 <= page <= min(response.current_page, len(survey.sections) - 1):
         session.rollback()
         raise HostingError(f"page {page + 1} cannot be answered yet; go back to page {response.current_page + 1}")
