@@ -8,7 +8,9 @@ Nothing here downloads anything: the browser is /usr/bin/chromium and axe-core c
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +54,7 @@ class LiveSite:
         return self.base_url + path
 
 
-def start_site(folder: Path) -> tuple[LiveSite, ServerProcess]:
+def start_site(folder: Path) -> tuple[LiveSite, SiteProcesses]:
     """Publish the example survey, create a CX lead (author) and an analyst, start `cxroi serve`."""
     import yaml
 
@@ -68,12 +70,32 @@ def start_site(folder: Path) -> tuple[LiveSite, ServerProcess]:
     server = ServerProcess("", env=env, workers=2, log_path=folder / "server.log", port=port, command=[
         sys.executable, "-c", "from webapp.cli import main; main()", "serve", "--host", "127.0.0.1",
         "--port", str(port), "--workers", "2"])
+    # the reports page queues its analyses: a `cxroi worker` beside the server runs them, as in production
+    worker = subprocess.Popen([sys.executable, "-c", "from webapp.cli import main; main()", "worker", "--workers", "1"],
+                              env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    processes = SiteProcesses(server, worker)
     try:
         server.wait_ready()
     except Exception:
-        server.stop()
+        processes.stop()
         raise
-    return LiveSite(server.base_url, database_url, survey.id), server
+    return LiveSite(server.base_url, database_url, survey.id), processes
+
+
+class SiteProcesses:
+    """The live site's server and its task-queue worker, stopped together."""
+
+    def __init__(self, server: ServerProcess, worker: subprocess.Popen[bytes]) -> None:
+        self.server, self.worker = server, worker
+
+    def stop(self) -> None:
+        self.worker.terminate()
+        try:
+            self.worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.worker.kill()
+            self.worker.wait()
+        self.server.stop()
 
 
 def shot(page: Any, name: str) -> None:

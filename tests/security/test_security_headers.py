@@ -12,7 +12,7 @@ from webapp.extensions import SubmitLimit
 from webapp.services.invitations import create_invitations
 from webapp.storage.engine import open_session
 
-ARGUMENTS = {"slug": "acme_relationship", "question_id": "q_ces", "section_id": "promises", "direction": "up",
+ARGUMENTS = {"case_id": 1, "slug": "acme_relationship", "question_id": "q_ces", "section_id": "promises", "direction": "up",
              "job_id": 1, "kind": "csv", "fmt": "yaml", "filename": "respond.css", "token": "unknown-token"}
 
 
