@@ -45,10 +45,6 @@ class GridQuestion(QuestionBase):
     row_references: ClassVar[bool] = True
     rated: ClassVar[bool] = True
     single_judgement: ClassVar[bool] = True
-    row_source: ClassVar[str] = ""
-    """The survey's list the rows come from: brand_promises, touchpoints or channels."""
-    row_subset_field: ClassVar[str] = ""
-    """The field naming a subset of those rows (all of them when it is omitted)."""
     item_family: ClassVar[str] = ""
     """The ROI analysis's family name for the grid's rows as items (e.g. alignment_item)."""
 
