@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from webapp.storage.engine import open_session
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
-HOMES = {"author": "/author/", "admin": "/author/", "analyst": "/results/"}
+HOMES = {"author": "/author/", "admin": "/author/", "analyst": "/results/", "agent": "/cases/"}
 
 
 @pytest.fixture
@@ -229,3 +230,22 @@ def test_app_settings_win_over_the_environment(tmp_path: Path, monkeypatch: pyte
     assert app.config["QUEUE_URL"] == "sqlite:///elsewhere.sqlite3"
     limit = limiter.setting(app)
     assert limit is not None and (limit.per_minute, limit.burst) == (6.0, 2.0)
+
+
+NAVIGATION = {  # the links each role may use, from the roles each page declares (webapp/accounts/guard.py)
+    "analyst": {"Results", "Reports"},
+    "agent": {"Cases"},
+    "author": {"Surveys", "Cases", "Results", "Reports"},
+    "admin": {"Surveys", "Cases", "Results", "Reports", "Users"},
+}
+
+
+@pytest.mark.parametrize("role", sorted(NAVIGATION))
+def test_the_navigation_shows_only_the_links_a_role_may_use(app: Flask, role: str) -> None:
+    client = signed_in_as(app, role)
+    page = client.get(HOMES[role]).get_data(as_text=True)
+    nav = page.split('<nav aria-label="Main">', 1)[1].split("</nav>", 1)[0]
+    shown = set(re.findall(r'<a href="[^"]+">([^<]+)</a>', nav))
+    assert shown == NAVIGATION[role]
+    for link in re.findall(r'<a href="([^"]+)">', nav):
+        assert client.get(link).status_code == 200, link

@@ -28,12 +28,13 @@ ALLOWED = {
     "author": frozenset({"author", "admin"}),
     "admin": frozenset({"admin"}),
     "agent": frozenset({"agent", "author", "admin"}),
+    "staff": frozenset({"analyst", "author", "admin", "agent"}),
 }
 
 
 def requires_role(role: str) -> Callable[[F], F]:
     """Declare the least role a view needs: analyst < author < admin, and agent < author (agents work cases
-    only)."""
+    only); "staff" is any signed-in role (the front page)."""
     if role not in ALLOWED:
         raise ValueError(f"unknown role {role!r}")
 
@@ -77,7 +78,15 @@ def _guard() -> WerkzeugResponse | None:
     return None
 
 
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in user's role may use `endpoint` (the navigation shows only such links)."""
+    user = current_user()
+    view = current_app.view_functions.get(endpoint)
+    role = getattr(view, "cxroi_role", None)
+    return user is not None and role in ALLOWED and user.role in ALLOWED[role]
+
+
 def install_guard(app: Flask) -> None:
-    """Protect every non-respondent page of `app`; also exposes `current_user` to templates."""
+    """Protect every non-respondent page of `app`; also exposes `current_user` and `may_open` to templates."""
     app.before_request(_guard)
-    app.context_processor(lambda: {"current_user": current_user()})
+    app.context_processor(lambda: {"current_user": current_user(), "may_open": may_open})

@@ -44,7 +44,7 @@ def _safe_next(target: str | None, role: str) -> str:
 
 
 @bp.get("/")
-@requires_role("analyst")
+@requires_role("staff")
 def home() -> WerkzeugResponse:
     """The front page: signed-in staff go to the home page of their role (a visitor is sent to sign in first by
     the guard, and comes back here after)."""
