@@ -57,12 +57,14 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """gunicorn serving `app_spec` ("webapp.wsgi:app" or "benchmarks.load:bare_app") on 127.0.0.1."""
+    """gunicorn serving `app_spec` ("webapp.wsgi:app" or "benchmarks.load:bare_app") on `host` (127.0.0.1), or
+    `command` (e.g. `cxroi serve`) told to listen on host:port."""
 
     def __init__(self, app_spec: str, *, env: Mapping[str, str], workers: int, log_path: Path,
-                 threads: int = 1, port: int | None = None, command: list[str] | None = None) -> None:
-        self.port = port or free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+                 threads: int = 1, port: int | None = None, command: list[str] | None = None,
+                 host: str = "127.0.0.1") -> None:
+        self.host, self.port = host, port or free_port()
+        self.base_url = f"http://{host}:{self.port}"
         self.log_path = log_path
         self._log = log_path.open("a")
         argv = command or [
@@ -80,7 +82,7 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_tail()}")
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                connection = http.client.HTTPConnection(self.host, self.port, timeout=2)
                 connection.request("GET", path)
                 status = connection.getresponse().status
                 connection.close()
@@ -189,21 +191,24 @@ class LoadResult:
 
 
 class _Client:
-    """One keep-alive connection with a cookie jar of one cookie (the session)."""
+    """One keep-alive connection with a cookie jar of one cookie (the session); `source` is the local address it
+    connects from (a client address of its own, e.g. 127.0.1.7)."""
 
-    def __init__(self, port: int, result: LoadResult) -> None:
-        self.port, self.result = port, result
+    def __init__(self, port: int, result: LoadResult, *, source: str | None = None) -> None:
+        self.port, self.result, self.source = port, result, source
         self.connection: http.client.HTTPConnection | None = None
         self.cookie: str | None = None
 
-    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, Mapping[str, str], bytes]:
-        headers = {"Connection": "keep-alive"}
+    def request(self, method: str, path: str, body: bytes | None = None,
+                extra_headers: Mapping[str, str] | None = None) -> tuple[int, Mapping[str, str], bytes]:
+        headers = {"Connection": "keep-alive"} | dict(extra_headers or {})
         if self.cookie:
             headers["Cookie"] = self.cookie
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.connection is None:
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=SOCKET_TIMEOUT)
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=SOCKET_TIMEOUT,
+                                                         source_address=(self.source, 0) if self.source else None)
         started = time.perf_counter()
         try:
             self.connection.request(method, path, body=body, headers=headers)
