@@ -7,6 +7,7 @@ in a survey definition.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +28,19 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "account_id",
 )
 """Outcome columns the analysis knows by name (DESIGN.md, "Outcomes table"); segment columns come on top."""
+
+PRE_PERIODS = 6
+"""Pre-programme periods the outcomes may carry per outcome: `churned_pre` (the period just before the
+programme started), `churned_pre2` (the one before), … up to `churned_pre6` (docs/results.md, "Did the
+programme pay off")."""
+PROGRAMME_OUTCOMES = ("churned", "revenue")
+PROGRAMME_COLUMNS: tuple[str, ...] = (
+    "programme", "programme_start",
+    *(f"{outcome}_{period}" for outcome in PROGRAMME_OUTCOMES
+      for period in ("post", "pre", *(f"pre{k}" for k in range(2, PRE_PERIODS + 1)))),
+)
+"""Outcome columns of the realised-effect analysis (`roi.programme`): which customers the CX programme reached,
+from when, and each outcome per period before and after its start."""
 
 
 class _Strict(BaseModel):
@@ -78,6 +92,33 @@ class FinanceConfig(_Strict):
     horizon_years: float = Field(default=1.0, gt=0, le=50)
 
 
+class WavesConfig(_Strict):
+    """Results over time (`roi.over_time`): which responses form a wave, and the churn model's outcome window.
+
+    `column`: the responses' wave column (default: `wave`, or `response_wave` as the export names it when a
+    question is called `wave`). Without one, `period` (month, quarter or year) groups responses by their
+    `submitted_at` into calendar periods; `none` (the default) leaves dates alone, since cutting continuous
+    fieldwork at calendar boundaries is the analyst's choice, not the tool's. `adjust`: how the p-values of the
+    changes between two waves are adjusted over the metrics (Holm, or Benjamini–Hochberg false-discovery rate).
+    `outcome_window_start`: when the outcome window of `churned` began; the churn model then uses each customer's
+    latest answer before it.
+    """
+
+    column: str | None = None
+    period: Literal["none", "month", "quarter", "year"] = "none"
+    adjust: Literal["holm", "bh"] = "holm"
+    outcome_window_start: date | None = None
+
+
+class ProgrammeConfig(_Strict):
+    """The realised effect of the CX programme (`roi.programme`): `randomised` says the customers it reached
+    were chosen at random (a randomised holdout), so a plain comparison identifies its effect; otherwise a
+    difference-in-differences over the periods before and after its start is used. The programme's cost is
+    `finance.program_cost`."""
+
+    randomised: bool = False
+
+
 class RoiConfig(_Strict):
     """The whole `roi.yaml`. `columns` maps a canonical outcome name to the user's column name."""
 
@@ -89,15 +130,19 @@ class RoiConfig(_Strict):
     scenario: ScenarioConfig = Field(default_factory=ScenarioConfig)
     finance: FinanceConfig = Field(default_factory=FinanceConfig)
     bootstrap: int = Field(default=200, ge=0, le=100_000)
+    waves: WavesConfig = Field(default_factory=WavesConfig)
+    programme: ProgrammeConfig = Field(default_factory=ProgrammeConfig)
 
     @field_validator("columns")
     @classmethod
     def _known_canonical_names(cls, value: dict[str, str]) -> dict[str, str]:
         seen: dict[str, str] = {}
         for canonical, theirs in value.items():
-            if canonical not in CANONICAL_COLUMNS:
+            if canonical not in CANONICAL_COLUMNS and canonical not in PROGRAMME_COLUMNS:
                 raise ValueError(
                     f"{canonical!r} is not a canonical outcome column; known: {', '.join(CANONICAL_COLUMNS)}"
+                    f", and for the programme's effect programme, programme_start, churned_post, churned_pre, "
+                    f"churned_pre2 … churned_pre{PRE_PERIODS}, revenue_post, revenue_pre … revenue_pre{PRE_PERIODS}"
                     " (segment columns go under 'segments')"
                 )
             if theirs in seen:

@@ -16,6 +16,7 @@ from surveys.model import Survey
 
 from .config import RoiConfig
 from .inputs.outcomes import OutcomeDataError, build_outcomes
+from .inputs.programme import build_programme_table
 from .inputs.responses import ResponseDataError, build_responses
 from .inputs.tables import TableError, read_table
 from .types import AnalysisData, JoinReport, RoiWarning
@@ -113,4 +114,7 @@ def build_analysis_data(responses: pd.DataFrame, outcomes: pd.DataFrame, *, conf
         revenue_period=config.revenue_period,
         dropped=dropped,
         warnings=tuple(warnings),
+        history=responses,
+        survey=survey,
+        programme=build_programme_table(outcomes, config),
     )

@@ -7,9 +7,12 @@ it (or its DataFrame) and keyword options, and return frozen results without mut
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from surveys.model import Survey
 
 Polarity = Literal["higher_is_better", "lower_is_better"]
 WarningCode = Literal[
@@ -22,6 +25,8 @@ WarningCode = Literal[
     "collinearity",
     "nonresponse_bias",
     "non_convergence",
+    "parallel_trends",
+    "not_identified",
 ]
 WARNING_CODES: tuple[str, ...] = WarningCode.__args__  # type: ignore[attr-defined]
 
@@ -96,6 +101,13 @@ class AnalysisData:
     revenue_period: Literal["year", "month"] = "year"
     dropped: dict[str, int] = field(default_factory=dict)
     warnings: tuple[RoiWarning, ...] = ()
+    history: pd.DataFrame | None = None
+    """Every response as read (text cells, before each customer's latest is picked), for the results by wave
+    (`roi.over_time`); None when not given."""
+    survey: Survey | None = None
+    programme: pd.DataFrame | None = None
+    """The checked programme columns of the outcomes (`roi.inputs.programme`), one row per customer; None without
+    a `programme` column."""
 
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:
