@@ -12,6 +12,9 @@ sufficient statistics:
 * an NPS: the shares of promoters and detractors (the question's own `:promoters` and `:detractors` metrics);
   **z-test of the difference of two NPS** with the multinomial variance (pP + pD − (pP − pD)²)/n of each wave.
 
+The tests themselves (and the Holm adjustment) are `roi.over_time.change`, the one implementation the ROI
+analysis's results by wave use too; this module turns scorecards into their sufficient statistics.
+
 Two-sided, 5% level per metric; a Holm adjustment over the metrics compared between the same two waves is shown
 beside it, since with many metrics some "changes" are expected by chance alone.
 """
@@ -26,6 +29,18 @@ import pandas as pd
 from scipy import stats
 from sqlalchemy.orm import Session
 
+from roi.over_time.change import (
+    ALPHA,
+    NPS_Z,
+    TWO_PROPORTIONS,
+    WELCH,
+    WaveChange,
+    adjust_changes,
+    nps_change,
+    share_change,
+    welch_change,
+)
+from roi.over_time.change import no_test as _no_test
 from surveys.errors import CxroiError
 from surveys.model import RESERVED_COLUMNS, Survey
 from surveys.scoring import Group, MetricScore, Scorecard, score_survey
@@ -35,33 +50,10 @@ from ..services.export import response_frame
 from ..services.publishing import latest_version, survey_of
 from ..services.waves import waves_of
 
-ALPHA = 0.05
-WELCH = "Welch's t-test (unequal variances), two-sided"
-TWO_PROPORTIONS = "two-proportion z-test (pooled variance), two-sided"
-NPS_Z = "z-test of the NPS difference (multinomial variance, normal approximation), two-sided"
+__all__ = ["ALPHA", "NPS_Z", "TWO_PROPORTIONS", "WELCH", "WaveChange", "build_wave_results", "change_text",
+           "compare", "compare_means", "compare_nps", "compare_shares", "trend_charts", "wave_groups"]
 GROUP_TITLES = {"overall": "Headline metrics", "items": "Other questions", "promises": "Brand promises (BAS)",
                 "touchpoints": "Touchpoints (friction)", "channels": "Channels (rating)"}
-
-
-@dataclass(frozen=True)
-class WaveChange:
-    """The change of one metric from the previous wave: difference (this − previous), the test's statistic and
-    p-value (None with a `note` when no test is possible), Holm-adjusted p over that pair of waves."""
-
-    difference: float | None
-    statistic: float | None
-    p_value: float | None
-    method: str
-    note: str | None = None
-    p_holm: float | None = None
-
-    @property
-    def larger_than_chance(self) -> bool | None:
-        return None if self.p_value is None else self.p_value < ALPHA
-
-
-def _no_test(difference: float | None, method: str, note: str) -> WaveChange:
-    return WaveChange(difference, None, None, method, note)
 
 
 def _mean_sd(metric: MetricScore) -> float | None:
@@ -73,47 +65,35 @@ def _mean_sd(metric: MetricScore) -> float | None:
 
 
 def compare_means(previous: MetricScore, current: MetricScore) -> WaveChange:
-    """Welch's t-test between two means scored with a Student t interval."""
+    """Welch's t-test (`roi.over_time.change.welch_change`) between two means scored with a Student t interval."""
     difference = _difference(previous, current)
     sd_previous, sd_current = _mean_sd(previous), _mean_sd(current)
     if sd_previous is None or sd_current is None or difference is None:
         return _no_test(difference, WELCH, "needs at least two answers with an interval in each wave")
-    if sd_previous == 0 and sd_current == 0:
-        return _no_test(difference, WELCH, "every answer was the same in both waves: no variance to test with")
     assert previous.estimate is not None and current.estimate is not None
-    result = stats.ttest_ind_from_stats(current.estimate, sd_current, current.n, previous.estimate, sd_previous,
-                                        previous.n, equal_var=False)
-    return WaveChange(difference, float(result.statistic), float(result.pvalue), WELCH)
+    return welch_change((previous.estimate, sd_previous, previous.n), (current.estimate, sd_current, current.n))
 
 
 def compare_shares(previous: MetricScore, current: MetricScore) -> WaveChange:
-    """Two-proportion z-test between two shares (in %) scored with a Wilson interval."""
-    from statsmodels.stats.proportion import proportions_ztest
-
+    """Two-proportion z-test (`roi.over_time.change.share_change`) between two shares (in %) scored with a
+    Wilson interval."""
     difference = _difference(previous, current)
     if difference is None or previous.n == 0 or current.n == 0:
         return _no_test(difference, TWO_PROPORTIONS, "no answers in one of the waves")
     assert previous.estimate is not None and current.estimate is not None
-    counts = [round(current.estimate * current.n / 100), round(previous.estimate * previous.n / 100)]
-    total = sum(counts)
-    if total in (0, current.n + previous.n):
-        return _no_test(difference, TWO_PROPORTIONS, "the share is 0% or 100% in both waves: nothing to test")
-    statistic, p_value = proportions_ztest(counts, [current.n, previous.n])
-    return WaveChange(difference, float(statistic), float(p_value), TWO_PROPORTIONS)
+    return share_change((round(previous.estimate * previous.n / 100), previous.n),
+                        (round(current.estimate * current.n / 100), current.n))
 
 
 def compare_nps(previous: MetricScore, current: MetricScore, previous_card: Scorecard,
                 current_card: Scorecard) -> WaveChange:
-    """z-test of the difference of two NPS, from each wave's shares of promoters and detractors."""
+    """z-test of the difference of two NPS (`roi.over_time.change.nps_change`), from each wave's shares of
+    promoters and detractors."""
     difference = _difference(previous, current)
     before, after = _nps_parts(previous, previous_card), _nps_parts(current, current_card)
-    if difference is None or before is None or after is None or previous.n < 2 or current.n < 2:
+    if difference is None or before is None or after is None:
         return _no_test(difference, NPS_Z, "needs at least two answers in each wave")
-    variance = sum((p + d - (p - d) ** 2) / n for p, d, n in (before, after))
-    if variance <= 0:
-        return _no_test(difference, NPS_Z, "every answer fell in one group in both waves: no variance")
-    statistic = (difference / 100) / math.sqrt(variance)
-    return WaveChange(difference, statistic, float(2 * stats.norm.sf(abs(statistic))), NPS_Z)
+    return nps_change(before, after)
 
 
 def _nps_parts(metric: MetricScore, card: Scorecard) -> tuple[float, float, int] | None:
@@ -143,22 +123,6 @@ def compare(previous: MetricScore, current: MetricScore, previous_card: Scorecar
     if current.method == NPS_METHOD:
         return compare_nps(previous, current, previous_card, current_card)
     return _no_test(_difference(previous, current), "none", f"no test for a metric scored as: {current.method}")
-
-
-def _holm(changes: list[WaveChange | None]) -> list[WaveChange | None]:
-    from statsmodels.stats.multitest import multipletests
-
-    tested = [i for i, change in enumerate(changes) if change is not None and change.p_value is not None]
-    if not tested:
-        return changes
-    adjusted = multipletests([changes[i].p_value for i in tested], method="holm")[1]  # type: ignore[union-attr]
-    out = list(changes)
-    for i, p in zip(tested, adjusted, strict=True):
-        change = changes[i]
-        assert change is not None
-        out[i] = WaveChange(change.difference, change.statistic, change.p_value, change.method, change.note,
-                            float(p))
-    return out
 
 
 @dataclass(frozen=True)
@@ -220,7 +184,7 @@ def wave_results_of(frame: pd.DataFrame, survey: Survey, waves: Sequence[tuple[i
             before, after = by_name[index - 1].get(metric.name), by_name[index].get(metric.name)
             pair.append(compare(before, after, cards[index - 1], cards[index])
                         if before is not None and after is not None else None)
-        changes_by_pair.append(_holm(pair))
+        changes_by_pair.append(adjust_changes(pair, "holm"))
     rows = []
     for position, (group, metric) in enumerate(order):
         scores = tuple(scores.get(metric.name) for scores in by_name)
@@ -263,7 +227,7 @@ def change_text(change: WaveChange | None, unit: str) -> str:
     if change.p_value is None or change.statistic is None:
         return f"{difference}; no test: {change.note}"
     statistic = "t" if change.method == WELCH else "z"
-    holm = f" ({change.p_holm:.3f} after Holm)" if change.p_holm is not None else ""
+    holm = f" ({change.p_adjusted:.3f} after Holm)" if change.p_adjusted is not None else ""
     verdict = "larger than chance" if change.larger_than_chance else "within chance"
     method = change.method.split(" (")[0].split(",")[0]
     return f"{difference}; {method}: {statistic} = {change.statistic:.2f}, {_p_text(change.p_value)}{holm}: {verdict}"
