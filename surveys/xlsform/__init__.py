@@ -5,7 +5,7 @@ workbook that pyxform converts to a valid XForm. What one side cannot express is
 as an `InvalidDefinition` problem naming the sheet, row and column (docs/xlsform.md has the mapping both ways).
 """
 
-from .reading import read_xlsform
+from .reading import XlsformImport, import_xlsform, read_xlsform
 from .writing import build_workbook, write_xlsform
 
-__all__ = ["build_workbook", "read_xlsform", "write_xlsform"]
+__all__ = ["XlsformImport", "build_workbook", "import_xlsform", "read_xlsform", "write_xlsform"]

@@ -18,6 +18,8 @@ from ..questions import QUESTION_TYPES
 from . import layout
 from .cells import RowCells
 from .expressions import ExportField, FieldKind, FieldRef
+from .scales import RecognisedScale, recognise_scale
+from .syntax import identifier, lower_keys
 
 _METADATA = {"start", "end", "today"}
 """Recorded by cxroi itself (started_at, submitted_at), so these rows map onto the reserved columns."""
@@ -29,12 +31,14 @@ class SurveyAssembler(RowCells):
     """Walks the tree once; `sections()` gives the sections' data, `problems` what cannot be mapped."""
 
     def __init__(self, workbook: DefinitionData, tree: Mapping[str, Any], survey_data: dict[str, Any], *,
-                 language_key: str | None) -> None:
-        super().__init__(workbook, language_key=language_key)
+                 language_key: str | None, skip_unsupported: bool = False, recognise_scales: bool = True) -> None:
+        super().__init__(workbook, language_key=language_key, skip_unsupported=skip_unsupported,
+                         recognise_scales=recognise_scales)
         self.tree = tree
         self.survey_data = survey_data
         self.locations: dict[str, str] = {}
-        self.rows = [(index + 2, row) for index, row in enumerate(workbook.survey or [])
+        rows = [(index + 2, lower_keys(row)) for index, row in enumerate(workbook.survey or [])]
+        self.rows = [(number, row) for number, row in rows
                      if row and str(row.get("type", "")).strip().lower().replace("_", " ")
                      not in ("end group", "end repeat", "end loop")]
         self.position = 0
@@ -89,7 +93,7 @@ class SurveyAssembler(RowCells):
                 self.sections_out.append({"id": question["id"], "title": question.get("text") or question["id"],
                                           "questions": [question]})
         for where, _ in pending:
-            self.problems.append(Problem(where, "a note after the last question has nowhere to go in cxroi"))
+            self.unsupported(where, "a note after the last question has nowhere to go in cxroi", "note")
         if intro:
             self.survey_data["intro"] = "\n\n".join(filter(None, [self.survey_data.get("intro"), *intro]))
         return self.sections_out
@@ -115,8 +119,8 @@ class SurveyAssembler(RowCells):
                         intro.append(text)
                 continue
             if child.get("type") == "group" and not child.get("cxroi_type"):
-                self.problems.append(Problem(f"{child_where}, type",
-                                             "a group inside a group is not supported: cxroi sections do not nest"))
+                self.unsupported(f"{child_where}, type", "a group inside a group is not supported: cxroi sections do "
+                                                         "not nest", str(child.get("name")))
                 self.skip(child)
                 continue
             path = f"sections[{s}].questions[{len(questions)}]"
@@ -125,11 +129,17 @@ class SurveyAssembler(RowCells):
             if question is not None:
                 questions.append(question)
         for note_where, _ in pending:
-            self.problems.append(Problem(note_where, "a note after the last question of a group has nowhere to go "
-                                                     "in cxroi"))
+            self.unsupported(note_where, "a note after the last question of a group has nowhere to go in cxroi",
+                             "note")
+        name = str(element.get("name"))
+        if not questions and self.skip_unsupported:
+            self.unsupported(where, "nothing cxroi can ask is left in this group", name)
+            return
         self.locations[f"sections[{s}]"] = where
-        section: dict[str, Any] = {"id": element.get("name"), "title": self.text(element, "label", where)
-                                   or element.get("name"), "questions": questions}
+        settings = self.settings(element, where)  # cxroi writes a section's id here when its name had to differ
+        section_id = settings.get("id") if isinstance(settings.get("id"), str) else identifier(name, "s") or name
+        section: dict[str, Any] = {"id": section_id, "title": self.text(element, "label", where)
+                                   or section_id, "questions": questions}
         intro = [text for text in (self.text(element, "hint", where), *intro) if text]  # a group's hint leads
         if intro:
             section["intro"] = "\n\n".join(intro)
@@ -145,9 +155,10 @@ class SurveyAssembler(RowCells):
         cxroi_type = element.get("cxroi_type")
         if _bookkeeping(element):
             return None
+        name = str(element.get("name"))
         if "or_other" in raw_type or "or other" in raw_type:
-            self.problems.append(Problem(f"{where}, type", f"{raw_type!r}: or_other is not supported; add an "
-                                                           "'other' choice and a text question"))
+            self.unsupported(f"{where}, type", f"{raw_type!r}: or_other is not supported; add an 'other' choice and "
+                                               "a text question", name)
             return None
         if cxroi_type is not None and cxroi_type not in QUESTION_TYPES:
             self.problems.append(Problem(f"{where}, column 'cxroi_type'",
@@ -164,7 +175,7 @@ class SurveyAssembler(RowCells):
             return None
         untagged = layout.untagged_type(kind)
         if untagged is None:
-            self.problems.append(Problem(f"{where}, type", f"{raw_type!r} is not supported"))
+            self.unsupported(f"{where}, type", f"{raw_type!r} is not supported", name)
             self.skip(element)
             return None
         self.check_columns(raw, where)
@@ -190,7 +201,12 @@ class SurveyAssembler(RowCells):
             choices = self.choices(element, where)
             if choices is None:
                 return None
-            if family == "scale":
+            scale = self.scale_of(element, choices, where) if family == "select_one" and not cxroi_type else None
+            if scale is not None:
+                data |= {"type": scale.type, **scale.settings}
+                field_kind = "scale"
+                codes = {name: str(point) for (name, _, _), point in zip(choices, scale.points, strict=True)}
+            elif family == "scale":
                 self.check_scale(data, choices, element, where)
             else:
                 data[mapping.choices_field] = [{"code": code, "label": label} for _, code, label in choices]
@@ -202,15 +218,15 @@ class SurveyAssembler(RowCells):
             low, high = self.bounds(constraint, bounds.measure, where)
             for end, field, value in (("minimum", bounds.lower, low), ("maximum", bounds.upper, high)):
                 if value is not None and field is None:
-                    self.problems.append(Problem(f"{where}, column 'constraint'",
-                                                 f"a {end} {layout.MEASURE_WORDS[bounds.measure]} is not supported"))
+                    self.unsupported(f"{where}, column 'constraint'",
+                                     f"a {end} {layout.MEASURE_WORDS[bounds.measure]} is not supported", "constraint")
                 elif value is not None and field is not None:
                     data[field] = self.whole(value) if bounds.whole else value
         elif constraint:
             what = "a single choice" if kind == "select one" else "this question type"
-            self.problems.append(Problem(f"{where}, column 'constraint'", f"not supported on {what}"))
+            self.unsupported(f"{where}, column 'constraint'", f"not supported on {what}", "constraint")
         self.locations[path] = where
-        self.import_fields[str(data["id"])] = FieldRef(str(data["id"]), None, field_kind, codes)
+        self.import_fields[name] = FieldRef(str(data["id"]), None, field_kind, codes)
         self.export_fields[str(data["id"])] = ExportField((str(data["id"]),), field_kind)
         for name, code in multi_rows:  # `q.code` of a multi choice, as the writer would have written it
             self.export_fields[f"{data['id']}.{code}"] = ExportField((str(data["id"]), name), "multi_row")
@@ -282,7 +298,8 @@ class SurveyAssembler(RowCells):
                settings: dict[str, Any], condition: str | None) -> dict[str, Any]:
         """What every question has: id, text, help (notes before it first), required, show_if."""
         data = {key: value for key, value in settings.items() if key != "show_if"}
-        data["id"] = element.get("name")
+        name = str(element.get("name"))
+        data["id"] = identifier(name, "q") or name  # `a.b-c` → `a_b_c`; build_survey reports what is left
         text = self.text(element, "label", where)
         if text is not None:
             data["text"] = text
@@ -295,11 +312,28 @@ class SurveyAssembler(RowCells):
             data["show_if"] = show_if
         return data
 
+    def scale_of(self, element: Mapping[str, Any], choices: Sequence[tuple[str, str, str | None]],
+                 where: str) -> RecognisedScale | None:
+        """The standard scale a plain select_one's choices are (agreement, satisfaction), noted with its mapping."""
+        if not self.recognise_scales:
+            return None
+        scale = recognise_scale([label for _, _, label in choices])
+        if scale is None:
+            return None
+        list_name = element.get("list_name") or element.get("itemset")
+        pairs = ", ".join(f"{name}={point} ({label})" for (name, _, label), point in zip(choices, scale.points,
+                                                                                        strict=True))
+        kind = f"{scale.type} {scale.settings['points']}-point" if "points" in scale.settings else scale.type
+        self.notes.append(f"{where}: the choices of list {list_name!r} are read as a {kind} scale: {pairs}; "
+                          "put single_choice in the cxroi_type column to keep them as plain choices")
+        return scale
+
     def note(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str) -> str | None:
         """A note's text, to become an intro or help; a conditional note is reported."""
         self.check_columns(raw, where)
         if (element.get("bind") or {}).get("relevant"):
-            self.problems.append(Problem(f"{where}, column 'relevant'", "a note shown on a condition is not supported"))
+            self.unsupported(f"{where}, column 'relevant'", "a note shown on a condition is not supported",
+                             str(element.get("name")))
             return None
         return self.text(element, "label", where)
 

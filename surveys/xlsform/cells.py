@@ -18,13 +18,14 @@ from ..errors import Problem
 from ..questions import QUESTION_TYPES
 from . import layout
 from .expressions import ExportField, FieldRef, Measure, Untranslatable, read_bounds, to_show_if, to_xpath
+from .syntax import column_base, identifier, lower_keys
 
-_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ACCEPTED_COLUMNS = {
     "type", "name", "label", "caption", "hint", "required", "relevant", "relevance", "constraint", "appearance",
     "cxroi_type", "cxroi_settings",
     # messages ODK shows for its own checks; cxroi shows its own, so they are accepted and not kept (docs/xlsform.md)
-    "constraint_message", "constraining_message", "required_message", "requiredmsg",
+    "constraint_message", "constraining_message", "required_message", "requiredmsg", "jr:constraintmsg",
+    "jr:requiredmsg",
 }
 _CHOICE_COLUMNS = {"list_name", "list name", "name", "value", "label", "caption"}
 
@@ -32,22 +33,37 @@ _CHOICE_COLUMNS = {"list_name", "list name", "name", "value", "label", "caption"
 class RowCells:
     """What every row reader shares: the problems found, the language, and the questions seen so far."""
 
-    def __init__(self, workbook: DefinitionData, *, language_key: str | None) -> None:
+    def __init__(self, workbook: DefinitionData, *, language_key: str | None, skip_unsupported: bool = False,
+                 recognise_scales: bool = True) -> None:
         self.language_key = language_key
+        self.skip_unsupported = skip_unsupported
+        self.recognise_scales = recognise_scales
         self.problems: list[Problem] = []
+        self.dropped: list[Problem] = []
+        """With `skip_unsupported`: what was left out, as `Problem(where, "name: why")`."""
+        self.notes: list[str] = []
+        """What the import decided that the user should see (a choice list read as a scale, with its mapping)."""
         self.import_fields: dict[str, FieldRef] = {}
         """XLSForm names of earlier questions and grid rows → what they are in cxroi (for relevant → show_if)."""
         self.export_fields: dict[str, ExportField] = {}
         """The same seen from cxroi (to tell whether a carried show_if still matches its relevant)."""
         self.choice_rows: dict[tuple[str, str], int] = {}
-        for index, row in enumerate(workbook.choices or []):
+        for index, raw in enumerate(workbook.choices or []):
             number = index + 2
+            row = lower_keys(raw)
             list_name = row.get("list_name") or row.get("list name")
             self.choice_rows.setdefault((str(list_name), str(row.get("name", row.get("value")))), number)
-            for column in row:
-                if column.split("::")[0].strip() not in _CHOICE_COLUMNS and not column.startswith("$"):
-                    self.problems.append(Problem(f"{layout.CHOICES_SHEET} sheet, row {number}, column {column!r}",
-                                                 "this column is not supported by cxroi (media, choice filters)"))
+            for column in raw:
+                if column_base(str(column)) not in _CHOICE_COLUMNS and not str(column).startswith("$"):
+                    self.unsupported(f"{layout.CHOICES_SHEET} sheet, row {number}, column {column!r}",
+                                     "this column is not supported by cxroi (media, choice filters)", str(column))
+
+    def unsupported(self, where: str, why: str, name: str) -> None:
+        """Something cxroi cannot carry: a problem, or, with `skip_unsupported`, left out and listed."""
+        if self.skip_unsupported:
+            self.dropped.append(Problem(where, f"{name}: {why}" if name else why))
+        else:
+            self.problems.append(Problem(where, why))
 
     def text(self, element: Mapping[str, Any], key: str, where: str) -> str | None:
         """A label or hint in the survey's one language; None when empty."""
@@ -64,9 +80,9 @@ class RowCells:
     def check_columns(self, raw: Mapping[str, Any], where: str) -> None:
         """Report every filled column of a survey row that cxroi neither reads nor deliberately ignores."""
         for column in raw:
-            base = column.split("::")[0].strip()
+            base = column_base(str(column))
             if base not in _ACCEPTED_COLUMNS and not base.startswith("$"):
-                self.problems.append(Problem(f"{where}, column {column!r}", "this column is not supported by cxroi"))
+                self.unsupported(f"{where}, column {column!r}", "this column is not supported by cxroi", str(column))
 
     def settings(self, element: Mapping[str, Any], where: str) -> dict[str, Any]:
         """The JSON object of the `cxroi_settings` column; empty when there is none."""
@@ -90,8 +106,9 @@ class RowCells:
             return False
         if str(value).strip() in yes_no:
             return yes_no[str(value).strip()]
-        self.problems.append(Problem(f"{where}, column 'required'",
-                                     f"{value!r}: a condition on required is not supported; use yes or no"))
+        self.unsupported(f"{where}, column 'required'",
+                         f"{value!r}: a condition on required is not supported; use yes or no"
+                         + ("; the question is optional" if self.skip_unsupported else ""), "required")
         return False
 
     def show_if(self, element: Mapping[str, Any], settings: Mapping[str, Any], where: str) -> str | None:
@@ -109,7 +126,8 @@ class RowCells:
         try:
             return to_show_if(str(relevant), self.import_fields)
         except Untranslatable as error:
-            self.problems.append(Problem(f"{where}, column 'relevant'", f"{relevant!r} cannot be translated: {error}"))
+            self.unsupported(f"{where}, column 'relevant'", f"{relevant!r} cannot be translated: {error}"
+                             + ("; the question is shown to everyone" if self.skip_unsupported else ""), "relevant")
             return None
 
     def bounds(self, constraint: Any, measure: Measure, where: str) -> tuple[float | None, float | None]:
@@ -119,8 +137,8 @@ class RowCells:
         try:
             return read_bounds(str(constraint), measure)
         except Untranslatable as error:
-            self.problems.append(Problem(f"{where}, column 'constraint'",
-                                         f"{constraint!r} cannot be translated: {error}"))
+            self.unsupported(f"{where}, column 'constraint'", f"{constraint!r} cannot be translated: {error}",
+                             "constraint")
             return None, None
 
     @staticmethod
@@ -131,14 +149,15 @@ class RowCells:
         """(XLSForm name, cxroi code, label) of each choice; None when the choices cannot be read at all."""
         list_name = str(element.get("list_name") or element.get("itemset") or "")
         if re.search(r"\.(csv|xml|geojson)$", list_name):
-            self.problems.append(Problem(f"{where}, type", f"choices from the file {list_name!r} are not supported"))
+            self.unsupported(f"{where}, type", f"choices from the file {list_name!r} are not supported",
+                             str(element.get("name")))
             return None
         out: list[tuple[str, str, str | None]] = []
         for choice in element.get("choices") or []:
             name = str(choice.get("name"))
             row = self.choice_rows.get((list_name, name))
             choice_where = f"{layout.CHOICES_SHEET} sheet, " + (f"row {row}" if row else f"list {list_name!r}")
-            code = name if _IDENTIFIER.match(name) else f"c{name}" if re.match(r"^[0-9][A-Za-z0-9_]*$", name) else None
+            code = identifier(name, "c")
             if code is None:
                 self.problems.append(Problem(f"{choice_where}, column 'name'",
                                              f"{name!r} cannot be a cxroi choice code (letters, digits and _)"))

@@ -11,6 +11,7 @@ import json
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..errors import InvalidDefinition, Problem
 from ..model import Survey
 from . import layout
 from .assembly import SurveyAssembler
+from .syntax import collapse_rows, dealias_tree, lower_keys
 
 _SETTINGS_COLUMNS = {"form_id", "id_string", "set_form_id", "form_title", "set_form_title", "default_language",
                      "version", "style"}
@@ -33,8 +35,26 @@ always shows one section per page)."""
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
+@dataclass(frozen=True)
+class XlsformImport:
+    """What `import_xlsform` made of a workbook."""
+
+    survey: Survey
+    dropped: list[Problem]
+    """With `skip_unsupported`: each thing left out, where it was (sheet, row, column) and `name: why`."""
+    notes: list[str]
+    """Decisions to show the user, e.g. a choice list read as a likert scale, with the mapping of its choices."""
+
+
 def read_xlsform(path: str | Path) -> Survey:
     """Read an XLSForm `.xlsx` workbook into a checked Survey; raises InvalidDefinition naming sheet, row and column."""
+    return import_xlsform(path).survey
+
+
+def import_xlsform(path: str | Path, *, skip_unsupported: bool = False, recognise_scales: bool = True) -> XlsformImport:
+    """Read an XLSForm workbook; with `skip_unsupported`, what cxroi cannot represent is left out and listed in
+    `dropped` instead of refusing the workbook (problems in what is kept are still refused). `recognise_scales`
+    reads standard agreement/satisfaction choice lists as likert/csat questions (listed in `notes`)."""
     path = Path(path)
     source = str(path)
     if not path.is_file():
@@ -53,30 +73,39 @@ def read_xlsform(path: str | Path) -> Survey:
         raise InvalidDefinition(source, [Problem("", f"not a readable XLSForm workbook: {reason}")]) from None
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:  # pyxform on malformed cells
         raise InvalidDefinition(source, [Problem("", f"not a readable XLSForm workbook: {error!r}")]) from None
+    dealias_tree(tree)
     problems: list[Problem] = []
-    survey_level, locations = _survey_level(path, workbook, tree, problems)
+    dropped: list[Problem] = []
+    survey_level, locations = _survey_level(path, workbook, tree, problems, dropped if skip_unsupported else None)
     cxroi_rows = _read_cxroi_sheet(path, problems)
     data = survey_level | _cxroi_data(cxroi_rows, problems, locations)
-    assembler = SurveyAssembler(workbook, tree, data, language_key=_language_key(tree, problems))
+    assembler = SurveyAssembler(workbook, tree, data, language_key=_language_key(tree, problems),
+                                skip_unsupported=skip_unsupported, recognise_scales=recognise_scales)
     data["sections"] = assembler.sections()
     problems.extend(assembler.problems)
+    dropped.extend(assembler.dropped)
     locations.update(assembler.locations)
     if problems:
-        raise InvalidDefinition(source, problems)
+        raise InvalidDefinition(source, collapse_rows(problems))
     try:
-        return build_survey(data, source=source)
+        survey = build_survey(data, source=source)
     except InvalidDefinition as error:
-        raise InvalidDefinition(source, [_relocate(p, locations) for p in error.problems]) from None
+        raise InvalidDefinition(source, collapse_rows([_relocate(p, locations) for p in error.problems])) from None
+    return XlsformImport(survey, collapse_rows(dropped), assembler.notes)
 
 
 def _survey_level(
-    path: Path, workbook: DefinitionData, tree: Mapping[str, Any], problems: list[Problem]
+    path: Path, workbook: DefinitionData, tree: Mapping[str, Any], problems: list[Problem],
+    dropped: list[Problem] | None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    settings: dict[str, Any] = dict(workbook.settings[0]) if workbook.settings else {}
+    settings: dict[str, Any] = lower_keys(workbook.settings[0]) if workbook.settings else {}
     for column, value in settings.items():
         if column not in _SETTINGS_COLUMNS and not column.startswith("$") and value not in (None, ""):
-            problems.append(Problem(f"{layout.SETTINGS_SHEET} sheet, column {column!r}",
-                                    "this setting is not supported by cxroi"))
+            where = f"{layout.SETTINGS_SHEET} sheet, column {column!r}"
+            if dropped is None:
+                problems.append(Problem(where, "this setting is not supported by cxroi"))
+            else:
+                dropped.append(Problem(where, f"{column}: this setting is not supported by cxroi"))
     form_id = settings.get("form_id") or settings.get("id_string") or settings.get("set_form_id")
     if not form_id:  # like pyxform, fall back on the file name, made into an identifier
         form_id = re.sub(r"[^A-Za-z0-9_]", "_", path.stem)

@@ -15,7 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from ..errors import InvalidDefinition, Problem
-from ..model import Survey
+from ..model import Section, Survey
 from ..questions import QuestionBase, type_tag
 from . import layout
 from .expressions import ExportField, FieldKind, FieldRef, Untranslatable, to_show_if, to_xpath, write_bounds
@@ -48,17 +48,35 @@ class _SheetWriter:
         self.problems: list[Problem] = []
 
     def write(self) -> None:
-        """Fill `rows` and `lists` with every section, in order."""
+        """Fill `rows` and `lists` with every section, in order.
+
+        A section holding one question of its own id and title (what a question outside any group becomes on
+        import) is written as that question alone. Any other section whose id is also a question's name gets a
+        group name of its own (pyxform refuses `${x}` when two elements are named x) and keeps its id in
+        `cxroi_settings`."""
+        taken = {question.id for question in self.survey.questions()}
         for s, section in enumerate(self.survey.sections):
-            self.rows.append({"type": "begin group", "name": section.id, "label": section.title,
-                              "appearance": "field-list"})
+            if _lone(section):
+                question = section.questions[0]
+                self.question(question, f"sections[{s}].questions[0]")
+                self.remember(question)
+                continue
+            group: Row = {"type": "begin group", "name": section.id, "label": section.title,
+                          "appearance": "field-list"}
+            if section.id in taken:
+                name = f"{section.id}_section"
+                while name in taken:
+                    name += "_"
+                group |= {"name": name, "cxroi_settings": json.dumps({"id": section.id}, separators=(",", ":"))}
+            taken.add(group["name"])
+            self.rows.append(group)
             if section.intro:
                 self.rows.append({"type": "note", "name": layout.row_name(section.id, "intro"),
                                   "label": section.intro})
             for q, question in enumerate(section.questions):
                 self.question(question, f"sections[{s}].questions[{q}]")
                 self.remember(question)
-            self.rows.append({"type": "end group", "name": section.id})
+            self.rows.append({"type": "end group", "name": group["name"]})
 
     def question(self, question: QuestionBase, path: str) -> None:
         """The row(s) of one question: its closest native XLSForm type plus cxroi_type and cxroi_settings."""
@@ -152,6 +170,14 @@ class _SheetWriter:
         if kind == "multi":  # `q.code` reads 1/0, as in the export column
             for code, _ in question.options():
                 self.export_fields[f"{question.id}.{code}"] = ExportField((question.id, code), "multi_row")
+
+
+def _lone(section: Section) -> bool:
+    """A section that reading the question alone, outside any group, gives back exactly."""
+    if len(section.questions) != 1 or section.intro:
+        return False
+    question = section.questions[0]
+    return section.id == question.id and section.title == (question.text or question.id)
 
 
 def build_workbook(survey: Survey) -> Workbook:

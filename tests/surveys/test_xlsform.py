@@ -300,7 +300,7 @@ def test_repeats_nested_groups_and_translations_are_reported(tmp_path: Path) -> 
 def test_choice_media_and_bad_choice_names_are_reported(tmp_path: Path) -> None:
     path = write_workbook(tmp_path / "bad.xlsx", [["type", "name", "label"], ["select_one colours", "c", "Colour"]],
                           [["list_name", "name", "label", "image"], ["colours", "red", "Red", "red.png"],
-                           ["colours", "dark-blue", "Dark blue"]])
+                           ["colours", "¿?", "Dark blue"]])  # `dark-blue` is read as dark_blue (issue 13)
     with pytest.raises(InvalidDefinition) as caught:
         read_xlsform(path)
     assert [p.path for p in caught.value.problems] == [

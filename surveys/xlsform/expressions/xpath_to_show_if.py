@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...logic import parse_condition
+from ...logic import ConditionSyntaxError, parse_condition
 from .fields import FieldRef, Measure, Untranslatable, format_number
 from .xpath_parser import XNode, parse_xpath
 
@@ -101,6 +101,9 @@ class _Reader:
             name = node.value if node.kind == "string" else format_number(node.value)
             return _cxroi_string(ref.codes.get(name, name))
         if ref.kind in ("scale", "number", "friction"):  # a friction row reads 1 (hesitated) or 0
+            name = node.value if node.kind == "string" else format_number(node.value)
+            if name in ref.codes:  # a choice list read as a scale: the choice's point
+                return ref.codes[name]
             if node.kind == "number":
                 return format_number(node.value)
             try:
@@ -123,7 +126,10 @@ def to_show_if(relevant: str, fields: Mapping[str, FieldRef]) -> str:
     `fields` maps XLSForm names of earlier questions (and grid rows) to what they are in cxroi.
     """
     text = _Reader(fields).condition(parse_xpath(relevant))
-    parse_condition(text)  # what we produce must be valid show_if; a failure here is a bug, not bad input
+    try:
+        parse_condition(text)  # what we produce must be valid show_if
+    except ConditionSyntaxError as error:  # e.g. a reference that is not a cxroi id: say so, never a traceback
+        raise Untranslatable(f"gives {text!r}, which is not a valid show_if: {error}") from None
     return text
 
 
