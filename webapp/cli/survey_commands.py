@@ -36,9 +36,26 @@ def schema() -> None:
 @survey.command()
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
-def convert(source: Path, target: Path) -> None:
+@click.option("--skip-unsupported", is_flag=True,
+              help="From an XLSForm: import what cxroi can represent and list what was left out (sheet, row, name, "
+                   "why) instead of refusing the workbook.")
+def convert(source: Path, target: Path, skip_unsupported: bool) -> None:
     """Convert between .yaml/.json and .xlsx (XLSForm), chosen by extension."""
-    definition = read_survey(source)
+    if source.suffix.lower() != ".xlsx":
+        if skip_unsupported:
+            raise click.UsageError("--skip-unsupported applies to an XLSForm (.xlsx) source only")
+        definition = read_survey(source)
+    else:
+        from surveys.xlsform import import_xlsform
+
+        imported = import_xlsform(source, skip_unsupported=skip_unsupported)
+        definition = imported.survey
+        for note in imported.notes:
+            click.echo(f"{source}: {note}")
+        if imported.dropped:
+            click.echo(f"{source}: left out {len(imported.dropped)} thing(s) cxroi cannot represent:")
+            for problem in imported.dropped:
+                click.echo(f"  {problem}")
     write_survey(definition, target)
     click.echo(f"wrote {target}")
 
