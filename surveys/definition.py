@@ -20,6 +20,7 @@ from .errors import InvalidDefinition, Problem
 from .logic import ConditionSyntaxError, parse_condition
 from .model import RESERVED_COLUMNS, Survey
 from .questions import QUESTION_TYPES, QuestionBase
+from .texts import check_texts
 
 
 def format_path(loc: Iterable[Any]) -> str:
@@ -82,6 +83,7 @@ def check_survey(survey: Survey) -> list[Problem]:
         if count > 1:
             problems.append(Problem("sections", f"two questions produce the export column {column!r}"))
     problems.extend(_check_follow_ups(survey, seen))
+    problems.extend(check_texts(survey))
     return problems
 
 

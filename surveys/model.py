@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
+from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
 from .logic import parse_condition
 from .questions import (
@@ -20,6 +21,7 @@ from .questions import (
     is_blank,
     registry,
 )
+from .texts import LANGUAGE_TAG, LabelText, Prose, Text, default_language, texts_of
 
 RESERVED_COLUMNS = ("response_id", "customer_id", "channel", "survey_version", "started_at", "submitted_at", "status")
 """Columns every responses table starts with (DESIGN.md); no question may take these ids."""
@@ -34,30 +36,30 @@ class BrandPromise(Strict):
     """A promise the brand makes ("we make it easy"); customers rate how well their experience matched it."""
 
     id: Identifier
-    label: str = Field(min_length=1)
-    description: str | None = None
+    label: LabelText
+    description: Prose | None = None
 
 
 class Touchpoint(Strict):
     """A step of the customer journey (ordering, delivery, billing, support call …)."""
 
     id: Identifier
-    label: str = Field(min_length=1)
+    label: LabelText
 
 
 class Channel(Strict):
     """A contact channel: phone, email, chat, SMS, web, in person."""
 
     id: Identifier
-    label: str = Field(min_length=1)
+    label: LabelText
 
 
 class Section(Strict):
     """One page of the questionnaire."""
 
     id: Identifier
-    title: str = Field(min_length=1)
-    intro: str | None = None
+    title: LabelText
+    intro: Prose | None = None
     questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS_PER_PAGE)
 
 
@@ -113,9 +115,14 @@ MAX_TIME_BUDGET_MINUTES = 24 * 60
 
 class Survey(Strict):
     id: Identifier = Field(description="Stable slug, used in links and file names.")
-    title: str = Field(min_length=1, max_length=1000)  # the hosting database keeps it in a 1000-character column
-    intro: str | None = None
-    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    title: Text  # the hosting database keeps it in a 1000-character column
+    intro: Prose | None = None
+    thank_you: Prose | None = Field(default=None, description="Shown on the thank-you page after the answers.")
+    default_language: str = Field(default="en", pattern=LANGUAGE_TAG,
+                                  description="The language of plain-string texts (BCP 47: en, fr, pt-BR).")
+    languages: list[Annotated[str, Field(pattern=LANGUAGE_TAG)]] = Field(
+        default_factory=list, max_length=50,
+        description="Every language the survey is offered in, the default one included (none: only the default).")
     brand_promises: list[BrandPromise] = Field(default_factory=list)
     touchpoints: list[Touchpoint] = Field(default_factory=list)
     channels: list[Channel] = Field(default_factory=list)
@@ -130,12 +137,45 @@ class Survey(Strict):
     follow_up: list[FollowUpRule] = Field(default_factory=list, max_length=MAX_FOLLOW_UPS,
                                           description="Rules that open a follow-up case when a response completes.")
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _in_default_language(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Survey:
+        """Texts given per language take the survey's `default_language` as their default; `language`, the name
+        of the setting before there were several, is still read as `default_language`."""
+        if isinstance(data, Mapping) and "language" in data:
+            data = dict(data)
+            old = data.pop("language")
+            if data.setdefault("default_language", old) != old:
+                raise ValueError("give default_language only ('language' is its older name)")
+        language = data.get("default_language") if isinstance(data, Mapping) else None
+        with default_language(language if isinstance(language, str) else "en"):
+            survey: Survey = handler(data)
+        return survey
+
     @field_validator("title")
     @classmethod
     def _no_nul(cls, value: str) -> str:
-        if "\x00" in value:  # a database text column (PostgreSQL) cannot hold it
+        if any("\x00" in text for text in texts_of(value, "").values()):  # a PostgreSQL text column cannot hold it
             raise ValueError("contains a NUL character")
         return value
+
+    @model_validator(mode="after")
+    def _default_among_languages(self) -> Survey:
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError("languages: a language is listed twice")
+        if self.languages and self.default_language not in self.languages:
+            raise ValueError(f"languages must include the default language {self.default_language!r}")
+        return self
+
+    @property
+    def language(self) -> str:
+        """The default language (the setting's older name)."""
+        return self.default_language
+
+    @property
+    def all_languages(self) -> list[str]:
+        """The languages the survey is offered in, the default first."""
+        return [self.default_language, *(code for code in self.languages if code != self.default_language)]
 
     # --- navigation -------------------------------------------------------------------------------------------
 

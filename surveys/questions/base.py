@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from ..errors import Problem
 from ..scoring.answers import read_numbers
 from ..scoring.intervals import Label, score_mean
 from ..scoring.scorecard import Group, MetricScore
+from ..texts import LabelText, Prose, Text
 
 if TYPE_CHECKING:
     from ..model import Survey
@@ -144,7 +145,7 @@ class Strict(BaseModel):
 
 class Choice(Strict):
     code: Identifier
-    label: str = Field(min_length=1)
+    label: LabelText
 
 
 class Scale(Strict):
@@ -152,9 +153,9 @@ class Scale(Strict):
 
     min: int = 1
     max: int = 5
-    min_label: str | None = None
-    max_label: str | None = None
-    labels: tuple[str, ...] | None = None
+    min_label: LabelText | None = None
+    max_label: LabelText | None = None
+    labels: tuple[LabelText, ...] | None = None
 
     @field_validator("max")
     @classmethod
@@ -239,8 +240,8 @@ class QuestionBase(Strict):
         type: str  # each registered type declares its own Literal tag as a pydantic field
 
     id: Identifier
-    text: str = Field(min_length=1, max_length=1000)
-    help: str | None = None
+    text: Text
+    help: Prose | None = None
     required: bool = False
     show_if: str | None = None
     rationale: str | None = None

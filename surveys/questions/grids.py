@@ -11,6 +11,7 @@ import pandas as pd
 from ..errors import Problem
 from ..scoring.answers import read_numbers, require_columns
 from ..scoring.intervals import Label, score_mean, score_share
+from ..texts import LabelText
 from .base import (
     TEXT_LIMIT,
     AnswerError,
@@ -210,7 +211,7 @@ class FrictionQuestion(GridQuestion):
     type: Literal["friction"] = "friction"
     touchpoints: list[Identifier] | None = None
     follow_up: bool = True
-    follow_up_text: str = "What made you hesitate?"
+    follow_up_text: LabelText = "What made you hesitate?"
     widget: ClassVar[Widget] = "row_yes_no"
     value_kind: ClassVar[ValueKind] = "friction"
     row_source: ClassVar[str] = "touchpoints"

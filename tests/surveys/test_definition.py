@@ -105,7 +105,7 @@ def test_base_is_valid() -> None:
         ("sections.1.questions", [], "sections[1].questions: List should have at least 1 item"),
         ("sections.0.questions.1", {"id": "q_rate", "type": "number", "text": "x", "min": 5, "max": 1},
          "sections[0].questions[1]: max (1.0) must be greater than min (5.0)"),
-        ("language", "English", "language: String should match pattern"),
+        ("default_language", "English", "default_language: String should match pattern"),
     ],
 )
 def test_rejections_name_the_path(path: str, value: Any, expected: str) -> None:
