@@ -34,6 +34,8 @@ from .revenue import fit_revenue
 from .segments import segment_summary
 from .sentiment import NEGATIVE, POSITIVE, SentimentSummary, sample_comments, score_comments
 from .survival import fit_survival
+from .themes.codebook import Codebook
+from .themes.pipeline import analyse_themes
 from .types import AnalysisData, Metric, RoiWarning
 
 MIN_COMMENTS_FOR_METRIC = 30
@@ -136,8 +138,10 @@ def describe_metrics(data: AnalysisData) -> list[dict[str, Any]]:
 
 
 def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
-            inputs: dict[str, Any] | None = None) -> Results:
+            inputs: dict[str, Any] | None = None, codebook: Codebook | None = None) -> Results:
     """Run every analysis on checked data; degenerate data give warnings and null estimates, not errors.
+
+    Open-text themes are coded with `codebook` when given, else discovered (`roi.themes`, docs/themes.md).
 
     Raises only `CxroiError`s for configuration the data cannot satisfy (e.g. an unknown scenario metric).
     """
@@ -179,7 +183,8 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
     # the headline metric (scenario metric, else best predictor) is the one the report bands customers by
     headline = headline_metric(data, scenario_config.metric) if has_churn else None
     bands = churn_by_band(data, headline) if headline is not None else None
-    for part in (comparison, *drivers.values(), risk, scenario, segments, nonresponse, sentiment):
+    themes = analyse_themes(data, seed=seed, replicates=replicates, codebook=codebook)
+    for part in (comparison, *drivers.values(), risk, scenario, segments, nonresponse, sentiment, themes):
         if part is not None:
             found.extend(part.warnings)
 
@@ -213,6 +218,7 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
         nonresponse=nonresponse.to_dict(),
         sentiment=sentiment.to_dict() if sentiment else None,
         churn_by_band=bands,
+        themes=themes.to_dict() if themes else None,
     )
 
 

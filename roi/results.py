@@ -140,6 +140,8 @@ class Results:
     nonresponse: dict[str, Any] | None = None
     sentiment: dict[str, Any] | None = None
     churn_by_band: dict[str, Any] | None = None
+    themes: dict[str, Any] | None = None
+    """Open-text themes and what each costs (`roi.themes`, docs/themes.md)."""
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable({
@@ -159,6 +161,7 @@ class Results:
             "segments": self.segments,
             "nonresponse": self.nonresponse,
             "sentiment": self.sentiment,
+            "themes": self.themes,
         })
 
 

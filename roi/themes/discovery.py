@@ -1,0 +1,127 @@
+"""Theme discovery: non-negative matrix factorisation (NMF) of the comments' TF-IDF rows.
+
+The comments' TF-IDF matrix X (`roi.themes.space`) is factorised as X ≈ W·H with W, H ≥ 0: each of the k
+rows of H is a component, a weighting of the vocabulary (its heaviest words describe it), and each row of W
+says how much of each component a comment holds. scikit-learn's `NMF` (initialised by NNDSVDa, coordinate
+descent) with a fixed `random_state` gives the same components on every run. Each component starts as one
+theme named by its three heaviest words; people then rename, merge, split and delete them in the codebook.
+
+The first pass is a suggestion, not a finding: a theme is a pattern of words that occur together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import NMF
+
+from surveys.errors import CxroiError
+
+from .codebook import MIN_SHARE, Codebook, Method, Theme, new_theme_id
+from .coding import CodedComments, code_comments, representative_comments
+from .space import fit_space
+
+DEFAULT_THEMES = 8
+TOP_WORDS = 10
+MAX_ITERATIONS = 400
+
+
+class TooFewComments(CxroiError, ValueError):
+    """There are not enough comments (or words in them) to find themes."""
+
+
+@dataclass(frozen=True)
+class ThemeSummary:
+    """A theme as discovery describes it: its words, how many comments it codes, a few of them."""
+
+    id: str
+    name: str
+    top_words: tuple[str, ...]
+    comments: int
+    examples: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "top_words": list(self.top_words), "comments": self.comments,
+                "examples": list(self.examples)}
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The codebook found, the coding of the comments it was found on, and a summary per theme."""
+
+    codebook: Codebook
+    coded: CodedComments
+    summaries: tuple[ThemeSummary, ...]
+
+
+def _top_words(row: np.ndarray, terms: Sequence[str], count: int = TOP_WORDS) -> tuple[str, ...]:
+    order = np.argsort(-row, kind="stable")[:count]
+    return tuple(terms[j] for j in order if row[j] > 0)
+
+
+def discover_themes(texts: Sequence[Any], *, themes: int = DEFAULT_THEMES, seed: int = 0,
+                    min_share: float = MIN_SHARE, survey: str | None = None,
+                    languages: Sequence[Any] | None = None) -> Discovery:
+    """Find up to `themes` themes in the non-blank comments of `texts` (seeded by `seed`).
+
+    Fewer themes are found when there are fewer distinct comments or terms. Raises `TooFewComments` when no
+    theme can be found (no comment, or no word shared by two comments).
+    """
+    written = [str(t).strip() for t in texts if isinstance(t, str) and t.strip()]
+    if not written:
+        raise TooFewComments("no comments to find themes in")
+    try:
+        space, rows = fit_space(written)
+    except ValueError:
+        raise TooFewComments(f"the {len(written)} comments share no words to build themes from") from None
+    distinct = len(set(written))
+    k = min(themes, len(space.terms), distinct)
+    if k < 1 or rows.nnz == 0:
+        raise TooFewComments(f"the {len(written)} comments share no words to build themes from")
+    model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=MAX_ITERATIONS, tol=1e-4,
+                solver="cd")
+    doc_weights = model.fit_transform(rows)
+    components = np.asarray(model.components_, dtype=float)
+    # themes in order of the comments they dominate, most first (ties: component order)
+    size = np.bincount(np.argmax(doc_weights, axis=1)[doc_weights.sum(axis=1) > 0], minlength=k)
+    order = [int(c) for c in np.argsort(-size, kind="stable")]
+    weights = tuple({space.terms[j]: float(components[c, j]) for j in np.flatnonzero(components[c] > 0)}
+                    for c in range(k))
+    draft = Codebook(survey=survey, method=Method(name="nmf-tfidf", seed=seed, components=k, min_share=min_share,
+                                                  comments=len(written)),
+                     vocabulary=space.terms, idf=tuple(float(v) for v in space.idf), weights=weights)
+    found: list[Theme] = []
+    for c in order:
+        top = _top_words(components[c], space.terms)
+        name = " / ".join(top[:3]) or f"theme {c + 1}"
+        found.append(Theme(id=new_theme_id(draft.model_copy(update={"themes": tuple(found)}), "_".join(top[:3])),
+                           name=name, components=(c,), top_words=top))
+    codebook = draft.model_copy(update={"themes": tuple(found)})
+    coded = code_comments(codebook, written, languages=languages)
+    summaries = summarise_codebook(codebook, written, coded)
+    return Discovery(codebook, coded, summaries)
+
+
+def summarise_codebook(codebook: Codebook, texts: Sequence[str], coded: CodedComments, *,
+                       examples: int = 5) -> tuple[ThemeSummary, ...]:
+    """Per theme: its words (top words of its components, else its keywords), comments coded, examples."""
+    matrix = codebook.components_matrix()
+    out = []
+    for j, theme in enumerate(codebook.themes):
+        words = theme.top_words
+        if not words and theme.components:
+            words = _top_words(matrix[list(theme.components)].sum(axis=0), codebook.vocabulary)
+        if not words:
+            words = theme.keywords
+        out.append(ThemeSummary(theme.id, theme.name, tuple(words), int(coded.indicators[:, j].sum()),
+                                tuple(representative_comments(list(texts), coded, theme.id, count=examples))))
+    return tuple(out)
+
+
+def dominant_labels(coded: CodedComments) -> pd.Series:
+    """The dominant theme of each comment ("" for none), for comparing with a known grouping."""
+    return pd.Series([d or "" for d in coded.dominant()], dtype=object)
