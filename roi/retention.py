@@ -17,18 +17,37 @@ from typing import Any
 import numpy as np
 
 from . import diagnostics
-from .fitting import CONTROL_LABELS, control_frame, fit_logit_or_firth, joint_metrics, wald_term
+from .fitting import (
+    CONTROL_LABELS,
+    FirthOrMle,
+    control_frame,
+    finite_or_none,
+    fit_logit_or_firth,
+    joint_metrics,
+    wald_term,
+)
 from .results import FittedModel, Term, empty_terms
 from .types import AnalysisData, RoiWarning
 
 
-def _terms(names: Sequence[str], params: np.ndarray, cov: np.ndarray, ame: np.ndarray | None,
-           ame_se: np.ndarray | None) -> tuple[Term, ...]:
-    se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    return tuple(wald_term(name, float(params[i]), float(se[i]),
-                           ame=float(ame[i - 1]) if ame is not None and i >= 1 else None,
-                           ame_se=float(ame_se[i - 1]) if ame_se is not None and i >= 1 else None)
-                 for i, name in enumerate(["const", *names]))
+def _terms(names: Sequence[str], fit: FirthOrMle) -> tuple[Term, ...]:
+    """Wald terms for a maximum-likelihood fit; for a Firth fit the profile penalised-likelihood interval and
+    likelihood-ratio p-value replace the Wald ones (the standard error stays, for reference)."""
+    assert fit.params is not None and fit.cov is not None
+    params, ame, ame_se = fit.params, fit.ame, fit.ame_se
+    se = np.sqrt(np.clip(np.diag(fit.cov), 0, None))
+    terms = []
+    for i, name in enumerate(["const", *names]):
+        term = wald_term(name, float(params[i]), float(se[i]),
+                         ame=float(ame[i - 1]) if ame is not None and i >= 1 else None,
+                         ame_se=float(ame_se[i - 1]) if ame_se is not None and i >= 1 else None)
+        if fit.profile is not None:
+            low, high = (finite_or_none(v) for v in fit.profile.ci[i])
+            term = replace(term, ci=(low, high), p=finite_or_none(fit.profile.p[i]),
+                           ratio_ci=(float(np.exp(low)) if low is not None and low < 700 else None,
+                                     float(np.exp(high)) if high is not None and high < 700 else None))
+        terms.append(term)
+    return tuple(terms)
 
 
 def fit_logit_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name: str, kind: str,
@@ -71,7 +90,7 @@ def fit_logit_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name:
         notes.append(f"{fit.separation} separation; Firth penalised likelihood")
     if fit.method is None or fit.params is None or fit.cov is None:
         return not_estimated(fit.failure or "the model could not be fitted", "non_convergence")
-    return FittedModel(name, kind, fit.method, n, _terms(names, fit.params, fit.cov, fit.ame, fit.ame_se), events,
+    return FittedModel(name, kind, fit.method, n, _terms(names, fit), events,
                        predictors, tuple(notes)), found
 
 

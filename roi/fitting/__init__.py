@@ -5,8 +5,10 @@ nonresponse) stand on this package side by side and do not borrow helpers from e
 
 * `logit` — logistic regression: `fit_logit` (never raises; its engine chosen by `choose_engine`),
   `fit_logit_or_firth` (the retention models: Newton–Raphson maximum likelihood, Firth's penalised
-  likelihood under separation, average marginal effects), `newton_logit`, `fit_firth`, `separates`,
-  and the logistic function `expit`.
+  likelihood under separation, average marginal effects), `newton_logit`, `separates`.
+* `firth` — Firth's penalised likelihood (`fit_firth`, `fit_firth_standardised`) with profile
+  penalised-likelihood intervals and p-values (`profile_firth`), as logistf computes them.
+* `link` — the logistic function `expit`, written once.
 * `cox` — Cox proportional hazards with Breslow ties (`fit_breslow`).
 * `ols` — OLS with HC3 (`fit_ols_hc3`) or cluster-robust (`fit_ols_clustered`) standard errors.
 * `design` — design matrices, controls, clusters, the joint and headline metrics, JSON-safe numbers and
@@ -34,6 +36,7 @@ from .design import (
 from .logit import (
     EVENTS_PER_VARIABLE,
     FirthOrMle,
+    FirthProfile,
     LogitFit,
     average_marginal_effects,
     choose_engine,
@@ -43,12 +46,14 @@ from .logit import (
     fit_logit,
     fit_logit_or_firth,
     newton_logit,
+    profile_firth,
     separates,
 )
 from .ols import ClusteredOls, fit_ols_clustered, fit_ols_hc3
 
 __all__ = [
     "CONTROL_LABELS", "EVENTS_PER_VARIABLE", "SUMMARY_FAMILIES", "Z95", "ClusteredOls", "CoxFit", "FirthOrMle",
+    "FirthProfile", "profile_firth",
     "LogitFit", "account_clusters", "account_codes", "average_marginal_effects", "build_design",
     "choose_engine", "control_frame", "expit", "finite_or_none", "fit_breslow", "fit_firth",
     "fit_firth_standardised", "fit_logit", "fit_logit_or_firth", "fit_ols_clustered", "fit_ols_hc3",

@@ -1,5 +1,6 @@
 """Logistic regression of a 0/1 outcome (churn, or responding to the survey): every logit in roi/ is fitted
-here, with the logistic function `expit` written once.
+here or, for Firth's penalised likelihood, in `roi.fitting.firth` (the logistic function `expit` is
+written once, in `roi.fitting.link`).
 
 Two entry points, for two uses:
 
@@ -25,11 +26,12 @@ from typing import Literal
 
 import numpy as np
 import statsmodels.api as sm
-from scipy.optimize import minimize
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from ..diagnostics import EVENTS_PER_VARIABLE, FITTED_EDGE
 from ..types import RoiWarning, WarningCode
+from .firth import FirthProfile, fit_firth, fit_firth_standardised, profile_firth
+from .link import expit
 
 try:  # removed from recent statsmodels releases; older ones still raise it
     from statsmodels.tools.sm_exceptions import PerfectSeparationError
@@ -38,9 +40,9 @@ except ImportError:  # pragma: no cover - depends on the installed statsmodels
         pass
 
 __all__ = [
-    "DIVERGED_LOG_ODDS", "EVENTS_PER_VARIABLE", "Engine", "FirthOrMle", "LogitFit", "average_marginal_effects",
-    "choose_engine", "expit", "fit_firth", "fit_firth_standardised", "fit_logit", "fit_logit_or_firth",
-    "newton_logit", "separates",
+    "DIVERGED_LOG_ODDS", "EVENTS_PER_VARIABLE", "Engine", "FirthOrMle", "FirthProfile", "LogitFit",
+    "average_marginal_effects", "choose_engine", "expit", "fit_firth", "fit_firth_standardised", "fit_logit",
+    "fit_logit_or_firth", "newton_logit", "profile_firth", "separates",
 ]
 
 DIVERGED_LOG_ODDS = 25.0
@@ -50,13 +52,6 @@ MAX_GROUPS = 1000
 """`choose_engine` fits on distinct rows only when they have at most this many value combinations."""
 
 Engine = Literal["cluster", "grouped", "newton"]
-
-
-def expit(z: np.ndarray) -> np.ndarray:
-    """The logistic function 1 / (1 + e^−z), without overflow warnings for large |z|."""
-    # 1/(1+e^-z) is faster than scipy's expit here; e^-z overflowing to inf still gives the right 0.
-    with np.errstate(over="ignore"):
-        return np.asarray(1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float))))
 
 
 # --- fit_logit: predictive models that never raise ------------------------------------------------------
@@ -294,6 +289,8 @@ class FirthOrMle:
     separation: str | None = None
     mle_problem: str | None = None
     failure: str | None = None
+    profile: FirthProfile | None = None
+    """Firth fits: profile penalised-likelihood 95% intervals and likelihood-ratio p-values (`roi.fitting.firth`)."""
 
 
 def fit_logit_or_firth(y: np.ndarray, design: np.ndarray, *, separated: str | None = None) -> FirthOrMle:
@@ -342,7 +339,7 @@ def fit_logit_or_firth(y: np.ndarray, design: np.ndarray, *, separated: str | No
                           failure="Firth's penalised fit did not converge")
     p = expit(design @ params)
     return FirthOrMle("firth", params, cov, float(np.mean(p * (1 - p))) * params[1:], None,
-                      separation=separated, mle_problem=mle_problem)
+                      separation=separated, mle_problem=mle_problem, profile=profile_firth(y, design, params))
 
 
 def average_marginal_effects(design: np.ndarray, params: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -360,71 +357,3 @@ def average_marginal_effects(design: np.ndarray, params: np.ndarray, cov: np.nda
     gradient[:, 1:] += np.eye(len(slope)) * mean_w
     variance = np.einsum("ij,jk,ik->i", gradient, cov, gradient)
     return slope * mean_w, np.sqrt(np.clip(variance, 0, None))
-
-
-def fit_firth(y: np.ndarray, X: np.ndarray, *, max_iter: int = 25, gtol: float = 1e-10) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Firth's bias-reduced logistic regression (X includes the intercept): (params, covariance, converged).
-
-    Maximises the penalised log-likelihood ℓ(β) + ½ log|X'WX|, whose gradient is the modified score
-    U* = X'(y − p + h(½ − p)), h the hat-matrix diagonal: Fisher-scoring steps on U* (with up to five step
-    halvings), then BFGS on the exact penalised likelihood, which converges where scoring crawls (complete
-    separation). Converged when max |U*| / n < `gtol`. Finite estimates exist even under separation.
-    """
-    n = len(y)
-
-    def parts(b: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        eta = X @ b
-        p = expit(eta)
-        w = p * (1 - p)
-        info = X.T @ (X * w[:, None])
-        sign, logdet = np.linalg.slogdet(info)
-        if sign <= 0:
-            return -np.inf, np.zeros_like(b), info
-        h = np.einsum("ij,jk,ik->i", X, np.linalg.inv(info), X) * w
-        value = float(np.sum(y * eta - np.logaddexp(0, eta))) + 0.5 * logdet
-        return value, X.T @ (y - p + h * (0.5 - p)), info
-
-    beta = np.zeros(X.shape[1])
-    current, score, info = parts(beta)
-    for _ in range(max_iter):
-        step = np.linalg.solve(info, score)
-        size = 1.0
-        for _ in range(6):
-            value, new_score, new_info = parts(beta + size * step)
-            if value >= current:
-                break
-            size /= 2
-        else:
-            break
-        beta, current, score, info = beta + size * step, value, new_score, new_info
-        if np.max(np.abs(score)) / n < gtol:
-            break
-    if np.max(np.abs(score)) / n >= gtol:
-        def objective(b: np.ndarray) -> tuple[float, np.ndarray]:
-            value, gradient, _ = parts(b)
-            return (-value / n, -gradient / n) if np.isfinite(value) else (np.inf, np.zeros_like(b))
-
-        polished = minimize(objective, beta, jac=True, method="BFGS", options={"gtol": gtol, "maxiter": 2000})
-        beta = polished.x
-        current, score, info = parts(beta)
-    converged = bool(np.isfinite(current) and np.max(np.abs(score)) / n < 10 * gtol)
-    return beta, np.linalg.inv(info), converged
-
-
-def fit_firth_standardised(y: np.ndarray, design: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """`fit_firth` on centred and scaled columns, mapped back to the original units.
-
-    Firth's penalty is invariant under linear reparametrisation, so this gives the same estimates; it converges
-    far faster when a column (e.g. ln revenue ≈ 7 ± 0.2) is nearly parallel to the intercept.
-    """
-    centre = design[:, 1:].mean(axis=0)
-    scale = design[:, 1:].std(axis=0)
-    scale[scale == 0] = 1.0
-    z = np.column_stack([np.ones(len(design)), (design[:, 1:] - centre) / scale])
-    params, cov, converged = fit_firth(y, z)
-    # β = T γ: slopes γ_j / s_j; intercept γ_0 − Σ γ_j m_j / s_j
-    transform = np.zeros((design.shape[1], design.shape[1]))
-    transform[0, 0] = 1.0
-    transform[0, 1:] = -centre / scale
-    transform[1:, 1:] = np.diag(1 / scale)
-    return transform @ params, transform @ cov @ transform.T, converged
