@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from tests.webapp.support.author import count_rows
 from webapp.accounts.models import LoginAttempt, User
 from webapp.accounts.service import (
-    ACCOUNT_FAILURES,
     FAILURE_WINDOW,
     MAX_FAILURES,
     AccountError,
     TooManyAttempts,
+    account_delay,
     authenticate,
     create_user,
 )
@@ -76,12 +76,40 @@ def test_failed_attempts_are_limited_per_email_and_client(session: Session) -> N
     assert authenticate(session, "ann@example.com", PASSWORD, client="10.0.0.1") is not None
 
 
-def test_a_distributed_attack_on_one_account_is_limited(session: Session) -> None:
+def test_the_wait_between_attempts_on_one_account_doubles_up_to_a_minute() -> None:
+    assert [account_delay(n).total_seconds() for n in (0, 9, 10, 11, 12, 15, 16, 50)] == [0, 0, 1, 2, 4, 32, 60, 60]
+
+
+def _failed_from_many_clients(session: Session, count: int, seconds_ago: int) -> None:
+    """`count` failed guesses on Ann's account, one from each of many clients (a distributed attack)."""
+    at = utcnow() - timedelta(seconds=seconds_ago)
+    session.add_all(LoginAttempt(client=f"10.1.{n // 250}.{n % 250}", email="ann@example.com", attempted_at=at)
+                    for n in range(count))
+    session.commit()
+
+
+def test_a_distributed_attack_slows_guessing_without_locking_the_user_out(session: Session) -> None:
     create_user(session, "ann@example.com", "author", PASSWORD)
-    for attempt in range(ACCOUNT_FAILURES):  # one guess from each of many clients
-        assert authenticate(session, "ann@example.com", "guess", client=f"10.1.{attempt // 250}.{attempt % 250}") is None
-    with pytest.raises(TooManyAttempts):
+    _failed_from_many_clients(session, 200, seconds_ago=30)
+    # 200 failures: the next attempt must wait a minute after the latest, 30 s from now; from any client
+    with pytest.raises(TooManyAttempts, match="wait 30 seconds"):
         authenticate(session, "ann@example.com", PASSWORD, client="10.9.0.1")
+    for attempt in range(20):  # flooding is refused without being counted, so the wait does not grow
+        with pytest.raises(TooManyAttempts):
+            authenticate(session, "ann@example.com", f"guess {attempt}", client="10.8.0.1")
+    assert session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 200
+
+
+def test_the_user_gets_in_once_the_wait_is_over(session: Session) -> None:
+    create_user(session, "ann@example.com", "author", PASSWORD)
+    _failed_from_many_clients(session, 200, seconds_ago=61)
+    assert authenticate(session, "ann@example.com", PASSWORD, client="10.9.0.1") is not None
+
+
+def test_a_few_failures_on_an_account_cost_no_wait(session: Session) -> None:
+    create_user(session, "ann@example.com", "author", PASSWORD)
+    _failed_from_many_clients(session, 9, seconds_ago=0)
+    assert authenticate(session, "ann@example.com", PASSWORD, client="10.9.0.1") is not None
 
 
 def test_success_clears_the_clients_failures_and_old_failures_are_deleted(session: Session) -> None:

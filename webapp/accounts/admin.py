@@ -1,16 +1,18 @@
-"""Admin pages: the list of users and adding one (admins only)."""
+"""Admin pages: the users, adding one, and each user's lifecycle (role, deactivation, password reset)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length
 
+from ..audit.web import actor_and_client
 from ..extensions import get_db
 from .guard import requires_role
+from .lifecycle import reset_password, set_active, set_role
 from .models import ROLES, User
 from .service import AccountError, create_user
 
@@ -23,15 +25,34 @@ class NewUserForm(FlaskForm):
     password = PasswordField("Initial password (at least 10 characters)", validators=[DataRequired(), Length(max=1000)])
 
 
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=list(ROLES))
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField("New password (at least 10 characters)", validators=[DataRequired(), Length(max=1000)])
+
+
+class ActiveForm(FlaskForm):
+    """Deactivate or reactivate: the button says which; the form carries only the CSRF token."""
+
+
+def _page(form: NewUserForm, status: int = 200, problem: str = "") -> tuple[str, int]:
+    people = get_db().scalars(sa.select(User).order_by(User.email)).all()
+    return render_template("accounts/users.html", form=form, users=people, roles=ROLES, problem=problem,
+                           role_form=RoleForm(), password_form=PasswordForm(), active_form=ActiveForm()), status
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @requires_role("admin")
 def users() -> str | WerkzeugResponse | tuple[str, int]:
-    db = get_db()
     form = NewUserForm()
     status = 200
     if form.validate_on_submit():
+        actor, client = actor_and_client()
         try:
-            created = create_user(db, form.email.data or "", form.role.data or "", form.password.data or "")
+            created = create_user(get_db(), form.email.data or "", form.role.data or "", form.password.data or "",
+                                  actor=actor, client=client)
         except AccountError as error:
             form.email.errors = [str(error)]
             status = 400
@@ -40,5 +61,59 @@ def users() -> str | WerkzeugResponse | tuple[str, int]:
             return redirect(url_for("admin.users"))
     elif form.is_submitted():
         status = 400
-    people = db.scalars(sa.select(User).order_by(User.email)).all()
-    return render_template("accounts/users.html", form=form, users=people), status
+    return _page(form, status)
+
+
+def _user(user_id: int) -> User:
+    user = get_db().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _changed(message: str) -> WerkzeugResponse:
+    flash(message)
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/role")
+@requires_role("admin")
+def change_role(user_id: int) -> WerkzeugResponse | tuple[str, int]:
+    user, form = _user(user_id), RoleForm()
+    if not form.validate_on_submit():
+        return _page(NewUserForm(formdata=None), 400, f"The role of {user.email} was not changed: choose a role.")
+    actor, client = actor_and_client()
+    try:
+        set_role(get_db(), user.email, form.role.data or "", actor=actor, client=client)
+    except AccountError as error:
+        return _page(NewUserForm(formdata=None), 400, str(error))
+    return _changed(f"{user.email} is now {user.role}.")
+
+
+@bp.post("/users/<int:user_id>/active")
+@requires_role("admin")
+def toggle_active(user_id: int) -> WerkzeugResponse | tuple[str, int]:
+    user = _user(user_id)
+    if not ActiveForm().validate_on_submit():
+        return _page(NewUserForm(formdata=None), 400, "The form expired; send it again.")
+    actor, client = actor_and_client()
+    try:
+        set_active(get_db(), user.email, not user.active, actor=actor, client=client)
+    except AccountError as error:
+        return _page(NewUserForm(formdata=None), 400, str(error))
+    state = "reactivated" if user.active else "deactivated: every session of theirs has ended"
+    return _changed(f"{user.email} is {state}.")
+
+
+@bp.post("/users/<int:user_id>/password")
+@requires_role("admin")
+def change_password(user_id: int) -> WerkzeugResponse | tuple[str, int]:
+    user, form = _user(user_id), PasswordForm()
+    if not form.validate_on_submit():
+        return _page(NewUserForm(formdata=None), 400, f"The password of {user.email} was not reset: type one.")
+    actor, client = actor_and_client()
+    try:
+        reset_password(get_db(), user.email, form.password.data or "", actor=actor, client=client)
+    except AccountError as error:
+        return _page(NewUserForm(formdata=None), 400, f"The password of {user.email} was not reset: {error}.")
+    return _changed(f"The password of {user.email} is reset; every session of theirs has ended.")

@@ -53,11 +53,13 @@ def is_public(endpoint: str | None) -> bool:
 
 
 def current_user() -> User | None:
-    """The signed-in, active user of this request, or None."""
+    """The signed-in, active user of this request, or None. A session made before the user signed out, was
+    deactivated or had the password changed carries an older `session_version` and counts as signed out."""
     if "user" not in g:
         user_id = session.get("user_id")
         user = get_db().get(User, user_id) if isinstance(user_id, int) else None
-        g.user = user if user is not None and user.active else None
+        valid = user is not None and user.active and session.get("session_version") == user.session_version
+        g.user = user if valid else None
     found: User | None = g.user
     return found
 

@@ -26,6 +26,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     team: Mapped[str | None] = mapped_column(sa.String(64), default=None)
     """The team whose follow-up cases this user works (`team:` of a follow-up rule); none by default."""
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    """Copied into each session at sign-in and compared on every request: signing out, deactivation and a
+    password change raise it, which ends every session of this user at once (a copied cookie included)."""
 
 
 class LoginAttempt(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..audit import views as audit_views
 from . import admin
 from .guard import install_guard
 from .views import bp
@@ -22,5 +23,6 @@ def init_accounts(app: Flask) -> None:
         app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SECURE_COOKIES"))
     app.register_blueprint(bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(audit_views.bp)
     app.config.setdefault("CXROI_NAV_ENDPOINTS", set()).add("admin.users")
     install_guard(app)

@@ -10,8 +10,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from ..audit.web import audit
 from ..extensions import get_db
 from .guard import current_user, requires_role
+from .lifecycle import end_sessions
 from .service import TooManyAttempts, authenticate
 
 bp = Blueprint("accounts", __name__)
@@ -69,7 +71,7 @@ def login() -> str | WerkzeugResponse | tuple[str, int]:
         else:
             if user is not None:
                 session.clear()  # a fresh session on sign-in: no fixation
-                session["user_id"] = user.id
+                session["user_id"], session["session_version"] = user.id, user.session_version
                 return redirect(_safe_next(request.args.get("next"), user.role))
             error, status = "The e-mail address or password is not right.", 401
     elif request.method == "POST":
@@ -79,5 +81,11 @@ def login() -> str | WerkzeugResponse | tuple[str, int]:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> WerkzeugResponse:
+    """Sign out everywhere: every session of this user ends, including a copy of this cookie."""
+    user = current_user()
+    if user is not None:
+        end_sessions(user)
+        audit("sign_out", user.email)
+        get_db().commit()
     session.clear()
     return redirect(url_for("accounts.login"))

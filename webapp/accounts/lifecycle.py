@@ -1,0 +1,82 @@
+"""A user's life after creation: deactivate and reactivate, change the role, reset the password, end every
+session. The same functions serve the admin page and `cxroi user …`; each records its audit event in the
+same transaction as the change.
+
+Ending sessions works by the user's `session_version`: each signed-in session carries the version it was
+made under, and the guard refuses a session whose version is no longer the user's (`guard.current_user`).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from webapp.audit.service import record
+
+from .models import ROLES, User
+from .service import MIN_PASSWORD_LENGTH, AccountError, hash_password
+
+
+def find_user(session: Session, email: str) -> User:
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise AccountError(f"no user has the e-mail {email.strip().lower()!r}")
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session of `user` stops working at its next request (the caller commits)."""
+    user.session_version += 1
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse to remove the last active admin: nobody could manage users afterwards."""
+    if user.role != "admin" or not user.active:
+        return
+    others = session.scalar(sa.select(sa.func.count()).select_from(User)
+                            .where(User.role == "admin", User.active.is_(True), User.id != user.id))
+    if not others:
+        raise AccountError(f"{user.email} is the only active admin; make someone else an admin first")
+
+
+def set_active(session: Session, email: str, active: bool, *, actor: str, client: str = "") -> User:
+    """Deactivate (every session ends, sign-in refused) or reactivate a user."""
+    user = find_user(session, email)
+    if user.active == active:
+        return user
+    if not active:
+        _keep_an_admin(session, user)
+        end_sessions(user)
+    user.active = active
+    record(session, "user_activated" if active else "user_deactivated", actor=actor, target=user.email,
+           client=client)
+    session.commit()
+    return user
+
+
+def set_role(session: Session, email: str, role: str, *, actor: str, client: str = "") -> User:
+    """Give a user another role; it applies from their next request (the guard reads the role each time)."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    user = find_user(session, email)
+    if user.role == role:
+        return user
+    if role != "admin":
+        _keep_an_admin(session, user)
+    before, user.role = user.role, role
+    record(session, "role_changed", actor=actor, target=user.email, client=client,
+           detail={"from": before, "to": role})
+    session.commit()
+    return user
+
+
+def reset_password(session: Session, email: str, password: str, *, actor: str, client: str = "") -> User:
+    """Set a new password; every session of the user ends (whoever held a copied cookie is signed out)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    user = find_user(session, email)
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    record(session, "password_reset", actor=actor, target=user.email, client=client)
+    session.commit()
+    return user
