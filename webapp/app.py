@@ -25,6 +25,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from surveys.errors import CxroiError
 
+from .accounts.guard import staff_page
 from .accounts.setup import init_accounts
 from .author import init_authoring
 from .cases import init_cases
@@ -116,6 +117,8 @@ def check_startup(config: Mapping[str, Any]) -> None:
 
 def _register_error_pages(app: Flask) -> None:
     def message(title: str, text: str, status: int) -> tuple[str, int]:
+        if staff_page():  # signed-in staff keep their navigation on an error page
+            return render_template("staff/message.html", title=title, message=text, status=status), status
         return render_template("respond/message.html", title=title, message=text, lang="en"), status
 
     @app.errorhandler(HostingError)
@@ -132,6 +135,7 @@ def _register_error_pages(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str, int]:
         status = error.code or 500
         texts = {
+            403: ("Not for your role", "Your role cannot use this page; the links above are the pages it can."),
             404: ("Page not found", "There is no page at this address; check that the link was copied whole."),
             405: ("Not allowed", "This page cannot be used that way."),
             413: ("Too much text", f"The answers sent were larger than {TEXT_BODY_LIMIT // 1024} KB; please "

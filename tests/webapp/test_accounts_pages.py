@@ -154,3 +154,20 @@ def test_each_role_lands_on_a_page_it_may_use(app: Flask, role: str) -> None:
     status, location = sign_in(client, f"{role}@example.com")
     assert status == 302 and location not in ("", "/login")
     assert client.get(location).status_code == 200
+
+
+def test_403_and_404_pages_keep_the_staff_navigation(app: Flask) -> None:
+    client = app.test_client()
+    sign_in(client, "analyst@example.com")
+    refused = client.get("/author/")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "Not for your role" in page
+    assert 'aria-label="Main"' in page and 'href="/results/"' in page and "Sign out" in page
+    assert 'href="/author/"' not in page  # the navigation still shows only what the role may open
+    missing = client.get("/results/no-such-survey/nothing-here")
+    assert missing.status_code == 404 and 'aria-label="Main"' in missing.get_data(as_text=True)
+    # a respondent's page stays the respondent's: no staff navigation on a mistyped survey link
+    respondent = client.get("/p/no-such-survey")
+    assert respondent.status_code == 404 and 'aria-label="Main"' not in respondent.get_data(as_text=True)
+    anonymous = app.test_client().get("/no-such-page")
+    assert anonymous.status_code == 404 and "Sign out" not in anonymous.get_data(as_text=True)

@@ -80,6 +80,18 @@ def _guard() -> WerkzeugResponse | None:
     return None
 
 
+RESPONDENT_PATHS = ("/s/", "/p/")
+"""Where respondent links live (a mistyped one matches no route, so no blueprint tells)."""
+
+
+def staff_page() -> bool:
+    """Whether this request is a signed-in staff member's outside the respondent pages (error pages then keep
+    the staff navigation)."""
+    if request.blueprint in PUBLIC_BLUEPRINTS or request.path.startswith(RESPONDENT_PATHS):
+        return False
+    return current_user() is not None
+
+
 def may_open(endpoint: str) -> bool:
     """Whether the signed-in user's role may use `endpoint` (the navigation shows only such links)."""
     user = current_user()
