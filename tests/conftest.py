@@ -3,7 +3,7 @@ mocked that can run here.
 
 Before any test runs, the PostgreSQL and Redis servers are found (`tests.services`: the variables
 CXROI_TEST_DATABASE_URL / CXROI_TEST_REDIS_URL, else the usual local address when it answers). Every run ends
-with one line saying what was skipped and why, and which servers and browser were used.
+with one line saying what was skipped and why, and which servers, browser and load balancer were used.
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ def summary_line(stats: dict[str, list[Any]]) -> str:
                      f"{'used' if browser_ran else 'available, no selected test needs it'}")
     elif problem not in reasons:
         parts.append(problem)
+    if services.HAPROXY.problem() not in reasons:
+        parts.append(services.HAPROXY.status())
     if shutil.which("pdftoppm") is None:
         parts.append("pdftoppm: missing (apt-get install poppler-utils) — the report-page rendering test skips")
     return f"skipped: {len(skipped)} — " + "; ".join(parts)

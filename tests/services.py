@@ -1,5 +1,6 @@
 """What some tests need beyond Python: the PostgreSQL and Redis servers, found once per run (tests/conftest.py
-calls `discover`), and Debian's Chromium with axe-core for the browser tests.
+calls `discover`), Debian's Chromium with axe-core for the browser tests, and Debian's haproxy for the
+multi-host test (the load balancer in front of two app servers).
 
 Each is named by a variable (`CXROI_TEST_DATABASE_URL`, `CXROI_TEST_REDIS_URL`). When the variable is set, it
 is used as it is. When it is unset, the usual local address is probed with a short timeout, and when something
@@ -161,6 +162,43 @@ def redis_url() -> str:
         pytest.skip(service.skip_reason())
     service.used = True
     return service.url
+
+
+@dataclass
+class Program:
+    """A program from Debian that some tests run, found on PATH; the tests skip, with the reason, without it."""
+
+    name: str
+    package: str  # Debian's package that installs it
+    tests: str  # which tests need it, for the reason
+    used: bool = False  # a test asked for it
+
+    def found(self) -> str | None:
+        """Its path: on PATH, or in the system folders (Debian puts haproxy in /usr/sbin, off a user's PATH)."""
+        return shutil.which(self.name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+
+    def problem(self) -> str:
+        """'' when it is installed, else what to install (one line)."""
+        if self.found() is None:
+            return (f"{self.tests} tests skipped: {self.name} is missing: install Debian's {self.package} "
+                    f"(apt-get install {self.package}; .ci/run does)")
+        return ""
+
+    def path(self) -> str:
+        """Where it is; skips the calling test, with the reason, when it is missing."""
+        found = self.found()
+        if found is None:
+            pytest.skip(self.problem())
+        self.used = True
+        return found
+
+    def status(self) -> str:
+        """One phrase for the run's summary."""
+        return self.problem() or (f"{self.name} {self.found()}: "
+                                  f"{'used' if self.used else 'available, no selected test needs it'}")
+
+
+HAPROXY = Program("haproxy", "haproxy", "multi-host")
 
 
 def browser_problem() -> str:

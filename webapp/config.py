@@ -17,7 +17,11 @@ Environment variable → app setting:
   (werkzeug's ProxyFix). Default 0: the headers are ignored (a client could forge them).
 * `CXROI_REDIS_URL` → `REDIS_URL`: the Redis server that keeps the respondents' submit limit for every app
   server (`redis://host:port/db`); unset: `CXROI_QUEUE_URL` when that is a Redis URL, else each process keeps
-  its own counts in memory.
+  its own counts in memory. When Redis cannot be reached, each process counts in its own memory until it can again
+  (logged; `webapp.extensions`).
+* `CXROI_RATELIMIT_KEY_PREFIX` → `RATELIMIT_KEY_PREFIX`: the prefix of the submit limit's keys in Redis, so
+  several deployments (or test runs) can share one Redis server without counting each other's clients; default
+  `cxroi`.
 * `CXROI_INSTANCE_PATH` (the `INSTANCE_PATH` argument of `create_app`): the instance folder; default Flask's
   instance folder of the `webapp` package.
 * `CXROI_BASE_URL` (read when a link is made): the public address used in invitation links; default
@@ -46,6 +50,10 @@ Environment variable → app setting:
 * `CXROI_CONTACT_DAYS` → `CONTACT_DAYS`: the programme's contact rule (docs/waves.md): a customer surveyed (invited,
   by any survey) less than this many days ago gets no new invitation and is listed as skipped; 0 turns the rule
   off; default 90. `cxroi invite` and `cxroi wave start` take `--contact-days N` for one run.
+* `CXROI_UPLOAD_MEMORY_MB` → `UPLOAD_MEMORY_MB`, `CXROI_UPLOAD_SECONDS` → `UPLOAD_SECONDS`: an uploaded definition
+  or outcomes file is read in a child process that may use this many MB beyond the libraries it has loaded and
+  run this many seconds (webapp.services.isolated); past either, the upload is refused (413) with a message
+  saying which. Defaults 1024 MB and 30 seconds.
 """
 
 from __future__ import annotations
@@ -66,6 +74,8 @@ DEFAULT_QUEUE_NAME = "cxroi"
 DEFAULT_REPORT_JOBS_PER_USER = 3
 DEFAULT_REPORT_LEASE_SECONDS = 60.0
 DEFAULT_CONTACT_DAYS = 90.0
+DEFAULT_UPLOAD_MEMORY_MB = 1024
+DEFAULT_UPLOAD_SECONDS = 30.0
 
 
 def instance_path_from_environment() -> Path:
@@ -131,6 +141,23 @@ def contact_days(value: Any) -> float:
     return days
 
 
+def upload_limits(memory_mb: Any, seconds: Any) -> tuple[int, float]:
+    """The `UPLOAD_MEMORY_MB` and `UPLOAD_SECONDS` settings (None or "" for the defaults) as (MB, seconds)."""
+    try:
+        memory = DEFAULT_UPLOAD_MEMORY_MB if memory_mb in (None, "") else int(memory_mb)
+    except (TypeError, ValueError):
+        memory = 0
+    if memory <= 0:
+        raise ValueError(f"UPLOAD_MEMORY_MB (CXROI_UPLOAD_MEMORY_MB) must be a whole number of MB > 0, not {memory_mb!r}")
+    try:
+        limit = DEFAULT_UPLOAD_SECONDS if seconds in (None, "") else float(seconds)
+    except (TypeError, ValueError):
+        limit = 0.0
+    if not 0 < limit < float("inf"):
+        raise ValueError(f"UPLOAD_SECONDS (CXROI_UPLOAD_SECONDS) must be a number of seconds > 0, not {seconds!r}")
+    return memory, limit
+
+
 def contact_days_from_environment() -> float:
     """`CXROI_CONTACT_DAYS` (see `contact_days`)."""
     return contact_days(os.environ.get("CXROI_CONTACT_DAYS", "").strip())
@@ -171,10 +198,13 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "REPORT_JOBS_PER_USER": os.environ.get("CXROI_REPORT_JOBS_PER_USER"),
         "PUBLIC_LINK_DAYS": os.environ.get("CXROI_PUBLIC_LINK_DAYS"),
         "CONTACT_DAYS": os.environ.get("CXROI_CONTACT_DAYS"),
+        "UPLOAD_MEMORY_MB": os.environ.get("CXROI_UPLOAD_MEMORY_MB"),
+        "UPLOAD_SECONDS": os.environ.get("CXROI_UPLOAD_SECONDS"),
         "SECRET_KEY": os.environ.get("CXROI_SECRET_KEY") or None,
         "AUTO_UPGRADE": {"1": True, "0": False}.get(os.environ.get("CXROI_AUTO_UPGRADE", "").strip()),
         "PROXY_HOPS": os.environ.get("CXROI_PROXY_HOPS"),
         "REDIS_URL": redis_url_from_environment(),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("CXROI_RATELIMIT_KEY_PREFIX", "").strip() or None,
     }
 
 

@@ -6,8 +6,9 @@
   session of the current request, closed when the request ends.
 * `limiter`: respondents' submit rate limit per client, a Flask-Limiter of each app whose counts live in Redis
   when `REDIS_URL` is set (one limit for every app server and worker process), else in the process's memory
-  (settings `SUBMIT_RATE_PER_MINUTE`, `SUBMIT_BURST`, `REDIS_URL`, see `webapp.config`; the 429 page is made in
-  `webapp.security`).
+  (settings `SUBMIT_RATE_PER_MINUTE`, `SUBMIT_BURST`, `REDIS_URL`, `RATELIMIT_KEY_PREFIX`, see `webapp.config`;
+  the 429 page is made in `webapp.security`). With Redis down, each process counts in its own memory until Redis
+  answers again (a warning on the `cxroi.limits` logger).
 
 Views and services import these at module top; this module imports nothing else of `webapp`, so it never closes
 an import circle.
@@ -15,6 +16,7 @@ an import circle.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
+from .config import REDIS_SCHEMES
 from .storage.engine import create_engine_for, session_factory
 
 csrf = CSRFProtect()
@@ -72,6 +75,21 @@ DEFAULT_BURST = 30.0
 DEFAULT_KEY_PREFIX = "cxroi"
 """Prefix of the limit's keys in Redis (`RATELIMIT_KEY_PREFIX` changes it: deployments sharing one Redis)."""
 SUBMIT_LIMIT_KEY = "cxroi_submit_limit"
+REDIS_TIMEOUT_SECONDS = 1
+"""How long a submission waits for the limit's Redis to connect or answer before it is counted in memory."""
+
+log = logging.getLogger("cxroi.limits")
+
+
+class _StorageReports(logging.Handler):
+    """Flask-Limiter warns that its storage went away on its own logger, which has only a NullHandler (so nothing
+    is shown): this passes the warning on to `cxroi.limits`, which the deployment's logging shows (without any,
+    Python's last-resort handler writes it to stderr: the server's log)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "storage unreachable" in record.getMessage():
+            log.warning("the submit limit's Redis (REDIS_URL) cannot be reached: this process counts submissions "
+                        "in its own memory until it answers again, so each app process limits on its own")
 
 
 def _number(app: Flask, key: str, default: float) -> float:
@@ -112,7 +130,11 @@ class SubmitLimiter:
     process, each with its own storage). Every POST to a respondent page (the `respond` blueprint) counts
     against the client's limit; pages are read freely. When the limit is reached, Flask-Limiter raises
     `RateLimitExceeded` (a 429) before the view reads or stores anything; `webapp.security` renders it.
-    If Redis cannot be reached, submissions go through unlimited (logged), never refused for it.
+
+    If Redis cannot be reached (down, or no answer within `REDIS_TIMEOUT_SECONDS`), the process falls back to
+    counting in its own memory (Flask-Limiter's in-memory fallback, the same limits) with a warning, and goes
+    back to Redis once it answers (Flask-Limiter checks it again now and then): a limit per process instead of
+    one for all, never submissions refused or let through unlimited because of the outage.
     """
 
     def init_app(self, app: Flask) -> None:
@@ -127,8 +149,13 @@ class SubmitLimiter:
             application_limits=[setting.limits], application_limits_exempt_when=_not_a_submission,
             key_prefix=app.config.get("RATELIMIT_KEY_PREFIX") or DEFAULT_KEY_PREFIX,
             fail_on_first_breach=False,  # count every window, so the 429 names the longest wait
+            in_memory_fallback_enabled=True,
+            storage_options={"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS}
+            if setting.storage_uri.startswith(REDIS_SCHEMES) else {},
             swallow_errors=True, headers_enabled=False)
         extension.init_app(app)
+        if not any(isinstance(handler, _StorageReports) for handler in extension.logger.handlers):
+            extension.logger.addHandler(_StorageReports())
         app.extensions[SUBMIT_LIMIT_KEY] = (setting, extension)
 
     def setting(self, app: Flask) -> SubmitLimit | None:
