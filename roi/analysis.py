@@ -28,6 +28,8 @@ from .data import build_analysis_data, read_outcomes_table, read_responses_table
 from .drivers import estimate_drivers
 from .money import estimate_scenario, revenue_at_risk
 from .nonresponse import compare_nonresponse
+from .over_time.waves import results_by_wave
+from .programme import estimate_programme
 from .results import Results
 from .retention import fit_retention
 from .revenue import fit_revenue
@@ -184,7 +186,10 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
     headline = headline_metric(data, scenario_config.metric) if has_churn else None
     bands = churn_by_band(data, headline) if headline is not None else None
     themes = analyse_themes(data, seed=seed, replicates=replicates, codebook=codebook)
-    for part in (comparison, *drivers.values(), risk, scenario, segments, nonresponse, sentiment, themes):
+    over_time = results_by_wave(data, config, headline=headline)
+    programme = estimate_programme(data, config)
+    for part in (comparison, *drivers.values(), risk, scenario, segments, nonresponse, sentiment, themes,
+                 over_time, programme):
         if part is not None:
             found.extend(part.warnings)
 
@@ -219,6 +224,8 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
         sentiment=sentiment.to_dict() if sentiment else None,
         churn_by_band=bands,
         themes=themes.to_dict() if themes else None,
+        over_time=over_time.to_dict() if over_time else None,
+        programme=programme.to_dict() if programme else None,
     )
 
 

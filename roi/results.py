@@ -142,6 +142,10 @@ class Results:
     churn_by_band: dict[str, Any] | None = None
     themes: dict[str, Any] | None = None
     """Open-text themes and what each costs (`roi.themes`, docs/themes.md)."""
+    over_time: dict[str, Any] | None = None
+    """Metrics per wave, their changes and the churn models per window (`roi.over_time`)."""
+    programme: dict[str, Any] | None = None
+    """The CX programme's realised effect, money value and ROI (`roi.programme`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable({
@@ -162,6 +166,8 @@ class Results:
             "nonresponse": self.nonresponse,
             "sentiment": self.sentiment,
             "themes": self.themes,
+            "over_time": self.over_time,
+            "programme": self.programme,
         })
 
 
