@@ -221,6 +221,9 @@ def _fill(sheet: Any, columns: Sequence[str], rows: Sequence[Row]) -> None:
     sheet.append(list(columns))
     for row in rows:
         sheet.append([row.get(column) or None for column in columns])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # a text such as "=SUM(A1)" stays text; openpyxl would write a formula
 
 
 def write_xlsform(survey: Survey, path: str | Path) -> None:
