@@ -16,6 +16,7 @@ from surveys.lint import lint_survey
 from surveys.model import Section, Survey
 
 from ..accounts.guard import current_user, requires_role
+from ..audit.web import audit
 from ..extensions import get_db
 from ..services import authoring
 from . import edits
@@ -319,13 +320,19 @@ def delete_section(slug: str, section_id: str) -> ResponseReturnValue:
     return _edit(slug, lambda data: edits.remove_section(data, section_id), f"Removed page {section_id}.")
 
 
-@bp.post("/<slug>/publish")
+@bp.route("/<slug>/publish", methods=["GET", "POST"])
 @requires_role("author")
 def publish(slug: str) -> ResponseReturnValue:
+    """GET shows what publishing changes for respondents and asks for confirmation; POST publishes."""
+    if request.method == "GET":
+        return render_template("author/publish.html", survey=authoring.read_draft(db(), slug),
+                               preview=authoring.publish_preview(db(), slug))
     try:
         version = authoring.publish_draft(db(), slug)
     except authoring.AuthoringError as error:
         return _refused(slug, str(error))
+    audit("survey_published", slug, version=version.number)
+    db().commit()
     closed = " The survey is still closed: reopen it to take answers." if version.survey.closed_at else ""
     flash(f"Published version {version.number}. Earlier responses keep the version they answered.{closed}")
     return redirect(url_for(".editor", slug=slug))
@@ -337,6 +344,8 @@ def close(slug: str) -> ResponseReturnValue:
     from ..services import close_survey
 
     close_survey(db(), slug)
+    audit("survey_closed", slug)
+    db().commit()
     flash("Closed: the survey's links take no more answers.")
     return redirect(url_for(".editor", slug=slug))
 
@@ -345,6 +354,8 @@ def close(slug: str) -> ResponseReturnValue:
 @requires_role("author")
 def reopen(slug: str) -> ResponseReturnValue:
     authoring.reopen_survey(db(), slug)
+    audit("survey_reopened", slug)
+    db().commit()
     flash("Reopened: the survey's links take answers again.")
     return redirect(url_for(".editor", slug=slug))
 

@@ -25,7 +25,7 @@ from .errors import HostingError
 from .invitations import CustomerList as CustomerList  # re-exported: the authoring pages preview lists
 from .invitations import CustomerRow as CustomerRow
 from .invitations import read_customer_list as read_customer_list
-from .publishing import find_survey, publish_survey
+from .publishing import find_survey, publish_survey, survey_of
 
 Status = Literal["draft", "live", "closed"]
 
@@ -181,6 +181,54 @@ def publish_draft(session: Session, slug: str) -> SurveyVersion:
         raise AuthoringError(f"fix the {len(errors)} error-level finding(s) first, e.g. {errors[0].path}: "
                              f"{errors[0].message}")
     return publish_survey(session, survey)
+
+
+@dataclass(frozen=True)
+class PublishPreview:
+    """What publishing the draft would change for respondents, shown before the author confirms."""
+
+    number: int
+    """The version number publishing would create."""
+    closed: bool
+    added: list[tuple[str, str]]
+    """(question id, text) of questions the latest published version does not have."""
+    removed: list[tuple[str, str]]
+    reworded: list[tuple[str, str]]
+    """(question id, new text) of questions whose wording changed."""
+    changed: list[str]
+    """Ids of questions whose settings, choices or condition changed (wording aside)."""
+    pages_before: int
+    pages_after: int
+
+    @property
+    def same(self) -> bool:
+        return self.number > 1 and not (self.added or self.removed or self.reworded or self.changed
+                                        or self.pages_before != self.pages_after)
+
+
+def publish_preview(session: Session, slug: str) -> PublishPreview:
+    """Compare the draft with the latest published version, question by question."""
+    draft = read_draft(session, slug)
+    record = find_survey(session, slug)
+    latest = session.scalar(sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id)
+                            .order_by(SurveyVersion.number.desc()).limit(1))
+    now = {question.id: question for question in draft.questions()}
+    if latest is None:
+        return PublishPreview(1, record.closed_at is not None, [(key, q.text) for key, q in now.items()], [], [],
+                              [], 0, len(draft.sections))
+    published = survey_of(latest)
+    before = {question.id: question for question in published.questions()}
+    shared = [key for key in now if key in before]
+    return PublishPreview(
+        number=latest.number + 1, closed=record.closed_at is not None,
+        added=[(key, q.text) for key, q in now.items() if key not in before],
+        removed=[(key, q.text) for key, q in before.items() if key not in now],
+        reworded=[(key, now[key].text) for key in shared
+                  if now[key].model_dump(mode="json", include={"text"})
+                  != before[key].model_dump(mode="json", include={"text"})],
+        changed=[key for key in shared if now[key].model_dump(mode="json", exclude={"text"})
+                 != before[key].model_dump(mode="json", exclude={"text"})],
+        pages_before=len(published.sections), pages_after=len(draft.sections))
 
 
 def reopen_survey(session: Session, slug: str) -> None:
