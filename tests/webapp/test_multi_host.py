@@ -14,8 +14,9 @@ Through the balancer only:
   answered with the thank-you) is stored exactly once, unchanged; none is stored twice;
 * every acknowledged submission's follow-up case is notified by the worker, from tasks both servers queued on Redis.
 
-Plus, in process: when the limit's Redis is down, submissions are counted in each process's memory (the same
-limit, a warning logged), never let through unlimited nor refused for it.
+Plus, in process: when the limit's Redis is down (a closed port), submissions are counted in the process's memory
+(the same limit, a warning logged), never let through unlimited nor refused for it; when the port opens onto the
+real Redis (a relay), the counts go back there.
 """
 
 from __future__ import annotations
@@ -303,16 +304,38 @@ def _notes(database_url: str, case_id: int) -> list[tuple[str, str]]:
 # --- the limit's Redis down --------------------------------------------------------------------------------
 
 
-def test_with_the_limits_redis_down_each_process_still_limits_in_memory(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    closed = free_port()  # a port nothing listens on: Redis is down
+def test_with_the_limits_redis_down_each_process_limits_in_memory_until_it_is_back(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, redis_url: str) -> None:
+    import redis
+
+    server = urllib.parse.urlsplit(redis_url)
+    relay = hosts.Relay(free_port(), (server.hostname or "127.0.0.1", server.port or 6379))  # closed: Redis down
+    prefix = f"cxroi-down-{secrets.token_hex(6)}"
+    limit_url = f"redis://127.0.0.1:{relay.port}/14"
     with caplog.at_level(logging.WARNING, logger="cxroi.limits"):
-        app, path = limited_app(tmp_path, REDIS_URL=f"redis://127.0.0.1:{closed}/0", SUBMIT_RATE_PER_MINUTE=1,
-                                SUBMIT_BURST=1)
-        assert [submit(app, path, None, remote="198.51.100.20") for _ in range(2)] == [400, 429]
+        app, path = limited_app(tmp_path, REDIS_URL=limit_url, RATELIMIT_KEY_PREFIX=prefix,
+                                SUBMIT_RATE_PER_MINUTE=1, SUBMIT_BURST=1)
+        assert [submit(app, path, None, remote="198.51.100.20") for _ in range(2)] == [400, 429]  # still limited
     assert submit(app, path, None, remote="198.51.100.21") == 400  # another client: its own count
     warnings = [r.getMessage() for r in caplog.records if r.name == "cxroi.limits"]
     assert len(warnings) == 1 and "cannot be reached" in warnings[0] and "own memory" in warnings[0]
+
+    counts = redis.Redis.from_url(_redis_db(redis_url))
+    relay.open()  # Redis is back: Flask-Limiter tries it again after 1, 2, 4 … s and counts there once it answers
+    try:
+        deadline, n = time.monotonic() + 30, 0
+        while not list(counts.scan_iter(f"LIMITS:LIMITER/{prefix}/*")):
+            assert time.monotonic() < deadline, "the limit did not go back to Redis"
+            n += 1
+            assert submit(app, path, None, remote=f"198.51.101.{n}") == 400
+            time.sleep(0.5)
+        assert submit(app, path, None, remote="198.51.100.20") == 400  # counted afresh, in Redis now
+        assert submit(app, path, None, remote="198.51.100.20") == 429
+        assert list(counts.scan_iter(f"LIMITS:LIMITER/{prefix}/198.51.100.20/*"))
+    finally:
+        relay.close()
+        _clean_redis(_redis_db(redis_url), f"LIMITS:LIMITER/{prefix}/*")
+        counts.close()
 
 
 def test_the_run_summary_names_haproxy() -> None:

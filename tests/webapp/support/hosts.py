@@ -100,3 +100,48 @@ def stop_worker(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=30)
         except ProcessLookupError:
             pass
+
+
+class Relay:
+    """A TCP relay from 127.0.0.1:`port` to `target` (host, port) that the test opens and closes: a server that is
+    down (closed: connections refused) and comes back (open: the real server answers through it)."""
+
+    def __init__(self, port: int, target: tuple[str, int]) -> None:
+        self.port, self.target = port, target
+        self._listener: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
+
+    def open(self) -> None:
+        import threading
+
+        self._listener = listener = socket.create_server(("127.0.0.1", self.port))
+
+        def pump(source: socket.socket, sink: socket.socket) -> None:
+            try:
+                while data := source.recv(65536):
+                    sink.sendall(data)
+            except OSError:
+                pass
+            finally:
+                sink.close()
+
+        def accept() -> None:
+            while True:
+                try:
+                    client, _ = listener.accept()
+                except OSError:
+                    return  # closed
+                server = socket.create_connection(self.target, timeout=5)
+                self._sockets += [client, server]
+                for ends in ((client, server), (server, client)):
+                    threading.Thread(target=pump, args=ends, daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        for sock in self._sockets:
+            sock.close()
+        self._sockets.clear()
