@@ -76,7 +76,11 @@ def test_cx_lead_builds_fixes_previews_and_publishes(site: LiveSite, new_page: A
     shot(page, "author-6-preview")
 
     page.goto(site.url("/author/e2e_relationship"))
-    page.click("button:has-text('Publish a new version')")
+    page.click("text=Publish a new version")  # the confirmation says what changes for respondents
+    assert "Publish version 1 of" in page.locator("h1").inner_text()
+    assert_accessible(page, "the publish confirmation")
+    shot(page, "author-7a-publish-confirmation")
+    page.click("button:has-text('Publish version 1')")
     assert "1 published version" in page.locator("main").inner_text()
     shot(page, "author-7-published")
     page.click("text=Links for respondents")
