@@ -132,6 +132,9 @@ class RoiConfig(_Strict):
     bootstrap: int = Field(default=200, ge=0, le=100_000)
     waves: WavesConfig = Field(default_factory=WavesConfig)
     programme: ProgrammeConfig = Field(default_factory=ProgrammeConfig)
+    as_of: date | None = None
+    """The date the outcomes were taken: customers who have not churned are censored here (the survival time
+    runs from the survey to churn or to this date). None: the latest date in the outcomes and survey dates."""
 
     @field_validator("columns")
     @classmethod

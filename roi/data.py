@@ -19,6 +19,7 @@ from .inputs.outcomes import OutcomeDataError, build_outcomes
 from .inputs.programme import build_programme_table
 from .inputs.responses import ResponseDataError, build_responses
 from .inputs.tables import TableError, read_table
+from .inputs.timeline import place_survey
 from .types import AnalysisData, JoinReport, RoiWarning
 
 __all__ = [
@@ -89,6 +90,7 @@ def build_analysis_data(responses: pd.DataFrame, outcomes: pd.DataFrame, *, conf
     dropped = dict(answers.dropped)
     if unmatched:
         dropped["respondents not found in the outcomes"] = len(unmatched)
+    frame, time_notes = place_survey(frame, as_of=config.as_of, source=str(outcomes.attrs.get("source", "<outcomes>")))
     for column, count in table.missing.items():
         dropped[f"customers with no {column} (left out of the models that use it)"] = count
     controls = tuple(c for c in config.controls if c in frame.columns and frame[c].notna().any())
@@ -100,7 +102,7 @@ def build_analysis_data(responses: pd.DataFrame, outcomes: pd.DataFrame, *, conf
             "outcomes; the results describe that subset, which may not represent your respondents. Check that "
             "both files use the same customer ids.",
         ))
-    frame.attrs["notes"] = [*answers.notes, *table.notes]
+    frame.attrs["notes"] = [*answers.notes, *table.notes, *time_notes]
     frame.attrs["responses_read"] = len(responses)
     return AnalysisData(
         frame=frame.reset_index(drop=True),

@@ -1,9 +1,9 @@
-"""Survival: Cox proportional hazards (Breslow ties; fitted by `roi.fitting.cox`, the same estimates as
-statsmodels PHReg) of time to churn on each summary metric and jointly, when the outcomes give durations
-(tenure_months, or start and end dates).
+"""Survival: Cox proportional hazards of the time from the survey to churn on each summary metric and
+jointly, when the survey and churn dates give that time (`roi.inputs.timeline`).
 
-The duration is the time axis, so tenure is not a control here; revenue enters as ln(1 + revenue).
-Hazard ratios are exp(coef) per one unit of the metric.
+The time axis starts at the survey (everyone is at risk from their answer on, so no delayed entry is
+needed); tenure at the survey and ln(1 + revenue) are controls. Hazard ratios are exp(coef) per one unit
+of the metric.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from .results import FittedModel, empty_terms
 from .types import AnalysisData, RoiWarning
 
 MAX_SINGLE_MODELS = 40
+SURVEY_TO_CHURN = "submitted_at → end_date (churn) or the as-of date"
+"""`survival.duration`: the time axis runs from the survey to churn or censoring."""
 
 
 def fit_cox_model(time: np.ndarray, status: np.ndarray, X: np.ndarray, names: Sequence[str], *, name: str,
@@ -82,8 +84,8 @@ def fit_survival(data: AnalysisData) -> SurvivalResults | None:
     if "duration_months" not in frame.columns or "churned" not in frame.columns \
             or frame["duration_months"].notna().sum() == 0:
         return None
-    duration = "tenure_months" if "tenure_months" in frame.columns else "start_date → end_date"
-    controls = control_frame(frame, [c for c in data.controls if c != "tenure_months"])
+    duration = SURVEY_TO_CHURN
+    controls = control_frame(frame, list(data.controls))
     control_names = list(controls.columns)
     time_all = frame["duration_months"].to_numpy(dtype=float)
     status_all = frame["churned"].to_numpy(dtype=float)

@@ -5,7 +5,9 @@ The planted world (all numbers are in `truth.json`):
   5-point scale, and BAS = 100 × (mean item − 1) / 4;
 * CES, CSAT and NPS follow `a` with more noise, so they correlate with BAS but predict churn less well;
 * churn: logit P(churned) = β0 + β_bas × BAS + β_tenure × tenure_months (revenue has no effect of its own);
-* revenue = revenue_prior + γ × (BAS − 50) + noise, so the revenue change depends on alignment.
+* revenue = revenue_prior + γ × (BAS − 50) + noise, so the revenue change depends on alignment;
+* `tenure_months` is the tenure at the survey; a churner's `end_date` falls uniformly within the year after
+  their survey (roi.yaml `as_of` 2027-05-01 censors the others), so survival runs from the survey.
 Non-respondents follow the same model (their BAS is never observed). Some respondents answered twice (the
 later answer is the one the outcomes follow), some stopped after the first page (status `partial`).
 """
@@ -180,11 +182,18 @@ def build_demo_data(customers: int, *, seed: int) -> DemoData:
     frame = pd.concat([frame, earlier], ignore_index=True)
     frame = frame[survey.columns()]
 
+    # churners leave within the year after the survey (drawn last, from their own stream, so every other
+    # number of a seed is as before); customers still active are censored at the as-of date
+    answered = pd.Series(pd.Timestamp("2026-03-01"), index=range(n))
+    answered.iloc[resp_index] = day.normalize()
+    leave_rng = np.random.default_rng([seed, 1])
+    end_date = (answered + pd.to_timedelta(leave_rng.integers(1, 365, n), unit="D")).dt.strftime("%Y-%m-%d")
     outcomes = pd.DataFrame({
-        "customer_id": ids, "churned": churned, "tenure_months": tenure, "revenue": revenue,
-        "revenue_prior": revenue_prior, "account_id": account, "region": region, "plan": plan,
+        "customer_id": ids, "churned": churned, "tenure_months": tenure, "end_date": end_date.where(churned == 1),
+        "revenue": revenue, "revenue_prior": revenue_prior, "account_id": account, "region": region, "plan": plan,
     })
     config = {
+        "as_of": "2027-05-01",
         "revenue_period": "year",
         "controls": ["tenure_months", "revenue"],
         "segments": ["region", "plan"],

@@ -28,7 +28,8 @@ class OutcomeDataError(TableError):
 @dataclass(frozen=True)
 class OutcomeTable:
     """Canonical outcome columns (customer_id as text, churned 0/1 float, numbers as floats, dates as
-    timestamps, `duration_months` when durations can be worked out), plus segment columns as text."""
+    timestamps), plus segment columns as text. Tenure at the survey and the survival time need the survey
+    date, so they are worked out after the join (`roi.inputs.timeline.place_survey`)."""
 
     frame: pd.DataFrame
     segments: tuple[str, ...]
@@ -111,8 +112,6 @@ def build_outcomes(raw: pd.DataFrame, config: RoiConfig) -> OutcomeTable:
     if "churned" not in out and "end_date" in out:
         out["churned"] = out["end_date"].notna().astype(float)
         notes.append("churned was derived from end_date (a customer with an end date has left)")
-    if "tenure_months" in out or "start_date" in out:
-        out["duration_months"] = _durations(out, notes)
 
     segments = []
     for name in config.segments:
@@ -127,17 +126,3 @@ def build_outcomes(raw: pd.DataFrame, config: RoiConfig) -> OutcomeTable:
             if count and name != "end_date":  # a blank end date means still a customer
                 missing[name] = count
     return OutcomeTable(out, tuple(segments), missing, tuple(notes))
-
-
-def _durations(out: pd.DataFrame, notes: list[str]) -> pd.Series:
-    """Months each customer was observed: tenure_months, else start → end date (→ the latest date seen)."""
-    if "tenure_months" in out:
-        return out["tenure_months"]
-    if "start_date" in out:
-        latest = out[["start_date", "end_date"]].max().max() if "end_date" in out else out["start_date"].max()
-        end = out["end_date"].fillna(latest) if "end_date" in out else pd.Series(latest, index=out.index)
-        if pd.notna(latest):  # a table with no dates at all (e.g. no rows) has no latest date to name
-            notes.append(f"durations run from start_date to end_date, or to {latest:%Y-%m-%d} (the latest date in "
-                         "the file) for customers still active")
-        return (end - out["start_date"]).dt.days / DAYS_PER_MONTH
-    raise AssertionError("durations need tenure_months or start_date")  # guarded by the caller

@@ -94,6 +94,8 @@ def duration_words(survival: Mapping[str, Any]) -> tuple[str, str]:
     """(axis title, phrase) for the survival time axis, from `survival.duration`: the curves are plotted
     against each customer's duration (tenure), not against time since the survey."""
     duration = survival.get("duration")
+    if isinstance(duration, str) and duration.startswith("submitted_at"):
+        return "Months since the survey", "months since the customer answered the survey"
     if duration == "tenure_months":
         return "Months of tenure (months as a customer)", "months as a customer (tenure)"
     if isinstance(duration, str) and "start_date" in duration:

@@ -76,8 +76,8 @@ def test_demo_data_files_follow_the_definition(demo: Path) -> None:
     header = (demo / "responses.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     assert header == survey.columns()
     outcomes_header = (demo / "outcomes.csv").read_text().splitlines()[0].split(",")
-    assert outcomes_header == ["customer_id", "churned", "tenure_months", "revenue", "revenue_prior", "account_id",
-                               "region", "plan"]
+    assert outcomes_header == ["customer_id", "churned", "tenure_months", "end_date", "revenue", "revenue_prior",
+                               "account_id", "region", "plan"]
     truth = json.loads((demo / "truth.json").read_text())
     assert truth["best_metric"] == "bas" and truth["retention"]["bas_coef"] == pytest.approx(-0.03)
     assert truth["respondents"] < truth["customers"]  # outcomes cover non-respondents

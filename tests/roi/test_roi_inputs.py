@@ -150,14 +150,18 @@ def test_low_match_rate_warns(tmp_path: Path) -> None:
 
 
 def test_durations_from_dates(tmp_path: Path) -> None:
-    outcomes = ("customer_id,start_date,end_date\na,2024-01-01,2024-07-01\nb,2024-01-01,\n"
-                "zz,2023-01-01,2024-01-01\n")
+    # issue 12: the survival time runs from the survey (submitted_at: a 2024-02-01, b 2024-01-02, zz 2024-02-01)
+    # to the end date, or to the latest date (2024-07-01) for customers still active; tenure at the survey is
+    # start_date → submitted_at
+    outcomes = ("customer_id,start_date,end_date\na,2023-01-01,2024-07-01\nb,2023-01-01,\n"
+                "zz,2023-01-01,2024-03-02\n")
     data = load(tmp_path, outcomes)
     frame = data.frame.set_index("customer_id")
-    # a left after 182 days; b still active, observed to the latest date (2024-07-01); churned from end_date
-    assert frame.loc["a", "duration_months"] == pytest.approx(182 / (365.25 / 12))
-    assert frame.loc["b", "duration_months"] == pytest.approx(182 / (365.25 / 12))
-    assert frame.loc["zz", "duration_months"] == pytest.approx(365 / (365.25 / 12))
+    month = 365.25 / 12
+    assert frame.loc["a", "duration_months"] == pytest.approx(151 / month)
+    assert frame.loc["b", "duration_months"] == pytest.approx(181 / month)
+    assert frame.loc["zz", "duration_months"] == pytest.approx(30 / month)
+    assert frame["tenure_months"].to_dict() == pytest.approx({"a": 396 / month, "b": 366 / month, "zz": 396 / month})
     assert frame["churned"].to_dict() == {"a": 1.0, "b": 0.0, "zz": 1.0}
 
 

@@ -94,7 +94,7 @@ def test_survival_finds_the_protective_effect_of_alignment(demo_runs: list[Analy
     # cover; what must hold is its direction: better alignment, lower hazard, with a CI below 1.
     for data in demo_runs[:5]:
         survival = fit_survival(data)
-        assert survival is not None and survival.duration == "tenure_months"
+        assert survival is not None and survival.duration.startswith("submitted_at")  # from the survey on
         term = survival.model("bas").term("bas")  # type: ignore[union-attr]
         assert term is not None and term.ratio_ci[1] is not None and term.ratio_ci[1] < 1
 
@@ -107,10 +107,14 @@ def test_cox_recovers_a_planted_hazard_ratio() -> None:
     x = rng.integers(1, 6, n).astype(float)
     time = rng.exponential(1 / (0.02 * np.exp(0.5 * (x - 3))))
     churned = (time < 60).astype(int)
+    # the time runs from the survey (2020-01-01) to the end date; the others are censored at as_of (60 months)
+    surveyed = pd.Timestamp("2020-01-01")
+    end = (surveyed + pd.to_timedelta(time * 365.25 / 12, unit="D")).strftime("%Y-%m-%d")
     outcomes = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)], "churned": churned.astype(str),
-                             "tenure_months": np.minimum(time, 60).round(3).astype(str)})
-    responses = pd.DataFrame({"customer_id": outcomes["customer_id"], "score": x.astype(int).astype(str)})
-    data = build_analysis_data(responses, outcomes, config=build_config({"controls": []}))
+                             "end_date": np.where(churned == 1, end, None)})
+    responses = pd.DataFrame({"customer_id": outcomes["customer_id"], "submitted_at": "2020-01-01T09:00:00Z",
+                              "score": x.astype(int).astype(str)})
+    data = build_analysis_data(responses, outcomes, config=build_config({"controls": [], "as_of": "2024-12-31"}))
     survival = fit_survival(data)
     assert survival is not None
     term = survival.model("score").term("score")  # type: ignore[union-attr]
