@@ -17,7 +17,8 @@ difference-in-differences with its parallel-trends check.
   y = a_gk (stage × period) + b_g·reached + δ_g·reached·t, t the period index (−1 just before the start, −2 the
   one before …); δ = Σ_g w_g δ_g is how much faster the reached group's outcome moved per period before anything
   happened. An interval excluding 0 (p < 0.05) is evidence against parallel trends. Not rejecting it does not
-  prove it.
+  prove it. The **trend-adjusted estimate** τ − δ is what is left of the effect if that drift had simply gone on
+  for one more period; its interval ±1.96·√(se_τ² + se_δ²) treats the two estimates as independent.
 """
 
 from __future__ import annotations
@@ -193,6 +194,12 @@ def did_effect(frame: pd.DataFrame, outcome: str, pre: dict[int, str], post: str
     means = {f"{'reached' if g == 1 else 'not_reached'}_{'post' if t == 0 else 'pre'}": float(v)
              for (g, t), v in group_means.items()}
     trends = parallel_trends(frame[frame["stage"].isin(stages)], pre, stages)
+    if trends.get("checked"):
+        # the differential pre-trend carried one period on (from the period before the start to the one after)
+        adjusted = estimate - trends["difference_per_period"]
+        spread = Z95 * float(np.hypot(se, trends["se"]))
+        trends["trend_adjusted_estimate"] = adjusted
+        trends["trend_adjusted_ci"] = [adjusted - spread, adjusted + spread]
     return Effect(outcome, estimate, ci, se, p, method, n1, n0, count, df, means, trends)
 
 

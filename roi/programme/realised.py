@@ -12,8 +12,9 @@ value of customers kept; churn is not added on top). Without revenue periods it 
 customers × their mean revenue before the start (the revenue a leaver takes away in a period). The benefit is
 that times `finance.margin` (revenue, not profit, without one); realised ROI = (benefit − cost) / cost with
 `finance.program_cost`. Both are linear in τ with the customer counts and revenues as booked, so their intervals
-are τ's interval carried through. No money figure is given when the effect's interval includes zero, nor when
-the pre-period trends contradict the design.
+are τ's interval carried through. No money figure is given when the effect's interval includes zero, nor when a
+drift of the reached group already visible before the start could explain it (the trend-adjusted interval of
+`roi.programme.effects` includes zero).
 """
 
 from __future__ import annotations
@@ -174,27 +175,44 @@ def estimate_programme(data: AnalysisData, config: RoiConfig) -> ProgrammeEffect
     return _conclude(design, frame, effects, stages, reached, not_reached, config)
 
 
+def _drift_explains(effect: Effect) -> bool:
+    """Whether a failed parallel-trends check could explain the effect: the trend-adjusted interval includes 0
+    or lies on the other side."""
+    trends = effect.parallel_trends or {}
+    if not trends.get("checked") or trends.get("consistent"):
+        return False
+    low, high = trends["trend_adjusted_ci"]
+    return bool(low <= 0 <= high or (effect.estimate or 0) * low < 0)
+
+
 def _conclude(design: str, frame: pd.DataFrame, effects: dict[str, Effect], stages: tuple[dict[str, Any], ...],
               reached: int, not_reached: int, config: RoiConfig) -> ProgrammeEffect:
-    found: list[RoiWarning] = []
-    for outcome, estimated in effects.items():
-        trends = estimated.parallel_trends or {}
-        if trends.get("checked") and not trends.get("consistent"):
-            found.append(RoiWarning("parallel_trends", "programme",
-                                    f"Before the programme started, the reached customers' {outcome} already moved "
-                                    "differently from the others': the difference-in-differences estimate is not "
-                                    "credible and no money figure is given."))
     basis = next((o for o in ("revenue", "churned") if o in effects and effects[o].estimate is not None), None)
     effect: Effect | None = effects[basis] if basis else None
     evidence = effect.evidence if effect else None
-    trends_fail = bool(found)
-    money = _money(frame, effect, config, blocked="the pre-period trends contradict the design" if trends_fail
-                   else None)
+    found: list[RoiWarning] = []
+    blocked = None
+    for outcome, estimated in effects.items():
+        trends = estimated.parallel_trends or {}
+        if not trends.get("checked") or trends.get("consistent"):
+            continue
+        drift = f"{trends['difference_per_period']:+.3g} a period"
+        if _drift_explains(estimated) and estimated.evidence in ("supported", "adverse"):
+            consequence = "enough to explain the estimated effect"
+            if outcome == basis:
+                blocked = f"the reached customers' {outcome} was already drifting away ({drift}) before the start"
+                consequence += ", so no money figure is given"
+        else:
+            consequence = "not enough to explain the estimated effect, which may still be over- or understated by it"
+        found.append(RoiWarning("parallel_trends", "programme",
+                                f"Before the programme started, the reached customers' {outcome} already moved "
+                                f"differently from the others' ({drift}): {consequence}."))
+    money = _money(frame, effect, config, blocked=blocked)
     if effect is not None and evidence == "none":
         found.append(RoiWarning("no_effect", "programme", f"The programme's realised effect on {basis} has a 95% "
                                 "interval that includes zero: no evidence that it changed it, so no money figure."))
     return ProgrammeEffect(design, "estimated", None, reached, not_reached, stages, effects,
-                           "none" if trends_fail else evidence, money, ASSUMPTIONS[design], tuple(found))
+                           "none" if blocked else evidence, money, ASSUMPTIONS[design], tuple(found))
 
 
 def _estimate(value: float | None, low: float | None = None, high: float | None = None,
