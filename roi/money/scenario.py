@@ -2,9 +2,10 @@
 
 retained revenue = Σ over the customers in scope (P(churn | x) − P(churn | x improved by Δ, capped at
 the scale's end)) × annual revenue × horizon_years. The benefit is that times the gross margin when
-finance gives one (else the revenue itself, and the assumptions say so); ROI = (benefit − program_cost)
-/ program_cost; payback_months = program_cost / (benefit per month). No money figure is given when the
-metric's churn coefficient has no support (95% CI includes zero) or points the wrong way.
+finance gives one (else the revenue itself, and the assumptions say so). Lifetime value, NPV, ROI, payback
+and IRR all come from one stream of discounted, retention-adjusted yearly cash flows (`cash_flows`), so they
+agree with each other; a payback beyond the horizon is null, "not within the horizon". No money figure is
+given when the metric's churn coefficient has no support (95% CI includes zero) or points the wrong way.
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ from ..fitting import (
 )
 from ..nonresponse import compare_nonresponse
 from ..types import AnalysisData, Metric, RoiWarning
+from .cash_flows import CashFlows, discounted_years, evaluate
 from .churn_model import annual_factor, drawn_totals, fit_churn_model
+
+__all__ = ["Estimate", "InvalidScenario", "Scenario", "discounted_years", "estimate_scenario", "figure_labels",
+           "improved", "in_segment"]
 
 
 class InvalidScenario(CxroiError, ValueError):
@@ -68,6 +73,8 @@ class Scenario:
     lifetime_value: Estimate
     coefficient: Estimate
     extrapolated: bool = False
+    npv: Estimate = field(default_factory=Estimate)
+    irr: Estimate = field(default_factory=Estimate)
     replicates: int = 0
     assumptions: tuple[str, ...] = ()
     warnings: tuple[RoiWarning, ...] = field(default_factory=tuple)
@@ -82,7 +89,7 @@ class Scenario:
             "coefficient": self.coefficient.to_dict(),
             "retained_revenue": self.retained_revenue.to_dict(), "benefit": self.benefit.to_dict(),
             "roi": self.roi.to_dict(), "payback_months": self.payback_months.to_dict(),
-            "lifetime_value": self.lifetime_value.to_dict(),
+            "lifetime_value": self.lifetime_value.to_dict(), "npv": self.npv.to_dict(), "irr": self.irr.to_dict(),
             "replicates": self.replicates, "assumptions": list(self.assumptions),
             "warnings": [w.to_dict() for w in self.warnings],
             "labels": dict(self.labels),
@@ -99,7 +106,7 @@ def figure_labels(finance: FinanceConfig) -> dict[str, str]:
     years = finance.horizon_years
     horizon = "1 year" if years == 1 else f"{years:g} years"
     margin = finance.margin
-    labels = {"payback_months": "Payback: months of benefit needed to cover the programme cost"}
+    labels: dict[str, str] = {}
     if margin is not None:
         labels["retained_revenue"] = f"Retained revenue over {horizon}, before the {_percent(margin)} gross margin"
         labels["benefit"] = (f"Benefit: retained margin over {horizon} ({_percent(margin)} of retained revenue), "
@@ -107,11 +114,18 @@ def figure_labels(finance: FinanceConfig) -> dict[str, str]:
     else:
         labels["retained_revenue"] = f"Retained revenue over {horizon} (no gross margin given)"
         labels["benefit"] = f"Benefit: retained revenue over {horizon}, not profit (no gross margin given)"
-    labels["roi"] = f"ROI: benefit over {horizon} less the programme cost, per unit of cost"
-    if margin is not None and finance.discount_rate is not None:
+    rate = finance.discount_rate
+    discounted = f"discounted at {_percent(rate)} a year" if rate is not None else "undiscounted (no discount rate given)"
+    flows = f"the benefit year by year, customers retained now may still leave later, {discounted}"
+    labels["roi"] = f"ROI: net present value per unit of programme cost ({flows})"
+    labels["npv"] = f"Net present value: {flows}, less the programme cost"
+    labels["payback_months"] = (f"Payback: months until the benefit ({discounted}) covers the programme cost; "
+                                "none when that is not within the horizon")
+    labels["irr"] = "IRR: the yearly discount rate at which the benefit exactly repays the programme cost"
+    if margin is not None and rate is not None:
         later = ", later years counting only customers who would have stayed anyway" if years > 1 else ""
         labels["lifetime_value"] = (f"Lifetime value: the benefit over {horizon} discounted at "
-                                    f"{_percent(finance.discount_rate)} a year{later}")
+                                    f"{_percent(rate)} a year{later}")
     return labels
 
 
@@ -125,15 +139,6 @@ def improved(values: np.ndarray, metric: Metric, delta: float) -> np.ndarray:
         return np.minimum(values + delta, np.maximum(values, top))
     bottom = metric.scale[0] if metric.scale else float(np.min(values))
     return np.maximum(values - delta, np.minimum(values, bottom))
-
-
-def discounted_years(horizon_years: float, retention: float, discount_rate: float) -> float:
-    """Σ_t f_t · s^(t−1) / (1+d)^t over years t = 1..⌈H⌉, f_t the share of year t inside the horizon."""
-    total = 0.0
-    for t in range(1, math.ceil(horizon_years) + 1):
-        share = min(1.0, horizon_years - (t - 1))
-        total += share * retention ** (t - 1) / (1 + discount_rate) ** t
-    return total
 
 
 def in_segment(frame: pd.DataFrame, segment: dict[str, str] | None, *, where: str = "the analysed data") -> pd.Series:
@@ -152,7 +157,7 @@ def _null(scenario: ScenarioConfig, reason: str, notes: list[RoiWarning], assump
     none = Estimate(reason=reason)
     return Scenario(scenario.metric, scenario.delta, scenario.segment, scenario.population, "none", in_scope,
                     none, none, none, none, none, coefficient or Estimate(reason=reason),
-                    extrapolated=scenario.population == "all", assumptions=tuple(assumptions), warnings=tuple(notes))
+                    extrapolated=scenario.population == "all", npv=none, irr=none, assumptions=tuple(assumptions), warnings=tuple(notes))
 
 
 def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: FinanceConfig, seed: int,
@@ -265,41 +270,42 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
     assumptions.append(f"Benefit = retained revenue × gross margin {margin:g}." if margin is not None else
                        "No margin was given: the benefit is retained REVENUE, not profit, which overstates ROI.")
     benefit = Estimate(retained_point * scale_benefit, percentile_interval(draws * scale_benefit))
-    roi, payback = _roi_and_payback(benefit.estimate or 0.0, draws * scale_benefit, finance)
-    lifetime = _lifetime_value(scope, retained, draws, finance)
+    retention = 1.0 - float(pd.to_numeric(scope["churned"], errors="coerce").mean())
+    flows = evaluate(retained_point * scale_benefit / finance.horizon_years,
+                     draws * scale_benefit / finance.horizon_years, cost=finance.program_cost,
+                     horizon_years=finance.horizon_years, retention=retention,
+                     discount_rate=finance.discount_rate or 0.0)
+    assumptions.append(
+        f"ROI, NPV, payback and IRR count the benefit year by year, a retained customer staying on with "
+        f"probability {retention:.2f} a year (1 − the churn rate in scope), "
+        + (f"discounted at {finance.discount_rate:g} a year" if finance.discount_rate is not None
+           else "undiscounted (no discount rate was given)") + ", against the programme cost paid at the start.")
+    roi, payback, npv, irr = _returns(flows, finance)
+    lifetime = (Estimate(flows.present_value, percentile_interval(flows.present_value_draws))
+                if finance.margin is not None and finance.discount_rate is not None
+                else Estimate(reason="needs finance.margin and finance.discount_rate"))
     return Scenario(metric.name, scenario.delta, scenario.segment, scenario.population, "supported",
                     customers_in_scope, retained, benefit, roi, payback, lifetime, coefficient, extrapolated,
-                    replicates, tuple(assumptions), tuple(dict.fromkeys(notes)), figure_labels(finance))
+                    npv, irr, replicates, tuple(assumptions), tuple(dict.fromkeys(notes)), figure_labels(finance))
 
 
-def _roi_and_payback(benefit: float, benefit_draws: np.ndarray, finance: FinanceConfig) -> tuple[Estimate, Estimate]:
+def _returns(flows: CashFlows, finance: FinanceConfig) -> tuple[Estimate, Estimate, Estimate, Estimate]:
+    """ROI, payback, NPV and IRR as estimates, or null with the reason."""
     cost = finance.program_cost
     if cost is None or cost == 0:
         reason = "no program_cost was given" if cost is None else "program_cost is zero"
-        return Estimate(reason=reason), Estimate(reason=reason)
-    roi = Estimate((benefit - cost) / cost, percentile_interval((benefit_draws - cost) / cost))
-    months = finance.horizon_years * 12
-    if benefit <= 0:
-        return roi, Estimate(reason="the benefit is not positive: the programme does not pay back")
-    with np.errstate(divide="ignore"):
-        paybacks = np.where(benefit_draws > 0, cost / (benefit_draws / months), np.inf)
-    # an interval only when nearly every draw pays back (no draws: no interval)
-    paid_back = paybacks.size > 0 and np.isfinite(paybacks).mean() >= 0.975
-    low, high = percentile_interval(paybacks) if paid_back else (None, None)
-    return roi, Estimate(cost / (benefit / months), (low, high))
-
-
-def _lifetime_value(scope: pd.DataFrame, retained: Estimate, retained_draws: np.ndarray,
-                    finance: FinanceConfig) -> Estimate:
-    """Margin on the retained revenue, year by year, with the base retention and discounting applied.
-
-    retained = Σ ΔP·R·H (R annual revenue, H horizon), so Σ ΔP·R = retained / H and
-    lifetime value = Σ ΔP·R · margin · Σ_t f_t·s^(t−1)/(1+d)^t, s = 1 − the churn rate in scope.
-    """
-    if finance.margin is None or finance.discount_rate is None:
-        return Estimate(reason="needs finance.margin and finance.discount_rate")
-    if retained.estimate is None:
-        return Estimate(reason=retained.reason)
-    retention = 1.0 - float(pd.to_numeric(scope["churned"], errors="coerce").mean())
-    factor = finance.margin * discounted_years(finance.horizon_years, retention, finance.discount_rate) / finance.horizon_years
-    return Estimate(retained.estimate * factor, percentile_interval(retained_draws * factor))
+        return Estimate(reason=reason), Estimate(reason=reason), Estimate(reason=reason), Estimate(reason=reason)
+    roi = Estimate(flows.roi, flows.roi_ci)
+    npv = Estimate(flows.npv, flows.npv_ci)
+    horizon = "1 year" if finance.horizon_years == 1 else f"{finance.horizon_years:g} years"
+    if flows.present_value <= 0:
+        payback = Estimate(reason="the benefit is not positive: the programme does not pay back")
+    elif not math.isfinite(flows.payback):
+        share = flows.present_value / cost
+        payback = Estimate(reason=f"not within the horizon ({horizon}): the benefit over the horizon covers "
+                                  f"{share:.0%} of the programme cost")
+    else:
+        payback = Estimate(flows.payback, flows.payback_ci)
+    irr = (Estimate(flows.irr, flows.irr_ci) if flows.irr is not None
+           else Estimate(reason="no internal rate of return: the benefit never repays the cost at any rate above −100%"))
+    return roi, payback, npv, irr

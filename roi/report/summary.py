@@ -157,7 +157,7 @@ def headline(results: Mapping[str, Any]) -> str:
         if payback is not None:
             sentence += f", paying back in {f.months(payback)} months"
         else:
-            sentence += f", and it does not pay back ({get(scenario, 'payback_months.reason') or 'no payback'})"
+            sentence += f", and it does not pay back: {get(scenario, 'payback_months.reason') or 'no payback'}"
     else:
         sentence += "; no programme cost was given, so no ROI is stated"
     return sentence + "."
@@ -248,6 +248,7 @@ FIGURE_LABELS = {
     "retained_revenue": "Retained revenue (revenue, before any margin)",
     "benefit": "Benefit (retained revenue × gross margin, when one was given)",
     "roi": "ROI (benefit less programme cost, per unit of cost)",
+    "npv": "Net present value (discounted benefit less programme cost)",
     "payback_months": "Payback (months)",
     "lifetime_value": "Lifetime value (the benefit, discounted)",
 }
@@ -269,11 +270,13 @@ def _key_figures(results: Mapping[str, Any]) -> list[Block]:
                      ""])
     if has_money_evidence(results):
         for key, fmt in (("retained_revenue", f.money), ("benefit", f.money), ("roi", f.percent),
-                         ("payback_months", f.months), ("lifetime_value", f.money)):
+                         ("npv", f.money), ("payback_months", f.months), ("lifetime_value", f.money)):
             estimate = mapping(scenario, key)
             if f.number(estimate.get("estimate")) is not None:
                 rows.append([figure_label(results, key), fmt(estimate.get("estimate")),
                              f.interval(estimate.get("ci"), fmt)])
+            elif key == "payback_months" and str(estimate.get("reason") or "").startswith("not within the horizon"):
+                rows.append([figure_label(results, key), "not within the horizon", ""])
     if not rows:
         return []
     return [Subheading("Key figures"), Table(["Figure", "Value", "95% CI"], rows, numeric=(1, 2),

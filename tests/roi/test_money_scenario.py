@@ -68,11 +68,13 @@ def test_money_follows_the_finance_formulas() -> None:
     assert retained is not None and retained > 0
     benefit = retained * 0.3
     assert result.benefit.estimate == pytest.approx(benefit)
-    assert result.roi.estimate == pytest.approx((benefit - 50_000) / 50_000)
-    assert result.payback_months.estimate == pytest.approx(50_000 / (benefit / 24))
     # lifetime value: Σ ΔP·R = retained / 2 years; × margin × (1/1.1 + s/1.21), s = 1 − churn rate
     s = 1 - data.frame["churned"].mean()
-    assert result.lifetime_value.estimate == pytest.approx(retained / 2 * 0.3 * (1 / 1.1 + s / 1.21))
+    present = retained / 2 * 0.3 * (1 / 1.1 + s / 1.21)
+    assert result.lifetime_value.estimate == pytest.approx(present)
+    # ROI and NPV on the same discounted flows as the lifetime value (issue 12)
+    assert result.npv.estimate == pytest.approx(present - 50_000)
+    assert result.roi.estimate == pytest.approx((present - 50_000) / 50_000)
     assert result.customers_in_scope == len(data.frame)
     assert any("margin 0.3" in a for a in result.assumptions)
     json.dumps(result.to_dict(), allow_nan=False)
