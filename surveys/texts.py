@@ -246,6 +246,16 @@ def localised(survey: Survey, language: str | None) -> Survey:
     return cache[language]
 
 
+def offered_language(survey: Survey, language: str | None) -> str | None:
+    """`language` when the survey is offered in it, or its primary tag when that is (fr-CA → fr); else None."""
+    if not language:
+        return None
+    if language in survey.all_languages:
+        return language
+    primary = language.replace("_", "-").split("-")[0].lower()
+    return primary if primary in survey.all_languages else None
+
+
 def missing_texts(survey: Survey) -> list[tuple[str, str]]:
     """(definition path, language) of every text not given in one of the survey's languages."""
     missing = []
@@ -323,3 +333,49 @@ def _pipe_problem(name: str, page: int, page_of: Mapping[str, int]) -> str | Non
     if page_of[head] >= page:
         return f"{head!r} is not answered on an earlier page, so its answer is not known yet"
     return None
+
+
+def has_piping(survey: Survey) -> bool:
+    """Whether any text of the survey, in any language, pipes an answer or a customer field (cached)."""
+    key = id(survey)
+    known = _PIPING.get(key)
+    if known is None or known[0]() is not survey:
+        found = any(PIPE.search(given) for _, text in iter_texts(survey)
+                    for given in texts_of(text, survey.default_language).values())
+        known = _PIPING[key] = (weakref.ref(survey, _forget_piping(key)), found)
+    return known[1]
+
+
+_PIPING: dict[int, tuple[weakref.ref[Survey], bool]] = {}
+
+
+def _forget_piping(key: int) -> Callable[[Any], None]:
+    def forget(_: Any) -> None:
+        _PIPING.pop(key, None)
+    return forget
+
+
+def pipe_values(survey: Survey, answers: Mapping[str, Any], customer: Mapping[str, str | None]) -> dict[str, str]:
+    """What each `{{ name }}` shows for one respondent: a choice by its label (in `survey`'s language, so pass the
+    localised survey), several choices joined by commas, a number or a text as it is; a grid's answer shows
+    nothing. `customer` holds the customer's fields (`id`, `name`), None when unknown."""
+    values = {f"customer.{name}": value for name, value in customer.items() if value}
+    for question in survey.questions():
+        answer = answers.get(question.id)
+        if answer is None or isinstance(answer, Mapping):
+            continue
+        labels = dict(question.options()) if question.value_kind in ("choice", "multi") else {}
+        if isinstance(answer, list):
+            values[question.id] = ", ".join(labels.get(str(item), str(item)) for item in answer)
+        elif isinstance(answer, float) and answer.is_integer():
+            values[question.id] = str(int(answer))
+        else:
+            values[question.id] = labels.get(str(answer), str(answer))
+    return values
+
+
+def piped(survey: Survey, values: Mapping[str, str]) -> Survey:
+    """The survey with `values` filled into every text that pipes one (`pipe`); the survey itself when none does."""
+    if not has_piping(survey):
+        return survey
+    return map_texts(survey, lambda text: LocalText(pipe(text, values), text.texts) if "{{" in text else text)

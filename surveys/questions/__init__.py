@@ -15,6 +15,7 @@ import pkgutil
 from .base import (
     AGREEMENT_5,
     AGREEMENT_7,
+    FIXED_TEXTS,
     SATISFACTION_5,
     TEXT_LIMIT,
     AnswerError,
@@ -46,7 +47,7 @@ for _name in sorted((m.name for m in pkgutil.iter_modules(__path__)),
     importlib.import_module(f"{__name__}.{_name}")  # each module registers the types it declares
 
 __all__ = [
-    "AGREEMENT_5", "AGREEMENT_7", "QUESTION_TYPES", "SATISFACTION_5", "TEXT_LIMIT", "AnswerError", "Choice",
+    "AGREEMENT_5", "AGREEMENT_7", "FIXED_TEXTS", "QUESTION_TYPES", "SATISFACTION_5", "TEXT_LIMIT", "AnswerError", "Choice",
     "ColumnKind", "Identifier", "MetricColumn", "MissingAnswer", "Polarity", "Question", "QuestionBase",
     "RespondentScore", "Scale", "ScaleQuestion", "Scored", "Strict", "ValueKind", "Widget", "is_blank",
     "register", "registered", "title", "type_tag", "unregister",

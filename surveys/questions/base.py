@@ -43,6 +43,13 @@ AGREEMENT_7 = (
     "Somewhat agree", "Agree", "Strongly agree",
 )
 SATISFACTION_5 = ("Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied", "Very satisfied")
+NPS_ENDS = ("Not at all likely", "Extremely likely")
+CHANNEL_ENDS = ("Very poor", "Excellent")
+HESITATION_PROMPT = "What made you hesitate?"
+FIXED_TEXTS = tuple(dict.fromkeys((*AGREEMENT_7, *AGREEMENT_5, *SATISFACTION_5, *NPS_ENDS, *CHANNEL_ENDS,
+                                   HESITATION_PROMPT)))
+"""The English texts the question types write themselves (fixed scales' labels, default labels and prompts): not
+part of a definition, so the respondent pages translate them through their catalogues (webapp/respond)."""
 
 
 class AnswerError(ValueError):

@@ -13,6 +13,8 @@ from ..scoring.answers import read_numbers, require_columns
 from ..scoring.intervals import Label, score_mean, score_share
 from ..texts import LabelText
 from .base import (
+    CHANNEL_ENDS,
+    HESITATION_PROMPT,
     TEXT_LIMIT,
     AnswerError,
     ColumnKind,
@@ -211,7 +213,7 @@ class FrictionQuestion(GridQuestion):
     type: Literal["friction"] = "friction"
     touchpoints: list[Identifier] | None = None
     follow_up: bool = True
-    follow_up_text: LabelText = "What made you hesitate?"
+    follow_up_text: LabelText = HESITATION_PROMPT
     widget: ClassVar[Widget] = "row_yes_no"
     value_kind: ClassVar[ValueKind] = "friction"
     row_source: ClassVar[str] = "touchpoints"
@@ -349,7 +351,7 @@ class ChannelRatingQuestion(_ScaleGrid):
     """
 
     type: Literal["channel_rating"] = "channel_rating"
-    scale: Scale = Scale(min=1, max=5, min_label="Very poor", max_label="Excellent")
+    scale: Scale = Scale(min=1, max=5, min_label=CHANNEL_ENDS[0], max_label=CHANNEL_ENDS[1])
     channels: list[Identifier] | None = None
     used_channels_from: Identifier | None = None
     row_source: ClassVar[str] = "channels"

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from ..scoring.answers import InvalidValue, read_numbers, require_columns
 from ..scoring.intervals import Label, score_mean, score_nps, score_share
 from .base import (
+    NPS_ENDS,
     SATISFACTION_5,
     TEXT_LIMIT,
     AnswerError,
@@ -379,7 +380,7 @@ class NpsQuestion(_HeadlineQuestion):
 
     @property
     def effective_scale(self) -> Scale:
-        return Scale(min=0, max=10, min_label="Not at all likely", max_label="Extremely likely")
+        return Scale(min=0, max=10, min_label=NPS_ENDS[0], max_label=NPS_ENDS[1])
 
     def score(self, responses: pd.DataFrame, survey: Survey) -> Scored:
         answers = self.answers(responses)

@@ -95,8 +95,8 @@ def invite(slug: str, customers: Path, channel: str, output: Path | None, send: 
     customer's public link, their id signed with the app's secret key (valid CXROI_PUBLIC_LINK_DAYS days).
     """
     from ..config import contact_days_from_environment, instance_path_from_environment, secret_key_for
-    from ..services import create_invitations, latest_version, read_customer_ids, survey_of
-    from ..services.invitations import LinksCsvWriter, signed_public_link
+    from ..services import create_invitations, latest_version, survey_of
+    from ..services.invitations import LinksCsvWriter, read_customer_file, signed_public_link
     from .wave_commands import report_skipped
 
     days = contact_days_from_environment() if contact_days is None else contact_days
@@ -107,7 +107,7 @@ def invite(slug: str, customers: Path, channel: str, output: Path | None, send: 
         return
     if output is None:
         raise HostingError("say where to write the links (-o links.csv), or e-mail them with --send")
-    ids = read_customer_ids(customers)
+    ids = read_customer_file(customers).rows  # each with its language and name, kept on its invitation
     base = (base_url or base_url_from_environment()).rstrip("/")
     # The database keeps only the tokens' hashes, so links made but not written would be lost: make sure the
     # output can be written before making any, and replace the file only once every link is in it.

@@ -1,18 +1,22 @@
 """The respondent pages: personal links `/s/<token>` and public links `/p/<slug>?channel=…`.
 
 One section per page, Next to save and go on, a Back link, progress shown; the page is built by the field
-factory (`forms.py`) and validated by `Survey.clean_section` in the responding service.
+factory (`forms.py`) and validated by `Survey.clean_section` in the responding service. Each page is shown in the
+respondent's language (`languages.py`), with earlier answers and customer fields piped into its texts.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
+from surveys.model import Survey
 from surveys.questions import AnswerError
+from surveys.texts import has_piping, localised, pipe_values, piped
 
 from ..config import public_link_seconds
 from ..extensions import get_db
@@ -20,9 +24,12 @@ from ..services import responding, survey_of
 from ..services.errors import HostingError
 from ..storage.models import Response
 from .forms import Page, build_page, option_inputs
+from .languages import choose_language, init_languages, language_links, translate_fixed, use_language
 
 bp = Blueprint("respond", __name__)
 bp.add_app_template_global(option_inputs, "option_inputs")
+bp.add_app_template_global(translate_fixed, "fixed_text")
+bp.record_once(lambda state: init_languages(state.app))  # Flask-Babel: the respondent pages' catalogues
 
 PUBLIC_KEYS = "public_responses"
 PUBLIC_LINKS = "public_links"
@@ -78,13 +85,15 @@ def _start_public(slug: str, keys: dict[str, str], key: str | None) -> ResponseR
     session[PUBLIC_LINKS] = links | {slug: query}
     session.permanent = True
     survey = survey_of(start.version)
-    return _render_page(build_page(survey, 0, {}, answers={}), self_url, {})
+    language = _language(survey)
+    shown = piped(localised(survey, language), {})  # nothing answered yet, no customer record: nothing to pipe
+    return _render_page(build_page(shown, 0, {}, answers={}), self_url, {}, language)
 
 
 def _link_query() -> dict[str, str]:
     """The public link's own query parameters (all but `page`), bounded: they ride in the session cookie."""
     query = {name: value for name, value in request.args.items()
-             if name != "page" and len(name) <= 64 and len(value) <= LINK_VALUE_LIMIT}
+             if name not in ("page", "lang") and len(name) <= 64 and len(value) <= LINK_VALUE_LIMIT}
     return dict(list(query.items())[:8])
 
 
@@ -99,8 +108,30 @@ def public_thanks(slug: str) -> ResponseReturnValue:
 def _thanks(response: Response, start_url: str) -> ResponseReturnValue:
     if response.status != "complete":
         return redirect(start_url)
+    return _thank_you(response, already=False)
+
+
+def _thank_you(response: Response, *, already: bool) -> str:
     survey = responding.survey_for(response)
-    return render_template("respond/thanks.html", survey=survey, lang=survey.language, already=False)
+    language = _language(survey, response)
+    shown = _shown(survey, language, response, response.answers or {})
+    return render_template("respond/thanks.html", survey=shown, lang=language, already=already)
+
+
+def _language(survey: Survey, response: Response | None = None) -> str:
+    """The language this request shows `survey` in (see `languages.py`); the chrome follows it."""
+    asked = request.args.get("lang") or (request.form.get("lang") if request.method == "POST" else None)
+    language = choose_language(survey, asked=asked, answered=response.language if response else None)
+    use_language(language)
+    return language
+
+
+def _shown(survey: Survey, language: str, response: Response, answers: Mapping[str, Any]) -> Survey:
+    """The survey as this respondent reads it: in their language, with their answers and customer fields piped in."""
+    shown = localised(survey, language)
+    if not has_piping(survey):
+        return shown
+    return piped(shown, pipe_values(shown, answers, responding.customer_fields(get_db(), response)))
 
 
 def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseReturnValue:
@@ -109,33 +140,36 @@ def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseRetur
     if response.status == "complete":
         if request.method == "POST":  # a double click or a retry of the last page: the same thank-you page
             return redirect(thanks_url, 303)
-        return render_template("respond/thanks.html", survey=survey, lang=survey.language, already=True), 410
+        return _thank_you(response, already=True), 410
+    language = _language(survey, response)
     answers = response.answers or {}
     if request.method == "GET":
         index = request.args.get("page", default=response.current_page, type=int)
         if not 0 <= index <= response.current_page or index >= len(survey.sections):
             return redirect(f"{self_url}?page={response.current_page}")
-        page = build_page(survey, index, responding.earlier_answers(survey, answers, index), answers=answers)
-        return _render_page(page, self_url, {})
+        page = build_page(_shown(survey, language, response, answers), index,
+                          responding.earlier_answers(survey, answers, index), answers=answers)
+        return _render_page(page, self_url, {}, language)
 
     index = _posted_page(len(survey.sections))
-    page = build_page(survey, index, responding.earlier_answers(survey, answers, index), formdata=request.form)
+    page = build_page(_shown(survey, language, response, answers), index,
+                      responding.earlier_answers(survey, answers, index), formdata=request.form)
     unexpected = page.unexpected_fields(request.form)
     if unexpected:
         raise HostingError(
             f"the form sent a field this page does not have or sent it twice: {unexpected[0][:60]!r}; "
             "reload the page and answer again"
         )
-    outcome = responding.answer_page(get_db(), response.id, index, page.read_raw(request.form))
+    outcome = responding.answer_page(get_db(), response.id, index, page.read_raw(request.form), language=language)
     if outcome.kind in ("complete", "already_complete"):
         return redirect(thanks_url, 303)
     if outcome.kind == "saved":
         return redirect(f"{self_url}?page={outcome.page}", 303)
     if outcome.page != index:  # the final check found a problem on an earlier page: show it
         stored = outcome.answers
-        page = build_page(survey, outcome.page, responding.earlier_answers(survey, stored, outcome.page),
-                          answers=stored)
-    return _render_page(page, self_url, outcome.errors, status=400)
+        page = build_page(_shown(survey, language, response, stored), outcome.page,
+                          responding.earlier_answers(survey, stored, outcome.page), answers=stored)
+    return _render_page(page, self_url, outcome.errors, language, status=400)
 
 
 def _posted_page(pages: int) -> int:
@@ -148,11 +182,12 @@ def _posted_page(pages: int) -> int:
     return index
 
 
-def _render_page(page: Page, self_url: str, errors: Mapping[str, AnswerError],
+def _render_page(page: Page, self_url: str, errors: Mapping[str, AnswerError], language: str,
                  status: int = 200) -> ResponseReturnValue:
     survey = page.survey
     return render_template(
-        "respond/page.html", page=page, survey=survey, lang=survey.language, errors=errors,
+        "respond/page.html", page=page, survey=survey, lang=language, errors=errors,
         action=self_url, pages=len(survey.sections),
         back_url=f"{self_url}?page={page.index - 1}" if page.index > 0 else None,
+        languages=language_links(survey, language, f"{self_url}?page={page.index}"),
     ), status

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, RadioField, SelectMultipleField, StringField, TextAreaField
@@ -23,6 +24,8 @@ from surveys.logic import parse_condition
 from surveys.model import Section, Survey
 from surveys.questions import AnswerError, QuestionBase, Widget
 
+from .languages import translate_error, translate_fixed
+
 try:  # WTForms 3.3 wants SelectChoice objects; older 3.x takes (value, label) pairs
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover - depends on the installed WTForms
@@ -30,11 +33,14 @@ except ImportError:  # pragma: no cover - depends on the installed WTForms
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[Any]:
+    """Options for WTForms, a fixed scale's labels in the respondent's language (the definition's own labels are
+    in it already: the page is built from the survey's view in that language)."""
+    pairs = [(value, translate_fixed(label)) for value, label in pairs]
     return [SelectChoice(value, label) for value, label in pairs] if SelectChoice else pairs
 
 
-META_FIELDS = frozenset({"csrf_token", "page"})
-"""Form fields that are not answers: the CSRF token and the page number."""
+META_FIELDS = frozenset({"csrf_token", "page", "lang"})
+"""Form fields that are not answers: the CSRF token, the page number and the language the page was shown in."""
 
 
 class FieldFactory:
@@ -140,10 +146,11 @@ class FrictionFactory(FieldFactory):
     def build(self, question: Any, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
         fields: dict[str, UnboundField] = {}
         for row, label in question.rows(survey):
-            fields[f"{question.id}.{row}"] = RadioField(label, choices=_choices([("yes", "Yes"), ("no", "No")]),
-                                                        validate_choice=False)
+            fields[f"{question.id}.{row}"] = RadioField(
+                label, choices=_choices([("yes", gettext("Yes")), ("no", gettext("No"))]), validate_choice=False)
             if question.follow_up:
-                fields[f"{question.id}.{row}.what"] = TextAreaField(f"{label}: {question.follow_up_text}")
+                prompt = translate_fixed(question.follow_up_text)
+                fields[f"{question.id}.{row}.what"] = TextAreaField(f"{label}: {prompt}")
         return fields
 
     def read(self, question: Any, names: list[str], formdata: MultiDict[str, str]) -> Any:
@@ -227,11 +234,12 @@ class Page:
 
     def error_text(self, entry: QuestionFields, error: AnswerError) -> str:
         """The error message, prefixed with the row's label when it concerns one row of a grid."""
+        message = translate_error(error.message)
         if error.row and not error.names_rows:
             label = dict(entry.question.rows(self.survey)).get(error.row)
             if label:
-                return f"{label}: {error.message}"
-        return error.message
+                return f"{label}: {message}"
+        return message
 
 
 def option_inputs(field: RadioField | SelectMultipleField, described: str | None) -> Markup:

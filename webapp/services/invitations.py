@@ -202,7 +202,7 @@ def recent_contacts(session: Session, customer_ids: Iterable[str], days: float |
 def create_invitations(
     session: Session,
     slug: str,
-    customer_ids: Iterable[str],
+    customer_ids: Iterable[str | CustomerRow],
     channel: str | None,
     expires: datetime | timedelta | None = timedelta(days=30),
     *,
@@ -219,12 +219,15 @@ def create_invitations(
     `expires` is a moment (naive UTC) or a delay from now; None never expires. Raises `UnknownSurvey`,
     `ClosedSurvey`, or `HostingError` for an empty, over-long or repeated customer id or an unknown channel
     (then nothing is stored). Returns the links in the order of `customer_ids`, each with its token.
+    A customer given as a `CustomerRow` (from a customer list) keeps its `language` and `name` on the invitation:
+    the link opens in that language when the survey offers it, and texts may show the name (`{{ customer.name }}`).
     `wave_id` tags every invitation with its wave. `contact_days` applies the contact rule (`recent_contacts`):
     customers surveyed less than that many days ago get no link and are listed in the result's `skipped`.
     """
     version = latest_version(session, slug, open_only=True)
     check_channel(survey_of(version), channel)
-    ids = list(customer_ids)
+    customers = [c if isinstance(c, CustomerRow) else CustomerRow(0, c, None) for c in customer_ids]
+    ids = [customer.customer_id for customer in customers]
     seen: set[str] = set()
     for index, customer_id in enumerate(ids):
         problem = customer_id_problem(customer_id)
@@ -239,12 +242,14 @@ def create_invitations(
         raise ValueError("one token per customer id")
     recent = recent_contacts(session, ids, contact_days)
     links = IssuedLinks(skipped=[recent[customer_id] for customer_id in ids if customer_id in recent])
-    for index, customer_id in enumerate(ids):
+    for index, customer in enumerate(customers):
+        customer_id = customer.customer_id
         if customer_id in recent:
             continue
         token = given[index] if given is not None else secrets.token_urlsafe(24)  # 192 bits
         session.add(Invitation(token_hash=hash_token(token), version_id=version.id, customer_id=customer_id,
-                               channel=channel, expires_at=expires_at, wave_id=wave_id))
+                               channel=channel, expires_at=expires_at, wave_id=wave_id,
+                               language=customer.language, customer_name=customer.name))
         links.append(IssuedLink(customer_id, channel, token, expires_at))
     if commit:
         session.commit()

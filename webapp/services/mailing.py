@@ -361,7 +361,7 @@ def queue_invitations(session: Session, slug: str, customers: CustomerList, chan
         return result
     keys = [secrets.token_urlsafe(24) for _ in rows]  # 192 bits each; the tokens are derived, never stored
     tokens = [hash_token(derive_token(secret_key, key)) for key in keys]
-    create_invitations(session, slug, [row.customer_id for row in rows], channel, expires,
+    create_invitations(session, slug, rows, channel, expires,
                        tokens=[derive_token(secret_key, key) for key in keys], commit=False, wave_id=wave_id)
     ids: dict[str, int] = {hash_: id_ for hash_, id_ in session.execute(
         sa.select(Invitation.token_hash, Invitation.id).where(Invitation.token_hash.in_(tokens)))}

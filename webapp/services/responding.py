@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from surveys.model import Survey
 from surveys.questions import AnswerError
+from surveys.texts import localised, offered_language
 
 from ..cases import service as cases
 from ..storage.engine import READ_ONLY
@@ -108,9 +109,10 @@ def start_personal(session: Session, token: str) -> Response:
 
 def _new_response(version: SurveyVersion, invitation: Invitation | None = None, **fields: Any) -> Response:
     now = utcnow()
-    if invitation is not None:
+    if invitation is not None:  # the personal link opens in the customer's language when the survey offers it
         fields |= {"invitation_id": invitation.id, "customer_id": invitation.customer_id,
-                   "channel": invitation.channel}
+                   "channel": invitation.channel,
+                   "language": offered_language(survey_of(version), invitation.language)}
     return Response(version_id=version.id, version=version, status="partial", answers={}, current_page=0,
                     started_at=now, updated_at=now, **fields)
 
@@ -204,11 +206,13 @@ def earlier_answers(survey: Survey, answers: Mapping[str, Any], page: int) -> di
     return {key: value for key, value in answers.items() if key in ids}
 
 
-def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str, Any]) -> PageOutcome:
+def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str, Any], *,
+                language: str | None = None) -> PageOutcome:
     """Validate and store one page of answers; on the last page, submit the response. Commits.
 
     `raw` holds the page's raw answers by question id (as the field factories read them from the form).
-    Nothing is stored when any answer is invalid. A complete response is never changed.
+    Nothing is stored when any answer is invalid. A complete response is never changed. `language`, one the
+    survey is offered in, is recorded as the response's language, and error messages name rows in it.
     """
     # The row's current state, locked, as plain columns: the Response object the caller holds (and its loaded
     # version) is left as it is, so the version below comes from the session without another SELECT.
@@ -222,6 +226,9 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
         session.rollback()
         return PageOutcome("already_complete")
     survey = survey_of(session.get_one(SurveyVersion, response.version_id))
+    language = offered_language(survey, language)
+    recorded = {"language": language} if language else {}
+    survey = localised(survey, language)  # the same rules; messages naming rows name them in that language
     if not 0 <= page <= min(response.current_page, len(survey.sections) - 1):
         session.rollback()
         raise HostingError(f"page {page + 1} cannot be answered yet; go back to page {response.current_page + 1}")
@@ -237,17 +244,17 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     last = page == len(survey.sections) - 1
     if not last:
         _update_partial(session, response_id, answers=answers, updated_at=now,
-                        current_page=max(response.current_page, page + 1))
+                        current_page=max(response.current_page, page + 1), **recorded)
         session.commit()
         return PageOutcome("saved", page + 1)
     final, failed_page, final_errors = recheck(survey, answers)
     if final_errors:
         # An answer changed on an earlier page can make a later question required: send them there.
-        _update_partial(session, response_id, answers=answers, updated_at=now)
+        _update_partial(session, response_id, answers=answers, updated_at=now, **recorded)
         session.commit()
         return PageOutcome("invalid", failed_page, final_errors, answers)
     if not _update_partial(session, response_id, answers=final, updated_at=now, current_page=page,
-                           status="complete", submitted_at=now):
+                           status="complete", submitted_at=now, **recorded):
         session.rollback()
         return PageOutcome("already_complete")
     if response.invitation_id is not None:
@@ -284,3 +291,14 @@ def recheck(survey: Survey, answers: Mapping[str, Any]) -> tuple[dict[str, Any],
             return final, index, errors
         final |= cleaned
     return final, -1, {}
+
+
+def customer_fields(session: Session, response: Response) -> dict[str, str | None]:
+    """The customer fields a survey's texts may show (`{{ customer.id }}`, `{{ customer.name }}`): the id, and the
+    name from the personal link's customer list. Ends the transaction."""
+    name = None
+    if response.invitation_id is not None:
+        _reading(session)
+        name = session.scalar(sa.select(Invitation.customer_name).where(Invitation.id == response.invitation_id))
+        session.commit()
+    return {"id": response.customer_id, "name": name}

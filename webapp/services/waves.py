@@ -110,7 +110,8 @@ def start_wave(session: Session, slug: str, customers: CustomerList, *, name: st
             started.message_ids, started.opted_out = queued.message_ids, queued.opted_out
             started.skipped = queued.recently_contacted
         else:
-            links = create_invitations(session, slug, customers.customer_ids, channel, expires, wave_id=wave.id,
+            links = create_invitations(session, slug, [row for row in customers.rows if row.problem is None],
+                                       channel, expires, wave_id=wave.id,
                                        contact_days=contact_days)  # commits
             started.links, started.skipped = list(links), links.skipped
     except IntegrityError:  # another wave of this survey started at the same moment took the number or name

@@ -69,6 +69,10 @@ class Invitation(Base):
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     wave_id: Mapped[int | None] = mapped_column(sa.ForeignKey("waves.id"), default=None, index=True)
     """The wave the invitation was made for (`cxroi wave start`), if any (migration 0009)."""
+    language: Mapped[str | None] = mapped_column(sa.String(20), default=None)
+    """The customer's language from the customer list: the personal link opens in it when the survey offers it."""
+    customer_name: Mapped[str | None] = mapped_column(sa.String(200), default=None)
+    """The customer's name from the customer list, shown where a text pipes `{{ customer.name }}` (0015)."""
 
     version: Mapped[SurveyVersion] = relationship()
 
@@ -108,6 +112,8 @@ class Response(Base):
     wave_id: Mapped[int | None] = mapped_column(sa.ForeignKey("waves.id"), default=None, index=True)
     """The wave this response belongs to: its invitation's (set when the response is inserted, see
     `_response_wave`), or, for a public link with a signed customer id, the latest wave that invited them."""
+    language: Mapped[str | None] = mapped_column(sa.String(20), default=None)
+    """The language the respondent answered in (the last page sent; migration 0015)."""
 
     version: Mapped[SurveyVersion] = relationship()
 
