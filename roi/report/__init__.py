@@ -19,6 +19,7 @@ from .appendix import build_data_quality, build_glossary, build_methods
 from .content import Report, Section
 from .html import render_report_html
 from .models import build_models, build_survival
+from .over_time import build_realised_roi, build_trend_by_wave, lead_page_one
 from .pdf import write_pdf
 from .reading import get, mapping
 from .sections import (
@@ -50,9 +51,10 @@ def _survey_line(results: Mapping[str, Any]) -> str:
 
 def build_report(results: Mapping[str, Any], *, title: str | None = None) -> Report:
     """The report's content from a results.json document (no rendering)."""
-    sections: list[Section] = [build_summary(results), build_churn_by_band(results),
-                               build_metric_comparison(results), build_drivers(results),
-                               build_revenue_at_risk(results)]
+    realised, trend = build_realised_roi(results), build_trend_by_wave(results)
+    sections: list[Section] = [lead_page_one(build_summary(results), results), *([realised] if realised else []),
+                               build_churn_by_band(results), build_metric_comparison(results),
+                               build_drivers(results), build_revenue_at_risk(results), *([trend] if trend else [])]
     survival = build_survival(results)
     if survival is not None:
         sections.append(survival)
