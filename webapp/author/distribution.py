@@ -18,9 +18,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from surveys.definition import parse_survey_text, to_data, to_json, to_yaml
+from surveys.definition import to_data, to_json, to_yaml
 from surveys.errors import CxroiError, InvalidDefinition, Problem
-from surveys.files import read_survey
 from surveys.model import Survey
 from surveys.questions import AnswerError
 
@@ -29,7 +28,7 @@ from ..config import base_url_from_environment, public_link_seconds
 from ..extensions import csrf
 from ..respond import bp as respond_bp
 from ..respond.forms import build_page
-from ..services import authoring, create_invitations, latest_version, mailing, survey_of
+from ..services import authoring, create_invitations, latest_version, mailing, survey_of, uploads
 from ..services.errors import HostingError
 from ..services.invitations import LinksCsvWriter, set_public_link, signed_public_link
 from ..services.publishing import find_survey
@@ -37,7 +36,6 @@ from ..services.responding import earlier_answers
 from .forms import ConfirmLinksForm, CustomersForm, UploadForm
 from .views import author_email, bp, db, editor_page
 
-UPLOAD_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 LINK_DAYS = 30
 
 
@@ -180,27 +178,15 @@ def upload(slug: str) -> ResponseReturnValue:
     except InvalidDefinition as error:
         return editor_page(slug, problems=[Problem(p.path, p.message) for p in error.problems], status=400)
     except CxroiError as error:
-        return editor_page(slug, problems=[Problem("", f"{name}: {error}")], status=400)
+        return editor_page(slug, problems=[Problem("", f"{name}: {error}")], status=getattr(error, "status", 400))
     flash(f"Replaced the draft with {name}.")
     return redirect(url_for(".editor", slug=slug))
 
 
 def read_uploaded_definition(file: FileStorage, name: str) -> Survey:
-    """A checked Survey from an uploaded .yaml/.yml/.json/.xlsx file; `InvalidDefinition` otherwise."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise InvalidDefinition(name, [Problem("", "expected a .yaml, .yml, .json or .xlsx file")])
-    content = file.read()
-    if suffix == ".xlsx":
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "upload.xlsx"
-            path.write_bytes(content)
-            return read_survey(path)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidDefinition(name, [Problem("", f"not UTF-8 text ({error.reason} at byte {error.start})")]) from None
-    return parse_survey_text(text, fmt="json" if suffix == ".json" else "yaml", source=name)
+    """A checked Survey from an uploaded .yaml/.yml/.json/.xlsx file, read in a child process under the upload
+    limits; `InvalidDefinition`, `UploadTooDemanding` or another `CxroiError` otherwise."""
+    return uploads.read_definition(file.read(), name, limits=uploads.limits_from(current_app.config))
 
 
 @bp.get("/<slug>/links")

@@ -15,7 +15,7 @@ from ..accounts.guard import current_user, requires_role
 from ..config import report_jobs_per_user
 from ..extensions import csrf, get_db
 from ..results.summary import list_result_surveys
-from ..services import reporting
+from ..services import reporting, uploads
 from ..services.errors import UnknownSurvey
 from .forms import ReportForm, choices
 
@@ -74,6 +74,7 @@ def submit() -> ResponseReturnValue:
             content=upload.read(), config_data=form.to_config_data(),
             created_by=user.email if user is not None else None,
             per_user_limit=report_jobs_per_user(current_app.config.get("REPORT_JOBS_PER_USER")),
+            limits=uploads.limits_from(current_app.config),
         )
         reporting.queue_report_job(get_db(), job.id)  # a worker (`cxroi worker`) runs it
     except UnknownSurvey:

@@ -28,22 +28,18 @@ import json
 import logging
 import os
 import socket
-import tempfile
 import threading
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, undefer
 
 from roi.analysis import analyze
 from roi.config import RoiConfig, build_config
-from roi.data import OutcomeDataError, build_analysis_data, read_outcomes_table
-from roi.inputs.outcomes import build_outcomes
+from roi.data import build_analysis_data
 from roi.report import render_html, render_pdf
 from roi.results import to_results_json
 from surveys.errors import CxroiError
@@ -55,13 +51,14 @@ from ..storage.models import Response, SurveyVersion, utcnow
 from ..storage.reports import ReportJob
 from .analysis import responses_for_analysis
 from .errors import HostingError
+from .isolated import Limits
 from .publishing import latest_version
+from .uploads import count_outcomes, count_outcomes_file, read_outcomes_file, safe_name
 
 log = logging.getLogger(__name__)
 
 OUTCOMES_LIMIT = 64 * 1024 * 1024
 """Largest outcomes upload (64 MiB: a few hundred thousand customers as CSV)."""
-OUTCOME_SUFFIXES = (".csv", ".xlsx", ".parquet")
 REPORT_RETRIES = 2
 """Runs after the first that a transient failure earns (Huey `retries=`)."""
 REPORT_RETRY_DELAY = 30
@@ -93,37 +90,22 @@ class QueueUnavailable(ReportError):
 
 
 def _safe_name(name: str) -> str:
-    # A multipart file name is whatever the client sends: no control characters (PostgreSQL refuses NUL).
-    name = "".join(char for char in name if char >= " " and char != "\x7f")
-    base = Path(name.replace("\\", "/")).name.strip() or "outcomes"
-    return base[:200]
+    return safe_name(name, "outcomes")
 
 
-def read_outcomes_upload(content: bytes, name: str) -> pd.DataFrame:
-    """The uploaded outcomes file as text cells; errors name the file as the user called it."""
-    shown = _safe_name(name)
-    suffix = Path(shown).suffix.lower()
-    if suffix not in OUTCOME_SUFFIXES:
-        raise OutcomeDataError(f"{shown}: expected a .csv, .xlsx or .parquet file")
-    if not content:
-        raise OutcomeDataError(f"{shown}: the file is empty")
-    with tempfile.TemporaryDirectory(prefix="cxroi-outcomes-") as folder:
-        path = Path(folder) / f"outcomes{suffix}"
-        path.write_bytes(content)
-        try:
-            frame = read_outcomes_table(path)
-        except CxroiError as error:
-            raise type(error)(str(error).replace(str(path), shown)) from None
-    frame.attrs["source"] = shown
-    return frame
+read_outcomes_upload = read_outcomes_file
+"""The uploaded outcomes file as text cells (in this process: the worker reads a file already checked)."""
 
 
-def check_outcomes(content: bytes, name: str, config: RoiConfig) -> int:
+def check_outcomes(content: bytes, name: str, config: RoiConfig, *, limits: Limits | None = None) -> int:
     """Check every cell of an outcomes upload against the data contract; returns the number of customers.
 
-    Raises `OutcomeDataError` naming the file, rows and column (duplicate ids, churned not 0/1 …).
+    Raises `OutcomeDataError` naming the file, rows and column (duplicate ids, churned not 0/1 …). With
+    `limits`, the file is read in a child process under them (`UploadTooDemanding`, 413, past them).
     """
-    return len(build_outcomes(read_outcomes_upload(content, name), config).frame)
+    if limits is not None:
+        return count_outcomes(content, name, config, limits=limits)
+    return count_outcomes_file(content, name, config)
 
 
 def waiting_jobs(session: Session, created_by: str) -> int:
@@ -134,12 +116,13 @@ def waiting_jobs(session: Session, created_by: str) -> int:
 
 def create_report_job(session: Session, *, slug: str, outcomes_name: str, content: bytes,
                       config_data: Mapping[str, Any], created_by: str | None, seed: int = 0,
-                      per_user_limit: int = 0) -> ReportJob:
+                      per_user_limit: int = 0, limits: Limits | None = None) -> ReportJob:
     """Check the request and store it as a queued job (not yet on the task queue: `queue_report_job`). Commits.
 
     Raises `TooManyReports` (429: `created_by` already has `per_user_limit` jobs queued or running; 0 is no
     limit), `UnknownSurvey` (404), `ReportError` (no complete responses), `InvalidConfig` (settings) or
-    `OutcomeDataError` (the file), and then stores nothing.
+    `OutcomeDataError` (the file) or `UploadTooDemanding` (413: reading the file, in a child process under
+    `limits`, needed more memory or time), and then stores nothing.
     """
     if per_user_limit and created_by is not None and waiting_jobs(session, created_by) >= per_user_limit:
         raise TooManyReports(
@@ -154,7 +137,7 @@ def create_report_job(session: Session, *, slug: str, outcomes_name: str, conten
         raise ReportError(f"the survey {slug!r} has no complete responses yet, so there is nothing to relate to "
                           "the outcomes")
     config = build_config(dict(config_data), source="report settings")
-    check_outcomes(content, outcomes_name, config)
+    check_outcomes(content, outcomes_name, config, limits=limits)
     now = utcnow()
     job = ReportJob(
         survey_slug=slug, survey_title=version.survey.title, status="queued", progress="Waiting to start",
