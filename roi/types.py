@@ -27,6 +27,10 @@ WarningCode = Literal[
     "non_convergence",
     "parallel_trends",
     "not_identified",
+    "no_definition",
+    "miscalibration",
+    "non_proportional_hazards",
+    "non_linear",
 ]
 WARNING_CODES: tuple[str, ...] = WarningCode.__args__  # type: ignore[attr-defined]
 

@@ -20,6 +20,7 @@ Each fit is checked against statsmodels and against cases worked by hand in `tes
 from .cox import CoxFit, fit_breslow
 from .design import (
     CONTROL_LABELS,
+    HEADLINE_MAX_MISSING_SHARE,
     SUMMARY_FAMILIES,
     Z95,
     account_clusters,
@@ -52,7 +53,7 @@ from .logit import (
 from .ols import ClusteredOls, fit_ols_clustered, fit_ols_hc3
 
 __all__ = [
-    "CONTROL_LABELS", "EVENTS_PER_VARIABLE", "SUMMARY_FAMILIES", "Z95", "ClusteredOls", "CoxFit", "FirthOrMle",
+    "CONTROL_LABELS", "EVENTS_PER_VARIABLE", "HEADLINE_MAX_MISSING_SHARE", "SUMMARY_FAMILIES", "Z95", "ClusteredOls", "CoxFit", "FirthOrMle",
     "FirthProfile", "profile_firth",
     "LogitFit", "account_clusters", "account_codes", "average_marginal_effects", "build_design",
     "choose_engine", "control_frame", "expit", "finite_or_none", "fit_breslow", "fit_firth",

@@ -8,8 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from ..fitting import build_design, finite_or_none, headline_metrics, interval_or_none, percentile_interval
-from ..types import AnalysisData, RoiWarning
+from ..fitting import (
+    HEADLINE_MAX_MISSING_SHARE,
+    build_design,
+    finite_or_none,
+    headline_metrics,
+    interval_or_none,
+    joint_metrics,
+    percentile_interval,
+)
+from ..types import AnalysisData, Metric, RoiWarning
 from .churn_model import drawn_totals, fit_churn_model
 
 
@@ -63,12 +71,16 @@ def revenue_at_risk(data: AnalysisData, *, seed: int, metrics: Sequence[str] | N
     """
     chosen = headline_metrics(data) if metrics is None else tuple(data.metric(name) for name in metrics)
     period = data.revenue_period
+    choice: list[RoiWarning] = []
+    if metrics is None:
+        chosen, choice = _without_definition(data, chosen)
     if "revenue" not in data.frame.columns:
         note = RoiWarning("small_sample", "revenue", "No revenue column in the outcomes: revenue at risk is unknown.")
         return RevenueAtRisk(None, (None, None), period, 0, None, (), (), (note,))
     columns = [m.column for m in chosen] + [c for c in data.controls if c in data.frame.columns]
     frame = data.frame[data.frame["revenue"].notna()]
     model, used, notes = fit_churn_model(frame, columns, subject="revenue at risk")
+    notes = [*choice, *notes]
     if model is None:
         return RevenueAtRisk(None, (None, None), period, int(used.sum()), None, tuple(columns), (), tuple(notes))
     rows = frame[used]
@@ -88,3 +100,28 @@ def revenue_at_risk(data: AnalysisData, *, seed: int, metrics: Sequence[str] | N
                                         float((probability[inside] * revenue[inside]).sum())))
     return RevenueAtRisk(float(probability @ revenue), percentile_interval(totals), period, len(rows),
                          float(revenue.sum()), tuple(columns), tuple(segments), tuple(notes))
+
+
+def _without_definition(data: AnalysisData, chosen: tuple[Metric, ...]) -> tuple[tuple[Metric, ...], list[RoiWarning]]:
+    """The metrics of the risk model when no survey definition named summary scores, and the warning saying so.
+
+    Without a definition every numeric column is both a metric and an item, so `headline_metrics` (metrics that
+    are not items) is empty and the model would rest on the controls alone. Then every raw metric answered by at
+    least 80% of the customers is used (at most 30, in column order); if none is, the warning says the figure
+    spreads the observed churn by the controls only.
+    """
+    raw = [m for m in data.metrics if m.family == "raw"]
+    if chosen or not raw or len(raw) < len([m for m in data.metrics if m.family != "sentiment"]):
+        return chosen, []
+    answered = [m for m in joint_metrics(data) if m.family == "raw"
+                and data.frame[m.column].isna().mean() <= HEADLINE_MAX_MISSING_SHARE]
+    if answered:
+        names = ", ".join(m.name for m in answered)
+        message = (f"No survey definition: all {len(raw)} numeric columns were taken as metrics and as driver items. "
+                   f"Revenue at risk uses those answered by at least 80% of customers ({names}); give the survey "
+                   "definition so the summary scores are the metrics.")
+    else:
+        message = ("No survey definition, and no numeric column is answered by 80% of customers: revenue at risk "
+                   "rests on the controls alone (on the intercept only when there are none), so it spreads the "
+                   "observed churn over customers and says nothing about the answers.")
+    return tuple(answered), [RoiWarning("no_definition", "revenue at risk", message)]

@@ -12,8 +12,9 @@ from .reading import first_text, get, mapping, not_available, records
 
 # Most serious first: what can make a number wrong outranks what makes it imprecise. A secondary metric
 # without an effect matters least; the headline metric's own warnings are put first whatever their code.
-WARNING_ORDER = ("wrong_sign", "leakage", "separation", "low_match", "nonresponse_bias", "non_convergence",
-                 "small_sample", "collinearity", "no_effect")
+WARNING_ORDER = ("wrong_sign", "leakage", "separation", "miscalibration", "low_match", "nonresponse_bias",
+                 "no_definition", "non_convergence", "non_proportional_hazards", "non_linear", "small_sample",
+                 "collinearity", "no_effect")
 SUMMARY_WARNINGS = 4
 """Kinds of warning shown on page 1; each kind is one bullet naming every subject it concerns."""
 
@@ -32,6 +33,14 @@ PLAIN_WORDS = {
     "small_sample": "Too few customers (or too few who left) for a precise answer; intervals are wide.",
     "collinearity": "Some scores move together so closely that their separate effects cannot be told apart.",
     "no_effect": "The data show no clear link with leaving for these scores.",
+    "miscalibration": "The churn model's predicted risks do not match how many customers actually left, so the "
+                      "money figures built on them are off by that much.",
+    "no_definition": "Without the survey's definition every numeric column was treated as a question score; "
+                     "check which columns the figures rest on.",
+    "non_proportional_hazards": "A score's link with leaving changes over the months after the survey; the "
+                                "single hazard ratio shown is an average.",
+    "non_linear": "A score's steps are not equally important (e.g. 9 to 10 matters more than 5 to 6); a "
+                  "straight-line effect misstates it.",
 }
 
 
