@@ -8,28 +8,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 import yaml
 from click.testing import CliRunner
 from flask import Flask
-from flask.testing import FlaskClient
 
 from surveys.definition import build_survey
 from surveys.errors import InvalidDefinition
-from tests.webapp.support.author import PASSWORD, page_token
-from tests.webapp.support.web import EXAMPLE, PAGE_1, PAGE_2, ROOT, answer_all, example_survey
-from tests.webapp.test_mail import Sink, running_smtp
-from tests.webapp.test_queue import clean_redis, redis_queue_url
+from tests.webapp.support.author import PASSWORD, page_token, sign_in_as
+from tests.webapp.support.cli import cxroi, subprocess_env
+from tests.webapp.support.smtp import Sink, running_smtp
+from tests.webapp.support.web import EXAMPLE, PAGE_1, PAGE_2, answer_all, example_survey
 from webapp import queue
 from webapp.accounts.service import create_user
 from webapp.app import create_app
@@ -66,14 +61,6 @@ def staff(db_url: str) -> None:
                             ("analyst@example.com", "analyst"), ("carer@example.com", "agent")):
             create_user(session, email, role, PASSWORD)
         service.set_team(session, "carer@example.com", "care")
-
-
-def sign_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    token = page_token(client, "/login")
-    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return client
 
 
 def personal_link(db_url: str, customer: str) -> str:
@@ -170,7 +157,7 @@ def test_agents_work_cases_on_the_pages(app: Flask, db_url: str, loop: Sink) -> 
     answer_all(app.test_client(), personal_link(db_url, "C1"))
     case_id = next(r.id for r in cases_of(db_url) if r.rule_id == "hard_to_deal_with")
     drain(periodic=False)
-    agent = sign_in(app, "agent@example.com")
+    agent = sign_in_as(app, "agent@example.com")
 
     listing = agent.get("/cases/")
     page = listing.get_data(as_text=True)
@@ -213,11 +200,11 @@ def test_agents_work_cases_on_the_pages(app: Flask, db_url: str, loop: Sink) -> 
 def test_roles_analysts_are_refused_agents_and_authors_see_cases(app: Flask, db_url: str, loop: Sink) -> None:
     answer_all(app.test_client(), personal_link(db_url, "C1"))
     case_id = cases_of(db_url)[0].id
-    analyst = sign_in(app, "analyst@example.com")
+    analyst = sign_in_as(app, "analyst@example.com")
     assert analyst.get("/cases/").status_code == 403
     assert analyst.get(f"/cases/{case_id}").status_code == 403
-    assert sign_in(app, "author@example.com").get(f"/cases/{case_id}").status_code == 200
-    agent = sign_in(app, "agent@example.com")
+    assert sign_in_as(app, "author@example.com").get(f"/cases/{case_id}").status_code == 200
+    agent = sign_in_as(app, "agent@example.com")
     assert agent.get("/cases/").status_code == 200
     assert agent.get("/author/").status_code == 403  # an agent works cases only
     assert app.test_client().get("/cases/").status_code == 302  # signed out: to the sign-in page
@@ -255,8 +242,7 @@ def test_a_rule_with_a_syntax_error_names_its_path(tmp_path: Path) -> None:
     assert "follow_up[0]: give either an owner" in str(error.value)
     path = tmp_path / "survey.yaml"
     path.write_text(yaml.safe_dump(data | {"follow_up": [{"id": "r", "when": "q_ces <= (", "owner": "a@example.com"}]}))
-    done = subprocess.run([sys.executable, "-c", "from webapp.cli import main; main()", "survey", "validate", str(path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = cxroi({}, "survey", "validate", str(path))
     assert done.returncode == 2 and "follow_up[0].when" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -286,9 +272,7 @@ def test_an_unknown_owner_or_team_is_refused_at_publishing(db_url: str, tmp_path
 
     path = tmp_path / "survey.yaml"
     path.write_text(yaml.safe_dump(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")) | {"follow_up": unknown}))
-    done = subprocess.run([sys.executable, "-c", "from webapp.cli import main; main()", "survey", "publish", str(path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env=os.environ | {"CXROI_DATABASE_URL": db_url})
+    done = cxroi({"CXROI_DATABASE_URL": db_url}, "survey", "publish", str(path))
     assert done.returncode == 2, done.stderr
     assert "follow_up[0].owner" in done.stderr and "Traceback" not in done.stderr
     assert count(db_url, "select count(*) from survey_versions") == 0
@@ -296,17 +280,10 @@ def test_an_unknown_owner_or_team_is_refused_at_publishing(db_url: str, tmp_path
 
 @pytest.fixture(params=["sqlite", "redis"])
 def worker_env(request: pytest.FixtureRequest, tmp_path: Path, smtp: tuple[Sink, str]) -> Iterator[dict[str, str]]:
-    name = f"test-cases-{uuid.uuid4().hex[:10]}"
-    queue_url = (redis_queue_url(request.getfixturevalue("redis_url")) if request.param == "redis"
-                 else f"sqlite:///{tmp_path / 'queue.sqlite3'}")
-    try:
-        yield {"CXROI_DATABASE_URL": f"sqlite:///{tmp_path / 'cxroi.sqlite3'}", "CXROI_QUEUE_URL": queue_url,
-               "CXROI_QUEUE_NAME": name, "CXROI_SECRET_KEY": SECRET, "CXROI_BASE_URL": BASE,
-               "CXROI_MAIL_URL": smtp[1], "CXROI_MAIL_FROM": "CX team <cx@example.com>",
-               "CXROI_INSTANCE_PATH": str(tmp_path / "instance")}
-    finally:
-        if request.param == "redis":
-            clean_redis(queue_url, name)
+    redis = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    with subprocess_env(request.param, tmp_path, redis_server=redis, secret=SECRET, base_url=BASE,
+                        mail_url=smtp[1]) as values:
+        yield values
 
 
 def test_the_owner_is_notified_by_a_real_worker_burst(worker_env: dict[str, str], smtp: tuple[Sink, str],
@@ -321,10 +298,6 @@ def test_the_owner_is_notified_by_a_real_worker_burst(worker_env: dict[str, str]
         publish_survey(session, example_survey(follow_up=RULES))
     answer_all(app.test_client(), personal_link(db_url, "C1"))
 
-    def worker() -> Any:
-        return subprocess.run([sys.executable, "-c", "from webapp.cli import main; main()", "worker", "--burst"],
-                              env=os.environ | worker_env, cwd=ROOT, capture_output=True, text=True, timeout=120)
-
-    assert worker().returncode == 0
+    assert cxroi(worker_env, "worker", "--burst").returncode == 0
     assert len(sink.to("agent@example.com")) == 1 and len(sink.to("carer@example.com")) == 1
-    assert worker().returncode == 0 and len(sink.messages) == 2  # a second run notifies nobody twice
+    assert cxroi(worker_env, "worker", "--burst").returncode == 0 and len(sink.messages) == 2  # a second run notifies nobody twice

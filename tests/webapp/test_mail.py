@@ -4,21 +4,15 @@ delivered mail opening that customer's survey, unsubscribe, reminders to non-res
 
 from __future__ import annotations
 
-import email
-import email.policy
-import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from email.message import EmailMessage
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from tests.webapp.support.smtp import Sink, body, personal_link, running_smtp, unsubscribe_path
 from tests.webapp.support.web import answer_all, example_survey, free_port
 from webapp.services import publish_survey
 from webapp.services.errors import HostingError
@@ -45,44 +39,6 @@ CUSTOMERS = (b"customer_id,email,name,language\n"
              b"C3,cat@example.com,,de\n")
 
 
-class Sink:
-    """What the SMTP server received, and the replies it gives to some recipients."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.refuse: dict[str, str] = {}
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        reply = self.refuse.get(address.lower())
-        if reply:
-            return reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
-        with self.lock:
-            self.messages.append(message)  # type: ignore[arg-type]
-        return "250 Message accepted"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if address in str(m["To"])]
-
-
-@contextmanager
-def running_smtp() -> Iterator[tuple[Sink, str]]:
-    """A real SMTP server on a free 127.0.0.1 port: (its sink, CXROI_MAIL_URL); stopped at the end."""
-    sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield sink, f"smtp://127.0.0.1:{port}"
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Sink, str]]:
     with running_smtp() as server:
@@ -100,22 +56,6 @@ def published(db: Session) -> None:
 def queued(db: Session, content: bytes = CUSTOMERS) -> list[int]:
     listed = read_customer_list(content, name="customers.csv")
     return queue_invitations(db, SLUG, listed, "email", SECRET).message_ids
-
-
-def body(message: EmailMessage, kind: str = "plain") -> str:
-    part = message.get_body(preferencelist=(kind,))
-    assert part is not None
-    return part.get_content()
-
-
-def personal_link(message: EmailMessage) -> str:
-    match = re.search(r"http://localhost(/s/[A-Za-z0-9_-]+)", body(message))
-    assert match, body(message)
-    return match.group(1)
-
-
-def unsubscribe_path(message: EmailMessage) -> str:
-    return str(message["List-Unsubscribe"]).strip("<>").removeprefix(BASE)
 
 
 def test_customer_file_columns_are_checked_per_row() -> None:
@@ -221,7 +161,7 @@ def test_refusals_are_recorded_per_address(db: Session, smtp: tuple[Sink, str]) 
     assert states["cat@example.com"][0] == "deferred" and "451" in (states["cat@example.com"][1] or "")
     sink.refuse = {}
     assert send_pending(db, settings(url)) == {"sent": 1}  # the deferred one only; the bounce is not retried
-    assert sorted(str(m["To"]).split("<")[-1].strip(">") for m in sink.messages) == [
+    assert sink.recipients() == [
         "ann@example.com", "cat@example.com"]
 
 
@@ -263,7 +203,7 @@ def test_unsubscribe_then_send_or_remind_never_mails_again(db: Session, app: Fla
     assert again.opted_out == ["X1"] and again.message_ids == []
     sink.messages.clear()
     send_pending(db, settings(url))
-    assert sorted(str(m["To"]).split("<")[-1].strip(">") for m in sink.messages) == [
+    assert sink.recipients() == [
         "bob@example.com", "cat@example.com"]
     assert all(m["Subject"].startswith("Reminder: ") for m in sink.messages)
 
@@ -292,7 +232,7 @@ def test_reminders_go_only_to_non_responders_once(db: Session, app: Flask, smtp:
     assert queue_reminders(db, SLUG, after_days=0).message_ids == []  # one reminder, ever
     sink.messages.clear()
     assert send_pending(db, settings(url)) == {"sent": 2}
-    assert sorted(str(m["To"]).split("<")[-1].strip(">") for m in sink.messages) == [
+    assert sink.recipients() == [
         "ann@example.com", "cat@example.com"]
     # the reminder carries the same personal link: Cat resumes her response
     assert personal_link(sink.to("cat@example.com")[0]) in {personal_link(m) for m in sink.messages}

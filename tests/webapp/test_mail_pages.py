@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.webapp.support.author import page_token, signed_in
-from tests.webapp.test_mail import Sink, running_smtp
+from tests.webapp.support.smtp import Sink, personal_link, running_smtp
 from webapp import queue
 from webapp.queue import drain
 from webapp.storage.engine import create_engine_for
@@ -26,11 +26,11 @@ from webapp.storage.engine import create_engine_for
 BASE = "https://cx.example.com"
 
 
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Sink, str]]:
     with running_smtp() as server:
         yield server
+
 
 @pytest.fixture
 def author(app: Flask, db_url: str, tmp_path: Path,
@@ -93,10 +93,8 @@ def test_send_by_email_from_the_links_page(author: tuple[FlaskClient, str], db_u
     monkeypatch.setenv("CXROI_SECRET_KEY", "test-secret")  # the worker's secret: the app's
     monkeypatch.setenv("CXROI_BASE_URL", BASE)
     assert drain(periodic=False) == 2  # the queue's tasks, run here as `cxroi worker --burst` runs them
-    assert sorted(str(m["To"]).split("<")[-1].strip(">") for m in sink.messages) == [
-        "ann@example.com", "bob@example.com"]
-    link = re.search(r"https://cx\.example\.com(/s/[A-Za-z0-9_-]+)", sink.messages[0].get_body(("plain",))
-                     .get_content()).group(1)  # type: ignore[union-attr]
+    assert sink.recipients() == ["ann@example.com", "bob@example.com"]
+    link = personal_link(sink.messages[0], BASE)
     assert client.application.test_client().get(link).status_code == 200
     assert "2 sent" in client.get("/author/acme/links").get_data(as_text=True)
 

@@ -13,17 +13,14 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.webapp.support.cli import clean_redis, redis_queue_url
 from tests.webapp.support.web import ROOT
 from webapp import queue
 from webapp.config import queue_url_from_environment
 from webapp.queue import crontab, drain, huey
-
-REDIS_DB = 14
-"""The Redis database these tests use (the server's db 0 may hold someone's data)."""
 
 ran: list[object] = []
 
@@ -44,23 +41,6 @@ def fail_once(key: str) -> None:
 @huey.periodic_task(crontab(minute="*"))
 def every_minute() -> None:
     ran.append("periodic")
-
-
-def redis_queue_url(server: str) -> str:
-    parts = urlsplit(server)
-    return parts._replace(path=f"/{REDIS_DB}").geturl()
-
-
-def clean_redis(url: str, name: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        keys = [key for pattern in (f"huey.*.{name}", f"huey.*.{name}.*") for key in client.scan_iter(pattern)]
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
 
 
 @pytest.fixture(params=["sqlite", "redis"])

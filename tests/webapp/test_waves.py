@@ -20,9 +20,9 @@ from roi.config import RoiConfig
 from roi.inputs.responses import build_responses
 from surveys.scoring.intervals import NPS_METHOD, T_MEAN, WILSON
 from surveys.scoring.scorecard import MetricScore, Scorecard
+from tests.webapp.support.cli import run
 from tests.webapp.support.results import add_staff, sign_in
 from tests.webapp.support.web import answer_all, example_survey, response_rows
-from webapp.cli import main
 from webapp.results.waves import (
     NPS_Z,
     TWO_PROPORTIONS,
@@ -39,16 +39,6 @@ from webapp.storage.models import Invitation, MailMessage, Response, Wave, utcno
 
 SLUG = "acme_relationship"
 OTHER = "other_survey"
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as done:
-        code = int(done.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -105,6 +95,7 @@ def test_wave_start_tags_invitations_and_the_answer_and_the_export(
     parquet = cli_env / "responses.parquet"
     export_responses(db, SLUG, parquet)
     assert pd.read_parquet(parquet)["wave"].tolist() == ["Q3-2026"]
+    db.commit()  # end the export's read: the command below needs the SQLite write lock
 
     # a second wave is number 2; its name must be new
     code, out, err = run(["wave", "start", SLUG, "--customers", str(_customers(cli_env, "C3")), "-o",

@@ -13,19 +13,10 @@ import sqlalchemy as sa
 import yaml
 
 from tests.webapp.support.author import count_rows
+from tests.webapp.support.cli import run
 from tests.webapp.support.web import EXAMPLE
 from webapp.cli import main
 from webapp.services.invitations import hash_token
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as done:
-        code = int(done.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

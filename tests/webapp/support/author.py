@@ -31,6 +31,11 @@ def signed_in(app: Flask, db_url: str, role: str) -> FlaskClient:
     email = f"{role}@example.com"
     with open_session(db_url) as session:
         create_user(session, email, role, PASSWORD)
+    return sign_in_as(app, email)
+
+
+def sign_in_as(app: Flask, email: str) -> FlaskClient:
+    """A test client signed in as the existing account `email` (password `PASSWORD`)."""
     client = app.test_client()
     token = page_token(client, "/login")
     response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
