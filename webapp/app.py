@@ -43,6 +43,7 @@ from .results import init_results
 from .security import init_security
 from .services.errors import HostingError
 from .storage.engine import schema_revisions, upgrade_database
+from .themes import init_themes
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -78,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_reports(app)
     init_authoring(app)
     init_cases(app)
+    init_themes(app)
     _register_error_pages(app)
     return app
 

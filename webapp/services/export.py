@@ -10,13 +10,15 @@ characters XML cannot hold. Every file is written under a temporary name and ren
 from __future__ import annotations
 
 import csv
+import io
 import os
+import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -205,16 +207,72 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
         raise HostingError(f"{path}: expected a .csv, .xlsx or .parquet file name")
+    from ..themes.coded import (
+        theme_cells,  # imported here: it is a step of the export, not a dependency of the module
+    )
+
+    themes = theme_cells(session, slug)  # codes new comments first (a write), before the reading snapshot
     with _reading(session) as reader:
         versions = _versions(reader, slug)
         columns = _columns(versions)
         rows = _rows(reader, versions, status)
+        theme_columns: list[str] = []
+        if themes is not None:  # one 0/1 column per theme of the survey's codebook (docs/themes.md)
+            columns, rows = themes.extend(reader, columns, rows)
+            theme_columns = columns[len(columns) - len(themes.theme_ids):]
         with _written_whole(path) as partial:
             if suffix == ".csv":
                 return _write_csv(partial, columns, rows)
             if suffix == ".xlsx":
                 return _write_xlsx(partial, columns, rows)
-            return _write_parquet(partial, columns, rows, _arrow_schema(versions, columns))
+            return _write_parquet(partial, columns, rows, _arrow_schema(versions, columns, theme_columns))
+
+
+@contextmanager
+def response_table(session: Session, slug: str, *, status: str | None = None
+                   ) -> Iterator[tuple[list[str], Iterator[dict[str, Any]]]]:
+    """(columns, rows) of the export of `slug`, read in a session of its own while the block runs: what
+    `export_responses` writes, for a writer that is not a file (`stream_csv`)."""
+    from ..themes.coded import theme_cells  # a step of the export, as in export_responses
+
+    themes = theme_cells(session, slug)  # codes new comments first (a write), before the reading snapshot
+    with _reading(session) as reader:
+        versions = _versions(reader, slug)
+        columns, rows = _columns(versions), _rows(reader, versions, status)
+        if themes is not None:  # one 0/1 column per theme of the survey's codebook (docs/themes.md)
+            columns, rows = themes.extend(reader, columns, rows)
+        yield columns, rows
+
+
+def stream_csv(session: Session, slug: str, *, status: str | None = None) -> Iterator[bytes]:
+    """The CSV export of `slug` as UTF-8 pieces of `CHUNK` rows each (the header first): the same columns,
+    cells and formula guard as `export_responses`, for a download that starts at once and holds one piece in
+    memory whatever the number of responses."""
+    with response_table(session, slug, status=status) as (columns, rows):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        cells = _csv_cells(columns)
+        for count, row in enumerate(rows, start=1):
+            writer.writerow(cells(row))
+            if count % CHUNK == 0:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode("utf-8")
+
+
+def export_to_open_file(session: Session, slug: str, suffix: str, *, status: str | None = None) -> BinaryIO:
+    """The export of `slug` in the format of `suffix` (".xlsx", ".parquet" …), written to a temporary file on
+    disk (never in memory) and returned open for reading, its name already removed: the disk space is given back
+    when the caller (e.g. the web response sending it) closes it."""
+    folder = tempfile.mkdtemp(prefix="cxroi-export-")
+    try:
+        path = Path(folder) / f"responses{suffix}"
+        export_responses(session, slug, path, status=status)
+        return path.open("rb")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
@@ -237,11 +295,21 @@ def _write_csv(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
-        cell, plain = _csv_cell, _PLAIN
+        cells = _csv_cells(columns)
         for row in rows:
-            writer.writerow([value if type(value) in plain else cell(value) for value in map(row.__getitem__, columns)])
+            writer.writerow(cells(row))
             count += 1
     return count
+
+
+def _csv_cells(columns: list[str]) -> Callable[[Mapping[str, Any]], list[Any]]:
+    """A row's CSV cells in the order of `columns`: numbers as they are, the rest through `_csv_cell`."""
+    cell, plain = _csv_cell, _PLAIN
+
+    def cells(row: Mapping[str, Any]) -> list[Any]:
+        return [value if type(value) in plain else cell(value) for value in map(row.__getitem__, columns)]
+
+    return cells
 
 
 _PLAIN = frozenset({int, float})
@@ -279,10 +347,10 @@ def _write_xlsx(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) 
     return count
 
 
-def _arrow_schema(versions: list[SurveyVersion], columns: list[str]) -> pa.Schema:
+def _arrow_schema(versions: list[SurveyVersion], columns: list[str], theme_columns: Sequence[str] = ()) -> pa.Schema:
     import pyarrow as pa
 
-    types: dict[str, pa.DataType] = {
+    types: dict[str, pa.DataType] = dict.fromkeys(theme_columns, pa.int8()) | {
         "response_id": pa.int64(), "customer_id": pa.string(), "channel": pa.string(),
         "survey_version": pa.int64(), "started_at": pa.timestamp("us"), "submitted_at": pa.timestamp("us"),
         "status": pa.string(), columns[len(RESERVED_COLUMNS)]: pa.string(),
