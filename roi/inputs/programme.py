@@ -15,10 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import PRE_PERIODS, PROGRAMME_COLUMNS, PROGRAMME_OUTCOMES, RoiConfig
-from .tables import TableError, to_dates, to_numbers, where
-
-TRUE_TEXT = frozenset({"1", "1.0", "true", "yes", "y"})
-FALSE_TEXT = frozenset({"0", "0.0", "false", "no", "n"})
+from .tables import TableError, to_dates, to_flags, to_numbers, where
 
 
 class ProgrammeDataError(TableError):
@@ -40,17 +37,9 @@ def period_index(column: str) -> int:
 
 
 def _flags(frame: pd.DataFrame, column: str, shown: str, *, blank_ok: bool) -> pd.Series:
-    text = frame[column].map(lambda v: None if v is None or (isinstance(v, float) and v != v)
-                             else str(v).strip().lower())
-    values = pd.Series(np.nan, index=frame.index)
-    values[text.isin(TRUE_TEXT)] = 1.0
-    values[text.isin(FALSE_TEXT)] = 0.0
-    bad = np.flatnonzero(text.notna().to_numpy() & values.isna().to_numpy())
-    if len(bad):
-        sample = ", ".join(repr(frame[column].iloc[i]) for i in bad[:3])
-        raise ProgrammeDataError(f"{where(frame, bad, shown)}: must be 0 or 1 ({sample})")
+    values = to_flags(frame, column, shown_as=shown, error=ProgrammeDataError)
     if not blank_ok:
-        blank = np.flatnonzero(text.isna().to_numpy())
+        blank = np.flatnonzero(values.isna().to_numpy())
         if len(blank):
             raise ProgrammeDataError(f"{where(frame, blank, shown)}: blank; say for every customer whether the "
                                      "programme reached them (1) or not (0)")

@@ -97,6 +97,27 @@ def to_numbers(frame: pd.DataFrame, column: str, *, shown_as: str | None = None,
     return values
 
 
+TRUE_TEXT = frozenset({"1", "1.0", "true", "yes", "y"})
+FALSE_TEXT = frozenset({"0", "0.0", "false", "no", "n"})
+
+
+def to_flags(frame: pd.DataFrame, column: str, *, shown_as: str | None = None,
+             error: type[TableError] = TableError, message: str = "must be 0 or 1") -> pd.Series:
+    """A 0/1 column as floats (NaN for blanks): 1, 1.0, true, yes, y and 0, 0.0, false, no, n in any case;
+    numbers and booleans (Parquet, Excel, a notebook's DataFrame) are read as their text. Other cells raise
+    `error` naming the rows, with `message`."""
+    text = frame[column].map(lambda v: None if v is None or (isinstance(v, float) and v != v)
+                             else str(v).strip().lower())
+    values = pd.Series(np.nan, index=frame.index)
+    values[text.isin(TRUE_TEXT)] = 1.0
+    values[text.isin(FALSE_TEXT)] = 0.0
+    bad = np.flatnonzero(text.notna().to_numpy() & values.isna().to_numpy())
+    if len(bad):
+        sample = ", ".join(repr(frame[column].iloc[i]) for i in bad[:3])
+        raise error(f"{where(frame, bad, shown_as or column)}: {message} ({sample})")
+    return values
+
+
 def to_dates(frame: pd.DataFrame, column: str, *, shown_as: str | None = None,
              error: type[TableError] = TableError) -> pd.Series:
     """A text column as timestamps (NaT for blanks); unparseable cells raise `error` naming the rows."""
