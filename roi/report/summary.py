@@ -12,7 +12,8 @@ from .reading import first_text, get, mapping, not_available, records
 
 # Most serious first: what can make a number wrong outranks what makes it imprecise. A secondary metric
 # without an effect matters least; the headline metric's own warnings are put first whatever their code.
-WARNING_ORDER = ("wrong_sign", "leakage", "separation", "miscalibration", "low_match", "nonresponse_bias",
+WARNING_ORDER = ("wrong_sign", "leakage", "parallel_trends", "not_identified", "separation", "miscalibration",
+                 "low_match", "nonresponse_bias",
                  "no_definition", "non_convergence", "non_proportional_hazards", "non_linear", "small_sample",
                  "collinearity", "no_effect")
 SUMMARY_WARNINGS = 4
@@ -32,7 +33,12 @@ PLAIN_WORDS = {
     "non_convergence": "A model could not be fitted reliably; its figures are left out.",
     "small_sample": "Too few customers (or too few who left) for a precise answer; intervals are wide.",
     "collinearity": "Some scores move together so closely that their separate effects cannot be told apart.",
-    "no_effect": "The data show no clear link with leaving for these scores.",
+    "no_effect": "The data show no clear link with leaving for these scores (or, for the CX programme, no clear "
+                 "effect).",
+    "parallel_trends": "The customers the CX programme reached were already drifting apart from the others before "
+                       "it started, so part of the measured effect may not be the programme's.",
+    "not_identified": "What the CX programme achieved cannot be measured from these data; the programme page says "
+                      "why.",
     "miscalibration": "The churn model's predicted risks do not match how many customers actually left, so the "
                       "money figures built on them are off by that much.",
     "no_definition": "Without the survey's definition every numeric column was treated as a question score; "
@@ -48,6 +54,7 @@ COLUMN_LABELS = {
     "const": "Intercept", "tenure_months": "Tenure (months)", "log_revenue": "ln(1 + revenue)",
     "log_revenue_prior": "ln(1 + prior revenue)", "revenue": "Revenue", "revenue_prior": "Prior revenue",
     "revenue_change": "Revenue change", "churned": "Left (churned)", "joint": "Joint model",
+    "programme": "the CX programme",
     "customer_id": "Customer id", "account_id": "Account", "duration_months": "Duration (months)",
 }
 """Words for the analysis' own column and term names (docs/results.md), which `metrics` does not label."""
