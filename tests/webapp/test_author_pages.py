@@ -133,8 +133,11 @@ def test_promises_touchpoints_and_channels_drive_the_grid_questions(app: Flask, 
     refused = client.post("/author/acme/rows", data={"brand_promises": "", "touchpoints": "ordering: Ordering",
                                                      "channels": "phone: Phone", "csrf_token": token})
     assert refused.status_code == 400
-    assert summary(refused) == ["sections[0].questions[1]: this grid needs at least one of the survey's brand_promises "
-                                "as rows"]
+    # the place is named by the page's and question's titles, linked, with the definition path beside it
+    assert summary(refused) == ["page 1 “Your experience”, question q_align “Based on your own experience, how much do you "
+                                "agree with ea…”: this grid needs at least one of the survey's brand_promises as "
+                                "rows (sections[0].questions[1])"]
+    assert 'href="#q-q_align"' in refused.get_data(as_text=True)
     assert stored_draft(db_url, "acme") == before
 
 
@@ -187,7 +190,7 @@ def test_refused_edits_leave_the_draft_row_untouched(app: Flask, db_url: str) ->
         ("/author/acme/settings", {"title": "Acme", "intro": "", "language": "en", "customer_id_param": "",
                                    "time_budget_minutes": "-1"}, "time_budget_minutes", "time_budget_minutes"),
         ("/author/acme/sections", {"new_section-section_id": "main", "new_section-title": "Again",
-                                   "new_section-first_key": "ces"}, "sections[1].id", "new-page-title"),
+                                   "new_section-first_key": "ces"}, "the new page, id", "new-page-title"),
     ]
     for path, data, where, anchor in attempts:
         response = client.post(path, data=data | {"csrf_token": token})

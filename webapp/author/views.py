@@ -105,7 +105,8 @@ def editor_page(slug: str, *, problems: Sequence[Problem] = (), status: int = 20
         error_count=sum(f.severity == "error" for f in findings), bank=question_bank(), add_form=add_form,
         rows_form=rows_form, settings_form=settings_form,
         section_form=forms.get("section_form") or NewSectionForm(formdata=None, prefix="new_section", meta={"csrf": False}),
-        upload_form=UploadForm(formdata=None), problems=problems, anchors=_anchors(data, problems),
+        upload_form=UploadForm(formdata=None), problems=problems,
+        places=_places(None if request.endpoint == "author.upload" else data, problems),
     ), status
 
 
@@ -113,28 +114,45 @@ _QUESTION_PATH = re.compile(r"^sections\[(\d+)\](?:\.questions\[(\d+)\])?")
 SURVEY_FIELDS = ("title", "intro", "language", "customer_id_param", "time_budget_minutes")
 
 
-def _anchors(data: dict[str, Any], problems: Sequence[Problem]) -> list[str]:
-    """Where each problem's link in the error summary jumps to, by its path: the question or page concerned
-    (a page not in the stored draft is the one being added), the field of a survey setting or of the rows,
-    else the upload form."""
-    sections = data.get("sections", [])
-    anchors = []
+def _places(data: dict[str, Any] | None, problems: Sequence[Problem]) -> list[tuple[str, str]]:
+    """For each problem of the error summary: where its link jumps to (the question or page concerned — a page
+    not in the stored draft is the one being added —, the field of a survey setting or of the rows, else the
+    upload form), and its place in words, with the page's and question's titles instead of list indexes.
+    Problems of an uploaded file (`data` None) keep their path in that file and lead to the upload form."""
+    sections = data.get("sections", []) if data is not None else []
+    places = []
     for problem in problems:
+        if data is None or not problem.path:
+            places.append(("draft", problem.path))
+            continue
         head = re.split(r"[.\[]", problem.path, maxsplit=1)[0]
         match = _QUESTION_PATH.match(problem.path)
-        if match is not None:
-            s = int(match[1])
-            if s >= len(sections):
-                anchors.append("new-page-title")
-            elif match[2] is not None and int(match[2]) < len(sections[s]["questions"]):
-                anchors.append(f"q-{sections[s]['questions'][int(match[2])]['id']}")
+        rest = problem.path[match.end():].lstrip(".") if match is not None else ""
+        if match is not None and int(match[1]) < len(sections):
+            section = sections[int(match[1])]
+            page = f"page {int(match[1]) + 1} “{_shown(section.get('title'))}”"
+            questions = section.get("questions", [])
+            if match[2] is not None and int(match[2]) < len(questions):
+                question = questions[int(match[2])]
+                places.append((f"q-{question.get('id')}", f"{page}, question {question.get('id')} "
+                               f"“{_shown(question.get('text'))}”" + (f", {rest}" if rest else "")))
             else:
-                anchors.append(f"page-{sections[s]['id']}-title")
+                places.append((f"page-{section.get('id')}-title", page + (f", {rest}" if rest else "")))
+        elif match is not None:
+            places.append(("new-page-title", "the new page" + (f", {rest}" if rest else "")))
         elif head in edits.ROW_SOURCES or head in SURVEY_FIELDS:
-            anchors.append(head)
+            places.append((head, problem.path))
         else:
-            anchors.append("draft")
-    return anchors
+            places.append(("draft", problem.path))
+    return places
+
+
+def _shown(text: Any, limit: int = 60) -> str:
+    """A title or question text short enough for a place name (the default language's, when per language)."""
+    if isinstance(text, dict):
+        text = next(iter(text.values()), "")
+    text = str(text or "")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _edit(slug: str, edit: Callable[[dict[str, Any]], dict[str, Any]], done: str,
