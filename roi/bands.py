@@ -37,7 +37,8 @@ def score_bands(values: pd.Series, metric: Metric) -> tuple[pd.Series, list[str]
     """Band label of every value (missing stays missing) and the labels in score order.
 
     ≤ 11 distinct values: the value itself; else five equal-width bands of `metric.scale`, each
-    [low, high) and the last closed (e.g. "80–100"); without a scale, quintiles of the values (ties together).
+    [low, high) and the last closed, labelled as such ("60 to under 80", "80 to 100"); without a scale,
+    quintiles of the values (ties together).
     """
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     present = numbers.dropna()
@@ -53,7 +54,10 @@ def score_bands(values: pd.Series, metric: Metric) -> tuple[pd.Series, list[str]
         edges = np.linspace(metric.scale[0], metric.scale[1], BANDS + 1)
     else:
         edges = np.unique(np.quantile(present.to_numpy(), np.linspace(0, 1, BANDS + 1)))
-    order = [f"{_number(a)}–{_number(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    # the label says what the band holds: each band takes its lower edge, not its upper one, but the last
+    # takes both ("20 to under 40", …, "80 to 100")
+    order = [f"{_number(a)} to under {_number(b)}" for a, b in zip(edges[:-2], edges[1:-1], strict=True)]
+    order.append(f"{_number(edges[-2])} to {_number(edges[-1])}")
     # interior edges only: values below the first or above the last edge go to the end bands
     index = np.searchsorted(edges[1:-1], present.to_numpy(), side="right")
     labels[present.index] = [order[i] for i in index]

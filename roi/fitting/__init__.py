@@ -50,12 +50,12 @@ from .logit import (
     profile_firth,
     separates,
 )
-from .ols import ClusteredOls, fit_ols_clustered, fit_ols_hc3
+from .ols import ClusteredOls, cluster_quantile, fit_ols_clustered, fit_ols_hc3
 
 __all__ = [
     "CONTROL_LABELS", "EVENTS_PER_VARIABLE", "HEADLINE_MAX_MISSING_SHARE", "SUMMARY_FAMILIES", "Z95", "ClusteredOls", "CoxFit", "FirthOrMle",
     "FirthProfile", "profile_firth",
-    "LogitFit", "account_clusters", "account_codes", "average_marginal_effects", "build_design",
+    "LogitFit", "account_clusters", "cluster_quantile", "account_codes", "average_marginal_effects", "build_design",
     "choose_engine", "control_frame", "expit", "finite_or_none", "fit_breslow", "fit_firth",
     "fit_firth_standardised", "fit_logit", "fit_logit_or_firth", "fit_ols_clustered", "fit_ols_hc3",
     "headline_metrics", "interval_or_none", "joint_metrics", "newton_logit", "percentile_interval", "separates",

@@ -304,7 +304,7 @@ def fit_logit_or_firth(y: np.ndarray, design: np.ndarray, *, separated: str | No
     failure is reported in `failure`. Never raises on degenerate data.
 
     Average marginal effects: `average_marginal_effects` with delta-method standard errors for the maximum-
-    likelihood fit; for Firth's fit the point values only, mean(p(1 − p))·β.
+    likelihood fit; for Firth's fit the point values only.
     """
     mle_problem: str | None = None
     result: tuple[np.ndarray, np.ndarray] | None = None
@@ -337,17 +337,19 @@ def fit_logit_or_firth(y: np.ndarray, design: np.ndarray, *, separated: str | No
     if not converged or not np.all(np.isfinite(cov)):
         return FirthOrMle(None, separation=separated, mle_problem=mle_problem,
                           failure="Firth's penalised fit did not converge")
-    p = expit(design @ params)
-    return FirthOrMle("firth", params, cov, float(np.mean(p * (1 - p))) * params[1:], None,
+    # the same marginal effects (discrete changes for 0/1 columns), without a standard error
+    return FirthOrMle("firth", params, cov, average_marginal_effects(design, params, cov)[0], None,
                       separation=separated, mle_problem=mle_problem, profile=profile_firth(y, design, params))
 
 
 def average_marginal_effects(design: np.ndarray, params: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Average marginal effects of the non-intercept columns and their delta-method standard errors.
 
-    AME_j = β_j · mean(w), w = p(1 − p), in closed form — the numbers of statsmodels'
-    `get_margeff(at="overall")` (a test checks it), whose numerical derivatives cost more than the fit.
-    Gradient: ∂AME_j/∂β_k = δ_jk · mean(w) + β_j · mean(w (1 − 2p) x_k).
+    A continuous column: AME_j = β_j · mean(w), w = p(1 − p), in closed form, with the gradient
+    ∂AME_j/∂β_k = δ_jk · mean(w) + β_j · mean(w (1 − 2p) x_k). A 0/1 column (a yes/no item, a friction
+    flag): the discrete change mean(P(x_j = 1) − P(x_j = 0)) over the customers, with the gradient
+    mean(w₁ x⁽¹⁾ − w₀ x⁽⁰⁾), x⁽ᵛ⁾ the row with x_j set to v — the numbers of statsmodels'
+    `get_margeff(at="overall", dummy=True)` (a test checks both), without its numerical derivatives.
     """
     p = expit(design @ params)
     w = p * (1 - p)
@@ -355,5 +357,17 @@ def average_marginal_effects(design: np.ndarray, params: np.ndarray, cov: np.nda
     slope = params[1:]
     gradient = np.outer(slope, (w * (1 - 2 * p)) @ design / len(design))
     gradient[:, 1:] += np.eye(len(slope)) * mean_w
+    effects = slope * mean_w
+    for j in range(1, design.shape[1]):
+        column = design[:, j]
+        if not (np.all((column == 0) | (column == 1)) and 0 < column.sum() < len(column)):
+            continue
+        shift = params[j] * (1 - column)  # the linear predictor with x_j = 1, then with x_j = 0
+        p1, p0 = expit(design @ params + shift), expit(design @ params + shift - params[j])
+        effects[j - 1] = float(np.mean(p1 - p0))
+        w1, w0 = p1 * (1 - p1), p0 * (1 - p0)
+        row = (w1 - w0) @ design / len(design)
+        row[j] = float(w1.mean())  # ∂/∂β_j: x_j is 1 in the first term and 0 in the second
+        gradient[j - 1] = row
     variance = np.einsum("ij,jk,ik->i", gradient, cov, gradient)
-    return slope * mean_w, np.sqrt(np.clip(variance, 0, None))
+    return effects, np.sqrt(np.clip(variance, 0, None))

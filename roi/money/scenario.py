@@ -24,6 +24,7 @@ from ..fitting import (
     Z95,
     account_clusters,
     build_design,
+    cluster_quantile,
     finite_or_none,
     interval_or_none,
     percentile_interval,
@@ -200,12 +201,14 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
         # (quasi-)separation: the estimates exist but are not to be trusted, so no money either
         return _null(scenario, "the churn model is (quasi-)separated; its estimates cannot carry a money figure",
                      notes, assumptions, coefficient=Estimate(beta, (None, None), reason="separation"))
-    coefficient = Estimate(beta, (beta - Z95 * se, beta + Z95 * se))
+    # cluster-robust by account: t(G − 1) rather than the normal quantile (few accounts, wide intervals)
+    quantile = cluster_quantile(len(np.unique(clusters))) if clusters is not None else Z95
+    coefficient = Estimate(beta, (beta - quantile * se, beta + quantile * se))
     expected_negative = metric.polarity == "higher_is_better"
-    if beta - Z95 * se <= 0 <= beta + Z95 * se:
+    if beta - quantile * se <= 0 <= beta + quantile * se:
         notes.append(RoiWarning("no_effect", metric.name,
                                 f"The data show no clear link between {metric.display} and churn (log-odds per point "
-                                f"{beta:.3g}, 95% CI {beta - Z95 * se:.3g} to {beta + Z95 * se:.3g}); no money "
+                                f"{beta:.3g}, 95% CI {beta - quantile * se:.3g} to {beta + quantile * se:.3g}); no money "
                                 "estimate is given for raising it."))
         return _null(scenario, "no evidence that the metric affects churn", notes, assumptions,
                      coefficient=coefficient)

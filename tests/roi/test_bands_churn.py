@@ -45,16 +45,17 @@ def test_many_levels_on_a_0_100_scale_give_fixed_fifths() -> None:
     bands = churn_by_band(_data(pd.DataFrame({"bas": values, "churned": churned}), bas), bas)
     assert bands is not None
     assert [(r["level"], r["n"], r["churned"]) for r in bands["rows"]] == [
-        ("0–20", 3, 2), ("20–40", 2, 1), ("40–60", 2, 1), ("60–80", 2, 0), ("80–100", 3, 0)]
+        ("0 to under 20", 3, 2), ("20 to under 40", 2, 1), ("40 to under 60", 2, 1), ("60 to under 80", 2, 0),
+        ("80 to 100", 3, 0)]
     assert bands["rows"][0]["churn_rate_ci"] == pytest.approx(list(wilson(2, 3)), abs=1e-6)
 
 
 def test_many_levels_without_a_scale_give_quintiles() -> None:
     # 20 distinct values 1..20: quintile edges 1, 4.8, 8.6, 12.4, 16.2, 20 → four values in each band
     labels, order = score_bands(pd.Series(np.arange(1.0, 21.0)), Metric("x", "x"))
-    assert order == ["1–4.8", "4.8–8.6", "8.6–12.4", "12.4–16.2", "16.2–20"]
+    assert order == ["1 to under 4.8", "4.8 to under 8.6", "8.6 to under 12.4", "12.4 to under 16.2", "16.2 to 20"]
     assert labels.value_counts().to_dict() == dict.fromkeys(order, 4)
-    assert labels[4] == "4.8–8.6"  # 5 is above 4.8
+    assert labels[4] == "4.8 to under 8.6"  # 5 is above 4.8
 
 
 def test_kaplan_meier_by_hand() -> None:

@@ -148,7 +148,7 @@ def test_single_metric_logit_matches_a_hand_worked_two_by_two_table() -> None:
     assert term.coef == pytest.approx(math.log(6), rel=1e-8)
     # Woolf's standard error: sqrt(1/30 + 1/10 + 1/20 + 1/40)
     assert term.se == pytest.approx(math.sqrt(1 / 30 + 1 / 10 + 1 / 20 + 1 / 40), rel=1e-6)
-    # AME (derivative form, as for a score): mean of p(1 − p) × coef, with fitted p = 0.75 for 40 rows
-    # and 1/3 for 60 rows → (40 × 0.1875 + 60 × 2/9) / 100 × log 6
-    assert term.ame == pytest.approx((40 * 0.1875 + 60 * 2 / 9) / 100 * math.log(6), rel=1e-6)
+    # AME of a 0/1 predictor is the discrete change (issue 12): P(churn | x = 1) − P(churn | x = 0) = 0.75 − 1/3,
+    # with the delta-method standard error of a difference of two proportions, √(p₁q₁/40 + p₀q₀/60)
+    assert term.ame == pytest.approx(0.75 - 1 / 3, rel=1e-6)
     assert found == []

@@ -152,9 +152,10 @@ def test_maximum_likelihood_matches_a_hand_worked_two_by_two_table() -> None:
     assert fit.params[1] == pytest.approx(math.log(6), rel=1e-8)
     # Woolf's standard error: sqrt(1/30 + 1/10 + 1/20 + 1/40)
     assert math.sqrt(fit.cov[1, 1]) == pytest.approx(math.sqrt(1 / 30 + 1 / 10 + 1 / 20 + 1 / 40), rel=1e-6)
-    # AME (derivative form, as for a score): mean of p(1 − p) × coef, with fitted p = 0.75 for 40 rows
-    # and 1/3 for 60 rows → (40 × 0.1875 + 60 × 2/9) / 100 × log 6
-    assert fit.ame[0] == pytest.approx((40 * 0.1875 + 60 * 2 / 9) / 100 * math.log(6), rel=1e-6)
+    # AME of a 0/1 predictor is the discrete change (issue 12): P(churn | x = 1) − P(churn | x = 0) = 0.75 − 1/3,
+    # with the delta-method standard error of a difference of two proportions, √(p₁q₁/40 + p₀q₀/60)
+    assert fit.ame[0] == pytest.approx(0.75 - 1 / 3, rel=1e-6)
+    assert fit.ame_se[0] == pytest.approx(math.sqrt(0.75 * 0.25 / 40 + (1 / 3) * (2 / 3) / 60), rel=1e-6)
 
 
 def test_firth_under_separation_equals_the_haldane_corrected_log_odds_ratio() -> None:
@@ -174,3 +175,19 @@ def test_firth_under_separation_equals_the_haldane_corrected_log_odds_ratio() ->
     again = fit_logit_or_firth(y, np.column_stack([np.ones(100), x]), separated="quasi-complete")
     assert again.method == "firth" and again.separation == "quasi-complete"
     assert again.params == pytest.approx(fit.params)
+
+
+def test_binary_columns_get_discrete_change_effects_as_statsmodels_dummy_margins() -> None:
+    # a yes/no item beside a continuous score: the AME of the 0/1 column is mean(P(x=1) − P(x=0)), the
+    # continuous one the derivative; statsmodels' get_margeff(at="overall", dummy=True), values and SEs
+    rng = np.random.default_rng(1)
+    n = 3000
+    flag = (rng.random(n) < 0.4).astype(float)
+    score = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-0.5 + 1.2 * flag - 0.7 * score)))).astype(float)
+    design = np.column_stack([np.ones(n), flag, score])
+    fit = sm.Logit(y, design).fit(disp=0)
+    margeff = fit.get_margeff(at="overall", dummy=True)
+    ame, se = average_marginal_effects(design, np.asarray(fit.params), np.asarray(fit.cov_params()))
+    assert ame == pytest.approx(margeff.margeff, rel=1e-8)
+    assert se == pytest.approx(margeff.margeff_se, rel=1e-6)

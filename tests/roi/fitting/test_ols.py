@@ -37,7 +37,7 @@ def test_hc3_by_hand() -> None:
 
 def test_clustered_errors_are_the_cluster_sandwich_with_the_small_sample_factor() -> None:
     # V = c (X'X)⁻¹ [Σ_g X_g' e_g e_g' X_g] (X'X)⁻¹, c = G/(G − 1) · (n − 1)/(n − k): statsmodels' default
-    # correction; intervals and p-values from the normal distribution.
+    # correction; intervals and p-values from t(G − 1) (issue 12), as statsmodels gives them with use_t=True.
     rng = np.random.default_rng(12)
     n, accounts = 600, 40
     groups = rng.integers(0, accounts, n)
@@ -53,6 +53,10 @@ def test_clustered_errors_are_the_cluster_sandwich_with_the_small_sample_factor(
     se = np.sqrt(np.diag(factor * gram_inverse @ (scores.T @ scores) @ gram_inverse))
     assert fit.params == pytest.approx(params, rel=1e-9)
     assert fit.se == pytest.approx(se, rel=1e-9)
-    assert fit.ci[:, 0] == pytest.approx(params - 1.959963984540054 * se, rel=1e-9)
-    assert fit.ci[:, 1] == pytest.approx(params + 1.959963984540054 * se, rel=1e-9)
+    quantile = 2.022690920036761  # t(39) 97.5% quantile (tables: 2.023)
+    assert fit.ci[:, 0] == pytest.approx(params - quantile * se, rel=1e-9)
+    assert fit.ci[:, 1] == pytest.approx(params + quantile * se, rel=1e-9)
+    reference = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    assert fit.ci == pytest.approx(np.asarray(reference.conf_int()), rel=1e-9)
+    assert fit.p == pytest.approx(np.asarray(reference.pvalues), rel=1e-9)
     assert fit.r2 == pytest.approx(1 - residuals @ residuals / np.sum((y - y.mean()) ** 2), rel=1e-9)
