@@ -30,6 +30,7 @@ from .sections import (
     build_revenue_at_risk,
 )
 from .summary import build_summary, data_sources, headline
+from .themes import build_themes
 
 DEFAULT_TITLE = "Customer experience: what it is worth"
 
@@ -59,6 +60,9 @@ def build_report(results: Mapping[str, Any], *, title: str | None = None) -> Rep
     if survival is not None:
         sections.append(survival)
     sections.append(build_models(results))
+    themes = build_themes(results)
+    if themes is not None:
+        sections.append(themes)
     comments = build_comments(results)
     if comments is not None:
         sections.append(comments)

@@ -207,3 +207,28 @@ def test_rare_themes_are_listed_not_modelled(impact, discovered) -> None:
     assert rare["reason"] == "mentioned by 5 customers, fewer than 30"
     assert rare["retention"] is None and "theme.rare" not in result["retention_model"]["predictors"]
     assert result["codebook"]["source"] == "given"
+
+
+def test_report_section_ranks_themes_by_revenue_at_risk_and_escapes_names(impact, discovered) -> None:
+    from roi.report import build_report, render_html
+    from roi.report.content import Bullets, Table
+    from roi.report.themes import TITLE
+
+    _, data = impact
+    discovery, truth = discovered
+    driver_id = _planted_match(discovery, truth)[CHURN_THEME]
+    renamed = rename_theme(discovery.codebook, driver_id, "<b>Reaching</b> a person")
+    out = analyse_themes(data, seed=1, replicates=50, codebook=renamed).to_dict()
+    assert out["ranking"][0] == driver_id
+    results = {"inputs": {}, "data_quality": {}, "warnings": [], "retention": {}, "themes": out}
+    section = next(s for s in build_report(results).sections if s.title == TITLE)
+    bullets = next(b for b in section.blocks if isinstance(b, Bullets))
+    driver = next(t for t in out["themes"] if t["id"] == driver_id)
+    rate = driver["churn"]["mentioned"]["rate"]
+    assert bullets.items[0].startswith(f"Customers who mention “<b>Reaching</b> a person” ({driver['customers']:,}) "
+                                       f"churn at {rate * 100:.1f}%")
+    table = next(b for b in section.blocks if isinstance(b, Table) and len(b.header) > 2)
+    assert [row[0] for row in table.rows] == [next(t["name"] for t in out["themes"] if t["id"] == i)
+                                              for i in out["ranking"]]
+    html = render_html(results)
+    assert "&lt;b&gt;Reaching&lt;/b&gt; a person" in html and "<b>Reaching</b>" not in html
