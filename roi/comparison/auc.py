@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import norm, rankdata
 
+from ..fitting.calibration import stratified_folds
+
+__all__ = ["delong_auc_ci", "rank_auc", "stratified_folds"]
+
 
 def rank_auc(y: np.ndarray, score: np.ndarray) -> float:
     """AUC = P(score of a churner > score of a stayer), ties counting one half (Mann–Whitney U / n1·n0)."""
@@ -32,14 +36,3 @@ def delong_auc_ci(y: np.ndarray, score: np.ndarray, level: float = 0.95) -> tupl
     se = float(np.sqrt(v10.var(ddof=1) / m + v01.var(ddof=1) / n))
     z = float(norm.ppf(0.5 + level / 2))
     return auc, max(0.0, auc - z * se), min(1.0, auc + z * se)
-
-
-def stratified_folds(y: np.ndarray, *, folds: int, seed: int) -> np.ndarray:
-    """Fold number per row: each class shuffled with `seed`, then dealt round-robin so folds keep the churn rate."""
-    rng = np.random.default_rng(seed)
-    assignment = np.empty(len(y), dtype=int)
-    for label in (False, True):
-        rows = np.flatnonzero(np.asarray(y).astype(bool) == label)
-        rows = rows[rng.permutation(len(rows))]
-        assignment[rows] = np.arange(len(rows)) % folds
-    return assignment

@@ -11,12 +11,15 @@ nonresponse) stand on this package side by side and do not borrow helpers from e
 * `link` — the logistic function `expit`, written once.
 * `cox` — Cox proportional hazards with Breslow ties (`fit_breslow`).
 * `ols` — OLS with HC3 (`fit_ols_hc3`) or cluster-robust (`fit_ols_clustered`) standard errors.
+* `calibration` — out-of-fold calibration of predicted churn probabilities (intercept, slope, deciles) and
+  the stratified folds of every cross-validation.
 * `design` — design matrices, controls, clusters, the joint and headline metrics, JSON-safe numbers and
   intervals.
 
 Each fit is checked against statsmodels and against cases worked by hand in `tests/roi/fitting/`.
 """
 
+from .calibration import Calibration, assess_calibration, stratified_folds
 from .cox import CoxFit, fit_breslow
 from .design import (
     CONTROL_LABELS,
@@ -53,7 +56,7 @@ from .logit import (
 from .ols import ClusteredOls, cluster_quantile, fit_ols_clustered, fit_ols_hc3
 
 __all__ = [
-    "CONTROL_LABELS", "EVENTS_PER_VARIABLE", "HEADLINE_MAX_MISSING_SHARE", "SUMMARY_FAMILIES", "Z95", "ClusteredOls", "CoxFit", "FirthOrMle",
+    "CONTROL_LABELS", "EVENTS_PER_VARIABLE", "HEADLINE_MAX_MISSING_SHARE", "SUMMARY_FAMILIES", "Z95", "Calibration", "ClusteredOls", "CoxFit", "assess_calibration", "stratified_folds", "FirthOrMle",
     "FirthProfile", "profile_firth",
     "LogitFit", "account_clusters", "cluster_quantile", "account_codes", "average_marginal_effects", "build_design",
     "choose_engine", "control_frame", "expit", "finite_or_none", "fit_breslow", "fit_firth",

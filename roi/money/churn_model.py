@@ -17,8 +17,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..fitting import LogitFit, account_clusters, build_design, expit, fit_logit
+from ..fitting import (
+    Calibration,
+    LogitFit,
+    account_clusters,
+    assess_calibration,
+    build_design,
+    expit,
+    fit_logit,
+    stratified_folds,
+)
 from ..types import AnalysisData, RoiWarning
+
+FOLDS = 5
 
 CHUNK = 25
 """Coefficient draws evaluated together: bounds memory at rows × 25 floats whatever the replicate count."""
@@ -90,3 +101,32 @@ def drawn_totals(model: ChurnModel, X: np.ndarray, weights: np.ndarray, *, repli
             values = values - model.probabilities(X_after, block)
         totals[start:start + CHUNK] = weights @ values
     return totals
+
+
+def calibrate_churn_model(frame: pd.DataFrame, columns: Sequence[str], used: pd.Series, *, seed: int,
+                          subject: str) -> tuple[Calibration | None, list[RoiWarning]]:
+    """Calibration of the churn model on `columns` over the rows `used`, judged on 5-fold out-of-fold
+    predictions (`roi.fitting.calibration`), and a `miscalibration` warning when it is materially off."""
+    rows = frame[used]
+    X = build_design(rows, columns).to_numpy(float)
+    y = pd.to_numeric(rows["churned"], errors="coerce").to_numpy(float)
+    if len(y) < 10 * FOLDS or min(y.sum(), len(y) - y.sum()) < FOLDS:
+        return None, []
+    spread = X.std(axis=0)
+    X = (X - X.mean(axis=0)) / np.where(spread > 0, spread, 1.0)  # no outcome involved: nothing leaks
+    fold = stratified_folds(y, folds=FOLDS, seed=seed)
+    predicted = np.full(len(y), np.nan)
+    for k in range(FOLDS):
+        train = fold != k
+        fit, _ = fit_logit(y[train], X[train], names=list(map(str, range(X.shape[1]))), subject=subject,
+                           check_events=False)
+        if fit is None:
+            return None, []
+        predicted[~train] = fit.predict(X[~train])
+    calibration = assess_calibration(y, predicted, method=f"{FOLDS}-fold cross-validated predictions")
+    problems = calibration.miscalibrated()
+    if not problems:
+        return calibration, []
+    return calibration, [RoiWarning("miscalibration", subject,
+                                    f"{subject}: the churn probabilities behind the money figures are off out of "
+                                    f"sample — {'; '.join(problems)}. The money figures inherit this error.")]

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..fitting import (
     HEADLINE_MAX_MISSING_SHARE,
+    Calibration,
     build_design,
     finite_or_none,
     headline_metrics,
@@ -18,7 +19,7 @@ from ..fitting import (
     percentile_interval,
 )
 from ..types import AnalysisData, Metric, RoiWarning
-from .churn_model import drawn_totals, fit_churn_model
+from .churn_model import calibrate_churn_model, drawn_totals, fit_churn_model
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,15 @@ class RevenueAtRisk:
     predictors: tuple[str, ...]
     by_segment: tuple[SegmentRisk, ...]
     warnings: tuple[RoiWarning, ...] = ()
+    calibration: Calibration | None = None
+    """Out-of-fold calibration of the churn model's probabilities (`roi.fitting.calibration`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "total": finite_or_none(self.total), "ci": interval_or_none(*self.ci), "period": self.period,
             "n": self.n, "revenue": finite_or_none(self.revenue), "predictors": list(self.predictors),
             "by_segment": [s.to_dict() for s in self.by_segment],
+            "calibration": self.calibration.to_dict() if self.calibration else None,
             "warnings": [w.to_dict() for w in self.warnings],
         }
 
@@ -83,6 +87,8 @@ def revenue_at_risk(data: AnalysisData, *, seed: int, metrics: Sequence[str] | N
     notes = [*choice, *notes]
     if model is None:
         return RevenueAtRisk(None, (None, None), period, int(used.sum()), None, tuple(columns), (), tuple(notes))
+    calibration, off = calibrate_churn_model(frame, columns, used, seed=seed, subject="revenue at risk")
+    notes.extend(off)
     rows = frame[used]
     X = build_design(rows, columns).to_numpy(float)
     revenue = rows["revenue"].to_numpy(float)
@@ -99,7 +105,7 @@ def revenue_at_risk(data: AnalysisData, *, seed: int, metrics: Sequence[str] | N
                                         float(probability[inside].sum()),
                                         float((probability[inside] * revenue[inside]).sum())))
     return RevenueAtRisk(float(probability @ revenue), percentile_interval(totals), period, len(rows),
-                         float(revenue.sum()), tuple(columns), tuple(segments), tuple(notes))
+                         float(revenue.sum()), tuple(columns), tuple(segments), tuple(notes), calibration)
 
 
 def _without_definition(data: AnalysisData, chosen: tuple[Metric, ...]) -> tuple[tuple[Metric, ...], list[RoiWarning]]:

@@ -22,6 +22,7 @@ from surveys.errors import CxroiError
 from ..config import FinanceConfig, ScenarioConfig
 from ..fitting import (
     Z95,
+    Calibration,
     account_clusters,
     build_design,
     cluster_quantile,
@@ -32,7 +33,7 @@ from ..fitting import (
 from ..nonresponse import compare_nonresponse
 from ..types import AnalysisData, Metric, RoiWarning
 from .cash_flows import CashFlows, discounted_years, evaluate
-from .churn_model import annual_factor, drawn_totals, fit_churn_model
+from .churn_model import annual_factor, calibrate_churn_model, drawn_totals, fit_churn_model
 
 __all__ = ["Estimate", "InvalidScenario", "Scenario", "discounted_years", "estimate_scenario", "figure_labels",
            "improved", "in_segment"]
@@ -76,6 +77,7 @@ class Scenario:
     extrapolated: bool = False
     npv: Estimate = field(default_factory=Estimate)
     irr: Estimate = field(default_factory=Estimate)
+    calibration: Calibration | None = None
     replicates: int = 0
     assumptions: tuple[str, ...] = ()
     warnings: tuple[RoiWarning, ...] = field(default_factory=tuple)
@@ -94,6 +96,7 @@ class Scenario:
             "replicates": self.replicates, "assumptions": list(self.assumptions),
             "warnings": [w.to_dict() for w in self.warnings],
             "labels": dict(self.labels),
+            "calibration": self.calibration.to_dict() if self.calibration else None,
         }
 
 
@@ -227,6 +230,8 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
     if len(scope) < 100:
         notes.append(RoiWarning("small_sample", metric.name,
                                 f"Only {len(scope)} customers in the scenario's scope; the figure is imprecise."))
+    calibration, off = calibrate_churn_model(frame, columns, used, seed=seed, subject=metric.name)
+    notes.extend(off)
     X = build_design(scope, columns).to_numpy(float)
     X_after = X.copy()
     X_after[:, 0] = improved(X[:, 0], metric, scenario.delta)
@@ -289,7 +294,8 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
                 else Estimate(reason="needs finance.margin and finance.discount_rate"))
     return Scenario(metric.name, scenario.delta, scenario.segment, scenario.population, "supported",
                     customers_in_scope, retained, benefit, roi, payback, lifetime, coefficient, extrapolated,
-                    npv, irr, replicates, tuple(assumptions), tuple(dict.fromkeys(notes)), figure_labels(finance))
+                    npv, irr, calibration, replicates, tuple(assumptions), tuple(dict.fromkeys(notes)),
+                    figure_labels(finance))
 
 
 def _returns(flows: CashFlows, finance: FinanceConfig) -> tuple[Estimate, Estimate, Estimate, Estimate]:
