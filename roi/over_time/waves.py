@@ -212,6 +212,8 @@ def results_by_wave(data: AnalysisData, config: RoiConfig, *, headline: Metric |
     names = _order(labels, _submitted(raw))
     adjustment = config.waves.adjust
     if len(names) < 2:
+        if config.waves.column is None and config.waves.period == "none":
+            return None  # e.g. the export's wave column of a survey that never ran in waves: nothing to say
         return OverTime(source, tuple({"name": n} for n in names), adjustment=adjustment,
                         reason=f"only {len(names)} wave in {source}: no change to test")
     tables = []

@@ -146,6 +146,16 @@ def test_calendar_periods_only_when_asked() -> None:
     assert single["metrics"] == [] and "only 1 wave" in single["reason"]
 
 
+def test_a_wave_column_with_one_wave_or_none_gives_no_section_unless_asked_for() -> None:
+    responses, outcomes = two_waves(n=30)
+    assert over_time_of(responses.assign(wave=None), outcomes) is None  # the export of a survey without waves
+    assert over_time_of(responses.assign(wave="only"), outcomes) is None
+    asked = over_time_of(responses.assign(wave="only"), outcomes, {"waves": {"column": "wave"}})
+    assert "only 1 wave" in asked["reason"]
+    missing = over_time_of(responses, outcomes, {"waves": {"column": "round"}})
+    assert "'round' is not a column of the responses" in missing["reason"]
+
+
 def test_the_wave_column_is_never_a_metric_and_response_wave_wins() -> None:
     responses, outcomes = two_waves(n=30)
     responses = responses.rename(columns={"wave": "response_wave"}).assign(wave=3.0)  # a question called wave
