@@ -48,7 +48,6 @@ def realised_headline(results: Mapping[str, Any]) -> str | None:
     programme = mapping(results, "programme")
     if not programme:
         return None
-    design = str(programme.get("design") or "")
     if programme.get("status") == "refused":
         return f"What the CX programme achieved cannot be measured from these data: {programme.get('reason')}."
     money = mapping(programme, "money")
@@ -72,8 +71,10 @@ def realised_headline(results: Mapping[str, Any]) -> str | None:
                 f"(95% CI {f.interval(value.get('ci'), f.money)})")
     cost = f.number(money.get("cost"))
     if f.number(roi.get("estimate")) is not None and cost is not None:
-        sentence += (f"; against its cost of {f.money(cost)} that is a realised ROI of {f.percent(roi.get('estimate'))}"
-                     f" (95% CI {f.interval(roi.get('ci'), f.percent)})")
+        margin = f.number(get(results, "inputs.config.finance.margin"))
+        on = f" on the {margin * 100:g}% gross margin" if margin is not None else ""
+        sentence += (f"; against its cost of {f.money(cost)} that is a realised ROI{on} of "
+                     f"{f.percent(roi.get('estimate'))} (95% CI {f.interval(roi.get('ci'), f.percent)})")
     else:
         sentence += f"; no realised ROI is stated ({roi.get('reason') or 'no programme cost was given'})"
     return sentence + "."

@@ -54,7 +54,7 @@ def test_page_one_leads_with_the_realised_roi_and_its_interval() -> None:
     lead = first.index("What the CX programme returned")
     assert lead < first.index("What raising a score would be worth") < first.index("Revenue at risk")
     roi = money["roi"]
-    expected = (f"realised ROI of {f.percent(roi['estimate'])} (95% CI {f.percent(roi['ci'][0])} to "
+    expected = (f"realised ROI on the 30% gross margin of {f.percent(roi['estimate'])} (95% CI {f.percent(roi['ci'][0])} to "
                 f"{f.percent(roi['ci'][1])})")
     assert expected in first
     assert f"added {f.money(money['value']['estimate'])} of revenue" in first
