@@ -56,7 +56,7 @@ from webapp.services.publishing import publish_survey
 from webapp.storage.engine import create_engine_for, open_session
 
 APP_HOSTS = {"app-1": "127.0.0.2", "app-2": "127.0.0.3"}
-KILLED = "app-2"
+KILLED, SURVIVOR = "app-2", "app-1"
 CLIENTS = 64
 ROUNDS = 2
 """Respondents per client: 64 × 2 × 4 requests (two pages, each read and submitted) = 512 requests at most."""
@@ -95,8 +95,8 @@ def _clean_redis(url: str, *patterns: str) -> None:
 class Site:
     """The running site of the test: its balancer's port, the database, and the app servers by name."""
 
-    def __init__(self, port: int, database_url: str, servers: dict[str, Any]) -> None:
-        self.port, self.database_url, self.servers = port, database_url, servers
+    def __init__(self, port: int, database_url: str, servers: dict[str, Any], balancer: Any) -> None:
+        self.port, self.database_url, self.servers, self.balancer = port, database_url, servers, balancer
 
     def client(self, source: str) -> _Client:
         """A client of the balancer connecting from address `source` (its own client address)."""
@@ -152,7 +152,7 @@ def site(tmp_path: Path, redis_url: str) -> Any:
             front = hosts.balancer(haproxy, config, port, tmp_path)
             started.append(front)
             front.wait_ready()
-            yield Site(port, database_url, servers)
+            yield Site(port, database_url, servers, front)
         finally:
             for process in reversed(started):
                 process.stop()
@@ -231,17 +231,21 @@ def _load_with_a_kill(site: Site) -> tuple[LoadResult, int]:
     return result, at_kill
 
 
-def _cases(database_url: str) -> dict[str, list[str]]:
-    """The follow-up cases of the load's customers: customer id → notification state of each case."""
+def _rows(database_url: str, sql: str, **params: Any) -> list[Any]:
+    """The rows of one query, read with a fresh engine: what is really in the database."""
     engine = create_engine_for(database_url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(sa.text("select customer_id, notify_state from follow_up_cases "
-                                              "where customer_id like 'hosts-%'")).all()
+            return list(connection.execute(sa.text(sql), params).all())
     finally:
         engine.dispose()
+
+
+def _cases(database_url: str) -> dict[str, list[str]]:
+    """The follow-up cases of the load's customers: customer id → notification state of each case."""
     found: dict[str, list[str]] = {}
-    for customer_id, state in rows:
+    for customer_id, state in _rows(database_url, "select customer_id, notify_state from follow_up_cases "
+                                                  "where customer_id like 'hosts-%'"):
         found.setdefault(customer_id, []).append(state)
     return found
 
@@ -258,7 +262,8 @@ def test_two_app_servers_behind_haproxy_survive_a_kill_and_share_sessions_and_li
     assert all(len(copies) == 1 for copies in stored.values())  # and nothing stored twice, acknowledged or not
     assert at_kill >= KILL_AFTER and len(result.acknowledged) > at_kill, (at_kill, result.error_kinds)
     assert not [kind for kind in result.error_kinds if "429" in kind or "500" in kind], result.error_kinds
-    assert len(result.acknowledged) >= CLIENTS  # the survivor took over: most respondents finished
+    # each client lost at most the respondent it was serving when the server died: the survivor took the rest
+    assert len(result.acknowledged) >= CLIENTS, (result.error_kinds, site.balancer.log_tail())
 
     # the worker notified every acknowledged submission's case, queued by either server
     deadline = time.monotonic() + WAIT_SECONDS
@@ -271,34 +276,18 @@ def test_two_app_servers_behind_haproxy_survive_a_kill_and_share_sessions_and_li
     assert waiting == [], {c: cases.get(c) for c in waiting[:10]}  # one case each, notified (no mail server: log)
 
     # the staff session goes on on the survivor, with a CSRF token from a page the killed server rendered
-    (case_id,) = _case_ids(site.database_url, result.acknowledged[0])
+    [(case_id,)] = _rows(site.database_url, "select id from follow_up_cases where customer_id = :c",
+                         c=result.acknowledged[0])
+    staff.close()  # a new connection: the session is the cookie, nothing a server or a connection keeps
     status, headers, body = staff.request("GET", f"/cases/{case_id}")
-    assert status == 200 and _served_by((status, headers, body)) != KILLED and result.acknowledged[0] in body.decode()
+    assert status == 200 and result.acknowledged[0] in body.decode(), (status, body[:300])
+    assert _served_by((status, headers, body)) == SURVIVOR
     status, _, _ = staff.request("POST", f"/cases/{case_id}/note", urllib.parse.urlencode(
         {"text": "Called back after the failover", "csrf_token": tokens[KILLED]}).encode())
     assert status == 303
-    assert _notes(site.database_url, case_id) == [(STAFF, "Called back after the failover")]
-
-
-def _case_ids(database_url: str, customer_id: str) -> list[int]:
-    engine = create_engine_for(database_url)
-    try:
-        with engine.connect() as connection:
-            return list(connection.execute(sa.text("select id from follow_up_cases where customer_id = :c"),
-                                           {"c": customer_id}).scalars())
-    finally:
-        engine.dispose()
-
-
-def _notes(database_url: str, case_id: int) -> list[tuple[str, str]]:
-    engine = create_engine_for(database_url)
-    try:
-        with engine.connect() as connection:
-            return [(author, text) for author, text in connection.execute(sa.text(
-                "select author, text from follow_up_case_notes where case_id = :c and kind = 'note'"),
-                {"c": case_id})]
-    finally:
-        engine.dispose()
+    assert [tuple(row) for row in _rows(
+        site.database_url, "select author, text from follow_up_case_notes where case_id = :c and kind = 'note'",
+        c=case_id)] == [(STAFF, "Called back after the failover")]
 
 
 # --- the limit's Redis down --------------------------------------------------------------------------------

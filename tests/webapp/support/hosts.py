@@ -44,10 +44,11 @@ frontend www
 backend cxroi
     balance roundrobin
     option httpchk GET /static/respond.css
+    timeout check 5s                        # a busy server answers late; a dead one refuses at once
     http-response set-header {served_by} %[srv_name]
 {servers}
 """
-SERVER_LINE = "    server {name} {address} check inter 500ms fall 2 rise 1"
+SERVER_LINE = "    server {name} {address} check inter 1s fall 2 rise 2"
 
 
 def haproxy_config(bind: str, servers: Mapping[str, str]) -> str:
