@@ -96,3 +96,25 @@ def test_analyst_uploads_outcomes_and_downloads_the_pdf(site: LiveSite, new_page
     assert TITLE in page.locator("body").inner_text()
     assert_accessible(page, "the HTML report")
     shot(page, "analyst-6-html-report")
+
+
+def test_themes_page_and_codebook_editor_are_accessible(site: LiveSite, new_page: Any, demo_files: Path) -> None:
+    """The themes page before and after an author finds themes in the demo's comments (one has markup), and
+    the codebook editor with its forms (issue 17)."""
+    author = new_page(DESKTOP)
+    sign_in(author, site, "lead@example.com")
+    author.goto(site.url("/themes/demo_relationship/codebook"))
+    assert_accessible(author, "the codebook editor without a codebook")
+    author.fill("#discover-themes", "4")
+    author.click("button:has-text('Find themes')")
+    assert author.locator("text=Version 1 in use").count() == 1
+    assert_accessible(author, "the codebook editor")
+    shot(author, "author-codebook")
+
+    page = new_page(DESKTOP)
+    sign_in(page, site, "analyst@example.com")
+    page.goto(site.url("/results/demo_relationship/themes"))
+    assert page.locator("#themes tbody tr").count() == 4
+    assert page.locator("script").count() == 0  # a comment's <script> is text
+    assert_accessible(page, "the themes page")
+    shot(page, "analyst-7-themes")
