@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import tempfile
-from pathlib import Path
-
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file, stream_with_context
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..accounts.guard import requires_role
 from ..extensions import get_db
-from ..services.export import export_responses
+from ..services.export import export_to_open_file, stream_csv
 from ..services.publishing import find_survey
 from .present import (
     METRIC_HEADERS,
@@ -31,6 +27,7 @@ QUERY_LIMIT = 200
 EXPORT_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
 }
 
 
@@ -70,14 +67,17 @@ def survey(slug: str) -> str:
 @bp.get("/<slug>/responses.<kind>")
 @requires_role("analyst")
 def export(slug: str, kind: str) -> WerkzeugResponse:
-    """Every response (partial and complete) as CSV or XLSX, through the export service."""
+    """Every response (partial and complete) as CSV (streamed), XLSX or Parquet, through the export service."""
     if kind not in EXPORT_TYPES:
         abort(404)
     session = get_db()
-    find_survey(session, slug)  # 404 before any file is made
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{slug}-responses.{kind}"
-        export_responses(session, slug, path)
-        content = path.read_bytes()
-    return send_file(io.BytesIO(content), mimetype=EXPORT_TYPES[kind], as_attachment=True,
-                     download_name=f"{slug}-responses.{kind}")
+    find_survey(session, slug)  # 404 before any byte is sent
+    name = f"{slug}-responses.{kind}"
+    if kind == "csv":  # rows go out as they are read: the first bytes at once, one piece in memory
+        response = current_app.response_class(stream_with_context(stream_csv(session, slug)), mimetype="text/csv")
+        response.headers.set("Content-Disposition", "attachment", filename=name)
+    else:  # written to a temporary file on disk, then sent from it (the file is gone once sent)
+        response = send_file(export_to_open_file(session, slug, f".{kind}"), mimetype=EXPORT_TYPES[kind],
+                             as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"  # respondents' answers: kept by no cache
+    return response

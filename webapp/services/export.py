@@ -232,10 +232,13 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
 def response_table(session: Session, slug: str, *, status: str | None = None
                    ) -> Iterator[tuple[list[str], Iterator[dict[str, Any]]]]:
     """(columns, rows) of the export of `slug`, read in a session of its own while the block runs: what
-    `export_responses` writes, for a writer that is not a file (`stream_csv`)."""
+    `export_responses` writes, for a writer that is not a file (`stream_csv`). The transaction of `session` is
+    ended (committed) before the rows are read: the block may last as long as a download, and an open
+    transaction on SQLite would hold the write lock respondents need all that time."""
     from ..themes.coded import theme_cells  # a step of the export, as in export_responses
 
     themes = theme_cells(session, slug)  # codes new comments first (a write), before the reading snapshot
+    session.commit()
     with _reading(session) as reader:
         versions = _versions(reader, slug)
         columns, rows = _columns(versions), _rows(reader, versions, status)
