@@ -7,7 +7,7 @@ import hashlib
 import io
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -354,11 +354,22 @@ def read_customer_list(content: bytes, *, name: str = "upload") -> CustomerList:
     header = [cell.strip().lower() for cell in lines[0]]
     column = header.index("customer_id") if "customer_id" in header else 0
     optional = {key: header.index(key) for key in OPTIONAL_COLUMNS if key in header}
+    records = (
+        (line, cells[column].strip() if column < len(cells) else "",
+         {key: (cells[index].strip() if index < len(cells) else "") for key, index in optional.items()})
+        for line, cells in enumerate(lines[1:], start=2))
+    rows = customer_rows(records)
+    problems = [] if rows else [f"{name}: no customer ids below the header"]
+    return CustomerList(rows, problems, tuple(optional))
+
+
+def customer_rows(records: Iterable[tuple[int, str, Mapping[str, str]]]) -> list[CustomerRow]:
+    """Each (line, customer id, optional columns' values) checked as a customer list's row is: the id (empty,
+    over-long, control characters, repeated), then the optional values; an empty value is no value. The one
+    check of customers, for a CSV file and for the API's JSON alike."""
     rows: list[CustomerRow] = []
     first_line: dict[str, int] = {}
-    for line, cells in enumerate(lines[1:], start=2):
-        value = cells[column].strip() if column < len(cells) else ""
-        extra = {key: (cells[index].strip() if index < len(cells) else "") for key, index in optional.items()}
+    for line, value, extra in records:
         problem = customer_id_problem(value)
         if problem is None and value in first_line:
             problem = f"duplicate customer id {value!r} (first on row {first_line[value]})"
@@ -367,8 +378,7 @@ def read_customer_list(content: bytes, *, name: str = "upload") -> CustomerList:
         if problem is None and extra:
             problem = _optional_cells_problem(*(extra.get(key, "") for key in OPTIONAL_COLUMNS))
         rows.append(CustomerRow(line, value, problem, **{key: cell or None for key, cell in extra.items()}))
-    problems = [] if rows else [f"{name}: no customer ids below the header"]
-    return CustomerList(rows, problems, tuple(optional))
+    return rows
 
 
 def read_customer_ids(path: str | Path) -> list[str]:
