@@ -25,6 +25,9 @@ WAVE_COLUMNS = ("wave", "response_wave")
 """The hosting export's wave column (`webapp.services.export.WAVE_COLUMN`, `response_wave` when a question is
 called `wave`): which round of the survey a response belongs to, never a metric or a comment without a definition
 (with one, only the definition's questions are read)."""
+LANGUAGE_COLUMNS = ("language", "response_language")
+"""The hosting export's language column (`webapp.services.export.LANGUAGE_COLUMN`): the language a response was
+answered in, kept as a segment like `channel`, never a metric or a comment without a definition."""
 
 
 class ResponseDataError(TableError):
@@ -139,7 +142,8 @@ def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None 
         metrics = candidates
     else:
         for column in frame.columns:
-            if column in RESERVED_COLUMNS or column in WAVE_COLUMNS or column == "_position" \
+            if column in RESERVED_COLUMNS or column in WAVE_COLUMNS or column in LANGUAGE_COLUMNS \
+                    or column == "_position" \
                     or frame[column].isna().all():
                 continue
             if numeric_share(frame[column]) == 1.0:
@@ -153,9 +157,9 @@ def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None 
     for column in texts:
         if column in frame.columns:
             out[column] = frame[column]
-    for column in ("channel", "submitted_at", "status"):
-        if column in frame.columns:
-            out[column] = frame[column]  # the response's channel is a segment of its own
+    for column in ("channel", "submitted_at", "status", *LANGUAGE_COLUMNS):
+        if column in frame.columns and column not in out.columns:
+            out[column] = frame[column]  # the response's channel (and language) is a segment of its own
     return ResponseTable(out, tuple(metrics), tuple(items), tuple(t for t in texts if t in frame.columns),
                          dropped, tuple(notes))
 

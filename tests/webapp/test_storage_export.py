@@ -45,7 +45,7 @@ EXPECTED_CELLS = {
     "q_why": "@once more", "q_nps": 8,
 }
 RESERVED = ["response_id", "customer_id", "channel", "survey_version", "started_at", "submitted_at", "status",
-            "wave"]  # the reserved columns, then the wave column (docs/waves.md), then the questions'
+            "wave", "language"]  # the reserved columns, the wave and language columns, then the questions'
 
 
 @pytest.fixture

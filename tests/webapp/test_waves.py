@@ -91,7 +91,7 @@ def test_wave_start_tags_invitations_and_the_answer_and_the_export(
     exported = cli_env / "responses.csv"
     assert export_responses(db, SLUG, exported) == 1
     [row] = list(csv.DictReader(exported.open(encoding="utf-8")))
-    assert list(row)[6:9] == ["status", "wave", "q_align.easy"] and row["wave"] == "Q3-2026"
+    assert list(row)[6:10] == ["status", "wave", "language", "q_align.easy"] and row["wave"] == "Q3-2026"
     parquet = cli_env / "responses.parquet"
     export_responses(db, SLUG, parquet)
     assert pd.read_parquet(parquet)["wave"].tolist() == ["Q3-2026"]

@@ -44,6 +44,11 @@ WAVE_COLUMN = "wave"
 of `RESERVED_COLUMNS`, so a definition may still have a question `wave`: that survey's export calls the wave
 column `WAVE_COLUMN_ALTERNATIVE` instead."""
 WAVE_COLUMN_ALTERNATIVE = "response_wave"
+LANGUAGE_COLUMN = "language"
+"""The language the response was answered in (a code such as `fr`; empty for responses from before languages were
+recorded), right after the wave column (docs/definition-format.md, "Languages"); `response_language` when a question
+gives a column `language`."""
+LANGUAGE_COLUMN_ALTERNATIVE = "response_language"
 
 
 @contextmanager
@@ -71,15 +76,16 @@ def _columns(versions: list[SurveyVersion]) -> list[str]:
     for version in reversed(versions):
         columns += [c for c in survey_of(version).columns() if c not in columns]
     wave = wave_column(columns)
-    return [*RESERVED_COLUMNS, wave, *columns[len(RESERVED_COLUMNS):]]
+    language = wave_column(columns, LANGUAGE_COLUMN, LANGUAGE_COLUMN_ALTERNATIVE)
+    return [*RESERVED_COLUMNS, wave, language, *columns[len(RESERVED_COLUMNS):]]
 
 
-def wave_column(columns: list[str]) -> str:
-    """The name of the wave column among the question `columns`: `wave`, or `response_wave` when a question
-    gives a column `wave` (or, should both be taken, `response_wave_`, and so on)."""
-    if WAVE_COLUMN not in columns:
-        return WAVE_COLUMN
-    name = WAVE_COLUMN_ALTERNATIVE
+def wave_column(columns: list[str], preferred: str = WAVE_COLUMN, alternative: str = WAVE_COLUMN_ALTERNATIVE) -> str:
+    """The name of the wave column (or another column the export adds) among the question `columns`: `wave`, or
+    `response_wave` when a question gives a column `wave` (or, should both be taken, `response_wave_`, and so on)."""
+    if preferred not in columns:
+        return preferred
+    name = alternative
     while name in columns:
         name += "_"
     return name
@@ -106,10 +112,11 @@ def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None
     versions = {version.id: version for version in version_list}
     columns = _columns(version_list)
     blank = dict.fromkeys(columns)
-    wave = columns[len(RESERVED_COLUMNS)]
+    wave, language = columns[len(RESERVED_COLUMNS)], columns[len(RESERVED_COLUMNS) + 1]
     query = (
         sa.select(Response.id, Response.version_id, Response.customer_id, Response.channel, Response.started_at,
-                  Response.submitted_at, Response.status, Response.answers, Wave.name.label("wave_name"))
+                  Response.submitted_at, Response.status, Response.answers, Wave.name.label("wave_name"),
+                  Response.language)
         .outerjoin(Wave, Response.wave_id == Wave.id)
         .where(Response.version_id.in_(list(versions)))
         .order_by(Response.id)
@@ -130,6 +137,7 @@ def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None
                      survey_version=version.number, started_at=row.started_at, submitted_at=row.submitted_at,
                      status=row.status)
         cells[wave] = row.wave_name
+        cells[language] = row.language
         yield cells
 
 
@@ -357,6 +365,7 @@ def _arrow_schema(versions: list[SurveyVersion], columns: list[str], theme_colum
         "response_id": pa.int64(), "customer_id": pa.string(), "channel": pa.string(),
         "survey_version": pa.int64(), "started_at": pa.timestamp("us"), "submitted_at": pa.timestamp("us"),
         "status": pa.string(), columns[len(RESERVED_COLUMNS)]: pa.string(),
+        columns[len(RESERVED_COLUMNS) + 1]: pa.string(),
     }
     for version in reversed(versions):
         survey = survey_of(version)
