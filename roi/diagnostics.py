@@ -110,9 +110,15 @@ def check_leakage(metric: Metric, x: np.ndarray, y: np.ndarray, *, outcome: Outc
                       "any money figure built on it are not credible.")
 
 
+FDR_LEVEL = 0.05
+"""A metric is a discovery when its Benjamini–Hochberg q-value across the section's metrics is below this."""
+
+
 def check_effect(metric: Metric, coef: float | None, ci: Sequence[float | None], *, outcome: Outcome,
-                 model: str) -> RoiWarning | None:
-    """wrong_sign when the CI is wholly on the wrong side given polarity; no_effect when it includes zero."""
+                 model: str, q: float | None = None, family: int = 1) -> RoiWarning | None:
+    """wrong_sign when the CI is wholly on the wrong side given polarity; no_effect when it includes zero, or
+    when it does not but the metric's q-value (false-discovery rate across the `family` metrics tested) is
+    not below 5%."""
     low, high = ci
     if coef is None or low is None or high is None:
         return None
@@ -120,6 +126,12 @@ def check_effect(metric: Metric, coef: float | None, ci: Sequence[float | None],
         return RoiWarning("no_effect", metric.name,
                           f"{model}: the 95% interval of the coefficient ({low:.3g} to {high:.3g}) includes zero; "
                           f"these data show no clear link between this metric and {outcome}.")
+    if q is not None and q >= FDR_LEVEL:
+        return RoiWarning("no_effect", metric.name,
+                          f"{model}: the coefficient's 95% interval ({low:.3g} to {high:.3g}) excludes zero, but not "
+                          f"once the false-discovery rate is controlled across the {family} metrics tested "
+                          f"(Benjamini–Hochberg q = {q:.3g}); with that many tests, a link this weak is expected "
+                          "by chance.")
     better_is_higher = metric.polarity == "higher_is_better"
     # for churn a better score should lower the odds; for revenue it should raise it
     expected_positive = better_is_higher if outcome == "revenue" else not better_is_higher

@@ -68,10 +68,14 @@ class Term:
     ratio_ci: tuple[float | None, float | None] = (None, None)
     ame: float | None = None
     ame_se: float | None = None
+    q: float | None = None
+    """The metric's Benjamini–Hochberg q-value across the section's single-metric models (metric terms only)."""
 
     def to_dict(self, ratio_name: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "coef": number(self.coef), "se": number(self.se),
                                "ci": [number(self.ci[0]), number(self.ci[1])], "p": number(self.p)}
+        if self.q is not None:
+            out["q"] = number(self.q)
         if ratio_name:
             out[ratio_name] = number(self.ratio)
             out[f"{ratio_name}_ci"] = [number(self.ratio_ci[0]), number(self.ratio_ci[1])]

@@ -25,6 +25,7 @@ from .fitting import (
     fit_logit_or_firth,
     joint_metrics,
     wald_term,
+    with_false_discovery_rate,
 )
 from .results import FittedModel, Term, empty_terms
 from .types import AnalysisData, RoiWarning
@@ -147,12 +148,16 @@ def fit_retention(data: AnalysisData) -> RetentionResults:
         if model.method == "firth":
             model = _with_tabulation(model, X[:, 0], y)
         found.extend(notes)
+        models.append(model)
+    models = with_false_discovery_rate(models, [m.name for m in data.metrics])
+    for metric, model in zip(data.metrics, models, strict=True):
         term = model.term(metric.name)
         if term is not None and model.method == "mle":
-            check = diagnostics.check_effect(metric, term.coef, term.ci, outcome="churn", model=label)
+            check = diagnostics.check_effect(metric, term.coef, term.ci, outcome="churn",
+                                             model=f"Retention model for {diagnostics.shown(metric)}", q=term.q,
+                                             family=len(models))
             if check:
                 found.append(check)
-        models.append(model)
     joint = None
     members = joint_metrics(data)
     if len(members) >= 2:

@@ -15,7 +15,15 @@ from typing import Any
 import numpy as np
 
 from . import diagnostics
-from .fitting import CONTROL_LABELS, SUMMARY_FAMILIES, control_frame, fit_breslow, joint_metrics, wald_term
+from .fitting import (
+    CONTROL_LABELS,
+    SUMMARY_FAMILIES,
+    control_frame,
+    fit_breslow,
+    joint_metrics,
+    wald_term,
+    with_false_discovery_rate,
+)
 from .results import FittedModel, empty_terms
 from .types import AnalysisData, RoiWarning
 
@@ -100,8 +108,9 @@ def fit_survival(data: AnalysisData) -> SurvivalResults | None:
         return model
 
     singles = [m for m in data.metrics if m.family in SUMMARY_FAMILIES] or list(data.metrics)[:MAX_SINGLE_MODELS]
-    models = tuple(fit([m.column], [m.name], name=m.name, kind="single",
-                       label=f"Survival model for {diagnostics.shown(m)}") for m in singles)
+    models = tuple(with_false_discovery_rate(
+        [fit([m.column], [m.name], name=m.name, kind="single", label=f"Survival model for {diagnostics.shown(m)}")
+         for m in singles], [m.name for m in singles]))
     members = joint_metrics(data)
     joint = fit([m.column for m in members], [m.name for m in members], name="joint", kind="joint",
                 label="Joint survival model") if len(members) >= 2 else None

@@ -28,6 +28,7 @@ from .design import (
     Z95,
     account_clusters,
     account_codes,
+    benjamini_hochberg,
     build_design,
     control_frame,
     finite_or_none,
@@ -36,6 +37,7 @@ from .design import (
     joint_metrics,
     percentile_interval,
     wald_term,
+    with_false_discovery_rate,
 )
 from .logit import (
     EVENTS_PER_VARIABLE,
@@ -58,9 +60,9 @@ from .ols import ClusteredOls, cluster_quantile, fit_ols_clustered, fit_ols_hc3
 __all__ = [
     "CONTROL_LABELS", "EVENTS_PER_VARIABLE", "HEADLINE_MAX_MISSING_SHARE", "SUMMARY_FAMILIES", "Z95", "Calibration", "ClusteredOls", "CoxFit", "assess_calibration", "stratified_folds", "FirthOrMle",
     "FirthProfile", "profile_firth",
-    "LogitFit", "account_clusters", "cluster_quantile", "account_codes", "average_marginal_effects", "build_design",
+    "LogitFit", "account_clusters", "cluster_quantile", "account_codes", "average_marginal_effects", "benjamini_hochberg", "build_design",
     "choose_engine", "control_frame", "expit", "finite_or_none", "fit_breslow", "fit_firth",
     "fit_firth_standardised", "fit_logit", "fit_logit_or_firth", "fit_ols_clustered", "fit_ols_hc3",
     "headline_metrics", "interval_or_none", "joint_metrics", "newton_logit", "percentile_interval", "separates",
-    "wald_term",
+    "wald_term", "with_false_discovery_rate",
 ]

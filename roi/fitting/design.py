@@ -8,13 +8,15 @@ its inputs and writes its outputs with these, rather than borrowing them from an
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+from statsmodels.stats.multitest import multipletests
 
-from ..results import Term
+from ..results import FittedModel, Term
 from ..types import AnalysisData, Metric
 
 Z95 = float(norm.ppf(0.975))
@@ -162,3 +164,28 @@ def wald_term(name: str, coef: float, se: float, *, ame: float | None = None,
                 ratio=float(np.exp(coef)) if abs(coef) < 700 else None,
                 ratio_ci=(float(np.exp(low)) if low < 700 else None, float(np.exp(high)) if high < 700 else None),
                 ame=ame, ame_se=ame_se)
+
+
+def benjamini_hochberg(p_values: Sequence[float | None]) -> list[float | None]:
+    """Benjamini–Hochberg q-values (false-discovery-rate adjusted p-values, statsmodels `fdr_bh`) over the
+    p-values that exist; None stays None."""
+    known = [i for i, p in enumerate(p_values) if p is not None and np.isfinite(p)]
+    out: list[float | None] = [None] * len(p_values)
+    if known:
+        adjusted = multipletests([float(p_values[i]) for i in known], method="fdr_bh")[1]  # type: ignore[arg-type]
+        for i, q in zip(known, adjusted, strict=True):
+            out[i] = float(q)
+    return out
+
+
+def with_false_discovery_rate(models: Sequence[FittedModel], metrics: Sequence[str]) -> list[FittedModel]:
+    """Each single model's metric term with its Benjamini–Hochberg q-value across all the models (the report
+    ranks the metrics and calls some significant, so the many tests are controlled together)."""
+    terms = [model.term(name) for model, name in zip(models, metrics, strict=True)]
+    q_values = benjamini_hochberg([t.p if t is not None else None for t in terms])
+    out = []
+    for model, name, q in zip(models, metrics, q_values, strict=True):
+        if q is not None:
+            model = replace(model, terms=tuple(replace(t, q=q) if t.name == name else t for t in model.terms))
+        out.append(model)
+    return out

@@ -113,14 +113,17 @@ def _without_definition(data: AnalysisData, chosen: tuple[Metric, ...]) -> tuple
 
     Without a definition every numeric column is both a metric and an item, so `headline_metrics` (metrics that
     are not items) is empty and the model would rest on the controls alone. Then every raw metric answered by at
-    least 80% of the customers is used (at most 30, in column order); if none is, the warning says the figure
-    spreads the observed churn by the controls only.
+    least 80% of the customers is used (at most 30, in column order), with a warning naming them when there
+    were several to choose from; if none is, the warning says the figure spreads the observed churn by the
+    controls only.
     """
     raw = [m for m in data.metrics if m.family == "raw"]
     if chosen or not raw or len(raw) < len([m for m in data.metrics if m.family != "sentiment"]):
         return chosen, []
     answered = [m for m in joint_metrics(data) if m.family == "raw"
                 and data.frame[m.column].isna().mean() <= HEADLINE_MAX_MISSING_SHARE]
+    if answered and len(raw) == 1:
+        return tuple(answered), []  # one numeric column: nothing was chosen for the reader
     if answered:
         names = ", ".join(m.name for m in answered)
         message = (f"No survey definition: all {len(raw)} numeric columns were taken as metrics and as driver items. "
