@@ -58,7 +58,7 @@ def realised_headline(results: Mapping[str, Any]) -> str | None:
         reason = get(money, "value.reason") or "no effect was estimated"
         detail = ""
         if effect:
-            detail = (f" ({OUTCOME_WORDS.get(str(basis), basis)} changed by "
+            detail = (f" ({OUTCOME_WORDS.get(str(basis), str(basis)).lower()} changed by "
                       f"{_effect_text(str(basis), effect.get('estimate'))}, 95% CI "
                       f"{f.interval(effect.get('ci'), _effect_format(str(basis)))})")
         return (f"The data show no evidence that the CX programme paid off{detail}: {reason}. "
