@@ -50,6 +50,8 @@ def build_programme_table(raw: pd.DataFrame, config: RoiConfig) -> pd.DataFrame 
     """The checked programme columns, one row per outcome row: `customer_id` (text), `programme` (0/1 float),
     `programme_start` (timestamp, NaT when blank) and each period column present (churn 0/1 float, revenue
     float, NaN when blank); None without a `programme` column."""
+    if "programme" not in raw.columns and config.columns.get("programme") not in raw.columns:
+        return None  # the common case: no programme to measure (and no copy of the table)
     renamed = {theirs: canonical for canonical, theirs in config.columns.items()
                if canonical in (*PROGRAMME_COLUMNS, "customer_id", "account_id") and theirs in raw.columns}
     frame = raw.rename(columns=renamed)
