@@ -18,10 +18,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from surveys.definition import to_data, to_json, to_yaml
+from surveys.definition import parse_survey_text, to_data, to_json, to_yaml
 from surveys.errors import CxroiError, InvalidDefinition, Problem
 from surveys.model import Survey
 from surveys.questions import AnswerError
+from surveys.xlsform import XlsformImport
 
 from ..accounts.guard import ALLOWED, current_user, requires_role
 from ..config import base_url_from_environment, public_link_seconds
@@ -33,7 +34,7 @@ from ..services.errors import HostingError
 from ..services.invitations import LinksCsvWriter, set_public_link, signed_public_link
 from ..services.publishing import find_survey
 from ..services.responding import earlier_answers
-from .forms import ConfirmLinksForm, CustomersForm, UploadForm
+from .forms import ConfirmLinksForm, ConfirmUploadForm, CustomersForm, UploadForm
 from .views import author_email, bp, db, editor_page
 
 LINK_DAYS = 30
@@ -173,13 +174,47 @@ def upload(slug: str) -> ResponseReturnValue:
     file: FileStorage = form.definition.data
     name = Path(file.filename or "upload").name
     try:
-        survey = read_uploaded_definition(file, name)
+        if form.skip_unsupported.data and Path(name).suffix.lower() == ".xlsx":
+            imported = uploads.import_xlsform_upload(file.read(), name, limits=uploads.limits_from(current_app.config))
+            if imported.survey.id != slug:  # as save_draft says, but before the author reviews the list
+                return editor_page(slug, problems=[Problem("settings sheet, form_id", f"{imported.survey.id!r}: must "
+                                                           f"be {slug!r}, the id of this survey")], status=400)
+            if imported.dropped or imported.notes:  # shown, and saved only when the author confirms
+                return _upload_preview(slug, name, imported)
+            survey = imported.survey
+        else:
+            survey = read_uploaded_definition(file, name)
         authoring.save_draft(db(), slug, to_data(survey), author=author_email())
     except InvalidDefinition as error:
         return editor_page(slug, problems=[Problem(p.path, p.message) for p in error.problems], status=400)
     except CxroiError as error:
         return editor_page(slug, problems=[Problem("", f"{name}: {error}")], status=getattr(error, "status", 400))
     flash(f"Replaced the draft with {name}.")
+    return redirect(url_for(".editor", slug=slug))
+
+
+def _upload_preview(slug: str, name: str, imported: XlsformImport) -> ResponseReturnValue:
+    """What an XLSForm upload left out (sheet, row, name, why) and decided, with a button to save the rest."""
+    record, _, _ = authoring.survey_status(db(), slug)
+    confirm = ConfirmUploadForm(formdata=None, data={"definition": to_json(imported.survey), "name": name})
+    return render_template("author/upload_preview.html", record=record, name=uploads.safe_name(name),
+                           imported=imported, form=confirm)
+
+
+@bp.post("/<slug>/upload/confirm")
+@requires_role("author")
+def confirm_upload(slug: str) -> ResponseReturnValue:
+    """Save the definition an XLSForm upload gave once the author has seen what was left out; checked again."""
+    form = ConfirmUploadForm()
+    if not form.validate_on_submit():
+        return editor_page(slug, problems=[Problem("", "nothing to save: upload the file again")], status=400)
+    name = uploads.safe_name(form.name.data or "upload")
+    try:
+        survey = parse_survey_text(form.definition.data, fmt="json", source=name)
+        authoring.save_draft(db(), slug, to_data(survey), author=author_email())
+    except InvalidDefinition as error:
+        return editor_page(slug, problems=[Problem(p.path, p.message) for p in error.problems], status=400)
+    flash(f"Replaced the draft with {name}, without what cxroi cannot represent.")
     return redirect(url_for(".editor", slug=slug))
 
 

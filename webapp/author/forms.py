@@ -77,6 +77,15 @@ class SurveySettingsForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     definition = FileField("Definition file (.yaml, .yml, .json or .xlsx XLSForm)", validators=[FileRequired()])
+    skip_unsupported = BooleanField("XLSForm: leave out what cxroi cannot represent (listed before anything is saved)")
+
+
+class ConfirmUploadForm(FlaskForm):
+    """The second step of an XLSForm upload with `skip_unsupported`: the imported definition travels back as JSON
+    and is checked again before it is saved (nothing is stored before this POST)."""
+
+    definition = HiddenField(validators=[DataRequired()])
+    name = HiddenField()
 
 
 class CustomersForm(FlaskForm):

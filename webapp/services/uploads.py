@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from roi.config import RoiConfig
     from surveys.model import Survey
+    from surveys.xlsform import XlsformImport
 
 DEFINITION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 OUTCOME_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -72,6 +73,30 @@ def read_definition_file(content: bytes, name: str) -> Survey:
     except UnicodeDecodeError as error:
         raise InvalidDefinition(name, [Problem("", f"not UTF-8 text ({error.reason} at byte {error.start})")]) from None
     return parse_survey_text(text, fmt="json" if suffix == ".json" else "yaml", source=name)
+
+
+def import_xlsform_upload(content: bytes, name: str, *, limits: Limits) -> XlsformImport:
+    """An uploaded XLSForm read with `skip_unsupported` (what cxroi cannot represent left out and listed), in a
+    child process under `limits`; raises as `read_definition` does."""
+    shown = safe_name(name)
+    if Path(shown).suffix.lower() != ".xlsx":
+        raise InvalidDefinition(shown, [Problem("", "leaving out what cxroi cannot represent needs an .xlsx "
+                                                    "XLSForm")])
+    return run_isolated(import_xlsform_file, content, shown, limits=limits, what=shown)
+
+
+def import_xlsform_file(content: bytes, name: str) -> XlsformImport:
+    """In the child: `import_xlsform(..., skip_unsupported=True)` of the workbook in `content`."""
+    from surveys.xlsform import import_xlsform
+
+    with tempfile.TemporaryDirectory(prefix="cxroi-definition-") as folder:
+        path = Path(folder) / "upload.xlsx"
+        path.write_bytes(content)
+        try:
+            return import_xlsform(path, skip_unsupported=True)
+        except CxroiError as error:
+            _rename(error, str(path), name)
+            raise
 
 
 def count_outcomes(content: bytes, name: str, config: RoiConfig, *, limits: Limits) -> int:
