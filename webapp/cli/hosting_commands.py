@@ -193,7 +193,7 @@ def responses() -> None:
 @responses.command("export")
 @click.argument("slug")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help=".csv, .xlsx or .parquet")
+              help=".csv, .xlsx, .parquet, .sav (SPSS) or .dta (Stata)")
 @click.option("--status", type=click.Choice(["partial", "complete"]), default=None,
               help="Only partial or only complete responses (default: all, with a status column).")
 def export(slug: str, output: Path, status: str | None) -> None:

@@ -28,6 +28,8 @@ EXPORT_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "parquet": "application/vnd.apache.parquet",
+    "sav": "application/x-spss-sav",
+    "dta": "application/x-stata-dta",
 }
 
 
@@ -67,7 +69,7 @@ def survey(slug: str) -> str:
 @bp.get("/<slug>/responses.<kind>")
 @requires_role("analyst")
 def export(slug: str, kind: str) -> WerkzeugResponse:
-    """Every response (partial and complete) as CSV (streamed), XLSX or Parquet, through the export service."""
+    """Every response (partial and complete) as CSV (streamed), XLSX, Parquet, SPSS (.sav) or Stata (.dta)."""
     if kind not in EXPORT_TYPES:
         abort(404)
     session = get_db()

@@ -30,6 +30,7 @@ from surveys.questions import ColumnKind
 from ..storage.engine import READ_ONLY
 from ..storage.models import Response, SurveyVersion, Wave
 from .errors import HostingError
+from .export_labelled import LABELLED_FORMATS, write_labelled
 from .publishing import find_survey, survey_of
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 CHUNK = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-EXPORT_FORMATS = (".csv", ".xlsx", ".parquet")
+EXPORT_FORMATS = (".csv", ".xlsx", ".parquet", *LABELLED_FORMATS)
 WAVE_COLUMN = "wave"
 """The response's wave (its name; empty without a wave), right after the reserved columns (docs/waves.md). Not one
 of `RESERVED_COLUMNS`, so a definition may still have a question `wave`: that survey's export calls the wave
@@ -205,7 +206,8 @@ def neutralise_formula(value: Any) -> Any:
 
 
 def export_responses(session: Session, slug: str, path: str | Path, *, status: str | None = None) -> int:
-    """Write every response of `slug` to `path` (.csv, .xlsx or .parquet by extension); returns the row count.
+    """Write every response of `slug` to `path` (.csv, .xlsx, .parquet, .sav or .dta by extension); returns the
+    row count.
 
     The file is written under a temporary name in the same folder and renamed to `path` only when complete:
     a failure part-way (a stored value the format refuses, a full disk, Ctrl-C) leaves neither a truncated file
@@ -214,7 +216,7 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
-        raise HostingError(f"{path}: expected a .csv, .xlsx or .parquet file name")
+        raise HostingError(f"{path}: expected a .csv, .xlsx or .parquet file name (or .sav for SPSS, .dta for Stata)")
     from ..themes.coded import (
         theme_cells,  # imported here: it is a step of the export, not a dependency of the module
     )
@@ -233,6 +235,8 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
                 return _write_csv(partial, columns, rows)
             if suffix == ".xlsx":
                 return _write_xlsx(partial, columns, rows)
+            if suffix in LABELLED_FORMATS:  # SPSS, Stata: with variable and value labels (export_labelled.py)
+                return write_labelled(partial, suffix, columns, rows, [survey_of(v) for v in reversed(versions)])
             return _write_parquet(partial, columns, rows, _arrow_schema(versions, columns, theme_columns))
 
 
