@@ -98,13 +98,15 @@ def _clustered_combination(y: np.ndarray, X: np.ndarray, groups: np.ndarray,
                            weights: np.ndarray) -> tuple[float, float, tuple[float, float], float, int, float]:
     """OLS of y on X with cluster-robust covariance; the linear combination weights'β: estimate, se, 95% interval
     and p-value from t(G − 1), the number of clusters G and the degrees of freedom."""
+    count = int(len(np.unique(groups)))
+    if count < 2:
+        raise ValueError("all customers are in one account: cluster-robust errors need at least two")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         test = fit.t_test(weights[None, :])
     estimate = float(np.squeeze(test.effect))
     se = float(np.squeeze(test.sd))
-    count = int(len(np.unique(groups)))
     df = float(count - 1)
     half = float(stats.t.ppf(0.975, df)) * se
     p = float(2 * stats.t.sf(abs(estimate / se), df)) if se > 0 else float("nan")
@@ -123,9 +125,14 @@ def randomised_effect(frame: pd.DataFrame, outcome: str, column: str) -> Effect:
                              "comparison needs at least two in each group", n1, n0)
     m1, m0 = float(y[reached].mean()), float(y[~reached].mean())
     means = {"reached": m1, "not_reached": m0}
+    if np.ptp(y) == 0:
+        return not_estimated(outcome, method, f"{column} is the same for every customer", n1, n0)
     if _has_shared_accounts(rows):
         X = np.column_stack([np.ones(len(y)), reached.astype(float)])
-        estimate, se, ci, p, count, dof = _clustered_combination(y, X, clusters_of(rows), np.array([0.0, 1.0]))
+        try:
+            estimate, se, ci, p, count, dof = _clustered_combination(y, X, clusters_of(rows), np.array([0.0, 1.0]))
+        except (np.linalg.LinAlgError, ValueError) as error:
+            return not_estimated(outcome, method, f"the comparison could not be fitted ({error})", n1, n0)
         return Effect(outcome, estimate, ci, se, p, f"{method}, OLS with standard errors cluster-robust by account, "
                       "t(G − 1) interval", n1, n0, count, dof, means)
     estimate = m1 - m0
@@ -189,7 +196,12 @@ def did_effect(frame: pd.DataFrame, outcome: str, pre: dict[int, str], post: str
     weights = np.zeros(X.shape[1])
     weights[[names.index((s, "tau")) for s in stages]] = w
     y = long["y"].to_numpy()
-    estimate, se, ci, p, count, df = _clustered_combination(y, X, clusters_of(long), weights)
+    if np.ptp(y) == 0:
+        return not_estimated(outcome, method, f"{pre[-1]} and {post} are the same for every customer", n1, n0)
+    try:
+        estimate, se, ci, p, count, df = _clustered_combination(y, X, clusters_of(long), weights)
+    except (np.linalg.LinAlgError, ValueError) as error:
+        return not_estimated(outcome, method, f"the model could not be fitted ({error})", n1, n0)
     group_means = long.groupby(["programme", "period"])["y"].mean()
     means = {f"{'reached' if g == 1 else 'not_reached'}_{'post' if t == 0 else 'pre'}": float(v)
              for (g, t), v in group_means.items()}

@@ -146,6 +146,9 @@ def estimate_programme(data: AnalysisData, config: RoiConfig) -> ProgrammeEffect
         if not effects:
             return _refuse(design, "the outcomes have neither churned nor revenue (nor churned_post or "
                            "revenue_post) to compare", reached, not_reached)
+        if all(e.estimate is None for e in effects.values()):
+            reasons = "; ".join(f"{k}: {e.reason}" for k, e in effects.items() if e.reason)
+            return _refuse(design, f"no outcome could be estimated ({reasons})", reached, not_reached)
     else:
         present = {o: [c for c in period_columns(o) if c in frame.columns] for o in ("churned", "revenue")}
         if not any(f"{o}_pre" in cs for o, cs in present.items()):

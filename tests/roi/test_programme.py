@@ -224,3 +224,17 @@ def test_analyze_reports_the_programme_and_its_warnings_in_results() -> None:
     assert results["over_time"] is None  # one survey date, no wave column
     codes = {w["code"] for w in results["warnings"] if w["subject"] == "programme"}
     assert codes == {w["code"] for w in results["programme"]["warnings"]}
+
+
+def test_degenerate_outcomes_give_reasons_not_errors() -> None:
+    rollout = build_rollout(300, seed=0)
+    outcomes = rollout.outcomes
+    one_account = programme_of(outcomes.assign(account_id="A1"), rollout.config)
+    assert one_account["status"] == "refused" and "one account" in one_account["reason"]
+    flat = programme_of(outcomes.assign(revenue_pre=100.0, revenue_post=100.0, revenue_pre2=100.0), rollout.config)
+    assert flat["effects"]["revenue"]["estimate"] is None
+    assert "the same for every customer" in flat["effects"]["revenue"]["reason"]
+    assert flat["money"]["basis"] == "churned"  # the money then rests on churn × revenue before the start
+    randomised = {**rollout.config, "programme": {"randomised": True}}
+    nothing = programme_of(outcomes.assign(churned_post=None, revenue_post=None), randomised)
+    assert nothing["status"] == "refused" and "no outcome could be estimated" in nothing["reason"]
