@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .answers import InvalidResponses, InvalidValue, MissingColumn, select_rows
-from .intervals import wilson_interval
+from .intervals import frequency_weights, wilson_interval
 from .scorecard import GROUPS, Group, MetricScore, Scorecard
 
 if TYPE_CHECKING:  # the question types build on this package's primitives, so it names them for typing only
@@ -24,7 +24,8 @@ __all__ = [
     "InvalidValue",
     "MetricScore",
     "MissingColumn",
-        "Scorecard",
+    "Scorecard",
+    "frequency_weights",
     "respondent_scores",
     "score_survey",
     "wilson_interval",
@@ -32,22 +33,27 @@ __all__ = [
 
 
 
-def score_survey(responses: pd.DataFrame, survey: Survey, *, include_partial: bool = False) -> Scorecard:
+def score_survey(responses: pd.DataFrame, survey: Survey, *, include_partial: bool = False,
+                 weights: pd.Series | None = None) -> Scorecard:
     """Every metric the survey's questions give, over the `complete` responses (and `partial` ones when
     `include_partial`).
+
+    `weights` (indexed like `responses`) makes each row stand for that many responses with the same answers
+    (frequency weights: a table of distinct answers with their counts gives the numbers of the full table).
 
     Raises `MissingColumn` when the table lacks `status` or a column a scored question needs, and
     `InvalidValue` (naming column and index label) for a value off its question's scale.
     """
     rows = select_rows(responses, include_partial=include_partial)
     groups: dict[Group, list[MetricScore]] = {group: [] for group in GROUPS}
-    for question in survey.questions():
-        for group, metric in question.score(rows, survey):
-            groups[group].append(metric)
+    with frequency_weights(weights):
+        for question in survey.questions():
+            for group, metric in question.score(rows, survey):
+                groups[group].append(metric)
     return Scorecard(
         survey_id=survey.id,
-        responses_total=len(responses),
-        responses_scored=len(rows),
+        responses_total=len(responses) if weights is None else int(weights.sum()),
+        responses_scored=len(rows) if weights is None else int(weights.reindex(rows.index).sum()),
         include_partial=include_partial,
         **{group: tuple(metrics) for group, metrics in groups.items()},
     )

@@ -5,7 +5,9 @@ approximation for NPS. Each returns a `MetricScore`; too little data gives None 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +42,29 @@ class Label:
     row: str | None = None
 
 
+_WEIGHTS: ContextVar[pd.Series | None] = ContextVar("frequency_weights", default=None)
+
+
+@contextmanager
+def frequency_weights(weights: pd.Series | None) -> Iterator[None]:
+    """While the block runs, each row of the responses being scored stands for `weights[row label]` responses
+    (a table of distinct answers with their counts, e.g. the results page's tallies): n, means, standard
+    deviations and shares are those of the responses the rows stand for. None: one response per row."""
+    token = _WEIGHTS.set(weights)
+    try:
+        yield
+    finally:
+        _WEIGHTS.reset(token)
+
+
+def _counts(values: pd.Series) -> np.ndarray:
+    """How many responses each of `values` stands for: 1 each, or its row's frequency weight."""
+    weights = _WEIGHTS.get()
+    if weights is None:
+        return np.ones(len(values))
+    return weights.reindex(values.index).to_numpy(dtype="float64")
+
+
 def _score(label: Label, estimate: float | None, low: float | None, high: float | None, n: int, method: str,
            note: str | None) -> MetricScore:
     return MetricScore(
@@ -60,10 +85,11 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
 def score_share(label: Label, flags: pd.Series) -> MetricScore:
     """Percentage of 1s among the non-missing 0/1 values of `flags`, with a Wilson interval (in %)."""
     answered = flags.dropna()
-    n = int(answered.size)
+    counts = _counts(answered)
+    n = int(counts.sum())
     if n == 0:
         return _score(label, None, None, None, 0, WILSON, "no answers")
-    successes = int(answered.sum())
+    successes = int(np.dot(counts, answered.to_numpy(dtype="float64")))
     low, high = wilson_interval(successes, n)
     note = "one answer only: read the interval as very rough" if n == 1 else None
     return _score(label, 100 * successes / n, 100 * low, 100 * high, n, WILSON, note)
@@ -72,14 +98,17 @@ def score_share(label: Label, flags: pd.Series) -> MetricScore:
 def score_mean(label: Label, values: pd.Series | Iterable[float], *,
                bounds: tuple[float, float] | None = None) -> MetricScore:
     """Mean of the non-missing values with a Student t interval, clamped to `bounds` (the scale) when given."""
-    data = pd.Series(values, dtype="float64").dropna().to_numpy()
-    n = int(data.size)
+    answered = pd.Series(values, dtype="float64").dropna()
+    data, counts = answered.to_numpy(), _counts(answered)
+    n = int(counts.sum())
     if n == 0:
         return _score(label, None, None, None, 0, T_MEAN, "no answers")
-    mean = float(np.mean(data))
+    weighted = _WEIGHTS.get() is not None
+    mean = float(np.dot(counts, data) / n) if weighted else float(np.mean(data))
     if n == 1:
         return _score(label, mean, None, None, 1, T_MEAN, "one answer only: no interval")
-    sd = float(np.std(data, ddof=1))
+    sd = (math.sqrt(float(np.dot(counts, (data - mean) ** 2)) / (n - 1)) if weighted
+          else float(np.std(data, ddof=1)))
     half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
     low, high = mean - half, mean + half
     notes = []
@@ -94,11 +123,12 @@ def score_mean(label: Label, values: pd.Series | Iterable[float], *,
 def score_nps(label: Label, answers: pd.Series) -> MetricScore:
     """Net Promoter Score of 0–10 answers, with the interval described in `NPS_METHOD`."""
     answered = answers.dropna()
-    n = int(answered.size)
+    counts = _counts(answered)
+    n = int(counts.sum())
     if n == 0:
         return _score(label, None, None, None, 0, NPS_METHOD, "no answers")
-    promoters = float((answered >= 9).sum()) / n
-    detractors = float((answered <= 6).sum()) / n
+    promoters = float(counts[(answered >= 9).to_numpy()].sum()) / n
+    detractors = float(counts[(answered <= 6).to_numpy()].sum()) / n
     nps = 100 * (promoters - detractors)
     if n == 1:
         return _score(label, nps, None, None, 1, NPS_METHOD, "one answer only: no interval")
