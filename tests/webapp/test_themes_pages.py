@@ -181,3 +181,18 @@ def test_yaml_of_the_stored_codebook_is_what_was_saved(app: Flask, seeded: pd.Da
         stored = service.current_codebook(db, SLUG)
         assert to_yaml(stored) == service.codebook_yaml(db, SLUG)
         assert stored.themes == found.codebook.themes and stored.weights == found.codebook.weights
+
+
+def test_the_roi_analysis_of_a_survey_codes_with_its_codebook(app: Flask, seeded: pd.DataFrame, tmp_path: Path) -> None:
+    from webapp.services.analysis import analyze_published_survey
+
+    outcomes = tmp_path / "outcomes.csv"
+    planted_comments(len(seeded), seed=5).outcomes.to_csv(outcomes, index=False)
+    with app.app_context():
+        db = get_db()
+        service.import_codebook(db, SLUG, "themes:\n  - {id: parcel, name: Parcel, keywords: [parcel]}\n")
+        results = analyze_published_survey(db, SLUG, outcomes=outcomes, seed=0).to_dict()
+    themes = results["themes"]
+    assert themes["codebook"]["source"] == "given" and themes["codebook"]["version"] == 1
+    [parcel] = themes["themes"]
+    assert parcel["customers"] == sum(_has_word(t, "parcel") for t in seeded["q_comment"])

@@ -14,6 +14,7 @@ from roi.data import build_analysis_data, read_outcomes_table
 from roi.results import Results
 from surveys.model import Survey
 
+from ..themes.service import current_codebook
 from .export import response_frame
 from .publishing import latest_version, survey_of
 
@@ -41,4 +42,5 @@ def analyze_published_survey(session: Session, slug: str, *, outcomes: str | Pat
                              "outcomes": file_facts(outcomes)}
     if config is not None:
         files["config"] = file_facts(config)
-    return analyze(data, settings, seed=seed, inputs={"files": files, "survey": frame.attrs["survey"]})
+    return analyze(data, settings, seed=seed, inputs={"files": files, "survey": frame.attrs["survey"]},
+                   codebook=current_codebook(session, slug))  # the survey's themes (docs/themes.md), if it has a codebook

@@ -49,6 +49,7 @@ from ..queue import crontab, huey, task_database_url, task_session
 from ..storage.engine import create_engine_for, session_factory
 from ..storage.models import Response, SurveyVersion, utcnow
 from ..storage.reports import ReportJob
+from ..themes.service import current_codebook
 from .analysis import responses_for_analysis
 from .errors import HostingError
 from .isolated import Limits
@@ -324,7 +325,8 @@ def _run(session: Session, job_id: int, owner: str | None = None) -> dict[str, A
     files = {"responses": {"name": f"survey:{job.survey_slug}", "bytes": None, "sha256": None},
              "outcomes": {"name": job.outcomes_name, "bytes": job.outcomes_bytes, "sha256": job.outcomes_sha256}}
     inputs = {"files": files, "survey": frame.attrs["survey"]}
-    results = analyze(data, config, seed=job.seed, inputs=inputs)
+    results = analyze(data, config, seed=job.seed, inputs=inputs,
+                      codebook=current_codebook(session, job.survey_slug))  # the survey's themes, if coded
     _update(session, job_id, owner, progress="Checking that the report can be drawn")
     document: dict[str, Any] = json.loads(to_results_json(results))
     render_html(document, title=_title(job))  # a report that cannot be drawn fails the job now, not later
