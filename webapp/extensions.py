@@ -10,8 +10,8 @@
   the 429 page is made in `webapp.security`). With Redis down, each process counts in its own memory until Redis
   answers again (a warning on the `cxroi.limits` logger).
 
-Views and services import these at module top; this module imports nothing else of `webapp`, so it never closes
-an import circle.
+Views and services import these at module top; of `webapp` this module imports only `webapp.config` and
+`webapp.storage`, which never import it back, so it never closes an import circle.
 """
 
 from __future__ import annotations
