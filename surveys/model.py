@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
 from .logic import parse_condition
@@ -142,14 +142,20 @@ class Survey(Strict):
     def _in_default_language(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Survey:
         """Texts given per language take the survey's `default_language` as their default; `language`, the name
         of the setting before there were several, is still read as `default_language`."""
+        old_name = None
         if isinstance(data, Mapping) and "language" in data:
             data = dict(data)
-            old = data.pop("language")
+            old = old_name = data.pop("language")
             if data.setdefault("default_language", old) != old:
                 raise ValueError("give default_language only ('language' is its older name)")
         language = data.get("default_language") if isinstance(data, Mapping) else None
         with default_language(language if isinstance(language, str) else "en"):
-            survey: Survey = handler(data)
+            try:
+                survey: Survey = handler(data)
+            except ValidationError as error:
+                if old_name is None:
+                    raise
+                raise _renamed(error, "default_language", "language") from None  # the name the input used
         return survey
 
     @field_validator("title")
@@ -294,6 +300,14 @@ class Survey(Strict):
             return []
         context = self.follow_up_context(answers)
         return [rule for rule in self.follow_up if parse_condition(rule.when).evaluate(context)]
+
+
+def _renamed(error: ValidationError, field: str, name: str) -> ValidationError:
+    """`error` with the problems of `field` reported at `name`, the field's name in the input."""
+    details: list[Any] = [
+        dict(detail, loc=(name, *detail["loc"][1:]) if detail["loc"][:1] == (field,) else detail["loc"])
+        for detail in error.errors()]
+    return ValidationError.from_exception_data(error.title, details)
 
 
 def _rebuild_models() -> None:

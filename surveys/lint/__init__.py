@@ -15,6 +15,7 @@ from ..model import Survey
 from .conditions import check_conditions
 from .design import check_design
 from .findings import CODES, SEVERITY_RANK, Finding, Severity
+from .languages import check_languages, wording_view
 from .render import render_json, render_text
 from .scales import check_scales
 from .timing import check_timing, estimate_completion_seconds, estimate_question_times
@@ -46,12 +47,14 @@ def _order(item: Finding) -> tuple[int, int, int]:
 
 def lint_survey(survey: Survey) -> list[Finding]:
     """Every finding for a (valid) survey, survey-level ones first, then in question order."""
+    english = wording_view(survey)  # the wording checks know English only (check_languages says so)
     findings = [
         *check_design(survey),
         *check_timing(survey),
-        *check_wording(survey),
+        *(check_wording(english) if english is not None else ()),
         *check_scales(survey),
         *check_conditions(survey),
+        *check_languages(survey),
     ]
     return sorted(findings, key=_order)
 

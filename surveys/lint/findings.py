@@ -36,6 +36,9 @@ CODES: dict[str, Severity] = {
     "never_shown": "error",
     # length
     "over_time_budget": "warning",
+    # languages
+    "missing_translation": "error",
+    "wording_not_checked": "info",
 }
 """Every finding code and its severity; docs/linter.md describes each one."""
 
