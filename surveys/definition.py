@@ -83,6 +83,7 @@ def check_survey(survey: Survey) -> list[Problem]:
         if count > 1:
             problems.append(Problem("sections", f"two questions produce the export column {column!r}"))
     problems.extend(_check_follow_ups(survey, seen))
+    problems.extend(_check_page_ids(survey))
     problems.extend(check_texts(survey))
     return problems
 
@@ -112,6 +113,26 @@ def _check_follow_ups(survey: Survey, questions: dict[str, QuestionBase]) -> lis
             else:
                 problems.append(Problem(f"{path}.when", f"refers to {name!r}, which is neither a question nor a "
                                                         f"summary score of this survey (summary scores: {known})"))
+    return problems
+
+
+def _check_page_ids(survey: Survey) -> list[Problem]:
+    """A page id that is also the id of a question a condition reads: XLSForm names pages (groups) and questions
+    alike, and pyxform refuses `${x}` when two are called x. A page holding only that question (what a question
+    outside any group becomes on XLSForm import) is fine: it is written as the question alone."""
+    read: set[str] = set()
+    for condition in [*(q.show_if for q in survey.questions() if q.show_if), *(r.when for r in survey.follow_up)]:
+        try:
+            read.update(name for name, _ in parse_condition(condition).references())
+        except ConditionSyntaxError:
+            continue  # reported with its own path
+    problems = []
+    for s, section in enumerate(survey.sections):
+        alone = len(section.questions) == 1 and section.questions[0].id == section.id
+        if section.id in read and not alone:
+            problems.append(Problem(f"sections[{s}].id", f"{section.id!r} is also the id of a question that a "
+                                    f"condition reads; give the page an id of its own (e.g. {section.id}_page): "
+                                    "XLSForm names pages and questions alike"))
     return problems
 
 
