@@ -83,7 +83,7 @@ class CodedComments:
     """The coding of `n` comments: themes (0/1 and shares), language, sentiment.
 
     `sentiment_status` per comment: "scored" (English; `sentiment` is VADER's compound), "not_available"
-    (another language; `sentiment` is NaN) or "blank" (no comment).
+    (another language; `sentiment` is NaN), "blank" (no comment) or "not_scored" (coded without sentiment).
     """
 
     themes: tuple[Theme, ...]
@@ -121,11 +121,13 @@ class CodedComments:
 
 
 def code_comments(codebook: Codebook, texts: Sequence[Any], *, languages: Sequence[Any] | None = None,
-                  fallback_language: str = ENGLISH) -> CodedComments:
+                  fallback_language: str = ENGLISH, sentiment: bool = True) -> CodedComments:
     """Code each comment (blank ones get no theme and status "blank").
 
     `languages` gives the language each response was answered in, where known (None elsewhere);
-    `fallback_language` is the survey's language, used for comments too short to identify.
+    `fallback_language` is the survey's language, used for comments too short to identify. With
+    `sentiment=False` only the themes are coded (language None, status "not_scored"): discovery's summaries
+    need no more, and language and sentiment are the slower half of coding.
     """
     cleaned = ["" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v).strip()
                for v in texts]
@@ -147,18 +149,21 @@ def code_comments(codebook: Codebook, texts: Sequence[Any], *, languages: Sequen
         indicators[present] = coded.astype(np.int8)
         shares[present] = written_shares
     language: list[str | None] = [None] * len(cleaned)
+    if not sentiment:
+        return CodedComments(codebook.themes, indicators, shares, tuple(language), np.full(len(cleaned), np.nan),
+                             tuple("not_scored" if p else "blank" for p in present), codebook.version)
     known = [languages[int(i)] for i in np.flatnonzero(present)] if languages is not None else None
     for i, found in zip(np.flatnonzero(present), detect_languages(written, known=known,
                                                                   fallback=fallback_language), strict=True):
         language[int(i)] = found
     english = np.array([lang == ENGLISH for lang in language], dtype=bool)
-    sentiment = np.full(len(cleaned), np.nan)
+    scores = np.full(len(cleaned), np.nan)
     if english.any():
-        sentiment[english] = score_comments(pd.Series([cleaned[i] for i in np.flatnonzero(english)],
+        scores[english] = score_comments(pd.Series([cleaned[i] for i in np.flatnonzero(english)],
                                                       dtype=object)).to_numpy(dtype=float)
     status = tuple("blank" if not p else "scored" if e else "not_available"
                    for p, e in zip(present, english, strict=True))
-    return CodedComments(codebook.themes, indicators, shares, tuple(language), sentiment, status, codebook.version)
+    return CodedComments(codebook.themes, indicators, shares, tuple(language), scores, status, codebook.version)
 
 
 def representative_comments(texts: Sequence[str], coded: CodedComments, theme_id: str, *,
