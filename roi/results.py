@@ -89,7 +89,7 @@ class Term:
 class FittedModel:
     """One fitted model: `name` is the metric (or "joint"), `method` how it was estimated.
 
-    Methods: "mle" (maximum likelihood), "firth" (penalised likelihood after separation), "cox_breslow",
+    Methods: "mle" (maximum likelihood), "firth" (penalised likelihood after separation), "cox_efron", "cox_breslow",
     "ols_hc3", "ols_cluster", "not_estimated" (then every term's numbers are None and `notes` say why).
     """
 

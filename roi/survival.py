@@ -1,9 +1,10 @@
-"""Survival: Cox proportional hazards of the time from the survey to churn on each summary metric and
+"""Survival: Cox proportional hazards (Efron's ties) of the time from the survey to churn on each summary metric and
 jointly, when the survey and churn dates give that time (`roi.inputs.timeline`).
 
 The time axis starts at the survey (everyone is at risk from their answer on, so no delayed entry is
 needed); tenure at the survey and ln(1 + revenue) are controls. Hazard ratios are exp(coef) per one unit
-of the metric.
+of the metric. Each model carries its concordance and a Schoenfeld-residual proportional-hazards test per
+term (`roi.fitting.cox_checks`), with a `non_proportional_hazards` warning when a term fails it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from . import diagnostics
 from .fitting import (
     CONTROL_LABELS,
     SUMMARY_FAMILIES,
+    concordance,
     control_frame,
-    fit_breslow,
+    failing_terms,
+    fit_cox,
     joint_metrics,
+    proportional_hazards_test,
     wald_term,
     with_false_discovery_rate,
 )
@@ -50,7 +54,7 @@ def fit_cox_model(time: np.ndarray, status: np.ndarray, X: np.ndarray, names: Se
         return not_estimated(f"{', '.join(constant)} has the same value for all {n} customers")
     with np.errstate(all="ignore"):  # overflow on the way to an infinite estimate is caught below
         try:
-            result = fit_breslow(time, status, X)
+            result = fit_cox(time, status, X)  # Efron's ties: monthly times tie a lot
         except (np.linalg.LinAlgError, ValueError) as error:
             return not_estimated(f"the fit failed ({error})", "non_convergence")
         params = result.params
@@ -59,7 +63,17 @@ def fit_cox_model(time: np.ndarray, status: np.ndarray, X: np.ndarray, names: Se
             or not np.all(se > 0)):  # se 0: the likelihood has no finite maximum
         return not_estimated("the partial-likelihood fit did not converge", "non_convergence")
     terms = [wald_term(term, float(params[i]), float(se[i])) for i, term in enumerate(names)]
-    return FittedModel(name, kind, "cox_breslow", n, tuple(terms), events, tuple(names)), found
+    checks = proportional_hazards_test(result, time, status, X, list(names))
+    failing = failing_terms(checks)
+    if failing:
+        shown = ", ".join(f"{c.term} (p = {c.p_holm:.2g})" for c in failing)
+        found.append(RoiWarning("non_proportional_hazards", subject,
+                                f"{label}: the effect of {shown} changes over the months after the survey "
+                                "(Schoenfeld-residual test, Holm-adjusted); its hazard ratio is an average over "
+                                "that time, not a constant."))
+    extra = {"ties": result.ties, "concordance": concordance(time, status, X @ params),
+             "proportional_hazards": [c.to_dict() for c in checks]}
+    return FittedModel(name, kind, f"cox_{result.ties}", n, tuple(terms), events, tuple(names), extra=extra), found
 
 
 @dataclass(frozen=True)

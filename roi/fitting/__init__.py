@@ -9,7 +9,8 @@ nonresponse) stand on this package side by side and do not borrow helpers from e
 * `firth` — Firth's penalised likelihood (`fit_firth`, `fit_firth_standardised`) with profile
   penalised-likelihood intervals and p-values (`profile_firth`), as logistf computes them.
 * `link` — the logistic function `expit`, written once.
-* `cox` — Cox proportional hazards with Breslow ties (`fit_breslow`).
+* `cox` — Cox proportional hazards with Efron (default) or Breslow ties (`fit_cox`, `fit_breslow`);
+  `cox_checks` — the Schoenfeld-residual proportional-hazards test and Harrell's concordance.
 * `ols` — OLS with HC3 (`fit_ols_hc3`) or cluster-robust (`fit_ols_clustered`) standard errors.
 * `calibration` — out-of-fold calibration of predicted churn probabilities (intercept, slope, deciles) and
   the stratified folds of every cross-validation.
@@ -20,7 +21,8 @@ Each fit is checked against statsmodels and against cases worked by hand in `tes
 """
 
 from .calibration import Calibration, assess_calibration, stratified_folds
-from .cox import CoxFit, fit_breslow
+from .cox import CoxFit, fit_breslow, fit_cox
+from .cox_checks import HazardCheck, concordance, failing_terms, proportional_hazards_test
 from .design import (
     CONTROL_LABELS,
     HEADLINE_MAX_MISSING_SHARE,
@@ -58,11 +60,12 @@ from .logit import (
 from .ols import ClusteredOls, cluster_quantile, fit_ols_clustered, fit_ols_hc3
 
 __all__ = [
-    "CONTROL_LABELS", "EVENTS_PER_VARIABLE", "HEADLINE_MAX_MISSING_SHARE", "SUMMARY_FAMILIES", "Z95", "Calibration", "ClusteredOls", "CoxFit", "assess_calibration", "stratified_folds", "FirthOrMle",
-    "FirthProfile", "profile_firth",
-    "LogitFit", "account_clusters", "cluster_quantile", "account_codes", "average_marginal_effects", "benjamini_hochberg", "build_design",
-    "choose_engine", "control_frame", "expit", "finite_or_none", "fit_breslow", "fit_firth",
-    "fit_firth_standardised", "fit_logit", "fit_logit_or_firth", "fit_ols_clustered", "fit_ols_hc3",
-    "headline_metrics", "interval_or_none", "joint_metrics", "newton_logit", "percentile_interval", "separates",
-    "wald_term", "with_false_discovery_rate",
+    "CONTROL_LABELS", "EVENTS_PER_VARIABLE", "HEADLINE_MAX_MISSING_SHARE", "SUMMARY_FAMILIES", "Z95",
+    "account_clusters", "account_codes", "assess_calibration", "average_marginal_effects", "benjamini_hochberg",
+    "build_design", "Calibration", "choose_engine", "cluster_quantile", "ClusteredOls", "concordance",
+    "control_frame", "CoxFit", "expit", "failing_terms", "finite_or_none", "FirthOrMle", "FirthProfile",
+    "fit_breslow", "fit_cox", "fit_firth", "fit_firth_standardised", "fit_logit", "fit_logit_or_firth",
+    "fit_ols_clustered", "fit_ols_hc3", "HazardCheck", "headline_metrics", "interval_or_none", "joint_metrics",
+    "LogitFit", "newton_logit", "percentile_interval", "profile_firth", "proportional_hazards_test", "separates",
+    "stratified_folds", "wald_term", "with_false_discovery_rate"
 ]

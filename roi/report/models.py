@@ -16,7 +16,7 @@ from .reading import get, mapping, not_available, records
 from .summary import control_words, metric_label
 
 METHOD_WORDS = {"mle": "maximum likelihood", "firth": "Firth (penalised, after separation)",
-                "cox_breslow": "Cox, Breslow ties", "ols_hc3": "OLS, HC3 robust SE",
+                "cox_breslow": "Cox, Breslow ties", "cox_efron": "Cox, Efron ties", "ols_hc3": "OLS, HC3 robust SE",
                 "ols_cluster": "OLS, SE clustered by account", "not_estimated": "not estimated"}
 
 
