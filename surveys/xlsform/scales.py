@@ -9,7 +9,7 @@ the mapping. `cxroi_type: single_choice` on the row keeps the list as plain choi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,12 @@ class RecognisedScale:
     """The scale point of each choice, in the list's order (1 = the disagree / dissatisfied end)."""
 
 
+def _one_text(label: str | Mapping[str, str] | None) -> str:
+    if isinstance(label, Mapping):
+        return str(label.get("en") or next(iter(label.values()), "") or "")
+    return label or ""
+
+
 def _plain(label: str) -> str:
     """'1 - Strongly Agree!' → 'strongly agree'."""
     text = re.sub(r"^\s*\d+\s*[-–.:=)]?\s*", "", label.lower())
@@ -62,9 +68,10 @@ def _plain(label: str) -> str:
     return " ".join(text.split())
 
 
-def recognise_scale(labels: Sequence[str | None]) -> RecognisedScale | None:
-    """The standard scale the labels are, in order from either end; None when they are not exactly one."""
-    plain = [_plain(label or "") for label in labels]
+def recognise_scale(labels: Sequence[str | Mapping[str, str] | None]) -> RecognisedScale | None:
+    """The standard scale the labels are, in order from either end; None when they are not exactly one. A label
+    given per language ({language: text}) is read in English when it has English, else in its first language."""
+    plain = [_plain(_one_text(label)) for label in labels]
     for type_name, settings, points in _SCALES:
         if len(plain) != len(points):
             continue
