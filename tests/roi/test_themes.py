@@ -232,3 +232,17 @@ def test_report_section_ranks_themes_by_revenue_at_risk_and_escapes_names(impact
                                               for i in out["ranking"]]
     html = render_html(results)
     assert "&lt;b&gt;Reaching&lt;/b&gt; a person" in html and "<b>Reaching</b>" not in html
+
+
+def test_discovery_on_a_sample_of_many_comments_is_seeded_and_still_recovers_them(planted, monkeypatch) -> None:
+    import roi.themes.discovery as discovery
+
+    monkeypatch.setattr(discovery, "MAX_FIT_COMMENTS", 800)  # the 2,100 comments are "many"
+    texts = planted.responses["q_comment"]
+    written = texts.notna().to_numpy()
+    first = discover_themes(list(texts[written]), themes=len(VOCABULARY), seed=4)
+    again = discover_themes(list(texts[written]), themes=len(VOCABULARY), seed=4)
+    assert to_yaml(first.codebook) == to_yaml(again.codebook)
+    labels = dominant_labels(first.coded)
+    assert adjusted_rand_score(planted.truth[written].to_numpy(), labels.to_numpy()) >= 0.7
+    assert first.codebook.method.comments == int(written.sum())
