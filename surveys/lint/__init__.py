@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from ..model import Survey
+from .clarity import check_clarity
 from .conditions import check_conditions
 from .design import check_design
 from .findings import CODES, SEVERITY_RANK, Finding, Severity
@@ -52,6 +53,7 @@ def lint_survey(survey: Survey) -> list[Finding]:
         *check_design(survey),
         *check_timing(survey),
         *(check_wording(english) if english is not None else ()),
+        *(check_clarity(english) if english is not None else ()),
         *check_scales(survey),
         *check_conditions(survey),
         *check_languages(survey),

@@ -18,6 +18,9 @@ CODES: dict[str, Severity] = {
     "question_on_agreement_scale": "warning",
     "jargon": "warning",
     "long_question": "warning",
+    "vague_question": "warning",
+    "yes_no_on_agreement_scale": "warning",
+    "statement_not_question": "warning",
     # scales and choice lists
     "unlabelled_scale": "warning",
     "unbalanced_scale": "warning",

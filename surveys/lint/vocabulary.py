@@ -71,8 +71,48 @@ FIXED_AND_PHRASES = frozenset({
     "terms and conditions", "pros and cons", "back and forth", "up and running", "by and large", "now and then",
     "here and there", "more and more", "again and again", "safe and sound", "trial and error", "black and white",
     "on and off", "over and above",
+    # who a recommendation goes to: one audience, not two things rated ("…recommend Acme to friends and family?")
+    "friends and family", "family and friends", "friends and colleagues", "colleagues and friends",
+    "friend and colleague", "friends and relatives",
 })
 """Idioms with "and" that name one thing, not two."""
+
+FIXED_OR_PHRASES = frozenset({
+    "friend or colleague", "friends or colleagues", "friend or family member", "friends or family",
+    "family or friends", "colleague or friend", "friend or relative", "more or less", "sooner or later",
+    "one way or another", "either way",
+})
+"""Fixed phrases with "or" that name one thing ("…recommend us to a friend or colleague?")."""
+
+EVALUATIVE_ADJECTIVES = frozenset({
+    "fast", "quick", "speedy", "prompt", "timely", "slow", "friendly", "helpful", "polite", "courteous", "rude",
+    "knowledgeable", "competent", "professional", "efficient", "reliable", "accurate", "clear", "easy", "simple",
+    "convenient", "affordable", "cheap", "expensive", "clean", "tidy", "safe", "comfortable", "quiet", "modern",
+    "responsive", "attentive", "caring", "patient", "honest", "fair", "transparent", "useful", "relevant",
+    "accessible", "available", "consistent", "secure", "fresh", "tasty", "warm", "welcoming", "thorough",
+    "understandable", "informative", "intuitive", "smooth", "flexible", "personal", "respectful",
+})
+"""Adjectives that rate a quality: two of them joined by a comma ("fast, friendly service") or by "or" ("polite or
+helpful") ask about two things."""
+
+OPPOSITE_PAIRS = frozenset({
+    ("fast", "slow"), ("quick", "slow"), ("cheap", "expensive"), ("easy", "difficult"), ("easy", "hard"),
+    ("good", "bad"), ("better", "worse"), ("polite", "rude"), ("safe", "unsafe"),
+})
+"""Pairs that are the two ends of one scale ("fast or slow"), not two things."""
+
+VAGUE_WORDS = frozenset({
+    "experience", "experiences", "everything", "things", "thing", "it", "overall", "rating", "rate", "score",
+    "feedback", "thoughts", "opinion", "opinions", "impression", "impressions", "today", "recently", "time",
+    "general", "generally", "us", "we", "all", "in", "with", "your", "our", "the", "a", "an", "of", "this", "that",
+    "how", "what", "was", "were", "is", "are", "did", "do", "does", "would", "you", "go", "went", "think", "feel",
+    "about", "please", "give", "tell", "rated", "so", "far", "me", "my", "i", "any", "and", "or", "on", "for",
+    "to", "last", "recent", "here",
+})
+"""Words that do not say what is being rated. A rated question with nothing else ("How was your experience?",
+"Rating", "How did we do?", "What do you think?") is vague. Any other word ("…with delivery?", "How satisfied are
+you…", "How likely…", "Overall satisfaction", "How was your visit?") names what is asked."""
+
 
 CLAUSE_VERBS = frozenset({"tell", "rate", "let", "explain", "describe", "then", "please", "answer", "select", "choose"})
 """Words after "and" that start an instruction, not a second thing being rated."""

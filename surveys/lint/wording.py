@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from ..model import Survey
+from .clarity import YES_NO
 from .findings import Finding, finding
 from .vocabulary import (
     CLAUSE_VERBS,
@@ -282,8 +283,8 @@ def _question_on_agreement_scale(placed: Placed) -> Iterator[Finding]:
     if question.is_grid:
         return
     text = _plain(question.text).strip()
-    if not (text.endswith("?") or _INTERROGATIVE.match(text)):
-        return
+    if not (text.endswith("?") or _INTERROGATIVE.match(text)) or YES_NO.match(text):
+        return  # a yes/no question is `yes_no_on_agreement_scale` (clarity.py)
     how = _HOW_ADJECTIVE_WAS_IT.match(text)
     if how:
         suggestion = (f"Write it as a statement to agree or disagree with: “It {how['verb'].lower()} "

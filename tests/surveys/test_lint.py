@@ -149,7 +149,8 @@ def test_a_question_on_an_agreement_scale_is_flagged_with_a_statement() -> None:
                    "question_on_agreement_scale")
     assert (item.severity, item.path, item.question_id) == ("warning", "sections[0].questions[0].text", "q")
     assert "“It was easy to reach us.”" in item.suggestion  # worked out by hand from "How easy was it to …?"
-    [item] = found(survey_of({"id": "q", "type": "ces", "text": "Did we make it easy to handle your issue?"}),
+    # a yes/no question has a code of its own (yes_no_on_agreement_scale, test_lint_clarity.py)
+    [item] = found(survey_of({"id": "q", "type": "ces", "text": "What made it easy to handle your issue?"}),
                    "question_on_agreement_scale")
     assert "statement" in item.suggestion
 
