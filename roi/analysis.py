@@ -26,7 +26,7 @@ from .comparison import compare_metrics
 from .config import RoiConfig, read_config, to_config_data
 from .data import build_analysis_data, read_outcomes_table, read_responses_table
 from .drivers import estimate_drivers
-from .money import estimate_scenario, revenue_at_risk
+from .money import customer_lifetime_value, estimate_scenario, revenue_at_risk
 from .nonresponse import compare_nonresponse
 from .over_time.waves import results_by_wave
 from .programme import estimate_programme
@@ -188,8 +188,9 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
     themes = analyse_themes(data, seed=seed, replicates=replicates, codebook=codebook)
     over_time = results_by_wave(data, config, headline=headline)
     programme = estimate_programme(data, config)
+    lifetime = customer_lifetime_value(data, finance=config.finance)
     for part in (comparison, *drivers.values(), risk, scenario, segments, nonresponse, sentiment, themes,
-                 over_time, programme):
+                 over_time, programme, lifetime):
         if part is not None:
             found.extend(part.warnings)
 
@@ -226,6 +227,7 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
         themes=themes.to_dict() if themes else None,
         over_time=over_time.to_dict() if over_time else None,
         programme=programme.to_dict() if programme else None,
+        customer_lifetime_value=lifetime.to_dict() if lifetime else None,
     )
 
 

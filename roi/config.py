@@ -84,12 +84,15 @@ class ScenarioConfig(_Strict):
 
 
 class FinanceConfig(_Strict):
-    """What finance supplies: cost of the CX programme, gross margin, discount rate, horizon of the benefit."""
+    """What finance supplies: cost of the CX programme, gross margin, discount rate, horizon of the benefit, and
+    how many years the customer lifetime value covers."""
 
     program_cost: float | None = Field(default=None, ge=0)
     margin: float | None = Field(default=None, gt=0, le=1)
     discount_rate: float | None = Field(default=None, ge=0, lt=1)
     horizon_years: float = Field(default=1.0, gt=0, le=50)
+    lifetime_years: float = Field(default=5.0, gt=0, le=50)
+    """How far ahead the survival-based customer lifetime value looks (`customer_lifetime_value`)."""
 
 
 class WavesConfig(_Strict):

@@ -150,6 +150,8 @@ class Results:
     """Metrics per wave, their changes and the churn models per window (`roi.over_time`)."""
     programme: dict[str, Any] | None = None
     """The CX programme's realised effect, money value and ROI (`roi.programme`)."""
+    customer_lifetime_value: dict[str, Any] | None = None
+    """Survival-based customer lifetime value per segment (`roi.money.lifetime`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable({
@@ -172,6 +174,7 @@ class Results:
             "themes": self.themes,
             "over_time": self.over_time,
             "programme": self.programme,
+            "customer_lifetime_value": self.customer_lifetime_value,
         })
 
 

@@ -5,10 +5,11 @@ parametric bootstrap (churn_model.py), fitted by `roi.fitting.fit_logit`.
 """
 
 from .churn_model import ChurnModel, fit_churn_model
+from .lifetime import CustomerLifetimeValue, customer_lifetime_value
 from .risk import RevenueAtRisk, SegmentRisk, revenue_at_risk
 from .scenario import Estimate, InvalidScenario, Scenario, estimate_scenario
 
 __all__ = [
-    "ChurnModel", "Estimate", "InvalidScenario", "RevenueAtRisk", "Scenario", "SegmentRisk",
+    "ChurnModel", "CustomerLifetimeValue", "Estimate", "customer_lifetime_value", "InvalidScenario", "RevenueAtRisk", "Scenario", "SegmentRisk",
     "estimate_scenario", "fit_churn_model", "revenue_at_risk",
 ]
