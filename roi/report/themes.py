@@ -78,12 +78,13 @@ def build_themes(results: Mapping[str, Any]) -> Section | None:
                                  f"Revenue at risk a {period} that goes with each modelled theme, with 95% "
                                  "confidence intervals (whiskers); an interval crossing zero shows no clear link."))
         rows = [[str(t.get("name")), f.count(t.get("customers")), f.rate(get(t, "churn.mentioned.rate")),
-                 f.rate(get(t, "churn.others.rate")), _odds(t), f.money(get(t, "revenue_at_risk.excess")),
-                 f.interval(get(t, "revenue_at_risk.excess_ci"), f.money),
+                 f.rate(get(t, "churn.others.rate")), _odds(t),
+                 f"{f.money(get(t, 'revenue_at_risk.excess'))} "
+                 f"({f.interval(get(t, 'revenue_at_risk.excess_ci'), f.money)})",
                  f.stat(get(t, "sentiment.mean"))] for t in ranked]
-        blocks.append(Table(["Theme", "Customers", "Churn if mentioned", "Churn otherwise", "Odds ratio (95% CI)",
-                             "Revenue at risk", "95% CI", "Sentiment"], rows, numeric=(1, 2, 3, 5, 7),
-                            widths=(0.2, 0.09, 0.1, 0.1, 0.15, 0.12, 0.16, 0.08)))
+        blocks.append(Table(["Theme", "Mentions", "Churn with theme", "Churn, others", "Odds ratio (95% CI)",
+                             "Revenue at risk (95% CI)", "Sentiment"], rows, numeric=(1, 2, 3, 6),
+                            widths=(0.19, 0.1, 0.11, 0.1, 0.17, 0.22, 0.11)))
         blocks.append(Text("Sentiment: mean VADER score (−1 to 1) of the English comments of the theme; comments "
                            "in other languages have none.", "small"))
     unmodelled = [t for t in listed if not t.get("modelled")]
