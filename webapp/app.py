@@ -27,6 +27,7 @@ from surveys.errors import CxroiError
 
 from .accounts.guard import staff_page
 from .accounts.setup import init_accounts
+from .api import init_api
 from .author import init_authoring
 from .cases import init_cases
 from .config import (
@@ -80,6 +81,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_authoring(app)
     init_cases(app)
     init_themes(app)
+    init_api(app)
     _register_error_pages(app)
     return app
 

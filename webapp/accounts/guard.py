@@ -20,8 +20,9 @@ from .models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PUBLIC_BLUEPRINTS = frozenset({"respond"})
-"""Blueprints of respondent pages: reachable by anyone holding a link."""
+PUBLIC_BLUEPRINTS = frozenset({"respond", "api"})
+"""Blueprints the session guard leaves alone: respondent pages (anyone holding a link) and the REST API, whose
+every request is authorised by its own bearer API key instead (`webapp.api.auth`)."""
 PUBLIC_ENDPOINTS = frozenset({"static", "accounts.login", "accounts.logout"})
 ALLOWED = {
     "analyst": frozenset({"analyst", "author", "admin"}),

@@ -27,6 +27,7 @@ ACTIONS = (
     "user_created", "user_deactivated", "user_activated", "role_changed", "password_reset",
     "survey_published", "survey_closed", "survey_reopened", "definition_uploaded",
     "responses_exported", "report_downloaded", "customer_erased",
+    "api_key_created", "api_key_revoked", "invitations_created", "report_started",
 )
 """Every action the log knows; `record` refuses any other name, so a typo cannot hide an event."""
 CLI_ACTOR = "cli"

@@ -16,6 +16,7 @@ import sqlalchemy.exc
 from surveys.errors import CxroiError
 
 from . import (  # noqa: F401  (each module declares its commands on the root group)
+    api_commands,
     cases_commands,
     demo,
     hosting_commands,

@@ -175,7 +175,12 @@ def publish_draft(session: Session, slug: str) -> SurveyVersion:
 
     Refused with `AuthoringError` while the linter reports error-level findings.
     """
-    survey = read_draft(session, slug)
+    return publish_checked(session, read_draft(session, slug))
+
+
+def publish_checked(session: Session, survey: Survey) -> SurveyVersion:
+    """Publish `survey` unless the linter reports error-level findings (`AuthoringError`): the rule of the
+    authoring pages and of the API alike. Commits."""
     errors = [finding for finding in lint_survey(survey) if finding.severity == "error"]
     if errors:
         raise AuthoringError(f"fix the {len(errors)} error-level finding(s) first, e.g. {errors[0].path}: "

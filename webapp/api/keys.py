@@ -1,0 +1,105 @@
+"""API keys: made by an admin (page or `cxroi api-key create`), shown once, stored as a SHA-256 hash, scoped
+`read` or `write`, revocable, with the time of last use.
+
+A key reads `cxroi_<prefix>_<secret>`: the prefix finds the stored key (and is shown in lists so people can
+tell keys apart), the whole key's hash is compared in constant time. The secret has 192 random bits, so a
+plain hash suffices (no slow password hash is needed for a random secret).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from webapp.audit.service import record
+from webapp.services.errors import HostingError
+from webapp.storage.models import Base, utcnow
+
+SCOPES = ("read", "write")
+"""read: GET every resource; write: also create, publish, close, invite and start analyses."""
+_TOKEN = re.compile(r"^cxroi_([0-9a-f]{12})_([A-Za-z0-9_-]{32})$")
+LAST_USED_EVERY = timedelta(minutes=1)
+"""`last_used_at` is written at most this often per key, so reads do not each cost a write."""
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64))
+    scope: Mapped[str] = mapped_column(sa.String(8))
+    team: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    created_by: Mapped[str] = mapped_column(sa.String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names what this key did."""
+        return f"api-key:{self.prefix}"
+
+
+class ApiKeyError(HostingError):
+    title = "API key problem"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_key(session: Session, name: str, scope: str, *, actor: str, client: str = "",
+               team: str | None = None) -> tuple[ApiKey, str]:
+    """Store a new key and return it with its token — the only time the token exists outside its holder."""
+    name = name.strip()
+    if not name or len(name) > 100 or any(ord(char) < 0x20 for char in name):
+        raise ApiKeyError("give the key a name of 1 to 100 printable characters (what uses it, e.g. 'CRM sync')")
+    if scope not in SCOPES:
+        raise ApiKeyError(f"unknown scope {scope!r}; choose read or write")
+    prefix = secrets.token_hex(6)
+    token = f"cxroi_{prefix}_{secrets.token_urlsafe(24)}"
+    key = ApiKey(name=name, prefix=prefix, secret_hash=_hash(token), scope=scope, team=team, created_by=actor,
+                 created_at=utcnow())
+    session.add(key)
+    record(session, "api_key_created", actor=actor, target=key.actor, client=client,
+           detail={"name": name, "scope": scope})
+    session.commit()
+    return key, token
+
+
+def revoke_key(session: Session, key_id: int, *, actor: str, client: str = "") -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise ApiKeyError(f"no API key number {key_id}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        record(session, "api_key_revoked", actor=actor, target=key.actor, client=client, detail={"name": key.name})
+        session.commit()
+    return key
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(sa.select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())))
+
+
+def key_for(session: Session, token: str) -> ApiKey | None:
+    """The live key whose token this is, or None (malformed, unknown, wrong secret or revoked). Marks it used."""
+    match = _TOKEN.match(token)
+    if match is None:
+        return None
+    key = session.scalar(sa.select(ApiKey).where(ApiKey.prefix == match[1]))
+    if key is None or not hmac.compare_digest(key.secret_hash, _hash(token)) or key.revoked_at is not None:
+        return None
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_EVERY:
+        key.last_used_at = now
+        session.commit()
+    return key

@@ -1,0 +1,48 @@
+"""`cxroi api-key create NAME --scope read|write`, `cxroi api-key list`, `cxroi api-key revoke ID`: keys for the
+REST API (docs/api.md), recorded in the audit log as made by `cli`."""
+
+from __future__ import annotations
+
+import click
+
+from webapp.api.keys import SCOPES, create_key, list_keys, revoke_key
+from webapp.audit.service import CLI_ACTOR
+from webapp.config import database_url_from_environment
+from webapp.storage.engine import open_session
+
+from .root import cli
+
+
+@cli.group("api-key")
+def api_key() -> None:
+    """Keys for programs that use the REST API."""
+
+
+@api_key.command("create")
+@click.argument("name")
+@click.option("--scope", type=click.Choice(SCOPES), required=True, help="read, or write (also changes)")
+def create(name: str, scope: str) -> None:
+    """Make a key; the key itself is printed once, on standard output (only its hash is stored)."""
+    with open_session(database_url_from_environment()) as session:
+        key, token = create_key(session, name, scope, actor=CLI_ACTOR)
+        click.echo(f"made key {key.id} ({key.prefix}, {key.scope}) for {key.name}; it is shown only now:", err=True)
+    click.echo(token)
+
+
+@api_key.command("list")
+def list_command() -> None:
+    """Every key: id, prefix, scope, name, last use, revoked or live."""
+    with open_session(database_url_from_environment()) as session:
+        for key in list_keys(session):
+            used = key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "never used"
+            state = "revoked" if key.revoked_at else "live"
+            click.echo(f"{key.id}\t{key.prefix}\t{key.scope}\t{key.name}\t{used}\t{state}")
+
+
+@api_key.command("revoke")
+@click.argument("key_id", type=int)
+def revoke(key_id: int) -> None:
+    """Refuse every request made with the key from now on."""
+    with open_session(database_url_from_environment()) as session:
+        key = revoke_key(session, key_id, actor=CLI_ACTOR)
+        click.echo(f"revoked key {key.id} ({key.prefix}) of {key.name}")
