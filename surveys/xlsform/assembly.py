@@ -18,6 +18,7 @@ from ..questions import QUESTION_TYPES
 from . import layout
 from .cells import RowCells
 from .expressions import ExportField, FieldKind, FieldRef
+from .languages import TextValue, default_text, join_texts
 from .scales import RecognisedScale, recognise_scale
 from .syntax import identifier, lower_keys
 
@@ -31,9 +32,10 @@ class SurveyAssembler(RowCells):
     """Walks the tree once; `sections()` gives the sections' data, `problems` what cannot be mapped."""
 
     def __init__(self, workbook: DefinitionData, tree: Mapping[str, Any], survey_data: dict[str, Any], *,
-                 language_key: str | None, skip_unsupported: bool = False, recognise_scales: bool = True) -> None:
-        super().__init__(workbook, language_key=language_key, skip_unsupported=skip_unsupported,
-                         recognise_scales=recognise_scales)
+                 languages: Mapping[str, str], default_language: str, skip_unsupported: bool = False,
+                 recognise_scales: bool = True) -> None:
+        super().__init__(workbook, languages=languages, default_language=default_language,
+                         skip_unsupported=skip_unsupported, recognise_scales=recognise_scales)
         self.tree = tree
         self.survey_data = survey_data
         self.locations: dict[str, str] = {}
@@ -63,8 +65,8 @@ class SurveyAssembler(RowCells):
 
     def sections(self) -> list[dict[str, Any]]:
         """The sections of the survey, from the top level of the tree (survey intro notes go to `survey_data`)."""
-        pending: list[tuple[str, str]] = []
-        intro: list[str] = []
+        pending: list[tuple[str, TextValue]] = []
+        intro: list[TextValue] = []
         started = False
         for element in self.tree.get("children") or []:
             number, raw = self.locate(element)
@@ -95,16 +97,16 @@ class SurveyAssembler(RowCells):
         for where, _ in pending:
             self.unsupported(where, "a note after the last question has nowhere to go in cxroi", "note")
         if intro:
-            self.survey_data["intro"] = "\n\n".join(filter(None, [self.survey_data.get("intro"), *intro]))
+            self.survey_data["intro"] = join_texts([self.survey_data.get("intro"), *intro], self.default_language)
         return self.sections_out
 
-    def section(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str, intro: list[str]) -> None:
+    def section(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str, intro: list[TextValue]) -> None:
         """A top-level group as a section; `intro` holds the notes that came right before it."""
         s = len(self.sections_out)
         self.check_columns(raw, where)
         condition = self.show_if(element, {}, where)
         questions: list[dict[str, Any]] = []
-        pending: list[tuple[str, str]] = []
+        pending: list[tuple[str, TextValue]] = []
         for child in element.get("children") or []:
             number, child_raw = self.locate(child)
             if number is None:
@@ -140,15 +142,15 @@ class SurveyAssembler(RowCells):
         section_id = settings.get("id") if isinstance(settings.get("id"), str) else identifier(name, "s") or name
         section: dict[str, Any] = {"id": section_id, "title": self.text(element, "label", where)
                                    or section_id, "questions": questions}
-        intro = [text for text in (self.text(element, "hint", where), *intro) if text]  # a group's hint leads
-        if intro:
-            section["intro"] = "\n\n".join(intro)
+        joined = join_texts([self.text(element, "hint", where), *intro], self.default_language)  # the hint leads
+        if joined:
+            section["intro"] = joined
         self.sections_out.append(section)
 
     # --- one question --------------------------------------------------------------------------------------------
 
     def question(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str,
-                 notes: Sequence[tuple[str, str]], path: str, condition: str | None) -> dict[str, Any] | None:
+                 notes: Sequence[tuple[str, TextValue]], path: str, condition: str | None) -> dict[str, Any] | None:
         """One question's data; None (with the reason in `problems`) when it cannot be mapped or is metadata."""
         kind = str(element.get("type"))
         raw_type = str(raw.get("type", kind))
@@ -233,7 +235,7 @@ class SurveyAssembler(RowCells):
         return data
 
     def grid(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str,
-             notes: Sequence[tuple[str, str]], path: str, condition: str | None) -> dict[str, Any] | None:
+             notes: Sequence[tuple[str, TextValue]], path: str, condition: str | None) -> dict[str, Any] | None:
         """A grid question from its group: one select_one per row, checked against the survey's rows."""
         self.check_columns(raw, where)
         settings = self.settings(element, where)
@@ -294,7 +296,7 @@ class SurveyAssembler(RowCells):
 
     # --- parts ---------------------------------------------------------------------------------------------------
 
-    def common(self, element: Mapping[str, Any], where: str, notes: Sequence[tuple[str, str]],
+    def common(self, element: Mapping[str, Any], where: str, notes: Sequence[tuple[str, TextValue]],
                settings: dict[str, Any], condition: str | None) -> dict[str, Any]:
         """What every question has: id, text, help (notes before it first), required, show_if."""
         data = {key: value for key, value in settings.items() if key != "show_if"}
@@ -303,7 +305,7 @@ class SurveyAssembler(RowCells):
         text = self.text(element, "label", where)
         if text is not None:
             data["text"] = text
-        help_text = "\n\n".join(filter(None, [*(note for _, note in notes), self.text(element, "hint", where)]))
+        help_text = join_texts([*(note for _, note in notes), self.text(element, "hint", where)], self.default_language)
         if help_text:
             data["help"] = help_text
         data["required"] = self.required(element, where)
@@ -312,23 +314,24 @@ class SurveyAssembler(RowCells):
             data["show_if"] = show_if
         return data
 
-    def scale_of(self, element: Mapping[str, Any], choices: Sequence[tuple[str, str, str | None]],
+    def scale_of(self, element: Mapping[str, Any], choices: Sequence[tuple[str, str, TextValue | None]],
                  where: str) -> RecognisedScale | None:
         """The standard scale a plain select_one's choices are (agreement, satisfaction), noted with its mapping."""
         if not self.recognise_scales:
             return None
-        scale = recognise_scale([label for _, _, label in choices])
+        labels = [default_text(label, self.default_language) for _, _, label in choices]
+        scale = recognise_scale(labels)
         if scale is None:
             return None
         list_name = element.get("list_name") or element.get("itemset")
-        pairs = ", ".join(f"{name}={point} ({label})" for (name, _, label), point in zip(choices, scale.points,
-                                                                                        strict=True))
+        pairs = ", ".join(f"{name}={point} ({label})" for (name, _, _), label, point in zip(choices, labels,
+                                                                                           scale.points, strict=True))
         kind = f"{scale.type} {scale.settings['points']}-point" if "points" in scale.settings else scale.type
         self.notes.append(f"{where}: the choices of list {list_name!r} are read as a {kind} scale: {pairs}; "
                           "put single_choice in the cxroi_type column to keep them as plain choices")
         return scale
 
-    def note(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str) -> str | None:
+    def note(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str) -> TextValue | None:
         """A note's text, to become an intro or help; a conditional note is reported."""
         self.check_columns(raw, where)
         if (element.get("bind") or {}).get("relevant"):

@@ -18,6 +18,7 @@ from ..errors import Problem
 from ..questions import QUESTION_TYPES
 from . import layout
 from .expressions import ExportField, FieldRef, Measure, Untranslatable, read_bounds, to_show_if, to_xpath
+from .languages import TextValue, default_text, text_value
 from .syntax import column_base, identifier, lower_keys
 
 _ACCEPTED_COLUMNS = {
@@ -33,9 +34,11 @@ _CHOICE_COLUMNS = {"list_name", "list name", "name", "value", "label", "caption"
 class RowCells:
     """What every row reader shares: the problems found, the language, and the questions seen so far."""
 
-    def __init__(self, workbook: DefinitionData, *, language_key: str | None, skip_unsupported: bool = False,
-                 recognise_scales: bool = True) -> None:
-        self.language_key = language_key
+    def __init__(self, workbook: DefinitionData, *, languages: Mapping[str, str], default_language: str,
+                 skip_unsupported: bool = False, recognise_scales: bool = True) -> None:
+        self.languages = languages
+        """pyxform's language keys (`English (en)`, `default`) → language codes."""
+        self.default_language = default_language
         self.skip_unsupported = skip_unsupported
         self.recognise_scales = recognise_scales
         self.problems: list[Problem] = []
@@ -65,17 +68,14 @@ class RowCells:
         else:
             self.problems.append(Problem(where, why))
 
-    def text(self, element: Mapping[str, Any], key: str, where: str) -> str | None:
-        """A label or hint in the survey's one language; None when empty."""
+    def text(self, element: Mapping[str, Any], key: str, where: str) -> TextValue | None:
+        """A label or hint: a string, or one per language (`{en: …, fr: …}`) when the workbook has several; None
+        when empty. `${q}` (an earlier answer) becomes cxroi's `{{ q }}`."""
         value = element.get(key)
         if isinstance(value, Mapping):
-            value = value.get(self.language_key) if self.language_key else None
-        if value is None or not str(value).strip():
-            return None
-        if "${" in str(value):
-            self.problems.append(Problem(f"{where}, column {key!r}",
-                                         "references to answers (${…}) in texts are not supported"))
-        return str(value)
+            return text_value({self.languages.get(str(name), str(name)): text for name, text in value.items()},
+                              self.default_language)
+        return text_value({self.default_language: value}, self.default_language) if value is not None else None
 
     def check_columns(self, raw: Mapping[str, Any], where: str) -> None:
         """Report every filled column of a survey row that cxroi neither reads nor deliberately ignores."""
@@ -145,14 +145,14 @@ class RowCells:
     def whole(value: float) -> int | float:
         return int(value) if float(value).is_integer() else value
 
-    def choices(self, element: Mapping[str, Any], where: str) -> list[tuple[str, str, str | None]] | None:
+    def choices(self, element: Mapping[str, Any], where: str) -> list[tuple[str, str, TextValue | None]] | None:
         """(XLSForm name, cxroi code, label) of each choice; None when the choices cannot be read at all."""
         list_name = str(element.get("list_name") or element.get("itemset") or "")
         if re.search(r"\.(csv|xml|geojson)$", list_name):
             self.unsupported(f"{where}, type", f"choices from the file {list_name!r} are not supported",
                              str(element.get("name")))
             return None
-        out: list[tuple[str, str, str | None]] = []
+        out: list[tuple[str, str, TextValue | None]] = []
         for choice in element.get("choices") or []:
             name = str(choice.get("name"))
             row = self.choice_rows.get((list_name, name))
@@ -168,7 +168,7 @@ class RowCells:
             out.append((name, code, self.text(choice, "label", choice_where)))
         return out
 
-    def check_scale(self, data: dict[str, Any], choices: Sequence[tuple[str, str, str | None]],
+    def check_scale(self, data: dict[str, Any], choices: Sequence[tuple[str, str, TextValue | None]],
                     element: Mapping[str, Any], where: str) -> None:
         """The choice list of a scale question must be the scale its type and settings define."""
         try:
@@ -176,7 +176,7 @@ class RowCells:
         except ValidationError:
             return  # build_survey reports what is wrong with the question itself
         expected = [(str(value), label) for value, label in model.scale_points()]
-        found = [(name, label) for name, _, label in choices]
+        found = [(name, default_text(label, self.default_language)) for name, _, label in choices]
         if found != expected:
             list_name = element.get("list_name") or element.get("itemset")
             wanted = ", ".join(f"{v}={label}" for v, label in expected)

@@ -23,8 +23,11 @@ CXROI_COLUMNS = ("kind", "id", "label", "description", "value")
 
 CXROI_KINDS = {"brand_promise": "brand_promises", "touchpoint": "touchpoints", "channel": "channels"}
 """`kind` in the cxroi sheet → the Survey field that lists such items."""
-CXROI_SETTINGS = ("intro", "customer_id_param", "time_budget_minutes")
-"""Survey-level settings kept in the cxroi sheet as `kind: setting` rows."""
+CXROI_SETTINGS = ("intro", "customer_id_param", "time_budget_minutes", "thank_you", "title")
+"""Survey-level settings kept in the cxroi sheet as `kind: setting` rows (the title only when it has translations:
+the settings sheet's form_title holds one language)."""
+CXROI_TEXTS = ("label", "description", "value")
+"""Columns of the cxroi sheet that hold texts: one per language in a multilingual workbook (`label::French (fr)`)."""
 FOLLOW_UP_KIND = "follow_up"
 """A follow-up rule is a `kind: follow_up` row of the cxroi sheet: its `id`, and its other fields (when,
 priority, owner or team, note, due_hours) as a JSON object in `value`."""

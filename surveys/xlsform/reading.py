@@ -26,6 +26,7 @@ from ..errors import InvalidDefinition, Problem
 from ..model import Survey
 from . import layout
 from .assembly import SurveyAssembler
+from .languages import split_language_column, text_value
 from .syntax import collapse_rows, dealias_tree, lower_keys
 
 _SETTINGS_COLUMNS = {"form_id", "id_string", "set_form_id", "form_title", "set_form_title", "default_language",
@@ -77,9 +78,13 @@ def import_xlsform(path: str | Path, *, skip_unsupported: bool = False, recognis
     problems: list[Problem] = []
     dropped: list[Problem] = []
     survey_level, locations = _survey_level(path, workbook, tree, problems, dropped if skip_unsupported else None)
+    default = str(survey_level.get("language") or "en")
+    languages = _language_codes(tree, default, problems)
+    if len(set(languages.values())) > 1:
+        survey_level["languages"] = [default, *sorted(set(languages.values()) - {default})]
     cxroi_rows = _read_cxroi_sheet(path, problems)
-    data = survey_level | _cxroi_data(cxroi_rows, problems, locations)
-    assembler = SurveyAssembler(workbook, tree, data, language_key=_language_key(tree, problems),
+    data = survey_level | _cxroi_data(cxroi_rows, problems, locations, default)
+    assembler = SurveyAssembler(workbook, tree, data, languages=languages, default_language=default,
                                 skip_unsupported=skip_unsupported, recognise_scales=recognise_scales)
     data["sections"] = assembler.sections()
     problems.extend(assembler.problems)
@@ -163,14 +168,19 @@ def _only_language(tree: Mapping[str, Any]) -> str | None:
     return next(iter(languages)) if len(languages) == 1 else None
 
 
-def _language_key(tree: Mapping[str, Any], problems: list[Problem]) -> str | None:
-    languages = _languages(tree)
-    if len(languages) > 1:
-        named = ", ".join(sorted(languages))
-        problems.append(Problem(f"{layout.SURVEY_SHEET} sheet, label columns",
-                                f"translations are not supported: a cxroi survey has one language, found {named}; "
-                                "keep the label and hint columns of one language"))
-    return next(iter(languages)) if len(languages) == 1 else None
+def _language_codes(tree: Mapping[str, Any], default: str, problems: list[Problem]) -> dict[str, str]:
+    """pyxform's language keys of the workbook's texts (`English (en)`; `default` for plain columns) → language
+    codes; a key whose code cannot be told is reported."""
+    codes: dict[str, str] = {}
+    for key in sorted(_languages(tree)):
+        code = default if key == "default" else language_code(key)
+        if code is None:
+            problems.append(Problem(f"{layout.SURVEY_SHEET} sheet, label columns",
+                                    f"cannot tell the language code of {key!r}; name the columns 'label::Name (code)', "
+                                    "e.g. 'label::Français (fr)'"))
+        else:
+            codes[key] = code
+    return codes
 
 
 def _read_cxroi_sheet(path: Path, problems: list[Problem]) -> list[tuple[int, dict[str, Any]]]:
@@ -200,11 +210,12 @@ def _read_cxroi_sheet(path: Path, problems: list[Problem]) -> list[tuple[int, di
 
 
 def _cxroi_data(
-    rows: Sequence[tuple[int, dict[str, Any]]], problems: list[Problem], locations: dict[str, str]
+    rows: Sequence[tuple[int, dict[str, Any]]], problems: list[Problem], locations: dict[str, str], default: str
 ) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for number, row in rows:
+    for number, cells in rows:
         where = f"{layout.CXROI_SHEET} sheet, row {number}"
+        row = _cxroi_texts(cells, default)
         unknown = sorted(set(row) - set(layout.CXROI_COLUMNS))
         if unknown:
             problems.append(Problem(f"{where}, column {unknown[0]!r}", "unknown column"))
@@ -214,7 +225,8 @@ def _cxroi_data(
             attribute = layout.CXROI_KINDS[kind]
             items = data.setdefault(attribute, [])
             locations[f"{attribute}[{len(items)}]"] = where
-            items.append({key: str(value) for key, value in row.items() if key in ("id", "label", "description")})
+            items.append({key: value if isinstance(value, dict) else str(value) for key, value in row.items()
+                          if key in ("id", "label", "description")})
             if "value" in row:
                 problems.append(Problem(f"{where}, column 'value'", f"a {kind} has no value; use label"))
         elif kind == "setting":
@@ -241,6 +253,24 @@ def _cxroi_data(
             known = ", ".join([*layout.CXROI_KINDS, "setting", layout.FOLLOW_UP_KIND])
             problems.append(Problem(f"{where}, column 'kind'", f"unknown kind {kind!r}; known: {known}"))
     return data
+
+
+def _cxroi_texts(cells: Mapping[str, Any], default: str) -> dict[str, Any]:
+    """A cxroi-sheet row with its per-language text columns (`label::French (fr)`) gathered into one text each."""
+    row: dict[str, Any] = {}
+    texts: dict[str, dict[str, str]] = {}
+    for column, value in cells.items():
+        base, language = split_language_column(column)
+        code = language_code(language) if language else None
+        if base in layout.CXROI_TEXTS and code is not None:
+            texts.setdefault(base, {})[code] = str(value)
+        else:
+            row[column] = value
+    for base, given in texts.items():
+        value = text_value(given, default)
+        if value is not None:
+            row[base] = value
+    return row
 
 
 def _relocate(problem: Problem, locations: Mapping[str, str]) -> Problem:

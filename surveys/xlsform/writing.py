@@ -17,8 +17,10 @@ from openpyxl import Workbook
 from ..errors import InvalidDefinition, Problem
 from ..model import Section, Survey
 from ..questions import QuestionBase, type_tag
+from ..texts import texts_of
 from . import layout
 from .expressions import ExportField, FieldKind, FieldRef, Untranslatable, to_show_if, to_xpath, write_bounds
+from .languages import TEXT_COLUMNS, columns_for, language_label, written
 
 Row = dict[str, Any]
 
@@ -190,26 +192,34 @@ def build_workbook(survey: Survey) -> Workbook:
     sheet = workbook.active
     assert sheet is not None  # a new Workbook always has one sheet
     sheet.title = layout.SURVEY_SHEET
-    _fill(sheet, layout.SURVEY_COLUMNS, writer.rows)
+    languages = survey.all_languages  # several: one label and hint column per language (docs/xlsform.md)
+    default = survey.default_language
+    _fill(sheet, columns_for(layout.SURVEY_COLUMNS, TEXT_COLUMNS, languages), writer.rows, default, pipe=True)
     choices = [{"list_name": name, "name": code, "label": label}
                for name, items in writer.lists.lists.items() for code, label in items]
-    _fill(workbook.create_sheet(layout.CHOICES_SHEET), layout.CHOICES_COLUMNS, choices)
-    settings = {"form_id": survey.id, "form_title": survey.title, "default_language": survey.language,
+    _fill(workbook.create_sheet(layout.CHOICES_SHEET), columns_for(layout.CHOICES_COLUMNS, TEXT_COLUMNS, languages),
+          choices, default, pipe=True)
+    settings = {"form_id": survey.id, "form_title": str(survey.title),
+                "default_language": language_label(default) if len(languages) > 1 else default,
                 "style": "pages"}  # pages: ODK and Enketo show one group per screen, as cxroi shows one section
-    _fill(workbook.create_sheet(layout.SETTINGS_SHEET), tuple(settings), [settings])
-    _fill(workbook.create_sheet(layout.CXROI_SHEET), layout.CXROI_COLUMNS, _cxroi_rows(survey))
+    _fill(workbook.create_sheet(layout.SETTINGS_SHEET), columns_for(settings, (), languages), [settings], default,
+          pipe=False)
+    _fill(workbook.create_sheet(layout.CXROI_SHEET), columns_for(layout.CXROI_COLUMNS, layout.CXROI_TEXTS, languages),
+          _cxroi_rows(survey), default, pipe=False)
     return workbook
 
 
 def _cxroi_rows(survey: Survey) -> list[Row]:
     rows: list[Row] = []
     for kind, attribute in layout.CXROI_KINDS.items():
-        for item in getattr(survey, attribute):
-            rows.append({"kind": kind, **item.model_dump(exclude_none=True)})
+        for item in getattr(survey, attribute):  # the fields as they are: a text keeps its languages
+            rows.append({"kind": kind, **{key: value for key, value in item if value is not None}})
     data = survey.model_dump(exclude_defaults=True)
     for setting in layout.CXROI_SETTINGS:
-        if setting in data:
-            rows.append({"kind": "setting", "id": setting, "value": data[setting]})
+        value = getattr(survey, setting)
+        if setting in data and (setting != "title" or texts_of(value, survey.default_language).keys() - {
+                survey.default_language}):  # the title: only when it has translations (form_title holds one)
+            rows.append({"kind": "setting", "id": setting, "value": value})
     for rule in survey.follow_up:
         fields = rule.model_dump(mode="json", exclude_none=True, exclude_defaults=True, exclude={"id"})
         rows.append({"kind": layout.FOLLOW_UP_KIND, "id": rule.id,
@@ -217,10 +227,13 @@ def _cxroi_rows(survey: Survey) -> list[Row]:
     return rows
 
 
-def _fill(sheet: Any, columns: Sequence[str], rows: Sequence[Row]) -> None:
-    sheet.append(list(columns))
+def _fill(sheet: Any, columns: Sequence[tuple[str, str, str | None]], rows: Sequence[Row], default: str, *,
+          pipe: bool) -> None:
+    """Write `rows` under the headers of `columns` (header, field, language: see `languages.columns_for`)."""
+    sheet.append([header for header, _, _ in columns])
     for row in rows:
-        sheet.append([row.get(column) or None for column in columns])
+        sheet.append([written(row.get(field), code, default, pipe=pipe and field in TEXT_COLUMNS) or None
+                      for _, field, code in columns])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # a text such as "=SUM(A1)" stays text; openpyxl would write a formula
