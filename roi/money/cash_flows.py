@@ -1,11 +1,14 @@
 """The scenario's money over time: one stream of yearly cash flows behind the lifetime value, the NPV, the ROI,
 the payback and the IRR, so the figures printed side by side agree with each other.
 
-With A the retained margin a year (Σ ΔP·R × margin; margin 1 when none is given, i.e. revenue), s = 1 − the
-churn rate in scope (a retained customer may still leave later at the usual rate), H the horizon in years and
-f_t the share of year t inside it, the benefit of year t, counted at its end, is
+With A the retained margin a year (Σ ΔP·R × margin; margin 1 when none is given, i.e. revenue), H the horizon
+in years and f_t the share of year t inside it, the benefit of year t, counted at its end, is
 
-    CF_t = A · f_t · s^(t−1),   t = 1..⌈H⌉,   and   PV = Σ_t CF_t / (1 + d)^t
+    CF_t = A · f_t · P_t,   t = 1..⌈H⌉,   and   PV = Σ_t CF_t / (1 + d)^t
+
+where P_t, how much of it a retained customer still brings in year t (they may leave later), comes from the
+survival curve since the survey when there is one (S̄_t / S̄_1, S̄_t the curve's mean over year t:
+`persistence_from_curve`), else from a constant retention s = 1 − the churn rate in scope (P_t = s^(t−1)).
 
 at the discount rate d (0 when `finance.discount_rate` is not given). Then lifetime value = PV (with a margin
 and a discount rate), NPV = PV − cost, ROI = NPV / cost, IRR = the rate r with Σ_t CF_t / (1 + r)^t = cost
@@ -17,6 +20,7 @@ never does.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,23 +30,36 @@ from ..fitting import percentile_interval
 IRR_BOUNDS = (-0.9999, 1e6)
 
 
-def yearly_shares(horizon_years: float, retention: float) -> np.ndarray:
-    """f_t · s^(t−1) for t = 1..⌈H⌉: how much of a year's retained benefit each year of the horizon carries."""
+def yearly_shares(horizon_years: float, retention: float, persistence: np.ndarray | None = None) -> np.ndarray:
+    """f_t · s^(t−1) for t = 1..⌈H⌉: how much of a year's retained benefit each year of the horizon carries;
+    with `persistence` (one factor per year, from the survival curve: `persistence_from_curve`) in place of
+    the constant s^(t−1)."""
     years = math.ceil(horizon_years)
     shares = np.array([min(1.0, horizon_years - (t - 1)) for t in range(1, years + 1)])
-    return shares * retention ** np.arange(years)
+    return shares * (persistence[:years] if persistence is not None else retention ** np.arange(years))
 
 
-def discounted_years(horizon_years: float, retention: float, discount_rate: float) -> float:
+def persistence_from_curve(survival: Callable[[np.ndarray], np.ndarray], horizon_years: float) -> np.ndarray:
+    """S̄_t / S̄_1 for t = 1..⌈H⌉, S̄_t the mean of the survival curve over year t since the survey: how much of
+    year 1's benefit a retained customer still brings in year t (s^(t−1) when the hazard is constant)."""
+    years = math.ceil(horizon_years)
+    months = np.arange(12 * years) + 0.5
+    means = survival(months).reshape(years, 12).mean(axis=1)
+    return means / means[0] if means[0] > 0 else np.ones(years)
+
+
+def discounted_years(horizon_years: float, retention: float, discount_rate: float,
+                     persistence: np.ndarray | None = None) -> float:
     """Σ_t f_t · s^(t−1) / (1+d)^t: the present value of one unit of retained benefit a year."""
-    shares = yearly_shares(horizon_years, retention)
+    shares = yearly_shares(horizon_years, retention, persistence)
     return float(shares @ (1 + discount_rate) ** -np.arange(1, len(shares) + 1))
 
 
-def cumulative_months(horizon_years: float, retention: float, discount_rate: float) -> tuple[np.ndarray, np.ndarray]:
+def cumulative_months(horizon_years: float, retention: float, discount_rate: float,
+                      persistence: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(month, discounted benefit so far per unit of A) at every month end of the horizon, from (0, 0): each
     year's discounted benefit is spread evenly over its months (a part year over its own months)."""
-    shares = yearly_shares(horizon_years, retention)
+    shares = yearly_shares(horizon_years, retention, persistence)
     months, values = [0.0], [0.0]
     for t, share in enumerate(shares, start=1):
         length = 12 * min(1.0, horizon_years - (t - 1))
@@ -100,17 +117,17 @@ class CashFlows:
 
 
 def evaluate(annual: float, annual_draws: np.ndarray, *, cost: float | None, horizon_years: float,
-             retention: float, discount_rate: float) -> CashFlows:
+             retention: float, discount_rate: float, persistence: np.ndarray | None = None) -> CashFlows:
     """Every figure of the module docstring, for the point A and its draws (intervals: 2.5th–97.5th
     percentiles; a payback interval only when at least 97.5% of the draws pay back within the horizon)."""
-    factor = discounted_years(horizon_years, retention, discount_rate)
+    factor = discounted_years(horizon_years, retention, discount_rate, persistence)
     present, present_draws = annual * factor, annual_draws * factor
     if cost is None or cost == 0:
         inf = float("inf")
         return CashFlows(present, present_draws, None, (None, None), None, (None, None), inf, (None, None), None,
                          (None, None))
-    months, values = cumulative_months(horizon_years, retention, discount_rate)
-    shares = yearly_shares(horizon_years, retention)
+    months, values = cumulative_months(horizon_years, retention, discount_rate, persistence)
+    shares = yearly_shares(horizon_years, retention, persistence)
     paybacks = payback_months(annual_draws, cost, months, values)
     paid = paybacks.size > 0 and bool(np.isfinite(paybacks).mean() >= 0.975)
     irr = internal_rate(np.array([annual]), cost, shares)[0]

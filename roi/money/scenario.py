@@ -32,8 +32,9 @@ from ..fitting import (
 )
 from ..nonresponse import compare_nonresponse
 from ..types import AnalysisData, Metric, RoiWarning
-from .cash_flows import CashFlows, discounted_years, evaluate
+from .cash_flows import CashFlows, discounted_years, evaluate, persistence_from_curve
 from .churn_model import annual_factor, calibrate_churn_model, drawn_totals, fit_churn_model
+from .lifetime import survival_curve
 
 __all__ = ["Estimate", "InvalidScenario", "Scenario", "discounted_years", "estimate_scenario", "figure_labels",
            "improved", "in_segment"]
@@ -279,13 +280,16 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
                        "No margin was given: the benefit is retained REVENUE, not profit, which overstates ROI.")
     benefit = Estimate(retained_point * scale_benefit, percentile_interval(draws * scale_benefit))
     retention = 1.0 - float(pd.to_numeric(scope["churned"], errors="coerce").mean())
+    persistence = _persistence(scope, finance.horizon_years)
     flows = evaluate(retained_point * scale_benefit / finance.horizon_years,
                      draws * scale_benefit / finance.horizon_years, cost=finance.program_cost,
                      horizon_years=finance.horizon_years, retention=retention,
-                     discount_rate=finance.discount_rate or 0.0)
+                     discount_rate=finance.discount_rate or 0.0, persistence=persistence)
+    staying = ("as the survival curve since the survey says (Kaplan–Meier, constant hazard beyond the follow-up)"
+               if persistence is not None else
+               f"with probability {retention:.2f} a year (1 − the churn rate in scope; no survival times)")
     assumptions.append(
-        f"ROI, NPV, payback and IRR count the benefit year by year, a retained customer staying on with "
-        f"probability {retention:.2f} a year (1 − the churn rate in scope), "
+        f"ROI, NPV, payback and IRR count the benefit year by year, a retained customer staying on {staying}, "
         + (f"discounted at {finance.discount_rate:g} a year" if finance.discount_rate is not None
            else "undiscounted (no discount rate was given)") + ", against the programme cost paid at the start.")
     roi, payback, npv, irr = _returns(flows, finance)
@@ -296,6 +300,18 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
                     customers_in_scope, retained, benefit, roi, payback, lifetime, coefficient, extrapolated,
                     npv, irr, calibration, replicates, tuple(assumptions), tuple(dict.fromkeys(notes)),
                     figure_labels(finance))
+
+
+def _persistence(scope: pd.DataFrame, horizon_years: float) -> np.ndarray | None:
+    """Year-by-year persistence of a retained customer from the scope's survival curve, or None without
+    survival times (then a constant retention rate is used)."""
+    if "duration_months" not in scope.columns:
+        return None
+    known = scope[scope["duration_months"].notna() & scope["churned"].notna()]
+    if len(known) < 30 or known["churned"].sum() == 0:
+        return None
+    curve = survival_curve(known["duration_months"].to_numpy(float), known["churned"].to_numpy(float))
+    return persistence_from_curve(curve.at, horizon_years)
 
 
 def _returns(flows: CashFlows, finance: FinanceConfig) -> tuple[Estimate, Estimate, Estimate, Estimate]:

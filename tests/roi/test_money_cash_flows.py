@@ -11,7 +11,7 @@ import pytest
 
 from roi.config import FinanceConfig, ScenarioConfig
 from roi.money import estimate_scenario
-from roi.money.cash_flows import evaluate
+from roi.money.cash_flows import evaluate, persistence_from_curve
 from tests.roi.test_money_scenario import _customers
 
 
@@ -52,3 +52,14 @@ def test_scenario_says_not_within_the_horizon() -> None:
     assert huge.npv.estimate == pytest.approx(-2 * benefit)
     # and with a cost the benefit covers, the payback is a month count within the horizon
     assert small.payback_months.estimate is not None and 0 < small.payback_months.estimate <= 12
+
+
+def test_persistence_from_a_constant_hazard_curve_is_the_yearly_survival_power() -> None:
+    # S(u) = e^(−λu): the mean over year t is e^(−12λ(t−1)) times year 1's, so P_t = s^(t−1), s = e^(−12λ)
+    hazard = 0.03
+    persistence = persistence_from_curve(lambda u: np.exp(-hazard * u), 3)
+    s = math.exp(-12 * hazard)
+    assert persistence == pytest.approx([1, s, s**2], rel=1e-12)
+    flows = evaluate(100.0, np.array([]), cost=None, horizon_years=3, retention=0.5, discount_rate=0.0,
+                     persistence=persistence)
+    assert flows.present_value == pytest.approx(100 * (1 + s + s**2))  # the curve, not the 0.5 retention
