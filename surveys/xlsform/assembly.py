@@ -158,7 +158,7 @@ class SurveyAssembler(RowCells):
         if _bookkeeping(element):
             return None
         name = str(element.get("name"))
-        if "or_other" in raw_type or "or other" in raw_type:
+        if re.search(r"\bor[_ ](?:specify[_ ])?other\b", raw_type):  # `or_other`, "or specify other"
             self.unsupported(f"{where}, type", f"{raw_type!r}: or_other is not supported; add an 'other' choice and "
                                                "a text question", name)
             return None

@@ -88,6 +88,9 @@ def import_xlsform(path: str | Path, *, skip_unsupported: bool = False, recognis
                                 skip_unsupported=skip_unsupported, recognise_scales=recognise_scales)
     data["sections"] = assembler.sections()
     problems.extend(assembler.problems)
+    if not data["sections"] and not problems:  # only notes, metadata, or (skipped) things cxroi cannot ask
+        left = " once what cxroi cannot represent is left out" if assembler.dropped else ""
+        problems.append(Problem(f"{layout.SURVEY_SHEET} sheet", f"no question cxroi can ask is left{left}"))
     dropped.extend(assembler.dropped)
     locations.update(assembler.locations)
     if problems:
@@ -131,13 +134,15 @@ def _survey_level(
 
 
 def language_code(language: str) -> str | None:
-    """'English (en)' → 'en'; 'en' → 'en'; 'default' (no language given) → 'en'; otherwise None."""
+    """'English (en)' → 'en'; 'en' or 'EN' → 'en'; 'default' (no language given) → 'en'; otherwise None."""
     match = re.search(r"\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\)\s*$", language)
     if match:
         first, _, rest = match.group(1).partition("-")
         return first.lower() + (f"-{rest}" if rest else "")
-    if _LANGUAGE_CODE.match(language):
-        return language
+    first, _, rest = language.strip().partition("-")
+    code = first.lower() + (f"-{rest}" if rest else "")  # 'EN' (as pyxform's own test forms write it) → 'en'
+    if _LANGUAGE_CODE.match(code):
+        return code
     if language.strip().lower() in ("default", "english"):
         return "en"
     return None

@@ -216,3 +216,20 @@ def test_a_page_holding_only_its_namesake_question_is_valid() -> None:
         {"id": "why", "title": "Why?", "questions": [
             {"id": "why", "type": "text", "text": "Why?", "show_if": "visited == 'yes'"}]}]})
     assert [s.id for s in survey.sections] == ["visited", "why"]
+
+
+def test_or_specify_other_is_reported_not_dropped_silently(tmp_path: Path) -> None:
+    source = write_workbook(tmp_path / "other.xlsx", [
+        ["type", "name", "label"], ["select one from sexes or specify other", "q_plan", "Which plan?"]],
+        [["list name", "name", "label"], ["sexes", "basic", "Basic"], ["sexes", "pro", "Pro"]])
+    with pytest.raises(InvalidDefinition) as raised:
+        read_xlsform(source)
+    assert [str(p) for p in raised.value.problems] == [
+        "survey sheet, row 2, type: 'select one from sexes or specify other': or_other is not supported; add an "
+        "'other' choice and a text question"]
+
+
+def test_an_upper_case_default_language_code_is_read(tmp_path: Path) -> None:
+    source = write_workbook(tmp_path / "en.xlsx", [["type", "name", "label"], ["text", "q", "Name?"]],
+                            settings=[["form_id", "default_language"], ["f", "EN"]])
+    assert read_xlsform(source).language == "en"

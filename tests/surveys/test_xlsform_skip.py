@@ -85,3 +85,11 @@ def test_cli_convert_skip_unsupported_writes_the_rest_and_prints_the_list(
 
 def test_skip_unsupported_on_a_yaml_source_is_a_usage_error(tmp_path: Path, example_path: Path) -> None:
     assert run_cli(["survey", "convert", str(example_path), str(tmp_path / "x.xlsx"), "--skip-unsupported"]) == 2
+
+
+def test_a_workbook_with_nothing_left_to_ask_is_a_clear_error(tmp_path: Path) -> None:
+    source = write_workbook(tmp_path / "geo.xlsx", [["type", "name", "label"], ["geopoint", "q_gps", "Where?"]])
+    with pytest.raises(InvalidDefinition) as raised:
+        import_xlsform(source, skip_unsupported=True)
+    assert [str(p) for p in raised.value.problems] == [
+        "survey sheet: no question cxroi can ask is left once what cxroi cannot represent is left out"]
