@@ -20,10 +20,12 @@ from . import diagnostics
 from .fitting import (
     CONTROL_LABELS,
     FirthOrMle,
+    benjamini_hochberg,
     control_frame,
     finite_or_none,
     fit_logit_or_firth,
     joint_metrics,
+    linearity_test,
     wald_term,
     with_false_discovery_rate,
 )
@@ -150,6 +152,8 @@ def fit_retention(data: AnalysisData) -> RetentionResults:
         found.extend(notes)
         models.append(model)
     models = with_false_discovery_rate(models, [m.name for m in data.metrics])
+    models, shape_notes = _with_linearity(models, data, y_all, controls.to_numpy(dtype=float))
+    found.extend(shape_notes)
     for metric, model in zip(data.metrics, models, strict=True):
         term = model.term(metric.name)
         if term is not None and model.method == "mle":
@@ -173,6 +177,38 @@ def fit_retention(data: AnalysisData) -> RetentionResults:
         if (~keep).sum():
             dropped["joint"] = int((~keep).sum())
     return RetentionResults(tuple(models), joint, tuple(control_names), tuple(diagnostics.unique(found)), dropped)
+
+
+def _with_linearity(models: list[FittedModel], data: AnalysisData, y_all: np.ndarray,
+                    controls: np.ndarray) -> tuple[list[FittedModel], list[RoiWarning]]:
+    """Each maximum-likelihood model of an ordinal metric (3–11 levels) with its linearity test
+    (`roi.fitting.linearity_test`) in `extra["linearity"]`; p-values adjusted across the metrics tested
+    (Benjamini–Hochberg), `non_linear` below 5%."""
+    tests = {}
+    for metric, model in zip(data.metrics, models, strict=True):
+        if model.method != "mle":
+            continue
+        values = data.frame[metric.column].to_numpy(dtype=float)
+        keep = np.isfinite(y_all) & np.isfinite(values) & np.all(np.isfinite(controls), axis=1)
+        result = linearity_test(y_all[keep], values[keep], controls[keep])
+        if result is not None:
+            tests[metric.name] = result
+    q_values = dict(zip(tests, benjamini_hochberg([t.p for t in tests.values()]), strict=True))
+    notes = []
+    out = []
+    for metric, model in zip(data.metrics, models, strict=True):
+        if metric.name in tests:
+            test = replace(tests[metric.name], q=q_values[metric.name])
+            model = replace(model, extra={**model.extra, "linearity": test.to_dict()})
+            if test.q is not None and test.q < 0.05:
+                notes.append(RoiWarning(
+                    "non_linear", metric.name,
+                    f"Retention model for {diagnostics.shown(metric)}: its {len(test.levels)} levels do not follow a "
+                    f"straight line (likelihood-ratio test of level dummies, χ² = {test.statistic:.1f} on {test.df} "
+                    f"df, q = {test.q:.2g}); the per-point coefficient averages unequal steps — read the level "
+                    "estimates or the churn by band."))
+        out.append(model)
+    return out, notes
 
 
 def _with_tabulation(model: FittedModel, x: np.ndarray, y: np.ndarray) -> FittedModel:

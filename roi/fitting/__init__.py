@@ -11,6 +11,7 @@ nonresponse) stand on this package side by side and do not borrow helpers from e
 * `link` — the logistic function `expit`, written once.
 * `cox` — Cox proportional hazards with Efron (default) or Breslow ties (`fit_cox`, `fit_breslow`);
   `cox_checks` — the Schoenfeld-residual proportional-hazards test and Harrell's concordance.
+* `ordinal` — the likelihood-ratio test of an ordinal metric's level dummies against its linear term.
 * `ols` — OLS with HC3 (`fit_ols_hc3`) or cluster-robust (`fit_ols_clustered`) standard errors.
 * `calibration` — out-of-fold calibration of predicted churn probabilities (intercept, slope, deciles) and
   the stratified folds of every cross-validation.
@@ -58,6 +59,7 @@ from .logit import (
     separates,
 )
 from .ols import ClusteredOls, cluster_quantile, fit_ols_clustered, fit_ols_hc3
+from .ordinal import LinearityTest, linearity_test
 
 __all__ = [
     "CONTROL_LABELS", "EVENTS_PER_VARIABLE", "HEADLINE_MAX_MISSING_SHARE", "SUMMARY_FAMILIES", "Z95",
@@ -66,6 +68,6 @@ __all__ = [
     "control_frame", "CoxFit", "expit", "failing_terms", "finite_or_none", "FirthOrMle", "FirthProfile",
     "fit_breslow", "fit_cox", "fit_firth", "fit_firth_standardised", "fit_logit", "fit_logit_or_firth",
     "fit_ols_clustered", "fit_ols_hc3", "HazardCheck", "headline_metrics", "interval_or_none", "joint_metrics",
-    "LogitFit", "newton_logit", "percentile_interval", "profile_firth", "proportional_hazards_test", "separates",
+    "LinearityTest", "linearity_test", "LogitFit", "newton_logit", "percentile_interval", "profile_firth", "proportional_hazards_test", "separates",
     "stratified_folds", "wald_term", "with_false_discovery_rate"
 ]
