@@ -244,3 +244,32 @@ def test_localised_views_share_ids_with_the_definition() -> None:
 def test_examples_bilingual_is_valid() -> None:
     assert Path(BILINGUAL).exists()
     assert bilingual().all_languages == ["en", "fr"]
+
+
+# --- the authoring editor edits the default language and keeps the others -------------------------------------
+
+def test_editing_a_bilingual_draft_keeps_its_translations() -> None:
+    from surveys.definition import to_data
+    from webapp.author import edits
+
+    data = to_data(bilingual())
+    stored = data["sections"][0]["questions"][1]
+    assert edits.shown_text(stored["text"], data) == "Which plan do you have?"  # what the form shows
+    edited = edits.update_question(data, "q_plan", {"text": "Which plan are you on?", "help": "As shown on your invoice.",
+                                                    "required": True}, edits.settings_yaml(stored))
+    edited = edits.update_section(edited, "promises", "What we promise", "")
+    edited = edits.set_rows(edited, {"touchpoints": "ordering: Placing an order\nbilling: Billing"})
+    edited = edits.update_settings(edited, {"title": "How are we doing?", "language": "en"})
+    survey = build_survey(edited)
+    plan = survey.question("q_plan")
+    assert plan.text.texts == {"en": "Which plan are you on?", "fr": "Quelle offre avez-vous ?"}  # type: ignore[attr-defined]
+    assert plan.help.texts == {"en": "As shown on your invoice.", "fr": "Comme indiqué sur votre facture."}  # type: ignore[union-attr]
+    assert plan.options() == [("basic", "Basic"), ("pro", "Professional")]
+    assert localised(survey, "fr").question("q_plan").options() == [("basic", "Essentielle"),
+                                                                     ("pro", "Professionnelle")]
+    assert survey.sections[0].title.texts == {"en": "What we promise", "fr": "Nos promesses"}  # type: ignore[attr-defined]
+    assert survey.touchpoints[0].label.texts == {"en": "Placing an order", "fr": "Commande"}  # type: ignore[attr-defined]
+    assert survey.title.texts["fr"] == "Comment nous en sortons-nous ?"  # type: ignore[attr-defined]
+    assert edits.row_lines(edited["touchpoints"], edited) == "ordering: Placing an order\nbilling: Billing"
+    # the settings form's language is the default language, written under the draft's own name for it
+    assert build_survey(edits.update_settings(edited, {"language": "fr"})).default_language == "fr"

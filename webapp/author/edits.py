@@ -25,6 +25,25 @@ ROW_SOURCES = ("brand_promises", "touchpoints", "channels")
 _ROW_LINE = re.compile(r"^\s*([^:]+?)\s*:\s*(.*?)\s*$")
 
 
+def default_language(data: Mapping[str, Any]) -> str:
+    """The draft's default language (`language` is the setting's older name)."""
+    return str(data.get("default_language") or data.get("language") or "en")
+
+
+def shown_text(value: Any, data: Mapping[str, Any]) -> str:
+    """A text as the editor's form shows it: the default language's, when it is given per language."""
+    if isinstance(value, Mapping):
+        return str(value.get(default_language(data)) or next(iter(value.values()), ""))
+    return "" if value is None else str(value)
+
+
+def _keep_translations(old: Any, new: Any, data: Mapping[str, Any]) -> Any:
+    """A text edited in the default language (what the editor shows) keeps its other languages."""
+    if isinstance(old, Mapping) and isinstance(new, str) and new:
+        return {**old, default_language(data): new}
+    return new
+
+
 def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(dict(data))
 
@@ -107,7 +126,7 @@ def update_question(data: Mapping[str, Any], question_id: str, fields: Mapping[s
         value = fields.get(name)
         text = value.strip() if isinstance(value, str) else value
         if text:
-            question[name] = text
+            question[name] = _keep_translations(old.get(name), text, result)
         elif name == "text":
             question[name] = ""  # the validation names the empty text at its path
     question["required"] = bool(fields.get("required"))
@@ -166,9 +185,9 @@ def update_section(data: Mapping[str, Any], section_id: str, title: str, intro: 
     """Change a page's title and intro (an empty intro means none)."""
     result = _copy(data)
     section = result["sections"][_section_index(result, section_id)]
-    section["title"] = title.strip()
+    section["title"] = _keep_translations(section.get("title"), title.strip(), result)
     if intro.strip():
-        section["intro"] = intro.strip()
+        section["intro"] = _keep_translations(section.get("intro"), intro.strip(), result)
     else:
         section.pop("intro", None)
     return result
@@ -214,9 +233,9 @@ def read_row_lines(text: str, source: str) -> list[dict[str, str]]:
     return rows
 
 
-def row_lines(rows: list[Mapping[str, Any]]) -> str:
-    """Rows as the `id: label` lines of the textarea."""
-    return "\n".join(f"{row['id']}: {row['label']}" for row in rows)
+def row_lines(rows: list[Mapping[str, Any]], data: Mapping[str, Any] | None = None) -> str:
+    """Rows as the `id: label` lines of the textarea (a label given per language: the default language's)."""
+    return "\n".join(f"{row['id']}: {shown_text(row['label'], data or {})}" for row in rows)
 
 
 def set_rows(data: Mapping[str, Any], lines: Mapping[str, str]) -> dict[str, Any]:
@@ -240,6 +259,7 @@ def set_rows(data: Mapping[str, Any], lines: Mapping[str, str]) -> dict[str, Any
             description = old.get(row["id"], {}).get("description")
             if description:
                 row["description"] = description
+            row["label"] = _keep_translations(old.get(row["id"], {}).get("label"), row["label"], result)
         result[source] = rows
     if problems:
         raise InvalidDefinition("rows", problems)
@@ -252,16 +272,18 @@ def update_settings(data: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[
     Empty optional fields are removed (their defaults apply); the survey id never changes here.
     """
     result = _copy(data)
-    for name in ("title", "intro", "language", "customer_id_param", "time_budget_minutes"):
-        if name not in fields:
+    for field in ("title", "intro", "language", "customer_id_param", "time_budget_minutes"):
+        if field not in fields:
             continue
-        value = fields[name]
+        value = fields[field]
+        # the form's language is the default language, under whichever name the draft has it
+        name = "default_language" if field == "language" and "default_language" in result else field
         if isinstance(value, str):
             value = value.strip()
         if value in ("", None) and name != "title":
             result.pop(name, None)
         else:
-            result[name] = value
+            result[name] = _keep_translations(result.get(name), value, result) if name in ("title", "intro") else value
     return result
 
 

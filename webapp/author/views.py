@@ -94,7 +94,7 @@ def editor_page(slug: str, *, problems: Sequence[Problem] = (), status: int = 20
     add_form = AddQuestionForm(formdata=None)
     add_form.section.choices = [(s.id, s.title) for s in survey.sections]
     rows_form = forms.get("rows_form") or RowsForm(formdata=None, data={
-        source: edits.row_lines(data.get(source, [])) for source in edits.ROW_SOURCES})
+        source: edits.row_lines(data.get(source, []), data) for source in edits.ROW_SOURCES})
     settings_form = forms.get("settings_form") or SurveySettingsForm(formdata=None, data={
         "title": survey.title, "intro": survey.intro or "", "language": survey.language,
         "customer_id_param": survey.customer_id_param or "", "time_budget_minutes": f"{survey.time_budget_minutes:g}"})
@@ -221,7 +221,8 @@ def question(slug: str, question_id: str) -> ResponseReturnValue:
     except StopIteration:
         abort(404, description=f"no question {question_id!r} in this survey")
     stored = data["sections"][s]["questions"][q]
-    form = QuestionForm(data={"text": stored.get("text", ""), "help": stored.get("help", ""),
+    form = QuestionForm(data={"text": edits.shown_text(stored.get("text"), data),
+                              "help": edits.shown_text(stored.get("help"), data),
                               "required": stored.get("required", False), "show_if": stored.get("show_if", ""),
                               "settings": edits.settings_yaml(stored)})
     problems: list[Problem] = []
