@@ -14,6 +14,7 @@ from typing import Any
 from pyxform.xls2json_backends import DefinitionData
 
 from ..errors import Problem
+from ..model import RESERVED_COLUMNS
 from ..questions import QUESTION_TYPES
 from . import layout
 from .cells import RowCells
@@ -302,6 +303,10 @@ class SurveyAssembler(RowCells):
         data = {key: value for key, value in settings.items() if key != "show_if"}
         name = str(element.get("name"))
         data["id"] = identifier(name, "q") or name  # `a.b-c` → `a_b_c`; build_survey reports what is left
+        if data["id"] in RESERVED_COLUMNS:  # `status`, `channel`: real forms use them; the export has its own
+            data["id"] = f"q_{data['id']}"
+            self.notes.append(f"{where}: the name {name!r} is a column of the responses table itself "
+                              f"(docs/definition-format.md), so the question is {data['id']!r}")
         text = self.text(element, "label", where)
         if text is not None:
             data["text"] = text
