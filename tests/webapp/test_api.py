@@ -191,7 +191,7 @@ def test_responses_come_a_page_at_a_time_each_exactly_once(app: Flask, db: Sessi
     assert later == {"data": [], "next_cursor": None}
     partial = _call(client, "GET", "/responses?status=partial", write_key).get_json()
     assert [(row["customer_id"], row["submitted_at"]) for row in partial["data"]] == [("C4", None)]
-    _problem(_call(client, "GET", "/responses?cursor=%%%", write_key), 400)
+    _problem(_call(client, "GET", "/responses?cursor=r12", write_key), 400)
     _problem(_call(client, "GET", "/responses?limit=0", write_key), 400)
     _problem(_call(client, "GET", "/responses?since=yesterday", write_key), 400)
     _problem(_call(client, "GET", "/responses?status=lost", write_key), 400)

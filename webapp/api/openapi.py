@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp.storage.models import CASE_STATUSES
+
 _STAMP = {"type": ["string", "null"], "format": "date-time"}
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]{0,63}$"}}
 _ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
@@ -105,12 +107,13 @@ SCHEMAS: dict[str, Any] = {
 def document() -> dict[str, Any]:
     number = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
     query = [
-        {"name": "survey", "in": "query", "schema": {"type": "string"}},
+        {"name": "survey", "in": "query", "schema": _SLUG["schema"]},
         {"name": "version", "in": "query", "schema": number},
-        {"name": "wave", "in": "query", "schema": {"type": "string"}},
+        {"name": "wave", "in": "query", "schema": {"type": "string", "maxLength": 64}},
         {"name": "status", "in": "query", "schema": {"enum": ["partial", "complete"]}},
         {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-        {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+        {"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+         "description": "The next_cursor of the previous page."},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
     ]
     report_id = [{"name": "job_id", "in": "path", "required": True, "schema": _ID}]
@@ -163,8 +166,8 @@ def document() -> dict[str, Any]:
                 parameters=report_id)},
             "/cases": {"get": _operation("Follow-up cases, newest first", _ok({
                 "type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": _ref("Case")}}}),
-                parameters=[{"name": "survey", "in": "query", "schema": {"type": "string"}},
-                            {"name": "status", "in": "query", "schema": {"type": "string"}},
+                parameters=[{"name": "survey", "in": "query", "schema": _SLUG["schema"]},
+                            {"name": "status", "in": "query", "schema": {"enum": list(CASE_STATUSES)}},
                             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                                         "maximum": 1000}}])},
         },

@@ -7,6 +7,7 @@ request (`auth.authenticate`), and every error is an RFC 9457 problem (`problems
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -156,14 +157,22 @@ def _send(slug: str, customers: CustomerList, channel: str | None, expires: time
 
 
 def _since(value: str | None) -> datetime | None:
+    """An RFC 3339 time (any case of T and Z; a leap second read as the second before), as naive UTC."""
     if value is None:
         return None
+    text = value.strip().upper().replace("Z", "+00:00")
+    text = re.sub(r"(T\d\d:\d\d):60", r"\1:59", text)
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise ApiProblem(400, "Invalid since", "since must be an RFC 3339 time, e.g. 2026-12-01T00:00:00Z",
                          kind="invalid-query") from None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    if moment.tzinfo is not None:
+        try:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01 with a positive offset: before any stored time anyway
+            return datetime.min
+    return moment
 
 
 def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
