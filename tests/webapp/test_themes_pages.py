@@ -196,3 +196,32 @@ def test_the_roi_analysis_of_a_survey_codes_with_its_codebook(app: Flask, seeded
     assert themes["codebook"]["source"] == "given" and themes["codebook"]["version"] == 1
     [parcel] = themes["themes"]
     assert parcel["customers"] == sum(_has_word(t, "parcel") for t in seeded["q_comment"])
+
+
+def test_only_new_or_changed_comments_are_coded_again_and_erasing_a_response_erases_its_coding(
+        app: Flask, seeded: pd.DataFrame) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from webapp.storage.models import Response, utcnow
+    from webapp.themes.models import ResponseThemes
+
+    with app.app_context():
+        db = get_db()
+        service.import_codebook(db, SLUG, "themes:\n  - {id: parcel, name: Parcel, keywords: [parcel]}\n")
+        assert service.code_responses(db, SLUG) == len(seeded)
+        first, second = db.scalars(sa.select(Response).order_by(Response.id).limit(2)).all()
+        later = utcnow() + timedelta(seconds=5)
+        first.answers = {**first.answers, "q_comment": "All good now"}  # it mentioned the parcel before
+        first.updated_at = later
+        second.updated_at = later  # updated, but its comment is the same: not coded again
+        db.commit()
+        assert service.code_responses(db, SLUG) == 1
+        coding = db.scalar(sa.select(ResponseThemes).where(ResponseThemes.response_id == first.id))
+        assert coding.themes == [] and coding.sentiment_status == "scored"
+        assert service.code_responses(db, SLUG) == 0
+        db.execute(sa.delete(Response).where(Response.id == first.id))
+        db.commit()
+        assert db.scalar(sa.select(sa.func.count()).select_from(ResponseThemes)
+                         .where(ResponseThemes.response_id == first.id)) == 0

@@ -23,7 +23,7 @@ from roi.themes.coding import code_comments
 from roi.themes.space import comment_texts
 
 from ..services.publishing import find_survey, latest_version, survey_of
-from ..storage.models import Response, SurveyVersion, Wave
+from ..storage.models import Response, SurveyVersion, Wave, utcnow
 from .models import CodebookRecord, ResponseThemes
 
 CODING_BATCH = 2000
@@ -46,9 +46,10 @@ def survey_language(session: Session, slug: str) -> str:
     return str(survey_of(latest_version(session, slug)).language)
 
 
-def comments_frame(session: Session, slug: str, *, status: str | None = "complete") -> pd.DataFrame:
+def comments_frame(session: Session, slug: str, *, status: str | None = "complete",
+                   only: sa.Select[Any] | None = None) -> pd.DataFrame:
     """One row per response (oldest first): `response_id`, `channel`, `submitted_at`, `status`, `wave` (its
-    name), `comment` (its open-text answers joined, "" when none)."""
+    name), `comment` (its open-text answers joined, "" when none). `only`: a SELECT of the response ids wanted."""
     record = find_survey(session, slug)
     versions = {v.id: v for v in session.scalars(sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id))}
     columns = comment_columns(session, slug)
@@ -58,6 +59,8 @@ def comments_frame(session: Session, slug: str, *, status: str | None = "complet
              .order_by(Response.id).execution_options(yield_per=READ_CHUNK))
     if status is not None:
         query = query.where(Response.status == status)
+    if only is not None:
+        query = query.where(Response.id.in_(only.scalar_subquery()))
     records = []
     texts = []
     for row in session.execute(query):
@@ -83,17 +86,27 @@ def comment_hash(text: str) -> str:
 
 
 def code_responses(session: Session, slug: str) -> int:
-    """Code every response whose comment has no stored coding with the codebook in use (or whose comment
-    changed since); returns how many were coded. Commits."""
+    """Code every response that has no stored coding with the codebook in use, or was updated after it was
+    coded and whose comment changed; returns how many were coded. Commits. Only those responses are read."""
     record = current_record(session, slug)
     if record is None:
         return 0
     codebook = parse_codebook(record.definition, source=f"codebook {record.version}")
-    frame = comments_frame(session, slug, status=None)
+    pending = (sa.select(Response.id)
+               .outerjoin(ResponseThemes, sa.and_(ResponseThemes.response_id == Response.id,
+                                                  ResponseThemes.codebook_id == record.id))
+               .where(sa.or_(ResponseThemes.id.is_(None), Response.updated_at > ResponseThemes.coded_at)))
+    frame = comments_frame(session, slug, status=None, only=pending)
     stored = dict(session.execute(sa.select(ResponseThemes.response_id, ResponseThemes.comment_hash)
-                                  .where(ResponseThemes.codebook_id == record.id)).all())
+                                  .where(ResponseThemes.codebook_id == record.id,
+                                         ResponseThemes.response_id.in_(pending.scalar_subquery()))).all())
     hashes = [comment_hash(t) for t in frame["comment"]]
     todo = [i for i, (rid, h) in enumerate(zip(frame["response_id"], hashes, strict=True)) if stored.get(int(rid)) != h]
+    unchanged = [int(rid) for rid, h in zip(frame["response_id"], hashes, strict=True) if stored.get(int(rid)) == h]
+    if unchanged:  # updated, but not its comment: the coding stands, from now
+        session.execute(sa.update(ResponseThemes).where(ResponseThemes.codebook_id == record.id,
+                                                        ResponseThemes.response_id.in_(unchanged))
+                        .values(coded_at=utcnow()))
     fallback = survey_language(session, slug)
     for start in range(0, len(todo), CODING_BATCH):
         chunk = todo[start:start + CODING_BATCH]
@@ -107,9 +120,10 @@ def code_responses(session: Session, slug: str) -> int:
             {"response_id": int(frame["response_id"].iat[i]), "codebook_id": record.id, "comment_hash": hashes[i],
              "themes": [ids[j] for j in range(len(ids)) if coded.indicators[k, j]],
              "language": coded.language[k], "sentiment": _number(coded.sentiment[k]),
-             "sentiment_status": coded.sentiment_status[k]}
+             "sentiment_status": coded.sentiment_status[k], "coded_at": utcnow()}
             for k, i in enumerate(chunk)])
         session.commit()
+    session.commit()
     return len(todo)
 
 

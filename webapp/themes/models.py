@@ -36,10 +36,12 @@ class ResponseThemes(Base):
     __table_args__ = (sa.UniqueConstraint("codebook_id", "response_id", name="uq_response_themes_codebook_response"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(sa.ForeignKey("responses.id"), index=True)
-    codebook_id: Mapped[int] = mapped_column(sa.ForeignKey("codebooks.id"))
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    codebook_id: Mapped[int] = mapped_column(sa.ForeignKey("codebooks.id", ondelete="CASCADE"))
     comment_hash: Mapped[str] = mapped_column(sa.String(64))
     themes: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     language: Mapped[str | None] = mapped_column(sa.String(20), default=None)
     sentiment: Mapped[float | None] = mapped_column(default=None)
     sentiment_status: Mapped[str] = mapped_column(sa.String(16))
+    coded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    """When it was coded: a response updated after this is coded again."""
