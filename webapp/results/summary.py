@@ -1,27 +1,37 @@
 """What the results pages show, computed from the database: response counts over time, completion and drop-off
 per page, counts by channel, the scorecard (surveys.scoring) overall and per channel, the latest comments.
 
+Nothing here reads every response: complete responses are counted and scored from their tallies
+(`webapp.services.tallies`, kept by the submit), partial ones through the index on (version_id, status,
+submitted_at), and the newest comments are read newest first until there are enough (docs/web-results.md).
+
 Plain functions of a `Session` returning frozen dataclasses; the views only render them.
 """
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from surveys.errors import CxroiError
 from surveys.model import Survey
-from surveys.scoring import Scorecard, score_survey
+from surveys.scoring import Scorecard
 
-from ..services.export import response_frame
+from ..services import tallies
+from ..services.export import _reading
 from ..services.publishing import find_survey, latest_version, survey_of
 from ..storage.models import Response, SurveyRecord, SurveyVersion
+from ..storage.tallies import AnswerTally
 
 COMMENT_LIMIT = 50
+COMMENT_BATCH = 200
+"""Complete responses fetched at a time while looking for the newest comments."""
 NO_CHANNEL = "(no channel)"
 
 
@@ -107,37 +117,50 @@ class SurveyResults:
 
 
 def list_result_surveys(session: Session) -> list[SurveyLine]:
-    """Every published survey with its count of complete and partial responses, newest first."""
+    """Every published survey with its count of complete and partial responses, newest first (complete ones
+    from the tallies, partial ones through the responses index: neither reads every response)."""
     versions = dict(session.execute(
         sa.select(SurveyVersion.survey_id, sa.func.count()).group_by(SurveyVersion.survey_id)).all())
-    counts: dict[tuple[int, str], int] = {}
-    for survey_id, status, count in session.execute(
-            sa.select(SurveyVersion.survey_id, Response.status, sa.func.count(Response.id))
-            .join(Response, Response.version_id == SurveyVersion.id)
-            .group_by(SurveyVersion.survey_id, Response.status)):
-        counts[(survey_id, status)] = count
+    complete: dict[int, int] = dict(session.execute(
+        sa.select(SurveyVersion.survey_id, sa.func.sum(AnswerTally.count))
+        .join(AnswerTally, AnswerTally.version_id == SurveyVersion.id)
+        .where(AnswerTally.question_id == tallies.RESPONSES).group_by(SurveyVersion.survey_id)).all())
+    partial: dict[int, int] = dict(session.execute(
+        sa.select(SurveyVersion.survey_id, sa.func.count(Response.id))
+        .join(Response, Response.version_id == SurveyVersion.id)
+        .where(Response.status == "partial").group_by(SurveyVersion.survey_id)).all())
     lines = []
     for record in session.scalars(sa.select(SurveyRecord).order_by(SurveyRecord.created_at.desc(),
                                                                    SurveyRecord.id.desc())):
         if versions.get(record.id, 0) == 0:
             continue  # a draft never published has no results
-        lines.append(SurveyLine(record.slug, record.title, versions[record.id], counts.get((record.id, "complete"), 0),
-                                counts.get((record.id, "partial"), 0), record.closed_at is not None))
+        lines.append(SurveyLine(record.slug, record.title, versions[record.id], int(complete.get(record.id, 0)),
+                                int(partial.get(record.id, 0)), record.closed_at is not None))
     return lines
 
 
-def _days(session: Session, version_ids: list[int]) -> tuple[DayCount, ...]:
-    started: dict[object, int] = dict(session.execute(
-        sa.select(sa.func.date(Response.started_at), sa.func.count())
-        .where(Response.version_id.in_(version_ids)).group_by(sa.func.date(Response.started_at))).all())
-    completed: dict[object, int] = dict(session.execute(
-        sa.select(sa.func.date(Response.submitted_at), sa.func.count())
-        .where(Response.version_id.in_(version_ids), Response.status == "complete")
-        .group_by(sa.func.date(Response.submitted_at))).all())
-    days = {_as_date(day) for day in (*started, *completed) if day is not None}
-    started_by = {_as_date(k): v for k, v in started.items() if k is not None}
-    completed_by = {_as_date(k): v for k, v in completed.items() if k is not None}
-    return tuple(DayCount(day, started_by.get(day, 0), completed_by.get(day, 0)) for day in sorted(days))
+@dataclass(frozen=True)
+class _Partial:
+    """The partial responses of a survey, counted by version, channel, furthest page and start day at once."""
+
+    rows: tuple[tuple[int, str | None, int, date, int], ...]
+
+    @classmethod
+    def read(cls, session: Session, version_ids: list[int]) -> _Partial:
+        day = sa.func.date(Response.started_at)
+        found = session.execute(
+            sa.select(Response.version_id, Response.channel, Response.current_page, day, sa.func.count())
+            .where(Response.version_id.in_(version_ids), Response.status == "partial")
+            .group_by(Response.version_id, Response.channel, Response.current_page, day))
+        return cls(tuple((v, channel, page, _as_date(started), n) for v, channel, page, started, n in found))
+
+
+def _days(counted: list[tallies.Tally], partial: _Partial) -> tuple[DayCount, ...]:
+    started = tallies.counts_by(counted, tallies.STARTED, lambda t: date.fromisoformat(t.answer))
+    for *_, day, count in partial.rows:
+        started[day] = started.get(day, 0) + count
+    completed = tallies.counts_by(counted, tallies.SUBMITTED, lambda t: date.fromisoformat(t.answer))
+    return tuple(DayCount(day, started.get(day, 0), completed.get(day, 0)) for day in sorted({*started, *completed}))
 
 
 def _as_date(value: object) -> date:
@@ -145,12 +168,9 @@ def _as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def _drop_off(session: Session, versions: dict[int, SurveyVersion]) -> tuple[PageDropOff, ...]:
+def _drop_off(partial: _Partial, versions: dict[int, SurveyVersion]) -> tuple[PageDropOff, ...]:
     stopped: dict[tuple[int, str], int] = {}
-    for version_id, page, count in session.execute(
-            sa.select(Response.version_id, Response.current_page, sa.func.count())
-            .where(Response.version_id.in_(list(versions)), Response.status == "partial")
-            .group_by(Response.version_id, Response.current_page)):
+    for version_id, _, page, _, count in partial.rows:
         sections = survey_of(versions[version_id]).sections
         title = sections[page].title or sections[page].id if 0 <= page < len(sections) else ""
         key = (page + 1, title or "")
@@ -158,14 +178,13 @@ def _drop_off(session: Session, versions: dict[int, SurveyVersion]) -> tuple[Pag
     return tuple(PageDropOff(page, title, count) for (page, title), count in sorted(stopped.items()))
 
 
-def _channels(session: Session, version_ids: list[int]) -> tuple[ChannelCount, ...]:
-    counts: dict[str, dict[str, int]] = {}
-    for channel, status, count in session.execute(
-            sa.select(Response.channel, Response.status, sa.func.count())
-            .where(Response.version_id.in_(version_ids)).group_by(Response.channel, Response.status)):
-        counts.setdefault(channel or NO_CHANNEL, {})[status] = count
-    return tuple(ChannelCount(channel, c.get("complete", 0), c.get("partial", 0))
-                 for channel, c in sorted(counts.items()))
+def _channels(counted: list[tallies.Tally], partial: _Partial) -> tuple[ChannelCount, ...]:
+    complete = tallies.counts_by(counted, tallies.RESPONSES, lambda t: t.channel or NO_CHANNEL)
+    partial_by: dict[str, int] = {}
+    for _, channel, _, _, count in partial.rows:
+        partial_by[channel or NO_CHANNEL] = partial_by.get(channel or NO_CHANNEL, 0) + count
+    return tuple(ChannelCount(channel, complete.get(channel, 0), partial_by.get(channel, 0))
+                 for channel in sorted({*complete, *partial_by}))
 
 
 def _comment_columns(survey: Survey) -> dict[str, str]:
@@ -174,26 +193,54 @@ def _comment_columns(survey: Survey) -> dict[str, str]:
             for column, label in question.open_text_columns(survey).items()}
 
 
-def _comments(frame: pd.DataFrame, survey: Survey, query: str) -> tuple[tuple[Comment, ...], int]:
-    found: list[Comment] = []
+def _comments(reader: Session, versions: dict[int, SurveyVersion], survey: Survey, query: str,
+              counted: list[tallies.Tally]) -> tuple[tuple[Comment, ...], int]:
+    """The newest `COMMENT_LIMIT` comments (containing `query`, case-insensitive, when given) and how many there
+    are. Without a query the count is the tallies'; the comments are read newest first and the reading stops at
+    `COMMENT_LIMIT`. A search reads every complete response's comments (streamed), to count the matches."""
+    labels = _comment_columns(survey)
     needle = query.casefold()
-    for column, question in _comment_columns(survey).items():
-        if column not in frame.columns:
-            continue
-        subset = frame.loc[frame[column].notna(), ["response_id", "channel", "submitted_at", column]]
-        for record in subset.to_dict("records"):
-            text = str(record[column]).strip()
+    found: list[Comment] = []
+    matching = 0
+    for row in _newest_first(reader, versions):
+        answering = survey_of(versions[row.version_id])
+        cells: dict[str, Any] = {}
+        for question in answering.questions():
+            texts = question.open_text_columns(answering)
+            if texts and question.id in (row.answers or {}):
+                columns = question.to_columns(row.answers[question.id], answering)
+                cells.update((column, columns.get(column)) for column in texts)
+        for column, label in labels.items():
+            value = cells.get(column)
+            text = str(value).strip() if value is not None else ""
             if text and needle in text.casefold():
-                submitted = record["submitted_at"]
-                channel = record["channel"] if isinstance(record["channel"], str) else None
-                found.append(Comment(int(record["response_id"]), question, text, channel,
-                                     None if pd.isna(submitted) else pd.Timestamp(submitted).to_pydatetime()))
-    found.sort(key=lambda c: (c.submitted_at or datetime.min, c.response_id), reverse=True)
-    return tuple(found[:COMMENT_LIMIT]), len(found)
+                matching += 1
+                if len(found) < COMMENT_LIMIT:
+                    found.append(Comment(row.id, label, text, row.channel, row.submitted_at))
+        if not needle and len(found) >= COMMENT_LIMIT:
+            break
+    if not needle:
+        matching = sum(t.count for t in counted if t.question_id == tallies.COMMENT and t.answer in labels)
+    return tuple(found), matching
+
+
+def _newest_first(reader: Session, versions: dict[int, SurveyVersion]) -> Iterator[Any]:
+    """The complete responses of the versions, newest submitted first (then highest id), merged from one
+    query per version along the index (version_id, status, submitted_at)."""
+    def of(version_id: int) -> Iterator[Any]:
+        yield from reader.execute(
+            sa.select(Response.id, Response.version_id, Response.channel, Response.submitted_at, Response.answers)
+            .where(Response.version_id == version_id, Response.status == "complete")
+            .order_by(Response.submitted_at.desc().nulls_last(), Response.id.desc())
+            .execution_options(yield_per=COMMENT_BATCH))
+
+    return heapq.merge(*(of(version_id) for version_id in versions),
+                       key=lambda row: (row.submitted_at or datetime.min, row.id), reverse=True)
 
 
 def build_survey_results(session: Session, slug: str, *, comment_query: str = "") -> SurveyResults:
-    """The results of `slug`: counts from every response, scores and comments from the complete ones.
+    """The results of `slug`: counts from every response, scores and comments from the complete ones — the
+    complete ones from their tallies (`webapp.services.tallies`), the partial ones through the responses index.
 
     Raises `UnknownSurvey` (404) when no survey is published under `slug`.
     """
@@ -202,23 +249,25 @@ def build_survey_results(session: Session, slug: str, *, comment_query: str = ""
     survey = survey_of(latest)
     versions = {v.id: v for v in session.scalars(sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id))}
     ids = list(versions)
-    channels = _channels(session, ids)
-    frame = response_frame(session, slug, status="complete")
+    with _reading(session) as reader:  # a long search must not hold SQLite's write lock
+        counted = tallies.read_tallies(reader, ids)
+        partial = _Partial.read(reader, ids)
+        comments, matching = _comments(reader, versions, survey, comment_query.strip(), counted)
+    channels = _channels(counted, partial)
     scorecard: Scorecard | None = None
     scoring_error = None
     by_channel: list[ChannelScores] = []
     try:
-        scorecard = score_survey(frame, survey)
-        keys = frame["channel"].fillna(NO_CHANNEL)
-        for channel in sorted(keys.unique()):
-            by_channel.append(ChannelScores(str(channel), score_survey(frame[keys == channel], survey)))
+        scorecard = tallies.scorecard_of(counted, survey)
+        for channel in sorted({t.channel or NO_CHANNEL for t in counted if t.question_id == tallies.RESPONSES}):
+            part = [t for t in counted if (t.channel or NO_CHANNEL) == channel]
+            by_channel.append(ChannelScores(channel, tallies.scorecard_of(part, survey)))
     except CxroiError as error:  # stored answers off the latest version's scale (an older version's answers)
         scoring_error = str(error)
-    comments, matching = _comments(frame, survey, comment_query.strip())
     return SurveyResults(
         slug=slug, title=record.title, version=latest.number,
         complete=sum(c.complete for c in channels), partial=sum(c.partial for c in channels),
-        days=_days(session, ids), drop_off=_drop_off(session, versions), channels=channels,
+        days=_days(counted, partial), drop_off=_drop_off(partial, versions), channels=channels,
         scorecard=scorecard, scoring_error=scoring_error, by_channel=tuple(by_channel),
         comments=comments, comments_matching=matching, comment_query=comment_query.strip(),
     )

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+import sqlalchemy as sa
 from scipy import stats
 from sqlalchemy.orm import Session
 
@@ -42,13 +43,14 @@ from roi.over_time.change import (
 )
 from roi.over_time.change import no_test as _no_test
 from surveys.errors import CxroiError
-from surveys.model import RESERVED_COLUMNS, Survey
+from surveys.model import Survey
 from surveys.scoring import Group, MetricScore, Scorecard, score_survey
 from surveys.scoring.intervals import NPS_METHOD, T_MEAN, WILSON
 
-from ..services.export import response_frame
+from ..services import tallies
 from ..services.publishing import latest_version, survey_of
 from ..services.waves import waves_of
+from ..storage.models import SurveyVersion
 
 __all__ = ["ALPHA", "NPS_Z", "TWO_PROPORTIONS", "WELCH", "WaveChange", "build_wave_results", "change_text",
            "compare", "compare_means", "compare_nps", "compare_shares", "trend_charts", "wave_groups"]
@@ -169,6 +171,12 @@ def wave_results_of(frame: pd.DataFrame, survey: Survey, waves: Sequence[tuple[i
             columns.append(WaveColumn(number, name, len(part)))
     except CxroiError as error:
         return WaveResults(tuple(columns), (), int(names.isna().sum()), str(error))
+    return compare_waves(cards, columns, int(names.isna().sum()))
+
+
+def compare_waves(cards: Sequence[Scorecard], columns: Sequence[WaveColumn], unassigned: int) -> WaveResults:
+    """The rows of the by-wave table from each wave's scorecard (waves in order): every metric's score per wave
+    and its change from the previous wave, Holm-adjusted over that pair of waves."""
     order: list[tuple[Group, MetricScore]] = []
     seen: set[str] = set()
     for card in cards:
@@ -190,18 +198,30 @@ def wave_results_of(frame: pd.DataFrame, survey: Survey, waves: Sequence[tuple[i
         scores = tuple(scores.get(metric.name) for scores in by_name)
         changes = (None, *(pair[position] for pair in changes_by_pair)) if cards else ()
         rows.append(WaveMetricRow(group, metric.name, metric.label, metric.unit, scores, tuple(changes)))
-    return WaveResults(tuple(columns), tuple(rows), int(names.isna().sum()))
+    return WaveResults(tuple(columns), tuple(rows), unassigned)
 
 
 def build_wave_results(session: Session, slug: str) -> WaveResults | None:
-    """The results by wave of `slug`, scored against its latest version; None when it has no waves."""
+    """The results by wave of `slug`, scored against its latest version from the tallies of its complete
+    responses (`webapp.services.tallies`: no response is read); None when it has no waves."""
     waves = waves_of(session, slug)
     if not waves:
         return None
-    survey = survey_of(latest_version(session, slug))
-    frame = response_frame(session, slug, status="complete")
-    column = str(frame.columns[len(RESERVED_COLUMNS)])  # the export's wave column follows the reserved ones
-    return wave_results_of(frame, survey, [(w.number, w.name) for w in waves], column)
+    latest = latest_version(session, slug)
+    survey = survey_of(latest)
+    counted = tallies.read_tallies(session, session.scalars(
+        sa.select(SurveyVersion.id).where(SurveyVersion.survey_id == latest.survey_id)))
+    unassigned = sum(t.count for t in counted if t.question_id == tallies.RESPONSES and not t.wave_id)
+    cards: list[Scorecard] = []
+    columns: list[WaveColumn] = []
+    try:
+        for wave in waves:
+            part = [t for t in counted if t.wave_id == wave.id]
+            cards.append(tallies.scorecard_of(part, survey))
+            columns.append(WaveColumn(wave.number, wave.name, tallies.responses_counted(part)))
+    except CxroiError as error:
+        return WaveResults(tuple(columns), (), unassigned, str(error))
+    return compare_waves(cards, columns, unassigned)
 
 
 # --- presentation --------------------------------------------------------------------------------------------

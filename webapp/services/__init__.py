@@ -11,6 +11,7 @@ from .errors import (
 from .export import export_responses, iter_response_rows, response_columns, response_frame
 from .invitations import IssuedLink, create_invitations, publish_with_links, read_customer_ids
 from .publishing import close_survey, latest_version, publish_survey, survey_of
+from .tallies import rebuild_tallies  # also registers the tally count of responses inserted complete
 
 __all__ = [
     "ClosedSurvey",
@@ -27,6 +28,7 @@ __all__ = [
     "publish_survey",
     "publish_with_links",
     "read_customer_ids",
+    "rebuild_tallies",
     "response_columns",
     "response_frame",
     "survey_of",

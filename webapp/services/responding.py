@@ -23,7 +23,7 @@ from surveys.texts import localised, offered_language
 from ..cases import service as cases
 from ..storage.engine import READ_ONLY
 from ..storage.models import Invitation, Response, SurveyVersion, utcnow
-from . import case_tasks
+from . import case_tasks, tallies
 from .errors import ClosedSurvey, ExpiredLink, HostingError, UnknownLink
 from .invitations import check_channel, find_invitation, unsign_customer_id
 from .publishing import latest_version, survey_of
@@ -218,7 +218,8 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     # version) is left as it is, so the version below comes from the session without another SELECT.
     response = session.execute(
         sa.select(Response.version_id, Response.status, Response.current_page, Response.answers,
-                  Response.invitation_id).where(Response.id == response_id).with_for_update()
+                  Response.invitation_id, Response.channel, Response.wave_id, Response.started_at)
+        .where(Response.id == response_id).with_for_update()
     ).one_or_none()
     if response is None:
         raise UnknownLink("this response no longer exists")
@@ -265,6 +266,10 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
             .execution_options(synchronize_session=False)
         )
     opened = cases.open_cases(session, response_id, survey, final, now=now)  # follow-up rules, same transaction
+    # The results page's counts, last: the tally rows this locks are shared by every submit of the survey.
+    tallies.count_complete_response(session, survey, final, version_id=response.version_id,
+                                    channel=response.channel, wave_id=response.wave_id,
+                                    started_at=response.started_at, submitted_at=now)
     session.commit()
     case_tasks.notify_later(opened)
     return PageOutcome("complete", page)

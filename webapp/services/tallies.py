@@ -1,0 +1,229 @@
+"""Tallies of complete responses (table `answer_tallies`, webapp/storage/tallies.py), so that the results page
+never reads every response: counted by the submit that completes a response, in its transaction, with one
+INSERT … ON CONFLICT DO UPDATE SET count = count + 1 statement; counted from scratch by `rebuild_tallies`
+(migration 0014, `cxroi results rebuild`, an import).
+
+What is counted per complete response (`tally_rows`, a pure function of the version it answered and its answers):
+the response itself, its UTC start and submit days, per question the JSON of the question's scored export
+columns (open text left out: free text would make every answer distinct), and per open-text column whether it
+holds a comment. The scorecard is then `surveys.scoring.score_survey` over one row per distinct answer,
+weighted by its count (`scorecard_of`): the same numbers as scoring every response, in time and memory that grow
+with the number of distinct answers, not of responses. docs/web-results.md explains the choice.
+
+Concurrency: two submits that count the same row are serialised by the row (PostgreSQL) or by the database's
+write lock (SQLite), and each adds 1 to what is stored when it writes, so no count is lost; the rows of one
+statement are sorted by key, so two submits lock shared rows in the same order (no deadlock).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from surveys.model import Survey
+from surveys.scoring import Scorecard, score_survey
+
+from ..storage.models import Response, SurveyVersion
+from ..storage.tallies import AnswerTally
+from .publishing import survey_of
+
+RESPONSES = ""
+"""`question_id` of the count of complete responses (answer "")."""
+STARTED = ":started"
+SUBMITTED = ":submitted"
+"""`question_id`s of the counts by UTC day (answer `YYYY-MM-DD`) the responses were started and submitted."""
+COMMENT = ":comment"
+"""`question_id` of the count of non-blank open-text answers (answer: the export column)."""
+KEY_COLUMNS = ("version_id", "channel", "wave_id", "question_id", "answer")
+INSERT_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One stored tally row, as read back."""
+
+    version_id: int
+    channel: str
+    wave_id: int
+    question_id: str
+    answer: str
+    count: int
+
+
+def tally_rows(survey: Survey, answers: Mapping[str, Any], *, version_id: int, channel: str | None,
+               wave_id: int | None, started_at: datetime | None, submitted_at: datetime | None
+               ) -> list[dict[str, Any]]:
+    """The tally rows (each with count 1) one complete response adds, sorted by key."""
+    keys = [(RESPONSES, "")]
+    keys += [(name, moment.date().isoformat()) for name, moment in ((STARTED, started_at), (SUBMITTED, submitted_at))
+             if moment is not None]
+    for question in survey.questions():
+        columns = question.to_columns(answers.get(question.id), survey)
+        texts = question.open_text_columns(survey)
+        scored = {column: value for column, value in columns.items() if column not in texts}
+        if any(value is not None for value in scored.values()):
+            keys.append((question.id, answer_key(scored)))
+        keys += [(COMMENT, column) for column in texts
+                 if isinstance(columns.get(column), str) and columns[column].strip()]
+    base = {"version_id": version_id, "channel": channel or "", "wave_id": wave_id or 0}
+    return [base | {"question_id": question_id, "answer": answer, "count": 1}
+            for question_id, answer in sorted(set(keys))]
+
+
+def answer_key(columns: Mapping[str, Any]) -> str:
+    """The stored form of a question's scored columns: compact JSON, keys sorted (equal answers, equal keys)."""
+    return json.dumps(columns, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def count_complete_response(session: Session, survey: Survey, answers: Mapping[str, Any], *, version_id: int,
+                            channel: str | None, wave_id: int | None, started_at: datetime | None,
+                            submitted_at: datetime | None) -> None:
+    """Add one complete response to the tallies, in the caller's transaction: one statement."""
+    rows = tally_rows(survey, answers, version_id=version_id, channel=channel, wave_id=wave_id,
+                      started_at=started_at, submitted_at=submitted_at)
+    session.execute(_upsert(session.get_bind().dialect.name, rows))
+
+
+def _upsert(dialect: str, rows: list[dict[str, Any]]) -> Any:
+    """INSERT the rows, adding their counts to those of rows already stored under the same key."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - cxroi runs on SQLite and PostgreSQL
+        raise NotImplementedError(f"tallies need INSERT … ON CONFLICT, which cxroi does not know on {dialect}")
+    statement = insert(AnswerTally.__table__).values(rows)
+    return statement.on_conflict_do_update(index_elements=list(KEY_COLUMNS),
+                                           set_={"count": AnswerTally.__table__.c.count + statement.excluded.count})
+
+
+@sa.event.listens_for(Response, "after_insert")
+def _count_inserted(_mapper: Any, connection: sa.Connection, target: Response) -> None:
+    """A response stored complete at once (an import, `cxroi demo`, a test) is counted as it is inserted, in the
+    same transaction; the submit path completes an existing row and counts it itself
+    (`count_complete_response`). Core bulk inserts are not seen: `rebuild_tallies` after them."""
+    if target.status != "complete":
+        return
+    found = connection.execute(sa.select(SurveyVersion.__table__).where(SurveyVersion.id == target.version_id)).one()
+    survey = survey_of(SurveyVersion(id=found.id, survey_id=found.survey_id, number=found.number,
+                                     definition=found.definition, published_at=found.published_at))
+    rows = tally_rows(survey, target.answers or {}, version_id=target.version_id, channel=target.channel,
+                      wave_id=target.wave_id, started_at=target.started_at, submitted_at=target.submitted_at)
+    connection.execute(_upsert(connection.dialect.name, rows))
+
+
+# --- counting from scratch ------------------------------------------------------------------------------------
+
+_responses = sa.table("responses", sa.column("id", sa.Integer), sa.column("version_id", sa.Integer),
+                      sa.column("status", sa.String), sa.column("channel", sa.String),
+                      sa.column("wave_id", sa.Integer), sa.column("answers", sa.JSON),
+                      sa.column("started_at", sa.DateTime), sa.column("submitted_at", sa.DateTime))
+_versions = sa.table("survey_versions", sa.column("id", sa.Integer), sa.column("definition", sa.JSON))
+_tallies = sa.table("answer_tallies", *(sa.column(name) for name in (*KEY_COLUMNS, "count")))
+"""The columns read, spelled out rather than taken from the models, so the migration that creates the tallies
+(0014) can count with them whatever the models become later."""
+
+
+def rebuild_tallies(connection: sa.Connection, version_ids: Sequence[int] | None = None,
+                    *, build: Callable[[Any, str], Survey] | None = None) -> int:
+    """Count the tallies of `version_ids` (every version when None) again from the stored complete responses,
+    in the caller's transaction; returns the number of responses counted.
+
+    Submits that complete responses meanwhile wait (PostgreSQL: the table is locked against writers first;
+    SQLite: the DELETE takes the write lock before anything is read), so each is counted exactly once: by the
+    rebuild if it committed first, by its own upsert after it otherwise.
+    """
+    from surveys.definition import build_survey
+
+    build = build or (lambda definition, source: build_survey(definition, source=source))
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.execute(sa.text("LOCK TABLE answer_tallies IN SHARE ROW EXCLUSIVE MODE"))
+    table = _tallies
+    query = sa.select(_versions.c.id, _versions.c.definition)
+    if version_ids is not None:
+        query = query.where(_versions.c.id.in_(list(version_ids)))
+        connection.execute(table.delete().where(table.c.version_id.in_(list(version_ids))))
+    else:
+        connection.execute(table.delete())
+    surveys = {row.id: build(row.definition, f"survey version {row.id}") for row in connection.execute(query)}
+    counts: dict[tuple[Any, ...], int] = {}
+    counted = 0
+    for row in _complete_responses(connection, list(surveys)):
+        counted += 1
+        for tally in tally_rows(surveys[row.version_id], row.answers or {}, version_id=row.version_id,
+                                channel=row.channel, wave_id=row.wave_id, started_at=row.started_at,
+                                submitted_at=row.submitted_at):
+            key = tuple(tally[column] for column in KEY_COLUMNS)
+            counts[key] = counts.get(key, 0) + 1
+    rows = [dict(zip(KEY_COLUMNS, key, strict=True)) | {"count": count} for key, count in sorted(counts.items())]
+    for start in range(0, len(rows), INSERT_BATCH):
+        connection.execute(table.insert(), rows[start:start + INSERT_BATCH])
+    return counted
+
+
+def _complete_responses(connection: sa.Connection, version_ids: list[int]) -> Iterator[Any]:
+    if not version_ids:
+        return
+    query = (sa.select(_responses.c.version_id, _responses.c.channel, _responses.c.wave_id, _responses.c.answers,
+                       _responses.c.started_at, _responses.c.submitted_at)
+             .where(_responses.c.status == "complete", _responses.c.version_id.in_(version_ids))
+             .order_by(_responses.c.id).execution_options(yield_per=1000))
+    yield from connection.execute(query)
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+def read_tallies(session: Session, version_ids: Iterable[int]) -> list[Tally]:
+    """Every tally row of the given versions."""
+    table = AnswerTally.__table__
+    ids = list(version_ids)
+    if not ids:
+        return []
+    rows = session.execute(sa.select(*(table.c[column] for column in (*KEY_COLUMNS, "count")))
+                           .where(table.c.version_id.in_(ids)))
+    return [Tally(*row) for row in rows]
+
+
+def responses_counted(tallies: Iterable[Tally]) -> int:
+    """The complete responses the tallies count."""
+    return sum(t.count for t in tallies if t.question_id == RESPONSES)
+
+
+def scorecard_of(tallies: Sequence[Tally], survey: Survey) -> Scorecard:
+    """`score_survey` of the complete responses the tallies count, against `survey` (the latest version): one
+    row per distinct answer of each of its questions, weighted by how many responses gave it. Raises what
+    `score_survey` raises (an answer off the latest version's scale)."""
+    import pandas as pd
+
+    question_columns = {question.id: question.columns(survey) for question in survey.questions()}
+    merged: dict[tuple[str, str], int] = {}
+    for tally in tallies:
+        if tally.question_id in question_columns:
+            key = (tally.question_id, tally.answer)
+            merged[key] = merged.get(key, 0) + tally.count
+    records, weights = [], []
+    for (question_id, answer), count in sorted(merged.items()):
+        stored = json.loads(answer)
+        records.append({column: stored.get(column) for column in question_columns[question_id]})
+        weights.append(count)
+    frame = pd.DataFrame(records, columns=survey.columns(), dtype=object)  # the reserved columns, then each question's
+    frame["status"] = "complete"
+    card = score_survey(frame, survey, weights=pd.Series(weights, index=frame.index, dtype="int64"))
+    total = responses_counted(tallies)
+    return replace(card, responses_total=total, responses_scored=total)
+
+
+def counts_by(tallies: Iterable[Tally], question_id: str, key: Callable[[Tally], Any]) -> dict[Any, int]:
+    """Sum of the counts of the `question_id` rows, by `key` of each row (e.g. the day, the channel)."""
+    found: dict[Any, int] = {}
+    for tally in tallies:
+        if tally.question_id == question_id:
+            found[key(tally)] = found.get(key(tally), 0) + tally.count
+    return found
