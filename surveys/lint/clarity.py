@@ -17,6 +17,7 @@ from .vocabulary import (
     VAGUE_WORDS,
 )
 from .walk import Placed, placed_questions, words
+from .walk import plain as _plain
 
 _QUALITIES = EVALUATIVE_ADJECTIVES | set(PROMOTIONAL_WORDS) | set(QUALITY_WORDS)
 _COMMA_PAIR = re.compile(r"\b(?P<first>[A-Za-z-]+)\s*,\s*(?P<second>[A-Za-z-]+)\b(?!\s*,|\s+(?:and|or|&)\b)")
@@ -49,10 +50,6 @@ def check_clarity(survey: Survey) -> Iterator[Finding]:
             else:
                 yield from _statement_not_question(placed)
         yield from _paired_qualities(placed)
-
-
-def _plain(text: str) -> str:
-    return text.replace("’", "'").replace("‘", "'")
 
 
 def _vague(placed: Placed) -> Iterator[Finding]:

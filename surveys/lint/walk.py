@@ -37,3 +37,8 @@ def words(text: str) -> list[str]:
     """The words of a text (numbers count as words, hyphenated and apostrophe forms as one)."""
     return WORD.findall(text)
 
+
+
+def plain(text: str) -> str:
+    """Typographic apostrophes as ASCII ones, so "don’t" matches like "don't"."""
+    return text.replace("’", "'").replace("‘", "'")

@@ -20,6 +20,7 @@ from .vocabulary import (
     UN_WORDS_NOT_NEGATIVE,
 )
 from .walk import Placed, placed_questions, words
+from .walk import plain as _plain
 
 LONG_QUESTION_WORDS = 25
 """Questions longer than this many words are hard to read on a phone (plain-language guidance: under ~20)."""
@@ -69,11 +70,6 @@ def check_wording(survey: Survey) -> Iterator[Finding]:
             yield from _question_on_agreement_scale(placed)
     yield from _double_barrelled_promises(survey)
     yield from _jargon(survey)
-
-
-def _plain(text: str) -> str:
-    """Typographic apostrophes as ASCII ones, so "don’t" matches like "don't"."""
-    return text.replace("’", "'").replace("‘", "'")
 
 
 def _double_barrelled(placed: Placed) -> Iterator[Finding]:

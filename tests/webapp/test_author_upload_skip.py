@@ -11,20 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.support.author import page_token, signed_in, stored_draft
+from tests.webapp import test_author_files
+from tests.webapp.support.author import stored_draft
 
-
-@pytest.fixture
-def author(app: Flask, db_url: str) -> tuple[FlaskClient, str]:
-    client = signed_in(app, db_url, "author")
-    token = page_token(client, "/author/new")
-    assert client.post("/author/new", data={"survey_id": "acme", "title": "Acme", "start": "blank",
-                                            "csrf_token": token}).status_code == 302
-    return client, token
+author = test_author_files.author  # the fixture: a signed-in author and a blank draft 'acme'
 
 
 def field_form(tmp_path: Path, form_id: str = "acme") -> bytes:
