@@ -177,8 +177,10 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
     if scenario_config.metric is None and comparison is not None and comparison.best is not None:
         scenario_config = scenario_config.model_copy(update={"metric": comparison.best.metric})
         chosen_by = "the best predictor of churn in metric_comparison (no scenario.metric configured)"
+    # a metric picked by the analysis is picked again in each resample of the refit bootstrap
+    picked = data.metrics if scenario_config.metric != config.scenario.metric else None
     scenario = estimate_scenario(data, scenario=scenario_config, finance=config.finance, seed=seed,
-                                 replicates=replicates) if has_churn and has_revenue else None
+                                 replicates=replicates, selected_from=picked) if has_churn and has_revenue else None
     segments = segment_summary(data)
     nonresponse = compare_nonresponse(data)
     sentiment = summarise_scores(text_scores, data.frame[list(data.text_columns)]) if data.text_columns else None

@@ -73,6 +73,10 @@ class ScenarioConfig(_Strict):
     delta: float = 1.0
     segment: dict[str, str] | None = None
     population: Literal["respondents", "all"] = "respondents"
+    uncertainty: Literal["parametric", "refit"] = "parametric"
+    """How the money intervals are drawn: "parametric" (coefficients from their estimated covariance, fast)
+    or "refit" (customers resampled and the churn model refitted; when the metric was chosen by the analysis,
+    the choice is redone in every resample, so the interval carries the selection too)."""
 
     @field_validator("segment", mode="before")
     @classmethod

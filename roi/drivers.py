@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .fitting import account_clusters, finite_or_none, interval_or_none, percentile_interval
+from .fitting import account_clusters, finite_or_none, interval_or_none, percentile_interval, resample_counts
 from .types import AnalysisData, Metric, RoiWarning
 
 MAX_MISSING_SHARE = 0.5
@@ -212,16 +212,6 @@ def estimate_drivers(data: AnalysisData, *, outcome: Outcome, seed: int, replica
     drivers.sort(key=lambda d: -(d.weight or 0.0))
     return DriverAnalysis(outcome, n, r2, percentile_interval(boot_r2), tuple(drivers), tuple(excluded),
                           replicates, _METHOD, tuple(notes), (mean_share, mean_perf))
-
-
-def resample_counts(rng: np.random.Generator, n: int, clusters: np.ndarray | None) -> np.ndarray:
-    """How many times each row is drawn in one bootstrap resample: rows drawn with replacement, or, with
-    `clusters` (codes 0..m−1, each used, as `account_clusters` gives), m whole clusters drawn with replacement
-    so a row counts as often as its cluster."""
-    if clusters is None:
-        return np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
-    m = int(clusters.max()) + 1
-    return np.bincount(rng.integers(0, m, m), minlength=m)[clusters].astype(float)
 
 
 def _bootstrap(matrix: np.ndarray, *, replicates: int, seed: int,

@@ -39,6 +39,7 @@ from .design import (
     interval_or_none,
     joint_metrics,
     percentile_interval,
+    resample_counts,
     wald_term,
     with_false_discovery_rate,
 )
@@ -68,6 +69,6 @@ __all__ = [
     "control_frame", "CoxFit", "expit", "failing_terms", "finite_or_none", "FirthOrMle", "FirthProfile",
     "fit_breslow", "fit_cox", "fit_firth", "fit_firth_standardised", "fit_logit", "fit_logit_or_firth",
     "fit_ols_clustered", "fit_ols_hc3", "HazardCheck", "headline_metrics", "interval_or_none", "joint_metrics",
-    "LinearityTest", "linearity_test", "LogitFit", "newton_logit", "percentile_interval", "profile_firth", "proportional_hazards_test", "separates",
+    "LinearityTest", "linearity_test", "LogitFit", "newton_logit", "percentile_interval", "profile_firth", "proportional_hazards_test", "resample_counts", "separates",
     "stratified_folds", "wald_term", "with_false_discovery_rate"
 ]

@@ -189,3 +189,13 @@ def with_false_discovery_rate(models: Sequence[FittedModel], metrics: Sequence[s
             model = replace(model, terms=tuple(replace(t, q=q) if t.name == name else t for t in model.terms))
         out.append(model)
     return out
+
+
+def resample_counts(rng: np.random.Generator, n: int, clusters: np.ndarray | None) -> np.ndarray:
+    """How many times each row is drawn in one bootstrap resample: rows drawn with replacement, or, with
+    `clusters` (codes 0..m−1, each used, as `account_clusters` gives), m whole clusters drawn with replacement
+    so a row counts as often as its cluster."""
+    if clusters is None:
+        return np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+    m = int(clusters.max()) + 1
+    return np.bincount(rng.integers(0, m, m), minlength=m)[clusters].astype(float)

@@ -11,6 +11,7 @@ given when the metric's churn coefficient has no support (95% CI includes zero) 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from ..types import AnalysisData, Metric, RoiWarning
 from .cash_flows import CashFlows, discounted_years, evaluate, persistence_from_curve
 from .churn_model import annual_factor, calibrate_churn_model, drawn_totals, fit_churn_model
 from .lifetime import survival_curve
+from .refit import build_candidate, refit_draws
 
 __all__ = ["Estimate", "InvalidScenario", "Scenario", "discounted_years", "estimate_scenario", "figure_labels",
            "improved", "in_segment"]
@@ -79,6 +81,8 @@ class Scenario:
     npv: Estimate = field(default_factory=Estimate)
     irr: Estimate = field(default_factory=Estimate)
     calibration: Calibration | None = None
+    uncertainty: dict[str, Any] = field(default_factory=dict)
+    """How the intervals were drawn: {method: parametric|refit, selection: {metric: share} | None, failed}."""
     replicates: int = 0
     assumptions: tuple[str, ...] = ()
     warnings: tuple[RoiWarning, ...] = field(default_factory=tuple)
@@ -98,6 +102,7 @@ class Scenario:
             "warnings": [w.to_dict() for w in self.warnings],
             "labels": dict(self.labels),
             "calibration": self.calibration.to_dict() if self.calibration else None,
+            "uncertainty": dict(self.uncertainty),
         }
 
 
@@ -166,7 +171,7 @@ def _null(scenario: ScenarioConfig, reason: str, notes: list[RoiWarning], assump
 
 
 def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: FinanceConfig, seed: int,
-                      replicates: int) -> Scenario:
+                      replicates: int, selected_from: Sequence[Metric] | None = None) -> Scenario:
     """Retained revenue, benefit, ROI, payback and lifetime value of raising `scenario.metric` by `delta`.
 
     The churn model is metric + `data.controls`, fitted on all matched respondents; the money is summed
@@ -261,16 +266,43 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
                                "uncertainty.")
     retained_point = float(weights @ (model.probabilities(X, model.fit.params[:, None])
                                       - model.probabilities(X_after, model.fit.params[:, None]))[:, 0])
-    draws = (drawn_totals(model, X, weights, replicates=replicates, seed=seed, X_after=X_after)
-             if replicates else np.array([]))
+    uncertainty: dict[str, Any] = {"method": scenario.uncertainty, "selection": None, "failed": 0}
+    if scenario.uncertainty == "refit" and replicates:
+        money = pd.Series(np.nan, index=frame.index)
+        money.loc[scope.index] = weights
+        pool = [metric, *(m for m in (selected_from or ()) if m.name != metric.name)]
+        delta = scenario.delta
+
+        def improve(values: np.ndarray, which: Metric) -> np.ndarray:
+            return improved(values, which, delta)
+
+        built = [build_candidate(frame, m, controls, scope=scope_mask, money=money, improve=improve) for m in pool]
+        refit = refit_draws(frame, [c for c in built if c is not None], chosen=metric.name,
+                            select=selected_from is not None, replicates=replicates, seed=seed)
+        draws = refit.totals
+        uncertainty.update(selection=refit.selection if selected_from is not None else None,
+                           failed=int(np.isnan(draws).sum()))
+        interval_words = (f"The 95% intervals come from {replicates} resamples of the customers"
+                          + (" (whole accounts)" if clusters is not None else "")
+                          + ", the churn model refitted on each"
+                          + ("; the metric was picked as the best predictor by the analysis, so each resample "
+                             "picks again (highest churn AUC) and values the metric it picked"
+                             if selected_from is not None else "")
+                          + f" ({uncertainty['failed']} resamples could not be fitted and are left out).")
+    else:
+        draws = (drawn_totals(model, X, weights, replicates=replicates, seed=seed, X_after=X_after)
+                 if replicates else np.array([]))
+        interval_words = (f"The 95% intervals come from {replicates} draws of the model's coefficients from their "
+                          "estimated covariance (parametric bootstrap); they do not cover a wrong model"
+                          + ("; the metric was picked by the analysis, which these intervals do not allow for "
+                             "(scenario.uncertainty: refit does)." if selected_from is not None else "."))
     assumptions += [
         f"{metric.display} improves by {scenario.delta:g} points for every customer in scope, capped at the "
         f"scale's {'maximum' if metric.polarity == 'higher_is_better' else 'minimum'}; nothing else changes.",
         f"Revenue is {'monthly, multiplied by 12' if data.revenue_period == 'month' else 'annual'} and stays "
         f"at its current level for {finance.horizon_years:g} year(s); a retained customer's revenue counts "
         "for the whole horizon, undiscounted.",
-        f"The 95% intervals come from {replicates} draws of the model's coefficients from their estimated "
-        "covariance (parametric bootstrap); they do not cover a wrong model.",
+        interval_words,
         "The churn model is observational: it shows association, which is read as the effect of the metric.",
     ]
     retained = Estimate(retained_point, percentile_interval(draws))
@@ -298,8 +330,8 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
                 else Estimate(reason="needs finance.margin and finance.discount_rate"))
     return Scenario(metric.name, scenario.delta, scenario.segment, scenario.population, "supported",
                     customers_in_scope, retained, benefit, roi, payback, lifetime, coefficient, extrapolated,
-                    npv, irr, calibration, replicates, tuple(assumptions), tuple(dict.fromkeys(notes)),
-                    figure_labels(finance))
+                    npv, irr, calibration, uncertainty, replicates, tuple(assumptions),
+                    tuple(dict.fromkeys(notes)), figure_labels(finance))
 
 
 def _persistence(scope: pd.DataFrame, horizon_years: float) -> np.ndarray | None:
