@@ -64,3 +64,13 @@ def detect_languages(texts: Sequence[str], *, known: Sequence[Any] | None = None
             found[text] = detect_language(text, fallback=fallback)
         out.append(found[text])
     return out
+
+
+def not_english(texts: Sequence[Any], *, fallback: str = ENGLISH) -> np.ndarray:
+    """True for each written comment whose language (rules 2–3) is not English: VADER's score of it would be
+    a fake "neutral", so it gets none. Blank or missing comments are False."""
+    written = [(i, t.strip()) for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
+    mask = np.zeros(len(texts), dtype=bool)
+    for (i, _), language in zip(written, detect_languages([t for _, t in written], fallback=fallback), strict=True):
+        mask[i] = language != ENGLISH
+    return mask
