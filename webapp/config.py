@@ -50,6 +50,13 @@ Environment variable → app setting:
 * `CXROI_CONTACT_DAYS` → `CONTACT_DAYS`: the programme's contact rule (docs/waves.md): a customer surveyed (invited,
   by any survey) less than this many days ago gets no new invitation and is listed as skipped; 0 turns the rule
   off; default 90. `cxroi invite` and `cxroi wave start` take `--contact-days N` for one run.
+* `CXROI_WEBHOOK_ALLOW_PRIVATE` (read where webhooks are checked and sent, `webhook_allow_private_from_environment`):
+  `1` lets webhooks go to private, loopback and other internal addresses (targets inside the network); link-local
+  and cloud metadata addresses are refused always (docs/webhooks.md). Default off.
+* `CXROI_WEBHOOK_RETRY_SECONDS` (`webhook_retry_seconds_from_environment`): the wait before a failed webhook
+  delivery's second attempt, doubled for each later one; default 60.
+* `CXROI_API_RATE_PER_MINUTE` → `API_RATE_PER_MINUTE`: requests each REST API key may make a minute (0: no
+  limit); default 600 (docs/api.md).
 * `CXROI_UPLOAD_MEMORY_MB` → `UPLOAD_MEMORY_MB`, `CXROI_UPLOAD_SECONDS` → `UPLOAD_SECONDS`: an uploaded definition
   or outcomes file is read in a child process that may use this many MB beyond the libraries it has loaded and
   run this many seconds (webapp.services.isolated); past either, the upload is refused (413) with a message
@@ -205,6 +212,7 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "PROXY_HOPS": os.environ.get("CXROI_PROXY_HOPS"),
         "REDIS_URL": redis_url_from_environment(),
         "RATELIMIT_KEY_PREFIX": os.environ.get("CXROI_RATELIMIT_KEY_PREFIX", "").strip() or None,
+        "API_RATE_PER_MINUTE": os.environ.get("CXROI_API_RATE_PER_MINUTE"),
     }
 
 
@@ -277,3 +285,20 @@ def _read_when_written(path: Path) -> str:
             return key
         time.sleep(0.02)
     raise RuntimeError(f"{path} is empty; delete it or set CXROI_SECRET_KEY")
+
+
+def webhook_allow_private_from_environment() -> bool:
+    """`CXROI_WEBHOOK_ALLOW_PRIVATE=1`: webhooks may target internal addresses (default: refused)."""
+    return os.environ.get("CXROI_WEBHOOK_ALLOW_PRIVATE", "").strip() == "1"
+
+
+def webhook_retry_seconds_from_environment() -> float:
+    """`CXROI_WEBHOOK_RETRY_SECONDS` (a number >= 0), default 60."""
+    configured = os.environ.get("CXROI_WEBHOOK_RETRY_SECONDS", "").strip()
+    try:
+        value = float(configured) if configured else 60.0
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ValueError(f"CXROI_WEBHOOK_RETRY_SECONDS must be a number of seconds >= 0, not {configured!r}")
+    return value
