@@ -19,6 +19,7 @@ COMMANDS = {
     "db": {"upgrade"},
     "cases": {"list", "team"},
     "responses": {"export", "import"},
+    "results": {"rebuild"},
     "survey": {"convert", "lint", "publish", "schema", "score", "validate"},
     "user": {"create"},
     "wave": {"list", "start"},

@@ -141,3 +141,31 @@ def test_imported_and_earlier_responses_are_counted(engine: sa.Engine) -> None:
     command.upgrade(config, "head")
     with sessions() as session:
         assert stored_tallies(session) == kept
+
+
+def test_cxroi_results_rebuild_counts_responses_loaded_in_bulk(sqlite_url: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from webapp.cli import cli
+    from webapp.storage.models import utcnow
+
+    engine = create_engine_for(sqlite_url)
+    with session_factory(engine)() as session:
+        version = publish_survey(session, example_survey())
+        now = utcnow()
+        session.execute(sa.insert(Response), [  # a bulk load (Core): no tally is kept for it
+            {"version_id": version.id, "status": "complete", "answers": {"q_ces": 1 + n % 2}, "current_page": 1,
+             "started_at": now, "updated_at": now, "submitted_at": now} for n in range(30)])
+        session.commit()
+        assert stored_tallies(session) == {}
+    monkeypatch.setenv("CXROI_DATABASE_URL", sqlite_url)
+    outcome = CliRunner().invoke(cli, ["results", "rebuild", SLUG])
+    assert outcome.exit_code == 0, outcome.output
+    assert "counted 30 complete responses of acme_relationship" in outcome.output
+    with session_factory(engine)() as session:
+        results = build_survey_results(session, SLUG)
+        ces = results.scorecard.get("q_ces:mean") if results.scorecard else None
+        assert results.complete == 30 and ces is not None and ces.estimate == 1.5  # fifteen 1s, fifteen 2s
+    assert CliRunner().invoke(cli, ["results", "rebuild", "nobody"]).exit_code != 0
+    engine.dispose()

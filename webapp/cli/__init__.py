@@ -22,6 +22,7 @@ from . import (  # noqa: F401  (each module declares its commands on the root gr
     hosting_commands,
     import_commands,
     report_commands,
+    results_commands,
     roi_commands,
     score_commands,
     survey_commands,
