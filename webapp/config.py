@@ -47,6 +47,8 @@ Environment variable → app setting:
   message is written to the log and its invitation marked "not sent" (docs/distribution.md).
 * `CXROI_MAIL_FROM` (`mail_from_environment`): the From address of invitations; default
   `cxroi@<host of CXROI_BASE_URL>`.
+* `CXROI_MAIL_LEASE_SECONDS` (read by the mail worker, `mail_lease_seconds_from_environment`): how long a message
+  claimed by a worker that stopped answering waits before another worker takes it over; default 120.
 * `CXROI_CONTACT_DAYS` → `CONTACT_DAYS`: the programme's contact rule (docs/waves.md): a customer surveyed (invited,
   by any survey) less than this many days ago gets no new invitation and is listed as skipped; 0 turns the rule
   off; default 90. `cxroi invite` and `cxroi wave start` take `--contact-days N` for one run.
@@ -185,6 +187,18 @@ def mail_from_environment() -> str:
 
     configured = os.environ.get("CXROI_MAIL_FROM", "").strip()
     return configured or f"cxroi@{urlsplit(base_url_from_environment()).hostname or 'localhost'}"
+
+
+def mail_lease_seconds_from_environment() -> float:
+    """`CXROI_MAIL_LEASE_SECONDS` (a number > 0), default 120."""
+    configured = os.environ.get("CXROI_MAIL_LEASE_SECONDS", "").strip()
+    try:
+        value = float(configured) if configured else 120.0
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ValueError(f"CXROI_MAIL_LEASE_SECONDS must be a number of seconds > 0, not {configured!r}")
+    return value
 
 
 def secure_cookies_from_environment() -> bool:
