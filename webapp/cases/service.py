@@ -266,8 +266,10 @@ def send_notification(session: Session, case_id: int, settings: mailing.MailSett
                      mail.as_string())
             state, error = "not_sent", "CXROI_MAIL_URL is not set: written to the log"
         else:
-            state, _code, error = mailing._send_smtp(mail, mailing.smtp_target(settings.url), address,
-                                                     settings.sender)
+            delivery = mailing.deliver(mail, mailing.smtp_target(settings.url), address, settings.sender)
+            # a connection lost during DATA is retried: for staff notifications at least once beats at most once
+            state = "deferred" if delivery.state == "unknown" else delivery.state
+            error = delivery.error
         if state not in ("sent", "not_sent"):
             _finish(session, case_id, state, f"{address}: {error}")
             return state

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from ..config import mail_lease_seconds_from_environment
 from ..queue import crontab, huey, task_session
 from . import mailing
 
@@ -45,7 +46,18 @@ def sweep_mail() -> int:
     """Queue again the messages nothing is working on: queued or deferred for a while (a crash between the
     commit and the queueing, retries used up) and claims older than the lease (a worker that died)."""
     with task_session() as session:
-        ids = mailing.due_messages(session, older_than=SWEEP_AFTER)
+        ids = mailing.due_messages(session, older_than=SWEEP_AFTER, lease_seconds=mail_lease_seconds_from_environment())
+    enqueue(ids)
+    return len(ids)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def recover_mail_claims() -> int:
+    """Every minute (and so at the start of every `cxroi worker --burst`): the messages a worker that died was
+    holding. Huey had taken their task off the queue, so nothing else would send them: a claim that never
+    reached DATA is queued again; one that did is marked unknown (`mailing.settle_lost_transmissions`)."""
+    with task_session() as session:
+        ids = mailing.lost_claims(session, lease_seconds=mail_lease_seconds_from_environment())
     enqueue(ids)
     return len(ids)
 

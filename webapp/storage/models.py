@@ -203,17 +203,18 @@ class MailTemplate(Base):
 class MailMessage(Base):
     """One e-mail of one invitation (the invitation itself, or its one reminder) and its sending state.
 
-    `state` goes queued → sending (claimed by a conditional UPDATE) → sent / not_sent / bounced / deferred /
-    opted_out / cancelled (a reminder to someone who answered meanwhile); `message_id` is chosen at the claim,
-    so a retried task never sends the same message twice.
+    `state` goes queued → sending (claimed by a conditional UPDATE) → transmitting (DATA under way) → sent /
+    not_sent / bounced / deferred / unknown (the worker died during DATA: never sent again) / opted_out /
+    cancelled (a reminder to someone who answered meanwhile); `message_id` is chosen at the first claim
+    (webapp.services.mailing.sending, migration 0013).
     `link_key` derives the personal link's token (with the app's SECRET_KEY); the token itself is never stored.
     """
 
     __tablename__ = "mail_messages"
     __table_args__ = (
         sa.UniqueConstraint("invitation_id", "kind", name="uq_mail_messages_invitation_kind"),
-        sa.CheckConstraint("state in ('queued', 'sending', 'sent', 'not_sent', 'deferred', 'bounced', "
-                           "'opted_out', 'cancelled')", name="ck_mail_messages_state"),
+        sa.CheckConstraint("state in ('queued', 'sending', 'transmitting', 'sent', 'not_sent', 'deferred', "
+                           "'bounced', 'unknown', 'opted_out', 'cancelled')", name="ck_mail_messages_state"),
         sa.CheckConstraint("kind in ('invitation', 'reminder')", name="ck_mail_messages_kind"),
     )
 

@@ -1,0 +1,145 @@
+"""Each survey's mail templates: subject, plain text and HTML in Jinja's sandbox (HTML autoescaped), checked by
+rendering them for a sample customer, stored per survey, and the defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy.orm import Session
+
+from ...storage.models import MailTemplate, SurveyRecord, utcnow
+from ..publishing import find_survey
+from .settings import MailError
+
+TEMPLATE_LIMIT = 50_000
+SUBJECT_LIMIT = 300
+
+DEFAULT_SUBJECT = "{% if reminder %}Reminder: {% endif %}{{ survey_title }}: how are we doing?"
+DEFAULT_TEXT = """\
+Hello{% if name %} {{ name }}{% endif %},
+
+{% if reminder -%}
+A few days ago we asked for your opinion; if you have a few minutes, we would still love to hear it.
+{%- else -%}
+We would like to hear about your experience with us. The survey takes a few minutes.
+{%- endif %}
+
+Your personal link (please do not forward it):
+{{ link }}
+
+Thank you.
+
+--
+You receive this because you are one of our customers. To receive no more survey e-mails from us:
+{{ unsubscribe_link }}
+"""
+DEFAULT_HTML = """\
+<p>Hello{% if name %} {{ name }}{% endif %},</p>
+{% if reminder %}
+<p>A few days ago we asked for your opinion; if you have a few minutes, we would still love to hear it.</p>
+{% else %}
+<p>We would like to hear about your experience with us. The survey takes a few minutes.</p>
+{% endif %}
+<p><a href="{{ link }}">Answer the survey: {{ survey_title }}</a></p>
+<p>This link is personal to you; please do not forward it. Thank you.</p>
+<hr>
+<p><small>You receive this because you are one of our customers.
+<a href="{{ unsubscribe_link }}">Receive no more survey e-mails from us</a>.</small></p>
+"""
+TEMPLATE_VARIABLES = ("name", "customer_id", "link", "unsubscribe_link", "survey_title", "reminder", "expires_on")
+
+
+
+@dataclass(frozen=True)
+class MailTemplates:
+    subject: str = DEFAULT_SUBJECT
+    text_body: str = DEFAULT_TEXT
+    html_body: str = DEFAULT_HTML
+    reminder_after_days: int | None = None
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+_TEXT_ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
+_HTML_ENV = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+
+SAMPLE = {"name": "Alex Example", "customer_id": "C-1001", "link": "https://cx.example.com/s/PERSONAL-TOKEN",
+          "unsubscribe_link": "https://cx.example.com/unsubscribe/TOKEN", "survey_title": "Our survey",
+          "reminder": False, "expires_on": "2030-01-31"}
+
+
+def render_mail(templates: MailTemplates, context: dict[str, Any]) -> RenderedMail:
+    """Subject, plain text and HTML (autoescaped) rendered in Jinja's sandbox. Raises jinja2's TemplateError."""
+    subject = " ".join(_TEXT_ENV.from_string(templates.subject).render(context).split())
+    return RenderedMail(subject[:SUBJECT_LIMIT], _TEXT_ENV.from_string(templates.text_body).render(context),
+                        _HTML_ENV.from_string(templates.html_body).render(context))
+
+
+def template_problems(templates: MailTemplates) -> list[str]:
+    """Every problem of a set of templates (syntax with its line, an unknown variable, sandbox refusals, missing
+    links), found by rendering them for a sample customer, as an invitation and as a reminder."""
+    problems: list[str] = []
+    for label, text in (("subject", templates.subject), ("plain-text body", templates.text_body),
+                        ("HTML body", templates.html_body)):
+        if len(text) > TEMPLATE_LIMIT:
+            problems.append(f"{label}: longer than {TEMPLATE_LIMIT} characters")
+        elif not text.strip():
+            problems.append(f"{label}: empty")
+    if problems:
+        return problems
+    for reminder in (False, True):
+        context = SAMPLE | {"reminder": reminder}
+        for label, text, env in (("subject", templates.subject, _TEXT_ENV),
+                                 ("plain-text body", templates.text_body, _TEXT_ENV),
+                                 ("HTML body", templates.html_body, _HTML_ENV)):
+            try:
+                env.from_string(text).render(context)
+            except TemplateSyntaxError as error:
+                problems.append(f"{label}, line {error.lineno}: {error.message}")
+            except TemplateError as error:  # undefined variables, SecurityError of the sandbox
+                problems.append(f"{label}: {error} (variables: {', '.join(TEMPLATE_VARIABLES)})")
+        if problems:
+            return sorted(set(problems), key=problems.index)
+    for label, text in (("plain-text body", templates.text_body), ("HTML body", templates.html_body)):
+        for variable in ("link", "unsubscribe_link"):
+            if variable not in text:
+                problems.append(f"{label}: must contain {{{{ {variable} }}}}")
+    if templates.reminder_after_days is not None and not 1 <= templates.reminder_after_days <= 365:
+        problems.append("reminder: the number of days must be between 1 and 365")
+    return problems
+
+
+def templates_for(session: Session, survey: SurveyRecord) -> MailTemplates:
+    """The survey's stored templates, or the defaults."""
+    row = session.scalar(sa.select(MailTemplate).where(MailTemplate.survey_id == survey.id))
+    if row is None:
+        return MailTemplates()
+    return MailTemplates(row.subject, row.text_body, row.html_body, row.reminder_after_days)
+
+
+def save_templates(session: Session, slug: str, templates: MailTemplates, *, author: str | None = None) -> None:
+    """Store a survey's templates and reminder schedule after checking them; `MailError` listing every problem
+    (nothing stored). Commits."""
+    problems = template_problems(templates)
+    if problems:
+        raise MailError("; ".join(problems))
+    record = find_survey(session, slug)
+    row = session.scalar(sa.select(MailTemplate).where(MailTemplate.survey_id == record.id))
+    if row is None:
+        row = MailTemplate(survey_id=record.id)
+        session.add(row)
+    row.subject, row.text_body, row.html_body = templates.subject, templates.text_body, templates.html_body
+    row.reminder_after_days = templates.reminder_after_days
+    row.updated_at, row.updated_by = utcnow(), author
+    session.commit()
+
+
