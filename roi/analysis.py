@@ -36,7 +36,8 @@ from .revenue import fit_revenue
 from .segments import segment_summary
 from .sentiment import NEGATIVE, POSITIVE, SentimentSummary, sample_comments, score_comments
 from .survival import fit_survival
-from .themes.codebook import Codebook
+from .themes.codebook import Codebook, read_codebook
+from .themes.language import not_english
 from .themes.pipeline import analyse_themes
 from .types import AnalysisData, Metric, RoiWarning
 
@@ -72,7 +73,9 @@ def score_text_answers(data: AnalysisData) -> np.ndarray:
     if not columns:
         return np.empty((len(data.frame), 0))
     stacked = pd.concat([data.frame[c] for c in columns], ignore_index=True)
-    return score_comments(stacked).to_numpy(dtype=float).reshape(len(columns), len(data.frame)).T
+    scores = score_comments(stacked).to_numpy(dtype=float)
+    scores[not_english(list(stacked))] = np.nan  # VADER is English: no fake "neutral" for others (docs/themes.md)
+    return scores.reshape(len(columns), len(data.frame)).T
 
 
 def with_sentiment(data: AnalysisData, scores: np.ndarray) -> AnalysisData:
@@ -241,9 +244,11 @@ def _package_version(name: str) -> str | None:
 
 
 def analyze_files(*, responses: str | Path, outcomes: str | Path, definition: str | Path | None = None,
-                  config: str | Path | None = None, seed: int = 0) -> Results:
-    """Read and check the files, then `analyze`; `Results.inputs.files` names each file with its sha256."""
+                  config: str | Path | None = None, seed: int = 0, codebook: str | Path | None = None) -> Results:
+    """Read and check the files, then `analyze`; `Results.inputs.files` names each file with its sha256.
+    `codebook` is a themes codebook (YAML, docs/themes.md) to code the comments with."""
     settings = read_config(config)
+    themes_codebook = read_codebook(codebook) if codebook is not None else None
     survey = read_survey(definition) if definition is not None else None
     data = build_analysis_data(read_responses_table(responses), read_outcomes_table(outcomes), config=settings,
                                survey=survey)
@@ -252,7 +257,9 @@ def analyze_files(*, responses: str | Path, outcomes: str | Path, definition: st
         files["definition"] = file_facts(definition)
     if config is not None:
         files["config"] = file_facts(config)
+    if codebook is not None:
+        files["codebook"] = file_facts(codebook)
     inputs: dict[str, Any] = {"files": files}
     if survey is not None:  # a definition file has no published version number
         inputs["survey"] = {"id": survey.id, "title": survey.title, "version": None}
-    return analyze(data, settings, seed=seed, inputs=inputs)
+    return analyze(data, settings, seed=seed, inputs=inputs, codebook=themes_codebook)

@@ -246,3 +246,13 @@ def test_discovery_on_a_sample_of_many_comments_is_seeded_and_still_recovers_the
     labels = dominant_labels(first.coded)
     assert adjusted_rand_score(planted.truth[written].to_numpy(), labels.to_numpy()) >= 0.7
     assert first.codebook.method.comments == int(written.sum())
+
+
+def test_the_analysis_sentiment_leaves_out_other_languages() -> None:
+    from roi.analysis import score_text_answers
+
+    frame = pd.DataFrame({"q_comment": ["Terrible service, nobody helped. Awful.",
+                                        "Service épouvantable, personne ne m'a aidé, c'est nul.", None]})
+    data = type("Data", (), {"frame": frame, "text_columns": ("q_comment",)})()
+    scores = score_text_answers(data)  # type: ignore[arg-type]
+    assert scores[0, 0] < -0.05 and np.isnan(scores[1, 0]) and np.isnan(scores[2, 0])

@@ -25,9 +25,11 @@ FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option("--outcomes", type=FILE, required=True, help="Outcomes table, one row per customer.")
 @click.option("--config", type=FILE, help="roi.yaml: column mapping, controls, scenario, finance.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random draw.")
+@click.option("--codebook", type=FILE, help="Themes codebook (.yaml, docs/themes.md) to code the comments with; "
+                                           "default: the survey's own, else themes found in the comments.")
 @click.option("-o", "--output", type=FILE, required=True, help="Where to write results.json.")
 def analyze_command(responses: Path | None, definition: Path | None, slug: str | None, outcomes: Path,
-                    config: Path | None, seed: int, output: Path) -> None:
+                    config: Path | None, seed: int, codebook: Path | None, output: Path) -> None:
     """Relate survey answers to retention and revenue; write results.json (docs/results.md)."""
     from roi.analysis import analyze_files
     from roi.results import write_results
@@ -38,13 +40,16 @@ def analyze_command(responses: Path | None, definition: Path | None, slug: str |
         raise click.UsageError("--definition goes with --responses; --survey takes the survey's own definition")
     if responses is not None:
         results = analyze_files(responses=responses, outcomes=outcomes, definition=definition, config=config,
-                                seed=seed)
+                                seed=seed, codebook=codebook)
     else:
         from ..services.analysis import analyze_published_survey
 
         assert slug is not None
+        from roi.themes.codebook import read_codebook
+
         with _session() as session:
-            results = analyze_published_survey(session, slug, outcomes=outcomes, config=config, seed=seed)
+            results = analyze_published_survey(session, slug, outcomes=outcomes, config=config, seed=seed,
+                                               codebook=read_codebook(codebook) if codebook else None)
     write_results(results, output)
     quality = results.data_quality
     click.echo(f"wrote {output}: {quality['matched']} of {quality['respondents']} respondents matched, "

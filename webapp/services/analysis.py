@@ -12,6 +12,7 @@ from roi.analysis import analyze, file_facts
 from roi.config import read_config
 from roi.data import build_analysis_data, read_outcomes_table
 from roi.results import Results
+from roi.themes.codebook import Codebook
 from surveys.model import Survey
 
 from ..themes.service import current_codebook
@@ -33,8 +34,9 @@ def responses_for_analysis(session: Session, slug: str) -> tuple[pd.DataFrame, S
 
 
 def analyze_published_survey(session: Session, slug: str, *, outcomes: str | Path, config: str | Path | None = None,
-                             seed: int = 0) -> Results:
-    """Run the ROI analysis (`roi.analysis.analyze`) on the stored responses of `slug` and an outcomes file."""
+                             seed: int = 0, codebook: Codebook | None = None) -> Results:
+    """Run the ROI analysis (`roi.analysis.analyze`) on the stored responses of `slug` and an outcomes file;
+    comments are coded with `codebook`, else the survey's own codebook when it has one."""
     settings = read_config(config)
     frame, survey = responses_for_analysis(session, slug)
     data = build_analysis_data(frame, read_outcomes_table(outcomes), config=settings, survey=survey)
@@ -43,4 +45,4 @@ def analyze_published_survey(session: Session, slug: str, *, outcomes: str | Pat
     if config is not None:
         files["config"] = file_facts(config)
     return analyze(data, settings, seed=seed, inputs={"files": files, "survey": frame.attrs["survey"]},
-                   codebook=current_codebook(session, slug))  # the survey's themes (docs/themes.md), if it has a codebook
+                   codebook=codebook or current_codebook(session, slug))  # themes (docs/themes.md)
