@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from tests.webapp import test_author_files
 from tests.webapp.support.author import stored_draft
+from tests.webapp.test_author_accessibility import check
 
 author = test_author_files.author  # the fixture: a signed-in author and a blank draft 'acme'
 
@@ -63,6 +64,7 @@ def test_what_is_left_out_is_shown_before_saving_and_confirming_saves_the_rest(
     assert texts(page, "notes")[0].startswith("survey sheet, row 5: the choices of list 'agree' are read as a "
                                               "likert 5-point scale: 1=1 (Strongly disagree)")
     assert stored_draft(db_url, "acme")[0] == before  # nothing saved yet
+    check(page)  # labels, unique ids, one h1, no script: as every authoring page (test_author_accessibility)
     definition = _hidden(page, "definition")
     saved = client.post("/author/acme/upload/confirm", data={"csrf_token": token, "definition": definition,
                                                              "name": "store.xlsx"})
@@ -112,3 +114,4 @@ def test_the_editor_offers_the_box(author: tuple[FlaskClient, str]) -> None:
     client, _ = author
     page = client.get("/author/acme").get_data(as_text=True)
     assert 'name="skip_unsupported"' in page and 'type="checkbox"' in page
+    check(page)
