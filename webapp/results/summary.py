@@ -196,12 +196,17 @@ def _comment_columns(survey: Survey) -> dict[str, str]:
 def _comments(reader: Session, versions: dict[int, SurveyVersion], survey: Survey, query: str,
               counted: list[tallies.Tally]) -> tuple[tuple[Comment, ...], int]:
     """The newest `COMMENT_LIMIT` comments (containing `query`, case-insensitive, when given) and how many there
-    are. Without a query the count is the tallies'; the comments are read newest first and the reading stops at
-    `COMMENT_LIMIT`. A search reads every complete response's comments (streamed), to count the matches."""
+    are. Without a query the count is the tallies', and the responses are read newest first only until that many
+    comments (at most `COMMENT_LIMIT`) are found. A search reads every complete response's comments (streamed),
+    to count the matches."""
     labels = _comment_columns(survey)
     needle = query.casefold()
     found: list[Comment] = []
     matching = 0
+    counted_comments = sum(t.count for t in counted if t.question_id == tallies.COMMENT and t.answer in labels)
+    wanted = COMMENT_LIMIT if needle else min(COMMENT_LIMIT, counted_comments)
+    if not wanted:
+        return (), 0
     for row in _newest_first(reader, versions):
         answering = survey_of(versions[row.version_id])
         cells: dict[str, Any] = {}
@@ -217,11 +222,9 @@ def _comments(reader: Session, versions: dict[int, SurveyVersion], survey: Surve
                 matching += 1
                 if len(found) < COMMENT_LIMIT:
                     found.append(Comment(row.id, label, text, row.channel, row.submitted_at))
-        if not needle and len(found) >= COMMENT_LIMIT:
+        if not needle and len(found) >= wanted:
             break
-    if not needle:
-        matching = sum(t.count for t in counted if t.question_id == tallies.COMMENT and t.answer in labels)
-    return tuple(found), matching
+    return tuple(found), matching if needle else counted_comments
 
 
 def _newest_first(reader: Session, versions: dict[int, SurveyVersion]) -> Iterator[Any]:
@@ -259,9 +262,11 @@ def build_survey_results(session: Session, slug: str, *, comment_query: str = ""
     by_channel: list[ChannelScores] = []
     try:
         scorecard = tallies.scorecard_of(counted, survey)
-        for channel in sorted({t.channel or NO_CHANNEL for t in counted if t.question_id == tallies.RESPONSES}):
-            part = [t for t in counted if (t.channel or NO_CHANNEL) == channel]
-            by_channel.append(ChannelScores(channel, tallies.scorecard_of(part, survey)))
+        names = sorted({t.channel or NO_CHANNEL for t in counted if t.question_id == tallies.RESPONSES})
+        for channel in names:  # one channel only: its scores are the overall ones
+            part = [t for t in counted if (t.channel or NO_CHANNEL) == channel] if len(names) > 1 else counted
+            by_channel.append(ChannelScores(channel, tallies.scorecard_of(part, survey) if len(names) > 1
+                                            else scorecard))
     except CxroiError as error:  # stored answers off the latest version's scale (an older version's answers)
         scoring_error = str(error)
     return SurveyResults(
