@@ -22,7 +22,15 @@ def survey() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def validate(file: Path) -> None:
     """Check a definition; exit 0 when valid, 2 when not (each problem names its path in the file)."""
-    definition = read_survey(file)
+    if file.suffix.lower() == ".xlsx":  # what the import decided (a list read as a scale) is shown as well
+        from surveys.xlsform import import_xlsform
+
+        imported = import_xlsform(file)
+        definition = imported.survey
+        for note in imported.notes:
+            click.echo(f"{file}: {note}")
+    else:
+        definition = read_survey(file)
     click.echo(f"{file}: valid — {definition.title!r}, {len(definition.sections)} sections, "
                f"{sum(1 for _ in definition.questions())} questions")
 
