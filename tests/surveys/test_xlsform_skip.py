@@ -95,10 +95,13 @@ def test_a_workbook_with_nothing_left_to_ask_is_a_clear_error(tmp_path: Path) ->
         "survey sheet: no question cxroi can ask is left once what cxroi cannot represent is left out"]
 
 
-def test_validate_and_convert_print_what_was_read_as_a_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    source = write_workbook(tmp_path / "agree.xlsx", [["type", "name", "label"], ["select_one ag", "q", "It was easy."]],
-                            [["list_name", "name", "label"], *[["ag", str(n), label] for n, label in enumerate(
-                                ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"], 1)]])
+def test_validate_and_convert_print_what_was_read_as_a_scale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    labels = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
+    source = write_workbook(tmp_path / "agree.xlsx",
+                            [["type", "name", "label"], ["select_one ag", "q", "It was easy."]],
+                            [["list_name", "name", "label"], *[["ag", str(n), text] for n, text in enumerate(labels, 1)]])
     note = (f"{source}: survey sheet, row 2: the choices of list 'ag' are read as a likert 5-point scale: "
             "1=1 (Strongly disagree), 2=2 (Disagree), 3=3 (Neutral), 4=4 (Agree), 5=5 (Strongly agree); put "
             "single_choice in the cxroi_type column to keep them as plain choices")
