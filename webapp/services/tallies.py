@@ -31,6 +31,7 @@ from surveys.scoring import Scorecard, score_survey
 
 from ..storage.models import Response, SurveyVersion
 from ..storage.tallies import AnswerTally
+from .export import _SEEN, _frozen
 from .publishing import survey_of
 
 RESPONSES = ""
@@ -60,20 +61,41 @@ def tally_rows(survey: Survey, answers: Mapping[str, Any], *, version_id: int, c
                wave_id: int | None, started_at: datetime | None, submitted_at: datetime | None
                ) -> list[dict[str, Any]]:
     """The tally rows (each with count 1) one complete response adds, sorted by key."""
-    keys = [(RESPONSES, "")]
-    keys += [(name, moment.date().isoformat()) for name, moment in ((STARTED, started_at), (SUBMITTED, submitted_at))
-             if moment is not None]
-    for question in survey.questions():
-        columns = question.to_columns(answers.get(question.id), survey)
-        texts = question.open_text_columns(survey)
-        scored = {column: value for column, value in columns.items() if column not in texts}
-        if any(value is not None for value in scored.values()):
-            keys.append((question.id, answer_key(scored)))
-        keys += [(COMMENT, column) for column in texts
-                 if isinstance(columns.get(column), str) and columns[column].strip()]
     base = {"version_id": version_id, "channel": channel or "", "wave_id": wave_id or 0}
     return [base | {"question_id": question_id, "answer": answer, "count": 1}
-            for question_id, answer in sorted(set(keys))]
+            for question_id, answer in _keys_of(survey)(answers, started_at, submitted_at)]
+
+
+KeysOf = Callable[[Mapping[str, Any], "datetime | None", "datetime | None"], list[tuple[str, str]]]
+
+
+def _keys_of(survey: Survey) -> KeysOf:
+    """The (question_id, answer) keys of one complete response to `survey`, sorted: the response, its days, its
+    answers, its comments. Made once per version for a long count: each question's keys for an answer already
+    seen are reused (answers repeat: scale points, yes/no grids), at most `_SEEN` answers per question."""
+    questions = [(q.id, q.to_columns, q.open_text_columns(survey), {}) for q in survey.questions()]
+
+    def keys(answers: Mapping[str, Any], started_at: datetime | None, submitted_at: datetime | None
+             ) -> list[tuple[str, str]]:
+        found = [(RESPONSES, "")]
+        found += [(name, moment.date().isoformat()) for name, moment in ((STARTED, started_at),
+                                                                         (SUBMITTED, submitted_at)) if moment]
+        for question_id, to_columns, texts, seen in questions:
+            answer = answers.get(question_id)
+            cached = seen.get(_frozen(answer))
+            if cached is None:
+                columns = to_columns(answer, survey)
+                scored = {column: value for column, value in columns.items() if column not in texts}
+                cached = [(question_id, answer_key(scored))] if any(v is not None for v in scored.values()) else []
+                cached += [(COMMENT, column) for column in texts
+                           if isinstance(columns.get(column), str) and columns[column].strip()]
+                if len(seen) >= _SEEN:
+                    seen.clear()
+                seen[_frozen(answer)] = cached
+            found += cached
+        return sorted(set(found))
+
+    return keys
 
 
 def answer_key(columns: Mapping[str, Any]) -> str:
@@ -153,15 +175,14 @@ def rebuild_tallies(connection: sa.Connection, version_ids: Sequence[int] | None
     else:
         connection.execute(table.delete())
     surveys = {row.id: build(row.definition, f"survey version {row.id}") for row in connection.execute(query)}
+    keys_of = {version_id: _keys_of(survey) for version_id, survey in surveys.items()}
     counts: dict[tuple[Any, ...], int] = {}
     counted = 0
     for row in _complete_responses(connection, list(surveys)):
         counted += 1
-        for tally in tally_rows(surveys[row.version_id], row.answers or {}, version_id=row.version_id,
-                                channel=row.channel, wave_id=row.wave_id, started_at=row.started_at,
-                                submitted_at=row.submitted_at):
-            key = tuple(tally[column] for column in KEY_COLUMNS)
-            counts[key] = counts.get(key, 0) + 1
+        where = (row.version_id, row.channel or "", row.wave_id or 0)
+        for key in keys_of[row.version_id](row.answers or {}, row.started_at, row.submitted_at):
+            counts[(*where, *key)] = counts.get((*where, *key), 0) + 1
     rows = [dict(zip(KEY_COLUMNS, key, strict=True)) | {"count": count} for key, count in sorted(counts.items())]
     for start in range(0, len(rows), INSERT_BATCH):
         connection.execute(table.insert(), rows[start:start + INSERT_BATCH])
