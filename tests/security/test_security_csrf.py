@@ -16,7 +16,8 @@ from webapp.storage.engine import open_session
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 PUBLIC = {"static", "accounts.login", "accounts.logout"}
 ARGUMENTS = {"slug": "acme_relationship", "question_id": "q_ces", "section_id": "promises", "direction": "up",
-             "job_id": 1, "kind": "csv", "fmt": "yaml", "filename": "respond.css", "case_id": 1}
+             "job_id": 1, "kind": "csv", "fmt": "yaml", "filename": "respond.css", "case_id": 1, "theme_id": "t1",
+             "user_id": 1}
 
 
 def url_for_rule(rule: Any, token: str) -> str:

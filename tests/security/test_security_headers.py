@@ -13,7 +13,8 @@ from webapp.services.invitations import create_invitations
 from webapp.storage.engine import open_session
 
 ARGUMENTS = {"case_id": 1, "slug": "acme_relationship", "question_id": "q_ces", "section_id": "promises", "direction": "up",
-             "job_id": 1, "kind": "csv", "fmt": "yaml", "filename": "respond.css", "token": "unknown-token"}
+             "job_id": 1, "kind": "csv", "fmt": "yaml", "filename": "respond.css", "token": "unknown-token",
+             "theme_id": "t1", "user_id": 1}
 
 
 def assert_secure_headers(headers: object, where: str) -> None:
