@@ -177,6 +177,27 @@ def test_smtp_down_defers_without_loss_or_duplicates(db: Session, smtp: tuple[Si
     assert len(sink.messages) == 3
 
 
+def test_a_server_refusing_the_sender_defers_and_loses_nothing(db: Session, smtp: tuple[Sink, str]) -> None:
+    sink, url = smtp
+    sink.refuse_sender = "550 5.7.1 you may not send as cx@example.com"
+    published(db)
+    ids = queued(db)
+    assert send_pending(db, settings(url), ids) == {"deferred": 3}  # the configuration's fault, not the address's
+    assert all("server refused the sender: 550" in (error or "") for *_, error in message_states(db, SLUG))
+    sink.refuse_sender = None
+    assert send_pending(db, settings(url)) == {"sent": 3}
+    assert send_pending(db, settings(url)) == {}
+    assert sink.recipients() == ["ann@example.com", "bob@example.com", "cat@example.com"]
+
+
+def test_a_bad_mail_url_is_refused_before_a_message_is_claimed(db: Session) -> None:
+    published(db)
+    ids = queued(db)
+    with pytest.raises(MailError, match="CXROI_MAIL_URL must be smtp://host:port"):
+        send_pending(db, settings("http://mail.example.com"), ids)
+    assert {state for *_, state, _ in message_states(db, SLUG)} == {"queued"}  # nothing held, nothing lost
+
+
 def test_unsubscribe_then_send_or_remind_never_mails_again(db: Session, app: Flask,
                                                            smtp: tuple[Sink, str]) -> None:
     sink, url = smtp

@@ -60,8 +60,43 @@ def test_bad_input_on_the_command_line(env: dict[str, str], tmp_path: Path, smtp
     assert done.returncode == 2 and "row 3: malformed e-mail address 'bob at example.com'" in done.stderr
     done = cxroi(env, "invite", SLUG, "--customers", str(plain), "--channel", "email")
     assert done.returncode == 2 and "-o links.csv" in done.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(CUSTOMERS)
+    for command in (["invite", SLUG, "--customers", str(good), "--channel", "email", "--send"],
+                    ["wave", "start", SLUG, "--customers", str(good), "--send"],
+                    ["remind", SLUG], ["worker", "--burst"]):
+        done = cxroi(env | {"CXROI_MAIL_URL": "mailto:cx@example.com"}, *command)
+        assert done.returncode != 0 and "CXROI_MAIL_URL must be smtp://host:port" in done.stderr, (command, done)
+        assert "Traceback" not in done.stderr
+    for command in (["invite", "no_such_survey", "--customers", str(good), "--channel", "email", "--send"],
+                    ["remind", "no_such_survey"]):
+        done = cxroi(env, *command)
+        assert done.returncode == 2 and "no_such_survey" in done.stderr and "Traceback" not in done.stderr, done
     with engine.connect() as connection:
         assert connection.execute(sa.text("select count(*) from invitations")).scalar() == 0
+    engine.dispose()
+
+
+def test_a_queue_that_cannot_be_reached_loses_no_message(env: dict[str, str], tmp_path: Path,
+                                                         smtp: tuple[Sink, str]) -> None:
+    sink, url = smtp
+    app_for(env, tmp_path)
+    engine = create_engine_for(env["CXROI_DATABASE_URL"])
+    with session_factory(engine)() as session:
+        publish_survey(session, example_survey())
+    customers = tmp_path / "customers.csv"
+    customers.write_text(CUSTOMERS)
+    down = env | {"CXROI_QUEUE_URL": f"redis://127.0.0.1:{free_port()}/0"}  # nothing listens there
+    done = cxroi(down, "invite", SLUG, "--customers", str(customers), "--channel", "email", "--send")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done
+    assert "3 invitation e-mail(s) are stored but the task queue at redis://127.0.0.1:" in done.stderr
+    # kept as queued: the worker's sweep (every 15 minutes, for rows queued 15 minutes ago) finds them
+    from webapp.services.mailing import MailSettings, due_messages, send_pending
+
+    with session_factory(engine)() as session:
+        assert len(due_messages(session)) == 3
+        assert send_pending(session, MailSettings(url, "cx@example.com", BASE, SECRET)) == {"sent": 3}
+    assert sink.recipients() == ["ann@example.com", "bob@example.com", "cat@example.com"]
     engine.dispose()
 
 

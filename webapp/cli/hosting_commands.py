@@ -142,8 +142,8 @@ def _send_invitations(slug: str, customers: Path, channel: str, expires_days: in
     from ..config import instance_path_from_environment, mail_url_from_environment, secret_key_for
     from ..services import mailing
     from ..services.invitations import read_customer_file
-    from ..services.mail_tasks import enqueue
 
+    check_mail_settings()
     listed = read_customer_file(customers)
     problem = mailing.mail_rows_problem(listed, str(customers))
     if problem:
@@ -153,7 +153,7 @@ def _send_invitations(slug: str, customers: Path, channel: str, expires_days: in
         queued = mailing.queue_invitations(session, slug, listed, channel, secret,
                                            expires=timedelta(days=expires_days), name=str(customers),
                                            contact_days=contact_days)
-    enqueue(queued.message_ids)
+    enqueue_or_explain(queued.message_ids, "invitation")
     click.echo(f"queued {len(queued.message_ids)} invitation e-mails for {slug} (links expire in {expires_days} days)")
     if queued.opted_out:
         click.echo(f"left out {len(queued.opted_out)} customer(s) whose address opted out: "
@@ -166,6 +166,36 @@ def _send_invitations(slug: str, customers: Path, channel: str, expires_days: in
                    "them not sent", err=True)
 
 
+def check_mail_settings() -> None:
+    """Refuse a CXROI_MAIL_URL that is not an SMTP URL before anything is stored (MailError, exit 2)."""
+    from ..config import mail_url_from_environment
+    from ..services import mailing
+
+    url = mail_url_from_environment()
+    if url:
+        mailing.smtp_target(url)
+
+
+def enqueue_or_explain(message_ids: list[int], kind: str) -> None:
+    """Queue the send tasks of stored messages; when the task queue cannot be reached, say so in one line (exit
+    1): the messages are kept as `queued`, and a worker's sweep queues them once the queue answers."""
+    from ..queue import queue_target
+    from ..services.mail_tasks import enqueue
+
+    try:
+        enqueue(message_ids)
+    except Exception as error:  # redis ConnectionError, sqlite3 OperationalError, a bad URL …
+        raise click.ClickException(
+            f"{len(message_ids)} {kind} e-mail(s) are stored but the task queue at {queue_target()[0]} "
+            f"(CXROI_QUEUE_URL) cannot be reached ({type(error).__name__}: {_first_line(error)}); nothing is "
+            "lost: they stay queued and a worker's sweep sends them once the queue answers") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else "no message"
+
+
 @cli.command()
 @click.argument("slug")
 @click.option("--after-days", type=click.FloatRange(min=0), default=3, show_default=True,
@@ -176,11 +206,11 @@ def remind(slug: str, after_days: float, max_count: int | None) -> None:
     """Queue one reminder e-mail to each invitee of SLUG who has neither completed the survey nor opted out
     (never a second reminder, never to someone who answered); `cxroi worker` sends them."""
     from ..services import mailing
-    from ..services.mail_tasks import enqueue
 
+    check_mail_settings()
     with _session() as session:
         queued = mailing.queue_reminders(session, slug, after_days=after_days, max_count=max_count)
-    enqueue(queued.message_ids)
+    enqueue_or_explain(queued.message_ids, "reminder")
     click.echo(f"queued {len(queued.message_ids)} reminder e-mails for {slug}; left out {queued.answered} who "
                f"answered and {len(queued.opted_out)} who opted out")
 

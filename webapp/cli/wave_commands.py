@@ -64,6 +64,10 @@ def start(slug: str, customers: Path, name: str | None, channel: str | None, sen
     if not send and output is None:
         raise HostingError("say where to write the links (-o links.csv), or e-mail them with --send")
     days = contact_days_from_environment() if contact_days is None else contact_days
+    if send:
+        from .hosting_commands import check_mail_settings
+
+        check_mail_settings()
     listed = read_customer_file(customers)
     secret = secret_key_for(instance_path_from_environment())
     handle = _temporary_beside(output) if output is not None else None
@@ -88,9 +92,9 @@ def start(slug: str, customers: Path, name: str | None, channel: str | None, sen
             Path(handle.name).unlink(missing_ok=True)
     if send:
         from ..config import mail_url_from_environment
-        from ..services.mail_tasks import enqueue
+        from .hosting_commands import enqueue_or_explain
 
-        enqueue(started.message_ids)
+        enqueue_or_explain(started.message_ids, "invitation")
         click.echo(f"started wave {started.name!r} (number {started.number}) of {slug}: queued "
                    f"{len(started.message_ids)} invitation e-mails (links expire in {expires_days} days)")
         if started.opted_out:

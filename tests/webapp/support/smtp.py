@@ -28,6 +28,7 @@ class Sink:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse: dict[str, str] = {}
+        self.refuse_sender: str | None = None  # a reply such as "550 5.7.1 not allowed to send as you"
         self.lock = threading.Lock()
         self.rcpt_count = 0
         self._hold: tuple[str, int] | None = None
@@ -45,6 +46,13 @@ class Sink:
             self.held.set()
             while not self.release.is_set():
                 await asyncio.sleep(0.05)
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         reply = self.refuse.get(address.lower())

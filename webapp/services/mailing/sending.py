@@ -117,6 +117,7 @@ def send_message(session: Session, message_id: int, settings: MailSettings) -> s
     'bounced', 'deferred', 'unknown', 'opted_out', 'cancelled', or the state of a row another sender holds or
     finished). Never raises for a refusal: the refusal is recorded (`deferred` ones are then retried by the
     caller)."""
+    target = smtp_target(settings.url) if settings.url else None  # a bad CXROI_MAIL_URL: MailError, nothing held
     claim = _claim(session, message_id, make_msgid(domain=sender_domain(settings.sender)), settings.lease_seconds)
     if claim is None:
         return current_state(session, message_id)
@@ -137,13 +138,13 @@ def send_message(session: Session, message_id: int, settings: MailSettings) -> s
     except TemplateError as error:  # a template stored before a check existed: recorded, not retried
         _finish(session, message_id, claim, "bounced", error=f"the survey's mail template cannot be rendered: {error}")
         return "bounced"
-    if settings.url is None:
+    if target is None:
         log.info("CXROI_MAIL_URL is not set; invitation %s to %s not sent:\n%s", message_id, message.email,
                  mail.as_string())
         _finish(session, message_id, claim, "not_sent", error="CXROI_MAIL_URL is not set: written to the log")
         return "not_sent"
     session.commit()  # no read transaction held during the SMTP conversation (SQLite's write lock)
-    result = deliver(mail, smtp_target(settings.url), message.email.strip(), settings.sender,
+    result = deliver(mail, target, message.email.strip(), settings.sender,
                      before_data=lambda: _start_transmitting(session, message_id, claim))
     if result.state == "abandoned":  # another worker took the row over while this one was slow
         log.warning("%s %s to %s: given up, %s", message.kind, message_id, message.email, result.error)
