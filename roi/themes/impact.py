@@ -70,9 +70,12 @@ class ThemeImpact:
 
     def ranking(self) -> list[str]:
         """Modelled themes by excess revenue at risk, largest first (then by churn difference)."""
+        def largest_first(value: float | None) -> float:
+            return -value if value is not None else np.inf  # unknown amounts last
+
         modelled = [t for t in self.themes if t["modelled"]]
-        modelled.sort(key=lambda t: (-(t["revenue_at_risk"]["excess"] or -np.inf),
-                                     -(t["churn"]["difference"] or -np.inf)))
+        modelled.sort(key=lambda t: (largest_first(t["revenue_at_risk"]["excess"]),
+                                     largest_first(t["churn"]["difference"])))
         return [t["id"] for t in modelled]
 
     def to_dict(self) -> dict[str, Any]:

@@ -256,3 +256,16 @@ def test_the_analysis_sentiment_leaves_out_other_languages() -> None:
     data = type("Data", (), {"frame": frame, "text_columns": ("q_comment",)})()
     scores = score_text_answers(data)  # type: ignore[arg-type]
     assert scores[0, 0] < -0.05 and np.isnan(scores[1, 0]) and np.isnan(scores[2, 0])
+
+
+def test_ranking_is_by_excess_revenue_at_risk_with_unknown_amounts_last() -> None:
+    from roi.themes.impact import ThemeImpact
+
+    def theme(theme_id: str, excess: float | None, difference: float | None, modelled: bool = True) -> dict:
+        return {"id": theme_id, "modelled": modelled, "revenue_at_risk": {"excess": excess},
+                "churn": {"difference": difference}}
+
+    rows = (theme("zero", 0.0, 0.1), theme("loss", -5.0, 0.2), theme("unknown", None, 0.3), theme("top", 10.0, 0.0),
+            theme("rare", 99.0, 0.5, modelled=False), theme("unknown_bigger", None, 0.4))
+    ranked = ThemeImpact(1, 1, {}, rows, None, None, (), "year").ranking()
+    assert ranked == ["top", "zero", "loss", "unknown_bigger", "unknown"]
