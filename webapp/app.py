@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
+from flask_babel import force_locale, get_locale
+from flask_babel import lazy_gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.engine import make_url
 from werkzeug.exceptions import HTTPException
@@ -120,30 +122,36 @@ def check_startup(config: Mapping[str, Any]) -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
-    def message(title: str, text: str, status: int) -> tuple[str, int]:
-        if staff_page():  # signed-in staff keep their navigation on an error page
-            return render_template("staff/message.html", title=title, message=text, status=status), status
-        return render_template("respond/message.html", title=title, message=text, lang="en"), status
+    def message(title: Any, text: Any, status: int, *, translated: bool = True) -> tuple[str, int]:
+        if staff_page():  # signed-in staff keep their navigation on an error page (in English, like their pages)
+            with force_locale("en"):
+                return render_template("staff/message.html", title=str(title), message=str(text),
+                                       status=status), status
+        if not translated:  # a message worded in English by the services: the whole page in English
+            with force_locale("en"):
+                return render_template("respond/message.html", title=title, message=text, lang="en"), status
+        language = str(get_locale() or "en")  # the browser's language when a catalogue has it (translations/)
+        return render_template("respond/message.html", title=str(title), message=str(text), lang=language), status
 
     @app.errorhandler(HostingError)
     def hosting_error(error: HostingError) -> tuple[str, int]:
-        return message(error.title, str(error), error.status)
+        return message(error.title, str(error), error.status, translated=False)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return message("Please try again",
-                       "This form could not be checked (its security token is missing, wrong or from an old "
-                       "session). Go back, reload the page and send it again; your saved answers are kept.", 400)
+        return message(_("Please try again"),
+                       _("This form could not be checked (its security token is missing, wrong or from an old "
+                         "session). Go back, reload the page and send it again; your saved answers are kept."), 400)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         status = error.code or 500
         texts = {
             403: ("Not for your role", "Your role cannot use this page; the links above are the pages it can."),
-            404: ("Page not found", "There is no page at this address; check that the link was copied whole."),
-            405: ("Not allowed", "This page cannot be used that way."),
-            413: ("Too much text", f"The answers sent were larger than {TEXT_BODY_LIMIT // 1024} KB; please "
-                                   "shorten the longest answer and send it again."),
+            404: (_("Page not found"), _("There is no page at this address; check that the link was copied whole.")),
+            405: (_("Not allowed"), _("This page cannot be used that way.")),
+            413: (_("Too much text"), _("The answers sent were larger than %(size)s KB; please shorten the longest "
+                                        "answer and send it again.", size=TEXT_BODY_LIMIT // 1024)),
         }
         title, text = texts.get(status, (error.name, error.description or ""))
         return message(title, text, status)

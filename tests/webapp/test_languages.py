@@ -273,3 +273,17 @@ def test_editing_a_bilingual_draft_keeps_its_translations() -> None:
     assert edits.row_lines(edited["touchpoints"], edited) == "ordering: Placing an order\nbilling: Billing"
     # the settings form's language is the default language, written under the draft's own name for it
     assert build_survey(edits.update_settings(edited, {"language": "fr"})).default_language == "fr"
+
+
+def test_error_pages_follow_the_browser_and_english_messages_stay_english(client: FlaskClient) -> None:
+    page = client.get("/no/such/page", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert page.status_code == 404
+    html = page.get_data(as_text=True)
+    assert '<html lang="fr">' in html and "Page introuvable" in html and "Aller au contenu principal" in html
+    german = client.get("/no/such/page", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Seite nicht gefunden" in german
+    # a message worded by the services (English only): the whole page in English, marked so
+    unknown = client.get("/s/not-a-token", headers={"Accept-Language": "fr"})
+    html = unknown.get_data(as_text=True)
+    assert unknown.status_code == 404 and '<html lang="en">' in html and "Skip to main content" in html
+    assert "this survey link is not valid" in html
