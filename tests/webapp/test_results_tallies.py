@@ -169,3 +169,29 @@ def test_cxroi_results_rebuild_counts_responses_loaded_in_bulk(sqlite_url: str,
         assert results.complete == 30 and ces is not None and ces.estimate == 1.5  # fifteen 1s, fifteen 2s
     assert CliRunner().invoke(cli, ["results", "rebuild", "nobody"]).exit_code != 0
     engine.dispose()
+
+
+def test_a_large_number_answer_has_one_key_from_the_submit_and_from_a_rebuild(engine: sa.Engine) -> None:
+    """PostgreSQL's JSONB gives 1e300 back as a whole number: the rebuild must still count it under the key the
+    submit used (a number column is a float), or the tallies would split one answer in two."""
+    import yaml
+
+    from surveys.definition import build_survey
+    from tests.webapp.support.web import EXAMPLE
+
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["sections"][0]["questions"].append({"id": "q_spend", "type": "number", "text": "What did you spend?",
+                                             "integer": False})
+    sessions = session_factory(engine)
+    with sessions() as session:
+        publish_survey(session, build_survey(data))
+        [link] = create_invitations(session, SLUG, ["C1"], "email")
+        response_id = start_personal(session, link.token).id
+        assert answer_page(session, response_id, 0, pages(1)[0] | {"q_spend": "1e300"}).kind == "saved"
+        assert answer_page(session, response_id, 1, pages(1)[1]).kind == "complete"
+        kept = stored_tallies(session)
+        assert [key[4] for key in kept if key[3] == "q_spend"] == ['{"q_spend":1e+300}']
+        session.commit()
+        rebuild_tallies(session.connection())
+        session.commit()
+        assert stored_tallies(session) == kept

@@ -74,6 +74,8 @@ def _keys_of(survey: Survey) -> KeysOf:
     answers, its comments. Made once per version for a long count: each question's keys for an answer already
     seen are reused (answers repeat: scale points, yes/no grids), at most `_SEEN` answers per question."""
     questions = [(q.id, q.to_columns, q.open_text_columns(survey), {}) for q in survey.questions()]
+    fractional = {column for q in survey.questions() for column, kind in q.column_kinds(survey).items()
+                  if kind == "number"}
 
     def keys(answers: Mapping[str, Any], started_at: datetime | None, submitted_at: datetime | None
              ) -> list[tuple[str, str]]:
@@ -85,7 +87,10 @@ def _keys_of(survey: Survey) -> KeysOf:
             cached = seen.get(_frozen(answer))
             if cached is None:
                 columns = to_columns(answer, survey)
-                scored = {column: value for column, value in columns.items() if column not in texts}
+                # A number answer is a float whatever JSON made of it (JSONB gives 1e300 back as an int):
+                # the same answer must give the same key from the submit and from a rebuild.
+                scored = {column: float(value) if column in fractional and type(value) is int else value
+                          for column, value in columns.items() if column not in texts}
                 cached = [(question_id, answer_key(scored))] if any(v is not None for v in scored.values()) else []
                 cached += [(COMMENT, column) for column in texts
                            if isinstance(columns.get(column), str) and columns[column].strip()]
