@@ -125,12 +125,11 @@ def figure_labels(finance: FinanceConfig) -> dict[str, str]:
         labels["retained_revenue"] = f"Retained revenue over {horizon} (no gross margin given)"
         labels["benefit"] = f"Benefit: retained revenue over {horizon}, not profit (no gross margin given)"
     rate = finance.discount_rate
-    discounted = f"discounted at {_percent(rate)} a year" if rate is not None else "undiscounted (no discount rate given)"
-    flows = f"the benefit year by year, customers retained now may still leave later, {discounted}"
-    labels["roi"] = f"ROI: net present value per unit of programme cost ({flows})"
-    labels["npv"] = f"Net present value: {flows}, less the programme cost"
-    labels["payback_months"] = (f"Payback: months until the benefit ({discounted}) covers the programme cost; "
-                                "none when that is not within the horizon")
+    discounted = f"discounted at {_percent(rate)} a year" if rate is not None else "undiscounted"
+    labels["roi"] = f"ROI: net present value per unit of programme cost (benefit {discounted})"
+    labels["npv"] = (f"Net present value: the benefit year by year, retained customers may still leave later, "
+                     f"{discounted}, less the programme cost")
+    labels["payback_months"] = f"Payback: months until the benefit ({discounted}) covers the programme cost"
     labels["irr"] = "IRR: the yearly discount rate at which the benefit exactly repays the programme cost"
     if margin is not None and rate is not None:
         later = ", later years counting only customers who would have stayed anyway" if years > 1 else ""
@@ -359,8 +358,7 @@ def _returns(flows: CashFlows, finance: FinanceConfig) -> tuple[Estimate, Estima
         payback = Estimate(reason="the benefit is not positive: the programme does not pay back")
     elif not math.isfinite(flows.payback):
         share = flows.present_value / cost
-        payback = Estimate(reason=f"not within the horizon ({horizon}): the benefit over the horizon covers "
-                                  f"{share:.0%} of the programme cost")
+        payback = Estimate(reason=f"not within the horizon ({horizon}); the benefit covers {share:.0%} of the cost")
     else:
         payback = Estimate(flows.payback, flows.payback_ci)
     irr = (Estimate(flows.irr, flows.irr_ci) if flows.irr is not None

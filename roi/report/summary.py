@@ -14,9 +14,11 @@ from .reading import first_text, get, mapping, not_available, records
 # without an effect matters least; the headline metric's own warnings are put first whatever their code.
 WARNING_ORDER = ("wrong_sign", "leakage", "parallel_trends", "not_identified", "separation", "miscalibration",
                  "low_match", "nonresponse_bias",
-                 "no_definition", "non_convergence", "non_proportional_hazards", "non_linear", "small_sample",
-                 "collinearity", "no_effect")
+                 "no_definition", "non_convergence", "small_sample", "collinearity", "non_linear",
+                 "non_proportional_hazards", "no_effect")
 SUMMARY_WARNINGS = 4
+MODEL_SHAPE_CODES = ("non_proportional_hazards", "non_linear")
+"""Warnings about the shape of a model (listed on the data-quality page, not on page 1)."""
 """Kinds of warning shown on page 1; each kind is one bullet naming every subject it concerns."""
 
 PLAIN_WORDS = {
@@ -43,10 +45,6 @@ PLAIN_WORDS = {
                       "money figures built on them are off by that much.",
     "no_definition": "Without the survey's definition every numeric column was treated as a question score; "
                      "check which columns the figures rest on.",
-    "non_proportional_hazards": "A score's link with leaving changes over the months after the survey; the "
-                                "single hazard ratio shown is an average.",
-    "non_linear": "A score's steps are not equally important (e.g. 9 to 10 matters more than 5 to 6); a "
-                  "straight-line effect misstates it.",
 }
 
 
@@ -196,6 +194,8 @@ def summary_warning_lines(results: Mapping[str, Any], warnings: list[Mapping[str
     the subjects it concerns by their labels."""
     by_code: dict[str, list[str]] = {}
     for warning in warnings:
+        if str(warning.get("code")) in MODEL_SHAPE_CODES:
+            continue  # how a survival or ordinal fit is shaped does not touch page 1's money: data-quality page
         subjects = by_code.setdefault(str(warning.get("code")), [])
         subject = metric_label(results, warning.get("subject")) if warning.get("subject") else ""
         if subject and subject not in subjects:
@@ -264,7 +264,6 @@ FIGURE_LABELS = {
     "retained_revenue": "Retained revenue (revenue, before any margin)",
     "benefit": "Benefit (retained revenue × gross margin, when one was given)",
     "roi": "ROI (benefit less programme cost, per unit of cost)",
-    "npv": "Net present value (discounted benefit less programme cost)",
     "payback_months": "Payback (months)",
     "lifetime_value": "Lifetime value (the benefit, discounted)",
 }
@@ -286,7 +285,7 @@ def _key_figures(results: Mapping[str, Any]) -> list[Block]:
                      ""])
     if has_money_evidence(results):
         for key, fmt in (("retained_revenue", f.money), ("benefit", f.money), ("roi", f.percent),
-                         ("npv", f.money), ("payback_months", f.months), ("lifetime_value", f.money)):
+                         ("payback_months", f.months), ("lifetime_value", f.money)):
             estimate = mapping(scenario, key)
             if f.number(estimate.get("estimate")) is not None:
                 rows.append([figure_label(results, key), fmt(estimate.get("estimate")),
