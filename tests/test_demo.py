@@ -58,6 +58,32 @@ def test_demo_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
                                             "csrf_token": token.group(1)})
     assert signed_in.status_code == 302
 
+    # the programme: a wave whose invitations were captured (the personal link in each opens the survey), and a
+    # follow-up case the printed agent login can open, its owner's notification captured too
+    import email
+    import email.policy
+
+    assert "started wave 'demo wave 1': 3 invitation e-mails" in printed
+    invitation = email.message_from_bytes((out / "mail" / "invitation-demo-wave-1.eml").read_bytes(),
+                                          policy=email.policy.default)
+    assert "ada@example.com" in str(invitation["To"]) and invitation["List-Unsubscribe"]
+    wave_link = re.search(r"http://[^/\s]+(/s/[A-Za-z0-9_-]+)",
+                          invitation.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert wave_link is not None and client.get(wave_link.group(1)).status_code == 200
+    case = re.search(r"follow-up case (\d+) for customer (\S+) .*?(/cases/\d+)", printed)
+    assert case is not None, printed
+    assert (out / "mail" / f"case-{case.group(1)}-notification.eml").exists()
+    agent = re.search(r"agent\s+(\S+)\s+password: (\S+)", printed)
+    assert agent is not None
+    staff = app.test_client()
+    form = staff.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+    assert token is not None
+    assert staff.post("/login", data={"email": agent.group(1), "password": agent.group(2),
+                                      "csrf_token": token.group(1)}).status_code == 302
+    detail = staff.get(case.group(3))
+    assert detail.status_code == 200 and case.group(2) in detail.get_data(as_text=True)
+
 
 def test_demo_refuses_a_busy_port_before_changing_anything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture[str]) -> None:

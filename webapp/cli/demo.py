@@ -6,7 +6,9 @@
 4. the stored responses are scored (NPS, CES, BAS … with intervals);
 5. the ROI analysis runs on the stored responses and the outcomes → results.json;
 6. the finance report is written (roi-report.pdf and .html);
-7. the web app is served (unless --no-serve), with the URL and the demo logins printed.
+7. the programme: a wave of e-mail invitations (the mail captured to DIR/mail/*.eml, no SMTP server needed) and
+   a follow-up case opened by the survey's rule, its owner's notification captured too (`demo_programme`);
+8. the web app is served (unless --no-serve), with the URL and the demo logins printed.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from surveys.scoring import score_survey
 
 from ..config import base_url_from_environment, database_url_from_environment
 from ..storage.engine import open_session
+from .demo_programme import AGENT, RULE, run_programme, with_follow_up
 from .root import cli
 
-DEMO_LOGINS = (("author@demo.cxroi", "author"), ("analyst@demo.cxroi", "analyst"))
+DEMO_LOGINS = (("author@demo.cxroi", "author"), ("analyst@demo.cxroi", "analyst"), (AGENT, "agent"))
 
 
 def _check_port_free(port: int) -> None:
@@ -44,7 +47,7 @@ def _check_port_free(port: int) -> None:
 
 
 def _step(number: int, text: str) -> None:
-    click.secho(f"\n[{number}/7] {text}", bold=True)
+    click.secho(f"\n[{number}/8] {text}", bold=True)
 
 
 @cli.command("demo")
@@ -84,15 +87,16 @@ def demo(no_serve: bool, out: Path, customers: int, seed: int, port: int) -> Non
     _step(3, "Publish the survey and store its responses (SQLite in the instance folder)")
     url = database_url_from_environment()
     passwords = {email: secrets.token_urlsafe(9) for email, _ in DEMO_LOGINS}
+    survey_with_rule = with_follow_up(world.survey)
     with open_session(url) as session:
-        version = publish_survey(session, world.survey)
+        for email, role in DEMO_LOGINS:  # first: the follow-up rule's owner must exist when the survey is published
+            ensure_user(session, email, role, passwords[email])
+        version = publish_survey(session, survey_with_rule)
         added = import_responses(session, world.survey.id, world.responses, source=str(data_dir / "responses.csv"))
         links = create_invitations(session, world.survey.id, ["demo-customer-1", "demo-customer-2"],
                                    world.survey.channels[0].id)
         relationship = load_template("relationship")
         publish_survey(session, relationship)
-        for email, role in DEMO_LOGINS:
-            ensure_user(session, email, role, passwords[email])
         click.echo(f"  database: {url}")
         click.echo(f"  published {world.survey.id} v{version.number}; stored {added} new responses; "
                    f"also published the '{relationship.id}' template")
@@ -119,7 +123,22 @@ def demo(no_serve: bool, out: Path, customers: int, seed: int, port: int) -> Non
     (out / "roi-report.html").write_text(render_html(results.to_dict()), encoding="utf-8")
     click.echo(f"  wrote {out / 'roi-report.pdf'} ({pages} pages) and {out / 'roi-report.html'}")
 
-    _step(7, "Web app")
+    _step(7, "The programme: a wave by e-mail, a follow-up case")
+    from ..config import instance_path_from_environment, secret_key_for
+
+    with open_session(url) as session:
+        programme = run_programme(session, world.survey.id, survey_with_rule, base_url=base_url,
+                                  secret_key=secret_key_for(instance_path_from_environment()),
+                                  mail_folder=out / "mail")
+    click.echo(f"  started wave '{programme.wave_name}': {programme.invitations} invitation e-mails, captured "
+               f"(no SMTP server set) in {out / 'mail'}/")
+    for path in programme.captured:
+        click.echo(f"    {path}")
+    if programme.case_id is not None:
+        click.echo(f"  follow-up case {programme.case_id} for customer {programme.case_customer} (rule "
+                   f"'{RULE.when}', owner {AGENT}): {base_url}/cases/{programme.case_id}")
+
+    _step(8, "Web app")
     click.echo(f"  respondent link (personal, single use): {links[0].url(base_url)}")
     channel = world.survey.channels[0].id if world.survey.channels else None
     public = f"{base_url}/p/{world.survey.id}" + (f"?channel={channel}" if channel else "")
