@@ -1,6 +1,7 @@
 """Several hosts on one machine (issue 15, across hosts): `cxroi serve` app servers on addresses of their own
 (127.0.0.2, 127.0.0.3, …: all of 127.0.0.0/8 is this machine's loopback), Debian's haproxy balancing them, and
-`cxroi worker` — the layout docs/deployment.md describes, started with the same commands.
+`cxroi worker` (tests.webapp.support.cli.start_cxroi) — the layout docs/deployment.md describes, started with
+the same commands.
 
 Servers and the balancer run as `benchmarks.load.ServerProcess` (its own process session, so a SIGKILL takes a
 whole server, master and workers, as a host dying would; bounded waits until it answers).
@@ -9,8 +10,6 @@ whole server, master and workers, as a host dying would; bounded waits until it 
 from __future__ import annotations
 
 import errno
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +17,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from benchmarks.load import ServerProcess
-from tests.webapp.support.web import ROOT
 
 CXROI = [sys.executable, "-c", "from webapp.cli import main; main()"]
 SERVED_BY = "X-Served-By"
@@ -83,24 +81,14 @@ def balancer(haproxy: str, config: str, port: int, folder: Path) -> ServerProces
                          command=[haproxy, "-db", "-f", str(path)])
 
 
-def queue_worker(env: Mapping[str, str], log_path: Path, *, workers: int = 2) -> subprocess.Popen[bytes]:
-    """`cxroi worker --workers N` with `env` added to this process's environment, in a session of its own."""
-    with log_path.open("ab") as log:
-        return subprocess.Popen([*CXROI, "worker", "--workers", str(workers)], env=os.environ | dict(env), cwd=ROOT,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-
 def stop_worker(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the worker and its processes, SIGKILL them if they have not stopped within 30 s."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
-        except ProcessLookupError:
-            pass
+    """SIGTERM a `cxroi worker` (it stops its worker processes), SIGKILL it if it has not stopped within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
 
 
 class Relay:
