@@ -190,7 +190,8 @@ def _with_linearity(models: list[FittedModel], data: AnalysisData, y_all: np.nda
             continue
         values = data.frame[metric.column].to_numpy(dtype=float)
         keep = np.isfinite(y_all) & np.isfinite(values) & np.all(np.isfinite(controls), axis=1)
-        result = linearity_test(y_all[keep], values[keep], controls[keep])
+        estimate = np.array([t.coef if t.coef is not None else np.nan for t in model.terms])
+        result = linearity_test(y_all[keep], values[keep], controls[keep], estimate)
         if result is not None:
             tests[metric.name] = result
     q_values = dict(zip(tests, benjamini_hochberg([t.p for t in tests.values()]), strict=True))

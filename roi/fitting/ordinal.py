@@ -29,13 +29,13 @@ from .logit import newton_logit
 MAX_LEVELS = 11
 
 
-def _loglik(y: np.ndarray, design: np.ndarray) -> tuple[float, np.ndarray] | None:
+def _loglik(y: np.ndarray, design: np.ndarray, start: np.ndarray | None = None) -> tuple[float, np.ndarray] | None:
     """Maximum log-likelihood and estimates of a logit, or None when it does not exist (separation,
     collinearity, no convergence)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a separation or convergence warning: no trustworthy maximum
         try:
-            beta, _, converged = newton_logit(y, design)
+            beta, _, converged = newton_logit(y, design, start=start)
         except (np.linalg.LinAlgError, ValueError, Warning):
             return None
     if not converged:
@@ -65,16 +65,23 @@ class LinearityTest:
                 "q": finite_or_none(self.q)}
 
 
-def linearity_test(y: np.ndarray, values: np.ndarray, controls: np.ndarray) -> LinearityTest | None:
+def linearity_test(y: np.ndarray, values: np.ndarray, controls: np.ndarray,
+                   linear_estimate: np.ndarray | None = None) -> LinearityTest | None:
     """The test of the module docstring for one metric (`values`) with `controls` (n × c, possibly c = 0);
-    None when the metric has fewer than 3 or more than 11 levels, or a model cannot be fitted."""
+    None when the metric has fewer than 3 or more than 11 levels, or a model cannot be fitted.
+    `linear_estimate` (intercept, metric, controls: the linear model already fitted) saves Newton steps: the
+    linear fit starts there, the dummy fit at the same line (dummy k at β·(level_k − lowest))."""
     levels = np.unique(values)
     if not 3 <= len(levels) <= MAX_LEVELS:
         return None
     ones = np.ones((len(y), 1))
-    linear = _loglik(y, np.column_stack([ones, values, controls]))
+    linear = _loglik(y, np.column_stack([ones, values, controls]), linear_estimate)
     dummies = (values[:, None] == levels[None, 1:]).astype(float)
-    stepwise = _loglik(y, np.column_stack([ones, dummies, controls]))
+    start = None
+    if linear is not None:
+        b = linear[1]
+        start = np.concatenate([[b[0] + b[1] * levels[0]], b[1] * (levels[1:] - levels[0]), b[2:]])
+    stepwise = _loglik(y, np.column_stack([ones, dummies, controls]), start)
     if linear is None or stepwise is None:
         return None
     statistic = max(2 * (stepwise[0] - linear[0]), 0.0)

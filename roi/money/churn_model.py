@@ -104,9 +104,10 @@ def drawn_totals(model: ChurnModel, X: np.ndarray, weights: np.ndarray, *, repli
 
 
 def calibrate_churn_model(frame: pd.DataFrame, columns: Sequence[str], used: pd.Series, *, seed: int,
-                          subject: str) -> tuple[Calibration | None, list[RoiWarning]]:
+                          subject: str, start: np.ndarray | None = None) -> tuple[Calibration | None, list[RoiWarning]]:
     """Calibration of the churn model on `columns` over the rows `used`, judged on 5-fold out-of-fold
-    predictions (`roi.fitting.calibration`), and a `miscalibration` warning when it is materially off."""
+    predictions (`roi.fitting.calibration`), and a `miscalibration` warning when it is materially off.
+    `start` (the full-sample estimate on the same standardised columns) saves Newton steps in each fold."""
     rows = frame[used]
     X = build_design(rows, columns).to_numpy(float)
     y = pd.to_numeric(rows["churned"], errors="coerce").to_numpy(float)
@@ -119,7 +120,7 @@ def calibrate_churn_model(frame: pd.DataFrame, columns: Sequence[str], used: pd.
     for k in range(FOLDS):
         train = fold != k
         fit, _ = fit_logit(y[train], X[train], names=list(map(str, range(X.shape[1]))), subject=subject,
-                           check_events=False)
+                           check_events=False, start=start)
         if fit is None:
             return None, []
         predicted[~train] = fit.predict(X[~train])

@@ -87,7 +87,8 @@ def revenue_at_risk(data: AnalysisData, *, seed: int, metrics: Sequence[str] | N
     notes = [*choice, *notes]
     if model is None:
         return RevenueAtRisk(None, (None, None), period, int(used.sum()), None, tuple(columns), (), tuple(notes))
-    calibration, off = calibrate_churn_model(frame, columns, used, seed=seed, subject="revenue at risk")
+    calibration, off = calibrate_churn_model(frame, columns, used, seed=seed, subject="revenue at risk",
+                                          start=model.fit.params)
     notes.extend(off)
     rows = frame[used]
     X = build_design(rows, columns).to_numpy(float)

@@ -235,7 +235,8 @@ def estimate_scenario(data: AnalysisData, *, scenario: ScenarioConfig, finance: 
     if len(scope) < 100:
         notes.append(RoiWarning("small_sample", metric.name,
                                 f"Only {len(scope)} customers in the scenario's scope; the figure is imprecise."))
-    calibration, off = calibrate_churn_model(frame, columns, used, seed=seed, subject=metric.name)
+    calibration, off = calibrate_churn_model(frame, columns, used, seed=seed, subject=metric.name,
+                                          start=model.fit.params)
     notes.extend(off)
     X = build_design(scope, columns).to_numpy(float)
     X_after = X.copy()
