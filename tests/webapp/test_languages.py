@@ -287,3 +287,20 @@ def test_error_pages_follow_the_browser_and_english_messages_stay_english(client
     html = unknown.get_data(as_text=True)
     assert unknown.status_code == 404 and '<html lang="en">' in html and "Skip to main content" in html
     assert "this survey link is not valid" in html
+
+
+def test_imported_responses_keep_the_exports_language_column(db: Session, db_url: str) -> None:
+    import pandas as pd
+
+    from webapp.services.importing import import_responses
+
+    survey = bilingual()
+    publish_survey(db, survey)
+    rows = pd.DataFrame([{"response_id": "r1", "language": "fr", "q_plan": "pro", "q_nps": 9},
+                         {"response_id": "r2", "language": "", "q_plan": "basic"}])
+    assert import_responses(db, survey.id, rows) == 2
+    assert stored(db_url, "language") == ["fr", None]
+    bad = pd.DataFrame([{"response_id": "r3", "language": "de", "q_plan": "pro"}])
+    with pytest.raises(Exception, match=r"row 2, column 'language': 'de' is not one of the survey's languages "
+                                        r"\(en, fr\)"):
+        import_responses(db, survey.id, bad)

@@ -16,8 +16,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from surveys.texts import offered_language
+
 from ..storage.models import Response, utcnow
 from .errors import HostingError
+from .export import LANGUAGE_COLUMN, LANGUAGE_COLUMN_ALTERNATIVE, wave_column
 from .invitations import customer_id_problem
 from .publishing import latest_version, survey_of
 
@@ -60,6 +63,7 @@ def import_responses(session: Session, slug: str, table: pd.DataFrame, *, source
     problems: list[str] = []
     pending: list[Response] = []
     seen: set[str] = set()
+    language_column = wave_column(survey.columns(), LANGUAGE_COLUMN, LANGUAGE_COLUMN_ALTERNATIVE)
     for position, row in enumerate(table.to_dict("records")):
         where = f"{source}, row {position + 2}"
         response_key = _text(row.get("response_id"))
@@ -88,11 +92,16 @@ def import_responses(session: Session, slug: str, table: pd.DataFrame, *, source
             problems.append(f"{where}, column 'customer_id': {problem}")
         if channel is not None and len(channel) > CHANNEL_LIMIT:
             problems.append(f"{where}, column 'channel': longer than {CHANNEL_LIMIT} characters")
+        given_language = _text(row.get(language_column))  # the export's language column, when the file has one
+        language = offered_language(survey, given_language)
+        if given_language is not None and language is None:
+            problems.append(f"{where}, column {language_column!r}: {given_language[:20]!r} is not one of the "
+                            f"survey's languages ({', '.join(survey.all_languages)})")
         started = _time(row.get("started_at"), f"{where}, column 'started_at'", problems)
         submitted = _time(row.get("submitted_at"), f"{where}, column 'submitted_at'", problems)
         pending.append(Response(
             version_id=version.id, session_key=key, customer_id=customer_id,
-            channel=channel, status=status, answers=answers,
+            channel=channel, status=status, answers=answers, language=language,
             current_page=len(survey.sections) - 1 if status == "complete" else 0,
             started_at=started or submitted or utcnow(), updated_at=submitted or started or utcnow(),
             submitted_at=submitted if status == "complete" else None,
