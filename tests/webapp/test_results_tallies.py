@@ -195,3 +195,22 @@ def test_a_large_number_answer_has_one_key_from_the_submit_and_from_a_rebuild(en
         rebuild_tallies(session.connection())
         session.commit()
         assert stored_tallies(session) == kept
+
+
+def test_a_version_unreadable_under_todays_rules_does_not_stop_the_count(sqlite_url: str) -> None:
+    """The migration counts every stored response; a version saved under older rules is left out (logged), the
+    others are counted, and the upgrade does not fail."""
+    engine = create_engine_for(sqlite_url)
+    with session_factory(engine)() as session:
+        version = publish_survey(session, example_survey())
+        [link] = create_invitations(session, SLUG, ["C1"], "email")
+        response_id = start_personal(session, link.token).id
+        for index, raw in enumerate(pages(1)):
+            answer_page(session, response_id, index, raw)
+        broken = dict(version.definition, sections=[])  # no page at all: refused by today's rules
+        session.execute(sa.insert(SurveyVersion).values(survey_id=version.survey_id, number=2, definition=broken,
+                                                        published_at=version.published_at))
+        session.commit()
+        assert rebuild_tallies(session.connection()) == 1  # the readable version's one response
+        session.commit()
+    engine.dispose()

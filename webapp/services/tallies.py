@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -27,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from surveys.errors import CxroiError
 from surveys.model import Survey
 from surveys.scoring import Scorecard, score_survey
 
@@ -42,6 +44,7 @@ SUBMITTED = ":submitted"
 """`question_id`s of the counts by UTC day (answer `YYYY-MM-DD`) the responses were started and submitted."""
 COMMENT = ":comment"
 """`question_id` of the count of non-blank open-text answers (answer: the export column)."""
+log = logging.getLogger(__name__)
 KEY_COLUMNS = ("version_id", "channel", "wave_id", "question_id", "answer")
 INSERT_BATCH = 500
 
@@ -184,7 +187,13 @@ def rebuild_tallies(connection: sa.Connection, version_ids: Sequence[int] | None
         connection.execute(table.delete().where(table.c.version_id.in_(list(version_ids))))
     else:
         connection.execute(table.delete())
-    surveys = {row.id: build(row.definition, f"survey version {row.id}") for row in connection.execute(query)}
+    surveys: dict[int, Survey] = {}
+    for row in connection.execute(query):
+        try:
+            surveys[row.id] = build(row.definition, f"survey version {row.id}")
+        except CxroiError as error:  # stored under older rules: its responses cannot be scored, nor counted
+            log.warning("tallies: survey version %s is not readable under today's rules, its responses are not "
+                        "counted: %s", row.id, str(error)[:500])
     keys_of = {version_id: _keys_of(survey) for version_id, survey in surveys.items()}
     counts: dict[tuple[Any, ...], int] = {}
     counted = 0
