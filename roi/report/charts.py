@@ -1,5 +1,5 @@
 """Vector charts (reportlab.graphics) for the report: bars with confidence whiskers, the importance–performance
-quadrant, survival curves by score band.
+quadrant, survival curves by score band, the reliability chart of predicted churn risks.
 
 Every chart reads in greyscale: each bar and point carries its label and value as text, each curve has its own
 line pattern and marker and is named at its end. The charts draw values given to them; they compute nothing
@@ -311,4 +311,34 @@ def build_survival_curves(curves: Sequence[Curve], *, time_title: str = "Months 
         label_slots.append(end_y)
         drawing.add(_marker(marker, right + 8, end_y + 2))
         drawing.add(_text(right + 14, end_y - 0.5, _shorten(curve.label, 22), size=7))
+    return drawing
+
+
+def build_reliability(points: Sequence[tuple[float, float]], *, width: float = 300, height: float = 230) -> Drawing:
+    """The reliability chart of predicted churn risks: one marker per group of customers at (mean predicted,
+    observed churn rate), against the dashed diagonal where prediction and outcome agree."""
+    drawing = Drawing(width, height)
+    left, right, bottom, top = 44.0, width - 12, 34.0, height - 20
+    highest = max((max(p, o) for p, o in points), default=1.0)
+    ticks = nice_ticks(0.0, max(highest, 0.05))
+
+    def scale(value: float, low: float, high: float) -> float:
+        return low + (value - ticks[0]) / (ticks[-1] - ticks[0]) * (high - low)
+
+    drawing.add(Rect(left, bottom, right - left, top - bottom, fillColor=None, strokeColor=GREY_DARK,
+                     strokeWidth=0.6))
+    for tick in ticks:
+        drawing.add(Line(left, scale(tick, bottom, top), right, scale(tick, bottom, top), strokeColor=GREY_FILL,
+                         strokeWidth=0.4))
+        drawing.add(_text(left - 4, scale(tick, bottom, top) - 2.5, f"{tick * 100:.0f}%", size=7, anchor="end",
+                          color=GREY_DARK))
+        drawing.add(_text(scale(tick, left, right), bottom - 11, f"{tick * 100:.0f}%", size=7, anchor="middle",
+                          color=GREY_DARK))
+    drawing.add(Line(left, bottom, right, top, strokeColor=GREY_MID, strokeWidth=0.8, strokeDashArray=[3, 2]))
+    drawing.add(_text(right - 4, top - 10, "predicted = observed", size=6.5, anchor="end", color=GREY_DARK))
+    for predicted, observed in points:
+        drawing.add(_marker("circle", scale(predicted, left, right), scale(observed, bottom, top)))
+    drawing.add(_text((left + right) / 2, 4, "Predicted chance of leaving (group mean)", size=7.5,
+                      anchor="middle", color=GREY_DARK))
+    drawing.add(_text(left, height - 10, "Share who left", size=7.5, color=GREY_DARK))
     return drawing

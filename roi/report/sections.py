@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import formatting as f
-from .charts import Bar, QuadrantPoint, build_interval_bars, build_quadrant
+from .charts import Bar, QuadrantPoint, build_interval_bars, build_quadrant, build_reliability
 from .content import Block, Figure, Section, Subheading, Table, Text
 from .reading import get, mapping, not_available, records
 from .summary import grouping_label, metric_label, period_word, question_label
@@ -224,6 +224,7 @@ def build_revenue_at_risk(results: Mapping[str, Any]) -> Section:
     if isinstance(predictors, list) and predictors:
         blocks.append(Text("Predicted from: " + ", ".join(metric_label(results, str(p)) for p in predictors) + ".",
                            "small"))
+    blocks += _calibration_blocks(mapping(risk, "calibration"))
     segments = records(risk, "by_segment")
     if not segments:
         blocks.append(Text(not_available("Revenue at risk by segment and channel", "revenue_at_risk.by_segment")))
@@ -247,6 +248,25 @@ def build_revenue_at_risk(results: Mapping[str, Any]) -> Section:
     blocks.append(Text("Segment figures are point estimates from the same model as the total; their "
                        "intervals are not in these results.", "note"))
     return Section("Revenue at risk", blocks)
+
+
+def _calibration_blocks(calibration: Mapping[str, Any]) -> list[Block]:
+    """Are the predicted risks right? The reliability chart and one sentence (`revenue_at_risk.calibration`)."""
+    groups = [(float(g["predicted"]), float(g["observed"])) for g in records(calibration, "groups")
+              if f.number(g.get("predicted")) is not None and f.number(g.get("observed")) is not None]
+    if not groups:
+        return []
+    sentence = (f"Tested on customers the model was not fitted on ({calibration.get('method')}), it expected "
+                f"{f.count(round(float(calibration.get('expected') or 0)))} leavers where "
+                f"{f.count(calibration.get('observed'))} left")
+    if f.number(calibration.get("slope")) is not None:
+        sentence += (f"; calibration slope {f.stat(calibration.get('slope'))} (95% CI "
+                     f"{f.interval(calibration.get('slope_ci'), f.stat)}; 1 means the risks spread as they should, "
+                     "below 1 that they are too extreme)")
+    return [Subheading("Are the predicted risks right?"), Text(sentence + ".", "small"),
+            Figure(build_reliability(groups), "Observed share of leavers against the mean predicted chance, for ten "
+                                              "groups of customers from lowest to highest predicted risk; points on "
+                                              "the dashed diagonal are predicted exactly.")]
 
 
 def _short_money(value: float) -> str:
