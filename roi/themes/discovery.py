@@ -11,6 +11,7 @@ The first pass is a suggestion, not a finding: a theme is a pattern of words tha
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
 
 from surveys.errors import CxroiError
 
@@ -61,6 +63,17 @@ class Discovery:
     summaries: tuple[ThemeSummary, ...]
 
 
+KEEP_WEIGHT = 1e-3
+"""A term weighing less than this share of its component's heaviest term is left out of the codebook."""
+
+
+def _compact(row: np.ndarray, terms: Sequence[str]) -> dict[str, float]:
+    """A component as stored: its terms of weight ≥ `KEEP_WEIGHT` × the largest, each to 6 significant digits
+    (the codebook stays small enough to upload; coding uses these stored numbers, discovery's included)."""
+    floor = KEEP_WEIGHT * float(row.max(initial=0.0))
+    return {terms[int(j)]: float(f"{row[j]:.6g}") for j in np.flatnonzero(row > floor)}
+
+
 def _top_words(row: np.ndarray, terms: Sequence[str], count: int = TOP_WORDS) -> tuple[str, ...]:
     order = np.argsort(-row, kind="stable")[:count]
     return tuple(terms[j] for j in order if row[j] > 0)
@@ -91,16 +104,19 @@ def discover_themes(texts: Sequence[Any], *, themes: int = DEFAULT_THEMES, seed:
     if rows.shape[0] > MAX_FIT_COMMENTS:
         sample = np.sort(np.random.default_rng(seed).choice(rows.shape[0], MAX_FIT_COMMENTS, replace=False))
         fitted = rows[sample]
-    doc_weights = model.fit_transform(fitted)
+    with warnings.catch_warnings():
+        # 400 iterations short of scikit-learn's tolerance still give usable components; the first pass is a
+        # suggestion people review, and the same seed gives the same result either way
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        doc_weights = model.fit_transform(fitted)
     components = np.asarray(model.components_, dtype=float)
     # themes in order of the comments they dominate, most first (ties: component order)
     size = np.bincount(np.argmax(doc_weights, axis=1)[doc_weights.sum(axis=1) > 0], minlength=k)
     order = [int(c) for c in np.argsort(-size, kind="stable")]
-    weights = tuple({space.terms[j]: float(components[c, j]) for j in np.flatnonzero(components[c] > 0)}
-                    for c in range(k))
+    weights = tuple(_compact(components[c], space.terms) for c in range(k))
     draft = Codebook(survey=survey, method=Method(name="nmf-tfidf", seed=seed, components=k, min_share=min_share,
                                                   comments=len(written)),
-                     vocabulary=space.terms, idf=tuple(float(v) for v in space.idf), weights=weights)
+                     vocabulary=space.terms, idf=tuple(float(f"{v:.6g}") for v in space.idf), weights=weights)
     found: list[Theme] = []
     for c in order:
         top = _top_words(components[c], space.terms)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
@@ -150,10 +152,15 @@ def test_themes_page_and_editor(client: FlaskClient, seeded: pd.DataFrame) -> No
     empty = client.post(f"/themes/{SLUG}/codebook/{theme_id}/rename", data={
         "csrf_token": _token(editor), f"{theme_id}-rename-name": "", f"{theme_id}-rename-based_on": "2"})
     assert empty.status_code == 400 and 'aria-invalid="true"' in empty.get_data(as_text=True)
+    import_token = re.search(r'name="import-csrf_token"[^>]*value="([^"]+)"', editor).group(1)
     bad = client.post(f"/themes/{SLUG}/codebook/import", data={
-        "csrf_token": _token(editor), "import-based_on": "2",
-        "import-file": (__import__("io").BytesIO(b"themes: ["), "book.yaml")}, content_type="multipart/form-data")
+        "import-csrf_token": import_token, "import-based_on": "2",
+        "import-file": (io.BytesIO(b"themes: ["), "book.yaml")}, content_type="multipart/form-data")
     assert bad.status_code == 400 and "book.yaml: not valid YAML" in bad.get_data(as_text=True)
+    tokenless = client.post(f"/themes/{SLUG}/codebook/import", data={
+        "import-based_on": "2", "import-file": (io.BytesIO(b"themes: []"), "book.yaml")},
+        content_type="multipart/form-data")
+    assert tokenless.status_code == 400 and "security token is missing" in tokenless.get_data(as_text=True)
 
     page = client.get(f"/results/{SLUG}/themes").get_data(as_text=True)
     assert "Reaching &lt;a person&gt;" in page and "<a person>" not in page
@@ -167,6 +174,16 @@ def test_themes_page_and_editor(client: FlaskClient, seeded: pd.DataFrame) -> No
     assert download.status_code == 200 and b"Reaching <a person>" in download.data
     assert client.get(f"/themes/{SLUG}/codebook.yaml?version=1").data != download.data
     assert client.get("/results/nosuch/themes").status_code == 404
+    # an upload over the server's body limit: the editor says so (413), nothing is stored
+    terms = [f"term{i:06d}" for i in range(60_000)]
+    big = yaml.safe_dump({"vocabulary": terms, "idf": [1.5] * len(terms), "weights": [{terms[0]: 1.0}],
+                          "themes": [{"id": "big", "name": "Big", "components": [0]}]}).encode()
+    assert len(big) > 1024 * 1024
+    refused = client.post(f"/themes/{SLUG}/codebook/import", data={
+        "import-csrf_token": import_token, "import-based_on": "2", "import-file": (io.BytesIO(big), "big.yaml")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 413 and "larger than this server accepts" in refused.get_data(as_text=True)
+    assert "Version 2 in use" in client.get(f"/themes/{SLUG}/codebook").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", [f"/results/{SLUG}/themes", f"/themes/{SLUG}/codebook", f"/themes/{SLUG}/codebook.yaml"])

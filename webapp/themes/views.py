@@ -20,7 +20,7 @@ from roi.themes.codebook import Codebook, InvalidCodebook
 from surveys.errors import CxroiError
 
 from ..accounts.guard import current_user, requires_role
-from ..extensions import get_db
+from ..extensions import csrf, get_db
 from ..services.publishing import find_survey
 from . import service
 from .forms import (
@@ -169,13 +169,21 @@ def discover(slug: str) -> ResponseReturnValue:
 
 
 @bp.post("/themes/<slug>/codebook/import")
+@csrf.exempt
 @requires_role("author")
 def import_codebook(slug: str) -> ResponseReturnValue:
-    """A codebook file (exported earlier, or edited by hand) saved as the next version."""
+    """A codebook file (exported earlier, or edited by hand) saved as the next version.
+
+    A codebook can be larger than the app-wide body limit (made for answer pages), so this view raises the limit
+    first and the form checks its own CSRF token: it is exempt from the app-wide check, which would read the
+    body before the limit is raised (as the report upload does).
+    """
     request.max_content_length = CODEBOOK_LIMIT
     form = ImportForm(prefix="import")
     if not form.validate_on_submit():
-        return _editor(slug, posted=form, key="import", problem="Nothing was imported: choose a file.", status=400)
+        why = ("this form's security token is missing, wrong or from an old session: reload the page and send "
+               "it again" if form.csrf_token.errors else "choose a file")
+        return _editor(slug, posted=form, key="import", problem=f"Nothing was imported: {why}.", status=400)
     upload = form.file.data
     try:
         text = upload.read().decode("utf-8")
@@ -189,6 +197,14 @@ def import_codebook(slug: str) -> ResponseReturnValue:
                        status=getattr(error, "status", 400))
     flash(f"Imported as codebook version {saved.version}.", "success")
     return redirect(url_for(".codebook", slug=slug), 303)
+
+
+@bp.errorhandler(413)
+def too_large(_error: Exception) -> ResponseReturnValue:
+    """A codebook file over the upload limit: the editor again, saying so (the app's page speaks of answers)."""
+    slug = (request.view_args or {}).get("slug", "")
+    return _editor(str(slug), problem="Nothing was imported: the file is larger than this server accepts in one "
+                   "upload. Delete themes you do not need and import it again.", status=413)
 
 
 @bp.post("/themes/<slug>/codebook/add")
