@@ -63,6 +63,7 @@ TASK_MODULES = (
     "webapp.services.reporting",
     "webapp.services.mail_tasks",
     "webapp.services.case_tasks",
+    "webapp.webhooks.tasks",
 )
 """Modules that declare tasks on `huey`; `cxroi worker` imports each before it starts."""
 

@@ -22,12 +22,14 @@ from tests.webapp.support.author import page_token, signed_in
 from tests.webapp.support.cli import run
 from tests.webapp.support.results import RESPONDENTS, add_staff, seed_survey
 from tests.webapp.support.web import answer_all, example_survey
+from tests.webapp.support.webhooks import Receiver, verify
 from webapp import queue
 from webapp.api.keys import ApiKey, create_key, revoke_key
 from webapp.app import create_app
 from webapp.audit.models import AuditEvent
 from webapp.queue import drain
 from webapp.storage.engine import open_session
+from webapp.webhooks.service import subscribe
 
 
 def _key(db: Session, scope: str = "write", name: str = "CRM sync") -> str:
@@ -232,10 +234,15 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Flask, str]]:
         queue.configure()
 
 
-def test_an_analysis_is_started_followed_and_downloaded(seeded: tuple[Flask, str]) -> None:
+def test_an_analysis_is_started_followed_and_downloaded(seeded: tuple[Flask, str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     app, url = seeded
+    monkeypatch.setenv("CXROI_WEBHOOK_ALLOW_PRIVATE", "1")
+    receiver = Receiver()
     with open_session(url) as session:
         token = _key(session)
+        hook = subscribe(session, receiver.url, ["report.finished"], created_by="admin@example.com",
+                         allow_private=True)
     lines = ["id,churned,revenue"] + [f"{r.customer_id},{int(r.nps <= 6)},{500 + 50 * n}"
                                       for n, r in enumerate(RESPONDENTS)]
     lines += [f"other{n},{n % 2},700" for n in range(15)]
@@ -247,13 +254,17 @@ def test_an_analysis_is_started_followed_and_downloaded(seeded: tuple[Flask, str
     report = started.get_json()
     assert report["status"] == "queued" and report["links"]["results"] is None
     _problem(_call(client, "GET", f"/reports/{report['id']}/results.json", token), 400)  # not finished
-    assert drain(periodic=False) == 1
+    assert drain(periodic=False) == 2  # the analysis, then the report.finished webhook it queued
     done = _call(client, "GET", f"/reports/{report['id']}", token).get_json()
     assert done["status"] == "done" and done["links"]["pdf"] == f"/api/v1/reports/{report['id']}/report.pdf"
     results = _call(client, "GET", f"/reports/{report['id']}/results.json", token).get_json()
     assert results["survey"]["id"] == "acme_relationship" if isinstance(results.get("survey"), dict) else results
     pdf = _call(client, "GET", f"/reports/{report['id']}/report.pdf", token)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    receiver.server.shutdown()
+    assert [event["type"] for event in receiver.events()] == ["report.finished"]
+    assert receiver.events()[0]["data"]["pdf"] == done["links"]["pdf"]
+    assert verify(hook.secret, receiver.received[0][0]["x-cxroi-signature"], receiver.received[0][1])
     bad = _call(client, "POST", "/surveys/acme_relationship/reports", token,
                 data={"outcomes": (io.BytesIO(b"id,churned\n"), "crm.csv"), "settings": "[1]"})
     assert _problem(bad, 422)["errors"] == [{"field": "settings", "detail": "not an object"}]

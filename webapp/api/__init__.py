@@ -11,6 +11,7 @@ from surveys.definition import InvalidDefinition
 from surveys.errors import CxroiError
 
 from ..extensions import csrf
+from ..webhooks import init_webhooks
 from . import admin, views
 from .auth import authenticate
 from .openapi import document
@@ -67,3 +68,4 @@ def init_api(app: Flask) -> None:
     """Register the API and the admins' API keys page on `app`."""
     app.register_blueprint(_bp)
     app.register_blueprint(admin.bp)
+    init_webhooks(app)

@@ -13,6 +13,8 @@ from surveys.definition import build_survey, to_data
 from surveys.model import Survey
 
 from ..storage.models import SurveyRecord, SurveyVersion, utcnow
+from ..webhooks import service as webhooks
+from ..webhooks import tasks as webhook_tasks
 from .errors import ClosedSurvey, UnknownSurvey
 
 
@@ -40,12 +42,16 @@ def publish_survey(session: Session, survey: Survey) -> SurveyVersion:
         version = SurveyVersion(survey=record, number=number + 1, definition=definition)
         session.add(version)
         try:
+            session.flush()
+            deliveries = webhooks.emit(session, "survey.published", {
+                "survey": survey.id, "title": survey.title, "version": version.number})
             session.commit()
         except IntegrityError:
             session.rollback()
             if attempt == 2:
                 raise
             continue
+        webhook_tasks.deliver_later(deliveries)
         return version
     raise AssertionError("unreachable")
 

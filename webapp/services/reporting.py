@@ -50,6 +50,8 @@ from ..storage.engine import create_engine_for, session_factory
 from ..storage.models import Response, SurveyVersion, utcnow
 from ..storage.reports import ReportJob
 from ..themes.service import current_codebook
+from ..webhooks import service as webhooks
+from ..webhooks import tasks as webhook_tasks
 from .analysis import responses_for_analysis
 from .errors import HostingError
 from .isolated import Limits
@@ -282,8 +284,16 @@ def run_report_job(database_url: str, job_id: int, *, retries_left: int = 0) -> 
                               "inputs are kept; please tell the people who run cxroi, quoting report "
                               f"{job_id}.")
                 return
-            _update(session, job_id, owner, status="done", results=results, finished_at=utcnow(),
-                    lease_until=None, progress="Done")
+            job = session.get(ReportJob, job_id)
+            deliveries = webhooks.emit(session, "report.finished", {
+                "report": job_id, "survey": job.survey_slug if job else None,
+                "results": f"/api/v1/reports/{job_id}/results.json", "pdf": f"/api/v1/reports/{job_id}/report.pdf"})
+            # The event is stored with the job's new status; a worker that lost its lease stores neither.
+            if _update(session, job_id, owner, status="done", results=results, finished_at=utcnow(),
+                       lease_until=None, progress="Done"):
+                webhook_tasks.deliver_later(deliveries)
+            elif deliveries:
+                webhooks.forget(session, deliveries)
     finally:
         stop.set()
         engine.dispose()

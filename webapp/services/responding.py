@@ -23,6 +23,8 @@ from surveys.texts import localised, offered_language
 from ..cases import service as cases
 from ..storage.engine import READ_ONLY
 from ..storage.models import Invitation, Response, SurveyVersion, utcnow
+from ..webhooks import service as webhooks
+from ..webhooks import tasks as webhook_tasks
 from . import case_tasks, tallies
 from .errors import ClosedSurvey, ExpiredLink, HostingError, UnknownLink
 from .invitations import check_channel, find_invitation, unsign_customer_id
@@ -218,7 +220,8 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     # version) is left as it is, so the version below comes from the session without another SELECT.
     response = session.execute(
         sa.select(Response.version_id, Response.status, Response.current_page, Response.answers,
-                  Response.invitation_id, Response.channel, Response.wave_id, Response.started_at)
+                  Response.invitation_id, Response.channel, Response.wave_id, Response.started_at,
+                  Response.customer_id)
         .where(Response.id == response_id).with_for_update()
     ).one_or_none()
     if response is None:
@@ -270,8 +273,15 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     tallies.count_complete_response(session, survey, final, version_id=response.version_id,
                                     channel=response.channel, wave_id=response.wave_id,
                                     started_at=response.started_at, submitted_at=now)
+    deliveries = webhooks.emit(session, "response.completed", {
+        "response_id": response_id, "survey": survey.id, "customer_id": response.customer_id,
+        "channel": response.channel, "submitted_at": now.isoformat(timespec="seconds") + "Z", "answers": final})
+    for case_id in opened:
+        deliveries += webhooks.emit(session, "case.created", {"case_id": case_id, "response_id": response_id,
+                                                              "survey": survey.id})
     session.commit()
     case_tasks.notify_later(opened)
+    webhook_tasks.deliver_later(deliveries)
     return PageOutcome("complete", page)
 
 

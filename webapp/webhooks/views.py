@@ -1,0 +1,94 @@
+"""The admins' webhooks pages: subscriptions (make one, pause or resume it) and each one's delivery log with a
+replay button."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectMultipleField, URLField, widgets
+from wtforms.validators import DataRequired, Length
+
+from ..accounts.guard import requires_role
+from ..audit.web import actor_and_client
+from ..config import webhook_allow_private_from_environment
+from ..extensions import get_db
+from . import service
+from .models import EVENTS, WebhookSubscription
+from .targets import TargetRefused
+from .tasks import deliver_later
+
+bp = Blueprint("webhooks", __name__, url_prefix="/admin/webhooks")
+
+
+class SubscriptionForm(FlaskForm):
+    url = URLField("Address that receives the events (https://…)", validators=[DataRequired(), Length(max=2000)])
+    events = SelectMultipleField("Events", choices=[(event, event) for event in EVENTS],
+                                 option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+def _index(form: SubscriptionForm, status: int = 200, made: WebhookSubscription | None = None) -> tuple[str, int]:
+    return render_template("webhooks/index.html", form=form, subscriptions=service.subscriptions(get_db()),
+                           made=made, action_form=ActionForm()), status
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires_role("admin")
+def index() -> tuple[str, int]:
+    form = SubscriptionForm()
+    if form.validate_on_submit():
+        actor, _ = actor_and_client()
+        try:
+            made = service.subscribe(get_db(), form.url.data or "", list(form.events.data or []), created_by=actor,
+                                     allow_private=webhook_allow_private_from_environment())
+        except TargetRefused as refused:
+            form.url.errors = [str(refused)]
+            return _index(form, 400)
+        except service.WebhookError as error:
+            form.events.errors = [str(error)]
+            return _index(form, 400)
+        return _index(SubscriptionForm(formdata=None), 201, made)
+    return _index(form, 400 if form.is_submitted() else 200)
+
+
+def _subscription(subscription_id: int) -> WebhookSubscription:
+    found = get_db().get(WebhookSubscription, subscription_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/<int:subscription_id>")
+@requires_role("admin")
+def log(subscription_id: int) -> str:
+    found = _subscription(subscription_id)
+    return render_template("webhooks/log.html", subscription=found,
+                           deliveries=service.deliveries(get_db(), found.id), action_form=ActionForm())
+
+
+@bp.post("/<int:subscription_id>/active")
+@requires_role("admin")
+def toggle(subscription_id: int) -> WerkzeugResponse:
+    found = _subscription(subscription_id)
+    if ActionForm().validate_on_submit():
+        service.set_active(get_db(), found.id, not found.active)
+        flash(f"{'Resumed' if found.active else 'Paused'} the webhook to {found.url}.")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<int:subscription_id>/deliveries/<int:delivery_id>/replay")
+@requires_role("admin")
+def replay(subscription_id: int, delivery_id: int) -> WerkzeugResponse:
+    found = _subscription(subscription_id)
+    if ActionForm().validate_on_submit():
+        delivery = get_db().get(service.WebhookDelivery, delivery_id)
+        if delivery is None or delivery.subscription_id != found.id:
+            abort(404)
+        again = service.replay(get_db(), delivery_id)
+        deliver_later([again.id])
+        flash(f"Queued the {delivery.event} event {delivery.event_id} again.")
+    return redirect(url_for(".log", subscription_id=found.id))
