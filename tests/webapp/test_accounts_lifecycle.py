@@ -212,3 +212,20 @@ def test_the_audit_log_cannot_be_rewritten(people: Session) -> None:
             people.execute(statement)
         people.rollback()
     assert len(_actions(people)) == 3
+
+
+def test_exports_are_in_the_audit_log(app: Flask, people: Session) -> None:
+    from tests.webapp.support.web import example_survey
+    from webapp.services.publishing import publish_survey
+
+    publish_survey(people, example_survey())
+    analyst = _signed_in(app, "analyst@example.com")
+    for kind in ("csv", "xlsx"):
+        response = analyst.get(f"/results/acme_relationship/responses.{kind}")
+        assert response.status_code == 200
+        response.get_data()  # the CSV streams: read it all
+    exported = [(e.actor, e.target, json.loads(e.detail)) for e in people.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "responses_exported").order_by(AuditEvent.id))]
+    people.rollback()
+    assert exported == [("analyst@example.com", "acme_relationship", {"format": "csv"}),
+                        ("analyst@example.com", "acme_relationship", {"format": "xlsx"})]

@@ -12,6 +12,7 @@ from roi.report import headline
 from surveys.errors import CxroiError
 
 from ..accounts.guard import current_user, requires_role
+from ..audit.web import audit
 from ..config import report_jobs_per_user
 from ..extensions import csrf, get_db
 from ..results.summary import list_result_surveys
@@ -115,11 +116,17 @@ def report_html(job_id: int) -> WerkzeugResponse:
     return response
 
 
+def _downloaded(job_id: int, kind: str) -> None:
+    audit("report_downloaded", str(job_id), format=kind)
+    get_db().commit()
+
+
 @bp.get("/<int:job_id>/report.pdf")
 @requires_role("analyst")
 def report_pdf(job_id: int) -> WerkzeugResponse:
     """The finished report as PDF, drawn from its stored results."""
     name, content = reporting.report_pdf(get_db(), job_id)
+    _downloaded(job_id, "pdf")
     return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
@@ -128,5 +135,6 @@ def report_pdf(job_id: int) -> WerkzeugResponse:
 def results_json(job_id: int) -> WerkzeugResponse:
     """The results.json document of the finished report (docs/results.md)."""
     name, text = reporting.report_results_json(get_db(), job_id)
+    _downloaded(job_id, "json")
     return send_file(io.BytesIO(text.encode("utf-8")), mimetype="application/json", as_attachment=True,
                      download_name=name)

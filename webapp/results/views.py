@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..accounts.guard import requires_role
+from ..audit.web import audit
 from ..extensions import get_db
 from ..services.export import export_to_open_file, stream_csv
 from ..services.publishing import find_survey
@@ -74,6 +75,8 @@ def export(slug: str, kind: str) -> WerkzeugResponse:
         abort(404)
     session = get_db()
     find_survey(session, slug)  # 404 before any byte is sent
+    audit("responses_exported", slug, format=kind)
+    session.commit()
     name = f"{slug}-responses.{kind}"
     if kind == "csv":  # rows go out as they are read: the first bytes at once, one piece in memory
         response = current_app.response_class(stream_with_context(stream_csv(session, slug)), mimetype="text/csv")
