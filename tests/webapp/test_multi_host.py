@@ -142,7 +142,7 @@ def site(tmp_path: Path, redis_url: str) -> Any:
             yield Site(port, database_url, servers, front)
         finally:
             for process in reversed(started):
-                process.stop()
+                process.kill()  # SIGKILL: nothing of theirs is checked after the test
             if worker is not None:
                 hosts.stop_worker(worker)
             clean_redis(queue_url, run)  # the limit's keys expire with their one-minute window
