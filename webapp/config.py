@@ -59,6 +59,15 @@ Environment variable → app setting:
   delivery's second attempt, doubled for each later one; default 60.
 * `CXROI_API_RATE_PER_MINUTE` → `API_RATE_PER_MINUTE`: requests each REST API key may make a minute (0: no
   limit); default 600 (docs/api.md).
+* `CXROI_OIDC_ISSUER` → `OIDC_ISSUER`, `CXROI_OIDC_CLIENT_ID` → `OIDC_CLIENT_ID`, `CXROI_OIDC_CLIENT_SECRET` →
+  `OIDC_CLIENT_SECRET`: single sign-on with an OpenID Connect provider (docs/security.md): its issuer URL (the
+  provider's `/.well-known/openid-configuration` is read from it; https, or http on the loopback only) and this
+  site's client id and secret there. All three set: the sign-in page offers "Sign in with …"; none: no single
+  sign-on; some but not all: the app refuses to start.
+* `CXROI_OIDC_PROVIDER_NAME` → `OIDC_PROVIDER_NAME`: the name on that button; default the issuer's host name.
+* `CXROI_OIDC_ROLE_CLAIM` → `OIDC_ROLE_CLAIM`, `CXROI_OIDC_TEAM_CLAIM` → `OIDC_TEAM_CLAIM`: the ID token claims
+  whose values give the role (`author`, `analyst`, `admin` or `agent`) and team of a user signing in for the first
+  time; unset, or a value naming no role: such a user is refused until an admin adds them.
 * `CXROI_UPLOAD_MEMORY_MB` → `UPLOAD_MEMORY_MB`, `CXROI_UPLOAD_SECONDS` → `UPLOAD_SECONDS`: an uploaded definition
   or outcomes file is read in a child process that may use this many MB beyond the libraries it has loaded and
   run this many seconds (webapp.services.isolated); past either, the upload is refused (413) with a message
@@ -227,6 +236,12 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "REDIS_URL": redis_url_from_environment(),
         "RATELIMIT_KEY_PREFIX": os.environ.get("CXROI_RATELIMIT_KEY_PREFIX", "").strip() or None,
         "API_RATE_PER_MINUTE": os.environ.get("CXROI_API_RATE_PER_MINUTE"),
+        "OIDC_ISSUER": os.environ.get("CXROI_OIDC_ISSUER", "").strip() or None,
+        "OIDC_CLIENT_ID": os.environ.get("CXROI_OIDC_CLIENT_ID", "").strip() or None,
+        "OIDC_CLIENT_SECRET": os.environ.get("CXROI_OIDC_CLIENT_SECRET", "").strip() or None,
+        "OIDC_PROVIDER_NAME": os.environ.get("CXROI_OIDC_PROVIDER_NAME", "").strip() or None,
+        "OIDC_ROLE_CLAIM": os.environ.get("CXROI_OIDC_ROLE_CLAIM", "").strip() or None,
+        "OIDC_TEAM_CLAIM": os.environ.get("CXROI_OIDC_TEAM_CLAIM", "").strip() or None,
     }
 
 
