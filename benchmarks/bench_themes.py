@@ -13,10 +13,11 @@ adjusted Rand index against the planted themes says the speed was not bought wit
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import resource
 import time
 from typing import Any
+
+from .child import measure_in_child
 
 THEMES = 5
 """The planted data have five themes (roi.themes.planted); discovery is asked for five."""
@@ -61,13 +62,7 @@ def _job(kind: str, customers: int, queue: Any) -> None:
 
 def measure(kind: str, customers: int) -> dict[str, float]:
     """Run one measurement in a fresh process."""
-    context = mp.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_job, args=(kind, customers, queue))
-    process.start()
-    result: dict[str, float] = queue.get(timeout=3600)
-    process.join()
-    return result
+    return measure_in_child(_job, kind, customers)
 
 
 def run(*, quick: bool, customers: int | None = None) -> str:
