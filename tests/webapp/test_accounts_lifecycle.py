@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -229,3 +230,15 @@ def test_exports_are_in_the_audit_log(app: Flask, people: Session) -> None:
     people.rollback()
     assert exported == [("analyst@example.com", "acme_relationship", {"format": "csv"}),
                         ("analyst@example.com", "acme_relationship", {"format": "xlsx"})]
+
+
+def test_commands_that_publish_and_export_are_in_the_audit_log(db_url: str, people: Session, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.webapp.support.web import EXAMPLE
+
+    monkeypatch.setenv("CXROI_DATABASE_URL", db_url)
+    assert run(["survey", "publish", str(EXAMPLE)], capsys)[0] == 0
+    assert run(["responses", "export", "acme_relationship", "-o", str(tmp_path / "out.csv")], capsys)[0] == 0
+    assert [a for a in _actions(people) if a[0] == "cli" and a[1] != "user_created"] == [
+        ("cli", "survey_published", "acme_relationship"), ("cli", "responses_exported", "acme_relationship")]

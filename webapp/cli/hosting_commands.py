@@ -17,6 +17,7 @@ import click
 
 from surveys.files import read_survey
 
+from ..audit.service import CLI_ACTOR, record
 from ..config import base_url_from_environment, database_url_from_environment
 from ..services.errors import HostingError
 from .root import cli
@@ -59,6 +60,8 @@ def publish(file: Path) -> None:
     survey = read_survey(file)
     with _session() as session:
         version = publish_survey(session, survey)
+        record(session, "survey_published", actor=CLI_ACTOR, target=survey.id, detail={"version": version.number})
+        session.commit()
         click.echo(f"published {survey.id} version {version.number}")
         if survey.customer_id_param:  # the link needs each customer's signed id: made by `cxroi invite`
             click.echo(f"public links: one per customer, with a signed {survey.customer_id_param!r}, in the "
@@ -232,6 +235,9 @@ def export(slug: str, output: Path, status: str | None) -> None:
 
     with _session() as session:
         count = export_responses(session, slug, output, status=status)
+        record(session, "responses_exported", actor=CLI_ACTOR, target=slug,
+               detail={"format": output.suffix.lstrip(".").lower(), "responses": count})
+        session.commit()
     click.echo(f"wrote {count} responses to {output}")
 
 
