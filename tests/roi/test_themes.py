@@ -269,3 +269,18 @@ def test_ranking_is_by_excess_revenue_at_risk_with_unknown_amounts_last() -> Non
             theme("rare", 99.0, 0.5, modelled=False), theme("unknown_bigger", None, 0.4))
     ranked = ThemeImpact(1, 1, {}, rows, None, None, (), "year").ranking()
     assert ranked == ["top", "zero", "loss", "unknown_bigger", "unknown"]
+
+
+def test_a_theme_every_mentioner_of_which_left_gets_the_separation_warning(impact, discovered) -> None:
+    from dataclasses import replace
+
+    _, data = impact
+    codebook = add_theme(discovered[0].codebook, "Cancelled", keywords=["zzzcancelled"])
+    frame = data.frame.copy()
+    leavers = frame.index[frame["churned"].astype(int) == 1][:40]
+    frame.loc[leavers, "q_comment"] = "zzzcancelled"
+    out = analyse_themes(replace(data, frame=frame), seed=1, replicates=0, codebook=codebook).to_dict()
+    cancelled = out["themes"][-1]
+    assert cancelled["customers"] == 40 and cancelled["churn"]["mentioned"]["rate"] == 1.0
+    assert out["retention_model"]["method"] == "firth"  # the joint model is refitted by Firth's method
+    assert any(w["code"] == "separation" and w["subject"] == "themes" for w in out["warnings"])
