@@ -82,8 +82,21 @@ def _token(body: bytes) -> str:
 class Site:
     """The running site of the test: its balancer's port, the database, and the app servers by name."""
 
-    def __init__(self, port: int, database_url: str, servers: dict[str, Any], balancer: Any) -> None:
+    def __init__(self, port: int, database_url: str, servers: dict[str, Any], balancer: Any, *, redis_url: str,
+                 limit_prefix: str) -> None:
         self.port, self.database_url, self.servers, self.balancer = port, database_url, servers, balancer
+        self.redis_url, self.limit_prefix = redis_url, limit_prefix
+
+    def limit_clients(self) -> set[str]:
+        """The client addresses the submit limit counts in Redis (under this site's CXROI_RATELIMIT_KEY_PREFIX)."""
+        import redis
+
+        connection = redis.Redis.from_url(self.redis_url)
+        try:
+            pattern = f"LIMITS:LIMITER/{self.limit_prefix}/*"
+            return {key.decode().split("/")[2] for key in connection.scan_iter(pattern)}
+        finally:
+            connection.close()
 
     def client(self, source: str) -> _Client:
         """A client of the balancer connecting from address `source` (its own client address)."""
@@ -139,7 +152,7 @@ def site(tmp_path: Path, redis_url: str) -> Any:
             front = hosts.balancer(haproxy, config, port, tmp_path)
             started.append(front)
             front.wait_ready()
-            yield Site(port, database_url, servers, front)
+            yield Site(port, database_url, servers, front, redis_url=queue_url, limit_prefix=run)
         finally:
             for process in reversed(started):
                 process.kill()  # SIGKILL: nothing of theirs is checked after the test
@@ -189,6 +202,7 @@ def _limit_probe(site: Site) -> None:
     status = other.request("POST", path, urllib.parse.urlencode(
         {"page": "0", "csrf_token": other_token}).encode())[0]
     assert status == 400  # its own limit: the app sees the client, not the balancer's address
+    assert site.limit_clients() == {"127.0.2.1", "127.0.2.2"}  # counted in Redis, by the addresses haproxy saw
 
 
 def _load_with_a_kill(site: Site) -> tuple[LoadResult, int]:
