@@ -220,14 +220,17 @@ def _map_value(value: Any, change: Callable[[LocalText], LocalText]) -> Any:
     return value
 
 
-_LOCALISED: dict[int, tuple[weakref.ref[Survey], dict[str, Survey]]] = {}
-"""Per survey (by identity, while it lives), its views in other languages."""
+_MEMOS: dict[int, tuple[weakref.ref[Survey], dict[str, Any]]] = {}
+"""Per survey (by identity, while it lives): its views in other languages, whether it pipes."""
 
 
-def _forget(key: int) -> Callable[[Any], None]:
-    def forget(_: Any) -> None:
-        _LOCALISED.pop(key, None)
-    return forget
+def _memo(survey: Survey) -> dict[str, Any]:
+    """What is remembered about this survey object (forgotten when it is garbage-collected)."""
+    key = id(survey)
+    held = _MEMOS.get(key)
+    if held is None or held[0]() is not survey:
+        held = _MEMOS[key] = (weakref.ref(survey, lambda _: _MEMOS.pop(key, None)), {})
+    return held[1]
 
 
 def localised(survey: Survey, language: str | None) -> Survey:
@@ -236,14 +239,11 @@ def localised(survey: Survey, language: str | None) -> Survey:
     result is cached on the survey."""
     if language is None or language == survey.default_language or language not in survey.all_languages:
         return survey
-    key = id(survey)
-    held = _LOCALISED.get(key)
-    if held is None or held[0]() is not survey:
-        held = _LOCALISED[key] = (weakref.ref(survey, _forget(key)), {})
-    cache = held[1]
-    if language not in cache:
-        cache[language] = map_texts(survey, lambda text: LocalText(text.in_language(language), text.texts))
-    return cache[language]
+    memo = _memo(survey)
+    if language not in memo:
+        memo[language] = map_texts(survey, lambda text: LocalText(text.in_language(language), text.texts))
+    view: Survey = memo[language]
+    return view
 
 
 def offered_language(survey: Survey, language: str | None) -> str | None:
@@ -337,22 +337,11 @@ def _pipe_problem(name: str, page: int, page_of: Mapping[str, int]) -> str | Non
 
 def has_piping(survey: Survey) -> bool:
     """Whether any text of the survey, in any language, pipes an answer or a customer field (cached)."""
-    key = id(survey)
-    known = _PIPING.get(key)
-    if known is None or known[0]() is not survey:
-        found = any(PIPE.search(given) for _, text in iter_texts(survey)
-                    for given in texts_of(text, survey.default_language).values())
-        known = _PIPING[key] = (weakref.ref(survey, _forget_piping(key)), found)
-    return known[1]
-
-
-_PIPING: dict[int, tuple[weakref.ref[Survey], bool]] = {}
-
-
-def _forget_piping(key: int) -> Callable[[Any], None]:
-    def forget(_: Any) -> None:
-        _PIPING.pop(key, None)
-    return forget
+    memo = _memo(survey)
+    if "{{piping}}" not in memo:  # a key no language code can be
+        memo["{{piping}}"] = any(PIPE.search(given) for _, text in iter_texts(survey)
+                                 for given in texts_of(text, survey.default_language).values())
+    return bool(memo["{{piping}}"])
 
 
 def pipe_values(survey: Survey, answers: Mapping[str, Any], customer: Mapping[str, str | None]) -> dict[str, str]:
