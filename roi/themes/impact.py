@@ -11,6 +11,8 @@ For every theme mentioned by at least `MIN_CUSTOMERS` analysed customers (fewer 
   gives a `no_effect` warning;
 * the **revenue model of the themes**: revenue (or its change) on the same indicators and controls
   (`roi.revenue.fit_ols_model`, HC3 or cluster-robust errors);
+* the **drivers**: relative importance of the modelled themes for churn and for revenue
+  (`roi.drivers.estimate_drivers`, Johnson's relative weights with a bootstrap interval), as for the items;
 * **revenue at risk**: Σ P(churn) × revenue over the customers who mention the theme, and the part of it
   that goes with the theme — Σ (P(churn | x) − P(churn | x without the theme)) × revenue — with a 95%
   interval from parametric draws of the money churn model's coefficients (`roi.money.churn_model`, as for
@@ -23,14 +25,15 @@ that come with it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from .. import diagnostics
+from ..drivers import estimate_drivers
 from ..fitting import (
     CONTROL_LABELS,
     account_codes,
@@ -44,7 +47,7 @@ from ..money.churn_model import drawn_totals, fit_churn_model
 from ..results import FittedModel
 from ..retention import fit_logit_model
 from ..revenue import fit_ols_model
-from ..types import AnalysisData, RoiWarning
+from ..types import AnalysisData, Metric, RoiWarning
 from .coding import CodedComments, theme_column
 
 MIN_CUSTOMERS = 30
@@ -67,6 +70,8 @@ class ThemeImpact:
     period: str
     warnings: tuple[RoiWarning, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    drivers: dict[str, Any] = field(default_factory=dict)
+    """`roi.drivers.estimate_drivers` over the modelled themes, by outcome (churned, revenue)."""
 
     def ranking(self) -> list[str]:
         """Modelled themes by excess revenue at risk, largest first (then by churn difference)."""
@@ -85,6 +90,7 @@ class ThemeImpact:
             "period": self.period, "ranking": self.ranking(), "themes": list(self.themes),
             "retention_model": self.retention.to_dict("odds_ratio") if self.retention else None,
             "revenue_model": self.revenue.to_dict() if self.revenue else None,
+            "drivers": self.drivers or None,
             "notes": list(self.notes), "warnings": [w.to_dict() for w in self.warnings],
         }
 
@@ -165,6 +171,18 @@ def estimate_theme_impact(data: AnalysisData, coded: CodedComments, texts: Seque
         revenue = _revenue_model(data, frame, names, found)
     risk = _revenue_at_risk(data, frame, names, seed=seed, replicates=replicates, found=found) \
         if modelled and "churned" in frame and "revenue" in frame else {}
+    drivers: dict[str, Any] = {}
+    if len(modelled) >= 2:  # relative importance of the themes, as for the survey's items
+        items = tuple(Metric(name, name, "lower_is_better", (0.0, 1.0), "theme", coded.themes[j].name)
+                      for j, name in zip(modelled, names, strict=True))
+        theme_data = replace(data, frame=frame, metrics=items, items=items)
+        outcomes: tuple[Literal["churned", "revenue"], ...] = ("churned", "revenue")
+        for offset, outcome in enumerate(outcomes):
+            if outcome in frame and frame[outcome].notna().any():
+                analysis = estimate_drivers(theme_data, outcome=outcome, seed=seed + 101 + offset,
+                                            replicates=replicates)
+                found.extend(analysis.warnings)
+                drivers[outcome] = analysis.to_dict()
     rows = []
     for j, theme in enumerate(coded.themes):
         mentioned = coded.indicators[:, j] > 0
@@ -194,7 +212,7 @@ def estimate_theme_impact(data: AnalysisData, coded: CodedComments, texts: Seque
         rows.append(row)
     return ThemeImpact(n, commenters, codebook or {"version": coded.codebook_version}, tuple(rows), retention,
                        revenue, tuple(controls.columns), data.revenue_period, tuple(diagnostics.unique(found)),
-                       tuple(notes))
+                       tuple(notes), drivers)
 
 
 def _revenue_model(data: AnalysisData, frame: pd.DataFrame, names: list[str],

@@ -284,3 +284,13 @@ def test_a_theme_every_mentioner_of_which_left_gets_the_separation_warning(impac
     assert cancelled["customers"] == 40 and cancelled["churn"]["mentioned"]["rate"] == 1.0
     assert out["retention_model"]["method"] == "firth"  # the joint model is refitted by Firth's method
     assert any(w["code"] == "separation" and w["subject"] == "themes" for w in out["warnings"])
+
+
+def test_the_churn_driving_theme_is_the_first_driver_of_churn(impact, discovered) -> None:
+    _, data = impact
+    discovery, truth = discovered
+    driver_id = _planted_match(discovery, truth)[CHURN_THEME]
+    out = analyse_themes(data, seed=1, replicates=50, codebook=discovery.codebook).to_dict()
+    churn_drivers = out["drivers"]["churned"]["drivers"]
+    assert churn_drivers[0]["item"] == theme_column(driver_id)
+    assert churn_drivers[0]["weight_ci"][0] > 0 and churn_drivers[0]["better_helps"] is True
