@@ -5,6 +5,7 @@ downloads a PDF whose text carries the report's headline; jobs are listed with t
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import re
 import time
@@ -76,12 +77,17 @@ def valid_rows() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+KEPT = b"(no file chosen)"
+
+
 def post_report(client: FlaskClient, content: bytes, name: str = "crm export.csv", **fields: str) -> object:
     token = csrf_token(client.get("/reports/").get_data(as_text=True))
     data = {"csrf_token": token, "survey": "acme_relationship", "customer_id": "Customer", "churned": "Lost",
             "tenure_months": "Months", "revenue": "Annual revenue", "revenue_period": "year",
             "program_cost": "5000", "margin": "0.4", "horizon_years": "1", "delta": "1", "population": "respondents",
             "bootstrap": "20", "outcomes": (io.BytesIO(content), name)} | fields
+    if content == KEPT:  # no file chosen: the one kept from the last try
+        del data["outcomes"]
     return client.post("/reports/", data=data, content_type="multipart/form-data")
 
 
@@ -252,3 +258,23 @@ def test_a_survey_can_be_preselected(analyst: FlaskClient) -> None:
                      html)
     html = analyst.get("/reports/?survey=unknown").get_data(as_text=True)
     assert "selected" not in html.split('id="survey"', 1)[1].split("</select>", 1)[0]
+
+
+def test_the_outcomes_file_is_kept_after_a_form_error(seeded: tuple[Flask, str], analyst: FlaskClient) -> None:
+    content = outcomes_csv(valid_rows())
+    before = job_count(seeded[1])
+    refused = post_report(analyst, content, margin="7")  # a margin over 1: the form comes back
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Kept from your last try: crm export.csv" in html.unescape(page)
+    token = re.search(r'name="kept_outcomes" type="hidden" value="([^"]+)"', page) or re.search(
+        r'id="kept_outcomes" name="kept_outcomes" type="hidden" value="([^"]+)"', page)
+    assert token, page[:3000]
+    # sent again with the margin corrected and no file chosen: the kept file is used
+    fixed = post_report(analyst, KEPT, margin="0.4", kept_outcomes=token.group(1))
+    assert fixed.status_code == 303, text_of(fixed.get_data(as_text=True))[:1500]
+    assert job_count(seeded[1]) == before + 1
+    job_id = int(fixed.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert hashlib.sha256(content).hexdigest() in analyst.get(f"/reports/{job_id}").get_data(as_text=True)
+    # used once: the same token does not serve again (a kept file serves only the analyst who sent it)
+    again = post_report(analyst, KEPT, kept_outcomes=token.group(1))
+    assert again.status_code == 400 and "choose the outcomes file to upload" in again.get_data(as_text=True)

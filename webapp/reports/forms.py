@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import FloatField, IntegerField, SelectField, StringField
+from flask_wtf.file import FileField
+from wtforms import FloatField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 COLUMN_FIELDS = ("customer_id", "churned", "tenure_months", "revenue", "revenue_prior", "start_date", "end_date",
@@ -35,8 +35,9 @@ def _column(label: str) -> StringField:
 
 class ReportForm(FlaskForm):
     survey = SelectField("Survey whose responses to analyse")
-    outcomes = FileField("Outcomes file (.csv, .xlsx or .parquet; one row per customer)",
-                         validators=[FileRequired("choose the outcomes file to upload")])
+    outcomes = FileField("Outcomes file (.csv, .xlsx or .parquet; one row per customer)")
+    """Required, unless the form came back with a problem and kept the file sent then (`kept_outcomes`)."""
+    kept_outcomes = HiddenField()
 
     customer_id = _column("Customer id")
     churned = _column("Churned (0 or 1)")

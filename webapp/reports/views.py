@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -18,6 +19,7 @@ from ..extensions import csrf, get_db
 from ..results.summary import list_result_surveys
 from ..services import reporting, uploads
 from ..services.errors import UnknownSurvey
+from . import kept
 from .forms import ReportForm, choices
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -65,15 +67,27 @@ def submit() -> ResponseReturnValue:
     """
     request.max_content_length = reporting.OUTCOMES_LIMIT + 1024 * 1024  # the file plus the form's fields
     form = _form()
-    if not form.validate_on_submit():
-        return _index(form, "The report was not started: correct the fields marked below.", 400)
-    upload = form.outcomes.data
+    valid = form.validate_on_submit()
     user = current_user()
+    owner = user.email if user is not None else ""
+    instance = Path(current_app.instance_path)
+    upload = form.outcomes.data
+    kept_token = form.kept_outcomes.data or ""
+    if upload is not None and getattr(upload, "filename", ""):  # a new file replaces one kept before
+        name, content = upload.filename or "outcomes", upload.read()
+    elif (found := kept.take(instance, owner, kept_token)) is not None:
+        name, content = found.name, found.content
+    else:
+        name, content = "", b""
+        form.outcomes.errors = [*form.outcomes.errors, "choose the outcomes file to upload"]
+        valid = False
+    if not valid:
+        return _again(form, instance, owner, name, content, kept_token,
+                      "The report was not started: correct the fields marked below.", 400)
     try:
         job = reporting.create_report_job(
-            get_db(), slug=form.survey.data or "", outcomes_name=upload.filename or "outcomes",
-            content=upload.read(), config_data=form.to_config_data(),
-            created_by=user.email if user is not None else None,
+            get_db(), slug=form.survey.data or "", outcomes_name=name, content=content,
+            config_data=form.to_config_data(), created_by=user.email if user is not None else None,
             per_user_limit=report_jobs_per_user(current_app.config.get("REPORT_JOBS_PER_USER")),
             limits=uploads.limits_from(current_app.config),
         )
@@ -81,8 +95,20 @@ def submit() -> ResponseReturnValue:
     except UnknownSurvey:
         raise
     except CxroiError as error:  # bad input (400), too many waiting (429), the queue down (503)
-        return _index(form, str(error), getattr(error, "status", 400))
+        return _again(form, instance, owner, name, content, kept_token, str(error), getattr(error, "status", 400))
+    kept.forget(instance, kept_token)
     return redirect(url_for(".job", job_id=job.id), 303)
+
+
+def _again(form: ReportForm, instance: Path, owner: str, name: str, content: bytes, token: str, problem: str,
+           status: int) -> tuple[str, int]:
+    """The form again with its problem; the file sent (or kept before) is kept, so it need not be chosen again."""
+    if content:
+        if not (token and kept.take(instance, owner, token)):
+            token = kept.keep(instance, owner, name, content)
+        form.kept_outcomes.data = token
+    return render_template("reports/index.html", form=form, problem=problem, kept_name=name if content else None,
+                           jobs=reporting.list_report_jobs(get_db())), status
 
 
 @bp.errorhandler(413)
