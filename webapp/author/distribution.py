@@ -31,7 +31,13 @@ from ..respond import bp as respond_bp
 from ..respond.forms import build_page
 from ..services import authoring, create_invitations, latest_version, mailing, survey_of, uploads
 from ..services.errors import HostingError
-from ..services.invitations import LinksCsvWriter, set_public_link, signed_public_link
+from ..services.invitations import (
+    CustomerList,
+    CustomerRow,
+    LinksCsvWriter,
+    set_public_link,
+    signed_public_link,
+)
 from ..services.publishing import find_survey
 from ..services.responding import earlier_answers
 from .forms import ConfirmLinksForm, ConfirmUploadForm, CustomersForm, UploadForm
@@ -245,7 +251,7 @@ def _links_page(slug: str, form: CustomersForm, *, customers: authoring.Customer
         or ([("Any channel", base + url_for("respond.public", slug=slug))] if survey else []))
     confirm = send = None
     if customers is not None and customers.ok:
-        confirm = ConfirmLinksForm(formdata=None, data={"customer_ids": json.dumps(customers.customer_ids),
+        confirm = ConfirmLinksForm(formdata=None, data={"customer_ids": json.dumps(_confirmed(customers)),
                                                         "channel": form.channel.data or ""})
         if mailing.mail_rows_problem(customers) is None:  # every row has an address: it can be sent by e-mail
             send = SendMailForm(formdata=None, data={"customers": mail_rows_json(customers),
@@ -285,17 +291,41 @@ def links_preview(slug: str) -> ResponseReturnValue:
     return _links_page(slug, form, customers=customers, status=200 if customers.ok else 400)
 
 
+def _confirmed(customers: CustomerList) -> list[Any]:
+    """The previewed customers for the confirmation form: each id, with its language and name when the list has
+    them (the personal link opens in that language and texts may show the name)."""
+    return [[row.customer_id, row.language, row.name] if row.language or row.name else row.customer_id
+            for row in customers.rows if row.problem is None]
+
+
+def _customers_confirmed(value: str | None) -> list[str | CustomerRow] | None:
+    """The confirmation form's customers back (see `_confirmed`); None when it is not that shape."""
+    try:
+        items = json.loads(value or "")
+    except ValueError:
+        return None
+    if not isinstance(items, list):
+        return None
+    out: list[str | CustomerRow] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+        elif (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
+              and all(part is None or isinstance(part, str) for part in item[1:])):
+            out.append(CustomerRow(0, item[0], None, language=item[1], name=item[2]))
+        else:
+            return None
+    return out
+
+
 @bp.post("/<slug>/links/create")
 @requires_role("author")
 def links_create(slug: str) -> ResponseReturnValue:
     """Step 2: create one personal link per previewed id; the CSV of links is this POST's response, because
     the database keeps only the tokens' hashes."""
     form = ConfirmLinksForm()
-    try:
-        ids = json.loads(form.customer_ids.data or "") if form.validate_on_submit() else None
-    except ValueError:
-        ids = None
-    if not isinstance(ids, list) or not all(isinstance(item, str) for item in ids):
+    ids = _customers_confirmed(form.customer_ids.data) if form.validate_on_submit() else None
+    if ids is None:
         return _links_page(slug, CustomersForm(formdata=None),
                            problems=["The confirmation did not carry the customer list; upload it again."],
                            status=400)

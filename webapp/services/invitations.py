@@ -229,8 +229,11 @@ def create_invitations(
     customers = [c if isinstance(c, CustomerRow) else CustomerRow(0, c, None) for c in customer_ids]
     ids = [customer.customer_id for customer in customers]
     seen: set[str] = set()
-    for index, customer_id in enumerate(ids):
-        problem = customer_id_problem(customer_id)
+    for index, customer in enumerate(customers):
+        customer_id = customer.customer_id
+        problem = customer_id_problem(customer_id) or (
+            _optional_cells_problem("", customer.name or "", customer.language or "", "")
+            if customer.name or customer.language else None)
         if problem:
             raise HostingError(f"customer id number {index + 1}: {problem}")
         if customer_id in seen:
