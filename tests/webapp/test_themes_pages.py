@@ -242,3 +242,34 @@ def test_only_new_or_changed_comments_are_coded_again_and_erasing_a_response_era
         db.commit()
         assert db.scalar(sa.select(sa.func.count()).select_from(ResponseThemes)
                          .where(ResponseThemes.response_id == first.id)) == 0
+
+
+def test_themes_page_shows_each_waves_share(client: FlaskClient, app: Flask, seeded: pd.DataFrame) -> None:
+    import sqlalchemy as sa
+
+    from webapp.storage.models import Response, SurveyRecord, SurveyVersion, Wave
+
+    with app.app_context():
+        db = get_db()
+        survey = db.scalar(sa.select(SurveyRecord).where(SurveyRecord.slug == SLUG))
+        version = db.scalar(sa.select(SurveyVersion).where(SurveyVersion.survey_id == survey.id))
+        waves = [Wave(survey_id=survey.id, version_id=version.id, number=n, name=f"Q{n}") for n in (1, 2)]
+        db.add_all(waves)
+        db.flush()
+        responses = db.scalars(sa.select(Response).order_by(Response.id)).all()
+        for index, response in enumerate(responses):
+            response.wave_id = waves[index % 2].id
+        db.commit()
+        service.import_codebook(db, SLUG, "themes:\n  - {id: parcel, name: Parcel, keywords: [parcel]}\n")
+    # worked out from the seeded comments: who mentions "parcel", by wave (alternating rows)
+    comments = seeded["q_comment"]
+    expected = {}
+    for wave in (0, 1):
+        in_wave = [t for i, t in enumerate(comments) if i % 2 == wave and isinstance(t, str) and t.strip()]
+        expected[f"Q{wave + 1}"] = (sum(_has_word(t, "parcel") for t in in_wave), len(in_wave))
+    _sign_in(client, "analyst")
+    page = client.get(f"/results/{SLUG}/themes").get_data(as_text=True)
+    table = page[page.index('id="theme-waves"'):]
+    for name, (mentions, commenters) in expected.items():
+        assert f"{name} ({commenters} commenters)" in table
+        assert f"{mentions / commenters * 100:.1f}%" in table
