@@ -5,6 +5,7 @@ customer fields are piped into the texts, escaped. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import html as html_lib
+import io
 import re
 import subprocess
 import sys
@@ -304,3 +305,33 @@ def test_imported_responses_keep_the_exports_language_column(db: Session, db_url
     with pytest.raises(Exception, match=r"row 2, column 'language': 'de' is not one of the survey's languages "
                                         r"\(en, fr\)"):
         import_responses(db, survey.id, bad)
+
+
+def test_links_made_on_the_links_page_keep_the_lists_language_and_name(app: Flask, db: Session, db_url: str) -> None:
+    from tests.webapp.support.author import page_token, signed_in
+
+    survey = bilingual()
+    publish_survey(db, survey)
+    author = signed_in(app, db_url, "author")
+    token = page_token(author, f"/author/{survey.id}/links")
+    upload = (io.BytesIO("customer_id,language,name\nC7,fr,Zoé\nC8,,\n".encode()), "customers.csv")
+    preview = author.post(f"/author/{survey.id}/links/preview", content_type="multipart/form-data",
+                          data={"csrf_token": token, "channel": "email", "customers": upload})
+    assert preview.status_code == 200, text_of(preview.get_data(as_text=True))[:600]
+    hidden = re.search(r'name="customer_ids"[^>]*value="([^"]*)"', preview.get_data(as_text=True))
+    assert hidden is not None
+    created = author.post(f"/author/{survey.id}/links/create", data={
+        "csrf_token": token, "customer_ids": html_lib.unescape(hidden.group(1)), "channel": "email"})
+    assert created.status_code == 200, text_of(created.get_data(as_text=True))[:600]
+    engine = create_engine_for(db_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("select customer_id, language, customer_name from invitations "
+                                              "order by customer_id")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [("C7", "fr", "Zoé"), ("C8", None, None)]
+    # a forged confirmation with a language that is no language code is refused, nothing stored
+    forged = author.post(f"/author/{survey.id}/links/create", data={
+        "csrf_token": token, "customer_ids": '[["C9", "not a language!", null]]', "channel": "email"})
+    assert forged.status_code == 400 and "is not a language code" in html_lib.unescape(forged.get_data(as_text=True))
