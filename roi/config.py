@@ -97,6 +97,9 @@ class FinanceConfig(_Strict):
     horizon_years: float = Field(default=1.0, gt=0, le=50)
     lifetime_years: float = Field(default=5.0, gt=0, le=50)
     """How far ahead the survival-based customer lifetime value looks (`customer_lifetime_value`)."""
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    """The ISO 4217 code of the money in the outcomes file (USD, EUR, GBP …): the report writes its amounts in
+    it. Only the symbol changes; no amount is converted."""
 
 
 class WavesConfig(_Strict):

@@ -51,7 +51,12 @@ def _survey_line(results: Mapping[str, Any]) -> str:
 
 
 def build_report(results: Mapping[str, Any], *, title: str | None = None) -> Report:
-    """The report's content from a results.json document (no rendering)."""
+    """The report's content from a results.json document (no rendering), money in the results' currency."""
+    with formatting.in_currency(results):
+        return _build_report(results, title=title)
+
+
+def _build_report(results: Mapping[str, Any], *, title: str | None = None) -> Report:
     realised, trend = build_realised_roi(results), build_trend_by_wave(results)
     sections: list[Section] = [lead_page_one(build_summary(results), results), *([realised] if realised else []),
                                build_churn_by_band(results), build_metric_comparison(results),

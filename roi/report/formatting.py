@@ -1,7 +1,9 @@
 """How the report writes numbers. Formatting only: every value comes from results.json as it stands.
 
 The rules, stated once so tests can rebuild the expected strings independently:
-- money: whole currency units with thousands separators, `f"${round(x):,}"`; negatives as `-$1,234`.
+- money: whole currency units with thousands separators, `f"${round(x):,}"`; negatives as `-$1,234`. The symbol is
+  the results' currency (`finance.currency`: $ for USD, € for EUR, £ for GBP, ¥ for JPY, else the code and a
+  space, `CHF 1,234`), set for the building of one report by `in_currency`.
 - percent: a ratio written as a whole percentage, `f"{round(x * 100):,}%"` (0.123 → 12%, 2.5 → 250%).
 - rate: a proportion to one decimal of a percent, `f"{x * 100:.1f}%"` (0.1234 → 12.3%).
 - count: `f"{n:,}"`.
@@ -17,7 +19,9 @@ A missing value (None, NaN, not a number) prints as an em dash, never as zero.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 MISSING = "—"
@@ -35,12 +39,42 @@ def number(value: Any) -> float | None:
     return result if math.isfinite(result) else None
 
 
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+_symbol: ContextVar[str] = ContextVar("currency_symbol", default="$")
+
+
+def currency_symbol(code: str) -> str:
+    return SYMBOLS.get(code, f"{code} ")
+
+
+@contextmanager
+def in_currency(results: Mapping[str, Any]) -> Iterator[str]:
+    """Write money in the currency the results were computed in (`inputs.config.finance.currency`; USD when the
+    results do not say) while the block runs; yields the symbol."""
+    inputs = results.get("inputs") if isinstance(results, Mapping) else None
+    config = inputs.get("config") if isinstance(inputs, Mapping) else None
+    finance = config.get("finance") if isinstance(config, Mapping) else None
+    code = finance.get("currency") if isinstance(finance, Mapping) else None
+    symbol = currency_symbol(code if isinstance(code, str) and len(code) == 3 and code.isupper() else "USD")
+    token = _symbol.set(symbol)
+    try:
+        yield symbol
+    finally:
+        _symbol.reset(token)
+
+
+def symbol() -> str:
+    """The currency symbol in use (see `in_currency`)."""
+    return _symbol.get()
+
+
 def money(value: Any) -> str:
     x = number(value)
     if x is None:
         return MISSING
     whole = round(x)
-    return f"-${-whole:,}" if whole < 0 else f"${whole:,}"
+    sign = _symbol.get()
+    return f"-{sign}{-whole:,}" if whole < 0 else f"{sign}{whole:,}"
 
 
 def percent(value: Any) -> str:

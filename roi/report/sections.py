@@ -271,12 +271,12 @@ def _calibration_blocks(calibration: Mapping[str, Any]) -> list[Block]:
 
 def _short_money(value: float) -> str:
     """Axis ticks only: $1.2M / $350k, so tick labels fit; the exact figures are in the table."""
-    size = abs(value)
+    size, sign = abs(value), f.symbol()
     if size >= 1_000_000:
-        return f"${value / 1_000_000:.1f}M"
+        return f"{sign}{value / 1_000_000:.1f}M"
     if size >= 1_000:
-        return f"${value / 1_000:.0f}k"
-    return f"${value:.0f}"
+        return f"{sign}{value / 1_000:.0f}k"
+    return f"{sign}{value:.0f}"
 
 
 def build_comments(results: Mapping[str, Any]) -> Section | None:

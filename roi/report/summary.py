@@ -138,7 +138,13 @@ def _horizon_phrase(results: Mapping[str, Any]) -> str:
 
 
 def headline(results: Mapping[str, Any]) -> str:
-    """The one-sentence answer: the money with its interval, or plainly that the data show no effect."""
+    """The one-sentence answer: the money with its interval, or plainly that the data show no effect (in the
+    results' currency)."""
+    with f.in_currency(results):
+        return _headline(results)
+
+
+def _headline(results: Mapping[str, Any]) -> str:
     scenario = mapping(results, "scenario")
     label = metric_label(results, scenario.get("metric"))
     if not scenario:

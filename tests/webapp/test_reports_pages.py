@@ -278,3 +278,16 @@ def test_the_outcomes_file_is_kept_after_a_form_error(seeded: tuple[Flask, str],
     # used once: the same token does not serve again (a kept file serves only the analyst who sent it)
     again = post_report(analyst, KEPT, kept_outcomes=token.group(1))
     assert again.status_code == 400 and "choose the outcomes file to upload" in again.get_data(as_text=True)
+
+
+def test_the_currency_is_a_setting_of_the_form(seeded: tuple[Flask, str], analyst: FlaskClient) -> None:
+    refused = post_report(analyst, outcomes_csv(valid_rows()), currency="euro")
+    assert refused.status_code == 400 and "three-letter ISO code" in refused.get_data(as_text=True)
+    started = post_report(analyst, outcomes_csv(valid_rows()), currency="eur")
+    assert started.status_code == 303
+    location = started.headers["Location"]
+    job_id = int(location.rstrip("/").rsplit("/", 1)[1])
+    done = wait_for(analyst, location)
+    assert "<h2>Done</h2>" in done
+    results = analyst.get(f"/reports/{job_id}/results.json").get_json()
+    assert results["inputs"]["config"]["finance"]["currency"] == "EUR"  # the report writes it (test_report_currency)

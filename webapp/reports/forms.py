@@ -11,7 +11,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import FloatField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
 COLUMN_FIELDS = ("customer_id", "churned", "tenure_months", "revenue", "revenue_prior", "start_date", "end_date",
                  "account_id")
@@ -50,6 +50,9 @@ class ReportForm(FlaskForm):
     revenue_period = SelectField("Revenue is per", choices=choices([("year", "year"), ("month", "month")]), default="year")
     segments = StringField("Segment columns (comma-separated, optional)", validators=[Optional(), Length(max=1000)])
 
+    currency = StringField("Currency of the amounts (ISO code such as USD, EUR, GBP)", default="USD",
+                           validators=[Optional(), Regexp(r"^[A-Za-z]{3}$", message="give a three-letter ISO code, "
+                                                                                    "such as EUR")])
     program_cost = FloatField("Programme cost (money, optional)", validators=[Optional(), NumberRange(min=0)])
     margin = FloatField("Gross margin (a share between 0 and 1, optional)",
                         validators=[Optional(), NumberRange(min=0.0001, max=1)])
@@ -92,6 +95,8 @@ class ReportForm(FlaskForm):
                 segments.append(column)  # the scenario's segment must be read from the file
         finance = {key: getattr(self, key).data for key in ("program_cost", "margin", "discount_rate",
                                                             "horizon_years") if getattr(self, key).data is not None}
+        if (self.currency.data or "").strip():
+            finance["currency"] = self.currency.data.strip().upper()
         data: dict[str, Any] = {"columns": columns, "revenue_period": self.revenue_period.data, "segments": segments,
                                 "scenario": scenario, "finance": finance}
         if self.bootstrap.data is not None:
