@@ -40,6 +40,7 @@ from .config import (
     settings_from_environment,
 )
 from .extensions import csrf, init_db, limiter
+from .privacy.views import init_privacy
 from .reports import init_reports
 from .respond import bp as respond_bp
 from .results import init_results
@@ -84,6 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_cases(app)
     init_themes(app)
     init_api(app)
+    init_privacy(app)
     _register_error_pages(app)
     return app
 

@@ -21,6 +21,7 @@ from . import (  # noqa: F401  (each module declares its commands on the root gr
     demo,
     hosting_commands,
     import_commands,
+    privacy_commands,
     report_commands,
     results_commands,
     roi_commands,

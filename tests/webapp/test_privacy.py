@@ -1,0 +1,290 @@
+"""Privacy (issue 14) on SQLite and PostgreSQL: erasing one customer leaves none of their rows (every table is
+searched for their id and e-mail address), every other row exactly as it was, the tallies equal to a count from
+scratch, and one audit event naming them by a keyed hash only; an unknown id changes nothing. The command and
+the admin page (with its confirmation step) do the same.
+
+The data is made by hand: five customers answer the example survey through their personal links (the real
+submit path, which counts the tallies); the customer to erase, X-42, also has a partial public-link response,
+two e-mails, a case with two notes, a coded comment, a webhook delivery, a row in a recurring wave's list and
+a row in two report jobs' outcomes files (CSV and Parquet). Every expected count below is counted from that."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tests.webapp.support.results import PASSWORD, csrf_token, sign_in
+from tests.webapp.support.web import example_survey
+from webapp.accounts.service import create_user
+from webapp.audit.models import AuditEvent
+from webapp.privacy.erasure import ErasureError, erase_customer
+from webapp.services import create_invitations, publish_survey
+from webapp.services.responding import answer_page, start_personal
+from webapp.services.tallies import RESPONSES, read_tallies, rebuild_tallies
+from webapp.storage.engine import create_engine_for, session_factory
+from webapp.storage.models import (
+    CaseNote,
+    FollowUpCase,
+    MailMessage,
+    MailOptOut,
+    Response,
+    SurveyVersion,
+    WaveSchedule,
+)
+from webapp.storage.reports import ReportJob
+from webapp.themes.models import CodebookRecord, ResponseThemes
+from webapp.webhooks import service as webhooks
+
+SLUG = "acme_relationship"
+SECRET = "test-secret"
+X = "X-42"
+X_EMAIL = "x42@example.com"
+OTHERS = ("c1", "c2", "c3", "c4")
+
+
+def pages(n: int) -> list[dict[str, Any]]:
+    """Respondent n's two pages; q_ces <= 4 (n = 0, 2, 4) shows the comment question."""
+    ces = 3 if n % 2 == 0 else 6
+    first = {"q_align": {"easy": str(n % 5 + 1), "partner": "3"}, "q_ces": str(ces), "q_channels": ["email"]}
+    second: dict[str, Any] = {"q_friction": {"ordering": {"hesitated": "no"}, "billing": {"hesitated": "no"}},
+                              "q_nps": str(n + 5), "q_channel": {"email": "4"}}
+    if ces <= 4:
+        second["q_why"] = f"comment of respondent {n}"
+    return [first, second]
+
+
+def seed(session: Session) -> dict[str, int]:
+    """The data of the module docstring; returns ids the tests use."""
+    publish_survey(session, example_survey())
+    webhooks.subscribe(session, "http://127.0.0.1:9/hook", ["response.completed"], created_by="admin@example.com",
+                       allow_private=True)
+    customers = [*OTHERS, X]
+    links = create_invitations(session, SLUG, customers, "email")
+    ids: dict[str, int] = {}
+    for n, (customer, link) in enumerate(zip(customers, links, strict=True)):
+        response_id = start_personal(session, link.token).id
+        for index, raw in enumerate(pages(n)):
+            answer_page(session, response_id, index, raw)
+        ids[customer] = response_id
+    version_id = session.scalar(sa.select(SurveyVersion.id))
+    # X's second, public-link response, stopped on page 1 (partial: not in the tallies)
+    session.add(Response(version_id=version_id, session_key="k" * 32, customer_id=X, channel="web",
+                         status="partial", answers={"q_ces": 2}))
+    invitation_of = {r.customer_id: r.invitation_id for r in session.scalars(sa.select(Response))
+                     if r.invitation_id is not None}
+    for customer, email in ((X, X_EMAIL), ("c1", "c1@example.com")):
+        for kind in ("invitation", "reminder"):
+            session.add(MailMessage(invitation_id=invitation_of[customer], kind=kind, email=email, name=customer,
+                                    link_key="k" * 64, state="sent"))
+    session.add(MailOptOut(email=X_EMAIL, survey_slug=SLUG))
+    survey_id = session.scalar(sa.select(SurveyVersion.survey_id))
+    for customer in (X, "c2"):
+        case = FollowUpCase(response_id=ids[customer], survey_id=survey_id, rule_id="low_ces", rule_when="q_ces <= 4",
+                            customer_id=customer, owner="agent@example.com")
+        session.add(case)
+        session.flush()
+        session.add_all([CaseNote(case_id=case.id, author="agent@example.com", text=f"called {customer}"),
+                         CaseNote(case_id=case.id, kind="status", author="agent@example.com", text="contacted")])
+    codebook = CodebookRecord(survey_id=survey_id, version=1, definition="themes: []")
+    session.add(codebook)
+    session.flush()
+    for customer in (X, "c2"):
+        session.add(ResponseThemes(response_id=ids[customer], codebook_id=codebook.id, comment_hash="0" * 64,
+                                   themes=["refund"], sentiment_status="scored", sentiment=-0.5))
+    session.add(WaveSchedule(survey_id=survey_id, every_weeks=4, next_run_at=pd.Timestamp("2030-01-01").to_pydatetime(),
+                             customers_csv=f"customer_id,email\nc1,c1@example.com\n{X},{X_EMAIL}\nc3,c3@example.com\n"))
+    outcomes = pd.DataFrame({"cust": ["c1", X, "c2"], "churned": ["0", "1", "0"], "revenue": ["10", "20", "30"]})
+    parquet = io.BytesIO()
+    outcomes.rename(columns={"cust": "customer_id"}).to_parquet(parquet, index=False)
+    for name, content, columns in (("outcomes.csv", outcomes.to_csv(index=False).encode(), {"customer_id": "cust"}),
+                                   ("outcomes.parquet", parquet.getvalue(), {})):
+        session.add(ReportJob(survey_slug=SLUG, survey_title="Acme", outcomes_name=name, outcomes_bytes=len(content),
+                              outcomes_sha256=hashlib.sha256(content).hexdigest(), outcomes_file=content,
+                              config={"columns": columns}, status="done"))
+    session.commit()
+    return ids
+
+
+def every_row(session: Session) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, as stored (sorted, for comparing)."""
+    metadata = sa.MetaData()
+    metadata.reflect(session.connection())
+    return {name: sorted((tuple(row) for row in session.execute(sa.select(table))), key=repr)
+            for name, table in metadata.tables.items() if name != "alembic_version"}
+
+
+def mentions(row: tuple[Any, ...], *needles: str) -> bool:
+    text = " ".join(value.decode("utf-8", "replace") if isinstance(value, bytes) else json.dumps(value, default=str)
+                    if isinstance(value, (dict, list)) else str(value) for value in row)
+    return any(needle in text for needle in needles)
+
+
+def tallies(session: Session) -> dict[tuple[Any, ...], int]:
+    ids = session.scalars(sa.select(SurveyVersion.id)).all()
+    return {(t.version_id, t.channel, t.wave_id, t.question_id, t.answer): t.count for t in read_tallies(session, ids)}
+
+
+def expected_target(customer_id: str) -> str:
+    """The audit target worked out here, from the documented construction: HMAC-SHA256 under the key
+    HMAC-SHA256(SECRET_KEY, purpose)."""
+    key = hmac.new(SECRET.encode(), b"cxroi/audit-erased-customer/v1", hashlib.sha256).digest()
+    return "customer:" + hmac.new(key, customer_id.encode(), hashlib.sha256).hexdigest()
+
+
+EXPECTED_COUNTS = {"responses": 2, "invitations": 1, "mail_messages": 2, "cases": 1, "case_notes": 2,
+                   "coded_themes": 1, "webhook_deliveries": 1, "wave_schedule_rows": 1, "report_outcome_rows": 2}
+CHANGED_TABLES = {"answer_tallies", "audit_events", "report_jobs", "wave_schedules"}
+"""Tables whose other rows change by design: the tallies lose X's answers, the audit log gains one line, the
+outcomes files and the wave list lose X's row; each is checked on its own."""
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Any:
+    engine = create_engine_for(db_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+def test_erasing_a_customer_leaves_nothing_of_them_and_everything_else(sessions: Any) -> None:
+    with sessions() as session:
+        ids = seed(session)
+        before = every_row(session)
+        counted = tallies(session)
+        assert sum(n for key, n in counted.items() if key[3] == RESPONSES) == 5
+        assert sum(mentions(row, X) for row in before["webhook_deliveries"]) == 1
+        session.commit()
+
+        plan = erase_customer(session, f"  {X} ", secret_key=SECRET, actor="admin@example.com")
+        assert plan.counts == EXPECTED_COUNTS
+
+    with sessions() as session:
+        after = every_row(session)
+        # nothing names X anywhere but the kept opt-out of the address (docs/security.md: it must keep working)
+        left = {name: [row for row in rows if mentions(row, X, X_EMAIL)] for name, rows in after.items()}
+        assert {name: rows for name, rows in left.items() if rows} == {
+            "mail_opt_outs": [row for row in before["mail_opt_outs"] if mentions(row, X_EMAIL)]}
+        # every other row as it was, byte for byte, in the tables an erasure only deletes from
+        for name, rows in before.items():
+            if name in CHANGED_TABLES:
+                continue
+            gone = [row for row in rows if row not in after[name]]
+            assert after[name] == [row for row in rows if row not in gone], name
+            assert all(row not in after[name] for row in gone)
+        assert len(before["responses"]) - len(after["responses"]) == 2
+        assert len(before["invitations"]) - len(after["invitations"]) == 1
+        assert len(before["mail_messages"]) - len(after["mail_messages"]) == 2
+        assert [case.customer_id for case in session.scalars(sa.select(FollowUpCase))] == ["c2"]
+        assert [note.text for note in session.scalars(sa.select(CaseNote).order_by(CaseNote.id))] == [
+            "called c2", "contacted"]
+        assert session.scalars(sa.select(ResponseThemes.response_id)).all() == [ids["c2"]]
+        assert len(after["webhook_deliveries"]) == len(before["webhook_deliveries"]) - 1 == 4
+
+        # the wave list and the outcomes files keep every other row
+        assert session.scalar(sa.select(WaveSchedule.customers_csv)) == (
+            "customer_id,email\nc1,c1@example.com\nc3,c3@example.com\n")
+        jobs = session.scalars(sa.select(ReportJob).order_by(ReportJob.id)).all()
+        assert jobs[0].outcomes_file == b"cust,churned,revenue\nc1,0,10\nc2,0,30\n"
+        assert jobs[0].outcomes_sha256 == hashlib.sha256(jobs[0].outcomes_file).hexdigest()
+        assert jobs[0].outcomes_bytes == len(jobs[0].outcomes_file)
+        assert pd.read_parquet(io.BytesIO(jobs[1].outcomes_file)).to_dict("list") == {
+            "customer_id": ["c1", "c2"], "churned": ["0", "0"], "revenue": ["10", "30"]}
+
+        # the tallies: one complete response fewer, and equal to a count from scratch
+        kept = tallies(session)
+        assert sum(n for key, n in kept.items() if key[3] == RESPONSES) == 4
+        assert all(n > 0 for n in kept.values())
+        session.commit()
+        assert rebuild_tallies(session.connection()) == 4
+        assert tallies(session) == kept
+        session.rollback()
+
+        # one audit line: the keyed hash and the counts, no id
+        events = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "customer_erased")).all()
+        assert [(e.actor, e.target, json.loads(e.detail)) for e in events] == [
+            ("admin@example.com", expected_target(X), EXPECTED_COUNTS)]
+        assert not mentions((events[0].target, events[0].detail), X, X_EMAIL)
+
+
+def test_an_unknown_customer_changes_nothing(sessions: Any) -> None:
+    with sessions() as session:
+        seed(session)
+        before = every_row(session)
+        session.commit()
+        for unknown in ("nobody", "x-42", "   "):  # ids are compared exactly: x-42 is not X-42
+            with pytest.raises(ErasureError, match="customer id"):
+                erase_customer(session, unknown, secret_key=SECRET, actor="admin@example.com")
+        assert every_row(session) == before
+
+
+def test_the_command_erases_and_refuses_an_unknown_id(sessions: Any, db_url: str, tmp_path: Any,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from webapp.cli import main
+
+    with sessions() as session:
+        seed(session)
+    monkeypatch.setenv("CXROI_DATABASE_URL", db_url)
+    monkeypatch.setenv("CXROI_SECRET_KEY", SECRET)
+    monkeypatch.setenv("CXROI_INSTANCE_PATH", str(tmp_path / "instance"))
+
+    def run(*args: str) -> int:
+        try:
+            main([*args])
+        except SystemExit as done:
+            return int(done.code or 0)
+        return 0
+
+    assert run("customers", "erase", "nobody") == 1
+    assert "no response, invitation, case or stored outcome row has this id" in capsys.readouterr().err
+    assert run("customers", "erase", X, "--dry-run") == 0
+    assert capsys.readouterr().out.startswith("would erase: 2 responses, 1 invitations, 2 mail messages, 1 cases")
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).where(Response.customer_id == X)) == 2
+    assert run("customers", "erase", X) == 0
+    assert "erased: 2 responses" in capsys.readouterr().out
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).where(Response.customer_id == X)) == 0
+        assert session.scalar(sa.select(AuditEvent.target).where(AuditEvent.action == "customer_erased")) == \
+            expected_target(X)
+
+
+def test_the_admin_page_shows_what_goes_then_erases(sessions: Any, app: Any, client: Any) -> None:
+    with sessions() as session:
+        seed(session)
+        for role in ("analyst", "admin"):
+            create_user(session, f"{role}@example.com", role, PASSWORD)
+    analyst = app.test_client()
+    sign_in(analyst, "analyst@example.com")
+    assert analyst.get("/admin/privacy/").status_code == 403
+    sign_in(client, "admin@example.com")
+    page = client.get("/admin/privacy/")
+    assert page.status_code == 200
+    token = csrf_token(page.get_data(as_text=True))
+    assert client.post("/admin/privacy/", data={"customer_id": X}).status_code == 400  # no CSRF token
+    unknown = client.post("/admin/privacy/", data={"customer_id": "nobody", "csrf_token": token})
+    assert unknown.status_code == 404 and "nothing was changed" in unknown.get_data(as_text=True)
+
+    preview = client.post("/admin/privacy/", data={"customer_id": X, "csrf_token": token})
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    for kind, count in EXPECTED_COUNTS.items():
+        assert f"<td>{kind.replace('_', ' ')}</td><td>{count}</td>" in html
+    with sessions() as session:  # the preview changed nothing
+        assert session.scalar(sa.select(sa.func.count()).where(Response.customer_id == X)) == 2
+    done = client.post("/admin/privacy/erase", data={"customer_id": X, "csrf_token": csrf_token(html)})
+    assert done.status_code == 302
+    assert "Erased: 2 responses" in client.get(done.headers["Location"]).get_data(as_text=True)
+    with sessions() as session:
+        assert session.scalar(sa.select(sa.func.count()).where(Response.customer_id == X)) == 0
+        assert session.scalar(sa.select(AuditEvent.actor).where(AuditEvent.action == "customer_erased")) == \
+            "admin@example.com"
+    again = client.post("/admin/privacy/erase", data={"customer_id": X, "csrf_token": csrf_token(html)})
+    assert again.status_code == 404

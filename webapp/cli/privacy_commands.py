@@ -1,0 +1,36 @@
+"""`cxroi customers erase` and `cxroi survey retention` (issue 14, docs/security.md "Privacy")."""
+
+from __future__ import annotations
+
+import click
+
+from ..audit.service import CLI_ACTOR
+from ..config import database_url_from_environment, instance_path_from_environment, secret_key_for
+from ..storage.engine import open_session
+from .root import cli
+
+
+@cli.group()
+def customers() -> None:
+    """Act on one customer's stored data."""
+
+
+@customers.command("erase")
+@click.argument("customer_id")
+@click.option("--dry-run", is_flag=True, help="Only list what would be erased, per kind; change nothing.")
+def erase_command(customer_id: str, dry_run: bool) -> None:
+    """Erase CUSTOMER_ID: every response, invitation (and its e-mails), follow-up case (and its notes), coded
+    theme and webhook delivery about them, and their rows in stored outcomes files and recurring wave lists;
+    the audit log records the erasure under a keyed hash of the id. An unknown id changes nothing (exit 1)."""
+    from ..privacy.erasure import erase_customer, plan_erasure
+
+    with open_session(database_url_from_environment()) as session:
+        if dry_run:
+            plan = plan_erasure(session, customer_id)
+        else:
+            plan = erase_customer(session, customer_id, secret_key=secret_key_for(instance_path_from_environment()),
+                                  actor=CLI_ACTOR)
+    verb = "would erase" if dry_run else "erased"
+    click.echo(f"{verb}: " + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in plan.counts.items()))
+    if plan.opt_outs_kept:
+        click.echo(f"kept {plan.opt_outs_kept} opt-out(s) of the customer's address, so it is never mailed again")

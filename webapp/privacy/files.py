@@ -1,0 +1,107 @@
+"""The customer's rows in stored files: each report job's outcomes file (CSV, XLSX or Parquet, as uploaded) and
+each recurring wave's customer list (CSV text). An erasure rewrites them without the customer's rows; the other
+rows keep their cells (a CSV is rewritten cell for cell; a workbook or Parquet file is written again from its
+cells read as text, which is how the analysis reads it anyway).
+
+A report's stored results (`results.json`) are left as they were: they hold model estimates and counts, no
+customer's row, and they are what the report said when it ran. The job's `outcomes_sha256` and
+`outcomes_bytes` describe the edited file from then on, so its results (which name the hash of the file they
+were computed from) show that the input changed since; running the report again uses the edited file."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, undefer
+
+from ..services.uploads import read_outcomes_file
+from ..storage.reports import ReportJob
+
+
+@dataclass(frozen=True)
+class OutcomesEdit:
+    """One report job's outcomes file without the customer's rows."""
+
+    job_id: int
+    removed: int
+    content: bytes
+
+    def apply(self, session: Session) -> None:
+        session.execute(sa.update(ReportJob).where(ReportJob.id == self.job_id).values(
+            outcomes_file=self.content, outcomes_bytes=len(self.content),
+            outcomes_sha256=hashlib.sha256(self.content).hexdigest()))
+
+
+def customer_lists_without(lists: Iterable[tuple[int, str]], customer_id: str) -> Iterator[tuple[int, str, int]]:
+    """(id, the list without the customer's rows, rows removed) of each list that names the customer: the
+    `customer_id` column, or the first, as `read_customer_list` reads it."""
+    for list_id, text in lists:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        if not rows:
+            continue
+        header = [cell.strip().lower() for cell in rows[0]]
+        column = header.index("customer_id") if "customer_id" in header else 0
+        kept = [rows[0]] + [row for row in rows[1:] if not _names(row, column, customer_id)]
+        if len(kept) < len(rows):
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerows(kept)
+            yield list_id, out.getvalue(), len(rows) - len(kept)
+
+
+def outcomes_without(session: Session, customer_id: str) -> list[OutcomesEdit]:
+    """The edit of every report job whose outcomes file has a row of the customer (its id column: the one the
+    job's settings map to `customer_id`, else `customer_id`)."""
+    edits = []
+    jobs = session.scalars(sa.select(ReportJob).options(undefer(ReportJob.outcomes_file)).order_by(ReportJob.id))
+    for job in jobs:
+        mapped = (job.config or {}).get("columns", {}).get("customer_id") or "customer_id"
+        edited = _without(job.outcomes_file, job.outcomes_name, mapped, customer_id)
+        if edited is not None:
+            edits.append(OutcomesEdit(job.id, *edited))
+    return edits
+
+
+def _without(content: bytes, name: str, id_column: str, customer_id: str) -> tuple[int, bytes] | None:
+    suffix = Path(name).suffix.lower()
+    if suffix in (".csv", ".txt"):
+        text = content.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        if not rows:
+            return None
+        header = [cell.strip() for cell in rows[0]]
+        column = header.index(id_column) if id_column in header else (
+            header.index("customer_id") if "customer_id" in header else None)
+        if column is None:
+            return None
+        kept = [rows[0]] + [row for row in rows[1:] if not _names(row, column, customer_id)]
+        if len(kept) == len(rows):
+            return None
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(kept)
+        return len(rows) - len(kept), out.getvalue().encode("utf-8")
+    frame = read_outcomes_file(content, name)  # a workbook or Parquet file, as text cells
+    column_name = id_column if id_column in frame.columns else "customer_id"
+    if column_name not in frame.columns:
+        return None
+    hit = frame[column_name].map(lambda value: value is not None and str(value).strip() == customer_id)
+    if not hit.any():
+        return None
+    kept = frame[~hit]
+    with tempfile.TemporaryDirectory(prefix="cxroi-erase-") as folder:
+        path = Path(folder) / f"outcomes{suffix}"
+        if suffix in (".parquet", ".pq"):
+            kept.to_parquet(path, index=False)
+        else:
+            kept.to_excel(path, index=False)
+        return int(hit.sum()), path.read_bytes()
+
+
+def _names(row: list[str], column: int, customer_id: str) -> bool:
+    return column < len(row) and row[column].strip() == customer_id

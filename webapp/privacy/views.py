@@ -1,0 +1,75 @@
+"""The admin page /admin/privacy: erase one customer, after a confirmation that shows what will go (counts per
+kind). Both steps are POSTs with a CSRF token (a customer id in a URL would land in access logs)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..accounts.guard import requires_role
+from ..audit.web import actor_and_client
+from ..extensions import get_db
+from .erasure import CUSTOMER_ID_LIMIT, KINDS, ErasureError, erase_customer, plan_erasure
+
+bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy")
+
+
+class LookUpForm(FlaskForm):
+    customer_id = StringField("Customer id", validators=[DataRequired(), Length(max=CUSTOMER_ID_LIMIT)])
+
+
+class EraseForm(FlaskForm):
+    customer_id = HiddenField(validators=[DataRequired(), Length(max=CUSTOMER_ID_LIMIT)])
+
+
+def init_privacy(app: Flask) -> None:
+    """Register the privacy admin page."""
+    app.register_blueprint(bp)
+
+
+def _page(form: LookUpForm, status: int = 200, **values: object) -> tuple[str, int]:
+    return render_template("privacy/erase.html", form=form, kinds=KINDS, **values), status
+
+
+@bp.get("/")
+@requires_role("admin")
+def index() -> tuple[str, int]:
+    return _page(LookUpForm())
+
+
+@bp.post("/")
+@requires_role("admin")
+def preview() -> tuple[str, int]:
+    """What erasing the customer would delete, with the button that does it."""
+    form = LookUpForm()
+    if not form.validate_on_submit():
+        return _page(form, 400)
+    try:
+        plan = plan_erasure(get_db(), form.customer_id.data or "")
+    except ErasureError as error:
+        form.customer_id.errors = [str(error)]
+        return _page(form, 404)
+    finally:
+        get_db().rollback()  # read only: end the transaction
+    return _page(form, plan=plan, confirm=EraseForm(customer_id=plan.customer_id))
+
+
+@bp.post("/erase")
+@requires_role("admin")
+def erase() -> WerkzeugResponse | tuple[str, int]:
+    confirm = EraseForm()
+    if not confirm.validate_on_submit():
+        return _page(LookUpForm(formdata=None), 400, problem="The form expired or was altered; look the customer "
+                                                                "up again.")
+    actor, client = actor_and_client()
+    try:
+        plan = erase_customer(get_db(), confirm.customer_id.data or "", actor=actor, client=client,
+                              secret_key=current_app.config["SECRET_KEY"])
+    except ErasureError as error:
+        return _page(LookUpForm(formdata=None), 404, problem=str(error))
+    flash("Erased: " + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in plan.counts.items())
+          + ". The audit log records the erasure without the customer's id.")
+    return redirect(url_for("privacy.index"))
