@@ -17,7 +17,7 @@ COMMANDS = {
     "analyze": None, "demo": None, "demo-data": None, "invite": None, "report": None, "serve": None,
     "worker": None, "remind": None,
     "db": {"upgrade"},
-    "cases": {"list", "team"},
+    "cases": {"list", "team", "risk"},
     "responses": {"export", "import"},
     "results": {"rebuild"},
     "survey": {"convert", "lint", "publish", "schema", "score", "validate"},

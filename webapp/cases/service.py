@@ -132,10 +132,13 @@ def open_cases(session: Session, response_id: int, survey: Survey, answers: Mapp
     """Open one case per follow-up rule the completed response matches; ids of the cases opened now. Runs in
     the caller's transaction (the one that marks the response complete) and does not commit; a case that exists
     already for (response, rule) is left as it is."""
+    from .churn_risk import open_risk_case
+
+    now = now or utcnow()
+    risk_case = open_risk_case(session, response_id, survey, answers, now=now)  # when a threshold is set
     rules = survey.matching_follow_ups(answers)
     if not rules:
-        return []
-    now = now or utcnow()
+        return [risk_case] if risk_case is not None else []
     row = session.execute(sa.select(Response.customer_id, SurveyVersion.survey_id)
                           .join(SurveyVersion, Response.version_id == SurveyVersion.id)
                           .where(Response.id == response_id)).one()
@@ -151,6 +154,8 @@ def open_cases(session: Session, response_id: int, survey: Survey, answers: Mapp
         except IntegrityError:  # opened already (a retried completion): one case per response and rule
             continue
         opened.append(case.id)
+    if risk_case is not None:
+        opened.append(risk_case)
     if opened:
         log.info("response %s opened follow-up case(s) %s", response_id, opened)
     return opened
@@ -185,6 +190,8 @@ def recipients(session: Session, case: FollowUpCase) -> list[str]:
 
 def triggering_answers(survey: Survey, case: FollowUpCase, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(what, answer) for every question or summary score the case's rule reads, as the case page shows them."""
+    if case.risk is not None:  # a churn-risk case: its model, not a rule, read the answers (see case.risk_model)
+        return []
     context = survey.follow_up_context(answers) if survey.follow_up else dict(answers)
     try:
         references = parse_condition(case.rule_when).references()

@@ -51,3 +51,27 @@ def team_command(email: str, team: str | None) -> None:
     with open_session(database_url_from_environment()) as session:
         user = service.set_team(session, email, team or None)
         click.echo(f"{user.email}: team {user.team}" if user.team else f"{user.email}: in no team")
+
+
+@cases.command("risk")
+@click.argument("slug")
+@click.option("--threshold", type=float, default=None,
+              help="Open a case when a new response's predicted churn risk reaches this probability (e.g. 0.3).")
+@click.option("--owner", default=None, help="Owner (e-mail of an author, agent or admin) of the risk cases.")
+@click.option("--team", default=None, help="Team that owns the risk cases (instead of --owner).")
+@click.option("--priority", type=click.Choice(("low", "normal", "high", "urgent")), default="high",
+              show_default=True)
+@click.option("--off", is_flag=True, help="Stop scoring this survey's new responses.")
+def risk_command(slug: str, threshold: float | None, owner: str | None, team: str | None, priority: str,
+                 off: bool) -> None:
+    """Score each newly completed response of SLUG with its latest analysis' retention model and open a case
+    when the predicted churn risk reaches --threshold (docs/cases.md, "Churn risk")."""
+    from ..cases.churn_risk import RiskRuleError, set_risk_rule
+
+    if off == (threshold is not None):
+        raise RiskRuleError("give either --threshold P (with --owner or --team) or --off")
+    with open_session(database_url_from_environment()) as session:
+        set_risk_rule(session, slug, None if off else threshold, owner=owner, team=team, priority=priority)
+    click.echo(f"{slug}: churn-risk cases off" if off else
+               f"{slug}: a new response whose predicted churn risk is {threshold:.0%} or more opens a {priority} "
+               f"case for {owner or 'team ' + str(team)}")

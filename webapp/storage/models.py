@@ -294,6 +294,13 @@ class FollowUpCase(Base):
     notify_error: Mapped[str | None] = mapped_column(sa.Text, default=None)
     notified_to: Mapped[str | None] = mapped_column(sa.Text, default=None)
     """Addresses already notified (one per line), so a retry of a team's notification skips them."""
+    risk: Mapped[float | None] = mapped_column(default=None)
+    """A churn-risk case (rule_id `churn_risk`): the predicted churn probability, its 95% interval, the model that
+    scored it and the customer's revenue when known (webapp.cases.churn_risk, migration 0013)."""
+    risk_low: Mapped[float | None] = mapped_column(default=None)
+    risk_high: Mapped[float | None] = mapped_column(default=None)
+    risk_model: Mapped[str | None] = mapped_column(sa.String(300), default=None)
+    revenue: Mapped[float | None] = mapped_column(default=None)
 
     response: Mapped[Response] = relationship()
     survey: Mapped[SurveyRecord] = relationship()
