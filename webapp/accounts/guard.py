@@ -23,7 +23,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_BLUEPRINTS = frozenset({"respond", "api"})
 """Blueprints the session guard leaves alone: respondent pages (anyone holding a link) and the REST API, whose
 every request is authorised by its own bearer API key instead (`webapp.api.auth`)."""
-PUBLIC_ENDPOINTS = frozenset({"static", "accounts.login", "accounts.logout"})
+PUBLIC_ENDPOINTS = frozenset({"static", "accounts.login", "accounts.logout", "oidc.start", "oidc.callback"})
+"""Open to visitors: signing in (with a password or through the single sign-on provider) and out."""
 ALLOWED = {
     "analyst": frozenset({"analyst", "author", "admin"}),
     "author": frozenset({"author", "admin"}),

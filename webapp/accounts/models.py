@@ -29,6 +29,9 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     """Copied into each session at sign-in and compared on every request: signing out, deactivation and a
     password change raise it, which ends every session of this user at once (a copied cookie included)."""
+    oidc_subject: Mapped[str | None] = mapped_column(sa.String(255), unique=True, default=None)
+    """The `sub` of this user at the single sign-on provider, bound at the first sign-in through it (by a
+    verified e-mail); later sign-ins find the user by it alone (webapp.accounts.sso)."""
 
 
 class LoginAttempt(Base):

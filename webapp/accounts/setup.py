@@ -7,11 +7,13 @@ from flask import Flask
 from ..audit import views as audit_views
 from . import admin
 from .guard import install_guard
+from .oidc import init_oidc
 from .views import bp
 
 
 def init_accounts(app: Flask) -> None:
-    """Register sign-in/out, protect every non-respondent page, and harden the session cookie.
+    """Register sign-in/out (and single sign-on when configured, `webapp.accounts.oidc`), protect every
+    non-respondent page, and harden the session cookie.
 
     The cookie is HttpOnly and SameSite=Lax always, and Secure whenever the site is served over https
     (`CXROI_BASE_URL`), or when `CXROI_SECURE_COOKIES=1`: the `SECURE_COOKIES` setting (`webapp.config`);
@@ -25,4 +27,5 @@ def init_accounts(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit_views.bp)
     app.config.setdefault("CXROI_NAV_ENDPOINTS", set()).add("admin.users")
+    init_oidc(app)
     install_guard(app)

@@ -14,6 +14,7 @@ from ..audit.web import audit
 from ..extensions import get_db
 from .guard import current_user, requires_role
 from .lifecycle import end_sessions
+from .models import User
 from .service import TooManyAttempts, authenticate
 
 bp = Blueprint("accounts", __name__)
@@ -34,7 +35,7 @@ def home_url(role: str) -> str | None:
     return url_for(home) if home in current_app.view_functions else None
 
 
-def _safe_next(target: str | None, role: str) -> str:
+def safe_next(target: str | None, role: str) -> str:
     """Only a path on this site (never an absolute or scheme-relative URL: no open redirect); by default the
     home page of the user's role. A target holding a control character (CR/LF would split the Location header;
     NUL, tab) or a backslash (browsers read `/\\host` as `//host`) is refused, not repaired."""
@@ -43,6 +44,13 @@ def _safe_next(target: str | None, role: str) -> str:
             or urlsplit(target).scheme or urlsplit(target).netloc):
         return home_url(role) or "/"
     return target
+
+
+def start_session(user: User) -> None:
+    """Sign `user` in on this browser, the same way whatever proved who they are (password or single sign-on):
+    a fresh session (no fixation) holding the user and their session version (webapp.accounts.guard)."""
+    session.clear()
+    session["user_id"], session["session_version"] = user.id, user.session_version
 
 
 @bp.get("/")
@@ -70,9 +78,8 @@ def login() -> str | WerkzeugResponse | tuple[str, int]:
             error, status = str(too_many), 429
         else:
             if user is not None:
-                session.clear()  # a fresh session on sign-in: no fixation
-                session["user_id"], session["session_version"] = user.id, user.session_version
-                return redirect(_safe_next(request.args.get("next"), user.role))
+                start_session(user)
+                return redirect(safe_next(request.args.get("next"), user.role))
             error, status = "The e-mail address or password is not right.", 401
     elif request.method == "POST":
         status = 400
