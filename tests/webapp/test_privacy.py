@@ -242,6 +242,10 @@ def test_the_command_erases_and_refuses_an_unknown_id(sessions: Any, db_url: str
             return int(done.code or 0)
         return 0
 
+    assert run("responses", "export", SLUG, "-o", str(tmp_path / "p.csv"), "--pseudonymise") == 0
+    exported = pd.read_csv(tmp_path / "p.csv", dtype=str)["customer_id"]
+    assert sorted(exported) == sorted(expected_pseudonym(SECRET, c) for c in (*OTHERS, X, X))
+    capsys.readouterr()
     assert run("customers", "erase", "nobody") == 1
     assert "no response, invitation, case or stored outcome row has this id" in capsys.readouterr().err
     assert run("customers", "erase", X, "--dry-run") == 0
@@ -288,3 +292,49 @@ def test_the_admin_page_shows_what_goes_then_erases(sessions: Any, app: Any, cli
             "admin@example.com"
     again = client.post("/admin/privacy/erase", data={"customer_id": X, "csrf_token": csrf_token(html)})
     assert again.status_code == 404
+
+
+def expected_pseudonym(secret: str, customer_id: str) -> str:
+    """Worked out here from the documented construction: `p` + the first 32 hex digits of HMAC-SHA256 under
+    the key HMAC-SHA256(SECRET_KEY, "cxroi/export-pseudonym/v1")."""
+    key = hmac.new(secret.encode(), b"cxroi/export-pseudonym/v1", hashlib.sha256).digest()
+    return "p" + hmac.new(key, customer_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def test_pseudonymised_exports_hold_no_raw_id_and_stable_pseudonyms(sessions: Any, app: Any, client: Any,
+                                                                     tmp_path: Any) -> None:
+    from webapp.privacy.keys import pseudonymiser
+    from webapp.services.export import export_responses
+
+    with sessions() as session:
+        seed(session)
+        create_user(session, "analyst@example.com", "analyst", PASSWORD)
+        for name in ("a.csv", "b.parquet"):
+            export_responses(session, SLUG, tmp_path / name, pseudonym=pseudonymiser(SECRET))
+        export_responses(session, SLUG, tmp_path / "other.csv", pseudonym=pseudonymiser("another deployment"))
+        export_responses(session, SLUG, tmp_path / "plain.csv")
+    plain = pd.read_csv(tmp_path / "plain.csv", dtype=str)
+    first = pd.read_csv(tmp_path / "a.csv", dtype=str)
+    assert sorted(plain["customer_id"]) == sorted([*OTHERS, X, X])
+    assert list(first["customer_id"]) == [expected_pseudonym(SECRET, c) for c in plain["customer_id"]]
+    assert first["customer_id"].nunique() == 5  # X's two responses share one pseudonym; others differ
+    assert list(pd.read_parquet(tmp_path / "b.parquet")["customer_id"]) == list(first["customer_id"])
+    other = pd.read_csv(tmp_path / "other.csv", dtype=str)["customer_id"]
+    assert not set(other) & set(first["customer_id"])  # another secret, other pseudonyms
+    assert first.drop(columns="customer_id").equals(plain.drop(columns="customer_id"))  # nothing else changes
+    for name in ("a.csv", "b.parquet", "other.csv"):
+        content = (tmp_path / name).read_bytes()
+        assert X.encode() not in content  # (c1 … c4 are short enough to occur inside a hex digest)
+
+    sign_in(client, "analyst@example.com")
+    page = client.get(f"/results/{SLUG}").get_data(as_text=True)
+    assert 'name="pseudonymise"' in page
+    web = client.get(f"/results/{SLUG}/responses.csv?pseudonymise=1")
+    assert web.status_code == 200 and "pseudonymised" in web.headers["Content-Disposition"]
+    body = web.get_data(as_text=True)
+    assert list(pd.read_csv(io.StringIO(body), dtype=str)["customer_id"]) == list(first["customer_id"])
+    assert X not in body
+    with sessions() as session:
+        details = [json.loads(e.detail) for e in session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "responses_exported"))]
+    assert details == [{"format": "csv", "pseudonymised": True}]

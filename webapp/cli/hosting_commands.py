@@ -229,12 +229,17 @@ def responses() -> None:
               help=".csv, .xlsx, .parquet, .sav (SPSS) or .dta (Stata)")
 @click.option("--status", type=click.Choice(["partial", "complete"]), default=None,
               help="Only partial or only complete responses (default: all, with a status column).")
-def export(slug: str, output: Path, status: str | None) -> None:
+@click.option("--pseudonymise", is_flag=True,
+              help="Replace each customer id by a keyed hash of it (the same in every export of this deployment).")
+def export(slug: str, output: Path, status: str | None, pseudonymise: bool) -> None:
     """Write every response of SLUG as the wide responses table."""
+    from ..config import instance_path_from_environment, secret_key_for
+    from ..privacy.keys import pseudonymiser
     from ..services import export_responses
 
+    pseudonym = pseudonymiser(secret_key_for(instance_path_from_environment())) if pseudonymise else None
     with _session() as session:
-        count = export_responses(session, slug, output, status=status)
+        count = export_responses(session, slug, output, status=status, pseudonym=pseudonym)
         record(session, "responses_exported", actor=CLI_ACTOR, target=slug,
                detail={"format": output.suffix.lstrip(".").lower(), "responses": count})
         session.commit()

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from ..accounts.guard import requires_role
 from ..audit.web import audit
 from ..extensions import get_db
+from ..privacy.keys import pseudonymiser
 from ..services.export import export_to_open_file, stream_csv
 from ..services.publishing import find_survey
 from .present import (
@@ -75,14 +76,17 @@ def export(slug: str, kind: str) -> WerkzeugResponse:
         abort(404)
     session = get_db()
     find_survey(session, slug)  # 404 before any byte is sent
-    audit("responses_exported", slug, format=kind)
+    # the box on the page: customer ids replaced by keyed-hash pseudonyms (docs/security.md, "Privacy")
+    pseudonym = pseudonymiser(current_app.config["SECRET_KEY"]) if request.args.get("pseudonymise") else None
+    audit("responses_exported", slug, format=kind, **({"pseudonymised": True} if pseudonym else {}))
     session.commit()
-    name = f"{slug}-responses.{kind}"
+    name = f"{slug}-responses{'-pseudonymised' if pseudonym else ''}.{kind}"
     if kind == "csv":  # rows go out as they are read: the first bytes at once, one piece in memory
-        response = current_app.response_class(stream_with_context(stream_csv(session, slug)), mimetype="text/csv")
+        response = current_app.response_class(stream_with_context(stream_csv(session, slug, pseudonym=pseudonym)),
+                                              mimetype="text/csv")
         response.headers.set("Content-Disposition", "attachment", filename=name)
     else:  # written to a temporary file on disk, then sent from it (the file is gone once sent)
-        response = send_file(export_to_open_file(session, slug, f".{kind}"), mimetype=EXPORT_TYPES[kind],
-                             as_attachment=True, download_name=name)
+        response = send_file(export_to_open_file(session, slug, f".{kind}", pseudonym=pseudonym),
+                             mimetype=EXPORT_TYPES[kind], as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"  # respondents' answers: kept by no cache
     return response

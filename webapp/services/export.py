@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 CHUNK = 1000
+Pseudonym = Callable[[str | None], str | None]
+"""Replaces a customer id in an export (`webapp.privacy.keys.pseudonymiser`)."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = (".csv", ".xlsx", ".parquet", *LABELLED_FORMATS)
 WAVE_COLUMN = "wave"
@@ -205,9 +207,10 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
-def export_responses(session: Session, slug: str, path: str | Path, *, status: str | None = None) -> int:
+def export_responses(session: Session, slug: str, path: str | Path, *, status: str | None = None,
+                     pseudonym: Pseudonym | None = None) -> int:
     """Write every response of `slug` to `path` (.csv, .xlsx, .parquet, .sav or .dta by extension); returns the
-    row count.
+    row count. `pseudonym` replaces each customer id (`webapp.privacy.keys.pseudonymiser`).
 
     The file is written under a temporary name in the same folder and renamed to `path` only when complete:
     a failure part-way (a stored value the format refuses, a full disk, Ctrl-C) leaves neither a truncated file
@@ -230,6 +233,7 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
         if themes is not None:  # one 0/1 column per theme of the survey's codebook (docs/themes.md)
             columns, rows = themes.extend(reader, columns, rows)
             theme_columns = columns[len(columns) - len(themes.theme_ids):]
+        rows = _pseudonymised(rows, pseudonym)
         with _written_whole(path) as partial:
             if suffix == ".csv":
                 return _write_csv(partial, columns, rows)
@@ -241,7 +245,7 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
 
 
 @contextmanager
-def response_table(session: Session, slug: str, *, status: str | None = None
+def response_table(session: Session, slug: str, *, status: str | None = None, pseudonym: Pseudonym | None = None
                    ) -> Iterator[tuple[list[str], Iterator[dict[str, Any]]]]:
     """(columns, rows) of the export of `slug`, read in a session of its own while the block runs: what
     `export_responses` writes, for a writer that is not a file (`stream_csv`). The transaction of `session` is
@@ -256,14 +260,22 @@ def response_table(session: Session, slug: str, *, status: str | None = None
         columns, rows = _columns(versions), _rows(reader, versions, status)
         if themes is not None:  # one 0/1 column per theme of the survey's codebook (docs/themes.md)
             columns, rows = themes.extend(reader, columns, rows)
-        yield columns, rows
+        yield columns, _pseudonymised(rows, pseudonym)
 
 
-def stream_csv(session: Session, slug: str, *, status: str | None = None) -> Iterator[bytes]:
+def _pseudonymised(rows: Iterator[dict[str, Any]], pseudonym: Pseudonym | None) -> Iterator[dict[str, Any]]:
+    """The rows with each customer id replaced by its pseudonym (docs/security.md, "Privacy"), if asked."""
+    if pseudonym is None:
+        return rows
+    return (row | {"customer_id": pseudonym(row.get("customer_id"))} for row in rows)
+
+
+def stream_csv(session: Session, slug: str, *, status: str | None = None,
+               pseudonym: Pseudonym | None = None) -> Iterator[bytes]:
     """The CSV export of `slug` as UTF-8 pieces of `CHUNK` rows each (the header first): the same columns,
     cells and formula guard as `export_responses`, for a download that starts at once and holds one piece in
     memory whatever the number of responses."""
-    with response_table(session, slug, status=status) as (columns, rows):
+    with response_table(session, slug, status=status, pseudonym=pseudonym) as (columns, rows):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
@@ -277,14 +289,15 @@ def stream_csv(session: Session, slug: str, *, status: str | None = None) -> Ite
         yield buffer.getvalue().encode("utf-8")
 
 
-def export_to_open_file(session: Session, slug: str, suffix: str, *, status: str | None = None) -> BinaryIO:
+def export_to_open_file(session: Session, slug: str, suffix: str, *, status: str | None = None,
+                        pseudonym: Pseudonym | None = None) -> BinaryIO:
     """The export of `slug` in the format of `suffix` (".xlsx", ".parquet" …), written to a temporary file on
     disk (never in memory) and returned open for reading, its name already removed: the disk space is given back
     when the caller (e.g. the web response sending it) closes it."""
     folder = tempfile.mkdtemp(prefix="cxroi-export-")
     try:
         path = Path(folder) / f"responses{suffix}"
-        export_responses(session, slug, path, status=status)
+        export_responses(session, slug, path, status=status, pseudonym=pseudonym)
         return path.open("rb")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
