@@ -9,6 +9,7 @@ discovery document and the keys from the provider over HTTP itself.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.webapp.support.oidc_provider import Identity, Misbehaviour, OidcProvider
+from tests.webapp.support.web import free_port
 from webapp.accounts.lifecycle import set_active
 from webapp.accounts.models import User
 from webapp.accounts.service import create_user
@@ -248,3 +250,21 @@ def test_a_callback_without_this_browsers_state_is_refused(app: Flask, idp: Oidc
     stranger = app.test_client()  # another browser: the code and state are not its own (login CSRF)
     assert_refused(stranger.get(f"{back.path}?{back.query}"), 401, "mismatching_state")
     assert signed_in_user(stranger) is None
+
+
+def test_an_unreachable_provider_gives_a_clear_page_and_passwords_still_work(db_url: str, tmp_path: Path) -> None:
+    application = make_app(db_url, tmp_path, f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    with open_session(db_url) as session:
+        create_user(session, "ann@example.com", "author", PASSWORD)
+    client = application.test_client()
+    assert_refused(client.get("/login/sso"), 502, "could not be reached")
+    assert signed_in_user(client) is None
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page)
+    assert token is not None
+    signed = client.post("/login", data={"email": "ann@example.com", "password": PASSWORD,
+                                         "csrf_token": token.group(1)})
+    assert signed.status_code == 302 and signed.headers["Location"] == "/author/"
+    [failure] = audit_events(db_url, "sign_in_failed")
+    assert json.loads(failure.detail) == {"via": "oidc", "reason": "provider_unreachable"}
