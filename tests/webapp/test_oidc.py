@@ -172,13 +172,21 @@ def test_a_token_that_is_not_for_this_sign_in_is_refused(app: Flask, idp: OidcPr
     assert json.loads(failure.detail) == {"via": "oidc", "reason": "token_refused"}
 
 
-def test_an_unverified_email_is_refused(app: Flask, idp: OidcProvider, db_url: str) -> None:
-    idp.identity = Identity(sub="subject-ann", email="ann@example.com", email_verified=False)
+@pytest.mark.parametrize(("identity", "words", "reason"), [
+    (Identity(sub="subject-ann", email="ann@example.com", email_verified=False), "not verified",
+     "email_not_verified"),
+    (Identity(sub="subject-gone", email="gone@example.com"), "deactivated", "deactivated"),
+])
+def test_an_unverified_email_or_a_deactivated_user_is_refused(app: Flask, idp: OidcProvider, db_url: str,
+                                                               identity: Identity, words: str, reason: str) -> None:
+    idp.identity = identity
     client = app.test_client()
-    assert_refused(sign_in_through_provider(client), 403, "not verified")
+    assert_refused(sign_in_through_provider(client), 403, words)
     assert signed_in_user(client) is None
-    ann = stored_user(db_url, "ann@example.com")
-    assert ann is not None and ann.oidc_subject is None
+    user = stored_user(db_url, identity.email)
+    assert user is not None and user.oidc_subject is None
+    [failure] = audit_events(db_url, "sign_in_failed")
+    assert json.loads(failure.detail) == {"via": "oidc", "reason": reason}
 
 
 def test_an_unknown_user_without_a_mapped_role_is_refused(app: Flask, idp: OidcProvider, db_url: str) -> None:
@@ -201,15 +209,6 @@ def test_an_unknown_user_with_a_mapped_role_is_created(app: Flask, idp: OidcProv
     assert (cara.role, cara.team, cara.oidc_subject, cara.active) == ("analyst", "billing", "subject-cara", True)
     assert signed_in_user(client) == cara.id
     assert [event.target for event in audit_events(db_url, "user_created")][-1] == "cara@example.com"
-
-
-def test_a_deactivated_user_is_refused(app: Flask, idp: OidcProvider, db_url: str) -> None:
-    idp.identity = Identity(sub="subject-gone", email="gone@example.com")
-    client = app.test_client()
-    assert_refused(sign_in_through_provider(client), 403, "deactivated")
-    assert signed_in_user(client) is None
-    gone = stored_user(db_url, "gone@example.com")
-    assert gone is not None and gone.oidc_subject is None
 
 
 def test_a_bound_user_deactivated_later_is_refused(app: Flask, idp: OidcProvider, db_url: str) -> None:
