@@ -46,9 +46,10 @@ def signed_in_as(app: Flask, role: str) -> FlaskClient:
 
     client = app.test_client()
     with open_session(app.config["DATABASE_URL"]) as session:
-        user_id = session.query(User).filter_by(email=f"{role}@example.com").one().id
-    with client.session_transaction() as cookie:
-        cookie["user_id"] = user_id
+        user = session.query(User).filter_by(email=f"{role}@example.com").one()
+        user_id, version = user.id, user.session_version
+    with client.session_transaction() as cookie:  # as signing in makes it (webapp.accounts.views.login)
+        cookie["user_id"], cookie["session_version"] = user_id, version
     return client
 
 

@@ -21,7 +21,9 @@ COMMANDS = {
     "responses": {"export", "import"},
     "results": {"rebuild"},
     "survey": {"convert", "lint", "publish", "schema", "score", "validate"},
-    "user": {"create"},
+    "user": {"create", "list", "deactivate", "activate", "set-role", "reset-password"},
+    "api-key": {"create", "list", "revoke"},
+    "customers": {"erase"},
     "wave": {"list", "start"},
 }
 
