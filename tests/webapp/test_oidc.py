@@ -104,6 +104,7 @@ def assert_refused(response: TestResponse, status: int, *words: str) -> None:
     assert response.status_code == status, page
     for word in words:
         assert word in page, (word, page)
+    assert 'href="/login"' in page  # the way back to the password form
 
 
 def test_the_sign_in_page_offers_the_provider_when_configured(app: Flask, db_url: str, tmp_path: Path) -> None:

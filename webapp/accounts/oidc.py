@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..extensions import get_db
-from .sso import ClaimMapping, refuse, user_for_identity
+from .sso import ClaimMapping, SignInRefused, refuse, user_for_identity
 from .views import safe_next, start_session
 
 bp = Blueprint("oidc", __name__)
@@ -96,6 +96,13 @@ def _unreachable(problem: Exception) -> Exception:
     return refuse(get_db(), f"The sign-in provider could not be reached or answered unexpectedly "
                             f"({type(problem).__name__}); try again later or sign in with a password.",
                   "provider_unreachable", client=_client_address(), status=502)
+
+
+@bp.errorhandler(SignInRefused)
+def refused(error: SignInRefused) -> tuple[str, int]:
+    """The refusal in words, with the way back to the sign-in page (a password still works)."""
+    title = error.title if error.status < 500 else "The sign-in provider could not be used"
+    return render_template("accounts/sso_refused.html", title=title, message=str(error)), error.status
 
 
 @bp.get("/login/sso")
