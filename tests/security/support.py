@@ -93,3 +93,12 @@ def table_snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
 
 def _plain(value: Any) -> Any:
     return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+
+
+ROUTE_ARGUMENTS = {
+    "slug": "acme_relationship", "question_id": "q_ces", "section_id": "promises", "direction": "up", "job_id": 1,
+    "kind": "csv", "fmt": "yaml", "filename": "respond.css", "case_id": 1, "theme_id": "t1", "user_id": 1,
+    "token": "unknown-token", "anything": "nothing/here", "number": 1, "response_id": 1, "key_id": 1,
+    "subscription_id": 1, "delivery_id": 1,
+}
+"""A value for every URL argument of the app's routes, for the sweeps that visit each route."""

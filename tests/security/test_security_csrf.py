@@ -9,15 +9,13 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.security.support import signed_in, table_snapshot, token_of
+from tests.security.support import ROUTE_ARGUMENTS, signed_in, table_snapshot, token_of
 from webapp.services.invitations import create_invitations
 from webapp.storage.engine import open_session
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 PUBLIC = {"static", "accounts.login", "accounts.logout"}
-ARGUMENTS = {"slug": "acme_relationship", "question_id": "q_ces", "section_id": "promises", "direction": "up",
-             "job_id": 1, "kind": "csv", "fmt": "yaml", "filename": "respond.css", "case_id": 1, "theme_id": "t1",
-             "user_id": 1}
+ARGUMENTS = ROUTE_ARGUMENTS
 
 
 def url_for_rule(rule: Any, token: str) -> str:
@@ -66,6 +64,11 @@ def test_every_state_changing_request_without_a_valid_token_is_refused(site: tup
             data["csrf_token"] = other_token
         path = url_for_rule(rule, token)
         reply = client.open(path, method=method, data=data)
+        if rule.endpoint.startswith("api."):
+            # the REST API takes a bearer key, never the session cookie: a signed-in browser cannot use it at all
+            assert reply.status_code == 401 and reply.mimetype == "application/problem+json", (method, path)
+            checked.append(path)
+            continue
         assert reply.status_code == 400, (method, path, reply.status_code)
         if rule.endpoint in SIGNED_LINK_ENDPOINTS:
             # one-click unsubscribe (RFC 8058): mail clients POST without a form token; the signed token in the
@@ -89,6 +92,10 @@ def test_non_respondent_pages_need_sign_in(site: tuple[Flask, str]) -> None:
         if rule.endpoint in PUBLIC or rule.endpoint.startswith("respond."):
             continue
         path = url_for_rule(rule, token)
+        if rule.endpoint.startswith("api."):  # no sign-in page for programs: a 401 problem (tests/webapp/test_api.py)
+            if rule.endpoint != "api.openapi":
+                assert anonymous.get(path).status_code == 401, path
+            continue
         if "GET" in (rule.methods or ()):
             reply = anonymous.get(path)
             assert reply.status_code == 302 and "/login?next=" in reply.headers["Location"], path

@@ -7,14 +7,12 @@ from pathlib import Path
 
 from flask import Flask
 
-from tests.security.support import make_app, signed_in, table_snapshot, token_of
+from tests.security.support import ROUTE_ARGUMENTS, make_app, signed_in, table_snapshot, token_of
 from webapp.extensions import SubmitLimit
 from webapp.services.invitations import create_invitations
 from webapp.storage.engine import open_session
 
-ARGUMENTS = {"case_id": 1, "slug": "acme_relationship", "question_id": "q_ces", "section_id": "promises", "direction": "up",
-             "job_id": 1, "kind": "csv", "fmt": "yaml", "filename": "respond.css", "token": "unknown-token",
-             "theme_id": "t1", "user_id": 1}
+ARGUMENTS = ROUTE_ARGUMENTS
 
 
 def assert_secure_headers(headers: object, where: str) -> None:
