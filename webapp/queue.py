@@ -64,6 +64,7 @@ TASK_MODULES = (
     "webapp.services.mail_tasks",
     "webapp.services.case_tasks",
     "webapp.webhooks.tasks",
+    "webapp.privacy.tasks",
 )
 """Modules that declare tasks on `huey`; `cxroi worker` imports each before it starts."""
 

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import io
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tests.webapp.support.results import PASSWORD, csrf_token, sign_in
-from tests.webapp.support.web import example_survey
+from tests.webapp.support.web import ANSWERS, example_survey
 from webapp.accounts.service import create_user
 from webapp.audit.models import AuditEvent
 from webapp.privacy.erasure import ErasureError, erase_customer
@@ -33,6 +34,7 @@ from webapp.storage.engine import create_engine_for, session_factory
 from webapp.storage.models import (
     CaseNote,
     FollowUpCase,
+    Invitation,
     MailMessage,
     MailOptOut,
     Response,
@@ -338,3 +340,160 @@ def test_pseudonymised_exports_hold_no_raw_id_and_stable_pseudonyms(sessions: An
         details = [json.loads(e.detail) for e in session.scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "responses_exported"))]
     assert details == [{"format": "csv", "pseudonymised": True}]
+
+
+# --- retention ------------------------------------------------------------------------------------------------
+
+NOW = datetime(2026, 12, 3, 12, 0)
+STARTED = {  # customer: started_at; with 6 months the cutoff is 2026-06-03 12:00 (worked out by hand)
+    "r-old": datetime(2026, 1, 10, 9, 0), "r-just-old": datetime(2026, 6, 3, 11, 59),
+    "r-at-cutoff": datetime(2026, 6, 3, 12, 0), "r-new": datetime(2026, 11, 1, 8, 0)}
+
+
+def test_months_before_counts_calendar_months() -> None:
+    from webapp.privacy.retention import months_before
+
+    assert months_before(NOW, 6) == datetime(2026, 6, 3, 12, 0)
+    assert months_before(datetime(2026, 3, 31, 7, 30), 1) == datetime(2026, 2, 28, 7, 30)
+    assert months_before(datetime(2026, 1, 15), 13) == datetime(2024, 12, 15)
+    assert months_before(datetime(2028, 3, 31), 1) == datetime(2028, 2, 29)
+
+
+def seed_retention(session: Session) -> dict[str, int]:
+    """Four complete responses of the example survey started at `STARTED`, each with a comment and a friction
+    'what' (ANSWERS), through personal links with an e-mail each; the oldest has a case and a coded comment;
+    and one old response of another survey, which has no retention."""
+    publish_survey(session, example_survey())
+    publish_survey(session, example_survey(id="other_survey"))
+    links = create_invitations(session, SLUG, list(STARTED), "email")
+    invitations = {r.customer_id: r.id for r in session.scalars(sa.select(Invitation))}
+    version_id = session.scalar(sa.select(SurveyVersion.id).order_by(SurveyVersion.id))
+    ids = {}
+    for customer, started in STARTED.items():
+        response = Response(version_id=version_id, invitation_id=invitations[customer], customer_id=customer,
+                            channel="email", status="complete", answers=ANSWERS, started_at=started,
+                            updated_at=started, submitted_at=started)
+        session.add(response)
+        session.flush()
+        ids[customer] = response.id
+        session.add(MailMessage(invitation_id=invitations[customer], email=f"{customer}@example.com",
+                                link_key="k" * 64, state="sent"))
+    other = session.scalar(sa.select(SurveyVersion.id).order_by(SurveyVersion.id.desc()))
+    session.add(Response(version_id=other, customer_id="o-1", status="complete", answers=ANSWERS,
+                         started_at=datetime(2020, 1, 1), submitted_at=datetime(2020, 1, 1)))
+    survey_id = session.scalar(sa.select(SurveyVersion.survey_id).where(SurveyVersion.id == version_id))
+    case = FollowUpCase(response_id=ids["r-old"], survey_id=survey_id, rule_id="low_ces", rule_when="q_ces <= 4",
+                        customer_id="r-old")
+    session.add(case)
+    session.flush()
+    session.add(CaseNote(case_id=case.id, text="called r-old"))
+    codebook = CodebookRecord(survey_id=survey_id, version=1, definition="themes: []")
+    session.add(codebook)
+    session.flush()
+    session.add(ResponseThemes(response_id=ids["r-old"], codebook_id=codebook.id, comment_hash="0" * 64,
+                               themes=[], sentiment_status="blank"))
+    session.commit()
+    assert len(links) == 4
+    return ids
+
+
+def recounted(session: Session) -> dict[tuple[Any, ...], int]:
+    """The tallies as stored, checked equal to a count from scratch."""
+    kept = tallies(session)
+    session.commit()
+    rebuild_tallies(session.connection())
+    assert tallies(session) == kept
+    session.rollback()
+    return kept
+
+
+def test_retention_deletes_exactly_the_responses_older_than_the_cutoff(sessions: Any) -> None:
+    from webapp.privacy.retention import apply_retention, set_retention
+
+    with sessions() as session:
+        ids = seed_retention(session)
+        set_retention(session, SLUG, 6, "delete", actor="author@example.com")
+        done = apply_retention(session, now=NOW, batch=1)  # one response per batch: the loop is exercised
+        assert done == {SLUG: {"action": "delete", "before": "2026-06-03T12:00:00Z", "responses": 2}}
+    with sessions() as session:
+        assert sorted(session.scalars(sa.select(Response.customer_id))) == ["o-1", "r-at-cutoff", "r-new"]
+        assert sorted(session.scalars(sa.select(Invitation.customer_id))) == ["r-at-cutoff", "r-new"]
+        assert sorted(session.scalars(sa.select(MailMessage.email))) == ["r-at-cutoff@example.com",
+                                                                         "r-new@example.com"]
+        assert session.scalars(sa.select(FollowUpCase)).all() == []
+        assert session.scalars(sa.select(CaseNote)).all() == [] == session.scalars(sa.select(ResponseThemes)).all()
+        kept = recounted(session)
+        assert sum(n for key, n in kept.items() if key[3] == RESPONSES) == 3  # r-at-cutoff, r-new, o-1
+        events = [(e.action, e.actor, json.loads(e.detail)) for e in session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action.in_(("retention_set", "retention_applied")))
+            .order_by(AuditEvent.id))]
+        assert events == [("retention_set", "author@example.com", {"months": 6, "action": "delete"}),
+                          ("retention_applied", "queue", {"surveys": done})]
+        assert ids["r-at-cutoff"] in session.scalars(sa.select(Response.id)).all()
+
+
+def test_retention_anonymises_old_responses_once(sessions: Any) -> None:
+    from webapp.privacy.retention import apply_retention, set_retention
+
+    with sessions() as session:
+        ids = seed_retention(session)
+        before = tallies(session)
+        set_retention(session, SLUG, 6, "anonymise", actor="cli")
+        assert apply_retention(session, now=NOW, batch=1)[SLUG]["responses"] == 2
+    stripped = {key: value for key, value in ANSWERS.items() if key != "q_why"}  # the comment goes
+    stripped["q_friction"] = {"ordering": {"hesitated": True}, "billing": {"hesitated": False}}  # and the 'what'
+    with sessions() as session:
+        rows = {r.id: r for r in session.scalars(sa.select(Response))}
+        for name in ("r-old", "r-just-old"):
+            row = rows[ids[name]]
+            assert (row.customer_id, row.invitation_id, row.session_key, row.answers) == (None, None, None, stripped)
+            assert (row.status, row.channel, row.started_at) == ("complete", "email", STARTED[name])
+        for name in ("r-at-cutoff", "r-new"):
+            assert (rows[ids[name]].customer_id, rows[ids[name]].answers) == (name, ANSWERS)
+        assert sorted(session.scalars(sa.select(Invitation.customer_id))) == ["r-at-cutoff", "r-new"]
+        assert session.scalars(sa.select(FollowUpCase)).all() == []
+        kept = recounted(session)
+        # only the comment counts change: two comments fewer, every scored answer still counted
+        changed = {key: (before.get(key, 0), kept.get(key, 0)) for key in before.keys() | kept.keys()
+                   if before.get(key, 0) != kept.get(key, 0)}
+        assert {key[3:]: counts for key, counts in changed.items()} == {
+            (":comment", "q_friction.ordering.what"): (4, 2), (":comment", "q_why"): (4, 2)}
+        # the next day's run starts where this one stopped: nothing more to do until a response ages
+        assert apply_retention(session, now=NOW)[SLUG]["responses"] == 0
+        assert apply_retention(session, now=NOW + timedelta(hours=12))[SLUG][
+            "responses"] == 1  # cutoff 2026-06-04 00:00: r-at-cutoff (started 2026-06-03 12:00) has aged, r-new not
+        assert session.scalar(sa.select(Response.customer_id).where(Response.id == ids["r-at-cutoff"])) is None
+
+
+def test_the_daily_task_applies_the_setting_and_the_command_sets_it(sessions: Any, db_url: str, tmp_path: Any,
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from webapp import queue
+    from webapp.cli import main
+    from webapp.privacy.tasks import apply_retention_daily
+
+    with sessions() as session:
+        seed_retention(session)
+    monkeypatch.setenv("CXROI_DATABASE_URL", db_url)
+    monkeypatch.setenv("CXROI_INSTANCE_PATH", str(tmp_path / "instance"))
+    for args, code in ((["survey", "retention", SLUG, "--months", "5000"], 2),
+                       (["survey", "retention", "no_such_survey", "--months", "3"], 2),
+                       (["survey", "retention", SLUG, "--months", "1", "--action", "delete"], 0)):
+        try:
+            main(args)
+        except SystemExit as exit_:
+            assert exit_.code == code, args
+        else:
+            assert code == 0, args
+    out = capsys.readouterr()
+    assert "from 1 to 1200" in out.err and "no_such_survey" in out.err
+    assert f"{SLUG}: responses started more than 1 months ago are deleted daily" in out.out
+    assert "webapp.privacy.tasks" in queue.TASK_MODULES
+    queue.configure(database_url=db_url)
+    try:
+        apply_retention_daily.call_local()  # today: every seeded response is more than a month old
+    finally:
+        queue.configure()
+    with sessions() as session:
+        assert session.scalars(sa.select(Response.customer_id)).all() == ["o-1"]
+        assert session.scalar(sa.select(AuditEvent.actor).where(AuditEvent.action == "retention_applied")) == "queue"

@@ -1,4 +1,4 @@
-"""`cxroi customers erase` and `cxroi survey retention` (issue 14, docs/security.md "Privacy")."""
+"""`cxroi customers erase` and `cxroi survey retention` (issue 14, docs/privacy.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ..audit.service import CLI_ACTOR
 from ..config import database_url_from_environment, instance_path_from_environment, secret_key_for
 from ..storage.engine import open_session
 from .root import cli
+from .survey_commands import survey
 
 
 @cli.group()
@@ -34,3 +35,21 @@ def erase_command(customer_id: str, dry_run: bool) -> None:
     click.echo(f"{verb}: " + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in plan.counts.items()))
     if plan.opt_outs_kept:
         click.echo(f"kept {plan.opt_outs_kept} opt-out(s) of the customer's address, so it is never mailed again")
+
+
+@survey.command("retention")
+@click.argument("slug")
+@click.option("--months", required=True, type=int,
+              help="Keep responses this many months after they were started (0: keep them for ever).")
+@click.option("--action", type=click.Choice(["delete", "anonymise"]), default="delete", show_default=True,
+              help="What happens to older responses, every day (the worker's schedule).")
+def retention_command(slug: str, months: int, action: str) -> None:
+    """Set how long SLUG's responses are kept; the worker applies it daily (docs/privacy.md)."""
+    from ..privacy.retention import set_retention
+
+    with open_session(database_url_from_environment()) as session:
+        kept = set_retention(session, slug, months, action, actor=CLI_ACTOR)
+    if kept.months is None:
+        click.echo(f"{slug}: responses are kept (no retention)")
+    else:
+        click.echo(f"{slug}: responses started more than {kept.months} months ago are {kept.action}d daily")

@@ -68,15 +68,22 @@ def uncount(session: Session, surveys: VersionSurveys, removed: Iterable[Mapping
 
 
 def apply_change(session: Session, change: Mapping[Key, int]) -> None:
-    """Add each (possibly negative) amount to its tally row, then remove the rows left at 0 or below. Only
-    decreases and unchanged keys are expected here (a response's answers lose things, never gain them)."""
+    """Add each (possibly negative) amount to its tally row, then remove the rows left at 0 or below. A gain
+    on a key not stored yet (rare: an anonymised answer whose scored columns differ) inserts its row."""
     changes = [dict(zip(KEY_COLUMNS, key, strict=True)) | {"delta": delta}
                for key, delta in sorted(change.items()) if delta]
     if not changes:
         return
     where = sa.and_(*(_tallies.c[column] == sa.bindparam(f"k_{column}") for column in KEY_COLUMNS))
     statement = _tallies.update().where(where).values(count=_tallies.c["count"] + sa.bindparam("delta"))
-    session.execute(statement, [{f"k_{column}": found[column] for column in KEY_COLUMNS} | {"delta": found["delta"]}
-                                for found in changes])
+    params = [{f"k_{column}": found[column] for column in KEY_COLUMNS} | {"delta": found["delta"]}
+              for found in changes]
+    losses = [found for found in params if found["delta"] < 0]
+    if losses:
+        session.execute(statement, losses)
+    for gain, found in ((p, c) for p, c in zip(params, changes, strict=True) if p["delta"] > 0):
+        if session.execute(statement, gain).rowcount == 0:
+            session.execute(_tallies.insert().values({column: found[column] for column in KEY_COLUMNS}
+                                                     | {"count": found["delta"]}))
     versions = sorted({found["version_id"] for found in changes})
     session.execute(_tallies.delete().where(_tallies.c.version_id.in_(versions), _tallies.c["count"] <= 0))

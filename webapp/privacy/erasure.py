@@ -127,13 +127,13 @@ def erase_customer(session: Session, customer_id: str, *, secret_key: str | byte
     counts; commits. Returns what was erased. Raises `ErasureError` (nothing changed) for an unknown id."""
     try:
         plan = plan_erasure(session, customer_id)
-        _delete(session, CaseNote, plan.case_note_ids)
-        _delete(session, FollowUpCase, plan.case_ids)
-        _delete(session, ResponseThemes, plan.theme_ids)
-        _delete(session, WebhookDelivery, plan.delivery_ids)
+        delete_rows(session, CaseNote, plan.case_note_ids)
+        delete_rows(session, FollowUpCase, plan.case_ids)
+        delete_rows(session, ResponseThemes, plan.theme_ids)
+        delete_rows(session, WebhookDelivery, plan.delivery_ids)
         delete_responses(session, plan.response_ids)
-        _delete(session, MailMessage, plan.mail_message_ids)
-        _delete(session, Invitation, plan.invitation_ids)
+        delete_rows(session, MailMessage, plan.mail_message_ids)
+        delete_rows(session, Invitation, plan.invitation_ids)
         for schedule_id, text in plan.schedules.items():
             # a list left with no customer stops its schedule (its next wave would have no one to invite)
             stop = {} if _has_rows(text) else {"active": False}
@@ -196,7 +196,7 @@ def _ids(session: Session, query: sa.Select[Any]) -> list[int]:
     return sorted(session.scalars(query))
 
 
-def _delete(session: Session, model: Any, ids: Sequence[int]) -> None:
+def delete_rows(session: Session, model: Any, ids: Sequence[int]) -> None:
     if ids:
         session.execute(sa.delete(model).where(model.id.in_(list(ids))).execution_options(
             synchronize_session=False))
