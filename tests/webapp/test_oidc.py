@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from tests.webapp.support.cli import run
 from tests.webapp.support.oidc_provider import Identity, Misbehaviour, OidcProvider
 from tests.webapp.support.web import free_port
 from webapp.accounts.lifecycle import set_active
@@ -268,3 +269,23 @@ def test_an_unreachable_provider_gives_a_clear_page_and_passwords_still_work(db_
     assert signed.status_code == 302 and signed.headers["Location"] == "/author/"
     [failure] = audit_events(db_url, "sign_in_failed")
     assert json.loads(failure.detail) == {"via": "oidc", "reason": "provider_unreachable"}
+
+
+def test_an_admin_unlinks_a_wrongly_bound_identity(app: Flask, idp: OidcProvider, db_url: str,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    idp.identity = Identity(sub="subject-old", email="ann@example.com")
+    first = app.test_client()
+    assert sign_in_through_provider(first).status_code == 302
+    idp.identity = Identity(sub="subject-new", email="ann@example.com")
+    assert sign_in_through_provider(app.test_client()).status_code == 403
+    monkeypatch.setenv("CXROI_DATABASE_URL", db_url)
+    code, out, _ = run(["user", "unlink-sso", "ann@example.com"], capsys)
+    assert code == 0 and "ann@example.com is bound to no single sign-on identity" in out
+    assert first.get("/author/").status_code == 302  # the session of the old binding has ended
+    again = app.test_client()
+    assert sign_in_through_provider(again).headers["Location"] == "/author/"
+    ann = stored_user(db_url, "ann@example.com")
+    assert ann is not None and ann.oidc_subject == "subject-new" and signed_in_user(again) == ann.id
+    [unlinked] = audit_events(db_url, "sso_unlinked")
+    assert (unlinked.actor, unlinked.target) == ("cli", "ann@example.com")

@@ -80,3 +80,17 @@ def reset_password(session: Session, email: str, password: str, *, actor: str, c
     record(session, "password_reset", actor=actor, target=user.email, client=client)
     session.commit()
     return user
+
+
+def unlink_identity(session: Session, email: str, *, actor: str, client: str = "") -> User:
+    """Forget the single sign-on identity (subject) bound to a user, e.g. one bound by mistake: every session of
+    theirs ends, and their next sign-in through the provider binds whichever identity then shows their e-mail
+    as verified (webapp.accounts.sso)."""
+    user = find_user(session, email)
+    if user.oidc_subject is None:
+        return user
+    user.oidc_subject = None
+    end_sessions(user)
+    record(session, "sso_unlinked", actor=actor, target=user.email, client=client)
+    session.commit()
+    return user

@@ -28,7 +28,7 @@ ACTIONS = (
     "survey_published", "survey_closed", "survey_reopened", "definition_uploaded",
     "responses_exported", "report_downloaded", "customer_erased",
     "api_key_created", "api_key_revoked", "invitations_created", "report_started",
-    "retention_set", "retention_applied",
+    "retention_set", "retention_applied", "sso_unlinked",
 )
 """Every action the log knows; `record` refuses any other name, so a typo cannot hide an event."""
 CLI_ACTOR = "cli"

@@ -1,5 +1,5 @@
 """`cxroi user create EMAIL --role ROLE [--password-stdin]`, `list`, `deactivate`, `activate`, `set-role EMAIL
-ROLE` and `reset-password EMAIL [--password-stdin]`; each change is recorded in the audit log as done by `cli`."""
+ROLE`, `reset-password EMAIL [--password-stdin]` and `unlink-sso EMAIL`; each change is recorded in the audit log as done by `cli`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import click
 import sqlalchemy as sa
 
-from webapp.accounts.lifecycle import reset_password, set_active, set_role
+from webapp.accounts.lifecycle import reset_password, set_active, set_role, unlink_identity
 from webapp.accounts.models import ROLES, User
 from webapp.accounts.service import create_user
 from webapp.audit.service import CLI_ACTOR
@@ -86,3 +86,12 @@ def change_password(email: str, password_stdin: bool) -> None:
     with open_session(database_url_from_environment()) as session:
         done = reset_password(session, email, password, actor=CLI_ACTOR)
     click.echo(f"the password of {done.email} is reset; their sessions have ended")
+
+
+@user.command("unlink-sso")
+@click.argument("email")
+def unlink_sso(email: str) -> None:
+    """Forget the single sign-on identity bound to a user; every session of theirs ends."""
+    with open_session(database_url_from_environment()) as session:
+        done = unlink_identity(session, email, actor=CLI_ACTOR)
+    click.echo(f"{done.email} is bound to no single sign-on identity; their sessions have ended")
