@@ -102,6 +102,8 @@ def test_a_risky_response_opens_a_case_with_its_risk(app: Flask, db_url: str, pr
         assert (case.risk_low, case.risk_high) == (pytest.approx(0.0604, abs=1e-4), pytest.approx(0.8558, abs=1e-4))
         assert case.revenue == 1200.0 and case.risk_model is not None and "q_ces" in case.risk_model
         case_id = case.id
+    listed = rows[0].as_dict()  # `cxroi cases list --format json|csv` rows
+    assert listed["risk"] == pytest.approx(0.3818, abs=1e-4) and listed["revenue"] == 1200.0
     page = programme.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "38% (95% interval 6% to 86%" in page and "1,200" in page and "report job" in page
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from sqlalchemy.engine import Engine
 
 from tests.webapp.support.cli import cxroi, subprocess_env
 from tests.webapp.support.smtp import Sink, running_smtp
@@ -39,17 +39,21 @@ def env(request: pytest.FixtureRequest, tmp_path: Path, smtp: tuple[Sink, str]) 
         yield values
 
 
-def app_for(env: dict[str, str], tmp_path: Path) -> Flask:
-    return create_app({"DATABASE_URL": env["CXROI_DATABASE_URL"], "INSTANCE_PATH": str(tmp_path / "app"),
-                       "TESTING": True, "SECRET_KEY": SECRET, "QUEUE_URL": env["CXROI_QUEUE_URL"],
-                       "QUEUE_NAME": env["CXROI_QUEUE_NAME"]})
-
-
-def test_bad_input_on_the_command_line(env: dict[str, str], tmp_path: Path, smtp: tuple[Sink, str]) -> None:
-    app_for(env, tmp_path)
+def published(env: dict[str, str], tmp_path: Path) -> tuple[Engine, Path]:
+    """The schema made (by the app, as `cxroi serve` would), the example survey published, the three customers'
+    file written: (an engine on the database, the file)."""
+    create_app({"DATABASE_URL": env["CXROI_DATABASE_URL"], "INSTANCE_PATH": str(tmp_path / "app"), "TESTING": True,
+                "SECRET_KEY": SECRET})
     engine = create_engine_for(env["CXROI_DATABASE_URL"])
     with session_factory(engine)() as session:
         publish_survey(session, example_survey())
+    customers = tmp_path / "customers.csv"
+    customers.write_text(CUSTOMERS)
+    return engine, customers
+
+
+def test_bad_input_on_the_command_line(env: dict[str, str], tmp_path: Path, smtp: tuple[Sink, str]) -> None:
+    engine, good = published(env, tmp_path)
     plain = tmp_path / "plain.csv"
     plain.write_text("customer_id\nC1\n")
     done = cxroi(env, "invite", SLUG, "--customers", str(plain), "--channel", "email", "--send")
@@ -60,8 +64,6 @@ def test_bad_input_on_the_command_line(env: dict[str, str], tmp_path: Path, smtp
     assert done.returncode == 2 and "row 3: malformed e-mail address 'bob at example.com'" in done.stderr
     done = cxroi(env, "invite", SLUG, "--customers", str(plain), "--channel", "email")
     assert done.returncode == 2 and "-o links.csv" in done.stderr
-    good = tmp_path / "good.csv"
-    good.write_text(CUSTOMERS)
     for command in (["invite", SLUG, "--customers", str(good), "--channel", "email", "--send"],
                     ["wave", "start", SLUG, "--customers", str(good), "--send"],
                     ["remind", SLUG], ["worker", "--burst"]):
@@ -80,12 +82,7 @@ def test_bad_input_on_the_command_line(env: dict[str, str], tmp_path: Path, smtp
 def test_a_queue_that_cannot_be_reached_loses_no_message(env: dict[str, str], tmp_path: Path,
                                                          smtp: tuple[Sink, str]) -> None:
     sink, url = smtp
-    app_for(env, tmp_path)
-    engine = create_engine_for(env["CXROI_DATABASE_URL"])
-    with session_factory(engine)() as session:
-        publish_survey(session, example_survey())
-    customers = tmp_path / "customers.csv"
-    customers.write_text(CUSTOMERS)
+    engine, customers = published(env, tmp_path)
     down = env | {"CXROI_QUEUE_URL": f"redis://127.0.0.1:{free_port()}/0"}  # nothing listens there
     done = cxroi(down, "invite", SLUG, "--customers", str(customers), "--channel", "email", "--send")
     assert done.returncode == 1 and "Traceback" not in done.stderr, done
@@ -103,12 +100,7 @@ def test_a_queue_that_cannot_be_reached_loses_no_message(env: dict[str, str], tm
 def test_smtp_down_is_deferred_then_sent_once(env: dict[str, str], tmp_path: Path,
                                               smtp: tuple[Sink, str]) -> None:
     sink, url = smtp
-    app_for(env, tmp_path)
-    engine = create_engine_for(env["CXROI_DATABASE_URL"])
-    with session_factory(engine)() as session:
-        publish_survey(session, example_survey())
-    customers = tmp_path / "customers.csv"
-    customers.write_text(CUSTOMERS)
+    engine, customers = published(env, tmp_path)
     down = env | {"CXROI_MAIL_URL": f"smtp://127.0.0.1:{free_port()}"}
     assert cxroi(down, "invite", SLUG, "--customers", str(customers), "--channel", "email", "--send").returncode == 0
     assert cxroi(down, "worker", "--burst").returncode == 0

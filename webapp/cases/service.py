@@ -322,6 +322,11 @@ class CaseRow:
     first_contact_at: datetime | None
     closed_at: datetime | None
     notify_state: str
+    risk: float | None = None
+    """Churn-risk cases: the predicted risk, its interval and the customer's revenue (docs/cases.md)."""
+    risk_low: float | None = None
+    risk_high: float | None = None
+    revenue: float | None = None
 
     def overdue(self, now: datetime) -> bool:
         return self.status not in CLOSED_CASE_STATUSES and self.due_at < now
@@ -354,7 +359,7 @@ def list_cases(session: Session, *, survey: str | None = None, status: str | Non
         query = query.limit(limit)
     rows = [CaseRow(case.id, slug, title, case.customer_id, case.response_id, case.rule_id, case.priority,
                     case.status, case.owner, case.team, case.created_at, case.due_at, case.first_contact_at,
-                    case.closed_at, case.notify_state)
+                    case.closed_at, case.notify_state, case.risk, case.risk_low, case.risk_high, case.revenue)
             for case, slug, title in session.execute(query).all()]
     session.commit()
     return rows
