@@ -497,3 +497,37 @@ def test_the_daily_task_applies_the_setting_and_the_command_sets_it(sessions: An
     with sessions() as session:
         assert session.scalars(sa.select(Response.customer_id)).all() == ["o-1"]
         assert session.scalar(sa.select(AuditEvent.actor).where(AuditEvent.action == "retention_applied")) == "queue"
+
+
+def test_authors_set_the_retention_on_the_links_page(sessions: Any, app: Any, client: Any) -> None:
+    from webapp.privacy.retention import retention_of
+
+    with sessions() as session:
+        publish_survey(session, example_survey())
+        for role in ("analyst", "author"):
+            create_user(session, f"{role}@example.com", role, PASSWORD)
+    analyst = app.test_client()
+    sign_in(analyst, "analyst@example.com")
+    sign_in(client, "author@example.com")
+    page = client.get(f"/author/{SLUG}/links").get_data(as_text=True)
+    assert "Responses are\n    kept until you set a retention." in page
+    token = csrf_token(page)
+    assert analyst.post(f"/author/{SLUG}/retention", data={"months": "6"}).status_code in (400, 403)
+    assert client.post(f"/author/{SLUG}/retention", data={"months": "6"}).status_code == 400  # no CSRF token
+    for months, action in (("-1", "delete"), ("1201", "delete"), ("six", "delete"), ("6", "shred")):
+        bad = client.post(f"/author/{SLUG}/retention", data={"months": months, "action": action, "csrf_token": token})
+        assert bad.status_code == 400 and ("Keep responses for" in bad.get_data(as_text=True)
+                                           or "Then: choose delete or anonymise" in bad.get_data(as_text=True))
+    with sessions() as session:
+        assert retention_of(session, SLUG).months is None
+    done = client.post(f"/author/{SLUG}/retention", data={"months": "18", "action": "anonymise", "csrf_token": token})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/author/{SLUG}/links")
+    assert "started more than <strong>18 months</strong> ago are\n    <strong>anonymised</strong>" in client.get(
+        f"/author/{SLUG}/links").get_data(as_text=True)
+    with sessions() as session:
+        assert retention_of(session, SLUG) == type(retention_of(session, SLUG))(18, "anonymise")
+        event = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "retention_set"))
+        assert (event.actor, event.target, json.loads(event.detail)) == (
+            "author@example.com", SLUG, {"months": 18, "action": "anonymise"})
+    assert client.post("/author/no_such_survey/retention", data={"months": "3", "csrf_token": token}
+                       ).status_code == 404

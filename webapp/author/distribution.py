@@ -27,6 +27,7 @@ from surveys.xlsform import XlsformImport
 from ..accounts.guard import ALLOWED, current_user, requires_role
 from ..config import base_url_from_environment, public_link_seconds
 from ..extensions import csrf
+from ..privacy.retention import retention_of
 from ..respond import bp as respond_bp
 from ..respond.forms import build_page
 from ..services import authoring, create_invitations, latest_version, mailing, survey_of, uploads
@@ -261,7 +262,8 @@ def _links_page(slug: str, form: CustomersForm, *, customers: authoring.Customer
                            mail_states=mailing.state_counts(db(), slug) if versions else {},
                            problems=problems or [], link_days=LINK_DAYS,
                            public_days=public_link_seconds(current_app.config.get("PUBLIC_LINK_DAYS")) / 86400,
-                           public_on=record.public_link), status
+                           public_on=record.public_link,
+                           retention=retention_of(db(), slug) if versions else None), status
 
 
 @bp.post("/<slug>/links/public")

@@ -3,7 +3,7 @@ kind). Both steps are POSTs with a CSRF token (a customer id in a URL would land
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import HiddenField, StringField
@@ -13,8 +13,11 @@ from ..accounts.guard import requires_role
 from ..audit.web import actor_and_client
 from ..extensions import get_db
 from .erasure import CUSTOMER_ID_LIMIT, KINDS, ErasureError, erase_customer, plan_erasure
+from .retention import ACTIONS, MONTHS_LIMIT, set_retention
 
 bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy")
+retention_bp = Blueprint("retention", __name__, url_prefix="/author")
+"""The retention form of a survey's links page (the page itself is `author.links`)."""
 
 
 class LookUpForm(FlaskForm):
@@ -26,8 +29,9 @@ class EraseForm(FlaskForm):
 
 
 def init_privacy(app: Flask) -> None:
-    """Register the privacy admin page."""
+    """Register the privacy admin page and the links page's retention form."""
     app.register_blueprint(bp)
+    app.register_blueprint(retention_bp)
 
 
 def _page(form: LookUpForm, status: int = 200, **values: object) -> tuple[str, int]:
@@ -73,3 +77,20 @@ def erase() -> WerkzeugResponse | tuple[str, int]:
     flash("Erased: " + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in plan.counts.items())
           + ". The audit log records the erasure without the customer's id.")
     return redirect(url_for("privacy.index"))
+
+
+@retention_bp.post("/<slug>/retention", endpoint="set_retention")
+@requires_role("author")
+def set_retention_view(slug: str) -> WerkzeugResponse:
+    """Store the survey's retention (CSRF-checked like every POST), then back to its links page."""
+    months_text = (request.form.get("months") or "").strip()
+    action = request.form.get("action") or "delete"
+    if not months_text.isdigit() or int(months_text) > MONTHS_LIMIT:
+        abort(400, description=f"Keep responses for: a whole number of months from 0 to {MONTHS_LIMIT}")
+    if action not in ACTIONS:
+        abort(400, description=f"Then: choose {' or '.join(ACTIONS)}")
+    actor, client = actor_and_client()
+    kept = set_retention(get_db(), slug, int(months_text), action, actor=actor, client=client)
+    flash(f"Responses started more than {kept.months} months ago will be {kept.action}d every day."
+          if kept.months else "Responses are kept: no retention.")
+    return redirect(url_for("author.links", slug=slug), 303)
