@@ -20,6 +20,8 @@ processes a client gets at most N times the limit). The client is `request.remot
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, render_template, request
 from flask_limiter import RateLimitExceeded
@@ -37,6 +39,22 @@ BASE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
                "form-action 'self'")
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def body_limit(size: int | Callable[[], int]) -> Callable[[F], F]:
+    """Declare that a view takes a body of up to `size` bytes (an upload; a function giving it is asked on each
+    request) instead of the app-wide limit made for answer pages. The limit is set before anything reads the
+    body (the nameless-field check and the app-wide CSRF check both read the form), so the view's own form sees
+    the whole file."""
+
+    def mark(view: F) -> F:
+        view.cxroi_body_limit = size  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 def init_security(app: Flask) -> None:
     """Add the security headers and the respondent submit rate limit to `app`.
 
@@ -47,6 +65,9 @@ def init_security(app: Flask) -> None:
     """
 
     def _refuse_nameless_fields() -> None:
+        limit = getattr(current_app.view_functions.get(request.endpoint or ""), "cxroi_body_limit", None)
+        if limit is not None:  # an upload view (`body_limit`): its limit before the body is read
+            request.max_content_length = limit() if callable(limit) else limit
         # A multipart part whose name cannot be read ends up as a form key of None; Flask-WTF's CSRF check
         # then fails with an AttributeError (a 500). Such a request is malformed: refuse it first.
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and any(

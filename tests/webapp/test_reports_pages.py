@@ -20,6 +20,7 @@ from roi.report import headline
 from tests.webapp.support.results import RESPONDENTS, add_staff, csrf_token, seed_survey, sign_in
 from webapp.app import create_app
 from webapp.queue import configure, drain
+from webapp.services import reporting
 from webapp.storage.engine import create_engine_for
 
 POLL_LIMIT = 600  # polls of 0.5 s at most; a finished job usually needs a few
@@ -291,3 +292,13 @@ def test_the_currency_is_a_setting_of_the_form(seeded: tuple[Flask, str], analys
     assert "<h2>Done</h2>" in done
     results = analyst.get(f"/reports/{job_id}/results.json").get_json()
     assert results["inputs"]["config"]["finance"]["currency"] == "EUR"  # the report writes it (test_report_currency)
+
+
+def test_an_outcomes_file_over_the_answer_pages_limit_is_taken(seeded: tuple[Flask, str],
+                                                               analyst: FlaskClient) -> None:
+    # 1.5 MB: over the app-wide 1 MiB limit made for answer pages, well under the outcomes limit
+    rows = valid_rows() + [(f"extra{n:06d}", str(n % 2), str(1 + n % 60), str(500 + n % 900)) for n in range(60_000)]
+    content = outcomes_csv(rows)
+    assert 1024 * 1024 < len(content) < reporting.OUTCOMES_LIMIT
+    started = post_report(analyst, content)
+    assert started.status_code == 303, text_of(started.get_data(as_text=True))[:800]

@@ -26,6 +26,7 @@ from webapp.extensions import get_db
 from webapp.services import export_responses, publish_survey
 from webapp.services.importing import import_responses
 from webapp.themes import service
+from webapp.themes import views as theme_views
 
 SLUG = "themed"
 PASSWORD = "correct horse battery"
@@ -125,7 +126,7 @@ def test_import_of_a_bad_codebook_names_the_problem_and_stores_nothing(app: Flas
         assert saved.version == 1 and service.current_codebook(db, SLUG).theme("parcel").keywords == ("parcel",)
 
 
-def test_themes_page_and_editor(client: FlaskClient, seeded: pd.DataFrame) -> None:
+def test_themes_page_and_editor(client: FlaskClient, seeded: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     _sign_in(client, "analyst")
     page = client.get(f"/results/{SLUG}/themes")
     assert page.status_code == 200 and "No codebook has been made" in page.get_data(as_text=True)
@@ -174,7 +175,9 @@ def test_themes_page_and_editor(client: FlaskClient, seeded: pd.DataFrame) -> No
     assert download.status_code == 200 and b"Reaching <a person>" in download.data
     assert client.get(f"/themes/{SLUG}/codebook.yaml?version=1").data != download.data
     assert client.get("/results/nosuch/themes").status_code == 404
-    # an upload over the server's body limit: the editor says so (413), nothing is stored
+    # an upload over the codebook limit (made 1 MiB here; 20 MiB by default): the editor says so (413), nothing
+    # is stored
+    monkeypatch.setattr(theme_views, "CODEBOOK_LIMIT", 1024 * 1024)
     terms = [f"term{i:06d}" for i in range(60_000)]
     big = yaml.safe_dump({"vocabulary": terms, "idf": [1.5] * len(terms), "weights": [{terms[0]: 1.0}],
                           "themes": [{"id": "big", "name": "Big", "components": [0]}]}).encode()

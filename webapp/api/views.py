@@ -19,6 +19,7 @@ from webapp.audit.service import record
 from webapp.cases.service import list_cases
 from webapp.config import report_jobs_per_user
 from webapp.extensions import get_db
+from webapp.security import body_limit
 from webapp.services import authoring, reporting, uploads
 from webapp.services.invitations import CustomerList, create_invitations, customer_rows
 from webapp.services.publishing import close_survey
@@ -206,9 +207,9 @@ def one_response(response_id: int) -> Response:
 
 
 @bp.post("/surveys/<slug>/reports")
+@body_limit(lambda: reporting.OUTCOMES_LIMIT + 1024 * 1024)
 def start_report(slug: str) -> Response:
     """Start an analysis: multipart form with the `outcomes` file and optional `settings` (roi.yaml as JSON)."""
-    request.max_content_length = reporting.OUTCOMES_LIMIT + 1024 * 1024
     upload = request.files.get("outcomes")
     if upload is None:
         raise ApiProblem(422, "Outcomes file needed", "send the outcomes file as the multipart field 'outcomes'",

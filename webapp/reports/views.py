@@ -17,6 +17,7 @@ from ..audit.web import audit
 from ..config import report_jobs_per_user
 from ..extensions import csrf, get_db
 from ..results.summary import list_result_surveys
+from ..security import body_limit
 from ..services import reporting, uploads
 from ..services.errors import UnknownSurvey
 from . import kept
@@ -59,13 +60,13 @@ def index() -> ResponseReturnValue:
 @bp.post("/")
 @csrf.exempt
 @requires_role("analyst")
+@body_limit(lambda: reporting.OUTCOMES_LIMIT + 1024 * 1024)  # the file plus the form's fields
 def submit() -> ResponseReturnValue:
     """Check the upload and settings; store and start a job, or show what is wrong (400, nothing stored).
 
     The form checks its CSRF token itself, after raising the body size limit for the file (the app-wide limit
     is made for answer pages): the view is exempt from the app-wide check, which would read the body first.
     """
-    request.max_content_length = reporting.OUTCOMES_LIMIT + 1024 * 1024  # the file plus the form's fields
     form = _form()
     valid = form.validate_on_submit()
     user = current_user()

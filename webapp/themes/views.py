@@ -21,6 +21,7 @@ from surveys.errors import CxroiError
 
 from ..accounts.guard import current_user, requires_role
 from ..extensions import csrf, get_db
+from ..security import body_limit
 from ..services.publishing import find_survey
 from . import service
 from .forms import (
@@ -171,14 +172,13 @@ def discover(slug: str) -> ResponseReturnValue:
 @bp.post("/themes/<slug>/codebook/import")
 @csrf.exempt
 @requires_role("author")
+@body_limit(lambda: CODEBOOK_LIMIT)
 def import_codebook(slug: str) -> ResponseReturnValue:
     """A codebook file (exported earlier, or edited by hand) saved as the next version.
 
-    A codebook can be larger than the app-wide body limit (made for answer pages), so this view raises the limit
-    first and the form checks its own CSRF token: it is exempt from the app-wide check, which would read the
-    body before the limit is raised (as the report upload does).
+    A codebook can be larger than the app-wide body limit (made for answer pages): the view declares its own
+    (`body_limit`, set before anything reads the body), and its form checks its own CSRF token.
     """
-    request.max_content_length = CODEBOOK_LIMIT
     form = ImportForm(prefix="import")
     if not form.validate_on_submit():
         why = ("this form's security token is missing, wrong or from an old session: reload the page and send "
