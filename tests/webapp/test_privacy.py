@@ -27,7 +27,8 @@ from tests.webapp.support.web import ANSWERS, example_survey
 from webapp.accounts.service import create_user
 from webapp.audit.models import AuditEvent
 from webapp.privacy.erasure import ErasureError, erase_customer
-from webapp.services import create_invitations, publish_survey
+from webapp.services import create_invitations, mailing, publish_survey
+from webapp.services.invitations import read_customer_list
 from webapp.services.responding import answer_page, start_personal
 from webapp.services.tallies import RESPONSES, read_tallies, rebuild_tallies
 from webapp.storage.engine import create_engine_for, session_factory
@@ -142,10 +143,11 @@ def expected_target(customer_id: str) -> str:
 
 
 EXPECTED_COUNTS = {"responses": 2, "invitations": 1, "mail_messages": 2, "cases": 1, "case_notes": 2,
-                   "coded_themes": 1, "webhook_deliveries": 1, "wave_schedule_rows": 1, "report_outcome_rows": 2}
-CHANGED_TABLES = {"answer_tallies", "audit_events", "report_jobs", "wave_schedules"}
+                   "coded_themes": 1, "webhook_deliveries": 1, "wave_schedule_rows": 1, "report_outcome_rows": 2,
+                   "opt_outs_hashed": 1}
+CHANGED_TABLES = {"answer_tallies", "audit_events", "report_jobs", "wave_schedules", "mail_opt_outs"}
 """Tables whose other rows change by design: the tallies lose X's answers, the audit log gains one line, the
-outcomes files and the wave list lose X's row; each is checked on its own."""
+outcomes files and the wave list lose X's row, X's opt-out is hashed; each is checked on its own."""
 
 
 @pytest.fixture
@@ -169,10 +171,12 @@ def test_erasing_a_customer_leaves_nothing_of_them_and_everything_else(sessions:
 
     with sessions() as session:
         after = every_row(session)
-        # nothing names X anywhere but the kept opt-out of the address (docs/security.md: it must keep working)
-        left = {name: [row for row in rows if mentions(row, X, X_EMAIL)] for name, rows in after.items()}
-        assert {name: rows for name, rows in left.items() if rows} == {
-            "mail_opt_outs": [row for row in before["mail_opt_outs"] if mentions(row, X_EMAIL)]}
+        # nothing names X anywhere, their address included
+        assert {name: rows for name, rows in after.items() if any(mentions(row, X, X_EMAIL) for row in rows)} == {}
+        # the opt-out stays, as the keyed hash worked out here from the documented construction
+        key = hmac.new(SECRET.encode(), b"cxroi/opted-out-address/v1", hashlib.sha256).digest()
+        hashed = "hmac:" + hmac.new(key, X_EMAIL.encode(), hashlib.sha256).hexdigest()
+        assert session.scalars(sa.select(MailOptOut.email)).all() == [hashed]
         # every other row as it was, byte for byte, in the tables an erasure only deletes from
         for name, rows in before.items():
             if name in CHANGED_TABLES:
@@ -213,6 +217,13 @@ def test_erasing_a_customer_leaves_nothing_of_them_and_everything_else(sessions:
         assert [(e.actor, e.target, json.loads(e.detail)) for e in events] == [
             ("admin@example.com", expected_target(X), EXPECTED_COUNTS)]
         assert not mentions((events[0].target, events[0].detail), X, X_EMAIL)
+
+        # the hashed opt-out still works: a new list holding the address (any case) does not mail it
+        assert mailing.is_opted_out(session, " X42@example.COM", SECRET)
+        assert not mailing.is_opted_out(session, X_EMAIL, "another deployment")
+        queued = mailing.queue_invitations(session, SLUG, read_customer_list(
+            b"customer_id,email\nX-43,X42@Example.com\nc9,c9@example.com\n"), "email", SECRET)
+        assert (queued.opted_out, len(queued.message_ids)) == (["X-43"], 1)
 
 
 def test_an_unknown_customer_changes_nothing(sessions: Any) -> None:

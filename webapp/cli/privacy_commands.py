@@ -33,8 +33,8 @@ def erase_command(customer_id: str, dry_run: bool) -> None:
                                   actor=CLI_ACTOR)
     verb = "would erase" if dry_run else "erased"
     click.echo(f"{verb}: " + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in plan.counts.items()))
-    if plan.opt_outs_kept:
-        click.echo(f"kept {plan.opt_outs_kept} opt-out(s) of the customer's address, so it is never mailed again")
+    if plan.counts["opt_outs_hashed"]:
+        click.echo("the customer's opt-out is kept as a keyed hash of the address: it is still never mailed")
 
 
 @survey.command("retention")

@@ -35,10 +35,10 @@ from ..themes.models import ResponseThemes
 from ..webhooks.models import WebhookDelivery
 from .counting import VersionSurveys, uncount
 from .files import OutcomesEdit, customer_lists_without, outcomes_without
-from .keys import erased_customer_target
+from .keys import erased_customer_target, hashed_opt_out
 
 KINDS = ("responses", "invitations", "mail_messages", "cases", "case_notes", "coded_themes",
-         "webhook_deliveries", "wave_schedule_rows", "report_outcome_rows")
+         "webhook_deliveries", "wave_schedule_rows", "report_outcome_rows", "opt_outs_hashed")
 """What an erasure counts, in the order the preview lists it."""
 CUSTOMER_ID_LIMIT = 200
 
@@ -65,8 +65,9 @@ class ErasurePlan:
     """Recurring waves whose customer list names the customer: id → the list without the customer's rows."""
     schedule_rows: int = 0
     reports: list[OutcomesEdit] = field(default_factory=list)
-    opt_outs_kept: int = 0
-    """Opt-outs of the customer's addresses: kept, so they are still never mailed (docs/security.md)."""
+    opt_out_ids: list[int] = field(default_factory=list)
+    """Opt-outs of the customer's addresses: kept as a keyed hash, so they are still never mailed
+    (docs/security.md)."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -74,7 +75,8 @@ class ErasurePlan:
                 "mail_messages": len(self.mail_message_ids), "cases": len(self.case_ids),
                 "case_notes": len(self.case_note_ids), "coded_themes": len(self.theme_ids),
                 "webhook_deliveries": len(self.delivery_ids), "wave_schedule_rows": self.schedule_rows,
-                "report_outcome_rows": sum(edit.removed for edit in self.reports)}
+                "report_outcome_rows": sum(edit.removed for edit in self.reports),
+                "opt_outs_hashed": len(self.opt_out_ids)}
 
     @property
     def empty(self) -> bool:
@@ -113,8 +115,8 @@ def plan_erasure(session: Session, customer_id: str) -> ErasurePlan:
         plan.schedule_rows += removed
     plan.reports = outcomes_without(session, cid)
     addresses = set(session.scalars(sa.select(MailMessage.email).where(MailMessage.id.in_(plan.mail_message_ids))))
-    plan.opt_outs_kept = len(_ids(session, sa.select(MailOptOut.id).where(
-        MailOptOut.email.in_({address.strip().lower() for address in addresses}))))
+    plan.opt_out_ids = _ids(session, sa.select(MailOptOut.id).where(
+        MailOptOut.email.in_({address.strip().lower() for address in addresses})))
     if plan.empty:
         raise ErasureError(f"customer id {cid[:80]!r}: no response, invitation, case or stored outcome row has "
                            "this id (unknown, or erased already); nothing was changed")
@@ -141,6 +143,7 @@ def erase_customer(session: Session, customer_id: str, *, secret_key: str | byte
                 customers_csv=text, **stop))
         for edit in plan.reports:
             edit.apply(session)
+        _hash_opt_outs(session, plan.opt_out_ids, secret_key)
         record(session, "customer_erased", actor=actor, client=client,
                target=erased_customer_target(secret_key, plan.customer_id), detail=plan.counts)
         session.commit()
@@ -181,6 +184,18 @@ def deliveries_about(session: Session, response_ids: Iterable[int], case_ids: It
         if data.get("response_id") in responses or data.get("case_id") in cases:
             found.append(delivery_id)
     return found
+
+
+def _hash_opt_outs(session: Session, opt_out_ids: Sequence[int], secret_key: str | bytes) -> None:
+    """Each opt-out keeps suppressing its address, stored from now on as the address's keyed hash (a hash
+    stored already, from an earlier erasure of the same address, makes the row redundant: deleted)."""
+    for opt_out in session.scalars(sa.select(MailOptOut).where(MailOptOut.id.in_(list(opt_out_ids)))):
+        hashed = hashed_opt_out(secret_key, opt_out.email)
+        if session.scalar(sa.select(MailOptOut.id).where(MailOptOut.email == hashed)) is not None:
+            session.delete(opt_out)
+        else:
+            opt_out.email = hashed
+    session.flush()
 
 
 def _data(body: Any) -> dict[str, Any]:

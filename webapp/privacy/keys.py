@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 PSEUDONYM_PURPOSE = b"cxroi/export-pseudonym/v1"
 ERASURE_PURPOSE = b"cxroi/audit-erased-customer/v1"
+OPT_OUT_PURPOSE = b"cxroi/opted-out-address/v1"
+OPT_OUT_PREFIX = "hmac:"
 PSEUDONYM_HEX = 32
 """A pseudonym is `p` and the first 32 hex digits (128 bits) of the keyed hash: short enough for a spreadsheet,
 far too many for two customers of one deployment to share one by chance."""
@@ -46,3 +48,10 @@ def erased_customer_target(secret_key: str | bytes, customer_id: str) -> str:
     """The audit log's target for the erasure of `customer_id`: `customer:` and its keyed hash. Whoever holds
     the id and the deployment can tell whether that customer was erased; the log alone names no one."""
     return "customer:" + keyed_hash(derive_key(secret_key, ERASURE_PURPOSE), customer_id)
+
+
+def hashed_opt_out(secret_key: str | bytes, address: str) -> str:
+    """How the opt-out of an erased customer's address is kept (`mail_opt_outs.email`): `hmac:` and the keyed
+    hash of the normalised address. The address itself is gone; the same address given again is still
+    recognised, by whoever holds the secret key."""
+    return OPT_OUT_PREFIX + keyed_hash(derive_key(secret_key, OPT_OUT_PURPOSE), address.strip().lower())

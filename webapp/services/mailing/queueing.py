@@ -26,7 +26,7 @@ from ...storage.models import (
 from ..invitations import ContactSkip, CustomerList, create_invitations, hash_token, recent_contacts
 from ..publishing import find_survey
 from .settings import MailError
-from .tokens import derive_token, normal_address
+from .tokens import derive_token, normal_address, opted_out_among
 
 
 @dataclass
@@ -68,8 +68,7 @@ def queue_invitations(session: Session, slug: str, customers: CustomerList, chan
     problem = mail_rows_problem(customers, name)
     if problem:
         raise MailError(problem)
-    opted = set(session.scalars(sa.select(MailOptOut.email).where(
-        MailOptOut.email.in_({normal_address(row.email or "") for row in customers.rows}))))
+    opted = opted_out_among(session, {normal_address(row.email or "") for row in customers.rows}, secret_key)
     recent = recent_contacts(session, [row.customer_id for row in customers.rows], contact_days)
     rows = [row for row in customers.rows
             if normal_address(row.email or "") not in opted and row.customer_id not in recent]

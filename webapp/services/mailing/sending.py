@@ -122,7 +122,7 @@ def send_message(session: Session, message_id: int, settings: MailSettings) -> s
     if claim is None:
         return current_state(session, message_id)
     message = session.get_one(MailMessage, message_id, populate_existing=True)
-    if is_opted_out(session, message.email):
+    if is_opted_out(session, message.email, settings.secret_key):
         _finish(session, message_id, claim, "opted_out", error="the address opted out")
         return "opted_out"
     if message.kind == "reminder":

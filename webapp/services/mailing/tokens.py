@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ...privacy.keys import hashed_opt_out
 from ...storage.models import MailOptOut
 from .settings import MailError
 
@@ -49,8 +50,16 @@ def read_unsubscribe_token(secret_key: str | bytes, token: str) -> tuple[str, st
     return data["e"], data["s"]
 
 
-def is_opted_out(session: Session, email: str) -> bool:
-    return session.scalar(sa.select(MailOptOut.id).where(MailOptOut.email == normal_address(email))) is not None
+def is_opted_out(session: Session, email: str, secret_key: str | bytes | None = None) -> bool:
+    return bool(opted_out_among(session, {normal_address(email)}, secret_key))
+
+
+def opted_out_among(session: Session, addresses: set[str], secret_key: str | bytes | None) -> set[str]:
+    """The (normalised) addresses that opted out: kept as they are, or, once their customer was erased, as a
+    keyed hash (`webapp.privacy.keys.hashed_opt_out`, docs/security.md "Privacy"), recognised with the key."""
+    hashed = {hashed_opt_out(secret_key, address): address for address in addresses} if secret_key else {}
+    found = set(session.scalars(sa.select(MailOptOut.email).where(MailOptOut.email.in_(addresses | set(hashed)))))
+    return (addresses & found) | {hashed[value] for value in found if value in hashed}
 
 
 def opt_out(session: Session, email: str, slug: str | None = None) -> bool:
