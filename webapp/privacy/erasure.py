@@ -147,6 +147,10 @@ def erase_customer(session: Session, customer_id: str, *, secret_key: str | byte
         record(session, "customer_erased", actor=actor, client=client,
                target=erased_customer_target(secret_key, plan.customer_id), detail=plan.counts)
         session.commit()
+    except sa.exc.IntegrityError:  # a case or response of the customer was stored meanwhile: nothing erased
+        session.rollback()
+        raise ErasureError(f"customer id {customer_id.strip()[:80]!r}: their data changed while it was being erased "
+                           "(a response or case was just stored); nothing was changed, erase again") from None
     except BaseException:
         session.rollback()
         raise
