@@ -14,6 +14,8 @@ import hashlib
 import hmac
 import io
 import json
+import re
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tests.webapp.support.results import PASSWORD, csrf_token, sign_in
-from tests.webapp.support.web import ANSWERS, example_survey
+from tests.webapp.support.web import ANSWERS, FormReader, example_survey
 from webapp.accounts.service import create_user
 from webapp.audit.models import AuditEvent
 from webapp.privacy.erasure import ErasureError, erase_customer
@@ -288,6 +290,11 @@ def test_the_admin_page_shows_what_goes_then_erases(sessions: Any, app: Any, cli
     assert client.post("/admin/privacy/", data={"customer_id": X}).status_code == 400  # no CSRF token
     unknown = client.post("/admin/privacy/", data={"customer_id": "nobody", "csrf_token": token})
     assert unknown.status_code == 404 and "nothing was changed" in unknown.get_data(as_text=True)
+    for html in (page.get_data(as_text=True), unknown.get_data(as_text=True)):  # labelled, unique ids, no script
+        reader = FormReader(html)
+        assert reader.unlabelled() == [] and "<script" not in html.lower()
+        assert [i for i, n in Counter(re.findall(r'\bid="([^"]+)"', html)).items() if n > 1] == []
+    assert "<title>Error: " in unknown.get_data(as_text=True) and 'role="alert"' in unknown.get_data(as_text=True)
 
     preview = client.post("/admin/privacy/", data={"customer_id": X, "csrf_token": token})
     html = preview.get_data(as_text=True)
