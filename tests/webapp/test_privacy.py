@@ -239,24 +239,29 @@ def test_an_unknown_customer_changes_nothing(sessions: Any) -> None:
         assert every_row(session) == before
 
 
-def test_the_command_erases_and_refuses_an_unknown_id(sessions: Any, db_url: str, tmp_path: Any,
-                                                     monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from webapp.cli import main
-
-    with sessions() as session:
-        seed(session)
+@pytest.fixture
+def cli_env(db_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cxroi` run in this process over the test database, with the tests' secret key."""
     monkeypatch.setenv("CXROI_DATABASE_URL", db_url)
     monkeypatch.setenv("CXROI_SECRET_KEY", SECRET)
     monkeypatch.setenv("CXROI_INSTANCE_PATH", str(tmp_path / "instance"))
 
-    def run(*args: str) -> int:
-        try:
-            main([*args])
-        except SystemExit as done:
-            return int(done.code or 0)
-        return 0
 
+def run(*args: str) -> int:
+    """`cxroi ARGS` in this process; its exit code."""
+    from webapp.cli import main
+
+    try:
+        main([*args])
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
+
+
+def test_the_command_erases_and_refuses_an_unknown_id(sessions: Any, cli_env: None, tmp_path: Any,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    with sessions() as session:
+        seed(session)
     assert run("responses", "export", SLUG, "-o", str(tmp_path / "p.csv"), "--pseudonymise") == 0
     exported = pd.read_csv(tmp_path / "p.csv", dtype=str)["customer_id"]
     assert sorted(exported) == sorted(expected_pseudonym(SECRET, c) for c in (*OTHERS, X, X))
@@ -483,26 +488,16 @@ def test_retention_anonymises_old_responses_once(sessions: Any) -> None:
         assert session.scalar(sa.select(Response.customer_id).where(Response.id == ids["r-at-cutoff"])) is None
 
 
-def test_the_daily_task_applies_the_setting_and_the_command_sets_it(sessions: Any, db_url: str, tmp_path: Any,
-                                                                     monkeypatch: pytest.MonkeyPatch,
+def test_the_daily_task_applies_the_setting_and_the_command_sets_it(sessions: Any, db_url: str, cli_env: None,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     from webapp import queue
-    from webapp.cli import main
     from webapp.privacy.tasks import apply_retention_daily
 
     with sessions() as session:
         seed_retention(session)
-    monkeypatch.setenv("CXROI_DATABASE_URL", db_url)
-    monkeypatch.setenv("CXROI_INSTANCE_PATH", str(tmp_path / "instance"))
-    for args, code in ((["survey", "retention", SLUG, "--months", "5000"], 2),
-                       (["survey", "retention", "no_such_survey", "--months", "3"], 2),
-                       (["survey", "retention", SLUG, "--months", "1", "--action", "delete"], 0)):
-        try:
-            main(args)
-        except SystemExit as exit_:
-            assert exit_.code == code, args
-        else:
-            assert code == 0, args
+    assert run("survey", "retention", SLUG, "--months", "5000") == 2
+    assert run("survey", "retention", "no_such_survey", "--months", "3") == 2
+    assert run("survey", "retention", SLUG, "--months", "1", "--action", "delete") == 0
     out = capsys.readouterr()
     assert "from 1 to 1200" in out.err and "no_such_survey" in out.err
     assert f"{SLUG}: responses started more than 1 months ago are deleted daily" in out.out
