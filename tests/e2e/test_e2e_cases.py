@@ -1,7 +1,7 @@
 """Closing the loop in a real Chromium (issue 11): respondents of two waves answer through their personal links;
 one answer matches the survey's follow-up rule, so a case opens; the CX lead, who owns it, finds it on the cases
-page, opens it, records a note and a status change. The cases pages, the mail template editor, the unsubscribe
-page and the results page's "By wave" section pass axe-core (WCAG 2.1 A/AA)."""
+page, opens it, records a note and a status change. The cases pages (and the churn-risk threshold), the mail template
+editor, the unsubscribe page and the results page's "By wave" section pass axe-core (WCAG 2.1 A/AA)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,17 @@ def test_cases_waves_and_mail_pages(site: LiveSite, new_page: Any) -> None:
     assert "open → contacted" in page.locator("main").inner_text()
     assert_accessible(page, "a case with a note and a status change")
     shot(page, "cases-3-worked")
+
+    page.goto(site.url(f"/cases/risk/{SLUG}"))  # the CX lead's churn-risk threshold
+    assert_accessible(page, "the churn-risk threshold page")
+    page.fill("#r-threshold", "")  # (the browser itself refuses numbers outside 1-99)
+    page.click("main button[value=save]")
+    assert page.title().startswith("Error:")
+    assert_accessible(page, "the churn-risk threshold page with an error")
+    page.fill("#r-threshold", "40")
+    page.click("main button[value=save]")
+    assert page.locator("#r-threshold").input_value() == "40"
+    shot(page, "cases-4-risk-threshold")
 
     page.goto(site.url(f"/author/{SLUG}/mail"))
     assert_accessible(page, "the mail template editor")

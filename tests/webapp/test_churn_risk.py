@@ -9,6 +9,7 @@ import hashlib
 import math
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -18,6 +19,7 @@ from tests.webapp.support.web import answer_all, example_survey
 from webapp.accounts.service import create_user
 from webapp.cases import churn_risk, service
 from webapp.services import create_invitations, publish_survey
+from webapp.storage.churn_risk import ChurnRiskRule
 from webapp.storage.engine import open_session
 from webapp.storage.models import utcnow
 from webapp.storage.reports import ReportJob
@@ -121,3 +123,29 @@ def test_setting_the_threshold(db_url: str, programme: FlaskClient, capsys: pyte
     assert code == 0 and "25% or more opens a high case for agent@example.com" in out, err
     code, out, _ = run(["cases", "risk", SLUG, "--off"], capsys)
     assert code == 0 and "off" in out
+
+
+def test_the_cx_lead_sets_the_threshold_on_a_page(app: Flask, db_url: str, programme: FlaskClient) -> None:
+    assert programme.get(f"/cases/risk/{SLUG}").status_code == 403  # an agent works cases, does not set rules
+    with open_session(db_url) as session:
+        create_user(session, "lead@example.com", "author", PASSWORD)
+    lead = sign_in_as(app, "lead@example.com")
+    assert f"/cases/risk/{SLUG}" in lead.get("/cases/").get_data(as_text=True)
+    page = lead.get(f"/cases/risk/{SLUG}").get_data(as_text=True)
+    assert 'value="30"' in page and "No finished ROI analysis" in page  # the rule the fixture set, 0.3
+    token = page_token(lead, f"/cases/risk/{SLUG}")
+    form = {"threshold": "45", "owner": "agent@example.com", "priority": "urgent", "action": "save"}
+    assert lead.post(f"/cases/risk/{SLUG}", data=form).status_code == 400  # no CSRF token: nothing changes
+    refused = lead.post(f"/cases/risk/{SLUG}", data=form | {"threshold": "150", "csrf_token": token})
+    assert refused.status_code == 400 and "a percentage between 1 and 99, not 150" in refused.get_data(as_text=True)
+    assert lead.post(f"/cases/risk/{SLUG}", data=form | {"csrf_token": token}).status_code == 303
+    analysed(db_url)
+    page = lead.get(f"/cases/risk/{SLUG}").get_data(as_text=True)
+    assert 'value="45"' in page and "retention model of q_ces" in page
+    with open_session(db_url) as session:
+        rule = session.scalar(sa.select(ChurnRiskRule))
+        assert rule is not None and (rule.threshold, rule.priority, rule.set_by) == (0.45, "urgent", "lead@example.com")
+    assert lead.post(f"/cases/risk/{SLUG}", data={"action": "off", "csrf_token": token}).status_code == 303
+    with open_session(db_url) as session:
+        assert session.scalar(sa.select(ChurnRiskRule)) is None
+    assert lead.get("/cases/risk/no_such_survey").status_code == 404

@@ -251,3 +251,23 @@ def set_risk_rule(session: Session, slug: str, threshold: float | None, *, owner
     row.set_by, row.updated_at = set_by, utcnow()
     session.add(row)
     session.commit()
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """What the CX lead's page shows: the survey, its rule (or None) and the model that would score now."""
+
+    slug: str
+    title: str
+    rule: ChurnRiskRule | None
+    model: RetentionModel | None
+
+
+def risk_settings(session: Session, slug: str) -> RiskSettings:
+    from ..services.publishing import find_survey
+
+    record = find_survey(session, slug)
+    rule = session.scalar(sa.select(ChurnRiskRule).where(ChurnRiskRule.survey_id == record.id))
+    analysis = latest_analysis(session, slug)
+    return RiskSettings(record.slug, record.title, rule,
+                        retention_model(analysis[1], analysis[0]) if analysis else None)

@@ -89,3 +89,41 @@ def owner(case_id: int) -> ResponseReturnValue:
     case_tasks.notify_later(notify)
     flash("Owner changed; the new owner is notified by e-mail." if notify else "The owner is unchanged.")
     return redirect(url_for(".case", case_id=case_id), 303)
+
+
+@bp.route("/risk/<slug>", methods=["GET", "POST"])
+@requires_role("author")
+def risk(slug: str) -> ResponseReturnValue:
+    """The CX lead sets the survey's churn-risk threshold (docs/cases.md, "Churn risk"), or turns it off."""
+    from .churn_risk import RiskRuleError, risk_settings, set_risk_rule
+
+    db = get_db()
+    problem = None
+    if request.method == "POST":
+        try:
+            threshold = None if request.form.get("action") == "off" else _percent(request.form.get("threshold"))
+            set_risk_rule(db, slug, threshold, owner=request.form.get("owner") or None,
+                          priority=request.form.get("priority") or "high", set_by=_by())
+        except RiskRuleError as error:
+            db.rollback()
+            problem = str(error)
+        else:
+            flash("The churn-risk rule is saved." if threshold is not None else "Churn-risk cases are off.")
+            return redirect(url_for("cases.risk", slug=slug), 303)
+    settings = risk_settings(db, slug)
+    owners = [user.email for user in service.case_accounts(db)]
+    db.commit()
+    return render_template("cases/risk.html", settings=settings, owners=owners, priorities=CASE_PRIORITIES,
+                           problem=problem, form=request.form), (400 if problem else 200)
+
+
+def _percent(text: str | None) -> float:
+    from .churn_risk import RiskRuleError
+
+    try:
+        value = float((text or "").strip().rstrip("%"))
+    except ValueError:
+        raise RiskRuleError("threshold: a percentage between 1 and 99, e.g. 30") from None
+    if not 0 < value < 100:
+        raise RiskRuleError(f"threshold: a percentage between 1 and 99, not {value:g}")
+    return value / 100
