@@ -109,11 +109,14 @@ def seed(session: Session) -> dict[str, int]:
     outcomes = pd.DataFrame({"cust": ["c1", X, "c2"], "churned": ["0", "1", "0"], "revenue": ["10", "20", "30"]})
     parquet = io.BytesIO()
     outcomes.rename(columns={"cust": "customer_id"}).to_parquet(parquet, index=False)
-    for name, content, columns in (("outcomes.csv", outcomes.to_csv(index=False).encode(), {"customer_id": "cust"}),
-                                   ("outcomes.parquet", parquet.getvalue(), {})):
+    results = {"data_quality": {"unmatched_respondent_ids_sample": ["c4", X], "responses": 5},
+               "warnings": [{"code": "low_match", "message": f"e.g. '{X}' and 'c4' have no outcome row"}]}
+    for name, content, columns, extra in (
+            ("outcomes.csv", outcomes.to_csv(index=False).encode(), {"customer_id": "cust"}, {"results": results}),
+            ("outcomes.parquet", parquet.getvalue(), {}, {"status": "failed", "error": f"row 3: '{X}' is odd"})):
         session.add(ReportJob(survey_slug=SLUG, survey_title="Acme", outcomes_name=name, outcomes_bytes=len(content),
                               outcomes_sha256=hashlib.sha256(content).hexdigest(), outcomes_file=content,
-                              config={"columns": columns}, status="done"))
+                              config={"columns": columns}, **({"status": "done"} | extra)))
     session.commit()
     return ids
 
@@ -146,7 +149,7 @@ def expected_target(customer_id: str) -> str:
 
 EXPECTED_COUNTS = {"responses": 2, "invitations": 1, "mail_messages": 2, "cases": 1, "case_notes": 2,
                    "coded_themes": 1, "webhook_deliveries": 1, "wave_schedule_rows": 1, "report_outcome_rows": 2,
-                   "opt_outs_hashed": 1}
+                   "report_mentions": 3, "opt_outs_hashed": 1}
 CHANGED_TABLES = {"answer_tallies", "audit_events", "report_jobs", "wave_schedules", "mail_opt_outs"}
 """Tables whose other rows change by design: the tallies lose X's answers, the audit log gains one line, the
 outcomes files and the wave list lose X's row, X's opt-out is hashed; each is checked on its own."""
@@ -204,6 +207,11 @@ def test_erasing_a_customer_leaves_nothing_of_them_and_everything_else(sessions:
         assert jobs[0].outcomes_bytes == len(jobs[0].outcomes_file)
         assert pd.read_parquet(io.BytesIO(jobs[1].outcomes_file)).to_dict("list") == {
             "customer_id": ["c1", "c2"], "churned": ["0", "0"], "revenue": ["10", "30"]}
+        # the reports' results keep their numbers and lose the id: from the sample, a message, an error
+        assert jobs[0].results == {
+            "data_quality": {"unmatched_respondent_ids_sample": ["c4"], "responses": 5},
+            "warnings": [{"code": "low_match", "message": "e.g. '[erased]' and 'c4' have no outcome row"}]}
+        assert jobs[1].error == "row 3: '[erased]' is odd"
 
         # the tallies: one complete response fewer, and equal to a count from scratch
         kept = tallies(session)

@@ -1,8 +1,9 @@
 """Erasing one customer on request (`cxroi customers erase`, the admin page /admin/privacy): every response,
 invitation (with its e-mails), follow-up case (with its notes), coded theme and webhook delivery about the
-customer is deleted, the customer's row leaves each stored outcomes file of the report jobs and each recurring
-wave's customer list, and the tallies lose exactly what the customer's complete responses added. One
-transaction: all of it, with its audit event (the customer named by a keyed hash only), or nothing.
+customer is deleted, the customer's row leaves each stored outcomes file of the report jobs (and their id the
+reports' results and messages) and each recurring wave's customer list, and the tallies lose exactly what the
+customer's complete responses added. One transaction: all of it, with its audit event (the customer named by
+a keyed hash only), or nothing.
 
 Why delete rather than anonymise the responses: an erasure request is about a person, and an anonymised
 response that keeps its answers, times, channel and wave can still point at them in a small survey; deleting
@@ -34,11 +35,11 @@ from ..storage.models import (
 from ..themes.models import ResponseThemes
 from ..webhooks.models import WebhookDelivery
 from .counting import VersionSurveys, uncount
-from .files import OutcomesEdit, customer_lists_without, outcomes_without
+from .files import OutcomesEdit, ReportMentions, customer_lists_without, outcomes_without, report_mentions
 from .keys import erased_customer_target, hashed_opt_out
 
 KINDS = ("responses", "invitations", "mail_messages", "cases", "case_notes", "coded_themes",
-         "webhook_deliveries", "wave_schedule_rows", "report_outcome_rows", "opt_outs_hashed")
+         "webhook_deliveries", "wave_schedule_rows", "report_outcome_rows", "report_mentions", "opt_outs_hashed")
 """What an erasure counts, in the order the preview lists it."""
 CUSTOMER_ID_LIMIT = 200
 
@@ -65,6 +66,8 @@ class ErasurePlan:
     """Recurring waves whose customer list names the customer: id → the list without the customer's rows."""
     schedule_rows: int = 0
     reports: list[OutcomesEdit] = field(default_factory=list)
+    mentions: list[ReportMentions] = field(default_factory=list)
+    """Report jobs whose results or texts name the customer (an unmatched respondents' sample, a message)."""
     opt_out_ids: list[int] = field(default_factory=list)
     """Opt-outs of the customer's addresses: kept as a keyed hash, so they are still never mailed
     (docs/security.md)."""
@@ -76,6 +79,7 @@ class ErasurePlan:
                 "case_notes": len(self.case_note_ids), "coded_themes": len(self.theme_ids),
                 "webhook_deliveries": len(self.delivery_ids), "wave_schedule_rows": self.schedule_rows,
                 "report_outcome_rows": sum(edit.removed for edit in self.reports),
+                "report_mentions": sum(found.removed for found in self.mentions),
                 "opt_outs_hashed": len(self.opt_out_ids)}
 
     @property
@@ -114,6 +118,7 @@ def plan_erasure(session: Session, customer_id: str) -> ErasurePlan:
         plan.schedules[schedule_id] = text
         plan.schedule_rows += removed
     plan.reports = outcomes_without(session, cid)
+    plan.mentions = report_mentions(session, cid)
     addresses = set(session.scalars(sa.select(MailMessage.email).where(MailMessage.id.in_(plan.mail_message_ids))))
     plan.opt_out_ids = _ids(session, sa.select(MailOptOut.id).where(
         MailOptOut.email.in_({address.strip().lower() for address in addresses})))
@@ -141,7 +146,7 @@ def erase_customer(session: Session, customer_id: str, *, secret_key: str | byte
             stop = {} if _has_rows(text) else {"active": False}
             session.execute(sa.update(WaveSchedule).where(WaveSchedule.id == schedule_id).values(
                 customers_csv=text, **stop))
-        for edit in plan.reports:
+        for edit in [*plan.reports, *plan.mentions]:
             edit.apply(session)
         _hash_opt_outs(session, plan.opt_out_ids, secret_key)
         record(session, "customer_erased", actor=actor, client=client,

@@ -3,10 +3,13 @@ each recurring wave's customer list (CSV text). An erasure rewrites them without
 rows keep their cells (a CSV is rewritten cell for cell; a workbook or Parquet file is written again from its
 cells read as text, which is how the analysis reads it anyway).
 
-A report's stored results (`results.json`) are left as they were: they hold model estimates and counts, no
-customer's row, and they are what the report said when it ran. The job's `outcomes_sha256` and
-`outcomes_bytes` describe the edited file from then on, so its results (which name the hash of the file they
-were computed from) show that the input changed since; running the report again uses the edited file."""
+A report's stored results (`results.json`) keep their numbers: they hold model estimates and counts, no
+customer's row, and they are what the report said when it ran. Only where they name the customer (the sample
+of respondents without an outcome row, `data_quality.unmatched_respondent_ids_sample`, or an id quoted in a
+message) is the id taken out (`scrubbed`), and so in the job's error and progress texts. The job's
+`outcomes_sha256` and `outcomes_bytes` describe the edited file from then on, so its results (which name the
+hash of the file they were computed from) show that the input changed since; running the report again uses
+the edited file."""
 
 from __future__ import annotations
 
@@ -17,12 +20,76 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, undefer
 
 from ..services.uploads import read_outcomes_file
 from ..storage.reports import ReportJob
+
+ERASED = "[erased]"
+
+
+@dataclass(frozen=True)
+class ReportMentions:
+    """A report job's results and texts with the customer's id taken out."""
+
+    job_id: int
+    removed: int
+    values: dict[str, Any]
+
+    def apply(self, session: Session) -> None:
+        session.execute(sa.update(ReportJob).where(ReportJob.id == self.job_id).values(**self.values))
+
+
+def report_mentions(session: Session, customer_id: str) -> list[ReportMentions]:
+    """Each report job whose results, error or progress text names the customer, without the id."""
+    found = []
+    jobs = session.scalars(sa.select(ReportJob).options(undefer(ReportJob.results)).order_by(ReportJob.id))
+    for job in jobs:
+        values: dict[str, Any] = {}
+        removed = 0
+        for name in ("results", "error", "progress"):
+            value, hits = scrubbed(getattr(job, name), customer_id)
+            if hits:
+                values[name], removed = value, removed + hits
+        if removed:
+            found.append(ReportMentions(job.id, removed, values))
+    return found
+
+
+def scrubbed(value: Any, customer_id: str) -> tuple[Any, int]:
+    """`value` (JSON data or text) without `customer_id`: a list item equal to it dropped, any other string
+    equal to it replaced by "[erased]", and the id quoted inside a text ('X' or "X", as messages quote ids)
+    replaced by a quoted "[erased]"; with the number of places changed. An id is never matched inside another
+    word (c1 in c12)."""
+    if isinstance(value, str):
+        if value == customer_id:
+            return ERASED, 1
+        hits = 0
+        for quote in ("'", '"'):
+            quoted = f"{quote}{customer_id}{quote}"
+            hits += value.count(quoted)
+            value = value.replace(quoted, f"{quote}{ERASED}{quote}")
+        return value, hits
+    if isinstance(value, list):
+        kept, hits = [], 0
+        for item in value:
+            if isinstance(item, str) and item == customer_id:
+                hits += 1
+                continue
+            new, found = scrubbed(item, customer_id)
+            kept.append(new)
+            hits += found
+        return kept, hits
+    if isinstance(value, dict):
+        out, hits = {}, 0
+        for key, item in value.items():
+            out[key], found = scrubbed(item, customer_id)
+            hits += found
+        return out, hits
+    return value, 0
 
 
 @dataclass(frozen=True)
