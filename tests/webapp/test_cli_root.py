@@ -20,7 +20,7 @@ COMMANDS = {
     "cases": {"list", "team", "risk"},
     "responses": {"export", "import"},
     "results": {"rebuild"},
-    "survey": {"convert", "lint", "publish", "schema", "score", "validate"},
+    "survey": {"convert", "lint", "publish", "retention", "schema", "score", "validate"},
     "user": {"create", "list", "deactivate", "activate", "set-role", "reset-password"},
     "api-key": {"create", "list", "revoke"},
     "customers": {"erase"},
