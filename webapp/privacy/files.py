@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from ..services.uploads import read_outcomes_file
 from ..storage.reports import ReportJob
@@ -46,7 +46,8 @@ class ReportMentions:
 def report_mentions(session: Session, customer_id: str) -> list[ReportMentions]:
     """Each report job whose results, error or progress text names the customer, without the id."""
     found = []
-    jobs = session.scalars(sa.select(ReportJob).options(undefer(ReportJob.results)).order_by(ReportJob.id))
+    jobs = session.execute(sa.select(ReportJob.id, ReportJob.results, ReportJob.error, ReportJob.progress)
+                           .order_by(ReportJob.id).execution_options(yield_per=100))
     for job in jobs:
         values: dict[str, Any] = {}
         removed = 0
@@ -126,12 +127,14 @@ def outcomes_without(session: Session, customer_id: str) -> list[OutcomesEdit]:
     """The edit of every report job whose outcomes file has a row of the customer (its id column: the one the
     job's settings map to `customer_id`, else `customer_id`)."""
     edits = []
-    jobs = session.scalars(sa.select(ReportJob).options(undefer(ReportJob.outcomes_file)).order_by(ReportJob.id))
-    for job in jobs:
-        mapped = (job.config or {}).get("columns", {}).get("customer_id") or "customer_id"
-        edited = _without(job.outcomes_file, job.outcomes_name, mapped, customer_id)
+    jobs = session.execute(sa.select(ReportJob.id, ReportJob.outcomes_name, ReportJob.config)
+                           .order_by(ReportJob.id)).all()
+    for job_id, name, config in jobs:  # one stored file in memory at a time
+        content = session.scalar(sa.select(ReportJob.outcomes_file).where(ReportJob.id == job_id))
+        mapped = (config or {}).get("columns", {}).get("customer_id") or "customer_id"
+        edited = _without(content or b"", name, mapped, customer_id)
         if edited is not None:
-            edits.append(OutcomesEdit(job.id, *edited))
+            edits.append(OutcomesEdit(job_id, *edited))
     return edits
 
 
