@@ -8,7 +8,7 @@ response without customer id, invitation, public-link session and open-text answ
 the same dependants (a case, its notes and the e-mails are about the person), and corrects the tallies by the
 difference (its comment counts). Invitations never answered are not touched.
 
-The settings live on `surveys` (migration 0017), read and written here through Core, not the ORM model.
+The settings live on `surveys` (`SurveyRecord.retention_*`, migration 0017).
 """
 
 from __future__ import annotations
@@ -26,7 +26,16 @@ from surveys.errors import CxroiError
 
 from ..audit.service import record
 from ..services.publishing import find_survey
-from ..storage.models import CaseNote, FollowUpCase, Invitation, MailMessage, Response, SurveyVersion, utcnow
+from ..storage.models import (
+    CaseNote,
+    FollowUpCase,
+    Invitation,
+    MailMessage,
+    Response,
+    SurveyRecord,
+    SurveyVersion,
+    utcnow,
+)
 from ..themes.models import ResponseThemes
 from ..webhooks.models import WebhookDelivery
 from .anonymising import without_open_text
@@ -37,9 +46,7 @@ ACTIONS = ("delete", "anonymise")
 MONTHS_LIMIT = 1200
 BATCH = 500
 QUEUE_ACTOR = "queue"
-surveys_table = sa.table("surveys", sa.column("id", sa.Integer), sa.column("slug", sa.String),
-                         sa.column("retention_months", sa.Integer), sa.column("retention_action", sa.String),
-                         sa.column("retention_done_until", sa.DateTime))
+surveys_table = SurveyRecord.__table__
 
 
 class RetentionError(CxroiError):

@@ -35,6 +35,12 @@ class SurveyRecord(Base):
     """When set, the survey takes no more answers (its links answer 410)."""
     public_link: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     """Whether `/p/<slug>` takes answers; when off it answers 404 and personal links keep working."""
+    retention_months: Mapped[int | None] = mapped_column(default=None)
+    """Responses started more than this many months ago are deleted or anonymised daily (None: kept; 0017)."""
+    retention_action: Mapped[str | None] = mapped_column(sa.String(16), default=None)
+    """`delete` or `anonymise` (webapp.privacy.retention)."""
+    retention_done_until: Mapped[datetime | None] = mapped_column(default=None)
+    """Anonymise: every response started before this has been anonymised (where the next daily run starts)."""
 
     versions: Mapped[list[SurveyVersion]] = relationship(back_populates="survey", order_by="SurveyVersion.number")
 
