@@ -302,3 +302,23 @@ def test_an_outcomes_file_over_the_answer_pages_limit_is_taken(seeded: tuple[Fla
     assert 1024 * 1024 < len(content) < reporting.OUTCOMES_LIMIT
     started = post_report(analyst, content)
     assert started.status_code == 303, text_of(started.get_data(as_text=True))[:800]
+
+
+def test_a_file_sent_again_replaces_the_kept_one(seeded: tuple[Flask, str], analyst: FlaskClient) -> None:
+    first = outcomes_csv(valid_rows())
+    second = outcomes_csv(valid_rows()[:-1])  # one customer fewer: another file
+    refused = post_report(analyst, first, "first.csv", margin="7").get_data(as_text=True)
+    token = re.search(r'name="kept_outcomes" type="hidden" value="([^"]+)"', refused)
+    assert token
+    again = post_report(analyst, second, "second.csv", margin="7", kept_outcomes=token.group(1))
+    page = again.get_data(as_text=True)
+    assert "Kept from your last try: second.csv" in html.unescape(page)
+    newer = re.search(r'name="kept_outcomes" type="hidden" value="([^"]+)"', page)
+    assert newer and newer.group(1) != token.group(1)
+    fixed = post_report(analyst, KEPT, margin="0.4", kept_outcomes=newer.group(1))
+    assert fixed.status_code == 303
+    job_id = int(fixed.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    shown = analyst.get(f"/reports/{job_id}").get_data(as_text=True)
+    assert hashlib.sha256(second).hexdigest() in shown and hashlib.sha256(first).hexdigest() not in shown
+    # the first file's token serves no more
+    assert post_report(analyst, KEPT, kept_outcomes=token.group(1)).status_code == 400

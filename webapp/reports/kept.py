@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KEEP_SECONDS = 3600
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,10 @@ def keep(instance: Path, owner: str, name: str, content: bytes) -> str:
 
 def take(instance: Path, owner: str, token: str) -> KeptFile | None:
     """The kept file for this token if `owner` kept it within the hour, else None."""
-    if not _TOKEN.match(token or ""):
+    if not _TOKEN.fullmatch(token or ""):
         return None
     folder = _folder(instance)
+    _sweep(folder, time.time())
     meta, data = folder / f"{token}.json", folder / f"{token}.bin"
     try:
         if time.time() - data.stat().st_mtime > KEEP_SECONDS:
@@ -65,6 +66,6 @@ def take(instance: Path, owner: str, token: str) -> KeptFile | None:
 
 
 def forget(instance: Path, token: str) -> None:
-    if _TOKEN.match(token or ""):
+    if _TOKEN.fullmatch(token or ""):
         for suffix in (".json", ".bin"):
             (_folder(instance) / f"{token}{suffix}").unlink(missing_ok=True)

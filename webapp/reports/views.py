@@ -74,7 +74,8 @@ def submit() -> ResponseReturnValue:
     instance = Path(current_app.instance_path)
     upload = form.outcomes.data
     kept_token = form.kept_outcomes.data or ""
-    if upload is not None and getattr(upload, "filename", ""):  # a new file replaces one kept before
+    fresh = upload is not None and bool(getattr(upload, "filename", ""))
+    if fresh:  # a new file replaces one kept before
         name, content = upload.filename or "outcomes", upload.read()
     elif (found := kept.take(instance, owner, kept_token)) is not None:
         name, content = found.name, found.content
@@ -83,7 +84,7 @@ def submit() -> ResponseReturnValue:
         form.outcomes.errors = [*form.outcomes.errors, "choose the outcomes file to upload"]
         valid = False
     if not valid:
-        return _again(form, instance, owner, name, content, kept_token,
+        return _again(form, instance, owner, name, content, kept_token, fresh,
                       "The report was not started: correct the fields marked below.", 400)
     try:
         job = reporting.create_report_job(
@@ -96,16 +97,19 @@ def submit() -> ResponseReturnValue:
     except UnknownSurvey:
         raise
     except CxroiError as error:  # bad input (400), too many waiting (429), the queue down (503)
-        return _again(form, instance, owner, name, content, kept_token, str(error), getattr(error, "status", 400))
+        return _again(form, instance, owner, name, content, kept_token, fresh, str(error),
+                      getattr(error, "status", 400))
     kept.forget(instance, kept_token)
     return redirect(url_for(".job", job_id=job.id), 303)
 
 
-def _again(form: ReportForm, instance: Path, owner: str, name: str, content: bytes, token: str, problem: str,
-           status: int) -> tuple[str, int]:
-    """The form again with its problem; the file sent (or kept before) is kept, so it need not be chosen again."""
+def _again(form: ReportForm, instance: Path, owner: str, name: str, content: bytes, token: str, fresh: bool,
+           problem: str, status: int) -> tuple[str, int]:
+    """The form again with its problem; the file sent (or kept before) is kept, so it need not be chosen again.
+    A file just sent replaces the one kept before."""
     if content:
-        if not (token and kept.take(instance, owner, token)):
+        if fresh:
+            kept.forget(instance, token)
             token = kept.keep(instance, owner, name, content)
         form.kept_outcomes.data = token
     return render_template("reports/index.html", form=form, problem=problem, kept_name=name if content else None,
