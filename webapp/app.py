@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _
 from flask_wtf.csrf import CSRFError
@@ -29,7 +29,8 @@ from surveys.errors import CxroiError
 
 from .accounts.guard import staff_page
 from .accounts.setup import init_accounts
-from .api import init_api
+from .api import API_PREFIX, init_api
+from .api.problems import problem
 from .author import init_authoring
 from .cases import init_cases
 from .config import (
@@ -146,8 +147,10 @@ def _register_error_pages(app: Flask) -> None:
                          "session). Go back, reload the page and send it again; your saved answers are kept."), 400)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> Any:
         status = error.code or 500
+        if request.path.startswith(API_PREFIX):  # an address no API route takes: a problem, as the API answers
+            return problem(status, error.name, error.description or error.name)
         texts = {
             403: ("Not for your role", "Your role cannot use this page; the links above are the pages it can."),
             404: (_("Page not found"), _("There is no page at this address; check that the link was copied whole.")),

@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, render_template, request
+from flask import Flask, abort, current_app, render_template, request, session
 from flask_limiter import RateLimitExceeded
 from werkzeug.wrappers import Response
 
@@ -66,7 +66,10 @@ def init_security(app: Flask) -> None:
 
     def _refuse_nameless_fields() -> None:
         limit = getattr(current_app.view_functions.get(request.endpoint or ""), "cxroi_body_limit", None)
-        if limit is not None:  # an upload view (`body_limit`): its limit before the body is read
+        # An upload view (`body_limit`) gets its limit before the body is read, but only for a request that may
+        # be allowed (a signed-in session or an API key): an anonymous one keeps the small limit, so nobody can
+        # make the server read a large body before being turned away.
+        if limit is not None and (session.get("user_id") is not None or "Authorization" in request.headers):
             request.max_content_length = limit() if callable(limit) else limit
         # A multipart part whose name cannot be read ends up as a form key of None; Flask-WTF's CSRF check
         # then fails with an AttributeError (a 500). Such a request is malformed: refuse it first.

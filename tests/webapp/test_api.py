@@ -76,8 +76,8 @@ def test_every_route_needs_a_live_key_with_the_right_scope(app: Flask, db: Sessi
               and rule.endpoint not in ("api.openapi", "api.unknown")]
     assert len(routes) >= 12  # the enumeration sees the API
     for rule in routes:
-        path = rule.rule.replace("<slug>", "acme").replace("<int:number>", "1").replace("<int:response_id>", "1") \
-            .replace("<int:job_id>", "1").removeprefix("/api/v1")
+        path = rule.build({name: ("acme" if name == "slug" else 1) for name in rule.arguments})[1] \
+            .removeprefix("/api/v1")
         for method in sorted(set(rule.methods or ()) - {"HEAD", "OPTIONS"}):
             refused = _call(client, method, path, None)
             body = _problem(refused, 401)
@@ -198,6 +198,9 @@ def test_responses_come_a_page_at_a_time_each_exactly_once(app: Flask, db: Sessi
     _problem(_call(client, "GET", "/responses?since=yesterday", write_key), 400)
     _problem(_call(client, "GET", "/responses?status=lost", write_key), 400)
     _problem(_call(client, "GET", "/responses/999999", write_key), 404)
+    _problem(_call(client, "GET", "/responses/99999999999999999999", write_key), 404)  # beyond any id
+    for query in ("limit=%C2%B2", "version=%C2%B2"):  # '²' is a digit to str.isdigit, not to int()
+        _problem(_call(client, "GET", f"/responses?{query}", write_key), 400)
 
 
 def test_each_key_has_its_own_rate_limit(db_url: str, tmp_path: Path, db: Session) -> None:
@@ -253,7 +256,7 @@ def test_an_analysis_is_started_followed_and_downloaded(seeded: tuple[Flask, str
     assert started.status_code == 202, started.get_data(as_text=True)[:800]
     report = started.get_json()
     assert report["status"] == "queued" and report["links"]["results"] is None
-    _problem(_call(client, "GET", f"/reports/{report['id']}/results.json", token), 400)  # not finished
+    _problem(_call(client, "GET", f"/reports/{report['id']}/results.json", token), 409)  # not finished
     assert drain(periodic=False) == 2  # the analysis, then the report.finished webhook it queued
     done = _call(client, "GET", f"/reports/{report['id']}", token).get_json()
     assert done["status"] == "done" and done["links"]["pdf"] == f"/api/v1/reports/{report['id']}/report.pdf"

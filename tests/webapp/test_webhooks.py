@@ -179,3 +179,61 @@ def test_admins_add_a_webhook_read_its_log_and_replay(site: tuple[Flask, str], r
     assert admin.post("/admin/webhooks/1/deliveries/999/replay", data={"csrf_token": token}).status_code == 404
     analyst = signed_in(app, url, "analyst")
     assert analyst.get("/admin/webhooks/").status_code == 403
+
+
+def test_a_receiver_that_dribbles_its_answer_is_cut_off_at_the_deadline() -> None:
+    """The attempt's deadline covers the whole exchange, not each read: a receiver sending a byte a second
+    does not hold a worker for longer than the deadline."""
+    import socket
+    import threading
+    import time as clock
+
+    from webapp.webhooks.service import _post
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def dribble() -> None:
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        try:
+            for char in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 30:
+                connection.sendall(bytes([char]))
+                clock.sleep(0.5)
+        except OSError:
+            pass
+        connection.close()
+
+    threading.Thread(target=dribble, daemon=True).start()
+    target = check_target(f"http://127.0.0.1:{listener.getsockname()[1]}/", allow_private=True)
+    with pytest.raises(TimeoutError):
+        _post(target, {"Content-Type": "application/json"}, b"{}", timeout=2.0)
+    listener.close()
+
+
+def test_a_paused_webhook_keeps_its_deliveries_until_resumed(site: tuple[Flask, str], receiver: Receiver) -> None:
+    _, url = site
+    hook = _subscribe(url, receiver.url, ["survey.published"])
+    with open_session(url) as session:
+        publish_survey(session, example_survey())  # the event is stored (and queued) while the webhook is live
+        service.set_active(session, hook.id, False)  # then the admin pauses it before it is sent
+    drain(periodic=False)
+    assert receiver.received == [] and _deliveries(url) == [("survey.published", "pending", 0, None)]
+    with open_session(url) as session:
+        assert service.due_deliveries(session) == []  # the sweep leaves it alone while paused
+        service.set_active(session, hook.id, True)
+        due = service.due_deliveries(session)
+    from webapp.webhooks.tasks import deliver_later
+
+    deliver_later(due)
+    drain(periodic=False)
+    assert _deliveries(url) == [("survey.published", "delivered", 1, 204)]
+
+
+@pytest.mark.parametrize("url", ["http://[64:ff9b::a9fe:a9fe]/", "http://[::ffff:169.254.169.254]/",
+                                 "http://[2002:a9fe:a9fe::]/", "http://0.0.0.0:8080/", "http://168.63.129.16/",
+                                 "http://[::1", "http://127.0.0.1:0/", "http://127.0.0.1/caf\u00e9"])
+def test_addresses_hidden_in_other_forms_are_refused_even_when_private_ranges_are_allowed(url: str) -> None:
+    with pytest.raises(TargetRefused):
+        check_target(url, allow_private=True)

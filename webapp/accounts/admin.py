@@ -76,7 +76,7 @@ def _changed(message: str) -> WerkzeugResponse:
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<int(max=2147483647):user_id>/role")
 @requires_role("admin")
 def change_role(user_id: int) -> WerkzeugResponse | tuple[str, int]:
     user, form = _user(user_id), RoleForm()
@@ -90,7 +90,7 @@ def change_role(user_id: int) -> WerkzeugResponse | tuple[str, int]:
     return _changed(f"{user.email} is now {user.role}.")
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<int(max=2147483647):user_id>/active")
 @requires_role("admin")
 def toggle_active(user_id: int) -> WerkzeugResponse | tuple[str, int]:
     user = _user(user_id)
@@ -105,7 +105,7 @@ def toggle_active(user_id: int) -> WerkzeugResponse | tuple[str, int]:
     return _changed(f"{user.email} is {state}.")
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.post("/users/<int(max=2147483647):user_id>/password")
 @requires_role("admin")
 def change_password(user_id: int) -> WerkzeugResponse | tuple[str, int]:
     user, form = _user(user_id), PasswordForm()

@@ -26,15 +26,16 @@ def find_user(session: Session, email: str) -> User:
 
 def end_sessions(user: User) -> None:
     """Every session of `user` stops working at its next request (the caller commits)."""
-    user.session_version += 1
+    user.session_version = User.session_version + 1  # in SQL: two bumps at once both count
 
 
 def _keep_an_admin(session: Session, user: User) -> None:
     """Refuse to remove the last active admin: nobody could manage users afterwards."""
     if user.role != "admin" or not user.active:
         return
-    others = session.scalar(sa.select(sa.func.count()).select_from(User)
-                            .where(User.role == "admin", User.active.is_(True), User.id != user.id))
+    # the other admins' rows locked (PostgreSQL): two admins removing each other at once wait for one another
+    others = len(session.scalars(sa.select(User.id).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id).with_for_update()).all())
     if not others:
         raise AccountError(f"{user.email} is the only active admin; make someone else an admin first")
 

@@ -17,6 +17,7 @@ from .auth import authenticate
 from .openapi import document
 from .problems import ApiProblem, problem
 
+API_PREFIX = "/api/"
 OPEN_ENDPOINTS = frozenset({"api.openapi"})
 """API endpoints that need no key: the contract itself."""
 

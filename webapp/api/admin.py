@@ -49,7 +49,7 @@ def index() -> tuple[str, int, dict[str, str]]:
     return _page(form, status=400 if form.is_submitted() else 200)
 
 
-@bp.post("/<int:key_id>/revoke")
+@bp.post("/<int(max=2147483647):key_id>/revoke")
 @requires_role("admin")
 def revoke(key_id: int) -> WerkzeugResponse | tuple[str, int, dict[str, str]]:
     if not RevokeForm().validate_on_submit():

@@ -158,12 +158,12 @@ def document() -> dict[str, Any]:
                                                     parameters=report_id)},
             "/reports/{job_id}/results.json": {"get": _operation(
                 "The finished analysis' results.json (docs/results.md)", _ok({"type": "object"}),
-                parameters=report_id)},
+                parameters=report_id, extra=("409",))},
             "/reports/{job_id}/report.pdf": {"get": _operation(
                 "The finished analysis' report for finance",
                 {"200": {"description": "PDF", "content": {"application/pdf": {"schema": {"type": "string",
                                                                                          "format": "binary"}}}}},
-                parameters=report_id)},
+                parameters=report_id, extra=("409",))},
             "/cases": {"get": _operation("Follow-up cases, newest first", _ok({
                 "type": "object", "required": ["data"], "properties": {"data": {"type": "array", "items": _ref("Case")}}}),
                 parameters=[{"name": "survey", "in": "query", "schema": _SLUG["schema"]},

@@ -64,7 +64,7 @@ def survey(slug: str) -> Response:
     return _json(resources.survey(get_db(), slug))
 
 
-@bp.get("/surveys/<slug>/versions/<int:number>")
+@bp.get("/surveys/<slug>/versions/<int(max=2147483647):number>")
 def version(slug: str, number: int) -> Response:
     return _json(resources.version(get_db(), slug, number))
 
@@ -119,7 +119,12 @@ class InvitationRequest(BaseModel):
     """Also e-mail each customer their link (through the task queue), as `cxroi invite --send` does."""
 
 
+INVITATIONS_BODY_LIMIT = 8 * 1024 * 1024
+"""10,000 customers with an e-mail, name, language and phone each fit (the schema's maxItems)."""
+
+
 @bp.post("/surveys/<slug>/invitations")
+@body_limit(INVITATIONS_BODY_LIMIT)
 def invite(slug: str) -> Response:
     wanted = InvitationRequest.model_validate(_body())
     rows = customer_rows((index, c.customer_id.strip(), {k: (getattr(c, k) or "").strip() for k in
@@ -171,8 +176,8 @@ def _since(value: str | None) -> datetime | None:
     if moment.tzinfo is not None:
         try:
             moment = moment.astimezone(UTC).replace(tzinfo=None)
-        except OverflowError:  # 0001-01-01 with a positive offset: before any stored time anyway
-            return datetime.min
+        except OverflowError:  # beyond the calendar's ends: before or after any stored time
+            return datetime.min if moment.year == 1 else datetime.max
     return moment
 
 
@@ -180,7 +185,7 @@ def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     value = request.args.get(name)
     if value is None:
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         raise ApiProblem(400, f"Invalid {name}", f"{name} must be a whole number from {low} to {high}",
                          kind="invalid-query")
     return int(value)
@@ -195,12 +200,15 @@ def responses() -> Response:
         wave=args.get("wave"), status=args.get("status"), since=_since(args.get("since")),
         after_id=resources.read_cursor(cursor) if cursor is not None else 0,
         limit=_int_arg("limit", resources.PAGE_LIMIT, 1, resources.MAX_PAGE_LIMIT) or resources.PAGE_LIMIT)
+    _audit("responses_exported", args.get("survey") or "*", format="api", responses=len(page["data"]))
     return _json(page)
 
 
-@bp.get("/responses/<int:response_id>")
+@bp.get("/responses/<int(max=2147483647):response_id>")
 def one_response(response_id: int) -> Response:
-    return _json(resources.one_response(get_db(), response_id))
+    found = resources.one_response(get_db(), response_id)
+    _audit("responses_exported", found["survey"], format="api", response=response_id)
+    return _json(found)
 
 
 # --- analyses -----------------------------------------------------------------------------------------------
@@ -235,19 +243,19 @@ def start_report(slug: str) -> Response:
     return _json(resources.report(job), 202, Location=url_for(".report", job_id=job.id))
 
 
-@bp.get("/reports/<int:job_id>")
+@bp.get("/reports/<int(max=2147483647):job_id>")
 def report(job_id: int) -> Response:
     return _json(resources.report(reporting.find_report_job(get_db(), job_id)))
 
 
-@bp.get("/reports/<int:job_id>/results.json")
+@bp.get("/reports/<int(max=2147483647):job_id>/results.json")
 def report_results(job_id: int) -> Response:
     _name, text = reporting.report_results_json(get_db(), job_id)
     _audit("report_downloaded", str(job_id), format="json")
     return Response(text, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
-@bp.get("/reports/<int:job_id>/report.pdf")
+@bp.get("/reports/<int(max=2147483647):job_id>/report.pdf")
 def report_pdf(job_id: int) -> Response:
     name, content = reporting.report_pdf(get_db(), job_id)
     _audit("report_downloaded", str(job_id), format="pdf")

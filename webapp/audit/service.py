@@ -28,6 +28,7 @@ ACTIONS = (
     "survey_published", "survey_closed", "survey_reopened", "definition_uploaded",
     "responses_exported", "report_downloaded", "customer_erased",
     "api_key_created", "api_key_revoked", "invitations_created", "report_started",
+    "webhook_created", "webhook_paused", "webhook_resumed", "webhook_replayed",
     "retention_set", "retention_applied", "sso_unlinked",
 )
 """Every action the log knows; `record` refuses any other name, so a typo cannot hide an event."""

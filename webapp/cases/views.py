@@ -51,7 +51,7 @@ def index() -> ResponseReturnValue:
                            now=service.utcnow()), status_code
 
 
-@bp.get("/<int:case_id>")
+@bp.get("/<int(max=2147483647):case_id>")
 @requires_role("agent")
 def case(case_id: int) -> ResponseReturnValue:
     """One case: customer, survey, rule, priority, due time, the answers that triggered it, notes and history."""
@@ -66,7 +66,7 @@ def case(case_id: int) -> ResponseReturnValue:
     return page
 
 
-@bp.post("/<int:case_id>/status")
+@bp.post("/<int(max=2147483647):case_id>/status")
 @requires_role("agent")
 def status(case_id: int) -> ResponseReturnValue:
     service.set_status(get_db(), case_id, request.form.get("status", ""), by=_by())
@@ -74,7 +74,7 @@ def status(case_id: int) -> ResponseReturnValue:
     return redirect(url_for(".case", case_id=case_id), 303)
 
 
-@bp.post("/<int:case_id>/note")
+@bp.post("/<int(max=2147483647):case_id>/note")
 @requires_role("agent")
 def note(case_id: int) -> ResponseReturnValue:
     service.add_note(get_db(), case_id, request.form.get("text", ""), by=_by())
@@ -82,7 +82,7 @@ def note(case_id: int) -> ResponseReturnValue:
     return redirect(url_for(".case", case_id=case_id), 303)
 
 
-@bp.post("/<int:case_id>/owner")
+@bp.post("/<int(max=2147483647):case_id>/owner")
 @requires_role("agent")
 def owner(case_id: int) -> ResponseReturnValue:
     notify = service.set_owner(get_db(), case_id, request.form.get("owner", ""), by=_by())

@@ -125,7 +125,7 @@ def too_large(_error: Exception) -> ResponseReturnValue:
                            "needs (customer id, churned, revenue, tenure, dates, segments), or a Parquet file.", 413)
 
 
-@bp.get("/<int:job_id>")
+@bp.get("/<int(max=2147483647):job_id>")
 @requires_role("analyst")
 def job(job_id: int) -> ResponseReturnValue:
     """One report: its inputs, its progress (the page refreshes itself while it runs), its result."""
@@ -138,7 +138,7 @@ def job(job_id: int) -> ResponseReturnValue:
                            headline=summary, worker_lost=reporting.worker_lost(found))
 
 
-@bp.get("/<int:job_id>/report.html")
+@bp.get("/<int(max=2147483647):job_id>/report.html")
 @requires_role("analyst")
 def report_html(job_id: int) -> WerkzeugResponse:
     """The finished report as its own HTML page."""
@@ -152,7 +152,7 @@ def _downloaded(job_id: int, kind: str) -> None:
     get_db().commit()
 
 
-@bp.get("/<int:job_id>/report.pdf")
+@bp.get("/<int(max=2147483647):job_id>/report.pdf")
 @requires_role("analyst")
 def report_pdf(job_id: int) -> WerkzeugResponse:
     """The finished report as PDF, drawn from its stored results."""
@@ -161,7 +161,7 @@ def report_pdf(job_id: int) -> WerkzeugResponse:
     return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
-@bp.get("/<int:job_id>/results.json")
+@bp.get("/<int(max=2147483647):job_id>/results.json")
 @requires_role("analyst")
 def results_json(job_id: int) -> WerkzeugResponse:
     """The results.json document of the finished report (docs/results.md)."""

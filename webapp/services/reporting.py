@@ -82,6 +82,11 @@ class UnknownReport(ReportError):
     title = "Report not found"
 
 
+class ReportNotFinished(ReportError):
+    status = 409
+    title = "The report is not finished"
+
+
 class TooManyReports(ReportError):
     status = 429
     title = "Too many reports waiting"
@@ -218,14 +223,16 @@ def requeue_lost_report_jobs(session: Session) -> list[int]:
     return requeued
 
 
-def _update(session: Session, job_id: int, owner: str | None = None, **values: Any) -> int:
-    """Change the job (only while `owner` holds its lease, when given); returns the rows changed."""
+def _update(session: Session, job_id: int, owner: str | None = None, *, commit: bool = True, **values: Any) -> int:
+    """Change the job (only while `owner` holds its lease, when given); returns the rows changed. Commits unless
+    `commit` is false (the caller decides, by the rows changed)."""
     where = [ReportJob.id == job_id]
     if owner is not None:
         where += [ReportJob.worker == owner, ReportJob.status == "running"]
     done = session.execute(sa.update(ReportJob).where(*where).values(updated_at=utcnow(), **values)
                            .execution_options(synchronize_session=False))
-    session.commit()
+    if commit:
+        session.commit()
     return int(done.rowcount)  # type: ignore[attr-defined]
 
 
@@ -289,11 +296,12 @@ def run_report_job(database_url: str, job_id: int, *, retries_left: int = 0) -> 
                 "report": job_id, "survey": job.survey_slug if job else None,
                 "results": f"/api/v1/reports/{job_id}/results.json", "pdf": f"/api/v1/reports/{job_id}/report.pdf"})
             # The event is stored with the job's new status; a worker that lost its lease stores neither.
-            if _update(session, job_id, owner, status="done", results=results, finished_at=utcnow(),
-                       lease_until=None, progress="Done"):
+            if _update(session, job_id, owner, commit=False, status="done", results=results,
+                       finished_at=utcnow(), lease_until=None, progress="Done"):
+                session.commit()
                 webhook_tasks.deliver_later(deliveries)
-            elif deliveries:
-                webhooks.forget(session, deliveries)
+            else:
+                session.rollback()
     finally:
         stop.set()
         engine.dispose()
@@ -368,7 +376,7 @@ def list_report_jobs(session: Session, *, limit: int = 100) -> list[ReportJob]:
 def _done_results(session: Session, job_id: int) -> tuple[ReportJob, dict[str, Any]]:
     job = find_report_job(session, job_id)
     if job.status != "done" or job.results is None:
-        raise ReportError(f"report {job_id} is not finished ({job.status}), so there is nothing to show yet")
+        raise ReportNotFinished(f"report {job_id} is not finished ({job.status}), so there is nothing to show yet")
     return job, job.results
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import io
 import json
 import secrets
 import socket
@@ -32,10 +33,13 @@ from .models import EVENTS, WebhookDelivery, WebhookSubscription
 from .targets import Target, TargetRefused, check_target
 
 MAX_ATTEMPTS = 8
-"""Attempts per delivery before it is marked failed (about 4 hours with the backoff below)."""
+"""Attempts per delivery before it is marked failed (about two hours with the backoff below)."""
 FIRST_RETRY_SECONDS = 60
 BACKOFF = 2.0
 TIMEOUT_SECONDS = 10.0
+"""The whole attempt (connect, send, the answer) must fit in this; a receiver that dribbles is cut off."""
+CLAIM_SECONDS = 60
+"""How long a claimed attempt is left alone before the sweep may try again (longer than any attempt lasts)."""
 SIGNATURE_HEADER = "X-Cxroi-Signature"
 
 
@@ -81,20 +85,51 @@ def emit(session: Session, event: str, data: Mapping[str, Any]) -> list[int]:
     return [delivery.id for delivery in deliveries]
 
 
-def forget(session: Session, delivery_ids: list[int]) -> None:
-    """Drop deliveries of an event that turned out not to happen (committed with what did not). Commits."""
-    session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.id.in_(delivery_ids)))
-    session.commit()
-
-
 def signature(secret: str, timestamp: int, body: str) -> str:
     """`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the subscription's secret>`."""
     mac = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={mac}"
 
 
+class _Deadline(socket.SocketIO):
+    """A socket reader that gives up when the attempt's deadline passes, whatever the peer sends."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__(sock, "rb")
+        self._deadline = deadline
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the target took too long to answer")
+        self._sock.settimeout(left)
+        return super().readinto(buffer)
+
+
+class _DeadlineSocket:
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock, self._deadline = sock, deadline
+
+    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
+        # as socket.makefile does: the socket stays open until this reader is closed too (SocketIO.close)
+        self._sock._io_refs += 1  # type: ignore[attr-defined]
+        return io.BufferedReader(_Deadline(self._sock, self._deadline))
+
+    def sendall(self, data: bytes) -> None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the target took too long to take the request")
+        self._sock.settimeout(left)
+        self._sock.sendall(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
 def _post(target: Target, headers: dict[str, str], body: bytes, timeout: float) -> int:
-    """POST to the checked address (never a second lookup of the name); the HTTP status."""
+    """POST to the checked address (never a second lookup of the name) within `timeout` seconds in all; the
+    HTTP status."""
+    deadline = time.monotonic() + timeout
     connection: http.client.HTTPConnection
     if target.scheme == "https":
         connection = http.client.HTTPSConnection(target.host, target.port, timeout=timeout,
@@ -104,6 +139,8 @@ def _post(target: Target, headers: dict[str, str], body: bytes, timeout: float) 
     connection._create_connection = (  # type: ignore[attr-defined]
         lambda _address, *args, **kwargs: socket.create_connection((target.address, target.port), *args, **kwargs))
     try:
+        connection.connect()
+        connection.sock = _DeadlineSocket(connection.sock, deadline)  # type: ignore[assignment]
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
         response.read(65536)
@@ -122,11 +159,11 @@ def _claim(session: Session, delivery: WebhookDelivery) -> bool:
     claimed = session.execute(
         sa.update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery.id, WebhookDelivery.state == "pending",
-               WebhookDelivery.attempts == delivery.attempts,
+               WebhookDelivery.attempts == delivery.attempts, WebhookDelivery.attempts < MAX_ATTEMPTS,
                sa.or_(WebhookDelivery.next_attempt_at.is_(None),
                       WebhookDelivery.next_attempt_at <= utcnow() + CLOCK_SLACK))
         .values(attempts=delivery.attempts + 1,
-                next_attempt_at=utcnow() + timedelta(seconds=TIMEOUT_SECONDS * 3)))
+                next_attempt_at=utcnow() + timedelta(seconds=CLAIM_SECONDS)))
     session.commit()
     return claimed.rowcount == 1
 
@@ -136,11 +173,16 @@ def deliver(session: Session, delivery_id: int, *, allow_private: bool, first_re
     """One attempt at a pending delivery: 'delivered', 'retry' (a later attempt is due), 'failed' (no attempts
     left) or 'skipped' (delivered already, or another worker has this attempt)."""
     delivery = session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.state != "pending" or not _claim(session, delivery):
+    if delivery is None or delivery.state != "pending":
+        return "skipped"
+    subscription = session.get(WebhookSubscription, delivery.subscription_id)
+    if subscription is None or not subscription.active:
+        session.rollback()
+        return "paused"  # kept pending: resuming the webhook queues it again (`set_active`)
+    if not _claim(session, delivery):
         return "skipped"
     session.refresh(delivery)
-    subscription = session.get(WebhookSubscription, delivery.subscription_id)
-    assert subscription is not None
+    claimed = delivery.attempts
     status: int | None = None
     try:
         target = check_target(subscription.url, allow_private=allow_private)
@@ -152,18 +194,25 @@ def deliver(session: Session, delivery_id: int, *, allow_private: bool, first_re
         error = None if 200 <= status < 300 else f"the target answered HTTP {status}"
     except TargetRefused as refused:
         error = str(refused)
-    except (OSError, http.client.HTTPException) as failure:
+    except Exception as failure:  # noqa: BLE001 (any failure of an attempt is recorded, never left hanging)
         error = f"could not deliver: {failure.__class__.__name__}: {failure}"[:1000]
     now = utcnow()
-    delivery.last_status, delivery.last_error = status, error
     if error is None:
-        delivery.state, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
-    elif delivery.attempts >= MAX_ATTEMPTS:
-        delivery.state, delivery.next_attempt_at = "failed", None
+        values: dict[str, Any] = {"state": "delivered", "delivered_at": now, "next_attempt_at": None}
+    elif claimed >= MAX_ATTEMPTS:
+        values = {"state": "failed", "next_attempt_at": None}
     else:
-        delivery.next_attempt_at = now + retry_delay(delivery.attempts, first_retry_seconds)
+        values = {"next_attempt_at": now + retry_delay(claimed, first_retry_seconds)}
+    # Only the attempt still holding the claim records its result (a stale worker never overwrites a newer one).
+    recorded = session.execute(
+        sa.update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.attempts == claimed,
+               WebhookDelivery.state == "pending")
+        .values(last_status=status, last_error=error, **values).execution_options(synchronize_session=False))
     session.commit()
-    return "delivered" if error is None else ("failed" if delivery.state == "failed" else "retry")
+    if not recorded.rowcount:  # type: ignore[attr-defined]
+        return "skipped"
+    return "delivered" if error is None else ("failed" if values.get("state") == "failed" else "retry")
 
 
 def retry_delay(attempts: int, first: float = FIRST_RETRY_SECONDS) -> timedelta:
@@ -187,8 +236,11 @@ def replay(session: Session, delivery_id: int) -> WebhookDelivery:
 def due_deliveries(session: Session, now: datetime | None = None) -> list[int]:
     """Pending deliveries whose next attempt is due (the sweep queues them: after a crash or a queue outage)."""
     moment = now or utcnow()
-    return list(session.scalars(sa.select(WebhookDelivery.id).where(
-        WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= moment).order_by(WebhookDelivery.id)))
+    return list(session.scalars(
+        sa.select(WebhookDelivery.id).join(WebhookSubscription, WebhookDelivery.subscription_id == WebhookSubscription.id)
+        .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= moment,
+               WebhookDelivery.attempts < MAX_ATTEMPTS, WebhookSubscription.active.is_(True))
+        .order_by(WebhookDelivery.id)))
 
 
 def subscriptions(session: Session) -> list[WebhookSubscription]:
@@ -205,5 +257,9 @@ def set_active(session: Session, subscription_id: int, active: bool) -> WebhookS
     if subscription is None:
         raise WebhookError(f"there is no webhook subscription number {subscription_id}")
     subscription.active = active
+    if active:  # what waited while it was paused is due now
+        session.execute(sa.update(WebhookDelivery)
+                        .where(WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.state == "pending")
+                        .values(next_attempt_at=utcnow()))
     session.commit()
     return subscription

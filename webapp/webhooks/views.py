@@ -10,7 +10,7 @@ from wtforms import SelectMultipleField, URLField, widgets
 from wtforms.validators import DataRequired, Length
 
 from ..accounts.guard import requires_role
-from ..audit.web import actor_and_client
+from ..audit.web import actor_and_client, audit
 from ..config import webhook_allow_private_from_environment
 from ..extensions import get_db
 from . import service
@@ -51,6 +51,8 @@ def index() -> tuple[str, int]:
         except service.WebhookError as error:
             form.events.errors = [str(error)]
             return _index(form, 400)
+        audit("webhook_created", made.url, events=made.events.split())
+        get_db().commit()
         return _index(SubscriptionForm(formdata=None), 201, made)
     return _index(form, 400 if form.is_submitted() else 200)
 
@@ -62,7 +64,7 @@ def _subscription(subscription_id: int) -> WebhookSubscription:
     return found
 
 
-@bp.get("/<int:subscription_id>")
+@bp.get("/<int(max=2147483647):subscription_id>")
 @requires_role("admin")
 def log(subscription_id: int) -> str:
     found = _subscription(subscription_id)
@@ -70,17 +72,21 @@ def log(subscription_id: int) -> str:
                            deliveries=service.deliveries(get_db(), found.id), action_form=ActionForm())
 
 
-@bp.post("/<int:subscription_id>/active")
+@bp.post("/<int(max=2147483647):subscription_id>/active")
 @requires_role("admin")
 def toggle(subscription_id: int) -> WerkzeugResponse:
     found = _subscription(subscription_id)
     if ActionForm().validate_on_submit():
         service.set_active(get_db(), found.id, not found.active)
+        audit("webhook_resumed" if found.active else "webhook_paused", found.url)
+        get_db().commit()
+        if found.active:
+            deliver_later(service.due_deliveries(get_db()))
         flash(f"{'Resumed' if found.active else 'Paused'} the webhook to {found.url}.")
     return redirect(url_for(".index"))
 
 
-@bp.post("/<int:subscription_id>/deliveries/<int:delivery_id>/replay")
+@bp.post("/<int(max=2147483647):subscription_id>/deliveries/<int(max=2147483647):delivery_id>/replay")
 @requires_role("admin")
 def replay(subscription_id: int, delivery_id: int) -> WerkzeugResponse:
     found = _subscription(subscription_id)
@@ -89,6 +95,8 @@ def replay(subscription_id: int, delivery_id: int) -> WerkzeugResponse:
         if delivery is None or delivery.subscription_id != found.id:
             abort(404)
         again = service.replay(get_db(), delivery_id)
+        audit("webhook_replayed", found.url, event=delivery.event_id)
+        get_db().commit()
         deliver_later([again.id])
         flash(f"Queued the {delivery.event} event {delivery.event_id} again.")
     return redirect(url_for(".log", subscription_id=found.id))
