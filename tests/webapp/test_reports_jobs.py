@@ -120,7 +120,7 @@ def test_a_waiting_job_page_refreshes_itself_and_the_runner_takes_it_once(seeded
     assert '<meta http-equiv="refresh" content="3">' in page and "Waiting to start" in page
     still = client.get(f"/reports/{job.id}?refresh=off").get_data(as_text=True)
     assert 'http-equiv="refresh"' not in still and "Check again" in still  # reloading can be turned off
-    assert client.get(f"/reports/{job.id}/report.pdf").status_code == 400  # not finished: nothing to download
+    assert client.get(f"/reports/{job.id}/report.pdf").status_code == 409  # not finished: nothing to download (yet)
 
     run_report_job(url, job.id)  # in this process, to the end
     with open_session(url) as session:
