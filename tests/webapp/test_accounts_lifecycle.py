@@ -242,3 +242,28 @@ def test_commands_that_publish_and_export_are_in_the_audit_log(db_url: str, peop
     assert run(["responses", "export", "acme_relationship", "-o", str(tmp_path / "out.csv")], capsys)[0] == 0
     assert [a for a in _actions(people) if a[0] == "cli" and a[1] != "user_created"] == [
         ("cli", "survey_published", "acme_relationship"), ("cli", "responses_exported", "acme_relationship")]
+
+
+def test_the_browser_an_account_signed_in_from_gets_in_during_an_attack(app: Flask, people: Session) -> None:
+    from datetime import timedelta
+
+    from webapp.accounts.models import LoginAttempt
+    from webapp.storage.models import utcnow
+
+    browser = _signed_in(app, "author@example.com")  # signed in before: the browser is known for this account
+    browser.post("/logout", data={"csrf_token": _token(browser, "/author/")})
+    at = utcnow() - timedelta(seconds=1)
+    people.add_all(LoginAttempt(client=f"10.7.{n // 250}.{n % 250}", email="author@example.com", attempted_at=at)
+                   for n in range(100))
+    people.commit()
+    stranger = app.test_client()
+    refused = stranger.post("/login", data={"email": "author@example.com", "password": PASSWORD,
+                                            "csrf_token": _token(stranger, "/login")})
+    assert refused.status_code == 429  # an unknown browser waits
+    again = browser.post("/login", data={"email": "author@example.com", "password": PASSWORD,
+                                         "csrf_token": _token(browser, "/login")})
+    assert again.status_code == 302  # the known one is not delayed
+    forged = app.test_client()
+    forged.set_cookie("cxroi_device", "not-a-signed-value")
+    assert forged.post("/login", data={"email": "author@example.com", "password": PASSWORD,
+                                       "csrf_token": _token(forged, "/login")}).status_code == 429

@@ -151,3 +151,11 @@ def test_an_address_with_a_control_character_is_not_an_account(db: Session) -> N
         with pytest.raises(AccountError, match="is not an e-mail address"):
             create_user(db, email, "author", PASSWORD)
     assert count_rows(str(db.get_bind().url.render_as_string(hide_password=False)), "users") == 0
+
+
+def test_a_known_device_is_not_delayed_while_an_attack_goes_on(session: Session) -> None:
+    create_user(session, "ann@example.com", "author", PASSWORD)
+    _failed_from_many_clients(session, 200, seconds_ago=1)  # the attacker keeps the delay running
+    with pytest.raises(TooManyAttempts):
+        authenticate(session, "ann@example.com", PASSWORD, client="10.9.0.1")
+    assert authenticate(session, "ann@example.com", PASSWORD, client="10.9.0.1", known_device=True) is not None

@@ -98,17 +98,20 @@ def account_delay(failures: int) -> timedelta:
     return min(timedelta(seconds=2 ** min(failures - ACCOUNT_FREE_FAILURES, 30)), MAX_ACCOUNT_DELAY)
 
 
-def _refusal(session: Session, email: str, client: str) -> str | None:
+def _refusal(session: Session, email: str, client: str, known_device: bool = False) -> str | None:
     """Why this attempt is refused before the password is looked at, or None.
 
     One client is stopped after 5 failures on an account or 10 over all accounts (within 15 minutes). An
-    account attacked from many clients is never locked: each further attempt waits a delay that doubles up
-    to a minute after its latest failure, so guessing slows to one try a minute while the real user, from a
-    client with no failures of its own, gets in after at most that minute. Refused attempts are not counted,
-    so flooding cannot lengthen the wait."""
+    account attacked from many clients is slowed, not locked: each further attempt waits a delay that doubles
+    up to a minute after its latest failure, so guessing slows to one try a minute. An attacker who keeps
+    failing could keep that delay running, so a browser where the account signed in before (`known_device`,
+    a signed cookie: webapp.accounts.devices) is never delayed. Refused attempts are not counted, so
+    flooding cannot lengthen the wait."""
     if (_recent_failures(session, LoginAttempt.email == email, LoginAttempt.client == client) >= MAX_FAILURES
             or _recent_failures(session, LoginAttempt.client == client) >= 2 * MAX_FAILURES):
         return "too many failed sign-ins from here; wait 15 minutes and try again"
+    if known_device:  # a browser the account signed in from before (webapp.accounts.devices): never delayed
+        return None
     since = utcnow() - FAILURE_WINDOW
     count, latest = session.execute(
         sa.select(sa.func.count(), sa.func.max(LoginAttempt.attempted_at))
@@ -120,7 +123,8 @@ def _refusal(session: Session, email: str, client: str) -> str | None:
     return None
 
 
-def authenticate(session: Session, email: str, password: str, *, client: str) -> User | None:
+def authenticate(session: Session, email: str, password: str, *, client: str,
+                 known_device: bool = False) -> User | None:
     """The active user with these credentials, or None. Raises TooManyAttempts once a limit is reached.
 
     A wrong password and an unknown e-mail take the same time (a dummy hash is verified) and give the same
@@ -130,7 +134,7 @@ def authenticate(session: Session, email: str, password: str, *, client: str) ->
     # Control characters are in no address, and PostgreSQL cannot store a NUL in the attempts table.
     email = _CONTROL.sub("", email).strip().lower()[:320]
     client = client[:64]
-    refusal = _refusal(session, email, client)
+    refusal = _refusal(session, email, client, known_device)
     if refusal is not None:
         raise TooManyAttempts(refusal)
     user = session.scalar(sa.select(User).where(User.email == email))

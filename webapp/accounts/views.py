@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..audit.web import audit
 from ..extensions import get_db
+from . import devices
 from .guard import current_user, requires_role
 from .lifecycle import end_sessions
 from .models import User
@@ -73,13 +74,16 @@ def login() -> str | WerkzeugResponse | tuple[str, int]:
     if form.validate_on_submit():
         client = request.remote_addr or "unknown"
         try:
-            user = authenticate(get_db(), form.email.data or "", form.password.data or "", client=client)
+            user = authenticate(get_db(), form.email.data or "", form.password.data or "", client=client,
+                                known_device=devices.is_known(form.email.data or ""))
         except TooManyAttempts as too_many:
             error, status = str(too_many), 429
         else:
             if user is not None:
                 start_session(user)
-                return redirect(safe_next(request.args.get("next"), user.role))
+                response = redirect(safe_next(request.args.get("next"), user.role))
+                devices.remember(response, user.email)
+                return response
             error, status = "The e-mail address or password is not right.", 401
     elif request.method == "POST":
         status = 400
