@@ -21,7 +21,7 @@ COMMANDS = {
     "responses": {"export", "import"},
     "results": {"rebuild"},
     "survey": {"convert", "lint", "publish", "retention", "schema", "score", "validate"},
-    "user": {"create", "list", "deactivate", "activate", "set-role", "reset-password"},
+    "user": {"create", "list", "deactivate", "activate", "set-role", "reset-password", "unlink-sso"},
     "api-key": {"create", "list", "revoke"},
     "customers": {"erase"},
     "wave": {"list", "start"},

@@ -41,6 +41,7 @@ from ..services.errors import HostingError
 from ..storage.churn_risk import ChurnRiskRule
 from ..storage.models import FollowUpCase, Response, SurveyRecord, SurveyVersion, utcnow
 from ..storage.reports import ReportJob
+from .owners import owner_problems
 
 log = logging.getLogger("cxroi.cases")
 
@@ -229,7 +230,6 @@ def set_risk_rule(session: Session, slug: str, threshold: float | None, *, owner
     """Set (or, with threshold None, remove) a survey's churn-risk rule. Commits; `RiskRuleError` names the
     problem (threshold outside (0, 1), not exactly one of owner and team, an unknown owner or team)."""
     from ..services.publishing import find_survey
-    from .service import owner_problems
 
     record = find_survey(session, slug)
     existing = session.scalar(sa.select(ChurnRiskRule).where(ChurnRiskRule.survey_id == record.id))

@@ -47,10 +47,10 @@ from ..storage.models import (
     SurveyVersion,
     utcnow,
 )
+from .owners import owner_account, owner_problems, team_members
 
 log = logging.getLogger("cxroi.cases")
 
-CASE_ROLES = ("agent", "author", "admin")
 """Roles of the accounts that may own a case (and see the cases page)."""
 NOTE_LIMIT = 5000
 _TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -71,35 +71,6 @@ class UnknownCase(CaseError):
 
 
 # --- owners --------------------------------------------------------------------------------------------------
-
-
-def case_accounts(session: Session) -> list[User]:
-    """Active accounts that may own cases, by e-mail."""
-    return list(session.scalars(sa.select(User).where(User.active.is_(True), User.role.in_(CASE_ROLES))
-                                .order_by(User.email)))
-
-
-def team_members(session: Session, team: str) -> list[str]:
-    return list(session.scalars(sa.select(User.email).where(User.active.is_(True), User.role.in_(CASE_ROLES),
-                                                            User.team == team).order_by(User.email)))
-
-
-def _owner_account(session: Session, email: str) -> User | None:
-    return session.scalar(sa.select(User).where(User.email == email.strip().lower(), User.active.is_(True),
-                                                User.role.in_(CASE_ROLES)))
-
-
-def owner_problems(session: Session, rules: Sequence[FollowUpRule]) -> list[str]:
-    """Why each rule's owner or team cannot receive cases, as `follow_up[i].owner: …` lines."""
-    problems = []
-    for index, rule in enumerate(rules):
-        if rule.owner is not None and _owner_account(session, rule.owner) is None:
-            problems.append(f"follow_up[{index}].owner: {rule.owner!r} is not an active author, agent or admin "
-                            f"account; create it first (cxroi user create {rule.owner} --role agent)")
-        if rule.team is not None and not team_members(session, rule.team):
-            problems.append(f"follow_up[{index}].team: no active author, agent or admin is in the team "
-                            f"{rule.team!r}; add one first (cxroi cases team EMAIL {rule.team})")
-    return problems
 
 
 def check_owners(session: Session, survey: Survey) -> None:
@@ -418,7 +389,7 @@ def add_note(session: Session, case_id: int, text: str, *, by: str | None) -> Ca
 def set_owner(session: Session, case_id: int, owner: str, *, by: str | None) -> list[int]:
     """Give a case to another active author, agent or admin, who is notified (returns the case ids to notify:
     the caller queues them after the commit). Commits."""
-    account = _owner_account(session, owner)
+    account = owner_account(session, owner)
     if account is None:
         session.rollback()
         raise CaseError(f"{owner.strip()[:320]!r} is not an active author, agent or admin account")

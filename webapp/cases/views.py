@@ -14,6 +14,7 @@ from ..services import case_tasks
 from ..services.publishing import survey_of
 from ..storage.models import CASE_PRIORITIES, CASE_STATUSES, SurveyRecord
 from . import service
+from .owners import case_accounts
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 LIST_LIMIT = 500
@@ -42,7 +43,7 @@ def index() -> ResponseReturnValue:
         rows, problem, status_code = [], str(error), 400
     surveys = [(slug, title) for slug, title in db.execute(
         sa.select(SurveyRecord.slug, SurveyRecord.title).order_by(SurveyRecord.slug))]
-    owners = [user.email for user in service.case_accounts(db)]
+    owners = [user.email for user in case_accounts(db)]
     figures = service.loop_figures(db, survey=survey)
     db.commit()
     return render_template("cases/index.html", rows=rows, surveys=surveys, owners=owners, statuses=CASE_STATUSES,
@@ -59,7 +60,7 @@ def case(case_id: int) -> ResponseReturnValue:
     found = service.get_case(db, case_id)
     survey = survey_of(found.response.version)
     triggered = service.triggering_answers(survey, found, found.response.answers or {})
-    owners = [user.email for user in service.case_accounts(db)]
+    owners = [user.email for user in case_accounts(db)]
     page = render_template("cases/case.html", case=found, triggered=triggered, statuses=CASE_STATUSES,
                            labels=STATUS_LABELS, owners=owners, priorities=CASE_PRIORITIES, now=service.utcnow())
     db.commit()
@@ -111,7 +112,7 @@ def risk(slug: str) -> ResponseReturnValue:
             flash("The churn-risk rule is saved." if threshold is not None else "Churn-risk cases are off.")
             return redirect(url_for("cases.risk", slug=slug), 303)
     settings = risk_settings(db, slug)
-    owners = [user.email for user in service.case_accounts(db)]
+    owners = [user.email for user in case_accounts(db)]
     db.commit()
     return render_template("cases/risk.html", settings=settings, owners=owners, priorities=CASE_PRIORITIES,
                            problem=problem, form=request.form), (400 if problem else 200)

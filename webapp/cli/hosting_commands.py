@@ -20,6 +20,7 @@ from surveys.files import read_survey
 from ..audit.service import CLI_ACTOR, record
 from ..config import base_url_from_environment, database_url_from_environment
 from ..services.errors import HostingError
+from .mail_support import check_mail_settings, enqueue_or_explain, report_skipped
 from .root import cli
 from .survey_commands import survey
 
@@ -100,7 +101,6 @@ def invite(slug: str, customers: Path, channel: str, output: Path | None, send: 
     from ..config import contact_days_from_environment, instance_path_from_environment, secret_key_for
     from ..services import create_invitations, latest_version, survey_of
     from ..services.invitations import LinksCsvWriter, read_customer_file, signed_public_link
-    from .wave_commands import report_skipped
 
     days = contact_days_from_environment() if contact_days is None else contact_days
     if send:
@@ -161,42 +161,11 @@ def _send_invitations(slug: str, customers: Path, channel: str, expires_days: in
     if queued.opted_out:
         click.echo(f"left out {len(queued.opted_out)} customer(s) whose address opted out: "
                    + ", ".join(queued.opted_out))
-    from .wave_commands import report_skipped
 
     report_skipped(queued.recently_contacted, contact_days, skipped_path)
     if not mail_url_from_environment():
         click.echo("note: CXROI_MAIL_URL is not set; the worker will write the messages to its log and mark "
                    "them not sent", err=True)
-
-
-def check_mail_settings() -> None:
-    """Refuse a CXROI_MAIL_URL that is not an SMTP URL before anything is stored (MailError, exit 2)."""
-    from ..config import mail_url_from_environment
-    from ..services import mailing
-
-    url = mail_url_from_environment()
-    if url:
-        mailing.smtp_target(url)
-
-
-def enqueue_or_explain(message_ids: list[int], kind: str) -> None:
-    """Queue the send tasks of stored messages; when the task queue cannot be reached, say so in one line (exit
-    1): the messages are kept as `queued`, and a worker's sweep queues them once the queue answers."""
-    from ..queue import queue_target
-    from ..services.mail_tasks import enqueue
-
-    try:
-        enqueue(message_ids)
-    except Exception as error:  # redis ConnectionError, sqlite3 OperationalError, a bad URL …
-        raise click.ClickException(
-            f"{len(message_ids)} {kind} e-mail(s) are stored but the task queue at {queue_target()[0]} "
-            f"(CXROI_QUEUE_URL) cannot be reached ({type(error).__name__}: {_first_line(error)}); nothing is "
-            "lost: they stay queued and a worker's sweep sends them once the queue answers") from None
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else "no message"
 
 
 @cli.command()

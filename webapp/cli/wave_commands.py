@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,9 @@ import click
 
 from ..config import base_url_from_environment, database_url_from_environment
 from ..services.errors import HostingError
+from .mail_support import check_mail_settings, enqueue_or_explain, report_skipped
 from .root import cli
 
-SHOWN_SKIPPED = 50
 """Customers left out by the contact rule printed by name (all of them go to --skipped FILE)."""
 
 
@@ -65,8 +64,6 @@ def start(slug: str, customers: Path, name: str | None, channel: str | None, sen
         raise HostingError("say where to write the links (-o links.csv), or e-mail them with --send")
     days = contact_days_from_environment() if contact_days is None else contact_days
     if send:
-        from .hosting_commands import check_mail_settings
-
         check_mail_settings()
     listed = read_customer_file(customers)
     secret = secret_key_for(instance_path_from_environment())
@@ -92,8 +89,6 @@ def start(slug: str, customers: Path, name: str | None, channel: str | None, sen
             Path(handle.name).unlink(missing_ok=True)
     if send:
         from ..config import mail_url_from_environment
-        from .hosting_commands import enqueue_or_explain
-
         enqueue_or_explain(started.message_ids, "invitation")
         click.echo(f"started wave {started.name!r} (number {started.number}) of {slug}: queued "
                    f"{len(started.message_ids)} invitation e-mails (links expire in {expires_days} days)")
@@ -118,27 +113,6 @@ def _temporary_beside(output: Path) -> Any:
             delete=False)
     except OSError as error:
         raise HostingError(f"{output}: cannot write the links there ({error.strerror}); no link was made") from None
-
-
-def report_skipped(skipped: Iterable[Any], days: float, path: Path | None) -> None:
-    """Print the customers the contact rule left out (`invitations.ContactSkip`), and write them all to `path`."""
-    from ..services.invitations import LinksCsvWriter
-
-    skipped = list(skipped)
-    if path is not None:
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = LinksCsvWriter(handle)
-            writer.writerow(["customer_id", "last_surveyed_at", "survey"])
-            for skip in skipped:
-                writer.writerow([skip.customer_id, skip.contacted_at.isoformat(sep=" ", timespec="seconds"),
-                                 skip.survey])
-    if not skipped:
-        return
-    shown = ", ".join(f"{s.customer_id} ({s.survey}, {s.contacted_at:%Y-%m-%d})" for s in skipped[:SHOWN_SKIPPED])
-    more = f" and {len(skipped) - SHOWN_SKIPPED} more" if len(skipped) > SHOWN_SKIPPED else ""
-    where = f"; all listed in {path}" if path is not None else ""
-    click.echo(f"contact rule: left out {len(skipped)} customer(s) surveyed in the last {days:g} days: "
-               f"{shown}{more}{where}")
 
 
 @wave.command("list")

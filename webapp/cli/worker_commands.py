@@ -63,7 +63,7 @@ def worker(workers: int, burst: bool, use_threads: bool) -> None:
         raise click.ClickException(str(error)) from None
     except Exception as error:  # redis ConnectionError, sqlite3 OperationalError …
         raise click.ClickException(f"cannot use the task queue at {shown} (CXROI_QUEUE_URL): {error}") from None
-    from .hosting_commands import check_mail_settings
+    from .mail_support import check_mail_settings
 
     check_mail_settings()  # a CXROI_MAIL_URL that is not an SMTP URL: one line, before any task runs
     if burst:
