@@ -114,7 +114,8 @@ def test_cli_exports_sav_by_extension(db: Session, db_url: str, tmp_path: Path,
 
 def test_results_page_offers_sav_and_dta(analyst: FlaskClient, seeded: Flask) -> None:  # noqa: F811
     html = analyst.get(URL).get_data(as_text=True)
-    assert f'href="{URL}/responses.sav"' in html and f'href="{URL}/responses.dta"' in html
+    # the downloads are buttons of one form (beside the pseudonymise box), each naming its format's address
+    assert f'formaction="{URL}/responses.sav"' in html and f'formaction="{URL}/responses.dta"' in html
     for kind in ("sav", "dta"):
         response = analyst.get(f"{URL}/responses.{kind}")
         assert response.status_code == 200 and f"{SLUG}-responses.{kind}" in response.headers["Content-Disposition"]

@@ -25,7 +25,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("surveys") as batch:
-        batch.drop_column("retention_done_until")
-        batch.drop_column("retention_action")
-        batch.drop_column("retention_months")
+    # ALTER TABLE … DROP COLUMN in place (SQLite 3.35+): a batch copy of `surveys` would drop the table that
+    # others reference, which SQLite's foreign keys refuse
+    for name in ("retention_done_until", "retention_action", "retention_months"):
+        op.drop_column("surveys", name)
