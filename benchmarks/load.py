@@ -191,19 +191,19 @@ class LoadResult:
 
 
 class _Client:
-    """One keep-alive connection with a cookie jar of one cookie (the session); `source` is the local address it
-    connects from (a client address of its own, e.g. 127.0.1.7)."""
+    """One keep-alive connection with a small cookie jar (the session, and e.g. the sign-in's known-device
+    cookie); `source` is the local address it connects from (a client address of its own, e.g. 127.0.1.7)."""
 
     def __init__(self, port: int, result: LoadResult, *, source: str | None = None) -> None:
         self.port, self.result, self.source = port, result, source
         self.connection: http.client.HTTPConnection | None = None
-        self.cookie: str | None = None
+        self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 extra_headers: Mapping[str, str] | None = None) -> tuple[int, Mapping[str, str], bytes]:
         headers = {"Connection": "keep-alive"} | dict(extra_headers or {})
-        if self.cookie:
-            headers["Cookie"] = self.cookie
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.connection is None:
@@ -221,9 +221,9 @@ class _Client:
         with self.result.lock:
             self.result.latencies.append(elapsed)
             self.result.requests += 1
-        cookie = reply.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
+        for cookie in reply.msg.get_all("Set-Cookie") or ():  # every cookie set, each on its own header
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            self.cookies[name.strip()] = value.strip()
         if reply.getheader("Connection", "").lower() == "close":
             self.close()
         return reply.status, {k.lower(): v for k, v in reply.getheaders()}, data
@@ -238,7 +238,7 @@ def respond_once(client: _Client, customer_id: str, slug: str = LOAD_SLUG) -> bo
     """One respondent's whole path; True when the final submit was acknowledged (303 to thanks)."""
     from webapp.services.invitations import sign_customer_id
 
-    client.cookie = None
+    client.cookies.clear()
     signed = sign_customer_id(LOAD_SECRET, slug, customer_id)  # public links carry signed customer ids
     start = f"/p/{slug}?{urllib.parse.urlencode({CUSTOMER_PARAM: signed})}"
     status, _, body = client.request("GET", start)

@@ -168,7 +168,7 @@ def new_job(url: str, created_by: str | None = None, **config: object) -> int:
 
 
 def job_row(url: str, job_id: int) -> ReportJob:
-    with open_session(url) as session:
+    with open_session(url, upgrade=False) as session:  # read only: polled every 0.1 s, no migration check
         job = find_report_job(session, job_id)
         session.expunge(job)
         return job
@@ -326,7 +326,7 @@ def test_a_job_that_keeps_killing_its_worker_is_failed_in_the_end(seeded: tuple[
 
 def test_a_worker_killed_mid_job_and_a_new_worker_finishes_it(seeded: tuple[Flask, str], queued: str) -> None:
     _, url = seeded
-    job_id = new_job(url, bootstrap=3000)  # long enough to be caught running
+    job_id = new_job(url, bootstrap=5000)  # long enough to be caught running (several seconds)
     lease = 3.0
     first = worker(url, queued, "--workers", "1", CXROI_REPORT_LEASE_SECONDS=str(lease))
     try:
