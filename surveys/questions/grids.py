@@ -27,13 +27,13 @@ from .base import (
     Scored,
     ValueKind,
     Widget,
-    XlsformMapping,
     _agreement,
     _as_int,
     _cell,
     is_blank,
 )
 from .registry import register
+from .xlsform_mapping import XlsformMapping
 
 if TYPE_CHECKING:
     from ..model import Survey

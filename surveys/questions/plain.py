@@ -28,13 +28,12 @@ from .base import (
     Scored,
     ValueKind,
     Widget,
-    XlsformBounds,
-    XlsformMapping,
     _agreement,
     _cell,
     title,
 )
 from .registry import register
+from .xlsform_mapping import XlsformBounds, XlsformMapping
 
 if TYPE_CHECKING:
     from ..model import Survey
