@@ -92,7 +92,7 @@ def test_signing_out_ends_a_copied_session_cookie(app: Flask, people: Session) -
 def test_deactivation_ends_every_session_and_refuses_sign_in(app: Flask, people: Session) -> None:
     author = _signed_in(app, "author@example.com")
     admin = _signed_in(app, "admin@example.com")
-    status, _ = _admin_post(app, admin, _user(people, "author@example.com"), "active")
+    status, _ = _admin_post(app, admin, _user(people, "author@example.com"), "active", active="0")
     assert status == 302
     assert _signed_out(author)
     refused = app.test_client()
@@ -100,7 +100,7 @@ def test_deactivation_ends_every_session_and_refuses_sign_in(app: Flask, people:
                                             "csrf_token": _token(refused, "/login")})
     assert response.status_code == 401
     assert _user(people, "author@example.com").active is False
-    _admin_post(app, admin, _user(people, "author@example.com"), "active")  # reactivated
+    _admin_post(app, admin, _user(people, "author@example.com"), "active", active="1")  # reactivated
     assert not _signed_out(_signed_in(app, "author@example.com"))
 
 
@@ -137,14 +137,15 @@ def test_the_last_admin_cannot_be_removed(app: Flask, people: Session) -> None:
     me = _user(people, "admin@example.com")
     status, page = _admin_post(app, admin, me, "role", role="analyst")
     assert status == 400 and "only active admin" in page
-    status, page = _admin_post(app, admin, me, "active")
+    status, page = _admin_post(app, admin, me, "active", active="0")
     assert status == 400 and "only active admin" in page
     assert (_user(people, "admin@example.com").role, _user(people, "admin@example.com").active) == ("admin", True)
 
 
 def test_an_unknown_user_is_a_404(app: Flask, people: Session) -> None:
     admin = _signed_in(app, "admin@example.com")
-    response = admin.post("/admin/users/999999/active", data={"csrf_token": _token(admin, "/admin/users")})
+    response = admin.post("/admin/users/999999/active", data={"active": "0",
+                                                              "csrf_token": _token(admin, "/admin/users")})
     assert response.status_code == 404
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import EmailField, PasswordField, SelectField
@@ -92,16 +92,22 @@ def change_role(user_id: int) -> WerkzeugResponse | tuple[str, int]:
 
 @bp.post("/users/<int(max=2147483647):user_id>/active")
 @requires_role("admin")
-def toggle_active(user_id: int) -> WerkzeugResponse | tuple[str, int]:
+def change_active(user_id: int) -> WerkzeugResponse | tuple[str, int]:
+    """Deactivate (`active=0`) or reactivate (`active=1`): the form names the state it wants, so a double
+    submit is a no-op rather than undoing the first click."""
     user = _user(user_id)
     if not ActiveForm().validate_on_submit():
         return _page(NewUserForm(formdata=None), 400, "The form expired; send it again.")
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        return _page(NewUserForm(formdata=None), 400, f"{user.email} was not changed: say whether to deactivate "
+                     "(active=0) or reactivate (active=1).")
     actor, client = actor_and_client()
     try:
-        set_active(get_db(), user.email, not user.active, actor=actor, client=client)
+        set_active(get_db(), user.email, wanted == "1", actor=actor, client=client)
     except AccountError as error:
         return _page(NewUserForm(formdata=None), 400, str(error))
-    state = "reactivated" if user.active else "deactivated: every session of theirs has ended"
+    state = "active" if user.active else "deactivated: every session of theirs has ended"
     return _changed(f"{user.email} is {state}.")
 
 

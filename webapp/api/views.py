@@ -84,17 +84,27 @@ def publish(slug: str) -> Response:
     return _json(resources.version(get_db(), slug, published.number), 201, Location=location)
 
 
+def _closed(slug: str) -> bool:
+    return resources.survey(get_db(), slug)["closed_at"] is not None
+
+
 @bp.post("/surveys/<slug>/close")
 def close(slug: str) -> Response:
+    """Idempotent: closing a closed survey changes nothing and records no second event."""
+    was_closed = _closed(slug)
     close_survey(get_db(), slug)
-    _audit("survey_closed", slug)
+    if not was_closed:
+        _audit("survey_closed", slug)
     return _json(resources.survey(get_db(), slug))
 
 
 @bp.post("/surveys/<slug>/reopen")
 def reopen(slug: str) -> Response:
+    """Idempotent: reopening an open survey changes nothing and records no event."""
+    was_closed = _closed(slug)
     authoring.reopen_survey(get_db(), slug)
-    _audit("survey_reopened", slug)
+    if was_closed:
+        _audit("survey_reopened", slug)
     return _json(resources.survey(get_db(), slug))
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from webapp.audit import service as audit_log  # a module: audit.service imports services, which import this
 from webapp.services.errors import HostingError
 from webapp.storage.models import utcnow
 
@@ -252,14 +253,27 @@ def deliveries(session: Session, subscription_id: int, limit: int = 200) -> list
                                 .order_by(WebhookDelivery.id.desc()).limit(limit)))
 
 
-def set_active(session: Session, subscription_id: int, active: bool) -> WebhookSubscription:
+def set_active(session: Session, subscription_id: int, active: bool, *, actor: str = "cli",
+               client: str = "") -> bool:
+    """Pause (`active` False) or resume a subscription; True when this call changed it. The wanted state is
+    set, never flipped, by a conditional UPDATE: a repeated or concurrent request for the same state changes
+    nothing and records nothing; a real change is audited in the same transaction."""
     subscription = session.get(WebhookSubscription, subscription_id)
     if subscription is None:
         raise WebhookError(f"there is no webhook subscription number {subscription_id}")
-    subscription.active = active
+    changed = session.execute(sa.update(WebhookSubscription)
+                              .where(WebhookSubscription.id == subscription_id,
+                                     WebhookSubscription.active.is_not(active))
+                              .values(active=active).execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        session.commit()
+        return False
     if active:  # what waited while it was paused is due now
         session.execute(sa.update(WebhookDelivery)
                         .where(WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.state == "pending")
                         .values(next_attempt_at=utcnow()))
+    audit_log.record(session, "webhook_resumed" if active else "webhook_paused", actor=actor, target=subscription.url,
+           client=client)
     session.commit()
-    return subscription
+    session.refresh(subscription)
+    return True

@@ -3,7 +3,7 @@ replay button."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectMultipleField, URLField, widgets
@@ -74,15 +74,19 @@ def log(subscription_id: int) -> str:
 
 @bp.post("/<int(max=2147483647):subscription_id>/active")
 @requires_role("admin")
-def toggle(subscription_id: int) -> WerkzeugResponse:
+def set_state(subscription_id: int) -> WerkzeugResponse:
+    """Pause (`paused=1`) or resume (`paused=0`) a webhook. The form says which state it wants, so a double
+    submit or a stale page cannot undo the first click: a repeat changes nothing and records nothing."""
     found = _subscription(subscription_id)
     if ActionForm().validate_on_submit():
-        service.set_active(get_db(), found.id, not found.active)
-        audit("webhook_resumed" if found.active else "webhook_paused", found.url)
-        get_db().commit()
-        if found.active:
+        wanted = request.form.get("paused")
+        if wanted not in ("0", "1"):
+            abort(400, description="say whether the webhook should be paused (paused=1) or resumed (paused=0)")
+        active = wanted == "0"
+        actor, client = actor_and_client()
+        if service.set_active(get_db(), found.id, active, actor=actor, client=client) and active:
             deliver_later(service.due_deliveries(get_db()))
-        flash(f"{'Resumed' if found.active else 'Paused'} the webhook to {found.url}.")
+        flash(f"{'Resumed' if active else 'Paused'} the webhook to {found.url}.")
     return redirect(url_for(".index"))
 
 
