@@ -22,7 +22,7 @@ COMMANDS = {
     "results": {"rebuild"},
     "survey": {"convert", "lint", "publish", "retention", "schema", "score", "validate"},
     "user": {"create", "list", "deactivate", "activate", "set-role", "reset-password", "unlink-sso"},
-    "api-key": {"create", "list", "revoke"},
+    "api-key": {"create", "list", "revoke", "transfer"},
     "customers": {"erase"},
     "wave": {"list", "start"},
 }

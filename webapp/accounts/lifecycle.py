@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from webapp.api.keys import revoke_keys_of
 from webapp.audit.service import record
 
 from .models import ROLES, User
@@ -48,6 +49,7 @@ def set_active(session: Session, email: str, active: bool, *, actor: str, client
     if not active:
         _keep_an_admin(session, user)
         end_sessions(user)
+        revoke_keys_of(session, user.email, actor=actor, client=client)  # docs/security.md, "API keys"
     user.active = active
     record(session, "user_activated" if active else "user_deactivated", actor=actor, target=user.email,
            client=client)

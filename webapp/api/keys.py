@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from webapp.accounts.models import User
 from webapp.audit.service import record
 from webapp.services.errors import HostingError
 from webapp.storage.models import Base, utcnow
@@ -83,6 +84,39 @@ def revoke_key(session: Session, key_id: int, *, actor: str, client: str = "") -
         key.revoked_at = utcnow()
         record(session, "api_key_revoked", actor=actor, target=key.actor, client=client, detail={"name": key.name})
         session.commit()
+    return key
+
+
+def revoke_keys_of(session: Session, email: str, *, actor: str, client: str = "") -> list[ApiKey]:
+    """Revoke every live key `email` created, each with its audit event (the caller commits, with the change that
+    asked for it: a deactivation). Keys belong to the team, but a key keeps the authority of the admin who made
+    it; an admin who wants a key to outlive its maker hands it to another admin first (`transfer_key`)."""
+    now = utcnow()
+    live = list(session.scalars(sa.select(ApiKey).where(ApiKey.created_by == email.strip().lower(),
+                                                        ApiKey.revoked_at.is_(None)).with_for_update()))
+    for key in live:
+        key.revoked_at = now
+        record(session, "api_key_revoked", actor=actor, target=key.actor, client=client,
+               detail={"name": key.name, "reason": f"its maker {key.created_by} was deactivated"})
+    return live
+
+
+def transfer_key(session: Session, prefix: str, email: str, *, actor: str, client: str = "") -> ApiKey:
+    """Make the active admin `email` the holder of the live key `prefix`, so deactivating its maker does not
+    revoke it. Commits, with an audit event."""
+    key = session.scalar(sa.select(ApiKey).where(ApiKey.prefix == prefix.strip().lower()))
+    if key is None:
+        raise ApiKeyError(f"no API key has the prefix {prefix.strip()!r} (see `cxroi api-key list`)")
+    if key.revoked_at is not None:
+        raise ApiKeyError(f"the key {key.prefix} ({key.name}) is revoked; make a new one instead")
+    holder = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if holder is None or not holder.active or holder.role != "admin":
+        raise ApiKeyError(f"{email.strip().lower()!r} is not an active admin; a key can only be handed to one")
+    if key.created_by != holder.email:
+        before, key.created_by = key.created_by, holder.email
+        record(session, "api_key_transferred", actor=actor, target=key.actor, client=client,
+               detail={"name": key.name, "from": before, "to": holder.email})
+    session.commit()
     return key
 
 

@@ -27,7 +27,7 @@ ACTIONS = (
     "user_created", "user_deactivated", "user_activated", "role_changed", "password_reset",
     "survey_published", "survey_closed", "survey_reopened", "definition_uploaded",
     "responses_exported", "report_downloaded", "customer_erased",
-    "api_key_created", "api_key_revoked", "invitations_created", "report_started",
+    "api_key_created", "api_key_revoked", "api_key_transferred", "invitations_created", "report_started",
     "webhook_created", "webhook_paused", "webhook_resumed", "webhook_replayed",
     "retention_set", "retention_applied", "sso_unlinked",
 )

@@ -1,11 +1,11 @@
-"""`cxroi api-key create NAME --scope read|write`, `cxroi api-key list`, `cxroi api-key revoke ID`: keys for the
-REST API (docs/api.md), recorded in the audit log as made by `cli`."""
+"""`cxroi api-key create NAME --scope read|write`, `cxroi api-key list`, `cxroi api-key revoke ID`, `cxroi api-key
+transfer PREFIX EMAIL`: keys for the REST API (docs/api.md), recorded in the audit log as made by `cli`."""
 
 from __future__ import annotations
 
 import click
 
-from webapp.api.keys import SCOPES, create_key, list_keys, revoke_key
+from webapp.api.keys import SCOPES, create_key, list_keys, revoke_key, transfer_key
 from webapp.audit.service import CLI_ACTOR
 from webapp.config import database_url_from_environment
 from webapp.storage.engine import open_session
@@ -46,3 +46,13 @@ def revoke(key_id: int) -> None:
     with open_session(database_url_from_environment()) as session:
         key = revoke_key(session, key_id, actor=CLI_ACTOR)
         click.echo(f"revoked key {key.id} ({key.prefix}) of {key.name}")
+
+
+@api_key.command("transfer")
+@click.argument("prefix")
+@click.argument("email")
+def transfer(prefix: str, email: str) -> None:
+    """Hand the key PREFIX to the active admin EMAIL, so deactivating its maker does not revoke it."""
+    with open_session(database_url_from_environment()) as session:
+        key = transfer_key(session, prefix, email, actor=CLI_ACTOR)
+        click.echo(f"the key {key.prefix} ({key.name}) is now held by {key.created_by}")
