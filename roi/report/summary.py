@@ -49,7 +49,7 @@ PLAIN_WORDS = {
 
 
 COLUMN_LABELS = {
-    "const": "Intercept", "tenure_months": "Tenure (months)", "log_revenue": "ln(1 + revenue)",
+    "const": "Intercept", "tenure_months": "Tenure at the survey (months)", "log_revenue": "ln(1 + revenue)",
     "log_revenue_prior": "ln(1 + prior revenue)", "revenue": "Revenue", "revenue_prior": "Prior revenue",
     "revenue_change": "Revenue change", "churned": "Left (churned)", "joint": "Joint model",
     "programme": "the CX programme",
@@ -97,7 +97,7 @@ def control_words(control: Any) -> str:
     """A control as the analysis names it (`tenure_months (per month)`) with its column names in words."""
     text = str(control)
     for column, words in (("log_revenue_prior", "ln(1 + prior revenue)"), ("log_revenue", "ln(1 + revenue)"),
-                          ("tenure_months", "tenure in months"), ("revenue_prior", "prior revenue")):
+                          ("tenure_months", "tenure at the survey in months"), ("revenue_prior", "prior revenue")):
         text = text.replace(column, words)
     return text
 

@@ -121,3 +121,14 @@ def test_the_analysis_labels_each_money_figure() -> None:
     assert three["retained_revenue"] == "Retained revenue over 3 years (no gross margin given)"
     assert "not profit" in three["benefit"]
     assert "lifetime_value" not in three  # no lifetime value is computed without margin and discount rate
+
+
+def test_tenure_control_is_named_tenure_at_the_survey() -> None:
+    # issue 12: `tenure_months` is the tenure when the customer answered (the baseline control), not the
+    # duration to churn; the report and the report form's column field say so
+    from roi.report.summary import control_words, metric_label
+    from webapp.reports.forms import ReportForm
+
+    assert metric_label({}, "tenure_months") == "Tenure at the survey (months)"
+    assert control_words("tenure_months (per month)") == "tenure at the survey in months (per month)"
+    assert ReportForm.tenure_months.args[0] == "Tenure at the survey, in months"

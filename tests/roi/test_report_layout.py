@@ -141,7 +141,7 @@ def test_raw_names_are_replaced_by_labels() -> None:
         assert raw not in text, raw
     assert "By tenure band" in text and "By revenue tier" in text
     assert "Ordering (follow-up)" in text and "Why" in text
-    assert "Tenure (months)" in text  # the non-response comparison and revenue-at-risk predictors
+    assert "Tenure at the survey (months)" in text  # the non-response comparison and revenue-at-risk predictors
 
 
 def test_creation_date_is_the_analysis_date_and_bytes_reproducible() -> None:

@@ -41,7 +41,7 @@ class ReportForm(FlaskForm):
 
     customer_id = _column("Customer id")
     churned = _column("Churned (0 or 1)")
-    tenure_months = _column("Tenure in months")
+    tenure_months = _column("Tenure at the survey, in months")
     revenue = _column("Revenue")
     revenue_prior = _column("Revenue of the period before")
     start_date = _column("Start date")
