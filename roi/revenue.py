@@ -3,8 +3,13 @@ each candidate metric with the controls, and a joint model.
 
 Standard errors are heteroskedasticity-robust (HC3), or cluster-robust by `account_id` when the outcomes name
 accounts (customers of one account share shocks). Coefficients are in currency per revenue period per one
-unit of the metric. Controls: tenure in months, and ln(1 + revenue_prior) when the prior period is known
-(revenue itself is the outcome, so it is never a control here).
+unit of the metric. Controls: tenure at the survey in months, and ln(1 + revenue_prior) when the prior period
+is known (revenue itself is the outcome, so it is never a control here).
+
+The metric terms of the single-metric models form one family: each gets its Benjamini–Hochberg q-value across
+all of them (`q`), and a metric is called linked to revenue only when its interval excludes zero and q < 0.05
+(`diagnostics.check_effect`), as for retention. The themes' revenue model is one joint model in its own
+section (`roi.themes`), not part of this family.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from .fitting import (
     fit_ols_clustered,
     fit_ols_hc3,
     joint_metrics,
+    with_false_discovery_rate,
 )
 from .results import FittedModel, Term, empty_terms
 from .types import AnalysisData, RoiWarning
@@ -141,14 +147,17 @@ def fit_revenue(data: AnalysisData) -> RevenueResults | None:
         leak = diagnostics.check_leakage(metric, values[keep], y_all[keep], outcome="revenue")
         if leak:
             found.append(leak)
-        model = fit([metric.column], [metric.name], name=metric.name, kind="single", label=label,
-                    subject=metric.name)
+        models.append(fit([metric.column], [metric.name], name=metric.name, kind="single", label=label,
+                          subject=metric.name))
+    models = with_false_discovery_rate(models, [m.name for m in data.metrics])
+    for metric, model in zip(data.metrics, models, strict=True):
         term = model.term(metric.name)
         if term is not None and model.method != "not_estimated":
-            check = diagnostics.check_effect(metric, term.coef, term.ci, outcome="revenue", model=label)
+            check = diagnostics.check_effect(metric, term.coef, term.ci, outcome="revenue",
+                                             model=f"Revenue model for {diagnostics.shown(metric)}", q=term.q,
+                                             family=len(models))
             if check:
                 found.append(check)
-        models.append(model)
     members = joint_metrics(data)
     joint = None
     if len(members) >= 2:

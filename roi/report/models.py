@@ -35,20 +35,20 @@ def _single_models_table(results: Mapping[str, Any], key: str, ratio_key: str, r
     header = ["Metric", "Coef.", "95% CI"]
     if ratio_key:
         header += [ratio_title, "Ratio 95% CI"]
-    header += ["p", "n", "Method"]
+    header += ["p", "q", "n", "Method"]
     rows = []
     for model in records(results, f"{key}.models"):
         term = _metric_term(model)
         row = [metric_label(results, model.get("name")), f.stat(term.get("coef")), f.interval(term.get("ci"), f.stat)]
         if ratio_key:
             row += [f.stat(term.get(ratio_key)), f.interval(term.get(f"{ratio_key}_ci"), f.stat)]
-        row += [f.p_value(term.get("p")), f.count(model.get("n")), _method(model)]
+        row += [f.p_value(term.get("p")), f.p_value(term.get("q")), f.count(model.get("n")), _method(model)]
         rows.append(row)
     if ratio_key:
-        widths: tuple[float, ...] = (0.19, 0.08, 0.15, 0.08, 0.14, 0.08, 0.08, 0.2)
-        numeric: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+        widths: tuple[float, ...] = (0.18, 0.08, 0.14, 0.07, 0.13, 0.07, 0.07, 0.07, 0.19)
+        numeric: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
     else:
-        widths, numeric = (0.26, 0.13, 0.22, 0.09, 0.1, 0.2), (1, 2, 3, 4)
+        widths, numeric = (0.24, 0.12, 0.21, 0.08, 0.08, 0.09, 0.18), (1, 2, 3, 4, 5)
     return Table(header, rows, numeric=numeric, widths=widths)
 
 
@@ -138,7 +138,9 @@ def build_models(results: Mapping[str, Any]) -> Section:
     blocks: list[Block] = [Text(
         "The fitted models behind the figures, for readers who want to check them. Coefficients are per one "
         "point of the metric. An odds ratio below 1 means a higher value goes with less churn; an interval "
-        "that includes 1 (ratios) or 0 (coefficients) means the data cannot tell the direction.")]
+        "that includes 1 (ratios) or 0 (coefficients) means the data cannot tell the direction. With many metrics "
+        "some look linked by chance: q is the p-value adjusted for the false-discovery rate across the metrics "
+        "of one table (Benjamini–Hochberg), and a metric counts as linked only when q is below 0.05.")]
     blocks += _model_blocks(results, "retention", "Retention: logistic regression of churn", "odds_ratio",
                             "Odds ratio")
     unit = get(results, "revenue.unit")
