@@ -59,6 +59,8 @@ Environment variable → app setting:
   delivery's second attempt, doubled for each later one; default 60.
 * `CXROI_API_RATE_PER_MINUTE` → `API_RATE_PER_MINUTE`: requests each REST API key may make a minute (0: no
   limit); default 600 (docs/api.md).
+* `CXROI_API_REDIS_RETRY_SECONDS` → `API_REDIS_RETRY_SECONDS`: while Redis is down, how long each app process
+  counts API requests in memory before trying Redis again; default 30 (docs/api.md).
 * `CXROI_OIDC_ISSUER` → `OIDC_ISSUER`, `CXROI_OIDC_CLIENT_ID` → `OIDC_CLIENT_ID`, `CXROI_OIDC_CLIENT_SECRET` →
   `OIDC_CLIENT_SECRET`: single sign-on with an OpenID Connect provider (docs/security.md): its issuer URL (the
   provider's `/.well-known/openid-configuration` is read from it; https, or http on the loopback only) and this
@@ -236,6 +238,7 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "REDIS_URL": redis_url_from_environment(),
         "RATELIMIT_KEY_PREFIX": os.environ.get("CXROI_RATELIMIT_KEY_PREFIX", "").strip() or None,
         "API_RATE_PER_MINUTE": os.environ.get("CXROI_API_RATE_PER_MINUTE"),
+        "API_REDIS_RETRY_SECONDS": os.environ.get("CXROI_API_REDIS_RETRY_SECONDS"),
         "OIDC_ISSUER": os.environ.get("CXROI_OIDC_ISSUER", "").strip() or None,
         "OIDC_CLIENT_ID": os.environ.get("CXROI_OIDC_CLIENT_ID", "").strip() or None,
         "OIDC_CLIENT_SECRET": os.environ.get("CXROI_OIDC_CLIENT_SECRET", "").strip() or None,
