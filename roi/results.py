@@ -19,7 +19,9 @@ from surveys.errors import CxroiError
 
 from .types import RoiWarning
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2 since the retention models carry their coefficient `covariance` (issue 11); 1 before, the same layout
+without it. A reader of version 1 still works on version 2 (the field is added, nothing removed)."""
 
 
 def number(value: Any) -> float | None:

@@ -93,8 +93,9 @@ def fit_logit_model(y: np.ndarray, X: np.ndarray, names: Sequence[str], *, name:
         notes.append(f"{fit.separation} separation; Firth penalised likelihood")
     if fit.method is None or fit.params is None or fit.cov is None:
         return not_estimated(fit.failure or "the model could not be fitted", "non_convergence")
+    covariance = {"terms": ["const", *names], "matrix": np.asarray(fit.cov, dtype=float).tolist()}
     return FittedModel(name, kind, fit.method, n, _terms(names, fit), events,
-                       predictors, tuple(notes)), found
+                       predictors, tuple(notes), extra={"covariance": covariance}), found
 
 
 @dataclass(frozen=True)

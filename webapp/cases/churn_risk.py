@@ -11,10 +11,10 @@ The model is read from results.json through its documented contract (docs/result
   the summary scores of `surveys.scoring.respondent_scores`); the controls (`tenure_months`, `log_revenue` =
   ln(1 + revenue), `log_revenue_prior`) from the customer's row of that analysis' outcomes file. A response
   whose metric or controls are unknown is not scored (logged), never guessed;
-* the interval: results.json has each coefficient's standard error but not their covariance, so the standard
-  error of η is bounded by Σ |x_j| · se_j (the standard deviation of a sum is at most the sum of the standard
-  deviations); η ± 1.96 × that bound, mapped through the logistic function, covers the risk with at least 95%
-  (usually more: a conservative interval, and said so on the case).
+* the interval (`roi.churn_risk.predicted_risk`): with the model's coefficient `covariance` (results.json
+  schema 2) the delta method on the logit scale, η ± 1.96·√(x'Vx) mapped through the logistic function — exact;
+  results written before schema 2 have only the standard errors, so the standard error of η is bounded by
+  Σ |x_j| · se_j and the interval covers the risk with at least 95% (conservative, and said so on the case).
 
 The case records the risk, its interval, which analysis and model scored it (`risk_model`) and the customer's
 revenue when the outcomes give it. Scoring runs in the transaction that completes the response and never
@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from roi.churn_risk import covariance_of, predicted_risk
 from surveys.model import DUE_HOURS, FollowUpRule, Survey
 
 from ..services.errors import HostingError
@@ -46,7 +47,6 @@ from .owners import owner_problems
 log = logging.getLogger("cxroi.cases")
 
 RULE_ID = "churn_risk"
-Z95 = 1.959963984540054
 CONTROLS = ("tenure_months", "log_revenue", "log_revenue_prior")
 
 
@@ -58,11 +58,13 @@ class RiskRuleError(HostingError):
 
 @dataclass(frozen=True)
 class RetentionModel:
-    """The linear predictor of one analysis' retention model: (term, coef, se) with `const` first."""
+    """The linear predictor of one analysis' retention model: (term, coef, se) with `const` first, and the
+    coefficients' covariance in that order when results.json carries it (schema 2)."""
 
     version: str
     metric: str
     terms: tuple[tuple[str, float, float], ...]
+    covariance: tuple[tuple[float, ...], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,24 +91,20 @@ def retention_model(results: Mapping[str, Any], job_id: int) -> RetentionModel |
             continue
         version = (f"report job {job_id}: retention model of {model['name']} ({model.get('method')}, "
                    f"n = {model.get('n')})")
-        return RetentionModel(version, model["name"], tuple((str(n), float(c), float(s)) for n, c, s in terms))
+        covariance = covariance_of(model)
+        return RetentionModel(version, model["name"], tuple((str(n), float(c), float(s)) for n, c, s in terms),
+                              tuple(map(tuple, covariance.tolist())) if covariance is not None else None)
     return None
 
 
 def score(model: RetentionModel, values: Mapping[str, float | None]) -> tuple[float, float, float] | None:
     """(risk, low, high), or None when a predictor's value is unknown."""
-    eta = bound = 0.0
-    for name, coef, se in model.terms:
-        x = 1.0 if name == "const" else values.get(name)
-        if x is None or not math.isfinite(x):
-            return None
-        eta += coef * x
-        bound += abs(x) * se
-    return _logistic(eta), _logistic(eta - Z95 * bound), _logistic(eta + Z95 * bound)
+    import numpy as np
 
-
-def _logistic(eta: float) -> float:
-    return 1.0 / (1.0 + math.exp(-eta)) if eta >= 0 else math.exp(eta) / (1.0 + math.exp(eta))
+    found = predicted_risk([n for n, _, _ in model.terms], [c for _, c, _ in model.terms], values,
+                           covariance=np.array(model.covariance) if model.covariance is not None else None,
+                           se=[s for _, _, s in model.terms])
+    return (found.risk, found.low, found.high) if found is not None else None
 
 
 def metric_values(survey: Survey, answers: Mapping[str, Any]) -> dict[str, float | None]:
@@ -212,8 +210,10 @@ def _open_risk_case(session: Session, response_id: int, survey: Survey, answers:
     case = FollowUpCase(
         response_id=response_id, survey_id=survey_id, rule_id=RULE_ID,
         rule_when=f"predicted churn risk >= {rule.threshold:.0%}",
-        rule_note=(f"Predicted churn risk {risk:.0%} (95% interval {low:.0%} to {high:.0%}, conservative: the "
-                   "coefficients' covariance is not in results.json) from " + model.version),
+        rule_note=(f"Predicted churn risk {risk:.0%} (95% interval {low:.0%} to {high:.0%}, "
+                   + ("delta method on the logit scale" if model.covariance is not None else
+                      "conservative: the coefficients' covariance is not in results.json")
+                   + ") from " + model.version),
         priority=rule.priority, owner=rule.owner, team=rule.team, customer_id=customer, status="open",
         created_at=now, updated_at=now, due_at=now + timedelta(hours=DUE_HOURS[rule.priority]), notify_state="queued",
         risk=risk, risk_low=low, risk_high=high, risk_model=model.version[:300], revenue=controls.get("revenue"))
