@@ -71,8 +71,11 @@ SCHEMAS: dict[str, Any] = {
         "channel": {"type": ["string", "null"]}, "wave": {"type": ["string", "null"]},
         "language": {"type": ["string", "null"]}, "started_at": _STAMP, "updated_at": _STAMP,
         "submitted_at": _STAMP, "answers": {"type": "object"}}},
-    "ResponsePage": {"type": "object", "required": ["data", "next_cursor"], "properties": {
-        "data": {"type": "array", "items": _ref("Response")}, "next_cursor": {"type": ["string", "null"]}}},
+    "ResponsePage": {"type": "object", "required": ["data", "next_cursor", "next_since"], "properties": {
+        "data": {"type": "array", "items": _ref("Response")}, "next_cursor": {"type": ["string", "null"]},
+        "next_since": {**_STAMP, "description": (
+            "On the first page of a run (asked without cursor): the since to send in the next run, the server's "
+            "time of this query minus an overlap; null on later pages. Drop repeats by id (docs/api.md).")}}},
     "Customer": {"type": "object", "required": ["customer_id"], "additionalProperties": False, "properties": {
         "customer_id": {"type": "string", "maxLength": 1000}, "email": {"type": ["string", "null"], "maxLength": 1000},
         "name": {"type": ["string", "null"], "maxLength": 1000}, "language": {"type": ["string", "null"], "maxLength": 100},
@@ -111,7 +114,8 @@ def document() -> dict[str, Any]:
         {"name": "version", "in": "query", "schema": number},
         {"name": "wave", "in": "query", "schema": {"type": "string", "maxLength": 64}},
         {"name": "status", "in": "query", "schema": {"enum": ["partial", "complete"]}},
-        {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+        {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"},
+         "description": "Only responses changed at or after this time: the next_since of the previous run."},
         {"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
          "description": "The next_cursor of the previous page."},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},

@@ -23,6 +23,7 @@ from webapp.security import body_limit
 from webapp.services import authoring, reporting, uploads
 from webapp.services.invitations import CustomerList, create_invitations, customer_rows
 from webapp.services.publishing import close_survey
+from webapp.storage.models import utcnow
 
 from . import resources
 from .auth import calling_key
@@ -201,16 +202,26 @@ def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     return int(value)
 
 
+SYNC_OVERLAP = timedelta(minutes=5)
+"""How far `next_since` reaches back before the time of the query: longer than a write transaction lasts and
+than app servers' clocks differ, so a response written before the query but committed after it is in the next
+run (docs/api.md, "Pagination and incremental sync")."""
+
+
 @bp.get("/responses")
 def responses() -> Response:
     args = request.args
     cursor = args.get("cursor")
+    queried_at = utcnow()  # before the query: whatever it cannot see yet is changed at or after this
     page = resources.responses_page(
         get_db(), slug=args.get("survey"), version_number=_int_arg("version", None, 1, 2**31 - 1),
         wave=args.get("wave"), status=args.get("status"), since=_since(args.get("since")),
         after_id=resources.read_cursor(cursor) if cursor is not None else 0,
         limit=_int_arg("limit", resources.PAGE_LIMIT, 1, resources.MAX_PAGE_LIMIT) or resources.PAGE_LIMIT)
     _audit("responses_exported", args.get("survey") or "*", format="api", responses=len(page["data"]))
+    # the watermark of a sync run: its first page only (a later page's query time would skip what changed
+    # behind the cursor while the run was paging)
+    page["next_since"] = resources.stamp(queried_at - SYNC_OVERLAP) if cursor is None else None
     return _json(page)
 
 
