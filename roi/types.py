@@ -31,7 +31,6 @@ WarningCode = Literal[
     "miscalibration",
     "non_proportional_hazards",
     "non_linear",
-    "not_comparable",
 ]
 WARNING_CODES: tuple[str, ...] = WarningCode.__args__  # type: ignore[attr-defined]
 

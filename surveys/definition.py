@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from .bounded import load_yaml
 from .errors import InvalidDefinition, Problem
 from .logic import ConditionSyntaxError, parse_condition
-from .model import RESERVED_COLUMNS, Survey
+from .model import Survey
 from .questions import QUESTION_TYPES, QuestionBase
 from .texts import check_texts
 
@@ -70,8 +70,6 @@ def check_survey(survey: Survey) -> list[Problem]:
             path = f"sections[{s}].questions[{q}]"
             if question.id in seen:
                 problems.append(Problem(f"{path}.id", f"duplicate question id {question.id!r}"))
-            if question.id in RESERVED_COLUMNS:
-                problems.append(Problem(f"{path}.id", f"{question.id!r} is reserved for the responses table"))
             if question.show_if:
                 problems.extend(_check_condition(question.show_if, f"{path}.show_if", seen))
             problems.extend(question.check(survey, path, seen))
@@ -101,9 +99,7 @@ def _check_follow_ups(survey: Survey, questions: dict[str, QuestionBase]) -> lis
             problems.append(Problem(f"{path}.id", f"duplicate follow-up rule id {rule.id!r}"))
         for name, row in parse_condition(rule.when).references():
             if name in questions:
-                if not questions[name].answered:
-                    problems.append(Problem(f"{path}.when", f"refers to {name!r}, which takes no answer (a note)"))
-                elif row is not None and not questions[name].row_references:
+                if row is not None and not questions[name].row_references:
                     problems.append(Problem(f"{path}.when", f"{name!r} has no rows, so {name}.{row} means nothing"))
             elif name in scores:
                 ids = scores[name]
@@ -163,8 +159,6 @@ def _check_condition(source: str, path: str, earlier: dict[str, QuestionBase]) -
             problems.append(
                 Problem(path, f"refers to {question_id!r}, which is not an earlier question")
             )
-        elif not earlier[question_id].answered:
-            problems.append(Problem(path, f"refers to {question_id!r}, which takes no answer (a note)"))
         elif row is not None and not earlier[question_id].row_references:
             problems.append(Problem(path, f"{question_id!r} has no rows, so {question_id}.{row} means nothing"))
     return problems

@@ -4,7 +4,7 @@ channels that the grid questions ask about."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -24,7 +24,29 @@ from .questions import (
 from .texts import LANGUAGE_TAG, LabelText, Prose, Text, default_language, texts_of
 
 RESERVED_COLUMNS = ("response_id", "customer_id", "channel", "survey_version", "started_at", "submitted_at", "status")
-"""Columns every responses table starts with (DESIGN.md); no question may take these ids."""
+"""The response's own columns every responses table starts with (DESIGN.md), by their usual names. A question may
+take one of these ids (real XLSForms have `status` and `channel` questions): the question's column keeps its id and
+that survey's table names the response's own column `response_<name>` instead (`metadata_column`)."""
+METADATA_PREFIX = "response_"
+
+
+def metadata_column(name: str, question_columns: Collection[str]) -> str:
+    """The column that holds the response's own `name` (one of `RESERVED_COLUMNS`, or an added column such as
+    `wave`) beside `question_columns`: `name` itself, or `response_<name>` when a question's column is `name`
+    (`response_<name>_`, `response_<name>__` … should that be taken too)."""
+    if name not in question_columns:
+        return name
+    column = METADATA_PREFIX + name
+    while column in question_columns:
+        column += "_"
+    return column
+
+
+def metadata_columns(question_columns: Collection[str]) -> dict[str, str]:
+    """`RESERVED_COLUMNS` → the column holding each beside `question_columns` (`metadata_column`)."""
+    taken = set(question_columns)
+    return {name: metadata_column(name, taken) for name in RESERVED_COLUMNS}
+
 
 
 MAX_PAGES = 200
@@ -199,9 +221,19 @@ class Survey(Strict):
         items: list[BrandPromise] | list[Touchpoint] | list[Channel] = getattr(self, source)
         return [(item.id, item.label) for item in items]
 
+    def question_columns(self) -> list[str]:
+        """The questions' columns of the wide responses table, one or more per question."""
+        return [column for q in self.questions() for column in q.columns(self)]
+
+    def metadata_columns(self) -> dict[str, str]:
+        """Each of `RESERVED_COLUMNS` → its column in this survey's responses table (`metadata_column`)."""
+        return metadata_columns(self.question_columns())
+
     def columns(self) -> list[str]:
-        """Columns of the wide responses table: reserved ones, then one or more per question."""
-        return [*RESERVED_COLUMNS, *(column for q in self.questions() for column in q.columns(self))]
+        """Columns of the wide responses table: the response's own ones, then one or more per question."""
+        questions = self.question_columns()
+        return [*metadata_columns(questions).values(), *questions]
+
 
     # --- answers ------------------------------------------------------------------------------------------------
 
@@ -286,7 +318,8 @@ class Survey(Strict):
 
         from .scoring import respondent_scores
 
-        table = respondent_scores(pd.DataFrame([self.to_row(answers) | {"status": "complete"}]), self)
+        row = self.to_row(answers) | {self.metadata_columns()["status"]: "complete"}
+        table = respondent_scores(pd.DataFrame([row]), self)
         values = {column: (None if math.isnan(value) else float(value))
                   for column, value in table.iloc[0].items()}
         for base in wanted:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import numbers
 import zipfile
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,35 @@ import pandas as pd
 
 from .bounded import TooLarge, check_parquet, check_workbook
 from .errors import CxroiError
+from .model import METADATA_PREFIX, RESERVED_COLUMNS
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
 # Identifiers stay text: a customer id such as 00123 must not become the number 123.
-_TEXT_COLUMNS = {"response_id": str, "customer_id": str, "channel": str, "status": str, "survey_version": str}
+_TEXT_COLUMNS = {f"{prefix}{name}": str for prefix in ("", METADATA_PREFIX)
+                 for name in ("response_id", "customer_id", "channel", "status", "survey_version")}
+
+
+def own_columns_in(columns: Iterable[Any], question_columns: Collection[str] = ()) -> dict[str, str | None]:
+    """Each of `RESERVED_COLUMNS` → the column of a responses table (header `columns`) that holds it, None when
+    the table has none.
+
+    A survey with a question `status` names the response's own status `response_status` (`response_status_`
+    should that be a question's too: `surveys.model.metadata_column`); files exported before questions could take
+    these names have the plain names. So the deepest of `status`, `response_status`, `response_status_` … present
+    is the response's own column, leaving out the survey's `question_columns` when they are known."""
+    present = {str(column) for column in columns}
+    found: dict[str, str | None] = {}
+    for name in RESERVED_COLUMNS:
+        found[name] = None
+        candidate = name
+        while True:
+            if candidate in present and candidate not in question_columns:
+                found[name] = candidate
+            elif candidate != name and candidate not in present:
+                break
+            candidate = METADATA_PREFIX + name if candidate == name else candidate + "_"
+    return found
 
 
 class UnreadableTable(CxroiError, ValueError):

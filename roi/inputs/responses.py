@@ -4,6 +4,10 @@ With a survey definition, metrics come from the question types: the summary scor
 `surveys.scoring.respondent_scores` (BAS, CES, CSAT, NPS, friction count) and every alignment, likert, rating,
 channel and friction item, with polarity and scale from its type. Without one, every numeric non-reserved
 column is a candidate metric named by its column (polarity from `roi.yaml` `metrics`, else higher is better).
+
+The response's own columns are read under the names the export gives them: `customer_id`, `status`, `channel` …,
+or `response_status` … when a question takes the plain name (`surveys.tables.own_columns_in`); inside the
+analysis they keep their plain names.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from surveys.model import RESERVED_COLUMNS, Survey
+from surveys.model import Survey
 from surveys.questions import RespondentScore
 from surveys.scoring import respondent_scores
+from surveys.tables import own_columns_in
 
 from ..config import RoiConfig
 from ..types import Metric
@@ -71,32 +76,35 @@ def _scores(responses: pd.DataFrame, survey: Survey) -> pd.DataFrame | None:
     return scores.reset_index(drop=True) if len(scores) == len(responses) else None
 
 
-def _latest_per_customer(raw: pd.DataFrame, dropped: dict[str, int], notes: list[str]) -> pd.DataFrame:
+def _latest_per_customer(raw: pd.DataFrame, dropped: dict[str, int], notes: list[str],
+                         own: dict[str, str | None]) -> pd.DataFrame:
+    """Each customer's latest response; its customer id in the column `customer_id` (wherever `own` found it)."""
     source = raw.attrs.get("source", "<responses>")
-    if "customer_id" not in raw.columns:
+    customer, status, submitted_at = own["customer_id"], own["status"], own["submitted_at"]
+    if customer is None:
         raise ResponseDataError(f"{source}: no customer_id column; the analysis joins responses to outcomes by "
                                 "customer id")
     frame = raw.copy()
     frame["_position"] = np.arange(len(frame))
-    anonymous = frame["customer_id"].isna()
+    anonymous = frame[customer].isna()
     if anonymous.any():
         dropped["responses without a customer id"] = int(anonymous.sum())
         frame = frame[~anonymous]
-    if "status" in frame.columns:
-        unfinished = frame["status"].isin(["started", "abandoned", "invited"])
+    if status is not None:
+        unfinished = frame[status].isin(["started", "abandoned", "invited"])
         if unfinished.any():
             dropped["responses never submitted (status started/abandoned/invited)"] = int(unfinished.sum())
             frame = frame[~unfinished]
     order = ["_position"]
-    if "submitted_at" in frame.columns:
-        stamps = pd.to_datetime(frame["submitted_at"], errors="coerce", format="mixed", utc=True)
-        bad = np.flatnonzero(frame["submitted_at"].notna().to_numpy() & stamps.isna().to_numpy())
+    if submitted_at is not None:
+        stamps = pd.to_datetime(frame[submitted_at], errors="coerce", format="mixed", utc=True)
+        bad = np.flatnonzero(frame[submitted_at].notna().to_numpy() & stamps.isna().to_numpy())
         if len(bad):
             positions = frame["_position"].to_numpy()[bad]
-            raise ResponseDataError(f"{where(raw, positions, 'submitted_at')}: not a date-time")
+            raise ResponseDataError(f"{where(raw, positions, submitted_at)}: not a date-time")
         frame["_submitted"] = stamps
         order = ["_submitted", "_position"]
-    frame["customer_id"] = frame["customer_id"].astype(str)
+    frame["customer_id"] = frame[customer].astype(str)
     frame = frame.sort_values(order, na_position="first", kind="stable")
     repeats = frame["customer_id"].duplicated(keep="last")
     if repeats.any():
@@ -112,7 +120,8 @@ def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None 
     """Pick each customer's latest response and the candidate metrics (see the module docstring)."""
     dropped: dict[str, int] = {}
     notes: list[str] = []
-    frame = _latest_per_customer(raw, dropped, notes)
+    own = own_columns_in(raw.columns, set(survey.question_columns()) if survey is not None else ())
+    frame = _latest_per_customer(raw, dropped, notes, own)
     metrics: list[Metric] = []
     items: list[Metric] = []
     texts: list[str] = []
@@ -141,8 +150,15 @@ def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None 
                 out[metric.column] = _numbers(frame, raw, metric.column)
         metrics = candidates
     else:
+        response_own = {column for column in own.values() if column is not None} | {"customer_id"}
+        # a question called `status` or `channel` (beside `response_status` …): without the definition its answers
+        # cannot be told from the response's own values the analysis uses under those names, so it is left out
+        shadowed = [name for name, column in own.items() if column not in (None, name) and name in frame.columns]
+        if shadowed:
+            notes.append(f"the columns {', '.join(shadowed)} hold answers to questions of those names and are not "
+                         "read without the survey definition (give --definition to use them)")
         for column in frame.columns:
-            if column in RESERVED_COLUMNS or column in WAVE_COLUMNS or column in LANGUAGE_COLUMNS \
+            if column in response_own or column in shadowed or column in WAVE_COLUMNS or column in LANGUAGE_COLUMNS \
                     or column == "_position" \
                     or frame[column].isna().all():
                 continue
@@ -157,9 +173,13 @@ def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None 
     for column in texts:
         if column in frame.columns:
             out[column] = frame[column]
-    for column in ("channel", "submitted_at", "status", *LANGUAGE_COLUMNS):
+    for name in ("channel", "submitted_at", "status"):  # the response's channel is a segment of its own
+        column = own[name]
+        if column is not None and name not in out.columns:
+            out[name] = frame[column]
+    for column in LANGUAGE_COLUMNS:  # and so is its language
         if column in frame.columns and column not in out.columns:
-            out[column] = frame[column]  # the response's channel (and language) is a segment of its own
+            out[column] = frame[column]
     return ResponseTable(out, tuple(metrics), tuple(items), tuple(t for t in texts if t in frame.columns),
                          dropped, tuple(notes))
 

@@ -44,7 +44,7 @@ def score_survey(responses: pd.DataFrame, survey: Survey, *, include_partial: bo
     Raises `MissingColumn` when the table lacks `status` or a column a scored question needs, and
     `InvalidValue` (naming column and index label) for a value off its question's scale.
     """
-    rows = select_rows(responses, include_partial=include_partial)
+    rows = select_rows(responses, include_partial=include_partial, column=survey.metadata_columns()["status"])
     groups: dict[Group, list[MetricScore]] = {group: [] for group in GROUPS}
     with frequency_weights(weights):
         for question in survey.questions():

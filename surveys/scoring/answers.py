@@ -61,16 +61,17 @@ def require_columns(responses: pd.DataFrame, columns: list[str]) -> None:
         raise MissingColumn(missing)
 
 
-def select_rows(responses: pd.DataFrame, *, include_partial: bool) -> pd.DataFrame:
+def select_rows(responses: pd.DataFrame, *, include_partial: bool, column: str = "status") -> pd.DataFrame:
     """The responses to score: status `complete`, plus `partial` when asked. `NEVER_SCORED` statuses are left
-    out; any other status (a typo, an empty cell) is an error rather than a silent guess."""
-    require_columns(responses, ["status"])
-    status = responses["status"].map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+    out; any other status (a typo, an empty cell) is an error rather than a silent guess. `column` holds the
+    status (`response_status` when a question is called `status`, `surveys.model.metadata_column`)."""
+    require_columns(responses, [column])
+    status = responses[column].map(lambda v: v.strip().lower() if isinstance(v, str) else v)
     known = status.isin(WITH_PARTIAL + NEVER_SCORED)
     if not known.all():
         at = int(np.flatnonzero(~known.to_numpy())[0])
-        value = responses["status"].iloc[at]
-        raise InvalidValue("status", status.index[at], "expected complete or partial (scored) or "
+        value = responses[column].iloc[at]
+        raise InvalidValue(column, status.index[at], "expected complete or partial (scored) or "
                            f"{', '.join(NEVER_SCORED)} (never scored), got {_show(value)}")
     keep = status.isin(WITH_PARTIAL if include_partial else SCORED_STATUSES)
     return responses.loc[keep.to_numpy()]

@@ -14,7 +14,6 @@ from typing import Any
 from pyxform.xls2json_backends import DefinitionData
 
 from ..errors import Problem
-from ..model import RESERVED_COLUMNS
 from ..questions import QUESTION_TYPES
 from . import layout
 from .cells import RowCells
@@ -74,7 +73,7 @@ class SurveyAssembler(RowCells):
             if number is None:
                 continue  # pyxform's own additions (meta/instanceID; or_other's text, reported at its select)
             where = f"{layout.SURVEY_SHEET} sheet, row {number}"
-            if element.get("type") == "note" and not _note_question(element):
+            if element.get("type") == "note":
                 text = self.note(element, raw, where)
                 if text is not None and not started:
                     intro.append(text)  # notes at the very top introduce the survey
@@ -113,7 +112,7 @@ class SurveyAssembler(RowCells):
             if number is None:
                 continue
             child_where = f"{layout.SURVEY_SHEET} sheet, row {number}"
-            if child.get("type") == "note" and not _note_question(child):
+            if child.get("type") == "note":
                 text = self.note(child, child_raw, child_where)
                 if text is not None:
                     if questions or pending:
@@ -200,7 +199,7 @@ class SurveyAssembler(RowCells):
             data[mapping.appearance_flag] = mapping.appearance_flag in appearance.split()
         if mapping.integer_flag:
             data[mapping.integer_flag] = kind == "integer"
-        if family in ("select_one", "select_multiple", "scale", "rank"):
+        if family in ("select_one", "select_multiple", "scale"):
             choices = self.choices(element, where)
             if choices is None:
                 return None
@@ -303,10 +302,6 @@ class SurveyAssembler(RowCells):
         data = {key: value for key, value in settings.items() if key != "show_if"}
         name = str(element.get("name"))
         data["id"] = identifier(name, "q") or name  # `a.b-c` → `a_b_c`; build_survey reports what is left
-        if data["id"] in RESERVED_COLUMNS:  # `status`, `channel`: real forms use them; the export has its own
-            data["id"] = f"q_{data['id']}"
-            self.notes.append(f"{where}: the name {name!r} is a column of the responses table itself "
-                              f"(docs/definition-format.md), so the question is {data['id']!r}")
         text = self.text(element, "label", where)
         if text is not None:
             data["text"] = text
@@ -344,12 +339,6 @@ class SurveyAssembler(RowCells):
                              str(element.get("name")))
             return None
         return self.text(element, "label", where)
-
-
-def _note_question(element: Mapping[str, Any]) -> bool:
-    """A note row read as a note question (type `note`): one cxroi wrote so, or one shown on a condition; other
-    notes become the intro of their section or the help of the next question."""
-    return element.get("cxroi_type") == "note" or bool((element.get("bind") or {}).get("relevant"))
 
 
 def _bookkeeping(element: Mapping[str, Any]) -> bool:

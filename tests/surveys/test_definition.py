@@ -92,8 +92,6 @@ def test_base_is_valid() -> None:
          "sections[0].questions[1].show_if: 'q_ces' has no rows"),
         ("sections.0.questions.1", {"id": "q_ces", "type": "text", "text": "x"},
          "sections[0].questions[1].id: duplicate question id 'q_ces'"),
-        ("sections.0.questions.1", {"id": "status", "type": "text", "text": "x"},
-         "sections[0].questions[1].id: 'status' is reserved"),
         ("brand_promises", [], "sections[1].questions[0]: this grid needs at least one of the survey's brand_promises as rows"),
         ("sections.1.questions.0", {"id": "q_align", "type": "alignment", "text": "x", "promises": ["nope"]},
          "sections[1].questions[0].promises[0]: 'nope' is not one of the survey's brand_promises"),

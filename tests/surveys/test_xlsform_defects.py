@@ -235,17 +235,14 @@ def test_an_upper_case_default_language_code_is_read(tmp_path: Path) -> None:
     assert read_xlsform(source).language == "en"
 
 
-def test_status_and_channel_names_of_a_real_form_become_question_ids_with_a_note(tmp_path: Path) -> None:
+def test_status_and_channel_names_of_a_real_form_stay_the_question_ids(tmp_path: Path) -> None:
     source = write_workbook(tmp_path / "status.xlsx", [
         ["type", "name", "label", "relevant"],
         ["select_one st", "status", "What is your status?", None],
         ["text", "channel", "How did you hear about us?", "${status} = 'member'"]],
         [["list_name", "name", "label"], ["st", "member", "Member"], ["st", "guest", "Guest"]])
     result = import_xlsform(source)
-    assert [q.id for q in result.survey.questions()] == ["q_status", "q_channel"]
-    assert result.survey.question("q_channel").show_if == "q_status == 'member'"
-    assert result.notes == [
-        "survey sheet, row 2: the name 'status' is a column of the responses table itself "
-        "(docs/definition-format.md), so the question is 'q_status'",
-        "survey sheet, row 3: the name 'channel' is a column of the responses table itself "
-        "(docs/definition-format.md), so the question is 'q_channel'"]
+    # the responses table names the response's own columns response_status, response_channel (docs/results.md)
+    assert [q.id for q in result.survey.questions()] == ["status", "channel"]
+    assert result.survey.question("channel").show_if == "status == 'member'"
+    assert result.notes == []

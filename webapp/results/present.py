@@ -144,3 +144,20 @@ def channel_comparison(results: SurveyResults) -> tuple[list[str], list[tuple[st
                 per_channel.append(None)
         rows.append((metric.label, per_channel))
     return channels, rows
+
+
+def language_options(languages: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+    """(code, name) of each language of the results page's language filter, e.g. ("fr", "French (fr)"); empty
+    when the survey has only one language (no filter then)."""
+    if len(languages) < 2:
+        return []
+    from babel import Locale, UnknownLocaleError
+
+    options = []
+    for code in languages:
+        try:
+            name = Locale.parse(code.replace("-", "_")).get_display_name("en")
+        except (UnknownLocaleError, ValueError):
+            name = None
+        options.append((code, f"{name} ({code})" if name else code))
+    return options

@@ -24,6 +24,7 @@ from surveys.model import Survey
 from surveys.scoring import Scorecard
 
 from ..services import tallies
+from ..services.errors import HostingError
 from ..services.export import _reading
 from ..services.publishing import find_survey, latest_version, survey_of
 from ..storage.models import Response, SurveyRecord, SurveyVersion
@@ -33,6 +34,9 @@ COMMENT_LIMIT = 50
 COMMENT_BATCH = 200
 """Complete responses fetched at a time while looking for the newest comments."""
 NO_CHANNEL = "(no channel)"
+LANGUAGE_BATCH = 500
+"""Complete responses fetched at a time while tallying one language's responses."""
+
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,10 @@ class SurveyResults:
     comments: tuple[Comment, ...]
     comments_matching: int
     comment_query: str
+    languages: tuple[str, ...] = ()
+    """The languages the survey is offered in (the default first); a filter is offered when there are several."""
+    language: str | None = None
+    """The language the counts and scores are filtered to; None for every language."""
 
     @property
     def total(self) -> int:
@@ -146,12 +154,14 @@ class _Partial:
     rows: tuple[tuple[int, str | None, int, date, int], ...]
 
     @classmethod
-    def read(cls, session: Session, version_ids: list[int]) -> _Partial:
+    def read(cls, session: Session, version_ids: list[int], language: str | None = None) -> _Partial:
         day = sa.func.date(Response.started_at)
-        found = session.execute(
-            sa.select(Response.version_id, Response.channel, Response.current_page, day, sa.func.count())
-            .where(Response.version_id.in_(version_ids), Response.status == "partial")
-            .group_by(Response.version_id, Response.channel, Response.current_page, day))
+        query = (sa.select(Response.version_id, Response.channel, Response.current_page, day, sa.func.count())
+                 .where(Response.version_id.in_(version_ids), Response.status == "partial")
+                 .group_by(Response.version_id, Response.channel, Response.current_page, day))
+        if language is not None:
+            query = query.where(Response.language == language)
+        found = session.execute(query)
         return cls(tuple((v, channel, page, _as_date(started), n) for v, channel, page, started, n in found))
 
 
@@ -241,20 +251,65 @@ def _newest_first(reader: Session, versions: dict[int, SurveyVersion]) -> Iterat
                        key=lambda row: (row.submitted_at or datetime.min, row.id), reverse=True)
 
 
-def build_survey_results(session: Session, slug: str, *, comment_query: str = "") -> SurveyResults:
+class UnknownLanguage(HostingError):
+    """A language filter naming a language the survey is not offered in (400)."""
+
+
+def survey_languages(session: Session, slug: str) -> list[str]:
+    """The languages `slug` is offered in (its latest version's), the default first."""
+    return list(survey_of(latest_version(session, slug)).all_languages)
+
+
+def check_language(session: Session, slug: str, language: str | None) -> str | None:
+    """`language` when `slug` is offered in it (None, or an empty choice: every language); else `UnknownLanguage`."""
+    if not language:
+        return None
+    offered = survey_languages(session, slug)
+    if language not in offered:
+        raise UnknownLanguage(f"language: {language[:20]!r} is not one of the survey's languages "
+                              f"({', '.join(offered)})")
+    return language
+
+
+def _language_tallies(reader: Session, versions: dict[int, SurveyVersion], language: str) -> list[tallies.Tally]:
+    """The tallies of the complete responses answered in `language`, counted from those responses as they are
+    read (the stored tallies do not keep the language; memory grows with the distinct answers, not the
+    responses)."""
+    counts: dict[tuple[int, str, int, str, str], int] = {}
+    query = (sa.select(Response.version_id, Response.channel, Response.wave_id, Response.answers,
+                       Response.started_at, Response.submitted_at)
+             .where(Response.version_id.in_(list(versions)), Response.status == "complete",
+                    Response.language == language)
+             .order_by(Response.id).execution_options(yield_per=LANGUAGE_BATCH))
+    for row in reader.execute(query):
+        for tally in tallies.tally_rows(survey_of(versions[row.version_id]), row.answers or {},
+                                        version_id=row.version_id, channel=row.channel, wave_id=row.wave_id,
+                                        started_at=row.started_at, submitted_at=row.submitted_at):
+            key = (tally["version_id"], tally["channel"], tally["wave_id"], tally["question_id"], tally["answer"])
+            counts[key] = counts.get(key, 0) + 1
+    return [tallies.Tally(*key, count) for key, count in counts.items()]
+
+
+def build_survey_results(session: Session, slug: str, *, comment_query: str = "",
+                         language: str | None = None) -> SurveyResults:
     """The results of `slug`: counts from every response, scores and comments from the complete ones — the
     complete ones from their tallies (`webapp.services.tallies`), the partial ones through the responses index.
+    With `language`, the counts and scores are of the responses answered in that language, tallied as they are
+    read (the comments stay those of every language).
 
-    Raises `UnknownSurvey` (404) when no survey is published under `slug`.
+    Raises `UnknownSurvey` (404) when no survey is published under `slug`, `UnknownLanguage` (400) for a
+    language it is not offered in.
     """
     record = find_survey(session, slug)
     latest = latest_version(session, slug)
     survey = survey_of(latest)
+    language = check_language(session, slug, language)
     versions = {v.id: v for v in session.scalars(sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id))}
     ids = list(versions)
     with _reading(session) as reader:  # a long search must not hold SQLite's write lock
-        counted = tallies.read_tallies(reader, ids)
-        partial = _Partial.read(reader, ids)
+        counted = tallies.read_tallies(reader, ids) if language is None else \
+            _language_tallies(reader, versions, language)
+        partial = _Partial.read(reader, ids, language)
         comments, matching = _comments(reader, versions, survey, comment_query.strip(), counted)
     channels = _channels(counted, partial)
     scorecard: Scorecard | None = None
@@ -275,4 +330,5 @@ def build_survey_results(session: Session, slug: str, *, comment_query: str = ""
         days=_days(counted, partial), drop_off=_drop_off(partial, versions), channels=channels,
         scorecard=scorecard, scoring_error=scoring_error, by_channel=tuple(by_channel),
         comments=comments, comments_matching=matching, comment_query=comment_query.strip(),
+        languages=tuple(survey.all_languages), language=language,
     )

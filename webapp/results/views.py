@@ -18,10 +18,11 @@ from .present import (
     format_interval,
     format_value,
     headline_metrics,
+    language_options,
     metric_rows,
     metric_text,
 )
-from .summary import build_survey_results, list_result_surveys
+from .summary import build_survey_results, check_language, list_result_surveys
 from .waves import build_wave_results, change_text, trend_charts, wave_groups
 
 bp = Blueprint("results", __name__, url_prefix="/results")
@@ -50,9 +51,9 @@ def index() -> str:
 @bp.get("/<slug>")
 @requires_role("analyst")
 def survey(slug: str) -> str:
-    """One survey's results; `?q=` searches the comments."""
+    """One survey's results; `?q=` searches the comments, `?language=` keeps the responses in one language."""
     query = request.args.get("q", "")[:QUERY_LIMIT]
-    results = build_survey_results(get_db(), slug, comment_query=query)
+    results = build_survey_results(get_db(), slug, comment_query=query, language=request.args.get("language"))
     channels, comparison = channel_comparison(results)
     waves = build_wave_results(get_db(), slug)
     return render_template(
@@ -65,6 +66,7 @@ def survey(slug: str) -> str:
         channel_rows=[(c.channel, c.complete, c.partial) for c in results.channels],
         waves=waves, wave_groups=wave_groups(waves) if waves else [], change_text=change_text,
         wave_charts=trend_charts(waves) if waves else [],
+        language_options=language_options(results.languages),
     )
 
 
@@ -76,17 +78,20 @@ def export(slug: str, kind: str) -> WerkzeugResponse:
         abort(404)
     session = get_db()
     find_survey(session, slug)  # 404 before any byte is sent
+    language = check_language(session, slug, request.args.get("language"))  # one language's responses: a 400 else
     # the box on the page: customer ids replaced by keyed-hash pseudonyms (docs/security.md, "Privacy")
     pseudonym = pseudonymiser(current_app.config["SECRET_KEY"]) if request.args.get("pseudonymise") else None
-    audit("responses_exported", slug, format=kind, **({"pseudonymised": True} if pseudonym else {}))
+    audit("responses_exported", slug, format=kind, **({"pseudonymised": True} if pseudonym else {}),
+          **({"language": language} if language else {}))
     session.commit()
-    name = f"{slug}-responses{'-pseudonymised' if pseudonym else ''}.{kind}"
+    name = f"{slug}-responses{f'-{language}' if language else ''}{'-pseudonymised' if pseudonym else ''}.{kind}"
     if kind == "csv":  # rows go out as they are read: the first bytes at once, one piece in memory
-        response = current_app.response_class(stream_with_context(stream_csv(session, slug, pseudonym=pseudonym)),
+        response = current_app.response_class(stream_with_context(stream_csv(session, slug, pseudonym=pseudonym,
+                                                                                language=language)),
                                               mimetype="text/csv")
         response.headers.set("Content-Disposition", "attachment", filename=name)
     else:  # written to a temporary file on disk, then sent from it (the file is gone once sent)
-        response = send_file(export_to_open_file(session, slug, f".{kind}", pseudonym=pseudonym),
+        response = send_file(export_to_open_file(session, slug, f".{kind}", pseudonym=pseudonym, language=language),
                              mimetype=EXPORT_TYPES[kind], as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"  # respondents' answers: kept by no cache
     return response

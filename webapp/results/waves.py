@@ -160,7 +160,8 @@ def wave_results_of(frame: pd.DataFrame, survey: Survey, waves: Sequence[tuple[i
                     column: str = "wave") -> WaveResults:
     """Per-wave scorecards of the complete responses in `frame` (the wide table, its wave names in `column`),
     waves in the given (number, name) order, and the tests between consecutive waves."""
-    complete = frame[frame["status"] == "complete"] if "status" in frame.columns else frame
+    status = survey.metadata_columns()["status"]  # `response_status` beside a question `status`
+    complete = frame[frame[status] == "complete"] if status in frame.columns else frame
     names = complete[column] if column in complete.columns else pd.Series([None] * len(complete), dtype=object)
     cards: list[Scorecard] = []
     columns: list[WaveColumn] = []

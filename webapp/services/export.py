@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from surveys.model import RESERVED_COLUMNS, Survey
+from surveys.model import RESERVED_COLUMNS, Survey, metadata_columns
 from surveys.questions import ColumnKind
 
 from ..storage.engine import READ_ONLY
@@ -75,12 +75,20 @@ def _versions(session: Session, slug: str) -> list[SurveyVersion]:
 
 
 def _columns(versions: list[SurveyVersion]) -> list[str]:
-    columns: list[str] = list(RESERVED_COLUMNS)
+    """The response's own columns (`RESERVED_COLUMNS`, each `response_<name>` when a question of some version
+    takes its name: `surveys.model.metadata_column`), the wave and language columns, then the questions'."""
+    questions: list[str] = []
     for version in reversed(versions):
-        columns += [c for c in survey_of(version).columns() if c not in columns]
-    wave = wave_column(columns)
-    language = wave_column(columns, LANGUAGE_COLUMN, LANGUAGE_COLUMN_ALTERNATIVE)
-    return [*RESERVED_COLUMNS, wave, language, *columns[len(RESERVED_COLUMNS):]]
+        seen = set(questions)
+        questions += [c for c in survey_of(version).question_columns() if c not in seen]
+    wave = wave_column(questions)
+    language = wave_column(questions, LANGUAGE_COLUMN, LANGUAGE_COLUMN_ALTERNATIVE)
+    return [*metadata_columns(questions).values(), wave, language, *questions]
+
+
+def own_columns(columns: Sequence[str]) -> dict[str, str]:
+    """Each of `RESERVED_COLUMNS` → its column among the export `columns` (they come first, in that order)."""
+    return dict(zip(RESERVED_COLUMNS, columns[:len(RESERVED_COLUMNS)], strict=True))
 
 
 def wave_column(columns: list[str], preferred: str = WAVE_COLUMN, alternative: str = WAVE_COLUMN_ALTERNATIVE) -> str:
@@ -101,20 +109,24 @@ def response_columns(session: Session, slug: str) -> list[str]:
         return _columns(_versions(reader, slug))
 
 
-def iter_response_rows(session: Session, slug: str, *, status: str | None = None) -> Iterator[dict[str, Any]]:
+def iter_response_rows(session: Session, slug: str, *, status: str | None = None,
+                       language: str | None = None) -> Iterator[dict[str, Any]]:
     """Every response of `slug` as a dict over `response_columns` (missing cells None), oldest first.
 
-    `status` keeps only "partial" or "complete" responses. Streams in chunks of `CHUNK` rows, reading in a
-    session of its own (the caller's transaction is not used).
+    `status` keeps only "partial" or "complete" responses, `language` only those answered in that language.
+    Streams in chunks of `CHUNK` rows, reading in a session of its own (the caller's transaction is not used).
     """
     with _reading(session) as reader:
-        yield from _rows(reader, _versions(reader, slug), status)
+        yield from _rows(reader, _versions(reader, slug), status, language)
 
 
-def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None) -> Iterator[dict[str, Any]]:
+def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None,
+          language_wanted: str | None = None) -> Iterator[dict[str, Any]]:
     versions = {version.id: version for version in version_list}
     columns = _columns(version_list)
     blank = dict.fromkeys(columns)
+    own = own_columns(columns)
+    response_id, customer_id, channel, survey_version, started_at, submitted_at, response_status = own.values()
     wave, language = columns[len(RESERVED_COLUMNS)], columns[len(RESERVED_COLUMNS) + 1]
     query = (
         sa.select(Response.id, Response.version_id, Response.customer_id, Response.channel, Response.started_at,
@@ -127,6 +139,8 @@ def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None
     )
     if status is not None:
         query = query.where(Response.status == status)
+    if language_wanted is not None:
+        query = query.where(Response.language == language_wanted)
     to_row = {version_id: _row_maker(survey_of(version)) for version_id, version in versions.items()}
     number_columns = {version_id: _number_columns(version) for version_id, version in versions.items()}
     for row in reader.connection().execute(query):  # Core rows: no ORM loading per row
@@ -136,9 +150,9 @@ def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None
             value = cells.get(column)
             if type(value) is int:  # JSONB gives 1e300 back as 1000…0: a number column is float
                 cells[column] = float(value)
-        cells.update(response_id=row.id, customer_id=row.customer_id, channel=row.channel,
-                     survey_version=version.number, started_at=row.started_at, submitted_at=row.submitted_at,
-                     status=row.status)
+        cells[response_id], cells[customer_id], cells[channel] = row.id, row.customer_id, row.channel
+        cells[survey_version], cells[started_at], cells[submitted_at] = version.number, row.started_at, row.submitted_at
+        cells[response_status] = row.status
         cells[wave] = row.wave_name
         cells[language] = row.language
         yield cells
@@ -190,14 +204,15 @@ def _frozen(value: Any) -> Any:
     return (repr(value),)
 
 
-def response_frame(session: Session, slug: str, *, status: str | None = "complete") -> pd.DataFrame:
-    """The responses of `slug` as a pandas DataFrame in the wide layout (complete ones by default), for the
-    results pages and `cxroi analyze --survey SLUG`."""
+def response_frame(session: Session, slug: str, *, status: str | None = "complete",
+                   language: str | None = None) -> pd.DataFrame:
+    """The responses of `slug` as a pandas DataFrame in the wide layout (complete ones by default; those answered
+    in `language` only, when given), for the results pages and `cxroi analyze --survey SLUG`."""
     import pandas as pd
 
     with _reading(session) as reader:
         versions = _versions(reader, slug)
-        return pd.DataFrame(list(_rows(reader, versions, status)), columns=_columns(versions))
+        return pd.DataFrame(list(_rows(reader, versions, status, language)), columns=_columns(versions))
 
 
 def neutralise_formula(value: Any) -> Any:
@@ -208,9 +223,10 @@ def neutralise_formula(value: Any) -> Any:
 
 
 def export_responses(session: Session, slug: str, path: str | Path, *, status: str | None = None,
-                     pseudonym: Pseudonym | None = None) -> int:
+                     pseudonym: Pseudonym | None = None, language: str | None = None) -> int:
     """Write every response of `slug` to `path` (.csv, .xlsx, .parquet, .sav or .dta by extension); returns the
-    row count. `pseudonym` replaces each customer id (`webapp.privacy.keys.pseudonymiser`).
+    row count. `pseudonym` replaces each customer id (`webapp.privacy.keys.pseudonymiser`); `language` keeps
+    only the responses answered in that language.
 
     The file is written under a temporary name in the same folder and renamed to `path` only when complete:
     a failure part-way (a stored value the format refuses, a full disk, Ctrl-C) leaves neither a truncated file
@@ -228,12 +244,12 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
     with _reading(session) as reader:
         versions = _versions(reader, slug)
         columns = _columns(versions)
-        rows = _rows(reader, versions, status)
+        rows = _rows(reader, versions, status, language)
         theme_columns: list[str] = []
         if themes is not None:  # one 0/1 column per theme of the survey's codebook (docs/themes.md)
             columns, rows = themes.extend(reader, columns, rows)
             theme_columns = columns[len(columns) - len(themes.theme_ids):]
-        rows = _pseudonymised(rows, pseudonym)
+        rows = _pseudonymised(rows, pseudonym, own_columns(columns)["customer_id"])
         with _written_whole(path) as partial:
             if suffix == ".csv":
                 return _write_csv(partial, columns, rows)
@@ -245,8 +261,8 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
 
 
 @contextmanager
-def response_table(session: Session, slug: str, *, status: str | None = None, pseudonym: Pseudonym | None = None
-                   ) -> Iterator[tuple[list[str], Iterator[dict[str, Any]]]]:
+def response_table(session: Session, slug: str, *, status: str | None = None, pseudonym: Pseudonym | None = None,
+                   language: str | None = None) -> Iterator[tuple[list[str], Iterator[dict[str, Any]]]]:
     """(columns, rows) of the export of `slug`, read in a session of its own while the block runs: what
     `export_responses` writes, for a writer that is not a file (`stream_csv`). The transaction of `session` is
     ended (committed) before the rows are read: the block may last as long as a download, and an open
@@ -257,25 +273,27 @@ def response_table(session: Session, slug: str, *, status: str | None = None, ps
     session.commit()
     with _reading(session) as reader:
         versions = _versions(reader, slug)
-        columns, rows = _columns(versions), _rows(reader, versions, status)
+        columns, rows = _columns(versions), _rows(reader, versions, status, language)
         if themes is not None:  # one 0/1 column per theme of the survey's codebook (docs/themes.md)
             columns, rows = themes.extend(reader, columns, rows)
-        yield columns, _pseudonymised(rows, pseudonym)
+        yield columns, _pseudonymised(rows, pseudonym, own_columns(columns)["customer_id"])
 
 
-def _pseudonymised(rows: Iterator[dict[str, Any]], pseudonym: Pseudonym | None) -> Iterator[dict[str, Any]]:
-    """The rows with each customer id replaced by its pseudonym (docs/security.md, "Privacy"), if asked."""
+def _pseudonymised(rows: Iterator[dict[str, Any]], pseudonym: Pseudonym | None,
+                   column: str = "customer_id") -> Iterator[dict[str, Any]]:
+    """The rows with each customer id (in `column`) replaced by its pseudonym (docs/security.md, "Privacy"), if
+    asked."""
     if pseudonym is None:
         return rows
-    return (row | {"customer_id": pseudonym(row.get("customer_id"))} for row in rows)
+    return (row | {column: pseudonym(row.get(column))} for row in rows)
 
 
 def stream_csv(session: Session, slug: str, *, status: str | None = None,
-               pseudonym: Pseudonym | None = None) -> Iterator[bytes]:
+               pseudonym: Pseudonym | None = None, language: str | None = None) -> Iterator[bytes]:
     """The CSV export of `slug` as UTF-8 pieces of `CHUNK` rows each (the header first): the same columns,
     cells and formula guard as `export_responses`, for a download that starts at once and holds one piece in
     memory whatever the number of responses."""
-    with response_table(session, slug, status=status, pseudonym=pseudonym) as (columns, rows):
+    with response_table(session, slug, status=status, pseudonym=pseudonym, language=language) as (columns, rows):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
@@ -290,14 +308,14 @@ def stream_csv(session: Session, slug: str, *, status: str | None = None,
 
 
 def export_to_open_file(session: Session, slug: str, suffix: str, *, status: str | None = None,
-                        pseudonym: Pseudonym | None = None) -> BinaryIO:
+                        pseudonym: Pseudonym | None = None, language: str | None = None) -> BinaryIO:
     """The export of `slug` in the format of `suffix` (".xlsx", ".parquet" …), written to a temporary file on
     disk (never in memory) and returned open for reading, its name already removed: the disk space is given back
     when the caller (e.g. the web response sending it) closes it."""
     folder = tempfile.mkdtemp(prefix="cxroi-export-")
     try:
         path = Path(folder) / f"responses{suffix}"
-        export_responses(session, slug, path, status=status, pseudonym=pseudonym)
+        export_responses(session, slug, path, status=status, pseudonym=pseudonym, language=language)
         return path.open("rb")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -378,11 +396,12 @@ def _write_xlsx(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) 
 def _arrow_schema(versions: list[SurveyVersion], columns: list[str], theme_columns: Sequence[str] = ()) -> pa.Schema:
     import pyarrow as pa
 
+    own = {"response_id": pa.int64(), "customer_id": pa.string(), "channel": pa.string(),
+           "survey_version": pa.int64(), "started_at": pa.timestamp("us"), "submitted_at": pa.timestamp("us"),
+           "status": pa.string()}
     types: dict[str, pa.DataType] = dict.fromkeys(theme_columns, pa.int8()) | {
-        "response_id": pa.int64(), "customer_id": pa.string(), "channel": pa.string(),
-        "survey_version": pa.int64(), "started_at": pa.timestamp("us"), "submitted_at": pa.timestamp("us"),
-        "status": pa.string(), columns[len(RESERVED_COLUMNS)]: pa.string(),
-        columns[len(RESERVED_COLUMNS) + 1]: pa.string(),
+        column: own[name] for name, column in own_columns(columns).items()} | {
+        columns[len(RESERVED_COLUMNS)]: pa.string(), columns[len(RESERVED_COLUMNS) + 1]: pa.string(),
     }
     for version in reversed(versions):
         survey = survey_of(version)
@@ -406,7 +425,7 @@ def _write_parquet(path: Path, columns: list[str], rows: Iterator[dict[str, Any]
         try:
             return pa.Table.from_pylist(chunk, schema=schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as error:
-            ids = [row["response_id"] for row in chunk] or ["?"]
+            ids = [row[columns[0]] for row in chunk] or ["?"]  # the response id comes first
             raise HostingError(f"cannot export responses {ids[0]}–{ids[-1]} to Parquet: a stored answer does "
                                f"not fit its column ({error}); no file was written") from None
 

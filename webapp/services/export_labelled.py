@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from surveys.model import Survey
+from surveys.model import RESERVED_COLUMNS, Survey
 from surveys.questions import QuestionBase
 
 from .errors import HostingError
@@ -116,16 +116,20 @@ def variables(columns: Sequence[str], surveys: Sequence[Survey], *, stata: bool)
                         options.setdefault(column, {}).setdefault(code, text)
     out: list[Variable] = []
     names: set[str] = set()
+    # the response's own columns come first (`response_status` … when a question takes the name: results.md)
+    own = dict(zip(columns[:len(RESERVED_COLUMNS)], RESERVED_COLUMNS, strict=True))
     for column in columns:
         name = _variable_name(column, names, stata=stata)
         names.add(name.lower())
-        if column in _RESERVED:
-            kind, label = _RESERVED[column]
+        if column in own and len(out) < len(RESERVED_COLUMNS):
+            kind, label = _RESERVED[own[column]]
             out.append(Variable(column, name, label, kind))
         elif column in declared:
             out.append(_question_variable(column, name, *declared[column], options.get(column, {})))
         elif len(out) == len(_RESERVED):  # the wave column follows the reserved ones (docs/waves.md)
             out.append(Variable(column, name, "Wave", "text"))
+        elif len(out) == len(_RESERVED) + 1:  # then the language column (docs/definition-format.md)
+            out.append(Variable(column, name, "Language the response was answered in", "text"))
         else:
             out.append(Variable(column, name, column, "guess"))
         if stata and len(out[-1].label) > STATA_LABEL_LIMIT:

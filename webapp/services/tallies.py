@@ -254,7 +254,7 @@ def scorecard_of(tallies: Sequence[Tally], survey: Survey) -> Scorecard:
         records.append({column: stored.get(column) for column in question_columns[question_id]})
         weights.append(count)
     frame = pd.DataFrame(records, columns=survey.columns(), dtype=object)  # the reserved columns, then each question's
-    frame["status"] = "complete"
+    frame[survey.metadata_columns()["status"]] = "complete"  # `response_status` beside a question `status`
     card = score_survey(frame, survey, weights=pd.Series(weights, index=frame.index, dtype="int64"))
     total = responses_counted(tallies)
     return replace(card, responses_total=total, responses_scored=total)

@@ -153,19 +153,20 @@ class ThemeCells:
         """The export's columns and rows (ordered by response_id, as the export streams them) with the theme
         columns added: 1 when the response's comment has the theme, 0 when it was coded without it, empty when
         the response has no coding (it was never coded: it has no row in `response_themes`)."""
-        names = self.names(columns)
-        return [*columns, *names], self._filled(reader, names, rows)
+        names = self.names(columns)  # the response id is the first column (`response_id`, or `response_response_id`)
+        return [*columns, *names], self._filled(reader, names, rows, columns[0])
 
-    def _filled(self, reader: Session, names: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _filled(self, reader: Session, names: list[str], rows: Iterable[dict[str, Any]],
+                id_column: str = "response_id") -> Iterator[dict[str, Any]]:
         codings = iter(reader.execute(
             sa.select(ResponseThemes.response_id, ResponseThemes.themes)
             .where(ResponseThemes.codebook_id == self.codebook_id).order_by(ResponseThemes.response_id)
             .execution_options(yield_per=CODING_BATCH)))
         pending = next(codings, None)
         for row in rows:
-            while pending is not None and pending[0] < row["response_id"]:
+            while pending is not None and pending[0] < row[id_column]:
                 pending = next(codings, None)
-            coded = set(pending[1]) if pending is not None and pending[0] == row["response_id"] else None
+            coded = set(pending[1]) if pending is not None and pending[0] == row[id_column] else None
             for name, theme_id in zip(names, self.theme_ids, strict=True):
                 row[name] = None if coded is None else int(theme_id in coded)
             yield row
