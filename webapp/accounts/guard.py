@@ -79,7 +79,28 @@ def _guard() -> WerkzeugResponse | None:
     role = getattr(view, "cxroi_role", None)
     if role is None or user.role not in ALLOWED[role]:
         abort(403)
+    _limit_to_own_teams(user)
     return None
+
+
+def _limit_to_own_teams(user: User) -> None:
+    """Everything this request reads or changes is limited to the user's teams (admins: every team); a new
+    survey goes into the team the form names (`team`) when the user sits in it, else their first team."""
+    # late: the teams' services import the services, which import the pages' helpers
+    from ..storage.teams import Team
+    from ..teams.scope import hidden_argument, limit_to_teams, set_home_team
+    from ..teams.service import teams_of
+
+    db = get_db()
+    chosen = request.form.get("team", type=int) if request.method == "POST" else None
+    if user.role == "admin":
+        if chosen is not None and db.get(Team, chosen) is not None:
+            set_home_team(db, chosen)
+        return
+    teams = [team.id for team in teams_of(db, user.id)]
+    limit_to_teams(db, teams, home=chosen if chosen in teams else (teams[0] if teams else None))
+    if hidden_argument(db, request.view_args) is not None:
+        abort(404)  # another team's survey, report, case or response: as if it did not exist
 
 
 RESPONDENT_PATHS = ("/s/", "/p/")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from webapp.audit.service import ANONYMOUS, CLI_ACTOR, record
 from webapp.services.errors import HostingError
 from webapp.storage.models import utcnow
+from webapp.storage.teams import Team, TeamMember
 
 from .models import ROLES, LoginAttempt, User
 
@@ -64,11 +65,21 @@ def create_user(session: Session, email: str, role: str, password: str, *, actor
     session.add(user)
     record(session, "user_created", actor=actor, target=email, client=client, detail={"role": role})
     try:
+        session.flush()
+        _join_the_only_team(session, user)
         session.commit()
     except IntegrityError:
         session.rollback()
         raise AccountError(f"a user with the e-mail {email} already exists") from None
     return user
+
+
+def _join_the_only_team(session: Session, user: User) -> None:
+    """While an install has one team (a single-team install), every new user sits in it; once there are more,
+    an admin puts each new user into their teams (`cxroi team add`, the Teams page)."""
+    teams = list(session.scalars(sa.select(Team.id).limit(2)))
+    if len(teams) == 1:
+        session.add(TeamMember(team_id=teams[0], user_id=user.id, added_at=utcnow()))
 
 
 def ensure_user(session: Session, email: str, role: str, password: str) -> User:

@@ -16,6 +16,7 @@ from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from webapp.extensions import get_db
+from webapp.teams.scope import hidden_argument, limit_to_teams
 
 from .keys import ApiKey, key_for
 from .problems import ApiProblem
@@ -126,6 +127,12 @@ def authenticate() -> None:
                          "scope", kind="forbidden")
     _check_rate(key)
     g.api_key = key
+    # the key sees its team's surveys and what belongs to them, nothing else; new surveys go into that team
+    limit_to_teams(get_db(), [] if key.team_id is None else [key.team_id], home=key.team_id)
+    hidden = hidden_argument(get_db(), request.view_args)
+    if hidden is not None:
+        raise ApiProblem(404, "Not found", f"nothing with this {hidden.removesuffix('_id')} is visible to this key",
+                         kind="not-found")
 
 
 def calling_key() -> ApiKey:

@@ -21,6 +21,7 @@ from webapp.accounts.models import User
 from webapp.audit.service import record
 from webapp.services.errors import HostingError
 from webapp.storage.models import Base, utcnow
+from webapp.storage.teams import Team, default_team_id
 
 SCOPES = ("read", "write")
 """read: GET every resource; write: also create, publish, close, invite and start analyses."""
@@ -38,6 +39,9 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(sa.String(64))
     scope: Mapped[str] = mapped_column(sa.String(8))
     team: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    """The team named before teams existed (kept by migration 0019; `team_id` is what counts)."""
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), default=None)
+    """The team whose surveys, responses, reports and cases this key sees (none: nothing; migration 0019)."""
     created_by: Mapped[str] = mapped_column(sa.String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -58,20 +62,25 @@ def _hash(token: str) -> str:
 
 
 def create_key(session: Session, name: str, scope: str, *, actor: str, client: str = "",
-               team: str | None = None) -> tuple[ApiKey, str]:
-    """Store a new key and return it with its token — the only time the token exists outside its holder."""
+               team_id: int | None = None) -> tuple[ApiKey, str]:
+    """Store a new key of the team `team_id` (default: the team called `default`) and return it with its token —
+    the only time the token exists outside its holder."""
     name = name.strip()
     if not name or len(name) > 100 or any(ord(char) < 0x20 for char in name):
         raise ApiKeyError("give the key a name of 1 to 100 printable characters (what uses it, e.g. 'CRM sync')")
     if scope not in SCOPES:
         raise ApiKeyError(f"unknown scope {scope!r}; choose read or write")
+    if team_id is None:
+        team_id = default_team_id(session)
+    elif session.get(Team, team_id) is None:
+        raise ApiKeyError(f"there is no team number {team_id}")
     prefix = secrets.token_hex(6)
     token = f"cxroi_{prefix}_{secrets.token_urlsafe(24)}"
-    key = ApiKey(name=name, prefix=prefix, secret_hash=_hash(token), scope=scope, team=team, created_by=actor,
+    key = ApiKey(name=name, prefix=prefix, secret_hash=_hash(token), scope=scope, team_id=team_id, created_by=actor,
                  created_at=utcnow())
     session.add(key)
     record(session, "api_key_created", actor=actor, target=key.actor, client=client,
-           detail={"name": name, "scope": scope})
+           detail={"name": name, "scope": scope, "team_id": team_id})
     session.commit()
     return key, token
 

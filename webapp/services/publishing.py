@@ -13,6 +13,7 @@ from surveys.definition import build_survey, to_data
 from surveys.model import Survey
 
 from ..storage.models import SurveyRecord, SurveyVersion, utcnow
+from ..teams import scope as _team_scope  # noqa: F401  (every new survey joins a team; queries see only theirs)
 from ..webhooks import service as webhooks
 from ..webhooks import tasks as webhook_tasks
 from .errors import ClosedSurvey, UnknownSurvey

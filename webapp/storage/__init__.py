@@ -2,6 +2,7 @@
 
 from .engine import create_engine_for, open_session, session_factory, upgrade_database
 from .models import Base, Invitation, Response, SurveyRecord, SurveyVersion
+from .teams import Team, TeamMember
 
 __all__ = [
     "Base",
@@ -9,6 +10,8 @@ __all__ = [
     "Response",
     "SurveyRecord",
     "SurveyVersion",
+    "Team",
+    "TeamMember",
     "create_engine_for",
     "open_session",
     "session_factory",

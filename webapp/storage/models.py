@@ -41,6 +41,9 @@ class SurveyRecord(Base):
     """`delete` or `anonymise` (webapp.privacy.retention)."""
     retention_done_until: Mapped[datetime | None] = mapped_column(default=None)
     """Anonymise: every response started before this has been anonymised (where the next daily run starts)."""
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id"), nullable=True, index=True)
+    """The team that owns the survey (migration 0019); set on every insert (`webapp.teams.scope`). Nullable in
+    the schema only because SQLite cannot add a NOT NULL column with a foreign key in place."""
 
     versions: Mapped[list[SurveyVersion]] = relationship(back_populates="survey", order_by="SurveyVersion.number")
 

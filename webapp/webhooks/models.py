@@ -26,6 +26,9 @@ class WebhookSubscription(Base):
     """Signs each delivery (HMAC-SHA256); shown to the admin who made the subscription, and on its page."""
     active: Mapped[bool] = mapped_column(default=True)
     team: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    """The team named before teams existed (kept by migration 0019; `team_id` is what counts)."""
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"), default=None)
+    """The team whose events this subscription hears (migration 0019)."""
     created_by: Mapped[str] = mapped_column(sa.String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from webapp.audit import service as audit_log  # a module: audit.service imports services, which import this
 from webapp.services.errors import HostingError
-from webapp.storage.models import utcnow
+from webapp.storage.models import SurveyRecord, utcnow
+from webapp.storage.teams import default_team_id
 
 from .models import EVENTS, WebhookDelivery, WebhookSubscription
 from .targets import Target, TargetRefused, check_target
@@ -49,8 +50,9 @@ class WebhookError(HostingError):
 
 
 def subscribe(session: Session, url: str, events: list[str], *, created_by: str, allow_private: bool,
-              team: str | None = None) -> WebhookSubscription:
-    """A new active subscription with a fresh secret; the URL is checked (`targets`) and the events known."""
+              team_id: int | None = None) -> WebhookSubscription:
+    """A new active subscription of the team `team_id` (default: the team called `default`) with a fresh
+    secret; the URL is checked (`targets`) and the events known."""
     unknown = [event for event in events if event not in EVENTS]
     if not events or unknown:
         raise WebhookError(f"choose events among {', '.join(EVENTS)}" + (f"; unknown: {', '.join(unknown)}"
@@ -59,7 +61,8 @@ def subscribe(session: Session, url: str, events: list[str], *, created_by: str,
         raise TargetRefused("the webhook URL is longer than 2,000 characters")
     check_target(url, allow_private=allow_private)
     subscription = WebhookSubscription(url=url.strip(), events=" ".join(dict.fromkeys(events)),
-                                       secret="whsec_" + secrets.token_urlsafe(24), team=team,
+                                       secret="whsec_" + secrets.token_urlsafe(24),
+                                       team_id=default_team_id(session) if team_id is None else team_id,
                                        created_by=created_by, created_at=utcnow())
     session.add(subscription)
     session.commit()
@@ -71,8 +74,8 @@ def emit(session: Session, event: str, data: Mapping[str, Any]) -> list[int]:
     (flushed, not committed); returns their ids for `tasks.deliver_later` after the commit."""
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
-    wanting = [s for s in session.scalars(sa.select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))
-               if s.wants(event)]
+    wanting = [s for s in session.scalars(sa.select(WebhookSubscription).where(
+        WebhookSubscription.active.is_(True), _of_the_team_of(data.get("survey")))) if s.wants(event)]
     if not wanting:
         return []
     event_id = f"evt_{uuid.uuid4().hex}"
@@ -84,6 +87,13 @@ def emit(session: Session, event: str, data: Mapping[str, Any]) -> list[int]:
     session.add_all(deliveries)
     session.flush()
     return [delivery.id for delivery in deliveries]
+
+
+def _of_the_team_of(slug: Any) -> sa.ColumnElement[bool]:
+    """Subscriptions of the team that owns the event's survey (each team hears only its own events)."""
+    surveys = SurveyRecord.__table__
+    owner = sa.select(surveys.c.team_id).where(surveys.c.slug == str(slug)).scalar_subquery()
+    return WebhookSubscription.team_id == owner
 
 
 def signature(secret: str, timestamp: int, body: str) -> str:
