@@ -1,0 +1,84 @@
+"""Preview as a respondent: the draft page by page, answers checked and never stored in the database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from surveys.model import Survey
+from surveys.questions import AnswerError
+
+from ..accounts.guard import requires_role
+from ..respond.forms import build_page
+from ..services import authoring
+from ..services.responding import earlier_answers
+from .views import bp, db
+
+PREVIEW_KEY = "author_preview"
+PREVIEW_LIMIT = 1500
+"""Most characters of preview answers kept in the signed session cookie (browsers drop cookies over 4 KB,
+which would sign the author out); open-text answers are never kept."""
+
+
+@bp.route("/<slug>/preview", methods=["GET", "POST"])
+@requires_role("author")
+def preview(slug: str) -> ResponseReturnValue:
+    """The draft exactly as a respondent sees it, page by page; answers are checked, never stored in the
+    database. The choices made on earlier pages ride in the session cookie so that conditions and channel
+    grids on later pages behave as for a respondent; opening the preview without a page starts afresh."""
+    survey = authoring.read_draft(db(), slug)
+    self_url = url_for(".preview", slug=slug)
+    kept = _preview_answers(slug)
+    if request.method == "GET":
+        if "page" not in request.args:
+            _keep_preview_answers(survey, {})
+        index = request.args.get("page", default=0, type=int)
+        if not 0 <= index < len(survey.sections):
+            return redirect(self_url)
+        return _preview_page(survey, index, self_url, kept, formdata=None)
+    try:
+        index = int(request.form.get("page", ""))
+    except ValueError:
+        abort(400, description="the form did not say which page it is")
+    if not 0 <= index < len(survey.sections):
+        abort(400, description=f"this survey has no page {index + 1}")
+    earlier = earlier_answers(survey, kept, index)
+    page = build_page(survey, index, earlier, formdata=request.form)
+    answers, errors = survey.clean_section(survey.sections[index], page.read_raw(request.form), earlier)
+    if errors:
+        return _preview_page(survey, index, self_url, kept, formdata=request.form, errors=errors, status=400)
+    _keep_preview_answers(survey, earlier | answers)
+    if index + 1 < len(survey.sections):
+        return redirect(f"{self_url}?page={index + 1}", 303)
+    flash("That was the last page of the preview; nothing you entered was stored.")
+    return redirect(url_for(".editor", slug=slug), 303)
+
+
+def _preview_answers(slug: str) -> dict[str, Any]:
+    kept = session.get(PREVIEW_KEY)
+    return dict(kept["answers"]) if isinstance(kept, dict) and kept.get("slug") == slug else {}
+
+
+def _keep_preview_answers(survey: Survey, answers: Mapping[str, Any]) -> None:
+    small = {key: value for key, value in answers.items()
+             if not survey.question(key).open_ended}
+    if len(json.dumps(small)) > PREVIEW_LIMIT:
+        small = {}
+    session[PREVIEW_KEY] = {"slug": survey.id, "answers": small}
+
+
+def _preview_page(survey: Survey, index: int, self_url: str, kept: Mapping[str, Any], *,
+                  formdata: MultiDict[str, str] | None, errors: Mapping[str, AnswerError] | None = None,
+                  status: int = 200) -> ResponseReturnValue:
+    page = build_page(survey, index, earlier_answers(survey, kept, index), formdata=formdata,
+                      answers=kept if formdata is None else None)
+    return render_template(
+        "author/preview.html", page=page, survey=survey, lang=survey.language, errors=errors or {},
+        action=self_url, pages=len(survey.sections), slug=survey.id,
+        back_url=f"{self_url}?page={index - 1}" if index > 0 else None,
+    ), status
