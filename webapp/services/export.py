@@ -14,9 +14,9 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -254,7 +254,7 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
             if suffix == ".csv":
                 return _write_csv(partial, columns, rows)
             if suffix == ".xlsx":
-                return _write_xlsx(partial, columns, rows)
+                return _write_xlsx(partial, columns, rows, _date_columns(versions))
             if suffix in LABELLED_FORMATS:  # SPSS, Stata: with variable and value labels (export_labelled.py)
                 return write_labelled(partial, suffix, columns, rows, [survey_of(v) for v in reversed(versions)])
             return _write_parquet(partial, columns, rows, _arrow_schema(versions, columns, theme_columns))
@@ -379,15 +379,18 @@ def _xlsx_cell(value: Any) -> Any:
     return neutralise_formula(value)
 
 
-def _write_xlsx(path: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -> int:
+def _write_xlsx(path: Path, columns: list[str], rows: Iterator[dict[str, Any]],
+                date_columns: Collection[str] = ()) -> int:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)  # rows go straight to the file, not into memory
     sheet = workbook.create_sheet("responses")
     sheet.append(columns)
     count = 0
+    dates = [column in date_columns for column in columns]
     for row in rows:
-        sheet.append([_xlsx_cell(row[c]) for c in columns])
+        sheet.append([_as_date(row[c]) if is_date else _xlsx_cell(row[c]) for c, is_date in zip(columns, dates,
+                                                                                               strict=True)])
         count += 1
     workbook.save(path)
     return count
@@ -414,14 +417,35 @@ def _arrow_schema(versions: list[SurveyVersion], columns: list[str], theme_colum
 def _arrow_type(kind: ColumnKind) -> pa.DataType:
     import pyarrow as pa
 
-    return {"text": pa.string(), "integer": pa.int64(), "number": pa.float64()}[kind]
+    return {"text": pa.string(), "integer": pa.int64(), "number": pa.float64(), "date": pa.date32()}[kind]
+
+
+def _date_columns(versions: list[SurveyVersion]) -> set[str]:
+    """The columns holding dates (a date question's ISO answer), written as dates to XLSX and Parquet."""
+    return {column for version in versions for survey in [survey_of(version)] for question in survey.questions()
+            for column, kind in question.column_kinds(survey).items() if kind == "date"}
+
+
+def _as_date(value: Any) -> Any:
+    """A stored ISO date as a date (an Excel date cell, a Parquet date32); anything else as it is."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return _xlsx_cell(value)
+    return value
 
 
 def _write_parquet(path: Path, columns: list[str], rows: Iterator[dict[str, Any]], schema: pa.Schema) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    dates = [field.name for field in schema if pa.types.is_date32(field.type)]
+
     def table(chunk: list[dict[str, Any]]) -> pa.Table:
+        for row in chunk if dates else ():
+            for column in dates:
+                row[column] = _as_date(row.get(column))
         try:
             return pa.Table.from_pylist(chunk, schema=schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as error:

@@ -151,16 +151,17 @@ def _question_variable(column: str, name: str, question: QuestionBase, survey: S
     if kind_of_column == "text" and value_kind == "choice" and not rest:
         return Variable(column, name, label, "choice", {n: text for n, text in enumerate(choices.values(), 1)},
                         codes={code: n for n, code in enumerate(choices, 1)})
-    if kind_of_column == "text":
+    if kind_of_column in ("text", "date"):  # a date: its ISO text, YYYY-MM-DD
         return Variable(column, name, label, "text")
     labels: dict[int, str] = {}
     if value_kind == "scale":
         labels = {value: text for value, text in question.scale_points() if text != str(value)}
-    elif value_kind == "multi":
+    elif value_kind == "multi" and question.widget == "checkboxes":  # a ranking's columns hold ranks, unlabelled
         labels = {0: "Not selected", 1: "Selected"}
     elif value_kind == "friction":
         labels = {0: "No", 1: "Yes"}
-    return Variable(column, name, label, "number", labels, _MEASURES.get(value_kind, "scale"))
+    measure = "ordinal" if question.widget == "ranking" else _MEASURES.get(value_kind, "scale")
+    return Variable(column, name, label, "number", labels, measure)
 
 
 def _variable_name(column: str, taken: set[str], *, stata: bool) -> str:
