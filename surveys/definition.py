@@ -19,6 +19,7 @@ from .bounded import load_yaml
 from .errors import InvalidDefinition, Problem
 from .logic import ConditionSyntaxError, parse_condition
 from .model import Survey
+from .not_applicable import check_not_applicable
 from .questions import QUESTION_TYPES, QuestionBase
 from .texts import check_texts
 
@@ -83,6 +84,7 @@ def check_survey(survey: Survey) -> list[Problem]:
     problems.extend(_check_follow_ups(survey, seen))
     problems.extend(_check_page_ids(survey))
     problems.extend(check_texts(survey))
+    problems.extend(check_not_applicable(survey))
     return problems
 
 

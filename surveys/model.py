@@ -10,7 +10,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
+from .branding import Branding
 from .logic import parse_condition
+from .not_applicable import STORED_KEY, merge_not_applicable, not_applicable_of, take_not_applicable
 from .questions import (
     AnswerError,
     Identifier,
@@ -156,6 +158,10 @@ class Survey(Strict):
     time_budget_minutes: float = Field(default=8, gt=0, le=MAX_TIME_BUDGET_MINUTES, allow_inf_nan=False,
                                        description="Longest acceptable completion time (linter).")
     sections: list[Section] = Field(min_length=1, max_length=MAX_PAGES)
+    not_applicable: bool = Field(default=False, description=(
+        'Offer "Not applicable" on every single-choice, scale and scale-grid question (a question\'s own '
+        "not_applicable overrides it)."))
+    branding: Branding | None = Field(default=None, description="Logo and accent colour of the respondent pages.")
     follow_up: list[FollowUpRule] = Field(default_factory=list, max_length=MAX_FOLLOW_UPS,
                                           description="Rules that open a follow-up case when a response completes.")
 
@@ -247,30 +253,40 @@ class Survey(Strict):
 
         Returns (answers to store, errors by question id). Hidden questions are neither required nor
         stored; a channel grid only accepts the channels used. `earlier` holds the answers of previous pages.
+        Questions (or grid rows) answered "Not applicable" are listed under `not_applicable.STORED_KEY`.
         """
         answers: dict[str, Any] = {}
         errors: dict[str, AnswerError] = {}
+        skipped: list[str] = []
         context = dict(earlier)
         for question in section.questions:
             if not self.is_shown(question, context):
                 context.pop(question.id, None)
                 continue
-            value = raw.get(question.id)
-            if is_blank(value):
-                if question.required and question.expects_answer(self, context):
+            try:
+                value, not_applicable = take_not_applicable(self, question, raw.get(question.id), context)
+            except AnswerError as error:
+                errors[question.id] = error
+                continue
+            skipped += not_applicable
+            if is_blank(value) and not (not_applicable and question.is_grid):
+                if not not_applicable and question.required and question.expects_answer(self, context):
                     errors[question.id] = MissingAnswer("this question needs an answer")
                 continue
             try:
-                answers[question.id] = context[question.id] = question.clean_on_page(value, self, context)
+                cleaned = question.clean_on_page(value, self, context)
             except AnswerError as error:
                 errors[question.id] = error
             else:
-                missing = question.missing_rows(answers[question.id], self, context) if question.required else []
+                if not is_blank(cleaned):  # a grid answered only "Not applicable" stores no answer
+                    answers[question.id] = context[question.id] = cleaned
+                missing = question.missing_rows(cleaned, self, context) if question.required else []
+                missing = [row for row in missing if f"{question.id}.{row}" not in not_applicable]
                 if missing:  # every row left blank, by label; `row` is the first, for the page's anchor
                     labels = dict(question.rows(self))
                     names = ", ".join(labels.get(row, row) for row in missing)
                     errors[question.id] = AnswerError(f"answer every row: {names}", missing[0], names_rows=True)
-        return answers, errors
+        return (answers | {STORED_KEY: sorted(skipped)} if skipped else answers), errors
 
     def from_row(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, AnswerError]]:
         """Read one responses-table row back into checked answers, page by page with the definition's rules
@@ -281,7 +297,7 @@ class Survey(Strict):
         for section in self.sections:
             raw = {q.id: q.from_columns(row, self) for q in section.questions}
             page, page_errors = self.clean_section(section, raw, answers)
-            answers.update(page)
+            answers = merge_not_applicable(answers | page, not_applicable_of(answers))
             errors.update({k: e for k, e in page_errors.items() if not isinstance(e, MissingAnswer)})
         return answers, errors
 

@@ -203,6 +203,8 @@ class QuestionBase(Strict):
     show_if: str | None = None
     rationale: str | None = None
     """Why this question is worth asking; shown to CX leads, never to respondents."""
+    not_applicable: bool | None = None
+    """Offer a "Not applicable" choice (surveys/not_applicable.py); None: as the survey's `not_applicable` says."""
 
     # --- what the type declares (class-level), with the defaults of a plain question -------------------------
     widget: ClassVar[Widget] = "text"

@@ -1,6 +1,6 @@
 """The respondent pages: personal links `/s/<token>` and public links `/p/<slug>?channel=…`.
 
-One section per page, Next to save and go on, a Back link, progress shown; the page is built by the field
+One section per page, Next to save and go on, Back to save what was given and go back, progress shown; the page is built by the field
 factory (`forms.py`) and validated by `Survey.clean_section` in the responding service. Each page is shown in the
 respondent's language (`languages.py`), with earlier answers and customer fields piped into its texts.
 """
@@ -9,25 +9,43 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response as HttpResponse
 
+from surveys.branding import LOGO_FILE
 from surveys.model import Survey
+from surveys.not_applicable import with_not_applicable
 from surveys.questions import AnswerError
 from surveys.texts import has_piping, localised, pipe_values, piped
 
 from ..config import public_link_seconds
 from ..extensions import get_db
+from ..security import BASE_POLICY
 from ..services import responding, survey_of
 from ..services.errors import HostingError
 from ..storage.models import Response
-from .forms import Page, build_page, option_inputs
+from .forms import Page, build_page, option_inputs, point_count
 from .languages import choose_language, init_languages, language_links, translate_fixed, use_language
 
 bp = Blueprint("respond", __name__)
 bp.add_app_template_global(option_inputs, "option_inputs")
+bp.add_app_template_global(point_count, "point_count")
 bp.add_app_template_global(translate_fixed, "fixed_text")
 bp.record_once(lambda state: init_languages(state.app))  # Flask-Babel: the respondent pages' catalogues
 
@@ -35,6 +53,38 @@ PUBLIC_KEYS = "public_responses"
 PUBLIC_LINKS = "public_links"
 """Per survey slug, the query of the public link a respondent opened, kept until their first POST."""
 LINK_VALUE_LIMIT = 400
+BACK = "back"
+"""The name of the Back button: the page's answers are saved without the required-question check (forms.META_FIELDS)."""
+
+
+@bp.get("/branding/<path:name>")
+def branding_file(name: str) -> ResponseReturnValue:
+    """A logo kept in the instance folder's `branding/` directory (a definition's `branding.logo_url` naming a
+    file): only image files, only from that directory. Public, like the pages that show it."""
+    if not LOGO_FILE.match(name):
+        abort(404)
+    return send_from_directory(Path(current_app.instance_path) / "branding", name, max_age=3600)
+
+
+@bp.after_request
+def _allow_logo_origin(response: HttpResponse) -> HttpResponse:
+    """A page showing an https logo lets the browser load images from that logo's origin (and no other): the
+    site's policy is `img-src 'self' data:`. Set here, so the app-wide headers (webapp.security) keep it."""
+    origin = g.get("logo_origin")
+    if origin and "Content-Security-Policy" not in response.headers:
+        embed = request.endpoint in set(current_app.config.get("EMBED_ENDPOINTS", ()))
+        ancestors = (" ".join(current_app.config.get("EMBED_ORIGINS", ())) if embed else "") or "'none'"
+        policy = BASE_POLICY.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+        response.headers["Content-Security-Policy"] = f"{policy}; frame-ancestors {ancestors}"
+    return response
+
+
+def _note_logo(survey: Survey) -> None:
+    """Remember the https logo's origin of the page being rendered (`_allow_logo_origin`)."""
+    branding = survey.branding
+    if branding is not None and branding.logo_url and not branding.logo_is_file:
+        parts = urlsplit(branding.logo_url)
+        g.logo_origin = f"https://{parts.netloc}"
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
@@ -115,6 +165,7 @@ def _thank_you(response: Response, *, already: bool) -> str:
     survey = responding.survey_for(response)
     language = _language(survey, response)
     shown = _shown(survey, language, response, response.answers or {})
+    _note_logo(shown)
     return render_template("respond/thanks.html", survey=shown, lang=language, already=already)
 
 
@@ -148,7 +199,7 @@ def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseRetur
         if not 0 <= index <= response.current_page or index >= len(survey.sections):
             return redirect(f"{self_url}?page={response.current_page}")
         page = build_page(_shown(survey, language, response, answers), index,
-                          responding.earlier_answers(survey, answers, index), answers=answers)
+                          responding.earlier_answers(survey, answers, index), answers=with_not_applicable(answers))
         return _render_page(page, self_url, {}, language)
 
     index = _posted_page(len(survey.sections))
@@ -160,7 +211,8 @@ def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseRetur
             f"the form sent a field this page does not have or sent it twice: {unexpected[0][:60]!r}; "
             "reload the page and answer again"
         )
-    outcome = responding.answer_page(get_db(), response.id, index, page.read_raw(request.form), language=language)
+    outcome = responding.answer_page(get_db(), response.id, index, page.read_raw(request.form), language=language,
+                                     back=BACK in request.form)
     if outcome.kind in ("complete", "already_complete"):
         return redirect(thanks_url, 303)
     if outcome.kind == "saved":
@@ -168,7 +220,7 @@ def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseRetur
     if outcome.page != index:  # the final check found a problem on an earlier page: show it
         stored = outcome.answers
         page = build_page(_shown(survey, language, response, stored), outcome.page,
-                          responding.earlier_answers(survey, stored, outcome.page), answers=stored)
+                          responding.earlier_answers(survey, stored, outcome.page), answers=with_not_applicable(stored))
     return _render_page(page, self_url, outcome.errors, language, status=400)
 
 
@@ -185,9 +237,9 @@ def _posted_page(pages: int) -> int:
 def _render_page(page: Page, self_url: str, errors: Mapping[str, AnswerError], language: str,
                  status: int = 200) -> ResponseReturnValue:
     survey = page.survey
+    _note_logo(survey)
     return render_template(
         "respond/page.html", page=page, survey=survey, lang=language, errors=errors,
-        action=self_url, pages=len(survey.sections),
-        back_url=f"{self_url}?page={page.index - 1}" if page.index > 0 else None,
+        action=self_url, pages=len(survey.sections), back=page.index > 0,
         languages=language_links(survey, language, f"{self_url}?page={page.index}"),
     ), status

@@ -22,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from surveys.logic import parse_condition
 from surveys.model import Section, Survey
+from surveys.not_applicable import NOT_APPLICABLE, offers_not_applicable
 from surveys.questions import AnswerError, QuestionBase, Widget
 
 from .languages import translate_error, translate_fixed
@@ -39,8 +40,9 @@ def _choices(pairs: list[tuple[str, str]]) -> list[Any]:
     return [SelectChoice(value, label) for value, label in pairs] if SelectChoice else pairs
 
 
-META_FIELDS = frozenset({"csrf_token", "page", "lang"})
-"""Form fields that are not answers: the CSRF token, the page number and the language the page was shown in."""
+META_FIELDS = frozenset({"csrf_token", "page", "lang", "back"})
+"""Form fields that are not answers: the CSRF token, the page number, the language the page was shown in and the
+Back button."""
 
 
 class FieldFactory:
@@ -80,13 +82,32 @@ class NumberFactory(FieldFactory):
         return {question.id: StringField(question.text, render_kw={"inputmode": mode, "autocomplete": "off"})}
 
 
+def _radio_choices(question: QuestionBase, survey: Survey) -> list[Any]:
+    """A radio group's options: the question's, then "Not applicable" when it offers it, then "No answer" (a
+    real radio, value "": sent, it clears the answer) when it is optional."""
+    extra = [(NOT_APPLICABLE, gettext("Not applicable"))] if offers_not_applicable(survey, question) else []
+    extra += [] if question.required else [("", gettext("No answer"))]
+    return _choices(question.options()) + [SelectChoice(*pair) if SelectChoice else pair for pair in extra]
+
+
+ASIDE_VALUES = frozenset({"", NOT_APPLICABLE})
+"""Option values shown apart from the scale: "No answer" and "Not applicable"."""
+
+
+def point_count(field: RadioField | SelectMultipleField) -> int:
+    """The options of a choice field that are choices or scale points (not "No answer" or "Not applicable"):
+    more than 7 lay out as a wrapping grid of small boxes (`options-wide`)."""
+    values = [choice.value if SelectChoice else choice[0] for choice in field.choices]
+    return sum(1 for value in values if value not in ASIDE_VALUES)
+
+
 class RadioFactory(FieldFactory):
     """One radio group: a question's choices, or the points of its scale."""
 
     template = "respond/fields/choice.html"
 
     def build(self, question: QuestionBase, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
-        return {question.id: RadioField(question.text, choices=_choices(question.options()), validate_choice=False)}
+        return {question.id: RadioField(question.text, choices=_radio_choices(question, survey), validate_choice=False)}
 
 
 class CheckboxesFactory(FieldFactory):
@@ -115,7 +136,7 @@ class RowRadiosFactory(FieldFactory):
         return question.rows(survey)  # the answers deciding the rows are given on this same page: show them all
 
     def build(self, question: QuestionBase, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
-        choices = _choices(question.options())
+        choices = _radio_choices(question, survey)
         return {f"{question.id}.{row}": RadioField(label, choices=choices, validate_choice=False)
                 for row, label in self.rows(question, survey, context)}
 
@@ -261,7 +282,10 @@ def option_inputs(field: RadioField | SelectMultipleField, described: str | None
     for number, choice in enumerate(field.choices):
         value, label = (choice.value, choice.label) if SelectChoice else choice
         checked = "checked " if selected(value) else ""
-        parts.append(f'\n  <div class="option"><input {aria}{checked}id="{prefix}-{number}" name="{name}" '
+        # "No answer" / "Not applicable" apart; a labelled point (a scale's end) takes a whole row in a wide grid
+        kind_class = ("option option-aside" if value in ASIDE_VALUES and not multiple
+                      else "option option-end" if label and label != str(value) else "option")
+        parts.append(f'\n  <div class="{kind_class}"><input {aria}{checked}id="{prefix}-{number}" name="{name}" '
                      f'type="{kind}" value="{escape(str(value))}"> <label for="{prefix}-{number}">'
                      f'{escape(label or value)}</label></div>\n')
     return Markup("".join(parts))  # nosec B704 - every value and label above is escaped

@@ -17,7 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from surveys.model import Survey
-from surveys.questions import AnswerError
+from surveys.not_applicable import (
+    STORED_KEY,
+    merge_not_applicable,
+    not_applicable_of,
+    replace_page,
+    with_not_applicable,
+)
+from surveys.questions import AnswerError, MissingAnswer
 from surveys.texts import localised, offered_language
 
 from ..cases import service as cases
@@ -35,7 +42,7 @@ from .publishing import latest_version, survey_of
 class PageOutcome:
     """What became of a submitted page.
 
-    `saved`: stored, go to `page`; `invalid`: show `page` again with `errors` (by question id) — the page
+    `saved`: stored, go to `page` (the next page, or the one before after Back); `invalid`: show `page` again with `errors` (by question id) — the page
     just sent, nothing of it stored, or, when the final check on submit fails, an earlier page shown with
     `answers` (the stored answers); `complete`: the response was just submitted; `already_complete`: it had
     been submitted before.
@@ -203,18 +210,23 @@ def start_public(session: Session, slug: str, session_key: str, query: Mapping[s
 
 
 def earlier_answers(survey: Survey, answers: Mapping[str, Any], page: int) -> dict[str, Any]:
-    """The stored answers of the pages before `page` (what show_if on this page may refer to)."""
+    """The stored answers of the pages before `page` (what show_if on this page may refer to); "Not applicable"
+    is left out (a condition reads it as unanswered)."""
     ids = {q.id for section in survey.sections[:page] for q in section.questions}
     return {key: value for key, value in answers.items() if key in ids}
 
 
 def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str, Any], *,
-                language: str | None = None) -> PageOutcome:
+                language: str | None = None, back: bool = False) -> PageOutcome:
     """Validate and store one page of answers; on the last page, submit the response. Commits.
 
     `raw` holds the page's raw answers by question id (as the field factories read them from the form).
     Nothing is stored when any answer is invalid. A complete response is never changed. `language`, one the
     survey is offered in, is recorded as the response's language, and error messages name rows in it.
+
+    `back`: the respondent pressed Back. What they gave on the page is stored without asking for the required
+    questions still blank (nothing typed is lost), and the outcome is the page before; an answer that is
+    invalid (a choice the page never offered, a text too long) still shows the page again with its error.
     """
     # The row's current state, locked, as plain columns: the Response object the caller holds (and its loaded
     # version) is left as it is, so the version below comes from the session without another SELECT.
@@ -239,12 +251,18 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     section = survey.sections[page]
     stored = dict(response.answers or {})
     cleaned, errors = survey.clean_section(section, raw, earlier_answers(survey, stored, page))
+    if back:  # only what was given must be valid: blank required questions and grid rows can wait
+        errors = {key: error for key, error in errors.items()
+                  if not isinstance(error, MissingAnswer) and not error.names_rows}
     if errors:
         session.rollback()
         return PageOutcome("invalid", page, errors, stored)
-    on_page = {q.id for q in section.questions}
-    answers = {key: value for key, value in stored.items() if key not in on_page} | cleaned
+    answers = replace_page(stored, cleaned, {q.id for q in section.questions})
     now = utcnow()
+    if back:
+        _update_partial(session, response_id, answers=answers, updated_at=now, **recorded)
+        session.commit()
+        return PageOutcome("saved", max(page - 1, 0))
     last = page == len(survey.sections) - 1
     if not last:
         _update_partial(session, response_id, answers=answers, updated_at=now,
@@ -297,15 +315,18 @@ def _update_partial(session: Session, response_id: int, **values: Any) -> bool:
 
 
 def recheck(survey: Survey, answers: Mapping[str, Any]) -> tuple[dict[str, Any], int, dict[str, AnswerError]]:
-    """Run every page's rules again over the stored answers, in order; drops answers to questions that
-    later answers hid. Returns (final answers, first page with errors, its errors)."""
+    """Run every page's rules again over the stored answers, in order; drops answers (and "Not applicable"
+    choices) to questions that later answers hid. Returns (final answers, first page with errors, its errors)."""
+    raw = with_not_applicable(answers)
     final: dict[str, Any] = {}
+    skipped: list[str] = []
     for index, section in enumerate(survey.sections):
-        cleaned, errors = survey.clean_section(section, answers, final)
+        cleaned, errors = survey.clean_section(section, raw, final)
         if errors:
-            return final, index, errors
-        final |= cleaned
-    return final, -1, {}
+            return merge_not_applicable(final, skipped), index, errors
+        skipped += not_applicable_of(cleaned)
+        final |= {key: value for key, value in cleaned.items() if key != STORED_KEY}
+    return merge_not_applicable(final, skipped), -1, {}
 
 
 def customer_fields(session: Session, response: Response) -> dict[str, str | None]:
