@@ -22,6 +22,7 @@ from surveys.files import read_survey
 
 from . import diagnostics
 from .bands import churn_by_band, headline_metric, survival_curves
+from .case_loop import compare_closed_cases
 from .comparison import compare_metrics
 from .config import RoiConfig, read_config, to_config_data
 from .data import build_analysis_data, read_outcomes_table, read_responses_table
@@ -194,8 +195,9 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
     over_time = results_by_wave(data, config, headline=headline)
     programme = estimate_programme(data, config)
     lifetime = customer_lifetime_value(data, finance=config.finance)
+    case_loop = compare_closed_cases(data)
     for part in (comparison, *drivers.values(), risk, scenario, segments, nonresponse, sentiment, themes,
-                 over_time, programme, lifetime):
+                 over_time, programme, lifetime, case_loop):
         if part is not None:
             found.extend(part.warnings)
 
@@ -233,6 +235,7 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
         over_time=over_time.to_dict() if over_time else None,
         programme=programme.to_dict() if programme else None,
         customer_lifetime_value=lifetime.to_dict() if lifetime else None,
+        case_loop=case_loop.to_dict() if case_loop else None,
     )
 
 

@@ -87,12 +87,11 @@ def model_risk(model: Mapping[str, Any], values: Mapping[str, float | None]) -> 
     `covariance`); None when a coefficient, an error or a value is missing."""
     terms = [t for t in model.get("terms") or [] if isinstance(t, Mapping)]
     names = [str(t.get("name")) for t in terms]
-    coefs = [t.get("coef") for t in terms]
-    errors = [t.get("se") for t in terms]
-    if not terms or any(not isinstance(c, int | float) for c in coefs):
+    coefs = [float(c) for t in terms if isinstance(c := t.get("coef"), int | float)]
+    errors = [float(s) for t in terms if isinstance(s := t.get("se"), int | float)]
+    if not terms or len(coefs) < len(terms):
         return None
     covariance = covariance_of(model)
-    if covariance is None and any(not isinstance(s, int | float) for s in errors):
+    if covariance is None and len(errors) < len(terms):
         return None
-    return predicted_risk(names, [float(c) for c in coefs], values, covariance=covariance,
-                          se=None if covariance is not None else [float(s) for s in errors])
+    return predicted_risk(names, coefs, values, covariance=covariance, se=None if covariance is not None else errors)

@@ -41,6 +41,10 @@ PROGRAMME_COLUMNS: tuple[str, ...] = (
 )
 """Outcome columns of the realised-effect analysis (`roi.programme`): which customers the CX programme reached,
 from when, and each outcome per period before and after its start."""
+CASE_COLUMNS: tuple[str, ...] = ("case_status", "case_closed", "case_risk")
+"""Outcome columns of the closed-loop comparison (`roi.case_loop`): each customer's churn-risk case as
+`cxroi cases list --format csv` exports it (`status` → `case_status`, or a 0/1 `case_closed`; `risk` →
+`case_risk`); blank for a customer without a case."""
 
 
 class _Strict(BaseModel):
@@ -151,12 +155,12 @@ class RoiConfig(_Strict):
     def _known_canonical_names(cls, value: dict[str, str]) -> dict[str, str]:
         seen: dict[str, str] = {}
         for canonical, theirs in value.items():
-            if canonical not in CANONICAL_COLUMNS and canonical not in PROGRAMME_COLUMNS:
+            if canonical not in (*CANONICAL_COLUMNS, *PROGRAMME_COLUMNS, *CASE_COLUMNS):
                 raise ValueError(
                     f"{canonical!r} is not a canonical outcome column; known: {', '.join(CANONICAL_COLUMNS)}"
                     f", and for the programme's effect programme, programme_start, churned_post, churned_pre, "
                     f"churned_pre2 … churned_pre{PRE_PERIODS}, revenue_post, revenue_pre … revenue_pre{PRE_PERIODS}"
-                    " (segment columns go under 'segments')"
+                    f", and for closed cases {', '.join(CASE_COLUMNS)} (segment columns go under 'segments')"
                 )
             if theirs in seen:
                 raise ValueError(f"column {theirs!r} is mapped to both {seen[theirs]!r} and {canonical!r}")

@@ -154,6 +154,8 @@ class Results:
     """The CX programme's realised effect, money value and ROI (`roi.programme`)."""
     customer_lifetime_value: dict[str, Any] | None = None
     """Survival-based customer lifetime value per segment (`roi.money.lifetime`)."""
+    case_loop: dict[str, Any] | None = None
+    """Retention of customers whose churn-risk case was closed vs comparable ones (`roi.case_loop`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable({
@@ -177,6 +179,7 @@ class Results:
             "over_time": self.over_time,
             "programme": self.programme,
             "customer_lifetime_value": self.customer_lifetime_value,
+            "case_loop": self.case_loop,
         })
 
 

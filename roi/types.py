@@ -31,6 +31,7 @@ WarningCode = Literal[
     "miscalibration",
     "non_proportional_hazards",
     "non_linear",
+    "not_comparable",
 ]
 WARNING_CODES: tuple[str, ...] = WarningCode.__args__  # type: ignore[attr-defined]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..config import RoiConfig
-from .tables import TableError, to_dates, to_numbers, where
+from ..config import CASE_COLUMNS, RoiConfig
+from .tables import TableError, as_text, to_dates, to_flags, to_numbers, where
 
 DAYS_PER_MONTH = 365.25 / 12
 TRUE_TEXT = {"1", "1.0", "true", "yes", "y"}
@@ -71,6 +71,38 @@ def _churned(frame: pd.DataFrame, shown: str) -> pd.Series:
     return values
 
 
+CASE_CLOSED = {"open": 0.0, "contacted": 0.0, "resolved": 1.0, "won_back": 1.0, "lost": 1.0}
+"""A case's status (the cases export's `status`) → closed (1) or not (0): closed as `closed_at` is set."""
+
+
+def _case_columns(frame: pd.DataFrame, config: RoiConfig, out: pd.DataFrame, source: str) -> None:
+    """`case_closed` (0/1, NaN without a case) from `case_status` or `case_closed`, and `case_risk` (a
+    probability 0–1) into `out`; a status other than the five, both columns at once, or a risk outside 0–1 is an
+    `OutcomeDataError` naming the rows."""
+    if "case_status" in frame.columns and "case_closed" in frame.columns:
+        raise OutcomeDataError(f"{source}: give case_status or case_closed, not both (they may disagree)")
+    if "case_status" in frame.columns:
+        text = as_text(frame["case_status"]).map(lambda v: v if v is None else v.lower().replace(" ", "_"))
+        bad = np.flatnonzero(text.notna().to_numpy() & ~text.isin(list(CASE_CLOSED)).to_numpy())
+        if len(bad):
+            raise OutcomeDataError(f"{where(frame, bad, _shown(config, 'case_status'))}: a case status is one of "
+                                   f"{', '.join(CASE_CLOSED)} ({frame['case_status'].iloc[bad[0]]!r})")
+        out["case_status"] = text
+        out["case_closed"] = text.map(lambda v: CASE_CLOSED.get(v, np.nan) if v is not None else np.nan).astype(float)
+    elif "case_closed" in frame.columns:
+        out["case_closed"] = to_flags(frame, "case_closed", shown_as=_shown(config, "case_closed"),
+                                      error=OutcomeDataError)
+    if "case_risk" in frame.columns:
+        risk = to_numbers(frame, "case_risk", shown_as=_shown(config, "case_risk"), error=OutcomeDataError,
+                          minimum=0)
+        above = np.flatnonzero((risk > 1).to_numpy())
+        if len(above):
+            raise OutcomeDataError(f"{where(frame, above, _shown(config, 'case_risk'))}: the case's risk is a "
+                                   f"probability between 0 and 1 (e.g. 0.38), not a percentage "
+                                   f"({frame['case_risk'].iloc[above[0]]!r})")
+        out["case_risk"] = risk
+
+
 def build_outcomes(raw: pd.DataFrame, config: RoiConfig) -> OutcomeTable:
     """Check and convert a raw (text) outcomes table; see the module docstring for what is fatal."""
     source = str(raw.attrs.get("source", "<outcomes>"))
@@ -108,6 +140,7 @@ def build_outcomes(raw: pd.DataFrame, config: RoiConfig) -> OutcomeTable:
                                    "the start date")
     if "account_id" in frame.columns:
         out["account_id"] = frame["account_id"]
+    _case_columns(frame, config, out, source)
     notes: list[str] = []
     if "churned" not in out and "end_date" in out:
         out["churned"] = out["end_date"].notna().astype(float)
@@ -121,7 +154,8 @@ def build_outcomes(raw: pd.DataFrame, config: RoiConfig) -> OutcomeTable:
         out[name] = frame[name]
         segments.append(name)
     for name in out.columns:
-        if name not in ("customer_id", "duration_months"):  # durations are reported via their sources
+        if name not in ("customer_id", "duration_months", *CASE_COLUMNS):  # durations: via their sources;
+            # a blank case column means the customer had no case, not a missing value
             count = int(out[name].isna().sum())
             if count and name != "end_date":  # a blank end date means still a customer
                 missing[name] = count

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from . import formatting
 from .appendix import build_data_quality, build_glossary, build_methods
+from .case_loop import build_case_loop
 from .content import Report, Section
 from .html import render_report_html
 from .models import build_models, build_survival
@@ -64,6 +65,9 @@ def _build_report(results: Mapping[str, Any], *, title: str | None = None) -> Re
     survival = build_survival(results)
     if survival is not None:
         sections.append(survival)
+    loop = build_case_loop(results)
+    if loop is not None:
+        sections.append(loop)
     sections.append(build_models(results))
     themes = build_themes(results)
     if themes is not None:

@@ -14,7 +14,7 @@ from .reading import first_text, get, mapping, not_available, records
 # without an effect matters least; the headline metric's own warnings are put first whatever their code.
 WARNING_ORDER = ("wrong_sign", "leakage", "parallel_trends", "not_identified", "separation", "miscalibration",
                  "low_match", "nonresponse_bias",
-                 "no_definition", "non_convergence", "small_sample", "collinearity", "non_linear",
+                 "no_definition", "non_convergence", "small_sample", "collinearity", "not_comparable", "non_linear",
                  "non_proportional_hazards", "no_effect")
 SUMMARY_WARNINGS = 4
 MODEL_SHAPE_CODES = ("non_proportional_hazards", "non_linear")
@@ -41,6 +41,8 @@ PLAIN_WORDS = {
                        "it started, so part of the measured effect may not be the programme's.",
     "not_identified": "What the CX programme achieved cannot be measured from these data; the programme page says "
                       "why.",
+    "not_comparable": "Customers whose case was closed and those whose case was not differ too much in risk to be "
+                      "compared like with like; the closing-the-loop figures are not a fair comparison.",
     "miscalibration": "The churn model's predicted risks do not match how many customers actually left, so the "
                       "money figures built on them are off by that much.",
     "no_definition": "Without the survey's definition every numeric column was treated as a question score; "

@@ -21,7 +21,7 @@ from webapp.cli import main
 
 WARNING_CODES = {"separation", "leakage", "wrong_sign", "no_effect", "small_sample", "low_match", "collinearity",
                  "nonresponse_bias", "non_convergence", "parallel_trends", "not_identified", "no_definition",
-                 "miscalibration", "non_proportional_hazards", "non_linear"}
+                 "miscalibration", "non_proportional_hazards", "non_linear", "not_comparable"}
 
 
 @dataclass
