@@ -53,6 +53,34 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
+CI_NOTES = {
+    "not estimated": "the model could not be fitted (see its notes), so there is no estimate and no interval",
+    "no interval": "the standard error is infinite or could not be computed, so no interval is given",
+    "zero width": "the interval has no width (a standard error of zero), which measures nothing; no interval is "
+                  "given",
+    "unbounded": "the data put no limit on one side of the interval (that end is null)",
+}
+"""The words a degenerate interval carries in results.json (`ci_note`) instead of numbers (docs/results.md)."""
+
+
+ZERO_WIDTH = 1e-9
+"""An interval narrower than this (relative to its ends, at least 1) has no width: a standard error of zero up to
+rounding, as an exact fit or a constant outcome gives."""
+
+
+def interval_note(coef: float | None, ci: tuple[float | None, float | None]) -> str | None:
+    """None for an ordinary interval, else the key of `CI_NOTES` that describes it: the fit failed (no
+    coefficient), both ends missing or infinite, one end missing or infinite, or both ends equal."""
+    if number(coef) is None:
+        return "not estimated"
+    low, high = number(ci[0]), number(ci[1])
+    if low is None and high is None:
+        return "no interval"
+    if low is None or high is None:
+        return "unbounded"
+    return "zero width" if high - low <= ZERO_WIDTH * max(1.0, abs(low), abs(high)) else None
+
+
 @dataclass(frozen=True)
 class Term:
     """One coefficient of a fitted model, per one unit of its column as it is in the data.
@@ -74,13 +102,20 @@ class Term:
     """The metric's Benjamini–Hochberg q-value across the section's single-metric models (metric terms only)."""
 
     def to_dict(self, ratio_name: str | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "coef": number(self.coef), "se": number(self.se),
-                               "ci": [number(self.ci[0]), number(self.ci[1])], "p": number(self.p)}
+        """The term's results.json entry. A degenerate interval (`interval_note`) is written as words, `ci_note`,
+        with its ends null: a zero-width interval's two equal numbers are not written as if they were one."""
+        note = interval_note(self.coef, self.ci)
+        ci = [None, None] if note == "zero width" else [number(self.ci[0]), number(self.ci[1])]
+        out: dict[str, Any] = {"name": self.name, "coef": number(self.coef), "se": number(self.se), "ci": ci,
+                               "p": number(self.p)}
+        if note is not None:
+            out["ci_note"] = note
         if self.q is not None:
             out["q"] = number(self.q)
         if ratio_name:
             out[ratio_name] = number(self.ratio)
-            out[f"{ratio_name}_ci"] = [number(self.ratio_ci[0]), number(self.ratio_ci[1])]
+            out[f"{ratio_name}_ci"] = [None, None] if note == "zero width" else \
+                [number(self.ratio_ci[0]), number(self.ratio_ci[1])]
         if ratio_name == "odds_ratio":
             out["ame"] = number(self.ame)
             out["ame_se"] = number(self.ame_se)

@@ -13,6 +13,11 @@ The rules, stated once so tests can rebuild the expected strings independently:
 - statistic (AUC, Brier, coefficients, ratios): three decimals, `f"{x:.3f}"`.
 - p-value: `<0.001` below one in a thousand, else three decimals.
 - interval: the two ends joined by " to ", `f"{lo} to {hi}"` (clearer than a dash when an end is negative).
+  A degenerate interval is words, never numbers: both ends equal → "zero width (not measurable)"; with a term's
+  `ci_note` of "unbounded" (one end infinite in the analysis) → "no lower limit to {hi}" / "{lo} to no upper
+  limit"; both ends missing → the words of the `ci_note` when results.json gives one ("not estimated", "no
+  interval (standard error unknown)", "zero width (not measurable)"), else the em dash. A half interval without
+  that note is an em dash (an end may be missing for another reason than being infinite).
 A missing value (None, NaN, not a number) prints as an em dash, never as zero.
 """
 
@@ -119,12 +124,28 @@ def p_value(value: Any) -> str:
     return "<0.001" if x < 0.001 else f"{x:.3f}"
 
 
-def interval(bounds: Any, fmt: Callable[[Any], str]) -> str:
-    """`lo to hi` in the given format, or the missing mark when the bounds are absent or malformed."""
+ZERO_WIDTH_WORDS = "zero width (not measurable)"
+NOTE_WORDS = {"not estimated": "not estimated", "no interval": "no interval (standard error unknown)",
+              "zero width": ZERO_WIDTH_WORDS}
+"""Words for results.json's `ci_note` (docs/results.md, "Terms") when the interval's ends are null."""
+
+
+def interval(bounds: Any, fmt: Callable[[Any], str], note: Any = None) -> str:
+    """`lo to hi` in the given format; words for a degenerate interval (zero width; one end missing with the
+    `ci_note` "unbounded"; both missing with a `ci_note`); the missing mark when the bounds are absent,
+    malformed, or half there without a note."""
     pair = bounds_of(bounds)
-    if pair is None:
-        return MISSING
-    return f"{fmt(pair[0])}{INTERVAL_JOIN}{fmt(pair[1])}"
+    if pair is not None:
+        if pair[0] == pair[1]:
+            return ZERO_WIDTH_WORDS
+        return f"{fmt(pair[0])}{INTERVAL_JOIN}{fmt(pair[1])}"
+    if note == "unbounded" and isinstance(bounds, Sequence) and not isinstance(bounds, str) and len(bounds) == 2:
+        low, high = number(bounds[0]), number(bounds[1])
+        if low is not None and high is None:
+            return f"{fmt(low)}{INTERVAL_JOIN}no upper limit"
+        if low is None and high is not None:
+            return f"no lower limit{INTERVAL_JOIN}{fmt(high)}"
+    return NOTE_WORDS.get(note, MISSING) if isinstance(note, str) else MISSING
 
 
 def bounds_of(bounds: Any) -> tuple[float, float] | None:

@@ -39,9 +39,11 @@ def _single_models_table(results: Mapping[str, Any], key: str, ratio_key: str, r
     rows = []
     for model in records(results, f"{key}.models"):
         term = _metric_term(model)
-        row = [metric_label(results, model.get("name")), f.stat(term.get("coef")), f.interval(term.get("ci"), f.stat)]
+        note = term.get("ci_note")
+        row = [metric_label(results, model.get("name")), f.stat(term.get("coef")),
+               f.interval(term.get("ci"), f.stat, note)]
         if ratio_key:
-            row += [f.stat(term.get(ratio_key)), f.interval(term.get(f"{ratio_key}_ci"), f.stat)]
+            row += [f.stat(term.get(ratio_key)), f.interval(term.get(f"{ratio_key}_ci"), f.stat, note)]
         row += [f.p_value(term.get("p")), f.p_value(term.get("q")), f.count(model.get("n")), _method(model)]
         rows.append(row)
     if ratio_key:
@@ -59,10 +61,11 @@ def _joint_table(model: Mapping[str, Any], results: Mapping[str, Any], ratio_key
     header.append("p")
     rows = []
     for term in records(model, "terms"):
+        note = term.get("ci_note")
         row = [metric_label(results, term.get("name")), f.stat(term.get("coef")), f.stat(term.get("se")),
-               f.interval(term.get("ci"), f.stat)]
+               f.interval(term.get("ci"), f.stat, note)]
         if ratio_key:
-            row += [f.stat(term.get(ratio_key)), f.interval(term.get(f"{ratio_key}_ci"), f.stat)]
+            row += [f.stat(term.get(ratio_key)), f.interval(term.get(f"{ratio_key}_ci"), f.stat, note)]
         row.append(f.p_value(term.get("p")))
         rows.append(row)
     if ratio_key:
