@@ -17,10 +17,12 @@ from werkzeug.datastructures import FileStorage
 from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
+from surveys.errors import CxroiError
+
 from ..accounts.guard import requires_role
 from ..config import base_url_from_environment, public_link_seconds
 from ..privacy.retention import retention_of
-from ..services import authoring, create_invitations, latest_version, mailing, survey_of
+from ..services import authoring, create_invitations, latest_version, mailing, survey_of, uploads
 from ..services.errors import HostingError
 from ..services.invitations import (
     CustomerList,
@@ -105,7 +107,10 @@ def links_preview(slug: str) -> ResponseReturnValue:
         return links_page(slug, form, problems=["Choose a customer list (CSV) to upload."], status=400)
     file: FileStorage = form.customers.data
     name = Path(file.filename or "customers.csv").name
-    customers = authoring.read_customer_list(file.read(), name=name)
+    try:  # read in a child process under the upload limits: a file built to exhaust the reader costs the child
+        customers = uploads.read_customers(file.read(), name, limits=uploads.limits_from(current_app.config))
+    except CxroiError as error:  # UploadTooDemanding (413), or a reader that failed (400)
+        return links_page(slug, form, problems=[str(error)], status=getattr(error, "status", 400))
     return links_page(slug, form, customers=customers, status=200 if customers.ok else 400)
 
 

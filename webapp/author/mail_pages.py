@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from ..accounts.guard import requires_role
 from ..extensions import csrf
 from ..respond import bp as respond_bp
-from ..services import authoring, mailing
+from ..services import authoring, mailing, uploads
 from ..services.errors import HostingError
 from ..services.publishing import find_survey
 from .forms import CustomersForm
@@ -51,7 +51,8 @@ def customers_from_json(text: str) -> authoring.CustomerList | None:
         if not all(isinstance(value, str) for value in values):
             return None
         writer.writerow(values)
-    return authoring.read_customer_list(out.getvalue().encode("utf-8"), name="the customer list")
+    return authoring.read_customer_list(out.getvalue().encode("utf-8"), name="the customer list",
+                                        max_rows=uploads.CUSTOMER_ROWS)
 
 
 def enqueue_mail(message_ids: list[int]) -> None:

@@ -337,30 +337,46 @@ class CustomerList:
         return [row.customer_id for row in self.rows if row.problem is None]
 
 
-def read_customer_list(content: bytes, *, name: str = "upload") -> CustomerList:
+def read_customer_list(content: bytes, *, name: str = "upload", max_rows: int | None = None) -> CustomerList:
     """Customer ids from CSV bytes, row by row: the `customer_id` column, or the first column when none is
     so named; the header on line 1; empty, over-long, control-character and repeated ids flagged on their row.
     Optional `email`, `name`, `language` and `phone` columns are read when the header names them, and a
-    malformed value is flagged on its row too (an empty cell is no value)."""
+    malformed value is flagged on its row too (an empty cell is no value).
+
+    The rows are read one at a time: a file with more than `max_rows` customers (None: no limit) is refused as
+    a whole as soon as the row after the limit is read, and a cell longer than the CSV reader's field limit
+    (`csv.field_size_limit()`, 131,072 characters) is refused naming its row, so what a list costs to read is
+    bounded by its size and `max_rows`, never by what a crafted file claims."""
     if content.startswith(b"PK\x03\x04"):  # the zip inside every .xlsx/.ods workbook
         return CustomerList([], [f"{name}: a spreadsheet workbook, not a CSV file; save the sheet as CSV (UTF-8)"])
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return CustomerList([], [f"{name}: not UTF-8 text ({error.reason} at byte {error.start})"])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    line = 0  # the last row read whole
     try:
-        lines = list(csv.reader(io.StringIO(text, newline="")))
+        first = next(reader, None)
+        if first is None:
+            return CustomerList([], [f"{name}: the file is empty; expected a header and one customer id per row"])
+        line = 1
+        header = [cell.strip().lower() for cell in first]
+        column = header.index("customer_id") if "customer_id" in header else 0
+        optional = {key: header.index(key) for key in OPTIONAL_COLUMNS if key in header}
+        records = []
+        for line, cells in enumerate(reader, start=2):
+            if max_rows is not None and line - 1 > max_rows:
+                return CustomerList([], [f"{name}: more than {max_rows:,} customers; split the list into files of "
+                                         f"at most {max_rows:,} rows, or use the command line (cxroi invite)"])
+            records.append((line, cells[column].strip() if column < len(cells) else "",
+                            {key: (cells[index].strip() if index < len(cells) else "")
+                             for key, index in optional.items()}))
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            return CustomerList([], [f"{name}: row {line + 1} has a cell longer than {csv.field_size_limit():,} "
+                                     "characters; a customer list has one customer per row (customer_id, and "
+                                     "optionally email, name, language, phone)"])
         return CustomerList([], [f"{name}: not a readable CSV file ({error})"])
-    if not lines:
-        return CustomerList([], [f"{name}: the file is empty; expected a header and one customer id per row"])
-    header = [cell.strip().lower() for cell in lines[0]]
-    column = header.index("customer_id") if "customer_id" in header else 0
-    optional = {key: header.index(key) for key in OPTIONAL_COLUMNS if key in header}
-    records = (
-        (line, cells[column].strip() if column < len(cells) else "",
-         {key: (cells[index].strip() if index < len(cells) else "") for key, index in optional.items()})
-        for line, cells in enumerate(lines[1:], start=2))
     rows = customer_rows(records)
     problems = [] if rows else [f"{name}: no customer ids below the header"]
     return CustomerList(rows, problems, tuple(optional))

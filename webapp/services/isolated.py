@@ -26,8 +26,12 @@ from surveys.errors import CxroiError
 
 T = TypeVar("T")
 
-PRELOADED = ("pandas", "openpyxl", "pyarrow.parquet", "yaml", "surveys.files", "surveys.definition", "roi.data")
-"""Imported once by the fork server, so that each child starts in milliseconds rather than importing them."""
+PRELOADED = ("pandas", "openpyxl", "pyarrow.parquet", "yaml", "surveys.files", "surveys.definition", "roi.data",
+             "webapp.app")
+"""Imported once by the fork server, so that each child starts in milliseconds rather than importing them.
+`webapp.app` comes before any task's module: it imports the web app's modules in the order the web worker does
+(a fresh process importing `webapp.services` first runs into the circle services → publishing → webhooks →
+audit → services.export, and the fork server would then fail to load the task)."""
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 

@@ -1,8 +1,10 @@
-"""Reading uploaded files: a survey definition (YAML, JSON or XLSForm) and an outcomes table (CSV, XLSX or
-Parquet), each in a child process under the upload limits (`webapp.services.isolated`), so that a file built
-to exhaust its reader is refused with a clear message and the web worker goes on serving.
+"""Reading uploaded files: a survey definition (YAML, JSON or XLSForm), an outcomes table (CSV, XLSX or
+Parquet) and a customer list (CSV, the links page), each in a child process under the upload limits
+(`webapp.services.isolated`), so that a file built to exhaust its reader is refused with a clear message and the
+web worker goes on serving.
 
-The `read_*_file` functions are what runs in the child; they import only `surveys` and `roi`.
+The `read_*_file` functions are what runs in the child; they import only `surveys`, `roi` and, for customer
+lists, `webapp.services.invitations` (already loaded by the fork server with this package).
 """
 
 from __future__ import annotations
@@ -24,8 +26,13 @@ if TYPE_CHECKING:
     from surveys.model import Survey
     from surveys.xlsform import XlsformImport
 
+    from .invitations import CustomerList
+
 DEFINITION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 OUTCOME_SUFFIXES = (".csv", ".xlsx", ".parquet")
+CUSTOMER_ROWS = 50_000
+"""Most customers in one customer list uploaded on the links page (a 1 MiB upload holds about that many ids;
+the API takes 10,000 per request; `cxroi invite` on the command line has no such limit)."""
 
 
 def limits_from(settings: Mapping[str, Any]) -> Limits:
@@ -132,6 +139,22 @@ def read_outcomes_file(content: bytes, name: str) -> pd.DataFrame:
             raise type(error)(str(error).replace(str(path), shown)) from None
     frame.attrs["source"] = shown
     return frame
+
+
+def read_customers(content: bytes, name: str, *, limits: Limits, max_rows: int = CUSTOMER_ROWS) -> CustomerList:
+    """An uploaded customer list read row by row (`invitations.read_customer_list`) in a child process under
+    `limits`; the file's problems come back in the list (`problems`, each row's `problem`), at most `max_rows`
+    customers. Raises `UploadTooDemanding` (413) when reading needs more memory or time than an upload may take,
+    or another `CxroiError` naming the file."""
+    shown = safe_name(name, "customers.csv")
+    return run_isolated(read_customers_file, content, shown, max_rows, limits=limits, what=shown)
+
+
+def read_customers_file(content: bytes, name: str, max_rows: int) -> CustomerList:
+    """In the child: the customer list in `content` (see `read_customers`)."""
+    from .invitations import read_customer_list
+
+    return read_customer_list(content, name=name, max_rows=max_rows)
 
 
 def _rename(error: CxroiError, path: str, name: str) -> None:
