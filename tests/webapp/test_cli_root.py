@@ -24,6 +24,7 @@ COMMANDS = {
     "user": {"create", "list", "deactivate", "activate", "set-role", "reset-password", "unlink-sso"},
     "api-key": {"create", "list", "revoke", "transfer"},
     "customers": {"erase"},
+    "team": {"create", "add", "remove", "list"},
     "wave": {"list", "start"},
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..audit import views as audit_views
+from ..teams import views as team_views
 from . import admin
 from .guard import install_guard
 from .oidc import init_oidc
@@ -26,6 +27,7 @@ def init_accounts(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit_views.bp)
+    app.register_blueprint(team_views.bp)
     app.config.setdefault("CXROI_NAV_ENDPOINTS", set()).add("admin.users")
     init_oidc(app)
     install_guard(app)

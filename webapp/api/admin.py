@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 from ..accounts.guard import requires_role
 from ..audit.web import actor_and_client
 from ..extensions import get_db
+from ..teams.service import all_teams, team_choice, team_names
 from .keys import SCOPES, ApiKeyError, create_key, list_keys, revoke_key
 
 bp = Blueprint("api_keys", __name__, url_prefix="/admin/api-keys")
@@ -21,6 +22,12 @@ class NewKeyForm(FlaskForm):
     name = StringField("What will use the key (e.g. CRM sync)", validators=[DataRequired(), Length(max=100)])
     scope = SelectField("Scope", choices=[("read", "read: fetch surveys, responses, reports and cases"),
                                           ("write", "write: also publish, close, invite and start analyses")])
+    team = SelectField("Team (the key sees only this team's surveys, responses, reports and cases)",
+                       coerce=team_choice, validate_choice=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.team.choices = [(team.id, team.name) for team in all_teams(get_db())]
 
 
 class RevokeForm(FlaskForm):
@@ -29,7 +36,7 @@ class RevokeForm(FlaskForm):
 
 def _page(form: NewKeyForm, *, token: str | None = None, status: int = 200) -> tuple[str, int, dict[str, str]]:
     page = render_template("api/keys.html", form=form, keys=list_keys(get_db()), token=token, scopes=SCOPES,
-                           revoke_form=RevokeForm())
+                           revoke_form=RevokeForm(), teams=team_names(get_db()))
     return page, status, {"Cache-Control": "no-store"}  # a page holding a new token is never cached
 
 
@@ -41,7 +48,7 @@ def index() -> tuple[str, int, dict[str, str]]:
         actor, client = actor_and_client()
         try:
             _key, token = create_key(get_db(), form.name.data or "", form.scope.data or "", actor=actor,
-                                     client=client)
+                                     client=client, team_id=form.team.data)
         except ApiKeyError as error:
             form.name.errors = [str(error)]
             return _page(form, status=400)

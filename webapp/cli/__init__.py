@@ -27,6 +27,7 @@ from . import (  # noqa: F401  (each module declares its commands on the root gr
     roi_commands,
     score_commands,
     survey_commands,
+    team_commands,
     user_commands,
     wave_commands,
     worker_commands,

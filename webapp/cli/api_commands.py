@@ -9,6 +9,7 @@ from webapp.api.keys import SCOPES, create_key, list_keys, revoke_key, transfer_
 from webapp.audit.service import CLI_ACTOR
 from webapp.config import database_url_from_environment
 from webapp.storage.engine import open_session
+from webapp.teams.service import find_team
 
 from .root import cli
 
@@ -21,10 +22,12 @@ def api_key() -> None:
 @api_key.command("create")
 @click.argument("name")
 @click.option("--scope", type=click.Choice(SCOPES), required=True, help="read, or write (also changes)")
-def create(name: str, scope: str) -> None:
-    """Make a key; the key itself is printed once, on standard output (only its hash is stored)."""
+@click.option("--team", "team_name", default=None, help="The team whose surveys the key sees (default: 'default').")
+def create(name: str, scope: str, team_name: str | None) -> None:
+    """Make a key of one team; the key itself is printed once, on standard output (only its hash is stored)."""
     with open_session(database_url_from_environment()) as session:
-        key, token = create_key(session, name, scope, actor=CLI_ACTOR)
+        team_id = None if team_name is None else find_team(session, team_name).id
+        key, token = create_key(session, name, scope, actor=CLI_ACTOR, team_id=team_id)
         click.echo(f"made key {key.id} ({key.prefix}, {key.scope}) for {key.name}; it is shown only now:", err=True)
     click.echo(token)
 

@@ -19,13 +19,19 @@ def customers() -> None:
 @customers.command("erase")
 @click.argument("customer_id")
 @click.option("--dry-run", is_flag=True, help="Only list what would be erased, per kind; change nothing.")
-def erase_command(customer_id: str, dry_run: bool) -> None:
+@click.option("--team", "team_name", default=None, help="Only what the customer left in this team's surveys.")
+def erase_command(customer_id: str, dry_run: bool, team_name: str | None) -> None:
     """Erase CUSTOMER_ID: every response, invitation (and its e-mails), follow-up case (and its notes), coded
     theme and webhook delivery about them, and their rows in stored outcomes files and recurring wave lists;
     the audit log records the erasure under a keyed hash of the id. An unknown id changes nothing (exit 1)."""
     from ..privacy.erasure import erase_customer, plan_erasure
 
+    from ..teams.scope import limit_to_teams
+    from ..teams.service import find_team
+
     with open_session(database_url_from_environment()) as session:
+        if team_name is not None:
+            limit_to_teams(session, [find_team(session, team_name).id])
         if dry_run:
             plan = plan_erasure(session, customer_id)
         else:

@@ -3,8 +3,8 @@ them — the one place where team ownership is checked, for every object kind.
 
 A request's database session is limited to some teams (`limit_to_teams`, called by the page guard for every
 non-admin user and by the API for every key). From then on every ORM query of that session sees only those
-teams' surveys, and the drafts, versions, waves, responses, follow-up cases and report jobs of those surveys,
-whatever service runs it: a survey, case or report job of another team is simply not found (the services'
+teams' surveys, and the drafts, versions, waves, invitations, responses, follow-up cases and report jobs of
+those surveys, whatever service runs it: a survey, case or report job of another team is simply not found (the services'
 `UnknownSurvey`, `UnknownReport`, … answer 404, which does not reveal that it exists). Sessions that are not
 limited — admins, the command line, the worker, respondents' pages — see everything.
 
@@ -23,7 +23,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from ..services.errors import HostingError
 from ..storage.drafts import SurveyDraft
-from ..storage.models import FollowUpCase, Response, SurveyRecord, SurveyVersion, Wave
+from ..storage.models import FollowUpCase, Invitation, Response, SurveyRecord, SurveyVersion, Wave, WaveSchedule
 from ..storage.reports import ReportJob
 from ..storage.teams import default_team_id
 
@@ -81,6 +81,8 @@ def _only_visible_teams(state: ORMExecuteState) -> None:
         with_loader_criteria(SurveyVersion, SurveyVersion.survey_id.in_(surveys), include_aliases=True),
         with_loader_criteria(SurveyDraft, SurveyDraft.survey_id.in_(surveys), include_aliases=True),
         with_loader_criteria(Wave, Wave.survey_id.in_(surveys), include_aliases=True),
+        with_loader_criteria(WaveSchedule, WaveSchedule.survey_id.in_(surveys), include_aliases=True),
+        with_loader_criteria(Invitation, Invitation.version_id.in_(versions), include_aliases=True),
         with_loader_criteria(FollowUpCase, FollowUpCase.survey_id.in_(surveys), include_aliases=True),
         with_loader_criteria(ReportJob, ReportJob.survey_slug.in_(slugs), include_aliases=True),
         with_loader_criteria(Response, Response.version_id.in_(versions), include_aliases=True),

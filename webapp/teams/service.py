@@ -100,3 +100,16 @@ def list_teams(session: Session) -> list[TeamSummary]:
                                           .join(User, User.id == TeamMember.user_id).order_by(User.email)):
         members.setdefault(team_id, []).append(email)
     return [TeamSummary(team.id, team.name, members.get(team.id, [])) for team in all_teams(session)]
+
+
+def team_names(session: Session) -> dict[int, str]:
+    """Team id → name, for pages that show which team owns something."""
+    return {team.id: team.name for team in all_teams(session)}
+
+
+def team_choice(value: object) -> int | None:
+    """A team select's value as a team id; None when none was chosen (or it is not a number)."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return None

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from webapp.audit import service as audit_log  # a module: audit.service imports services, which import this
 from webapp.services.errors import HostingError
 from webapp.storage.models import SurveyRecord, utcnow
-from webapp.storage.teams import default_team_id
+from webapp.storage.teams import Team, default_team_id
 
 from .models import EVENTS, WebhookDelivery, WebhookSubscription
 from .targets import Target, TargetRefused, check_target
@@ -60,6 +60,8 @@ def subscribe(session: Session, url: str, events: list[str], *, created_by: str,
     if len(url) > 2000:
         raise TargetRefused("the webhook URL is longer than 2,000 characters")
     check_target(url, allow_private=allow_private)
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise WebhookError(f"there is no team number {team_id}")
     subscription = WebhookSubscription(url=url.strip(), events=" ".join(dict.fromkeys(events)),
                                        secret="whsec_" + secrets.token_urlsafe(24),
                                        team_id=default_team_id(session) if team_id is None else team_id,

@@ -6,13 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
-from wtforms import SelectMultipleField, URLField, widgets
+from wtforms import SelectField, SelectMultipleField, URLField, widgets
 from wtforms.validators import DataRequired, Length
 
 from ..accounts.guard import requires_role
 from ..audit.web import actor_and_client, audit
 from ..config import webhook_allow_private_from_environment
 from ..extensions import get_db
+from ..teams.service import all_teams, team_choice, team_names
 from . import service
 from .models import EVENTS, WebhookSubscription
 from .targets import TargetRefused
@@ -25,6 +26,12 @@ class SubscriptionForm(FlaskForm):
     url = URLField("Address that receives the events (https://…)", validators=[DataRequired(), Length(max=2000)])
     events = SelectMultipleField("Events", choices=[(event, event) for event in EVENTS],
                                  option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
+    team = SelectField("Team (the webhook hears only events of this team's surveys)", coerce=team_choice,
+                       validate_choice=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.team.choices = [(team.id, team.name) for team in all_teams(get_db())]
 
 
 class ActionForm(FlaskForm):
@@ -33,7 +40,7 @@ class ActionForm(FlaskForm):
 
 def _index(form: SubscriptionForm, status: int = 200, made: WebhookSubscription | None = None) -> tuple[str, int]:
     return render_template("webhooks/index.html", form=form, subscriptions=service.subscriptions(get_db()),
-                           made=made, action_form=ActionForm()), status
+                           made=made, action_form=ActionForm(), teams=team_names(get_db())), status
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -44,7 +51,7 @@ def index() -> tuple[str, int]:
         actor, _ = actor_and_client()
         try:
             made = service.subscribe(get_db(), form.url.data or "", list(form.events.data or []), created_by=actor,
-                                     allow_private=webhook_allow_private_from_environment())
+                                     allow_private=webhook_allow_private_from_environment(), team_id=form.team.data)
         except TargetRefused as refused:
             form.url.errors = [str(refused)]
             return _index(form, 400)
