@@ -101,7 +101,9 @@ def _check_follow_ups(survey: Survey, questions: dict[str, QuestionBase]) -> lis
             problems.append(Problem(f"{path}.id", f"duplicate follow-up rule id {rule.id!r}"))
         for name, row in parse_condition(rule.when).references():
             if name in questions:
-                if row is not None and not questions[name].row_references:
+                if not questions[name].answered:
+                    problems.append(Problem(f"{path}.when", f"refers to {name!r}, which takes no answer (a note)"))
+                elif row is not None and not questions[name].row_references:
                     problems.append(Problem(f"{path}.when", f"{name!r} has no rows, so {name}.{row} means nothing"))
             elif name in scores:
                 ids = scores[name]
@@ -161,6 +163,8 @@ def _check_condition(source: str, path: str, earlier: dict[str, QuestionBase]) -
             problems.append(
                 Problem(path, f"refers to {question_id!r}, which is not an earlier question")
             )
+        elif not earlier[question_id].answered:
+            problems.append(Problem(path, f"refers to {question_id!r}, which takes no answer (a note)"))
         elif row is not None and not earlier[question_id].row_references:
             problems.append(Problem(path, f"{question_id!r} has no rows, so {question_id}.{row} means nothing"))
     return problems

@@ -26,13 +26,14 @@ if TYPE_CHECKING:
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 Polarity = Literal["higher_is_better", "lower_is_better"]
-Widget = Literal["text", "number", "radio", "checkboxes", "row_radios", "row_yes_no"]
+Widget = Literal["text", "number", "radio", "checkboxes", "row_radios", "row_yes_no", "date", "ranking", "note"]
 """How a respondent answers, which the web layer renders: a text box, a number box, one radio group (choices or
-scale points), check boxes, one radio group per grid row, or a yes/no per row with an optional follow-up box."""
+scale points), check boxes, one radio group per grid row, a yes/no per row with an optional follow-up box, a date
+box, one choice list per rank position, or nothing at all (a note, read only)."""
 ValueKind = Literal["text", "number", "choice", "multi", "scale", "friction"]
 """What a condition reads in a question's value (or, for a grid, in each row's value)."""
-ColumnKind = Literal["text", "integer", "number"]
-"""The kind of value an export column holds."""
+ColumnKind = Literal["text", "integer", "number", "date"]
+"""The kind of value an export column holds (a date: ISO text, YYYY-MM-DD, in the answers and CSV)."""
 Scored = list[tuple[Group, MetricScore]]
 
 TEXT_LIMIT = 5000
@@ -231,6 +232,8 @@ class QuestionBase(Strict):
     single_judgement: ClassVar[bool] = False
     """One answer judges everything the text names (one choice, one scale point, a yes/no per row), so a text
     that names two things is double-barrelled; open text, numbers and multi-choice answers can cover several."""
+    answered: ClassVar[bool] = True
+    """Takes an answer; a note (display-only text) does not: it has no columns and cannot be required."""
     answer_seconds: ClassVar[float] = 5.0
     """Seconds to answer once the question is read (per row for a grid), for the linter's time estimate."""
     respondent_score: ClassVar[RespondentScore | None] = None

@@ -73,7 +73,7 @@ class SurveyAssembler(RowCells):
             if number is None:
                 continue  # pyxform's own additions (meta/instanceID; or_other's text, reported at its select)
             where = f"{layout.SURVEY_SHEET} sheet, row {number}"
-            if element.get("type") == "note":
+            if element.get("type") == "note" and not _note_question(element):
                 text = self.note(element, raw, where)
                 if text is not None and not started:
                     intro.append(text)  # notes at the very top introduce the survey
@@ -112,7 +112,7 @@ class SurveyAssembler(RowCells):
             if number is None:
                 continue
             child_where = f"{layout.SURVEY_SHEET} sheet, row {number}"
-            if child.get("type") == "note":
+            if child.get("type") == "note" and not _note_question(child):
                 text = self.note(child, child_raw, child_where)
                 if text is not None:
                     if questions or pending:
@@ -199,7 +199,7 @@ class SurveyAssembler(RowCells):
             data[mapping.appearance_flag] = mapping.appearance_flag in appearance.split()
         if mapping.integer_flag:
             data[mapping.integer_flag] = kind == "integer"
-        if family in ("select_one", "select_multiple", "scale"):
+        if family in ("select_one", "select_multiple", "scale", "rank"):
             choices = self.choices(element, where)
             if choices is None:
                 return None
@@ -339,6 +339,12 @@ class SurveyAssembler(RowCells):
                              str(element.get("name")))
             return None
         return self.text(element, "label", where)
+
+
+def _note_question(element: Mapping[str, Any]) -> bool:
+    """A note row read as a note question (type `note`): one cxroi wrote so, or one shown on a condition; other
+    notes become the intro of their section or the help of the next question."""
+    return element.get("cxroi_type") == "note" or bool((element.get("bind") or {}).get("relevant"))
 
 
 def _bookkeeping(element: Mapping[str, Any]) -> bool:

@@ -38,12 +38,13 @@ FOLLOW_UP_SUFFIX = "what"
 
 COMMON_FIELDS = frozenset({"id", "type", "text", "help", "required", "show_if"})
 
-Family = Literal["text", "number", "select_one", "select_multiple", "scale", "grid"]
+Family = Literal["text", "number", "select_one", "select_multiple", "scale", "grid", "date", "rank", "note"]
 """The native XLSForm form of a question type: a text row, an integer/decimal row, a select_one over the question's
-own choices, a select_one over a shared list of its scale's points, a select_multiple, or a group per grid."""
+own choices, a select_one over a shared list of its scale's points, a select_multiple, a group per grid, a date
+row, a rank row over the question's own choices, or a note row."""
 ROW_FAMILIES: dict[str, tuple[Family, ...]] = {
     "text": ("text",), "integer": ("number",), "decimal": ("number",), "select one": ("select_one", "scale"),
-    "select all that apply": ("select_multiple",),
+    "select all that apply": ("select_multiple",), "date": ("date",), "rank": ("rank",), "note": ("note",),
 }
 """pyxform's type of a question row → the families a cxroi_type on it may have; a row without one becomes the
 `untagged` type of the first family."""
@@ -62,6 +63,10 @@ def family(question_type: type[QuestionBase]) -> Family | None:
         return "number"
     if widget == "checkboxes":
         return "select_multiple"
+    if widget in ("date", "note"):
+        return widget
+    if widget == "ranking":
+        return "rank"
     if widget == "radio" and kind in ("scale", "choice"):
         return "scale" if kind == "scale" else "select_one"
     return None
@@ -92,7 +97,7 @@ def native_fields(question_type: type[QuestionBase]) -> frozenset[str]:
     fields = {mapping.appearance_flag, mapping.integer_flag}
     if mapping.bounds is not None:
         fields |= {mapping.bounds.lower, mapping.bounds.upper}
-    if family(question_type) in ("select_one", "select_multiple"):
+    if family(question_type) in ("select_one", "select_multiple", "rank"):
         fields.add(mapping.choices_field)
     return frozenset(field for field in fields if field is not None)
 

@@ -103,6 +103,11 @@ class _SheetWriter:
             head["type"] = f"{family} {self.lists.add(question.id, question.options())}"
         elif family == "scale":
             head["type"] = f"select_one {self.scale_list(question)}"
+        elif family == "rank":
+            head["type"] = f"rank {self.lists.add(question.id, question.options())}"
+        elif family in ("date", "note"):
+            head["type"] = family
+            head["required"] = head["required"] if question.answered else None
         else:  # a type whose widget XLSForm cannot ask
             raise InvalidDefinition(self.survey.id, [Problem(path, f"no XLSForm mapping for the type {kind!r}")])
         if mapping.appearance_flag:

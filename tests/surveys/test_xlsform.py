@@ -50,6 +50,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "channel_rating": {"id": "q_channels", "type": "channel_rating", "text": "How was each channel you used?",
                        "used_channels_from": "q_multi", "scale": {"min": 1, "max": 7},
                        "show_if": "q_single in ['basic', 'pro']"},
+    "date": {"id": "q_date", "type": "date", "text": "When did your order arrive?", "min": "2025-01-01",
+             "max": "today", "required": True},
+    "ranking": {"id": "q_rank", "type": "ranking", "text": "Order these by how much they matter to you.",
+                "choices": [{"code": "price", "label": "Price"}, {"code": "speed", "label": "Speed"},
+                            {"code": "support", "label": "Support"}], "top": 2, "show_if": "'email' in q_multi"},
+    "note": {"id": "q_note", "type": "note", "text": "Thanks: speed comes up a lot, so a few more on that.",
+             "help": "Two more questions.", "show_if": "answered(q_date)"},
 }
 
 SURVEY_LEVEL: dict[str, Any] = {
@@ -106,8 +113,8 @@ def test_round_trip_keeps_every_type_and_setting(tmp_path: Path) -> None:
 @pytest.mark.parametrize("type_name", list(QUESTION_TYPES))
 def test_round_trip_of_each_type_with_its_defaults(type_name: str, tmp_path: Path) -> None:
     minimal = {"id": "q", "type": type_name, "text": "A question"}
-    if type_name in ("single_choice", "multi_choice"):
-        minimal["choices"] = [{"code": "a", "label": "A"}]
+    if type_name in ("single_choice", "multi_choice", "ranking"):  # a ranking needs two
+        minimal["choices"] = [{"code": "a", "label": "A"}, {"code": "b", "label": "B"}]
     survey = build_survey(SURVEY_LEVEL | {"sections": [{"id": "s", "title": "S", "questions": [minimal]}]})
     write_xlsform(survey, tmp_path / "one.xlsx")
     assert read_xlsform(tmp_path / "one.xlsx") == survey
@@ -253,7 +260,7 @@ BASE_HEADER = ["type", "name", "label", "required", "relevant", "calculation", "
 
 @pytest.mark.parametrize(("row", "where", "words"), [
     (["geopoint", "where", "Where are you?"], "survey sheet, row 7, type", "'geopoint' is not supported"),
-    (["date", "when", "When?"], "survey sheet, row 7, type", "'date' is not supported"),
+    (["datetime", "when", "When?"], "survey sheet, row 7, type", "'datetime' is not supported"),
     (["calculate", "total", None, None, None, "${q1} * 2"], "survey sheet, row 7, type", "'calculate'"),
     (["range", "level", "Level"], "survey sheet, row 7, type", "'range' is not supported"),
     (["barcode", "code", "Scan"], "survey sheet, row 7, type", "'barcode' is not supported"),
@@ -342,8 +349,8 @@ def test_untranslatable_show_if_is_reported_on_export(tmp_path: Path) -> None:
         {"id": "q_after", "type": "text", "text": "Anything else?", "show_if": "q_multi == 'chat'"})
     with pytest.raises(InvalidDefinition) as caught:
         write_xlsform(build_survey(data), tmp_path / "x.xlsx")
-    assert [p.path for p in caught.value.problems] == ["sections[1].questions[8].show_if"]
-    assert str(caught.value).startswith(f"{tmp_path / 'x.xlsx'}: sections[1].questions[8].show_if: cannot be written")
+    assert [p.path for p in caught.value.problems] == ["sections[1].questions[11].show_if"]
+    assert str(caught.value).startswith(f"{tmp_path / 'x.xlsx'}: sections[1].questions[11].show_if: cannot be written")
     assert not (tmp_path / "x.xlsx").exists()
 
 
@@ -421,7 +428,7 @@ def test_notes_and_group_hints_go_with_what_follows_them(tmp_path: Path) -> None
     assert survey.question("clean").help is None
 
 
-def test_a_trailing_note_and_a_conditional_note_are_reported(tmp_path: Path) -> None:
+def test_a_trailing_note_is_reported_and_a_conditional_note_is_a_note_question(tmp_path: Path) -> None:
     path = write_workbook(tmp_path / "notes.xlsx", [
         ["type", "name", "label", "relevant"],  # row 1
         ["begin group", "g", "G"],
@@ -433,7 +440,17 @@ def test_a_trailing_note_and_a_conditional_note_are_reported(tmp_path: Path) -> 
     ])
     with pytest.raises(InvalidDefinition) as caught:
         read_xlsform(path)
-    assert [p.path for p in caught.value.problems] == ["survey sheet, row 4, column 'relevant'", "survey sheet, row 6"]
+    assert [p.path for p in caught.value.problems] == ["survey sheet, row 6"]
+    path = write_workbook(tmp_path / "notes.xlsx", [
+        ["type", "name", "label", "relevant"],
+        ["begin group", "g", "G"],
+        ["text", "a", "A"],
+        ["note", "shown_if", "Only sometimes", "${a} = 'x'"],
+        ["text", "b", "B"],
+        ["end group"],
+    ])
+    note = read_xlsform(path).question("shown_if")
+    assert (note.type, note.text, note.show_if) == ("note", "Only sometimes", "a == 'x'")
 
 
 def test_renamed_choice_codes_that_collide_are_reported(tmp_path: Path) -> None:

@@ -44,8 +44,10 @@ def condition_on(question: dict[str, Any], draw: st.DrawFn) -> str | None:
         return draw(st.sampled_from([f"answered({ref})", f"not answered({ref})", f"{ref} == \"it's\""]))
     if kind == "friction":
         return f"{ref}.ordering == 1"
-    if kind in ("alignment", "channel_rating"):
+    if kind in ("alignment", "channel_rating", "date"):
         return f"answered({ref})"
+    if kind == "ranking":
+        return f"'{draw(st.sampled_from([c['code'] for c in question['choices']]))}' in {ref}"
     return None
 
 
@@ -66,7 +68,7 @@ def definitions(draw: st.DrawFn) -> dict[str, Any]:
                 question.pop("max_selected", None)
             if kind == "channel_rating" and draw(st.booleans()):
                 question.pop("used_channels_from")
-            if draw(st.booleans()):
+            if draw(st.booleans()) and QUESTION_TYPES[kind].answered:  # a note cannot be required
                 question["required"] = draw(st.booleans())
             if draw(st.booleans()):
                 question["help"] = draw(text)

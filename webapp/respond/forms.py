@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import gettext
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import Form, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -24,6 +24,7 @@ from surveys.logic import parse_condition
 from surveys.model import Section, Survey
 from surveys.not_applicable import NOT_APPLICABLE, offers_not_applicable
 from surveys.questions import AnswerError, QuestionBase, Widget
+from surveys.questions.ranking import ordinal
 
 from .languages import translate_error, translate_fixed
 
@@ -194,6 +195,56 @@ class FrictionFactory(FieldFactory):
         return data
 
 
+class DateFactory(FieldFactory):
+    """A browser date box (`<input type="date">`, a text box where the browser has none): it sends YYYY-MM-DD,
+    which the server reads (and nothing else); `min`/`max` are passed on so the browser's calendar agrees."""
+
+    template = "respond/fields/date.html"
+
+    def build(self, question: Any, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        attributes = {"type": "date", "autocomplete": "off"}
+        for which in ("min", "max"):
+            day = question.bound(which)
+            if day is not None:
+                attributes[which] = day.isoformat()
+        return {question.id: StringField(question.text, render_kw=attributes)}
+
+
+class RankingFactory(FieldFactory):
+    """One list of the choices per rank position (`question_id.1` for the first place, `.2` …), each labelled
+    with its position: no JavaScript, no typing, the phone's own picker, and a screen reader reads "2nd, combo
+    box" before the choices (docs/question-types.md says why this over a number box per choice)."""
+
+    template = "respond/fields/ranking.html"
+
+    def build(self, question: Any, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        choices = _choices([("", gettext("Choose…")), *question.options()])
+        return {f"{question.id}.{position}": SelectField(ordinal(position), choices=choices, validate_choice=False)
+                for position in range(1, question.positions + 1)}
+
+    def read(self, question: Any, names: list[str], formdata: MultiDict[str, str]) -> Any:
+        places = [formdata.get(name) for name in names]
+        return places if any(places) else None  # every place left empty: not answered
+
+    def prefill(self, question: Any, answer: Any) -> dict[str, Any]:
+        return {f"{question.id}.{position}": code for position, code in enumerate(answer or [], 1)}
+
+
+class NoteFactory(FieldFactory):
+    """A note: its text on the page, and no field."""
+
+    template = "respond/fields/note.html"
+
+    def build(self, question: Any, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
+        return {}
+
+    def read(self, question: Any, names: list[str], formdata: MultiDict[str, str]) -> Any:
+        return None
+
+    def prefill(self, question: Any, answer: Any) -> dict[str, Any]:
+        return {}
+
+
 FIELD_FACTORIES: dict[Widget, FieldFactory] = {
     "text": TextFactory(),
     "number": NumberFactory(),
@@ -201,6 +252,9 @@ FIELD_FACTORIES: dict[Widget, FieldFactory] = {
     "checkboxes": CheckboxesFactory(),
     "row_radios": RowRadiosFactory(),
     "row_yes_no": FrictionFactory(),
+    "date": DateFactory(),
+    "ranking": RankingFactory(),
+    "note": NoteFactory(),
 }
 """The field factory of every respondent widget a question type can declare (`QuestionBase.widget`)."""
 

@@ -153,6 +153,7 @@ class FormReader:
                 super().__init__(convert_charrefs=True)
                 self.fieldsets: list[bool] = []  # has a legend
                 self.textarea: str | None = None
+                self.select = ""
                 self.text = ""
 
             def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -178,10 +179,17 @@ class FormReader:
                 elif tag == "textarea":
                     reader.inputs.append(a | {"type": "textarea"})
                     self.textarea, self.text = a.get("name", ""), ""
+                elif tag == "select":  # a ranking's list per position: its chosen option is its value
+                    reader.inputs.append(a | {"type": "select"})
+                    self.select = a.get("name", "")
+                elif tag == "option" and self.select and "selected" in a and a.get("value"):
+                    reader.values.setdefault(self.select, []).append(a["value"])
 
             def handle_endtag(self, tag: str) -> None:
                 if tag == "fieldset" and self.fieldsets and not self.fieldsets.pop():
                     reader.fieldsets_without_legend += 1
+                elif tag == "select":
+                    self.select = ""
                 elif tag == "textarea" and self.textarea is not None:
                     if self.text.strip():
                         reader.values.setdefault(self.textarea, []).append(self.text.strip())
