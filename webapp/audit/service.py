@@ -17,7 +17,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from webapp.services.export import neutralise_formula
 from webapp.storage.models import utcnow
 
 from .models import AuditEvent
@@ -88,6 +87,8 @@ def as_rows(found: Sequence[AuditEvent]) -> list[dict[str, Any]]:
 def as_csv(found: Sequence[AuditEvent]) -> str:
     """CSV with a header; the detail column holds the JSON object. Cells a spreadsheet would run as a formula
     (a target or actor typed by someone) are prefixed with a quote, as in every other export."""
+    from webapp.services.export import neutralise_formula  # here: the services import this module (audit events)
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(FIELDS)
