@@ -162,3 +162,11 @@ def test_a_red_author_creates_surveys_in_red_and_cannot_take_blues_id(app: Flask
             "select s.slug, t.name from surveys s join teams t on t.id = s.team_id")).tuples().all())
     assert owners == {"red_survey": "red", "blue_survey": "blue"}
     assert "Red" in author.get("/author/").get_data(as_text=True)
+
+
+def test_an_oversized_post_to_a_blue_page_does_not_show_blues_draft(app: Flask, world: dict[str, Any]) -> None:
+    # The body is read (CSRF) before the guard runs; the too-large answer must still keep to red's surveys.
+    author = sign_in_as(app, "author@example.com")
+    for path in ("/author/blue_survey/settings", "/author/blue_survey/upload"):
+        reply = author.post(path, data={"title": "x" * (1024 * 1024 + 10)})
+        assert reply.status_code == 413 and BLUE_TITLE not in reply.get_data(as_text=True), path

@@ -148,3 +148,25 @@ def test_a_person_in_two_teams_sees_both_and_loses_one(app: Flask, db_url: str) 
     assert lead.get("/results/blue_survey").status_code == 404
     assert lead.get("/results/red_survey").status_code == 200
     assert "Blue survey" not in lead.get("/results/").get_data(as_text=True)
+
+
+def test_an_author_in_two_teams_chooses_where_a_new_survey_goes(app: Flask, db_url: str) -> None:
+    with open_session(db_url) as session:
+        create_user(session, "lead@example.com", "author", PASSWORD)
+        ids = {name: create_team(session, name).id for name in ("red", "blue")}
+        for name in ids:
+            add_member(session, "lead@example.com", name)
+        remove_member(session, "lead@example.com", "default")
+    lead = sign_in_as(app, "lead@example.com")
+    page = lead.get("/author/new").get_data(as_text=True)
+    assert re.findall(r'<option value="(\d+)"[^>]*>(\w+)</option>', page[page.index('name="team"'):]) == [
+        (str(ids["blue"]), "blue"), (str(ids["red"]), "red")]
+    token = page_token(lead, "/author/new")
+    for slug, team in (("in_blue", str(ids["blue"])), ("in_red", str(ids["red"])), ("first", "")):
+        made = lead.post("/author/new", data={"survey_id": slug, "title": slug, "start": "blank", "team": team,
+                                              "csrf_token": token})
+        assert made.status_code == 302, made.get_data(as_text=True)[:500]
+    with open_session(db_url) as session:
+        owners = dict(session.execute(sa.text(
+            "SELECT s.slug, t.name FROM surveys s JOIN teams t ON t.id = s.team_id")).tuples().all())
+    assert owners == {"in_blue": "blue", "in_red": "red", "first": "blue"}  # no choice: the first by name

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..extensions import get_db
@@ -79,28 +80,32 @@ def _guard() -> WerkzeugResponse | None:
     role = getattr(view, "cxroi_role", None)
     if role is None or user.role not in ALLOWED[role]:
         abort(403)
-    _limit_to_own_teams(user)
+    if not limit_to_own_teams(user):
+        abort(404)  # another team's survey, report, case or response: as if it did not exist
     return None
 
 
-def _limit_to_own_teams(user: User) -> None:
-    """Everything this request reads or changes is limited to the user's teams (admins: every team); a new
-    survey goes into the team the form names (`team`) when the user sits in it, else their first team."""
+def limit_to_own_teams(user: User) -> bool:
+    """Limit everything this request reads or changes to the user's teams (admins: every team); a new survey
+    goes into the team the form names (`team`) when the user sits in it, else their first team. False when the
+    address names a survey, report, case or response outside those teams."""
     # late: the teams' services import the services, which import the pages' helpers
     from ..storage.teams import Team
     from ..teams.scope import hidden_argument, limit_to_teams, set_home_team
     from ..teams.service import teams_of
 
     db = get_db()
-    chosen = request.form.get("team", type=int) if request.method == "POST" else None
+    try:
+        chosen = request.form.get("team", type=int) if request.method == "POST" else None
+    except HTTPException:  # a body over the limit (its own error page asks who may see what)
+        chosen = None
     if user.role == "admin":
         if chosen is not None and db.get(Team, chosen) is not None:
             set_home_team(db, chosen)
-        return
+        return True
     teams = [team.id for team in teams_of(db, user.id)]
     limit_to_teams(db, teams, home=chosen if chosen in teams else (teams[0] if teams else None))
-    if hidden_argument(db, request.view_args) is not None:
-        abort(404)  # another team's survey, report, case or response: as if it did not exist
+    return hidden_argument(db, request.view_args) is None
 
 
 RESPONDENT_PATHS = ("/s/", "/p/")

@@ -18,7 +18,7 @@ from surveys.errors import CxroiError, InvalidDefinition, Problem
 from surveys.model import Survey
 from surveys.xlsform import XlsformImport
 
-from ..accounts.guard import ALLOWED, current_user, requires_role
+from ..accounts.guard import ALLOWED, current_user, limit_to_own_teams, requires_role
 from ..services import authoring, uploads
 from ..services.errors import HostingError
 from .forms import ConfirmUploadForm, UploadForm
@@ -34,7 +34,7 @@ def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     slug = (request.view_args or {}).get("slug")
     user = current_user()
     # The body is read (for the CSRF check) before the sign-in guard runs: only an author may see the editor.
-    if slug and user is not None and user.role in ALLOWED["author"]:
+    if slug and user is not None and user.role in ALLOWED["author"] and limit_to_own_teams(user):
         try:
             return editor_page(slug, problems=[Problem("", message)], status=413)
         except HostingError:  # an unknown survey: the plain page below

@@ -19,6 +19,8 @@ from ..accounts.guard import current_user, requires_role
 from ..audit.web import audit
 from ..extensions import get_db
 from ..services import authoring
+from ..teams.scope import NoTeam, SurveyIdTaken
+from ..teams.service import teams_for_new_surveys
 from . import edits
 from .forms import (
     AddQuestionForm,
@@ -66,13 +68,14 @@ def new() -> ResponseReturnValue:
             authoring.create_survey(db(), survey, author=author_email())
         except InvalidDefinition as error:
             problems = error.problems
-        except authoring.AuthoringError as error:
+        except (authoring.AuthoringError, NoTeam, SurveyIdTaken) as error:
             form.survey_id.errors = [str(error)]
         else:
             flash(f"Created the survey {survey.id!r}; it is a draft until you publish it.")
             return redirect(url_for(".editor", slug=survey.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("author/new.html", form=form, problems=problems), status
+    return render_template("author/new.html", form=form, problems=problems, chosen_team=request.form.get(
+        "team", type=int), teams=teams_for_new_surveys(db(), current_user())), status
 
 
 def editor_page(slug: str, *, problems: Sequence[Problem] = (), status: int = 200,

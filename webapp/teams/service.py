@@ -113,3 +113,10 @@ def team_choice(value: object) -> int | None:
         return int(str(value))
     except ValueError:
         return None
+
+
+def teams_for_new_surveys(session: Session, user: User | None) -> list[Team]:
+    """The teams a person may create a survey in: their own (an admin: every team)."""
+    if user is None:
+        return []
+    return all_teams(session) if user.role == "admin" else teams_of(session, user.id)
