@@ -12,6 +12,8 @@ from .walk import Placed, placed_questions
 
 MAX_QUESTIONS = 25
 MAX_GRID_ROWS = 10
+MAX_RANKED = 7
+"""More places than this to rank is hard on a phone: beyond the first few, the order is close to random."""
 
 
 def check_design(survey: Survey) -> Iterator[Finding]:
@@ -27,10 +29,11 @@ def check_design(survey: Survey) -> Iterator[Finding]:
             "send the survey only through personal invitations (`cxroi invite`).",
         )
     yield from _low_score_follow_ups(survey, placed)
-    if len(placed) > MAX_QUESTIONS:
+    asked = [item for item in placed if item.question.answered]  # a note is read, not answered
+    if len(asked) > MAX_QUESTIONS:
         yield finding(
             "too_many_questions", "sections", None,
-            f"{len(placed)} questions (more than {MAX_QUESTIONS}); completion and answer quality drop as surveys "
+            f"{len(asked)} questions (more than {MAX_QUESTIONS}); completion and answer quality drop as surveys "
             "grow.",
             "Keep the questions whose answers you will act on; move the rest to a separate, targeted survey.",
         )
@@ -42,6 +45,14 @@ def check_design(survey: Survey) -> Iterator[Finding]:
                 f"{len(question.rows(survey))} rows (more than {MAX_GRID_ROWS}); long grids invite the same answer "
                 "down every row.",
                 "Ask about the rows that matter most, or split the grid over two pages.",
+            )
+        places = getattr(question, "positions", 0) if question.widget == "ranking" else 0
+        if places > MAX_RANKED:
+            yield finding(
+                "long_ranking", item.path, question.id,
+                f"{places} places to rank (more than {MAX_RANKED}); on a phone that is a long scroll of lists, and "
+                "beyond the first few places the order is close to random.",
+                "Ask for the most important few (`top: 3`), or cut the list to the choices that matter.",
             )
         if question.open_ended and question.required:
             yield finding(

@@ -33,6 +33,7 @@ CODES: dict[str, Severity] = {
     "no_low_score_follow_up": "warning",
     "too_many_questions": "warning",
     "long_grid": "warning",
+    "long_ranking": "warning",
     "required_open_question": "info",
     # show_if conditions
     "same_page_condition": "warning",

@@ -190,3 +190,26 @@ def test_the_new_types_round_trip_through_a_workbook_pyxform_accepts(tmp_path: P
     write_xlsform(survey, path)
     convert(str(path))
     assert read_xlsform(path) == survey
+
+
+# --- linter ----------------------------------------------------------------------------------------------------
+
+def test_a_ranking_of_more_than_seven_places_is_flagged_and_a_top_seven_is_not() -> None:
+    from surveys.lint import lint_survey
+
+    nine = [{"code": f"c{i}", "label": f"Touchpoint {i}"} for i in range(1, 10)]
+    base = {"id": "q_rank", "type": "ranking", "text": "Which matter most to you?", "choices": nine}
+    [found] = [f for f in lint_survey(survey_of(base)) if f.code == "long_ranking"]
+    assert (found.path, found.severity, found.question_id) == ("sections[0].questions[0]", "warning", "q_rank")
+    assert found.message.startswith("9 places to rank (more than 7)")
+    assert not [f for f in lint_survey(survey_of(base | {"top": 7})) if f.code == "long_ranking"]  # near miss
+
+
+def test_notes_are_not_counted_as_questions() -> None:
+    from surveys.lint import lint_survey
+
+    texts = [{"id": f"q{i}", "type": "text", "text": f"What could we improve about step {i}?"} for i in range(25)]
+    notes = [{"id": f"n{i}", "type": "note", "text": f"Step {i} is next."} for i in range(5)]
+    assert not [f for f in lint_survey(survey_of(*texts, *notes)) if f.code == "too_many_questions"]
+    assert [f for f in lint_survey(survey_of(*texts, *notes, {"id": "q_x", "type": "date", "text": "When?"}))
+            if f.code == "too_many_questions"]
