@@ -5,10 +5,13 @@ and coded answers get value labels: scale points (1 = "Strongly disagree" …), 
 1, 2, … in the order of the definition, newest version first, with the choice's label), 0/1 for a multi choice's
 "Selected" and a friction row's "Yes". SPSS also learns each variable's measure (nominal, ordinal, scale).
 
-pyreadstat writes a whole pandas DataFrame and cannot append, so the rows are gathered first, but never as Python
-rows: each number, code and time goes into a typed column buffer (8 bytes a cell), and only texts are kept as
-Python strings. Memory grows with the number of responses by about 8 bytes per numeric cell plus the texts, not by
-the few hundred bytes per cell that a list of row dicts takes (benchmarks/RESULTS.md has the measurement).
+pyreadstat writes a whole pandas DataFrame and cannot append (it has no chunked writer), so the rows are gathered
+first, but never as Python rows or objects: each code, scale point and 0/1 goes into a 4-byte column buffer (promoted
+to 8 bytes should a value not fit exactly), other numbers and times into 8-byte ones, and texts into Arrow string
+arrays (their UTF-8 bytes and a 4-byte offset), built every `_TEXT_CHUNK` rows. Times are stored in the target's own
+unit (SPSS: seconds since 1582-10-14; Stata: milliseconds since 1960-01-01) with its date-time format, so pyreadstat
+does not copy the whole frame to convert them; the frame is made from the buffers without copying them. pyreadstat
+then streams the rows to the file. docs/export-spss-stata.md, "Memory", has the measurement.
 """
 
 from __future__ import annotations
@@ -37,7 +40,10 @@ _RESERVED: dict[str, tuple[Kind, str]] = {
 }
 _MEASURES = {"scale": "ordinal", "choice": "nominal", "multi": "nominal", "friction": "nominal"}
 _EPOCH = datetime(1970, 1, 1)
-_REPEATED = 4096
+_TIME_OFFSET = {False: 12219379200.0, True: 315619200.0}
+"""Seconds from SPSS's day zero (1582-10-14) and Stata's (1960-01-01) to 1970-01-01."""
+_TIME_FORMAT = {False: "DATETIME", True: "%tc"}
+_TEXT_CHUNK = 8192
 STATA_LABEL_LIMIT = 80
 """Stata keeps variable labels of at most 80 characters; longer question texts end with an ellipsis."""
 
@@ -56,17 +62,21 @@ class Variable:
     """A single choice's code → the number written (its position, 1-based)."""
     numbers: array[float] = field(default_factory=lambda: array("d"))
     texts: list[Any] = field(default_factory=list)
-    """Texts; for a column no survey declares (kind "guess", e.g. one another service adds), its values."""
-    repeated: dict[str, str] = field(default_factory=dict)
-    """One copy of each text seen (up to `_REPEATED`): statuses, channels and waves repeat on every row."""
+    """Texts of the rows since the last Arrow chunk; for a column no survey declares (kind "guess", e.g. one
+    another service adds), all its values."""
+    chunks: list[Any] = field(default_factory=list)
+    """The texts so far as Arrow string arrays of `_TEXT_CHUNK` rows."""
+    stata: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind == "choice" or (self.kind == "number" and self.value_labels):
+            self.numbers = array("f")  # codes, scale points, 0/1: exact in 4 bytes (8 should one not be)
 
     def add(self, value: Any) -> None:
         if self.kind == "text":
-            if value is not None:
-                value = str(value)
-                if len(self.repeated) < _REPEATED:
-                    value = self.repeated.setdefault(value, value)
-            self.texts.append(value)
+            self.texts.append("" if value is None else str(value))
+            if len(self.texts) >= _TEXT_CHUNK:
+                self._seal()
         elif self.kind == "choice":
             if value is None:
                 self.numbers.append(math.nan)
@@ -77,11 +87,33 @@ class Variable:
                 self.value_labels[number] = str(value)
             self.numbers.append(float(number))
         elif self.kind == "time":
-            self.numbers.append(math.nan if value is None else (_naive(value) - _EPOCH).total_seconds())
+            if value is None:
+                self.numbers.append(math.nan)
+            else:  # in the file's own unit: SPSS seconds since 1582, Stata milliseconds since 1960
+                seconds = (_naive(value) - _EPOCH).total_seconds() + _TIME_OFFSET[self.stata]
+                self.numbers.append(seconds * 1000 if self.stata else seconds)
         elif self.kind == "guess":
             self.texts.append(value)
         else:
-            self.numbers.append(math.nan if value is None or isinstance(value, str) else float(value))
+            self._number(math.nan if value is None or isinstance(value, str) else float(value))
+
+    def _number(self, value: float) -> None:
+        numbers = self.numbers
+        try:
+            numbers.append(value)
+        except OverflowError:
+            numbers.append(math.nan)
+        else:
+            if numbers.typecode == "d" or numbers[-1] == value or value != value:
+                return
+        self.numbers = array("d", numbers[:-1])  # a value 4 bytes cannot hold exactly: 8 bytes from now on
+        self.numbers.append(value)
+
+    def _seal(self) -> None:
+        import pyarrow as pa
+
+        self.chunks.append(pa.array(self.texts, type=pa.string()))
+        self.texts = []
 
     def series(self) -> Any:
         import numpy as np
@@ -92,10 +124,14 @@ class Variable:
                 return pd.Series([math.nan if value is None else float(value) for value in self.texts], dtype=float)
             return pd.Series([None if value is None else str(value) for value in self.texts], dtype=object).fillna("")
         if self.kind == "text":
-            return pd.Series(self.texts, dtype=object).fillna("")
-        values = np.frombuffer(self.numbers, dtype=np.float64) if len(self.numbers) else np.array([], dtype=float)
-        if self.kind == "time":
-            return pd.to_datetime(values, unit="s")
+            import pyarrow as pa
+
+            self._seal()
+            texts = pd.arrays.ArrowExtensionArray(pa.chunked_array(self.chunks, type=pa.string()))
+            self.chunks = []
+            return pd.Series(texts, copy=False)
+        dtype = np.float32 if self.numbers.typecode == "f" else np.float64
+        values = np.frombuffer(self.numbers, dtype=dtype) if len(self.numbers) else np.array([], dtype=dtype)
         return pd.Series(values, copy=False)
 
 
@@ -123,7 +159,7 @@ def variables(columns: Sequence[str], surveys: Sequence[Survey], *, stata: bool)
         names.add(name.lower())
         if column in own and len(out) < len(RESERVED_COLUMNS):
             kind, label = _RESERVED[own[column]]
-            out.append(Variable(column, name, label, kind))
+            out.append(Variable(column, name, label, kind, stata=stata))
         elif column in declared:
             out.append(_question_variable(column, name, *declared[column], options.get(column, {})))
         elif len(out) == len(_RESERVED):  # the wave column follows the reserved ones (docs/waves.md)
@@ -194,19 +230,22 @@ def write_labelled(path: Path, suffix: str, columns: Sequence[str], rows: Iterat
         for variable in table:
             variable.add(row.get(variable.column))
         count += 1
-    frame = pd.DataFrame({variable.name: variable.series() for variable in table})
+    # the frame holds the buffers themselves (no copy, no consolidation into one block)
+    frame = pd.DataFrame({variable.name: variable.series() for variable in table}, copy=False)
     labels: list[str | None] = [str(v.label) for v in table]  # plain str: pyreadstat refuses str subclasses
     value_labels: dict[str, dict[int | float, str]] = {
         v.name: {n: str(text) for n, text in v.value_labels.items()} for v in table if v.value_labels}
-    for variable in table:  # the buffers are in the frame now; let them go before the writer copies
-        variable.numbers, variable.texts, variable.repeated = array("d"), [], {}
+    formats = {v.name: _TIME_FORMAT[stata] for v in table if v.kind == "time"}
+    for variable in table:  # the buffers are the frame's now
+        variable.numbers, variable.texts = array("d"), []
     try:
         if stata:
-            pyreadstat.write_dta(frame, str(path), column_labels=labels, variable_value_labels=value_labels)
+            pyreadstat.write_dta(frame, str(path), column_labels=labels, variable_value_labels=value_labels,
+                                 variable_format=formats)
         else:
             measures = {v.name: v.measure for v in table if v.kind in ("number", "choice")}
             pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=value_labels,
-                                 variable_measure=measures)
+                                 variable_measure=measures, variable_format=formats)
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, ValueError, OverflowError) as error:
         raise HostingError(f"cannot write {suffix}: {error}; no file was written") from None
     return count
