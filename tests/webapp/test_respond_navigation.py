@@ -160,3 +160,22 @@ def test_back_with_an_invalid_answer_shows_it_and_stores_nothing(client: FlaskCl
     assert "the answer is 21 characters long; the limit is 20" in html and too_long in html
     [row] = response_rows(db_url)
     assert "q_why" not in row["answers"]
+
+
+def test_an_optional_friction_row_can_be_taken_back(client: FlaskClient, db: Session, db_url: str) -> None:
+    from tests.webapp.support.web import PAGE_1, example_survey
+
+    survey = example_survey()  # q_friction (page 2) is optional: yes, no, then "No answer" per touchpoint
+    url = _link(db, survey)
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    assert client.post(url, data=PAGE_1 | {"csrf_token": token}).status_code == 303
+    html = client.get(f"{url}?page=1").get_data(as_text=True)
+    assert [v for v, _ in _options(html, "q_friction.ordering")] == ["yes", "no", ""]
+    page_2 = {"csrf_token": token, "page": "1", "q_friction.ordering": "yes", "q_friction.billing": "no"}
+    assert client.post(url, data=page_2 | {"back": "1"}).status_code == 303
+    [row] = response_rows(db_url)
+    assert row["answers"]["q_friction"] == {"ordering": {"hesitated": True}, "billing": {"hesitated": False}}
+    page_2 |= {"q_friction.ordering": "", "back": "1"}  # "No answer" for ordering
+    assert client.post(url, data=page_2).status_code == 303
+    [row] = response_rows(db_url)
+    assert row["answers"]["q_friction"] == {"billing": {"hesitated": False}}

@@ -167,9 +167,11 @@ class FrictionFactory(FieldFactory):
 
     def build(self, question: Any, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
         fields: dict[str, UnboundField] = {}
+        # an optional grid's rows can be taken back: "No answer" (value "") after yes and no
+        options = [("yes", gettext("Yes")), ("no", gettext("No"))] + ([] if question.required else
+                                                                      [("", gettext("No answer"))])
         for row, label in question.rows(survey):
-            fields[f"{question.id}.{row}"] = RadioField(
-                label, choices=_choices([("yes", gettext("Yes")), ("no", gettext("No"))]), validate_choice=False)
+            fields[f"{question.id}.{row}"] = RadioField(label, choices=_choices(options), validate_choice=False)
             if question.follow_up:
                 prompt = translate_fixed(question.follow_up_text)
                 fields[f"{question.id}.{row}.what"] = TextAreaField(f"{label}: {prompt}")
