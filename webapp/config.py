@@ -59,6 +59,8 @@ Environment variable → app setting:
   delivery's second attempt, doubled for each later one; default 60.
 * `CXROI_API_RATE_PER_MINUTE` → `API_RATE_PER_MINUTE`: requests each REST API key may make a minute (0: no
   limit); default 600 (docs/api.md).
+* `CXROI_AUDIT_RETENTION_DAYS` (read by the worker, `audit_retention_days_from_environment`): audit events older
+  than this many days (at least 90) are deleted by the queue's daily task; unset: kept forever (docs/security.md).
 * `CXROI_API_REDIS_RETRY_SECONDS` → `API_REDIS_RETRY_SECONDS`: while Redis is down, how long each app process
   counts API requests in memory before trying Redis again; default 30 (docs/api.md).
 * `CXROI_OIDC_ISSUER` → `OIDC_ISSUER`, `CXROI_OIDC_CLIENT_ID` → `OIDC_CLIENT_ID`, `CXROI_OIDC_CLIENT_SECRET` →
@@ -334,3 +336,8 @@ def webhook_retry_seconds_from_environment() -> float:
     if not 0 <= value < float("inf"):
         raise ValueError(f"CXROI_WEBHOOK_RETRY_SECONDS must be a number of seconds >= 0, not {configured!r}")
     return value
+
+
+def audit_retention_days_from_environment() -> str | None:
+    """`CXROI_AUDIT_RETENTION_DAYS` as written (checked by `webapp.audit.retention.check_retention_days`)."""
+    return os.environ.get("CXROI_AUDIT_RETENTION_DAYS", "").strip() or None

@@ -65,6 +65,7 @@ TASK_MODULES = (
     "webapp.services.case_tasks",
     "webapp.webhooks.tasks",
     "webapp.privacy.tasks",
+    "webapp.audit.tasks",
 )
 """Modules that declare tasks on `huey`; `cxroi worker` imports each before it starts."""
 

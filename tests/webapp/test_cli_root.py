@@ -25,6 +25,7 @@ COMMANDS = {
     "api-key": {"create", "list", "revoke", "transfer"},
     "customers": {"erase"},
     "team": {"create", "add", "remove", "list"},
+    "audit": {"purge"},
     "wave": {"list", "start"},
 }
 

@@ -28,7 +28,7 @@ ACTIONS = (
     "responses_exported", "report_downloaded", "customer_erased",
     "api_key_created", "api_key_revoked", "api_key_transferred", "invitations_created", "report_started",
     "webhook_created", "webhook_paused", "webhook_resumed", "webhook_replayed",
-    "retention_set", "retention_applied", "sso_unlinked",
+    "retention_set", "retention_applied", "sso_unlinked", "audit_purged",
 )
 """Every action the log knows; `record` refuses any other name, so a typo cannot hide an event."""
 CLI_ACTOR = "cli"

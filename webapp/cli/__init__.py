@@ -17,6 +17,7 @@ from surveys.errors import CxroiError
 
 from . import (  # noqa: F401  (each module declares its commands on the root group)
     api_commands,
+    audit_commands,
     cases_commands,
     demo,
     hosting_commands,
