@@ -87,7 +87,8 @@ def as_rows(found: Sequence[AuditEvent]) -> list[dict[str, Any]]:
 def as_csv(found: Sequence[AuditEvent]) -> str:
     """CSV with a header; the detail column holds the JSON object. Cells a spreadsheet would run as a formula
     (a target or actor typed by someone) are prefixed with a quote, as in every other export."""
-    from webapp.services.export import neutralise_formula  # here: the services import this module (audit events)
+    # imported here, not at load: the services import this module to record their events
+    from webapp.services.export import neutralise_formula
 
     out = io.StringIO()
     writer = csv.writer(out)
