@@ -66,3 +66,32 @@ def test_stylesheet_has_focus_styles_and_fits_a_small_screen() -> None:
     assert re.search(r"input:focus[^{]*\{[^}]*outline: 3px", css.replace("\n", " "))
     assert "max-width: 42rem" in css and "@media (max-width: 24rem)" in css  # 24rem = 384 px, below which…
     assert "width: 100%" in css  # …text boxes and the button take the full width of a 320 px screen
+
+
+def test_not_applicable_no_answer_progress_back_and_branding_render_accessibly(client: FlaskClient,
+                                                                              db: Session) -> None:
+    """Issue 16's controls: "Not applicable" and "No answer" radios inside their fieldsets with labels, the
+    progress bar named by its text, the Back button, the branded wrapper and logo (axe-core checks them in
+    Chromium: tests/e2e/test_e2e_respondent_phone.py)."""
+    from tests.webapp.test_respond_navigation import na_survey
+
+    survey = na_survey(branding={"accent_color": "#1d4f91", "logo_url": "https://cdn.example.com/logo.png",
+                                 "logo_alt": "Acme"})
+    publish_survey(db, survey)
+    [issued] = create_invitations(db, survey.id, ["C1"], "phone")
+    url = f"/s/{issued.token}"
+    html = client.get(url).get_data(as_text=True)
+    _check_page(html)
+    assert 'aria-labelledby="progress-text"' in html and 'id="progress-text"' in html
+    assert 'value="n/a"' in html and 'value=""' in html and 'alt="Acme"' in html
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token is not None
+    refused = client.post(url, data={"csrf_token": token.group(1), "page": "0", "q_staff": ""})
+    assert refused.status_code == 400
+    _check_page(refused.get_data(as_text=True))
+    saved = client.post(url, data={"csrf_token": token.group(1), "page": "0", "q_store": "n/a",
+                                   "q_align.easy": "n/a", "q_align.partner": "n/a"})
+    assert saved.status_code == 303
+    second = client.get(saved.headers["Location"]).get_data(as_text=True)
+    _check_page(second)
+    assert 'class="back" name="back"' in second
