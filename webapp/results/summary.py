@@ -3,18 +3,16 @@ per page, counts by channel, the scorecard (surveys.scoring) overall and per cha
 
 Nothing here reads every response: complete responses are counted and scored from their tallies
 (`webapp.services.tallies`, kept by the submit), partial ones through the index on (version_id, status,
-submitted_at), and the newest comments are read newest first until there are enough (docs/web-results.md).
+submitted_at), and the comments are filtered, counted and cut to one page in SQL (`comments`; see
+docs/web-results.md).
 
 Plain functions of a `Session` returning frozen dataclasses; the views only render them.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -29,14 +27,11 @@ from ..services.export import _reading
 from ..services.publishing import find_survey, latest_version, survey_of
 from ..storage.models import Response, SurveyRecord, SurveyVersion
 from ..storage.tallies import AnswerTally
+from .comments import Comment, latest_comments, open_text_columns
 
-COMMENT_LIMIT = 50
-COMMENT_BATCH = 200
-"""Complete responses fetched at a time while looking for the newest comments."""
 NO_CHANNEL = "(no channel)"
 LANGUAGE_BATCH = 500
 """Complete responses fetched at a time while tallying one language's responses."""
-
 
 
 @dataclass(frozen=True)
@@ -80,15 +75,6 @@ class ChannelScores:
 
     channel: str
     scorecard: Scorecard
-
-
-@dataclass(frozen=True)
-class Comment:
-    response_id: int
-    question: str
-    text: str
-    channel: str | None
-    submitted_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -197,58 +183,13 @@ def _channels(counted: list[tallies.Tally], partial: _Partial) -> tuple[ChannelC
                  for channel in sorted({*complete, *partial_by}))
 
 
-def _comment_columns(survey: Survey) -> dict[str, str]:
-    """Open-text columns of the survey and the question (or touchpoint) each belongs to."""
-    return {column: label for question in survey.questions()
-            for column, label in question.open_text_columns(survey).items()}
-
-
 def _comments(reader: Session, versions: dict[int, SurveyVersion], survey: Survey, query: str,
               counted: list[tallies.Tally]) -> tuple[tuple[Comment, ...], int]:
     """The newest `COMMENT_LIMIT` comments (containing `query`, case-insensitive, when given) and how many there
-    are. Without a query the count is the tallies', and the responses are read newest first only until that many
-    comments (at most `COMMENT_LIMIT`) are found. A search reads every complete response's comments (streamed),
-    to count the matches."""
-    labels = _comment_columns(survey)
-    needle = query.casefold()
-    found: list[Comment] = []
-    matching = 0
+    are: without a query the count is the tallies', with one it is counted in SQL (`comments.latest_comments`)."""
+    labels = open_text_columns(survey)
     counted_comments = sum(t.count for t in counted if t.question_id == tallies.COMMENT and t.answer in labels)
-    wanted = COMMENT_LIMIT if needle else min(COMMENT_LIMIT, counted_comments)
-    if not wanted:
-        return (), 0
-    for row in _newest_first(reader, versions):
-        answering = survey_of(versions[row.version_id])
-        cells: dict[str, Any] = {}
-        for question in answering.questions():
-            texts = question.open_text_columns(answering)
-            if texts and question.id in (row.answers or {}):
-                columns = question.to_columns(row.answers[question.id], answering)
-                cells.update((column, columns.get(column)) for column in texts)
-        for column, label in labels.items():
-            value = cells.get(column)
-            text = str(value).strip() if value is not None else ""
-            if text and needle in text.casefold():
-                matching += 1
-                if len(found) < COMMENT_LIMIT:
-                    found.append(Comment(row.id, label, text, row.channel, row.submitted_at))
-        if not needle and len(found) >= wanted:
-            break
-    return tuple(found), matching if needle else counted_comments
-
-
-def _newest_first(reader: Session, versions: dict[int, SurveyVersion]) -> Iterator[Any]:
-    """The complete responses of the versions, newest submitted first (then highest id), merged from one
-    query per version along the index (version_id, status, submitted_at)."""
-    def of(version_id: int) -> Iterator[Any]:
-        yield from reader.execute(
-            sa.select(Response.id, Response.version_id, Response.channel, Response.submitted_at, Response.answers)
-            .where(Response.version_id == version_id, Response.status == "complete")
-            .order_by(Response.submitted_at.desc().nulls_last(), Response.id.desc())
-            .execution_options(yield_per=COMMENT_BATCH))
-
-    return heapq.merge(*(of(version_id) for version_id in versions),
-                       key=lambda row: (row.submitted_at or datetime.min, row.id), reverse=True)
+    return latest_comments(reader, versions, survey, query, counted_comments)
 
 
 class UnknownLanguage(HostingError):
