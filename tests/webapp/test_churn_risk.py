@@ -87,6 +87,35 @@ def test_the_model_is_the_best_ranked_metric_and_scores_by_hand() -> None:
     assert churn_risk.retention_model({"retention": {"models": []}}, 1) is None
 
 
+COVARIANCE = {"terms": ["const", "q_ces", "log_revenue"],
+              "matrix": [[0.25, -0.02, 0.0], [-0.02, 0.01, 0.0], [0.0, 0.0, 0.0025]]}
+# With the covariance, C1's x = (1, 3, ln 1201 = 7.090910): x'Vx = 0.25 + 9 × 0.01 + 7.090910² × 0.0025
+# + 2 × 3 × (-0.02) = 0.345703, se(η) = 0.587965; η ± 1.959964 × 0.587965 = -1.634207 / 0.670571
+# → 0.1633 and 0.6616 (narrower than the bound's 0.0604 to 0.8558).
+
+
+def test_with_the_covariance_a_case_carries_the_delta_method_interval(app: Flask, db_url: str,
+                                                                      programme: FlaskClient) -> None:
+    models = RESULTS["retention"]["models"]  # type: ignore[index]
+    exact = {**RESULTS, "retention": {"models": [models[0], {**models[1], "covariance": COVARIANCE}]}}
+    with open_session(db_url) as session:
+        session.add(ReportJob(survey_slug=SLUG, survey_title="How are we doing?", status="done", progress="Done",
+                              outcomes_name="outcomes.csv", outcomes_sha256=hashlib.sha256(OUTCOMES).hexdigest(),
+                              outcomes_bytes=len(OUTCOMES), outcomes_file=OUTCOMES, config={}, seed=0,
+                              results=exact, finished_at=utcnow()))
+        session.commit()
+    respond(app, db_url, "C1", "3")
+    with open_session(db_url) as session:
+        rows = service.list_cases(session)
+        assert [(r.rule_id, r.customer_id) for r in rows] == [("churn_risk", "C1")]
+        case = service.get_case(session, rows[0].id)
+        assert case.risk == pytest.approx(0.3818, abs=1e-4)
+        assert (case.risk_low, case.risk_high) == (pytest.approx(0.1633, abs=1e-4), pytest.approx(0.6616, abs=1e-4))
+        case_id = case.id
+    page = programme.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "95% interval 16% to 66%, delta method on the logit scale" in page and "conservative" not in page
+
+
 def test_a_risky_response_opens_a_case_with_its_risk(app: Flask, db_url: str, programme: FlaskClient) -> None:
     respond(app, db_url, "C1", "3")  # before any analysis: nothing to score with
     with open_session(db_url) as session:
@@ -107,7 +136,7 @@ def test_a_risky_response_opens_a_case_with_its_risk(app: Flask, db_url: str, pr
     listed = rows[0].as_dict()  # `cxroi cases list --format json|csv` rows
     assert listed["risk"] == pytest.approx(0.3818, abs=1e-4) and listed["revenue"] == 1200.0
     page = programme.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert "38% (95% interval 6% to 86%" in page and "1,200" in page and "report job" in page
+    assert "38% (95% interval 6% to 86%, conservative" in page and "1,200" in page and "report job" in page
 
 
 def test_setting_the_threshold(db_url: str, programme: FlaskClient, capsys: pytest.CaptureFixture[str],
