@@ -9,6 +9,11 @@ Measured in a child process each (peak memory is the step's own):
 
 Target from the issue (2 cores): 100,000 comments themed (discovery and coding together) in < 60 s. The
 adjusted Rand index against the planted themes says the speed was not bought with quality.
+
+Then the pages over the same comments, in a child process too: the planted comments bulk-inserted as complete
+responses (SQLite), a keyword codebook of the planted themes imported, and through Flask's test client the
+themes page opened once (coding every comment), then the median of a few views of the coded page, of a search
+on it, and of a comment search on the results page (`webapp.results.comments`: counted and cut in SQL).
 """
 
 from __future__ import annotations
@@ -65,6 +70,115 @@ def measure(kind: str, customers: int) -> dict[str, float]:
     return measure_in_child(_job, kind, customers)
 
 
+PAGE_VIEWS = 5
+SEARCH = "parcel"
+PASSWORD = "correct horse battery"
+
+
+def _seed_comments(url: str, texts: list[str]) -> None:
+    """The example survey published and one complete response per comment bulk-inserted; tallies counted."""
+    import json
+    from datetime import datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from benchmarks.load import load_survey_definition
+    from surveys.definition import build_survey
+    from webapp.services.publishing import publish_survey
+    from webapp.services.tallies import rebuild_tallies
+    from webapp.storage.engine import create_engine_for, open_session
+
+    with open_session(url) as session:
+        version_id = publish_survey(session, build_survey(load_survey_definition())).id
+    engine = create_engine_for(url)
+    start = datetime(2026, 1, 1)
+    statement = sa.text(
+        "insert into responses (version_id, customer_id, channel, status, answers, current_page, started_at, "
+        "updated_at, submitted_at) values (:v, :c, 'email', 'complete', :a, 1, :s, :s, :s)")
+    try:
+        for first in range(0, len(texts), 20_000):
+            rows = [{"v": version_id, "c": f"C{n}", "s": start + timedelta(seconds=n),
+                     "a": json.dumps({"q_ces": n % 7 + 1, "q_nps": n % 11, "q_why": texts[n]})}
+                    for n in range(first, min(len(texts), first + 20_000))]
+            with engine.begin() as connection:
+                connection.execute(statement, rows)
+        with engine.begin() as connection:
+            rebuild_tallies(connection)
+    finally:
+        engine.dispose()
+
+
+def _pages_job(customers: int, queue: Any) -> None:
+    import statistics
+    import tempfile
+    from pathlib import Path
+
+    from roi.themes.planted import VOCABULARY
+    from webapp.accounts.service import create_user
+    from webapp.app import create_app
+    from webapp.storage.engine import open_session
+    from webapp.themes import service
+
+    texts = [text.strip() for text in _comments(customers)[0] if text.strip()]  # as the respondent pages store
+    with tempfile.TemporaryDirectory(prefix="cxroi-bench-themes-") as folder:
+        url = f"sqlite:///{Path(folder) / 'themes.sqlite3'}"
+        started = time.perf_counter()
+        _seed_comments(url, texts)
+        seeding = time.perf_counter() - started
+        codebook = "themes:\n" + "".join(f"  - {{id: {name}, name: {name}, keywords: [{words[0]}, {words[2]}]}}\n"
+                                         for name, words in VOCABULARY.items())
+        with open_session(url) as session:
+            service.import_codebook(session, "acme_relationship", codebook)
+            create_user(session, "analyst@example.com", "analyst", PASSWORD)
+        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(Path(folder) / "instance"),
+                          "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+        client = app.test_client()
+        if client.post("/login", data={"email": "analyst@example.com", "password": PASSWORD}).status_code != 302:
+            raise RuntimeError("sign-in failed")
+        expected = f"{len(texts)} complete response(s) with a comment"
+
+        def get(path: str, query: dict[str, str] | None = None, must: str | None = None) -> float:
+            began = time.perf_counter()
+            response = client.get(path, query_string=query or {})
+            took = time.perf_counter() - began
+            if response.status_code != 200 or (must and must not in response.get_data(as_text=True)):
+                raise AssertionError(f"{path} {query}: {response.status_code}, no {must!r}")
+            return took
+
+        themes = "/results/acme_relationship/themes"
+        first = get(themes, must=expected)  # codes every comment with the codebook
+        result = {
+            "comments": float(len(texts)), "seeding": seeding, "first": first,
+            "page": statistics.median(get(themes, must=expected) for _ in range(PAGE_VIEWS)),
+            "search": statistics.median(get(themes, {"q": SEARCH}) for _ in range(PAGE_VIEWS)),
+            "results_search": statistics.median(get("/results/acme_relationship", {"q": SEARCH})
+                                                for _ in range(PAGE_VIEWS)),
+            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    queue.put(result)
+
+
+def pages_section(customers: int) -> str:
+    """The themes page and comment searches over the planted comments (see the module's docstring)."""
+    pages = measure_in_child(_pages_job, customers)
+    return "\n".join([
+        f"### Themes page and comment search: {int(pages['comments']):,} comments",
+        "",
+        "Complete responses with the planted comments, bulk-inserted on SQLite (seeded in "
+        f"{pages['seeding']:.1f} s); a keyword codebook of the five planted themes; Flask's test client, signed in "
+        f"as an analyst, in one fresh process (peak memory {pages['peak_mib']:.0f} MiB, seeding and coding "
+        f"included). Medians of {PAGE_VIEWS} requests except the first view.",
+        "",
+        "| request | ms |",
+        "|---|---:|",
+        f"| themes page, first view (codes every comment) | {pages['first'] * 1000:.0f} |",
+        f"| themes page, coded | {pages['page'] * 1000:.0f} |",
+        f"| themes page, search “{SEARCH}” | {pages['search'] * 1000:.0f} |",
+        f"| results page, comment search “{SEARCH}” | {pages['results_search'] * 1000:.0f} |",
+        "",
+    ])
+
+
 def run(*, quick: bool, customers: int | None = None) -> str:
     """Benchmark suite entry point (see benchmarks/__main__.py); `customers` overrides the size (smoke runs)."""
     customers = customers or (14_300 if quick else 143_000)  # 70% comment: ≈10,000 / ≈100,000 comments
@@ -95,4 +209,4 @@ def run(*, quick: bool, customers: int | None = None) -> str:
           f"{'' if peak is None else f'{peak:.0f}'} |" for name, wall, cpu, note, ari, peak in rows),
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n" + pages_section(customers)
