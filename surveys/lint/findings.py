@@ -26,6 +26,7 @@ CODES: dict[str, Severity] = {
     "unbalanced_scale": "warning",
     "no_midpoint": "info",
     "duplicate_choice_label": "error",
+    "randomised_scale": "warning",
     # survey design
     "nps_only_outcome": "error",
     "no_outcome_measure": "warning",

@@ -48,6 +48,21 @@ def check_scales(survey: Survey) -> Iterator[Finding]:
         if question.value_kind == "choice":
             # one pick from the list, so it may be an evaluative scale (a multi-choice list is not one)
             yield from _check_choice_list(labels, f"{path}.choices", question.id)
+        if getattr(question, "randomize", False) and _ordered(labels):
+            yield finding(
+                "randomised_scale", f"{path}.randomize", question.id,
+                f"the choices run from “{labels[0]}” to “{labels[-1]}”, an ordered scale; shuffled, each respondent "
+                "must hunt for their point and the scale's order is lost.",
+                "Remove `randomize: true`; shuffle unordered lists (brands, reasons, touchpoints) only.",
+            )
+
+
+def _ordered(labels: list[str]) -> bool:
+    """Choices that are an ordered evaluative scale: one end negative, the other positive (Poor … Excellent)."""
+    if len(labels) < 3:
+        return False
+    ends = {side_of(labels[0]), side_of(labels[-1])}
+    return ends == {"positive", "negative"}
 
 
 def _check_scale(scale: Scale, path: str, question_id: str) -> Iterator[Finding]:

@@ -271,6 +271,11 @@ class QuestionBase(Strict):
         """(value, label) for every point of the question's scale; empty when it has none."""
         return []
 
+    def for_respondent(self, seed: str) -> QuestionBase:
+        """The question as one respondent sees it (`seed` names them): itself, or with its choices in that
+        respondent's order when it shuffles them (`randomize`)."""
+        return self
+
     def scale_range(self) -> tuple[int, int] | None:
         return None
 

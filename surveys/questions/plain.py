@@ -4,6 +4,7 @@ CSAT, CES, NPS). Each class is the whole declaration of its type (see docs/quest
 from __future__ import annotations
 
 import itertools
+import random
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -20,6 +21,7 @@ from .base import (
     AnswerError,
     Choice,
     ColumnKind,
+    Identifier,
     MetricColumn,
     QuestionBase,
     RespondentScore,
@@ -137,8 +139,34 @@ class NumberQuestion(QuestionBase):
 
 class ChoiceQuestionBase(QuestionBase):
     choices: list[Choice] = Field(min_length=1)
+    randomize: bool = False
+    """Show the choices in an order of their own to each respondent (the same order on every visit)."""
+    pin_last: list[Identifier] = Field(default_factory=list)
+    """With `randomize`: choices kept at the end, in this order ("Other", "None of these", "Don't know")."""
     widget: ClassVar[Widget] = "radio"
     value_kind: ClassVar[ValueKind] = "choice"
+
+    @model_validator(mode="after")
+    def _pinned_choices(self) -> ChoiceQuestionBase:
+        if self.pin_last and not self.randomize:
+            raise ValueError("pin_last keeps choices last when the others are shuffled: add randomize: true")
+        codes = {choice.code for choice in self.choices}
+        unknown = [code for code in self.pin_last if code not in codes]
+        if unknown:
+            raise ValueError(f"pin_last names {', '.join(map(repr, unknown))}, not among the choices")
+        if len(set(self.pin_last)) != len(self.pin_last):
+            raise ValueError("pin_last names a choice twice")
+        return self
+
+    def for_respondent(self, seed: str) -> ChoiceQuestionBase:
+        """With `randomize`, the question with its choices shuffled for the respondent `seed` names (the same seed,
+        the same order: a reload or Back shows what was shown before), pinned choices last."""
+        if not self.randomize or not seed:
+            return self
+        pinned = [choice for code in self.pin_last for choice in self.choices if choice.code == code]
+        loose = [choice for choice in self.choices if choice.code not in self.pin_last]
+        random.Random(f"{seed}/{self.id}").shuffle(loose)  # nosec B311 - an order to show, not a secret
+        return self.model_copy(update={"choices": loose + pinned})
 
     @field_validator("choices")
     @classmethod

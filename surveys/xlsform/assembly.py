@@ -194,12 +194,19 @@ class SurveyAssembler(RowCells):
         field_kind: FieldKind = question_type.value_kind
         codes: dict[str, str] = {}
         multi_rows: list[tuple[str, str]] = []
+        shuffles = family in ("select_one", "select_multiple", "rank") and layout.RANDOMIZE in question_type.model_fields
+        randomize = self.randomize(element, where, allowed=shuffles)
+        if randomize is not None:
+            data[layout.RANDOMIZE] = randomize
         if mapping.appearance_flag:
             appearance = str((element.get("control") or {}).get("appearance", ""))
             data[mapping.appearance_flag] = mapping.appearance_flag in appearance.split()
         if mapping.integer_flag:
             data[mapping.integer_flag] = kind == "integer"
         if family in ("select_one", "select_multiple", "scale", "rank"):
+            if "choices" not in element and element.get("itemset"):  # pyxform leaves a shuffled list by its name
+                element = {**element, "list_name": element["itemset"],
+                           "choices": (self.tree.get("choices") or {}).get(element["itemset"], [])}
             choices = self.choices(element, where)
             if choices is None:
                 return None

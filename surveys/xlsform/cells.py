@@ -23,7 +23,7 @@ from .syntax import column_base, identifier, lower_keys
 
 _ACCEPTED_COLUMNS = {
     "type", "name", "label", "caption", "hint", "required", "relevant", "relevance", "constraint", "appearance",
-    "cxroi_type", "cxroi_settings",
+    "cxroi_type", "cxroi_settings", "parameters",
     # messages ODK shows for its own checks; cxroi shows its own, so they are accepted and not kept (docs/xlsform.md)
     "constraint_message", "constraining_message", "required_message", "requiredmsg", "jr:constraintmsg",
     "jr:requiredmsg",
@@ -98,6 +98,20 @@ class RowCells:
             self.problems.append(Problem(f"{where}, column 'cxroi_settings'", "expected a JSON object {…}"))
             return {}
         return value
+
+    def randomize(self, element: Mapping[str, Any], where: str, *, allowed: bool) -> bool | None:
+        """`parameters: randomize=true` (pyxform's choice shuffling) as a yes/no; None when the row has none. Other
+        parameters, and randomize on a row that cannot shuffle, are reported."""
+        parameters = element.get("parameters") or {}
+        if not isinstance(parameters, Mapping):
+            return None
+        for name in parameters:
+            if name != layout.RANDOMIZE or not allowed:
+                self.unsupported(f"{where}, column 'parameters'", f"{name!r} is not supported here", str(name))
+        value = parameters.get(layout.RANDOMIZE)
+        if value is None or not allowed:
+            return None
+        return str(value).strip().lower() in ("true", "yes", "1")
 
     def required(self, element: Mapping[str, Any], where: str) -> bool:
         """`required` as yes/no; an expression is reported."""

@@ -16,8 +16,11 @@ CXROI_SHEET = "cxroi"
 """Extra sheet for what XLSForm has no place for: brand promises, touchpoints, channels, survey settings."""
 
 SURVEY_COLUMNS = (
-    "type", "name", "label", "hint", "required", "relevant", "constraint", "appearance", "cxroi_type", "cxroi_settings",
+    "type", "name", "label", "hint", "required", "relevant", "constraint", "appearance", "parameters", "cxroi_type",
+    "cxroi_settings",
 )
+RANDOMIZE = "randomize"
+"""The setting of a choice question that XLSForm's `parameters` column holds as `randomize=true` (pyxform's own)."""
 CHOICES_COLUMNS = ("list_name", "name", "label")
 CXROI_COLUMNS = ("kind", "id", "label", "description", "value")
 
@@ -99,6 +102,8 @@ def native_fields(question_type: type[QuestionBase]) -> frozenset[str]:
         fields |= {mapping.bounds.lower, mapping.bounds.upper}
     if family(question_type) in ("select_one", "select_multiple", "rank"):
         fields.add(mapping.choices_field)
+        if RANDOMIZE in question_type.model_fields:
+            fields.add(RANDOMIZE)
     return frozenset(field for field in fields if field is not None)
 
 

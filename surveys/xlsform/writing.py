@@ -110,6 +110,8 @@ class _SheetWriter:
             head["required"] = head["required"] if question.answered else None
         else:  # a type whose widget XLSForm cannot ask
             raise InvalidDefinition(self.survey.id, [Problem(path, f"no XLSForm mapping for the type {kind!r}")])
+        if getattr(question, layout.RANDOMIZE, False) and family in ("select_one", "select_multiple", "rank"):
+            head["parameters"] = f"{layout.RANDOMIZE}=true"
         if mapping.appearance_flag:
             head["appearance"] = mapping.appearance_flag if getattr(question, mapping.appearance_flag) else None
         if mapping.bounds is not None:

@@ -135,3 +135,48 @@ def test_dates_are_dates_in_parquet_and_xlsx_and_ranks_are_ordinal_in_spss(clien
     assert frame.loc[0, "q_rank.speed"] == 2 and meta.variable_measure["q_rank.speed"] == "ordinal"
     assert "q_rank.speed" not in meta.variable_value_labels  # ranks, not "Selected"/"Not selected"
     assert meta.column_names_to_labels["q_rank.speed"] == "Order these by importance. — Speed"
+
+
+SHUFFLED = {
+    "id": "brands", "title": "Brands",
+    "sections": [{"id": "p", "title": "Brands", "questions": [
+        {"id": "q_brand", "type": "single_choice", "text": "Which brand did you buy?", "randomize": True,
+         "pin_last": ["none"], "choices": [{"code": c, "label": c.title()} for c in
+                                           ("acme", "globex", "initech", "umbrella", "hooli", "none")]},
+        {"id": "q_why", "type": "text", "text": "Why that one?", "required": True},
+    ]}],
+}
+
+
+def radio_order(page: str) -> list[str]:
+    return re.findall(r'name="q_brand" type="radio" value="([a-z]+)"', page)
+
+
+def test_shuffled_choices_keep_their_order_for_a_respondent(client: FlaskClient, db: Session) -> None:
+    from webapp.services.invitations import set_public_link
+
+    survey = build_survey(SHUFFLED)
+    publish_survey(db, survey)
+    issued = create_invitations(db, survey.id, [f"C{n}" for n in range(8)], "email")
+    orders = []
+    for invitation in issued:
+        url = f"/s/{invitation.token}"
+        first = radio_order(client.get(url).get_data(as_text=True))
+        assert sorted(first) == sorted(c["code"] for c in SHUFFLED["sections"][0]["questions"][0]["choices"])
+        assert first[-1] == "none"  # pinned last
+        assert radio_order(client.get(f"{url}?page=0").get_data(as_text=True)) == first  # a reload: the same
+        orders.append(first)
+    # shown again after an error (q_why missing), the order is the one shown before
+    url, token = f"/s/{issued[0].token}", first_page_token(client, f"/s/{issued[0].token}")
+    reply = client.post(url, data={"page": "0", "csrf_token": token, "q_brand": "hooli"})
+    assert reply.status_code == 400 and radio_order(reply.get_data(as_text=True)) == orders[0]
+    # eight respondents: 120 orders of five brands make eight equal ones all but impossible (1 in 120**7)
+    assert len({tuple(order) for order in orders}) > 1
+
+    # a public link's first page is shown before the response exists: the same order once it does
+    set_public_link(db, survey.id, True)
+    respondent = client.application.test_client()
+    shown = radio_order(respondent.get("/p/brands").get_data(as_text=True))
+    token = first_page_token(respondent, "/p/brands")
+    reply = respondent.post("/p/brands", data={"page": "0", "csrf_token": token, "q_brand": "acme"})
+    assert reply.status_code == 400 and radio_order(reply.get_data(as_text=True)) == shown

@@ -131,13 +131,14 @@ def _start_public(slug: str, keys: dict[str, str], key: str | None) -> ResponseR
     # A reload without the link's query (e.g. `?page=0`) keeps the query the link was opened with.
     query = _link_query() or links.get(slug) or {}
     start = responding.check_public(db, slug, query, **signing)
-    session[PUBLIC_KEYS] = keys | {slug: key or secrets.token_urlsafe(24)}
+    key = key or secrets.token_urlsafe(24)
+    session[PUBLIC_KEYS] = keys | {slug: key}
     session[PUBLIC_LINKS] = links | {slug: query}
     session.permanent = True
     survey = survey_of(start.version)
     language = _language(survey)
     shown = piped(localised(survey, language), {})  # nothing answered yet, no customer record: nothing to pipe
-    return _render_page(build_page(shown, 0, {}, answers={}), self_url, {}, language)
+    return _render_page(build_page(shown, 0, {}, answers={}, seed=key), self_url, {}, language)
 
 
 def _link_query() -> dict[str, str]:
@@ -199,12 +200,13 @@ def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseRetur
         if not 0 <= index <= response.current_page or index >= len(survey.sections):
             return redirect(f"{self_url}?page={response.current_page}")
         page = build_page(_shown(survey, language, response, answers), index,
-                          responding.earlier_answers(survey, answers, index), answers=with_not_applicable(answers))
+                          responding.earlier_answers(survey, answers, index), answers=with_not_applicable(answers),
+                          seed=_seed(response))
         return _render_page(page, self_url, {}, language)
 
     index = _posted_page(len(survey.sections))
     page = build_page(_shown(survey, language, response, answers), index,
-                      responding.earlier_answers(survey, answers, index), formdata=request.form)
+                      responding.earlier_answers(survey, answers, index), formdata=request.form, seed=_seed(response))
     unexpected = page.unexpected_fields(request.form)
     if unexpected:
         raise HostingError(
@@ -220,8 +222,15 @@ def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseRetur
     if outcome.page != index:  # the final check found a problem on an earlier page: show it
         stored = outcome.answers
         page = build_page(_shown(survey, language, response, stored), outcome.page,
-                          responding.earlier_answers(survey, stored, outcome.page), answers=with_not_applicable(stored))
+                          responding.earlier_answers(survey, stored, outcome.page), answers=with_not_applicable(stored),
+                          seed=_seed(response))
     return _render_page(page, self_url, outcome.errors, language, status=400)
+
+
+def _seed(response: Response) -> str:
+    """What names the respondent for the order of shuffled choices (`randomize`): the public link's session key
+    (the first page, shown before the response exists, used it too), else the invitation."""
+    return response.session_key or f"invitation-{response.invitation_id}"
 
 
 def _posted_page(pages: int) -> int:

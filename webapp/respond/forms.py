@@ -361,9 +361,11 @@ def is_rendered(survey: Survey, question: QuestionBase, earlier: Mapping[str, An
 
 
 def build_page(survey: Survey, index: int, earlier: Mapping[str, Any], *,
-               formdata: MultiDict[str, str] | None = None, answers: Mapping[str, Any] | None = None) -> Page:
+               formdata: MultiDict[str, str] | None = None, answers: Mapping[str, Any] | None = None,
+               seed: str = "") -> Page:
     """The form of page `index`: fields for each rendered question, filled from `formdata` (a POST being
-    shown again) or from the stored `answers`."""
+    shown again) or from the stored `answers`. `seed` names the respondent: a question that shuffles its choices
+    (`randomize`) shows them in that respondent's order (`for_respondent`)."""
     section = survey.sections[index]
     earlier_ids = {q.id for s in survey.sections[:index] for q in s.questions}
     entries: list[QuestionFields] = []
@@ -373,6 +375,7 @@ def build_page(survey: Survey, index: int, earlier: Mapping[str, Any], *,
         if not is_rendered(survey, question, earlier, earlier_ids):
             continue
         factory = FIELD_FACTORIES[question.widget]
+        question = question.for_respondent(seed)
         fields = factory.build(question, survey, earlier)
         unbound.update(fields)
         entries.append(QuestionFields(question, factory, list(fields)))
