@@ -170,3 +170,18 @@ def test_an_oversized_post_to_a_blue_page_does_not_show_blues_draft(app: Flask, 
     for path in ("/author/blue_survey/settings", "/author/blue_survey/upload"):
         reply = author.post(path, data={"title": "x" * (1024 * 1024 + 10)})
         assert reply.status_code == 413 and BLUE_TITLE not in reply.get_data(as_text=True), path
+
+
+def test_a_red_key_publishes_a_new_survey_into_red(app: Flask, db_url: str, world: dict[str, Any]) -> None:
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {world['red_key']}"}
+    definition = example_data() | {"id": "red_api_survey", "title": "Red from the CRM"}
+    made = client.post("/api/v1/surveys/red_api_survey/versions", headers=headers, json=definition)
+    assert made.status_code == 201, made.get_data(as_text=True)[:500]
+    assert client.get("/api/v1/surveys/red_api_survey", headers=headers).status_code == 200
+    with open_session(db_url) as session:
+        owner = session.scalar(sa.text("SELECT t.name FROM surveys s JOIN teams t ON t.id = s.team_id "
+                                       "WHERE s.slug = 'red_api_survey'"))
+    assert owner == "red"
+    assert client.get("/api/v1/surveys/red_api_survey", headers={
+        "Authorization": f"Bearer {world['blue_key']}"}).status_code == 404

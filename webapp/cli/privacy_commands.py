@@ -25,7 +25,6 @@ def erase_command(customer_id: str, dry_run: bool, team_name: str | None) -> Non
     theme and webhook delivery about them, and their rows in stored outcomes files and recurring wave lists;
     the audit log records the erasure under a keyed hash of the id. An unknown id changes nothing (exit 1)."""
     from ..privacy.erasure import erase_customer, plan_erasure
-
     from ..teams.scope import limit_to_teams
     from ..teams.service import find_team
 

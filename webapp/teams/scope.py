@@ -23,7 +23,15 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from ..services.errors import HostingError
 from ..storage.drafts import SurveyDraft
-from ..storage.models import FollowUpCase, Invitation, Response, SurveyRecord, SurveyVersion, Wave, WaveSchedule
+from ..storage.models import (
+    FollowUpCase,
+    Invitation,
+    Response,
+    SurveyRecord,
+    SurveyVersion,
+    Wave,
+    WaveSchedule,
+)
 from ..storage.reports import ReportJob
 from ..storage.teams import default_team_id
 
@@ -123,9 +131,9 @@ _KINDS: dict[str, Any] = {"slug": (SurveyRecord, SurveyRecord.slug), "job_id": (
 
 
 def hidden_argument(session: Session, arguments: dict[str, Any] | None) -> str | None:
-    """The first URL argument naming a survey, report job, case or response that `session` cannot see (another
-    team's, or none at all), or None. Checked before any view runs, so every page and API call about another
-    team's thing answers 404 — before its form is even read."""
+    """The first URL argument naming a survey, report job, case or response of a team `session` cannot see, or
+    None. Checked before any view runs, so every page and API call about another team's thing answers 404 —
+    before its form is even read. (What exists nowhere is left to the view: a new survey's slug, say.)"""
     if visible_teams(session) is None:
         return None
     for name, value in (arguments or {}).items():
@@ -133,5 +141,9 @@ def hidden_argument(session: Session, arguments: dict[str, Any] | None) -> str |
         if kind is not None:
             model, key = kind
             if session.scalar(sa.select(sa.literal(1)).select_from(model).where(key == value)) is None:
-                return name
+                table = model.__table__  # not an ORM query, so not limited: does it exist at all?
+                column = table.c[key.key]
+                if session.connection().scalar(sa.select(sa.literal(1)).select_from(table).where(
+                        column == value)) is not None:
+                    return name
     return None
