@@ -30,6 +30,7 @@ from webapp.accounts.service import create_user
 from webapp.app import create_app
 from webapp.audit.models import AuditEvent
 from webapp.storage.engine import open_session
+from webapp.teams.service import create_team, teams_of
 
 CLIENT_ID, CLIENT_SECRET = "cxroi-test", "a client secret for the tests"
 CALLBACK = "http://localhost/login/sso/callback"  # what the test client's requests make of url_for(_external=True)
@@ -211,6 +212,17 @@ def test_an_unknown_user_with_a_mapped_role_is_created(app: Flask, idp: OidcProv
     assert (cara.role, cara.team, cara.oidc_subject, cara.active) == ("analyst", "billing", "subject-cara", True)
     assert signed_in_user(client) == cara.id
     assert [event.target for event in audit_events(db_url, "user_created")][-1] == "cara@example.com"
+
+
+def test_a_new_users_team_claim_puts_them_in_that_team(app: Flask, idp: OidcProvider, db_url: str) -> None:
+    with open_session(db_url) as session:
+        create_team(session, "billing")  # two teams now: new users join none by themselves
+    idp.identity = Identity(sub="subject-dan", email="dan@example.com",
+                            claims={"cxroi_role": "analyst", "team": "billing"})
+    assert sign_in_through_provider(app.test_client()).status_code == 302
+    with open_session(db_url) as session:
+        dan = session.scalar(sa.select(User).where(User.email == "dan@example.com"))
+        assert dan is not None and [team.name for team in teams_of(session, dan.id)] == ["billing"]
 
 
 def test_a_bound_user_deactivated_later_is_refused(app: Flask, idp: OidcProvider, db_url: str) -> None:

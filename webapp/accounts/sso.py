@@ -23,6 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.audit.service import ANONYMOUS, record
+from webapp.storage.models import utcnow
+from webapp.storage.teams import Team, TeamMember
 
 from .models import ROLES, User
 from .service import AccountError, create_user
@@ -136,4 +138,12 @@ def _create_from_mapping(session: Session, email: str, subject: str, claims: Map
     except AccountError as problem:
         raise refuse(session, f"{problem}.", "cannot_create", client=client) from None
     user.team, user.oidc_subject = mapping.team(claims), subject
+    _join_mapped_team(session, user)
     return user
+
+
+def _join_mapped_team(session: Session, user: User) -> None:
+    """A new user whose team claim names an existing team sits in it (cases are routed by the same name)."""
+    team_id = session.scalar(sa.select(Team.id).where(Team.name == user.team)) if user.team else None
+    if team_id is not None and session.get(TeamMember, (team_id, user.id)) is None:
+        session.add(TeamMember(team_id=team_id, user_id=user.id, added_at=utcnow()))
