@@ -64,20 +64,23 @@ def init_security(app: Flask) -> None:
     by named sites.
     """
 
-    def _refuse_nameless_fields() -> None:
+    def _set_body_limit() -> None:
         limit = getattr(current_app.view_functions.get(request.endpoint or ""), "cxroi_body_limit", None)
         # An upload view (`body_limit`) gets its limit before the body is read, but only for a request that may
         # be allowed (a signed-in session or an API key): an anonymous one keeps the small limit, so nobody can
         # make the server read a large body before being turned away.
         if limit is not None and (session.get("user_id") is not None or "Authorization" in request.headers):
             request.max_content_length = limit() if callable(limit) else limit
+
+    def _refuse_nameless_fields() -> None:
         # A multipart part whose name cannot be read ends up as a form key of None; Flask-WTF's CSRF check
         # then fails with an AttributeError (a 500). Such a request is malformed: refuse it first.
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and any(
                 not isinstance(key, str) for key in (*request.form.keys(), *request.files.keys())):
             abort(400, "The form sent a field without a name; reload the page and send it again.")
 
-    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nameless_fields)
+    _refuse_nameless_fields.cxroi_reads_body = True  # type: ignore[attr-defined]
+    app.before_request_funcs.setdefault(None, [])[:0] = [_set_body_limit, _refuse_nameless_fields]
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many_submissions(_error: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:

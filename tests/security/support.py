@@ -99,6 +99,6 @@ ROUTE_ARGUMENTS = {
     "slug": "acme_relationship", "question_id": "q_ces", "section_id": "promises", "direction": "up", "job_id": 1,
     "kind": "csv", "fmt": "yaml", "filename": "respond.css", "case_id": 1, "theme_id": "t1", "user_id": 1,
     "token": "unknown-token", "anything": "nothing/here", "number": 1, "response_id": 1, "key_id": 1,
-    "subscription_id": 1, "delivery_id": 1, "team_name": "default",
+    "subscription_id": 1, "delivery_id": 1, "team_name": "default", "name": "logo.png",
 }
 """A value for every URL argument of the app's routes, for the sweeps that visit each route."""

@@ -130,5 +130,10 @@ def may_open(endpoint: str) -> bool:
 
 def install_guard(app: Flask) -> None:
     """Protect every non-respondent page of `app`; also exposes `current_user` and `may_open` to templates."""
-    app.before_request(_guard)
+    # The guard runs before anything reads the body (the nameless-field and CSRF checks): a body over the limit
+    # or malformed must not reach a blueprint's error page (which may list surveys) before the guard has turned
+    # a visitor away and limited a signed-in user's session to their teams.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    first_reader = next((i for i, hook in enumerate(hooks) if getattr(hook, "cxroi_reads_body", False)), len(hooks))
+    hooks.insert(first_reader, _guard)
     app.context_processor(lambda: {"current_user": current_user(), "may_open": may_open})

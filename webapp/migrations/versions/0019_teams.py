@@ -65,7 +65,7 @@ def _fill(teams: sa.Table) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     names = {DEFAULT_TEAM}
     for table in ("users", "api_keys", "webhook_subscriptions"):
-        names.update(name for name in connection.scalars(sa.text(f"SELECT DISTINCT team FROM {table}"))
+        names.update(name for name in connection.scalars(sa.text(f"SELECT DISTINCT team FROM {table}"))  # nosec B608
                      if name is not None and name.strip())
     connection.execute(teams.insert(), [{"name": name, "created_at": now} for name in sorted(names)])
     ids: dict[str, int] = {name: team_id for name, team_id in connection.execute(sa.text("SELECT name, id FROM teams"))}
@@ -80,9 +80,9 @@ def _fill(teams: sa.Table) -> None:
                                    "VALUES (:team_id, :user_id, :added_at)"), members)
     connection.execute(sa.text("UPDATE surveys SET team_id = :team"), {"team": default})
     for table in ("api_keys", "webhook_subscriptions"):
-        connection.execute(sa.text(f"UPDATE {table} SET team_id = :team"), {"team": default})
+        connection.execute(sa.text(f"UPDATE {table} SET team_id = :team"), {"team": default})  # nosec B608
         for name, team_id in ids.items():
-            connection.execute(sa.text(f"UPDATE {table} SET team_id = :team_id WHERE team = :name"),
+            connection.execute(sa.text(f"UPDATE {table} SET team_id = :team_id WHERE team = :name"),  # nosec B608
                                {"team_id": team_id, "name": name})
 
 
@@ -92,7 +92,7 @@ def downgrade() -> None:
     connection = op.get_bind()
     for table in ("api_keys", "webhook_subscriptions"):
         connection.execute(sa.text(
-            f"UPDATE {table} SET team = (SELECT name FROM teams WHERE teams.id = {table}.team_id) "
+            f"UPDATE {table} SET team = (SELECT name FROM teams WHERE teams.id = {table}.team_id) "  # nosec B608
             f"WHERE team IS NULL AND team_id IN (SELECT id FROM teams WHERE name <> :default)"),
             {"default": DEFAULT_TEAM})
     op.drop_index("ix_surveys_team_id", "surveys")
