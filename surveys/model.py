@@ -50,7 +50,6 @@ def metadata_columns(question_columns: Collection[str]) -> dict[str, str]:
     return {name: metadata_column(name, taken) for name in RESERVED_COLUMNS}
 
 
-
 MAX_PAGES = 200
 MAX_QUESTIONS_PER_PAGE = 200
 """Bounds on a definition's size, far beyond any survey a customer would finish (the linter warns much earlier)."""
@@ -239,7 +238,6 @@ class Survey(Strict):
         """Columns of the wide responses table: the response's own ones, then one or more per question."""
         questions = self.question_columns()
         return [*metadata_columns(questions).values(), *questions]
-
 
     # --- answers ------------------------------------------------------------------------------------------------
 
