@@ -243,7 +243,7 @@ def set_risk_rule(session: Session, slug: str, threshold: float | None, *, owner
     if (owner is None) == (team is None):
         raise RiskRuleError("give either an owner (--owner EMAIL) or a team (--team NAME) for the risk cases")
     rule = FollowUpRule(id=RULE_ID, when="risk", priority=priority, owner=owner, team=team)  # type: ignore[arg-type]
-    problems = [p.replace("follow_up[0].", "--") for p in owner_problems(session, [rule])]
+    problems = [p.replace("follow_up[0].", "--") for p in owner_problems(session, [rule], record.team_id)]
     if problems:
         raise RiskRuleError("; ".join(problems))
     row = existing or ChurnRiskRule(survey_id=record.id, threshold=threshold)

@@ -47,7 +47,7 @@ from ..storage.models import (
     SurveyVersion,
     utcnow,
 )
-from .owners import owner_account, owner_problems, team_members
+from .owners import owner_account, owner_problems, survey_team, team_members
 
 log = logging.getLogger("cxroi.cases")
 
@@ -75,12 +75,14 @@ class UnknownCase(CaseError):
 
 def check_owners(session: Session, survey: Survey) -> None:
     """Refuse (`CaseError`, every problem named) a survey whose follow-up rules name an unknown owner or team."""
-    _refuse_unknown_owners(session, survey.id, survey.follow_up)
+    team = session.scalar(sa.select(SurveyRecord.team_id).where(SurveyRecord.slug == survey.id))
+    _refuse_unknown_owners(session, survey.id, survey.follow_up, team)
 
 
-def _refuse_unknown_owners(session: Session, slug: str, rules: Sequence[FollowUpRule]) -> None:
+def _refuse_unknown_owners(session: Session, slug: str, rules: Sequence[FollowUpRule],
+                           team_id: int | None) -> None:
     with session.no_autoflush:
-        problems = owner_problems(session, rules)
+        problems = owner_problems(session, rules, team_id)
     if problems:
         raise CaseError(f"the survey {slug!r} cannot be published: " + "; ".join(problems))
 
@@ -92,7 +94,9 @@ def _check_published_owners(session: Session, _context: Any, _instances: Any) ->
     for item in list(session.new):
         if isinstance(item, SurveyVersion) and (item.definition or {}).get("follow_up"):
             rules = [FollowUpRule.model_validate(rule) for rule in item.definition["follow_up"]]
-            _refuse_unknown_owners(session, str(item.definition.get("id")), rules)
+            with session.no_autoflush:
+                team = item.survey.team_id if item.survey is not None else survey_team(session, item.survey_id)
+            _refuse_unknown_owners(session, str(item.definition.get("id")), rules, team)
 
 
 # --- opening cases -------------------------------------------------------------------------------------------
@@ -156,7 +160,12 @@ def _finish(session: Session, case_id: int, state: str, error: str | None = None
 
 
 def recipients(session: Session, case: FollowUpCase) -> list[str]:
-    return [case.owner] if case.owner else team_members(session, case.team or "")
+    """Who hears about the case: its owner or its routing team's members — only people who may see the survey's
+    team (an owner moved out of it hears nothing)."""
+    team = survey_team(session, case.survey_id)
+    if case.owner:
+        return [case.owner] if owner_account(session, case.owner, team) is not None else []
+    return team_members(session, case.team or "", team)
 
 
 def triggering_answers(survey: Survey, case: FollowUpCase, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -388,12 +397,14 @@ def add_note(session: Session, case_id: int, text: str, *, by: str | None) -> Ca
 
 def set_owner(session: Session, case_id: int, owner: str, *, by: str | None) -> list[int]:
     """Give a case to another active author, agent or admin, who is notified (returns the case ids to notify:
-    the caller queues them after the commit). Commits."""
-    account = owner_account(session, owner)
+    the caller queues them after the commit). Only someone who may see the survey's team may own its case.
+    Commits."""
+    case = _locked(session, case_id)
+    account = owner_account(session, owner, survey_team(session, case.survey_id))
     if account is None:
         session.rollback()
-        raise CaseError(f"{owner.strip()[:320]!r} is not an active author, agent or admin account")
-    case = _locked(session, case_id)
+        raise CaseError(f"{owner.strip()[:320]!r} is not an active author, agent or admin account of the "
+                        "survey's team")
     if case.owner == account.email:
         session.commit()
         return []

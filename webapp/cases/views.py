@@ -11,10 +11,10 @@ from flask.typing import ResponseReturnValue
 from ..accounts.guard import current_user, requires_role
 from ..extensions import get_db
 from ..services import case_tasks
-from ..services.publishing import survey_of
+from ..services.publishing import find_survey, survey_of
 from ..storage.models import CASE_PRIORITIES, CASE_STATUSES, SurveyRecord
 from . import service
-from .owners import case_accounts
+from .owners import case_accounts, survey_team
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 LIST_LIMIT = 500
@@ -60,7 +60,7 @@ def case(case_id: int) -> ResponseReturnValue:
     found = service.get_case(db, case_id)
     survey = survey_of(found.response.version)
     triggered = service.triggering_answers(survey, found, found.response.answers or {})
-    owners = [user.email for user in case_accounts(db)]
+    owners = [user.email for user in case_accounts(db, survey_team(db, found.survey_id))]
     page = render_template("cases/case.html", case=found, triggered=triggered, statuses=CASE_STATUSES,
                            labels=STATUS_LABELS, owners=owners, priorities=CASE_PRIORITIES, now=service.utcnow())
     db.commit()
@@ -112,7 +112,7 @@ def risk(slug: str) -> ResponseReturnValue:
             flash("The churn-risk rule is saved." if threshold is not None else "Churn-risk cases are off.")
             return redirect(url_for("cases.risk", slug=slug), 303)
     settings = risk_settings(db, slug)
-    owners = [user.email for user in case_accounts(db)]
+    owners = [user.email for user in case_accounts(db, find_survey(db, slug).team_id)]
     db.commit()
     return render_template("cases/risk.html", settings=settings, owners=owners, priorities=CASE_PRIORITIES,
                            problem=problem, form=request.form), (400 if problem else 200)
