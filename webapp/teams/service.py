@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..services.errors import HostingError
 from ..storage.models import utcnow
-from ..storage.teams import Team, TeamMember
+from ..storage.teams import DEFAULT_TEAM, Team, TeamMember
 
 TEAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 """A team name: 1 to 64 letters, digits, spaces, `_`, `.` or `-`, starting with a letter or digit."""
@@ -84,9 +84,12 @@ def remove_member(session: Session, email: str, team_name: str) -> bool:
 
 
 def teams_of(session: Session, user_id: int) -> list[Team]:
-    """The teams a person sits in, by name."""
+    """The teams a person sits in: the team called `default` first (where a new survey goes when they do not
+    choose: after the upgrade to teams, a case-routing team such as "billing" must not take that place), then
+    by name."""
     return list(session.scalars(sa.select(Team).join(TeamMember, TeamMember.team_id == Team.id)
-                                .where(TeamMember.user_id == user_id).order_by(Team.name)))
+                                .where(TeamMember.user_id == user_id)
+                                .order_by(Team.name != DEFAULT_TEAM, Team.name)))
 
 
 def all_teams(session: Session) -> list[Team]:
