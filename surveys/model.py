@@ -17,6 +17,7 @@ from .questions import (
     AnswerError,
     Identifier,
     MissingAnswer,
+    MissingRows,
     Question,
     QuestionBase,
     Strict,
@@ -283,7 +284,7 @@ class Survey(Strict):
                 if missing:  # every row left blank, by label; `row` is the first, for the page's anchor
                     labels = dict(question.rows(self))
                     names = ", ".join(labels.get(row, row) for row in missing)
-                    errors[question.id] = AnswerError(f"answer every row: {names}", missing[0], names_rows=True)
+                    errors[question.id] = MissingRows(f"answer every row: {names}", missing[0], names_rows=True)
         return (answers | {STORED_KEY: sorted(skipped)} if skipped else answers), errors
 
     def from_row(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, AnswerError]]:

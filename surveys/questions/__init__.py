@@ -24,6 +24,7 @@ from .base import (
     Identifier,
     MetricColumn,
     MissingAnswer,
+    MissingRows,
     Polarity,
     QuestionBase,
     RespondentScore,
@@ -48,7 +49,7 @@ for _name in sorted((m.name for m in pkgutil.iter_modules(__path__)),
 
 __all__ = [
     "AGREEMENT_5", "AGREEMENT_7", "FIXED_TEXTS", "QUESTION_TYPES", "SATISFACTION_5", "TEXT_LIMIT", "AnswerError", "Choice",
-    "ColumnKind", "Identifier", "MetricColumn", "MissingAnswer", "Polarity", "Question", "QuestionBase",
+    "ColumnKind", "Identifier", "MetricColumn", "MissingAnswer", "MissingRows", "Polarity", "Question", "QuestionBase",
     "RespondentScore", "Scale", "ScaleQuestion", "Scored", "Strict", "ValueKind", "Widget", "is_blank",
     "register", "registered", "title", "type_tag", "unregister",
 ]

@@ -70,6 +70,11 @@ class MissingAnswer(AnswerError):
     """A required question left blank (not an error when importing a response that stopped part-way)."""
 
 
+class MissingRows(AnswerError):
+    """Rows of a required grid left blank (the rows given are kept): like a blank question, something a
+    respondent going Back may leave for later."""
+
+
 @dataclass(frozen=True)
 class MetricColumn:
     """A column of the responses table that the ROI analysis can test as a predictor of churn and revenue.

@@ -24,7 +24,7 @@ from surveys.not_applicable import (
     replace_page,
     with_not_applicable,
 )
-from surveys.questions import AnswerError, MissingAnswer
+from surveys.questions import AnswerError, MissingAnswer, MissingRows
 from surveys.texts import localised, offered_language
 
 from ..cases import service as cases
@@ -251,9 +251,10 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     section = survey.sections[page]
     stored = dict(response.answers or {})
     cleaned, errors = survey.clean_section(section, raw, earlier_answers(survey, stored, page))
-    if back:  # only what was given must be valid: blank required questions and grid rows can wait
-        errors = {key: error for key, error in errors.items()
-                  if not isinstance(error, MissingAnswer) and not error.names_rows}
+    if back:  # only what was given must be valid: blank required questions and grid rows can wait (an invalid
+        # answer, e.g. a ranking with a gap, stops Back with its error rather than being dropped, which would
+        # delete the answer stored before)
+        errors = {key: error for key, error in errors.items() if not isinstance(error, MissingAnswer | MissingRows)}
     if errors:
         session.rollback()
         return PageOutcome("invalid", page, errors, stored)
