@@ -36,7 +36,7 @@ MIN_EXPECTED = 5.0
 """The chi-square test is used only when every expected count is at least this; otherwise an exact test."""
 PERMUTATIONS = 9999
 """Resamples of the permutation test (seeded: the same visits give the same p-value)."""
-BANDS = ((0.0, "poor (less than chance)"), (0.20, "slight"), (0.40, "fair"), (0.60, "moderate"),
+BANDS = ((0.0, "poor agreement (less than chance)"), (0.20, "slight"), (0.40, "fair"), (0.60, "moderate"),
          (0.80, "substantial"), (1.0, "almost perfect"))
 """Landis & Koch (1977): kappa below 0 poor, up to .20 slight, .40 fair, .60 moderate, .80 substantial, then
 almost perfect."""
@@ -219,6 +219,10 @@ def consistency(visits: pd.DataFrame, touchpoints: list[str], *, problem: str = 
     return MysteryReport(len(frame), int(frame["shop"].nunique()), int(frame["evaluator"].nunique()), rows)
 
 
+def _names(shops: list[str], shown: int = 3) -> str:
+    return ", ".join(shops[:shown]) + (f" and {len(shops) - shown} more" if len(shops) > shown else "")
+
+
 def as_text(report: MysteryReport) -> str:
     """The report as a plain table, most varying touchpoint first."""
     lines = [f"{report.visits} visits of {report.shops} shops by {report.evaluators} evaluators",
@@ -228,8 +232,8 @@ def as_text(report: MysteryReport) -> str:
         a, v = row.agreement, row.variation
         kappa = "-" if a.kappa is None else f"{a.kappa:.2f}"
         p = "-" if v.p_value is None else f"{v.p_value:.4f}"
-        ends = (f"{', '.join(v.highest)} {v.shops[0].share:.0%} / {', '.join(v.lowest)} {v.shops[-1].share:.0%}"
-                if v.shops else "-")
+        ends = (f"{_names(v.highest)} {v.shops[0].share:.0%} / {_names(v.lowest)} {v.shops[-1].share:.0%}"
+                if v.shops and v.shops[0].share != v.shops[-1].share else "-")
         lines.append(f"{row.touchpoint:<28} {kappa:>7}  {a.shops:>5}  {v.cramers_v:>6.2f}  {p:>7}  {ends}")
         notes.append(f"{row.touchpoint}: {a.reading}; {v.test}")
         if a.warning:

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 COMMANDS = {
     "analyze": None, "demo": None, "demo-data": None, "invite": None, "report": None, "serve": None,
-    "worker": None, "remind": None,
+    "worker": None, "remind": None, "mystery": None,
     "db": {"upgrade"},
     "cases": {"list", "team", "risk"},
     "responses": {"export", "import"},

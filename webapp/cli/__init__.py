@@ -22,6 +22,7 @@ from . import (  # noqa: F401  (each module declares its commands on the root gr
     demo,
     hosting_commands,
     import_commands,
+    mystery_commands,
     privacy_commands,
     report_commands,
     results_commands,
