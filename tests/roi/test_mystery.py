@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -112,8 +113,8 @@ def test_an_evaluator_counts_once_per_shop() -> None:
     (lambda f: f.assign(evaluator="E1"), "'evaluator' names one evaluator only ('E1')"),
     (lambda f: f.assign(visit="V1"), "'visit' repeats 'V1'"),
 ])
-def test_bad_input_names_the_column(change, column: str) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValueError, match=None) as raised:
+def test_bad_input_names_the_column(change: Callable[[pd.DataFrame], pd.DataFrame], column: str) -> None:
+    with pytest.raises(ValueError) as raised:
         consistency(change(planted()), ["A", "D"])
     assert isinstance(raised.value, MysteryInputError)
     assert column in str(raised.value)
