@@ -363,11 +363,13 @@ def publish(slug: str) -> ResponseReturnValue:
 @bp.post("/<slug>/close")
 @requires_role("author")
 def close(slug: str) -> ResponseReturnValue:
+    """The address names the wanted state: closing a closed survey (a double submit, a stale page) changes
+    nothing and records no second event."""
     from ..services import close_survey
 
-    close_survey(db(), slug)
-    audit("survey_closed", slug)
-    db().commit()
+    if close_survey(db(), slug):
+        audit("survey_closed", slug)
+        db().commit()
     flash("Closed: the survey's links take no more answers.")
     return redirect(url_for(".editor", slug=slug))
 
@@ -375,9 +377,10 @@ def close(slug: str) -> ResponseReturnValue:
 @bp.post("/<slug>/reopen")
 @requires_role("author")
 def reopen(slug: str) -> ResponseReturnValue:
-    authoring.reopen_survey(db(), slug)
-    audit("survey_reopened", slug)
-    db().commit()
+    """Idempotent like `close`: reopening an open survey changes nothing and records no event."""
+    if authoring.reopen_survey(db(), slug):
+        audit("survey_reopened", slug)
+        db().commit()
     flash("Reopened: the survey's links take answers again.")
     return redirect(url_for(".editor", slug=slug))
 

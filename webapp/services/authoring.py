@@ -25,7 +25,7 @@ from .errors import HostingError
 from .invitations import CustomerList as CustomerList  # re-exported: the authoring pages preview lists
 from .invitations import CustomerRow as CustomerRow
 from .invitations import read_customer_list as read_customer_list
-from .publishing import find_survey, publish_survey, survey_of
+from .publishing import find_survey, locked_survey, publish_survey, survey_of
 
 Status = Literal["draft", "live", "closed"]
 
@@ -236,11 +236,14 @@ def publish_preview(session: Session, slug: str) -> PublishPreview:
         pages_before=len(published.sections), pages_after=len(draft.sections))
 
 
-def reopen_survey(session: Session, slug: str) -> None:
-    """Take answers again for a closed survey (its links work again). Commits."""
-    record = find_survey(session, slug)
+def reopen_survey(session: Session, slug: str) -> bool:
+    """Take answers again for a closed survey (its links work again). Idempotent: True when this call reopened
+    it, False when it was open already (so only a real change is audited). Commits."""
+    record = locked_survey(session, slug)
+    changed = record.closed_at is not None
     record.closed_at = None
     session.commit()
+    return changed
 
 
 def last_change(session: Session, slug: str) -> tuple[datetime, str | None] | None:

@@ -102,9 +102,23 @@ def latest_version(session: Session, slug: str, *, open_only: bool = False) -> S
     return version
 
 
-def close_survey(session: Session, slug: str) -> None:
-    """Stop taking answers for `slug`: its personal and public links answer 410 from now on. Commits."""
-    record = find_survey(session, slug)
-    if record.closed_at is None:
+def locked_survey(session: Session, slug: str) -> SurveyRecord:
+    """`find_survey` with the row locked until the transaction ends (PostgreSQL; SQLite's write transaction
+    already serialises): two requests changing the same survey at once take turns and see each other's change."""
+    record = session.scalar(sa.select(SurveyRecord).where(SurveyRecord.slug == slug).with_for_update()
+                            .execution_options(populate_existing=True)) if _SLUG.match(slug) else None
+    if record is None:
+        session.rollback()
+        raise UnknownSurvey(f"no published survey is called {slug[:64]!r}")
+    return record
+
+
+def close_survey(session: Session, slug: str) -> bool:
+    """Stop taking answers for `slug`: its personal and public links answer 410 from now on. Idempotent: True
+    when this call closed it, False when it was closed already (so only a real change is audited). Commits."""
+    record = locked_survey(session, slug)
+    changed = record.closed_at is None
+    if changed:
         record.closed_at = utcnow()
     session.commit()
+    return changed
