@@ -35,16 +35,36 @@ def _keep_an_admin(session: Session, user: User) -> None:
     if user.role != "admin" or not user.active:
         return
     # the other admins' rows locked (PostgreSQL): two admins removing each other at once wait for one another
-    others = len(session.scalars(sa.select(User.id).where(
-        User.role == "admin", User.active.is_(True), User.id != user.id).with_for_update()).all())
+    others = len(session.scalars(sa.select(User.id).where(User.role == "admin", User.active.is_(True),
+                                                          User.id != user.id)
+                                 .order_by(User.id).with_for_update()).all())
     if not others:
         raise AccountError(f"{user.email} is the only active admin; make someone else an admin first")
 
 
+def _locked_user(session: Session, email: str) -> User:
+    """`find_user` with the row locked until the transaction ends (PostgreSQL; SQLite's write transaction
+    already serialises) and read afresh, so a concurrent change to it is seen, not overwritten."""
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()).with_for_update()
+                          .execution_options(populate_existing=True))
+    if user is None:
+        session.rollback()
+        raise AccountError(f"no user has the e-mail {email.strip().lower()!r}")
+    return user
+
+
 def set_active(session: Session, email: str, active: bool, *, actor: str, client: str = "") -> User:
-    """Deactivate (every session ends, sign-in refused) or reactivate a user."""
-    user = find_user(session, email)
+    """Deactivate (every session ends, sign-in refused, their API keys revoked) or reactivate a user. The wanted
+    state is set, never flipped, with the user's row locked: of two requests for the same state at once, one
+    makes the change and is audited, the other waits, finds nothing to do and records nothing."""
+    if not active:
+        # every active admin's row first, in id order, then the user's: two admins deactivating each other at
+        # once queue on the same first row instead of each holding one the other needs (a deadlock)
+        session.scalars(sa.select(User.id).where(User.role == "admin", User.active.is_(True))
+                        .order_by(User.id).with_for_update()).all()
+    user = _locked_user(session, email)
     if user.active == active:
+        session.commit()  # ends the transaction and its locks
         return user
     if not active:
         _keep_an_admin(session, user)
