@@ -43,14 +43,24 @@ def metric_text(metric: MetricScore) -> str:
 METRIC_HEADERS = ("Metric", "Estimate", "95% interval", "n", "Note")
 
 
-def metric_rows(metrics: tuple[MetricScore, ...] | list[MetricScore]) -> list[tuple[str, str, str, int, str]]:
-    """The data-table rows of metrics: label, estimate, interval, n, note."""
+def metric_rows(metrics: tuple[MetricScore, ...] | list[MetricScore], results: SurveyResults | None = None
+                ) -> list[tuple[str, str, str, int, str]]:
+    """The data-table rows of metrics: label, estimate, interval, n, note. With `results`, the note of a metric
+    of a question (or grid row) offering "Not applicable" ends with how many answered so (`not_applicable_note`)."""
     rows = []
     for m in metrics:
         interval = (f"{format_value(m.ci_low, m.unit)} to {format_value(m.ci_high, m.unit)}"
                     if m.ci_low is not None and m.ci_high is not None else "no interval")
-        rows.append((m.label, format_value(m.estimate, m.unit), interval, m.n, m.note or ""))
+        note = "; ".join(part for part in (m.note, not_applicable_note(results, m) if results else "") if part)
+        rows.append((m.label, format_value(m.estimate, m.unit), interval, m.n, note))
     return rows
+
+
+def not_applicable_note(results: SurveyResults, metric: MetricScore) -> str:
+    """'Not applicable: 3' for a metric of a question (or grid row) offering it, else ''. Those answers are not
+    a score point: they are outside the metric's n."""
+    count = results.not_applicable_of(metric.question_id, metric.row) if metric.question_id else None
+    return "" if count is None else f"Not applicable: {count}"
 
 
 def scale_of(unit: str) -> tuple[float, float] | None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from surveys.errors import CxroiError
 from surveys.model import Survey
+from surveys.not_applicable import offers_not_applicable
 from surveys.scoring import Scorecard
 
 from ..services import tallies
@@ -78,6 +79,17 @@ class ChannelScores:
 
 
 @dataclass(frozen=True)
+class NotApplicableCount:
+    """How many complete responses answered one question (or one grid row) "Not applicable": not a score point,
+    so left out of every mean and share; `row` is None for a question that is not a grid."""
+
+    question_id: str
+    row: str | None
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
 class SurveyResults:
     """Everything the results page of one survey shows."""
 
@@ -99,6 +111,16 @@ class SurveyResults:
     """The languages the survey is offered in (the default first); a filter is offered when there are several."""
     language: str | None = None
     """The language the counts and scores are filtered to; None for every language."""
+    not_applicable: tuple[NotApplicableCount, ...] = ()
+    """Per question (and grid row) of the latest version offering "Not applicable", in the survey's order: how
+    many complete responses answered so; empty when the survey offers it nowhere."""
+
+    def not_applicable_of(self, question_id: str, row: str | None = None) -> int | None:
+        """The "Not applicable" count of a question (or grid row) offering it; None when it does not."""
+        for found in self.not_applicable:
+            if (found.question_id, found.row) == (question_id, row):
+                return found.count
+        return None
 
     @property
     def total(self) -> int:
@@ -181,6 +203,22 @@ def _channels(counted: list[tallies.Tally], partial: _Partial) -> tuple[ChannelC
         partial_by[channel or NO_CHANNEL] = partial_by.get(channel or NO_CHANNEL, 0) + count
     return tuple(ChannelCount(channel, complete.get(channel, 0), partial_by.get(channel, 0))
                  for channel in sorted({*complete, *partial_by}))
+
+
+def _not_applicable(counted: list[tallies.Tally], survey: Survey) -> tuple[NotApplicableCount, ...]:
+    """The "Not applicable" counts of the questions (and grid rows) of `survey` that offer it, from the tallies
+    (answered so in any version; a name the latest version no longer offers is not shown)."""
+    counts = tallies.counts_by(counted, tallies.NOT_APPLICABLE, lambda t: t.answer)
+    found = []
+    for question in survey.questions():
+        if not offers_not_applicable(survey, question):
+            continue
+        if question.widget == "row_radios":
+            found += [NotApplicableCount(question.id, row, f"{question.text}: {label}",
+                                         counts.get(f"{question.id}.{row}", 0)) for row, label in question.rows(survey)]
+        else:
+            found.append(NotApplicableCount(question.id, None, str(question.text), counts.get(question.id, 0)))
+    return tuple(found)
 
 
 def _comments(reader: Session, versions: dict[int, SurveyVersion], survey: Survey, query: str,
@@ -271,5 +309,5 @@ def build_survey_results(session: Session, slug: str, *, comment_query: str = ""
         days=_days(counted, partial), drop_off=_drop_off(partial, versions), channels=channels,
         scorecard=scorecard, scoring_error=scoring_error, by_channel=tuple(by_channel),
         comments=comments, comments_matching=matching, comment_query=comment_query.strip(),
-        languages=tuple(survey.all_languages), language=language,
+        languages=tuple(survey.all_languages), language=language, not_applicable=_not_applicable(counted, survey),
     )

@@ -21,6 +21,7 @@ from .present import (
     language_options,
     metric_rows,
     metric_text,
+    not_applicable_note,
 )
 from .summary import build_survey_results, check_language, list_result_surveys
 from .waves import build_wave_results, change_text, trend_charts, wave_groups
@@ -59,7 +60,7 @@ def survey(slug: str) -> str:
     return render_template(
         "results/survey.html", results=results, charts=build_charts(results), cards=headline_metrics(results),
         comparison_channels=channels, comparison=comparison, metric_text=metric_text,
-        format_interval=format_interval, metric_rows=metric_rows,
+        format_interval=format_interval, metric_rows=metric_rows, not_applicable_note=not_applicable_note,
         metric_headers=METRIC_HEADERS,
         day_rows=[(d.day.isoformat(), d.started, d.completed) for d in results.days],
         drop_rows=[(d.page, d.title, d.stopped) for d in results.drop_off],

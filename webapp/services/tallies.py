@@ -6,7 +6,7 @@ INSERT … ON CONFLICT DO UPDATE SET count = count + 1 statement; counted from s
 What is counted per complete response (`tally_rows`, a pure function of the version it answered and its answers):
 the response itself, its UTC start and submit days, per question the JSON of the question's scored export
 columns (open text left out: free text would make every answer distinct), and per open-text column whether it
-holds a comment. The scorecard is then `surveys.scoring.score_survey` over one row per distinct answer,
+holds a comment, and each "Not applicable" answer of a question offering it (`NOT_APPLICABLE`). The scorecard is then `surveys.scoring.score_survey` over one row per distinct answer,
 weighted by its count (`scorecard_of`): the same numbers as scoring every response, in time and memory that grow
 with the number of distinct answers, not of responses. docs/web-results.md explains the choice.
 
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from surveys.errors import CxroiError
 from surveys.model import Survey
+from surveys.not_applicable import not_applicable_of, offers_not_applicable
 from surveys.scoring import Scorecard, score_survey
 
 from ..storage.models import Response, SurveyVersion
@@ -44,6 +45,9 @@ SUBMITTED = ":submitted"
 """`question_id`s of the counts by UTC day (answer `YYYY-MM-DD`) the responses were started and submitted."""
 COMMENT = ":comment"
 """`question_id` of the count of non-blank open-text answers (answer: the export column)."""
+NOT_APPLICABLE = ":not_applicable"
+"""`question_id` of the count of "Not applicable" answers (answer: `question_id`, or `question_id.row` for a grid
+row; surveys/not_applicable.py) of the questions that offer it."""
 log = logging.getLogger(__name__)
 KEY_COLUMNS = ("version_id", "channel", "wave_id", "question_id", "answer")
 INSERT_BATCH = 500
@@ -80,6 +84,7 @@ def _keys_of(survey: Survey) -> KeysOf:
     questions = [(q.id, q.to_columns, q.open_text_columns(survey), {}) for q in survey.questions()]
     fractional = {column for q in survey.questions() for column, kind in q.column_kinds(survey).items()
                   if kind == "number"}
+    offering = {q.id: q.widget == "row_radios" for q in survey.questions() if offers_not_applicable(survey, q)}
 
     def keys(answers: Mapping[str, Any], started_at: datetime | None, submitted_at: datetime | None
              ) -> list[tuple[str, str]]:
@@ -102,9 +107,19 @@ def _keys_of(survey: Survey) -> KeysOf:
                     seen.clear()
                 seen[_frozen(answer)] = cached
             found += cached
+        if offering:
+            found += [(NOT_APPLICABLE, name) for name in not_applicable_of(answers)
+                      if _offered(offering, name)]
         return sorted(set(found))
 
     return keys
+
+
+def _offered(offering: Mapping[str, bool], name: str) -> bool:
+    """Whether a stored "Not applicable" name is one the version offers: a question's own (`q`), or a grid
+    row's (`q.row`) when the question is a grid."""
+    question_id, dot, row = name.partition(".")
+    return question_id in offering and offering[question_id] == bool(dot and row)
 
 
 def answer_key(columns: Mapping[str, Any]) -> str:
