@@ -276,18 +276,19 @@ def test_editing_a_bilingual_draft_keeps_its_translations() -> None:
     assert build_survey(edits.update_settings(edited, {"language": "fr"})).default_language == "fr"
 
 
-def test_error_pages_follow_the_browser_and_english_messages_stay_english(client: FlaskClient) -> None:
+def test_error_pages_follow_the_browser(client: FlaskClient) -> None:
     page = client.get("/no/such/page", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert page.status_code == 404
     html = page.get_data(as_text=True)
     assert '<html lang="fr">' in html and "Page introuvable" in html and "Aller au contenu principal" in html
     german = client.get("/no/such/page", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "Seite nicht gefunden" in german
-    # a message worded by the services (English only): the whole page in English, marked so
+    # a link's error worded by the services follows the browser too when the catalogues have it
+    # (more in test_languages_errors.py, with the English page of a message they do not have)
     unknown = client.get("/s/not-a-token", headers={"Accept-Language": "fr"})
     html = unknown.get_data(as_text=True)
-    assert unknown.status_code == 404 and '<html lang="en">' in html and "Skip to main content" in html
-    assert "this survey link is not valid" in html
+    assert unknown.status_code == 404 and '<html lang="fr">' in html and "Aller au contenu principal" in html
+    assert "Lien introuvable" in html and "ce lien d&#39;enquête n&#39;est pas valide" in html
 
 
 def test_imported_responses_keep_the_exports_language_column(db: Session, db_url: str) -> None:

@@ -26,6 +26,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from werkzeug.wrappers import Response as HttpResponse
 
 from surveys.branding import LOGO_FILE
@@ -41,7 +42,15 @@ from ..services import responding, survey_of
 from ..services.errors import HostingError
 from ..storage.models import Response
 from .forms import Page, build_page, option_inputs, point_count
-from .languages import choose_language, init_languages, language_links, translate_fixed, use_language
+from .languages import (
+    choose_language,
+    init_languages,
+    language_links,
+    link_error_language,
+    translate_fixed,
+    translate_link_error,
+    use_language,
+)
 
 bp = Blueprint("respond", __name__)
 bp.add_app_template_global(option_inputs, "option_inputs")
@@ -85,6 +94,20 @@ def _note_logo(survey: Survey) -> None:
     if branding is not None and branding.logo_url and not branding.logo_is_file:
         parts = urlsplit(branding.logo_url)
         g.logo_origin = f"https://{parts.netloc}"
+
+
+@bp.errorhandler(HostingError)
+def _link_error(error: HostingError) -> ResponseReturnValue:
+    """A respondent link's error page (unknown, expired or closed link …) in the respondent's language
+    (`languages.link_error_language`) when its message is in the catalogues (`LINK_ERRORS`), else all English."""
+    language = link_error_language()
+    with force_locale(language):
+        texts = translate_link_error(error.title, str(error))
+        if texts is not None:
+            return render_template("respond/message.html", title=texts[0], message=texts[1],
+                                   lang=language), error.status
+    with force_locale("en"):
+        return render_template("respond/message.html", title=error.title, message=str(error), lang="en"), error.status
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])

@@ -6,7 +6,9 @@ on the page (`?lang=`, the language links, or the form's hidden `lang` field), t
 answered in, the personal link's customer language (the customer list's `language` column), the browser's
 Accept-Language, the survey's default language. The page chrome (buttons, progress, errors, thank-you, hidden
 accessibility texts) comes from the Flask-Babel catalogues in `translations/` (English, French, German, Spanish;
-another language shows English chrome around the survey's own texts).
+another language shows English chrome around the survey's own texts). The answer errors the question types word
+(`ANSWER_ERRORS`) and a respondent link's error pages (`LINK_ERRORS`, in the language asked for or the browser's)
+are matched to catalogue messages too.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, g, request
-from flask_babel import Babel, gettext, refresh
+from flask_babel import Babel, get_locale, gettext, refresh
 
 from surveys.model import Survey
 from surveys.questions import FIXED_TEXTS
+from surveys.questions.ranking import ordinal
 from surveys.texts import offered_language
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
@@ -116,6 +119,10 @@ FIXED_MESSAGES = (
 )
 """`surveys.questions.FIXED_TEXTS` written out for the catalogues (a test keeps the two the same)."""
 
+_PLACE = r"\d+(?:st|nd|rd|th)"
+"""A rank position as `surveys.questions.ranking.ordinal` writes it (1st, 2nd, 3rd, 11th)."""
+_DAY = r"\d{4}-\d{2}-\d{2}"
+
 ANSWER_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^this question needs an answer$"), N_("this question needs an answer")),
     (re.compile(r"^expected a number$"), N_("expected a number")),
@@ -132,9 +139,43 @@ ANSWER_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
      N_("the answer is %(length)s characters long; the limit is %(limit)s")),
     (re.compile(r"^must be a whole number between (?P<low>\S+) and (?P<high>\S+)$"),
      N_("must be a whole number between %(low)s and %(high)s")),
+    # date (surveys/questions/dates.py): a browser without a date box sends what was typed
+    (re.compile(r"^enter the date as YYYY-MM-DD, for example 2026-03-31$"),
+     N_("enter the date as YYYY-MM-DD, for example 2026-03-31")),
+    (re.compile(rf"^(?P<value>{_DAY}) is not a day of the calendar; enter the date as YYYY-MM-DD, for example "
+                r"2026-03-31$"),
+     N_("%(value)s is not a day of the calendar; enter the date as YYYY-MM-DD, for example 2026-03-31")),
+    (re.compile(r"^must be today or later$"), N_("must be today or later")),
+    (re.compile(r"^must be today or earlier$"), N_("must be today or earlier")),
+    (re.compile(rf"^must be (?P<day>{_DAY}) or later$"), N_("must be %(day)s or later")),
+    (re.compile(rf"^must be (?P<day>{_DAY}) or earlier$"), N_("must be %(day)s or earlier")),
+    # ranking (surveys/questions/ranking.py): the places are written again in the chrome's language
+    (re.compile(rf"^(?P<place>{_PLACE}) is empty but (?P<later_place>{_PLACE}) is chosen: rank in order, "
+                r"leaving no gap$"),
+     N_("%(place)s is empty but %(later_place)s is chosen: rank in order, leaving no gap")),
+    (re.compile(rf"^(?P<choice>.+) is chosen at both (?P<first_place>{_PLACE}) and (?P<place>{_PLACE}); "
+                r"choose each once$"),
+     N_("%(choice)s is chosen at both %(first_place)s and %(place)s; choose each once")),
+    (re.compile(rf"^rank (?P<count>\d+) choices; still empty: (?P<empty_places>{_PLACE}(?:, {_PLACE})*)$"),
+     N_("rank %(count)s choices; still empty: %(empty_places)s")),
 )
 """The answer errors a respondent can meet on a page (as `surveys.questions` words them), each with its catalogue
-message; an error not listed (one only a tampered form can cause) is shown in English."""
+message; an error not listed (one only a tampered form can cause) is shown in English. A group named `…place` or
+`…places` holds rank positions (`1st`, `2nd, 3rd`), rewritten by `local_ordinal`."""
+
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+_ORDINALS = {
+    "fr": lambda number: "1er" if number == 1 else f"{number}e",
+    "de": lambda number: f"{number}.",
+    "es": lambda number: f"{number}.º",
+}
+
+
+def local_ordinal(number: int) -> str:
+    """A rank position as the chrome's language writes it: 1st, 2nd (English), 1er, 2e (French), 1., 2. (German),
+    1.º, 2.º (Spanish; the masculine, as the messages say "puesto")."""
+    write = _ORDINALS.get(str(get_locale() or "en").split("_")[0])
+    return write(number) if write else ordinal(number)
 
 
 def translate_error(message: str) -> str:
@@ -142,5 +183,72 @@ def translate_error(message: str) -> str:
     for pattern, msgid in ANSWER_ERRORS:
         match = pattern.match(message)
         if match:
-            return gettext(msgid, **match.groupdict())
+            values = {name: _ORDINAL.sub(lambda place: local_ordinal(int(place.group(1))), value)
+                      if name.endswith(("place", "places")) else value
+                      for name, value in match.groupdict().items()}
+            return gettext(msgid, **values)
     return message
+
+
+# --- the error pages of a respondent link (webapp.services' HostingError), through the catalogues --------------
+
+LINK_ERROR_TITLES = frozenset((
+    N_("Something is wrong with this request"), N_("Survey not found"), N_("Link not found"),
+    N_("This survey is closed"), N_("This link has expired"), N_("This link is not in use"),
+    N_("This link cannot be used"),
+))
+"""The titles of the `HostingError` classes a respondent link can raise (a test keeps them the same)."""
+
+_QUOTED = r"'[^']{1,80}'"
+LINK_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^this survey link is not valid; check that it was copied whole$"),
+     N_("this survey link is not valid; check that it was copied whole")),
+    (re.compile(r"^this survey link has expired$"), N_("this survey link has expired")),
+    (re.compile(r"^this survey is closed and takes no more answers$"),
+     N_("this survey is closed and takes no more answers")),
+    (re.compile(rf"^the survey (?P<name>{_QUOTED}) is closed and takes no more answers$"),
+     N_("the survey %(name)s is closed and takes no more answers")),
+    (re.compile(rf"^no published survey is called (?P<name>{_QUOTED})$"),
+     N_("no published survey is called %(name)s")),
+    (re.compile(rf"^the survey (?P<name>{_QUOTED}) has no published version$"),
+     N_("the survey %(name)s has no published version")),
+    (re.compile(r"^this response no longer exists$"), N_("this response no longer exists")),
+    (re.compile(r"^this survey does not take answers through its public link; if you were sent a personal link, "
+                r"use that one$"),
+     N_("this survey does not take answers through its public link; if you were sent a personal link, use that "
+        "one")),
+    (re.compile(r"^this link's customer id is not signed or has expired; use the link you were sent$"),
+     N_("this link's customer id is not signed or has expired; use the link you were sent")),
+    (re.compile(rf"^this link needs a customer id in its (?P<name>{_QUOTED}) parameter$"),
+     N_("this link needs a customer id in its %(name)s parameter")),
+    (re.compile(r"^your session has ended \(cookies may be blocked\); open the survey link again$"),
+     N_("your session has ended (cookies may be blocked); open the survey link again")),
+    (re.compile(r"^page (?P<page>\d+) cannot be answered yet; go back to page (?P<current>\d+)$"),
+     N_("page %(page)s cannot be answered yet; go back to page %(current)s")),
+)
+"""The messages of a respondent link's error pages (as `webapp.services` words them: an unknown, expired or used
+up link, a closed survey …), each with its catalogue message; a page whose message is not listed is all English."""
+
+
+def link_error_language() -> str:
+    """The language of a respondent link's error page: the page's own (set by `use_language` before the error),
+    else the one asked for (`?lang=` or the form's `lang`), else the browser's best among the catalogues, else
+    English — as the survey pages choose it, without the survey (the link may name none)."""
+    chosen = g.get("respondent_language")
+    asked = request.args.get("lang") or (request.form.get("lang") if request.method == "POST" else None)
+    for candidate in (chosen, asked):
+        primary = (candidate or "").split("-")[0].lower()
+        if primary in CHROME_LANGUAGES:
+            return primary
+    return request.accept_languages.best_match(CHROME_LANGUAGES) or "en"
+
+
+def translate_link_error(title: str, message: str) -> tuple[str, str] | None:
+    """A link error page's title and message in the chrome's language; None when the message is not one of
+    `LINK_ERRORS` (the page is then shown all in English)."""
+    for pattern, msgid in LINK_ERRORS:
+        match = pattern.match(message)
+        if match:
+            shown_title = gettext(title) if title in LINK_ERROR_TITLES else title
+            return shown_title, gettext(msgid, **match.groupdict())
+    return None
