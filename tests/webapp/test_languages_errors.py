@@ -70,7 +70,7 @@ def test_the_english_messages_are_the_ones_the_table_matches() -> None:
 @pytest.mark.parametrize(("language", "expected"), [
     ("fr", {
         "gap": f"le 2e rang est vide mais le 3e est rempli{NBSP}: classez dans l'ordre, sans laisser de rang vide",
-        "twice": f"La rapidité est classé à la fois au 1er et au 3e rang{NBSP}; choisissez chaque option une seule fois",
+        "twice": f"La rapidité figure à la fois au 1er et au 3e rang{NBSP}; choisissez chaque option une seule fois",
         "short": f"classez 3 options{NBSP}; rangs encore vides{NBSP}: 2e, 3e",
         "format": "saisissez la date au format AAAA-MM-JJ, par exemple 2026-03-31",
         "day": f"2026-02-30 n'est pas un jour du calendrier{NBSP}; saisissez la date au format AAAA-MM-JJ, par "
@@ -87,7 +87,7 @@ def test_the_english_messages_are_the_ones_the_table_matches() -> None:
         "later": "muss am 2026-01-01 oder später sein", "earlier": "muss am 2026-06-30 oder früher sein"}),
     ("es", {
         "gap": "el 2.º puesto está vacío, pero el 3.º está elegido: ordene sin dejar huecos",
-        "twice": "La rapidité está elegido a la vez en el 1.º y en el 3.º puesto; elija cada opción una sola vez",
+        "twice": "La rapidité aparece a la vez en el 1.º y en el 3.º puesto; elija cada opción una sola vez",
         "short": "ordene 3 opciones; puestos aún vacíos: 2.º, 3.º",
         "format": "escriba la fecha como AAAA-MM-DD, por ejemplo 2026-03-31",
         "day": "2026-02-30 no es un día del calendario; escriba la fecha como AAAA-MM-DD, por ejemplo 2026-03-31",
@@ -135,7 +135,7 @@ def test_a_french_survey_page_shows_the_ranking_and_date_errors_in_french(client
                                    "q_rank.1": "speed", "q_rank.2": "price", "q_rank.3": "speed"})
     assert reply.status_code == 400
     words = text_of(reply.get_data(as_text=True))
-    assert f"La rapidité est classé à la fois au 1er et au 3e rang{NBSP}; choisissez chaque option une seule " \
+    assert f"La rapidité figure à la fois au 1er et au 3e rang{NBSP}; choisissez chaque option une seule " \
            "fois" in words
     assert "doit être au plus tôt le 2026-01-01" in words
     assert "is chosen at both" not in words and "or later" not in words
