@@ -94,7 +94,7 @@ sections:
 @pytest.mark.parametrize(("content", "name", "expected"), [
     (BAD_TYPE.encode(), "bad.yaml", [
         "sections[0].questions[0]: unknown question type 'stars'; known: text, number, single_choice, multi_choice, "
-        "rating, likert, csat, ces, nps, alignment, friction, channel_rating",
+        "rating, likert, csat, ces, nps, alignment, friction, channel_rating, date, note, ranking",
         "sections[0].questions[1].scale.max: the scale's max (3) must be greater than its min (5)"]),
     (example_text("someone_else").encode(), "other.yaml", [
         "id: must stay 'acme', the id of this survey (links and exports use it)"]),

@@ -90,7 +90,7 @@ def test_a_cx_lead_builds_checks_previews_and_publishes_a_survey(app: Flask, db_
 
     # preview exactly as a respondent sees it: the respondent page, checked but never stored
     preview = text(client.get("/author/acme/preview"))
-    assert "Preview of the draft" in preview and "Page 1 of 1" in preview
+    assert "Preview of the draft" in preview and "Page 1 of 1" not in preview  # one page: no progress bar
     assert library_entry("ces").question.text.split("<")[0][:20] in preview
     missing = client.post("/author/acme/preview", data={"page": "0", "csrf_token": token, "q_nps": "11"})
     assert missing.status_code == 400 and "11 is outside the scale 0..10" in text(missing)

@@ -15,7 +15,7 @@ from wtforms import Form, RadioField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tests.webapp.support.web import PAGE_1, example_survey, first_page_token
-from webapp.respond.forms import _choices, option_inputs
+from webapp.respond.forms import ASIDE_VALUES, _choices, option_inputs
 from webapp.services import export, publish_survey, publishing
 from webapp.services.invitations import sign_customer_id
 
@@ -23,9 +23,20 @@ CHOICES = [("1", "One"), ("2", 'Two <b>"bold"</b> & more'), ("x&y", ""), ("4", "
 
 
 def widget_html(field: Any, described: str | None) -> str:
-    """How the template rendered the options through the WTForms widgets before (the reference)."""
+    """How the template rendered the options through the WTForms widgets before (the reference); the div's
+    class is the page's layout: "No answer"/"Not applicable" apart, a labelled point (a scale's end) on its own
+    row, other points plain."""
     attributes = {"aria-describedby": described} if described else {}
-    return "".join(f'\n  <div class="option">{option(**attributes)} {option.label}</div>\n' for option in field)
+    labels = {str(value): label for value, label in CHOICES}
+
+    def kind(option: Any) -> str:
+        value = str(option.data)
+        if value in ASIDE_VALUES and not isinstance(field, SelectMultipleField):
+            return "option option-aside"
+        return "option option-end" if labels.get(value) and labels[value] != value else "option"
+
+    return "".join(f'\n  <div class="{kind(option)}">{option(**attributes)} {option.label}</div>\n'
+                   for option in field)
 
 
 @pytest.mark.parametrize("described", [None, "q-hint q-error", 'odd "id" <x>'])

@@ -87,8 +87,7 @@ def as_rows(found: Sequence[AuditEvent]) -> list[dict[str, Any]]:
 def as_csv(found: Sequence[AuditEvent]) -> str:
     """CSV with a header; the detail column holds the JSON object. Cells a spreadsheet would run as a formula
     (a target or actor typed by someone) are prefixed with a quote, as in every other export."""
-    # imported here, not at load: the services import this module to record their events
-    from webapp.services.export import neutralise_formula
+    from webapp.services.cells import neutralise_formula  # a leaf: the services import this module
 
     out = io.StringIO()
     writer = csv.writer(out)

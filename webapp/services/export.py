@@ -29,6 +29,7 @@ from surveys.questions import ColumnKind
 
 from ..storage.engine import READ_ONLY
 from ..storage.models import Response, SurveyVersion, Wave
+from .cells import neutralise_formula
 from .errors import HostingError
 from .export_labelled import LABELLED_FORMATS, write_labelled
 from .publishing import find_survey, survey_of
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 CHUNK = 1000
 Pseudonym = Callable[[str | None], str | None]
 """Replaces a customer id in an export (`webapp.privacy.keys.pseudonymiser`)."""
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = (".csv", ".xlsx", ".parquet", *LABELLED_FORMATS)
 WAVE_COLUMN = "wave"
 """The response's wave (its name; empty without a wave), right after the reserved columns (docs/waves.md). Not one
@@ -213,13 +213,6 @@ def response_frame(session: Session, slug: str, *, status: str | None = "complet
     with _reading(session) as reader:
         versions = _versions(reader, slug)
         return pd.DataFrame(list(_rows(reader, versions, status, language)), columns=_columns(versions))
-
-
-def neutralise_formula(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula, made plain text with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def export_responses(session: Session, slug: str, path: str | Path, *, status: str | None = None,

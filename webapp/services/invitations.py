@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from surveys.model import Survey
 
 from ..storage.models import Invitation, Response, SurveyRecord, SurveyVersion, utcnow
+from .cells import neutralise_formula
 from .errors import ClosedSurvey, HostingError
-from .export import neutralise_formula
 from .publishing import find_survey, latest_version, publish_survey, survey_of
 
 CUSTOMER_ID_LIMIT = 200
