@@ -35,6 +35,23 @@ def machine_description() -> str:
             f"Python {platform.python_version()}")
 
 
+def _split(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """The text before the first '## ' heading, and each level-2 section as (heading line, whole text)."""
+    head, *chunks = ("\n" + text).split("\n## ")
+    return head, [(chunk.split("\n", 1)[0], "## " + chunk.rstrip("\n") + "\n") for chunk in chunks]
+
+
+def merge_sections(old: str, new: str) -> str:
+    """The old results with each section of the new run put in place of the one with the same heading
+    (appended when it is new); the old header is dropped, the caller writes a fresh one."""
+    _, old_sections = _split(old)
+    _, new_sections = _split(new)
+    fresh = dict(new_sections)
+    merged = [fresh.pop(heading, text) for heading, text in old_sections]
+    merged += [text for heading, text in new_sections if heading in fresh]
+    return "\n".join(merged)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
@@ -57,14 +74,19 @@ def main() -> int:
             failed = True
             sections.append(f"## {name}\n\nFAILED:\n\n```\n{traceback.format_exc()}```\n")
         print(f"   {time.perf_counter() - started:.1f} s", flush=True)
+    scope = f" (this run: {', '.join(args.only)}; the other sections are kept from earlier runs)" if args.only else ""
     header = (
         "# Benchmark results\n\n"
-        f"Written by `make bench` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC{' (quick mode)' if args.quick else ''}.\n\n"
+        f"Written by `make bench` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC{' (quick mode)' if args.quick else ''}"
+        f"{scope}.\n\n"
         f"Machine: {machine_description()}.\n\n"
         "The machine is shared and noisy: compare the ratios to the bare baselines measured in the same run, "
         "not absolute seconds across runs.\n"
     )
-    args.output.write_text(header + "\n" + "\n".join(sections))
+    body = "\n".join(sections)
+    if args.only and args.output.exists():  # keep the other suites' figures: replace only the sections run now
+        body = merge_sections(args.output.read_text(), body)
+    args.output.write_text(header + "\n" + body)
     print(f"wrote {args.output}")
     return 1 if failed else 0
 
