@@ -13,7 +13,7 @@ from flask import Flask
 from surveys.model import FollowUpRule
 from tests.webapp.support.author import sign_in_as
 from tests.webapp.test_team_access import _blue_world
-from webapp.cases import service
+from webapp.cases import notifications, service
 from webapp.cases.owners import owner_problems
 from webapp.storage.engine import open_session
 from webapp.storage.models import FollowUpCase, SurveyRecord
@@ -36,9 +36,9 @@ def test_a_case_cannot_be_given_to_another_teams_agent(db_url: str, blue: dict[s
         add_member(session, "agent@example.com", "blue")  # now in blue too: may own blue's cases
         assert service.set_owner(session, case_id, "agent@example.com", by="admin@example.com") == [case_id]
         case = session.get(FollowUpCase, case_id)
-        assert service.recipients(session, case) == ["agent@example.com"]
+        assert notifications.recipients(session, case) == ["agent@example.com"]
         remove_member(session, "agent@example.com", "blue")  # moved out of blue: hears nothing more of it
-        assert service.recipients(session, session.get(FollowUpCase, case_id)) == []
+        assert notifications.recipients(session, session.get(FollowUpCase, case_id)) == []
 
 
 def test_the_case_page_offers_only_the_surveys_team(app: Flask, db_url: str, blue: dict[str, Any]) -> None:

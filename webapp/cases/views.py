@@ -13,7 +13,7 @@ from ..extensions import get_db
 from ..services import case_tasks
 from ..services.publishing import find_survey, survey_of
 from ..storage.models import CASE_PRIORITIES, CASE_STATUSES, SurveyRecord
-from . import service
+from . import notifications, service
 from .owners import case_accounts, survey_team
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -59,7 +59,7 @@ def case(case_id: int) -> ResponseReturnValue:
     db = get_db()
     found = service.get_case(db, case_id)
     survey = survey_of(found.response.version)
-    triggered = service.triggering_answers(survey, found, found.response.answers or {})
+    triggered = notifications.triggering_answers(survey, found, found.response.answers or {})
     owners = [user.email for user in case_accounts(db, survey_team(db, found.survey_id))]
     page = render_template("cases/case.html", case=found, triggered=triggered, statuses=CASE_STATUSES,
                            labels=STATUS_LABELS, owners=owners, priorities=CASE_PRIORITIES, now=service.utcnow())

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from surveys.model import FollowUpRule, Survey
 
+from ..cases import notifications
 from ..cases import service as cases
 from ..services import mailing
 from ..services.invitations import read_customer_list
@@ -62,9 +63,9 @@ def run_programme(session: Session, slug: str, survey: Survey, *, secret_key: st
     if case_id is not None:
         case = session.get_one(FollowUpCase, case_id)
         path = mail_folder / f"case-{case_id}-notification.eml"
-        path.write_bytes(bytes(cases.build_notification(session, case, settings, AGENT)))
+        path.write_bytes(bytes(notifications.build_notification(session, case, settings, AGENT)))
         captured.append(path)
-        cases.send_notification(session, case_id, settings)
+        notifications.send_notification(session, case_id, settings)
     return DemoProgramme(wave.name, len(wave.message_ids), captured, case_id, customer)
 
 

@@ -2,7 +2,7 @@
 case, retried with backoff while the SMTP server defers it, and a sweep that queues again what a crash or a
 queue outage left behind.
 
-`cases.service.send_notification` claims the case's notification with a conditional UPDATE and records who was
+`cases.notifications.send_notification` claims the case's notification with a conditional UPDATE and records who was
 mailed, so a task queued twice (a retry and the sweep, or two workers) notifies each recipient once.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from ..cases import service
+from ..cases import notifications
 from ..queue import crontab, huey, task_session
 from . import mailing
 
@@ -28,7 +28,7 @@ def notify_case(case_id: int) -> str:
     """Mail the case's owner (or its team's members); a deferral raises `MailDeferred`, retried by the queue."""
     settings = mailing.MailSettings.from_environment()
     with task_session() as session:
-        state = service.send_notification(session, case_id, settings)
+        state = notifications.send_notification(session, case_id, settings)
     if state == "deferred":
         raise mailing.MailDeferred(f"notification of case {case_id} deferred by the SMTP server; retried later")
     return state
@@ -55,6 +55,6 @@ def sweep_case_notifications() -> int:
     """Queue again the notifications nobody is working on (queued or deferred a while ago, or claimed by a
     worker that died)."""
     with task_session() as session:
-        ids = service.due_notifications(session, older_than=SWEEP_AFTER)
+        ids = notifications.due_notifications(session, older_than=SWEEP_AFTER)
     enqueue(ids)
     return len(ids)
