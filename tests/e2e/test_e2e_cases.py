@@ -12,7 +12,7 @@ import yaml
 
 from surveys.definition import build_survey
 from tests.e2e.support import DESKTOP, EXAMPLE, LiveSite, assert_accessible, shot, sign_in
-from webapp.services.invitations import read_customer_list
+from webapp.services.customer_lists import read_customer_list
 from webapp.services.mailing import unsubscribe_token
 from webapp.services.publishing import publish_survey
 from webapp.services.waves import start_wave

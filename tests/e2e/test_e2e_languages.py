@@ -14,7 +14,8 @@ from typing import Any
 
 from surveys.files import read_survey
 from tests.e2e.support import PHONE, LiveSite, assert_accessible, shot, stored_response
-from webapp.services.invitations import create_invitations, read_customer_list
+from webapp.services.customer_lists import read_customer_list
+from webapp.services.invitations import create_invitations
 from webapp.services.publishing import publish_survey
 from webapp.storage.engine import open_session
 

@@ -9,7 +9,8 @@ from typing import Any
 from surveys.definition import build_survey
 from tests.e2e.support import PHONE, LiveSite, assert_accessible, shot, stored_response
 from tests.webapp.test_respond_date_note_ranking import DEFINITION
-from webapp.services.invitations import create_invitations, read_customer_list
+from webapp.services.customer_lists import read_customer_list
+from webapp.services.invitations import create_invitations
 from webapp.services.publishing import publish_survey
 from webapp.storage.engine import open_session
 

@@ -33,7 +33,7 @@ from webapp.respond.languages import (
     use_language,
 )
 from webapp.services import create_invitations, publish_survey
-from webapp.services.invitations import read_customer_list
+from webapp.services.customer_lists import read_customer_list
 from webapp.storage.engine import create_engine_for
 
 BILINGUAL = ROOT / "examples" / "bilingual.yaml"

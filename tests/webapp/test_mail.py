@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from tests.webapp.support.smtp import Sink, body, personal_link, running_smtp, unsubscribe_path
 from tests.webapp.support.web import answer_all, example_survey, free_port
 from webapp.services import publish_survey
+from webapp.services.customer_lists import read_customer_list
 from webapp.services.errors import HostingError
-from webapp.services.invitations import read_customer_list
 from webapp.services.mailing import (
     MailError,
     MailSettings,

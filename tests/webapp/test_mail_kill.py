@@ -21,7 +21,7 @@ from tests.webapp.support.smtp import Sink, running_smtp
 from tests.webapp.support.web import example_survey
 from webapp.app import create_app
 from webapp.services import publish_survey
-from webapp.services.invitations import read_customer_list
+from webapp.services.customer_lists import read_customer_list
 from webapp.services.mailing import MailSettings, queue_invitations, send_message
 from webapp.storage.engine import create_engine_for, session_factory
 from webapp.storage.models import MailMessage

@@ -30,7 +30,7 @@ from webapp.accounts.service import create_user
 from webapp.audit.models import AuditEvent
 from webapp.privacy.erasure import ErasureError, erase_customer
 from webapp.services import create_invitations, mailing, publish_survey
-from webapp.services.invitations import read_customer_list
+from webapp.services.customer_lists import read_customer_list
 from webapp.services.responding import answer_page, start_personal
 from webapp.services.tallies import RESPONSES, read_tallies, rebuild_tallies
 from webapp.storage.engine import create_engine_for, session_factory

@@ -33,7 +33,8 @@ from webapp.results.waves import (
     compare_shares,
 )
 from webapp.services import create_invitations, export_responses, publish_survey
-from webapp.services.invitations import read_customer_list, recent_contacts
+from webapp.services.customer_lists import read_customer_list
+from webapp.services.invitations import recent_contacts
 from webapp.services.waves import WaveError, start_wave
 from webapp.storage.models import Invitation, MailMessage, Response, Wave, utcnow
 

@@ -21,7 +21,8 @@ from webapp.config import report_jobs_per_user
 from webapp.extensions import get_db
 from webapp.security import body_limit
 from webapp.services import authoring, reporting, uploads
-from webapp.services.invitations import CustomerList, create_invitations, customer_rows
+from webapp.services.customer_lists import CustomerList, customer_rows
+from webapp.services.invitations import create_invitations
 from webapp.services.publishing import close_survey
 from webapp.storage.models import utcnow
 

@@ -23,14 +23,9 @@ from ..accounts.guard import requires_role
 from ..config import base_url_from_environment, public_link_seconds
 from ..privacy.retention import retention_of
 from ..services import authoring, create_invitations, latest_version, mailing, survey_of, uploads
+from ..services.customer_lists import CustomerList, CustomerRow
 from ..services.errors import HostingError
-from ..services.invitations import (
-    CustomerList,
-    CustomerRow,
-    LinksCsvWriter,
-    set_public_link,
-    signed_public_link,
-)
+from ..services.invitations import LinksCsvWriter, set_public_link, signed_public_link
 from .forms import ConfirmLinksForm, CustomersForm
 from .views import bp, db
 

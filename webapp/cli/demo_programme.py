@@ -16,7 +16,7 @@ from surveys.model import FollowUpRule, Survey
 from ..cases import notifications
 from ..cases import service as cases
 from ..services import mailing
-from ..services.invitations import read_customer_list
+from ..services.customer_lists import read_customer_list
 from ..services.waves import start_wave
 from ..storage.models import FollowUpCase, MailMessage, Response, SurveyRecord, SurveyVersion
 

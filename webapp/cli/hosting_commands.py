@@ -100,7 +100,8 @@ def invite(slug: str, customers: Path, channel: str, output: Path | None, send: 
     """
     from ..config import contact_days_from_environment, instance_path_from_environment, secret_key_for
     from ..services import create_invitations, latest_version, survey_of
-    from ..services.invitations import LinksCsvWriter, read_customer_file, signed_public_link
+    from ..services.customer_lists import read_customer_file
+    from ..services.invitations import LinksCsvWriter, signed_public_link
 
     days = contact_days_from_environment() if contact_days is None else contact_days
     if send:
@@ -144,7 +145,7 @@ def _send_invitations(slug: str, customers: Path, channel: str, expires_days: in
     """`cxroi invite --send`: the invitations and their e-mails stored, one send task queued per e-mail."""
     from ..config import instance_path_from_environment, mail_url_from_environment, secret_key_for
     from ..services import mailing
-    from ..services.invitations import read_customer_file
+    from ..services.customer_lists import read_customer_file
 
     check_mail_settings()
     listed = read_customer_file(customers)

@@ -55,7 +55,8 @@ def start(slug: str, customers: Path, name: str | None, channel: str | None, sen
     (the contact rule) are left out and listed. A bad file or a taken name stores nothing (exit 2)."""
     from ..config import contact_days_from_environment, instance_path_from_environment, secret_key_for
     from ..services import latest_version, survey_of
-    from ..services.invitations import LinksCsvWriter, read_customer_file
+    from ..services.customer_lists import read_customer_file
+    from ..services.invitations import LinksCsvWriter
     from ..services.waves import start_wave
 
     if send and output is not None:

@@ -21,10 +21,10 @@ from surveys.model import Survey
 
 from ..storage.drafts import SurveyDraft
 from ..storage.models import Response, SurveyRecord, SurveyVersion, utcnow
+from .customer_lists import CustomerList as CustomerList  # re-exported: the authoring pages preview lists
+from .customer_lists import CustomerRow as CustomerRow
+from .customer_lists import read_customer_list as read_customer_list
 from .errors import HostingError
-from .invitations import CustomerList as CustomerList  # re-exported: the authoring pages preview lists
-from .invitations import CustomerRow as CustomerRow
-from .invitations import read_customer_list as read_customer_list
 from .publishing import find_survey, locked_survey, publish_survey, survey_of
 
 Status = Literal["draft", "live", "closed"]

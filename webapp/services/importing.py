@@ -24,9 +24,9 @@ from surveys.tables import own_columns_in
 from surveys.texts import offered_language
 
 from ..storage.models import Response, utcnow
+from .customer_lists import customer_id_problem
 from .errors import HostingError
 from .export import LANGUAGE_COLUMN, LANGUAGE_COLUMN_ALTERNATIVE, wave_column
-from .invitations import customer_id_problem
 from .publishing import latest_version, survey_of
 
 IMPORT_KEY_PREFIX = "import:"

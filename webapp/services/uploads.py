@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from surveys.model import Survey
     from surveys.xlsform import XlsformImport
 
-    from .invitations import CustomerList
+    from .customer_lists import CustomerList
 
 DEFINITION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 OUTCOME_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -142,7 +142,7 @@ def read_outcomes_file(content: bytes, name: str) -> pd.DataFrame:
 
 
 def read_customers(content: bytes, name: str, *, limits: Limits, max_rows: int = CUSTOMER_ROWS) -> CustomerList:
-    """An uploaded customer list read row by row (`invitations.read_customer_list`) in a child process under
+    """An uploaded customer list read row by row (`customer_lists.read_customer_list`) in a child process under
     `limits`; the file's problems come back in the list (`problems`, each row's `problem`), at most `max_rows`
     customers. Raises `UploadTooDemanding` (413) when reading needs more memory or time than an upload may take,
     or another `CxroiError` naming the file."""
@@ -152,7 +152,7 @@ def read_customers(content: bytes, name: str, *, limits: Limits, max_rows: int =
 
 def read_customers_file(content: bytes, name: str, max_rows: int) -> CustomerList:
     """In the child: the customer list in `content` (see `read_customers`)."""
-    from .invitations import read_customer_list
+    from .customer_lists import read_customer_list
 
     return read_customer_list(content, name=name, max_rows=max_rows)
 

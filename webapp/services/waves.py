@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..storage.models import Invitation, Response, Wave
+from .customer_lists import CustomerList
 from .errors import HostingError
-from .invitations import ContactSkip, CustomerList, IssuedLink, check_channel, create_invitations
+from .invitations import ContactSkip, IssuedLink, check_channel, create_invitations
 from .publishing import find_survey, latest_version, survey_of
 
 WAVE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$")

@@ -23,7 +23,8 @@ from ...storage.models import (
     SurveyVersion,
     utcnow,
 )
-from ..invitations import ContactSkip, CustomerList, create_invitations, hash_token, recent_contacts
+from ..customer_lists import CustomerList
+from ..invitations import ContactSkip, create_invitations, hash_token, recent_contacts
 from ..publishing import find_survey
 from .settings import MailError
 from .tokens import derive_token, normal_address, opted_out_among
