@@ -17,9 +17,11 @@ from pydantic import ValidationError
 
 from .bounded import load_yaml
 from .errors import InvalidDefinition, Problem
+from .expressions import parse_arithmetic
 from .logic import ConditionSyntaxError, parse_condition
 from .model import Survey
 from .not_applicable import check_not_applicable
+from .page_logic import SCREENED_OUT_COLUMN
 from .questions import QUESTION_TYPES, QuestionBase
 from .texts import check_texts
 
@@ -66,13 +68,17 @@ def check_survey(survey: Survey) -> list[Problem]:
     seen: dict[str, QuestionBase] = {}
     page_of: dict[str, int] = {}
     columns: Counter[str] = Counter()
+    ready = _calculations_ready(survey)
     for s, section in enumerate(survey.sections):
+        if section.show_if is not None:
+            problems.extend(_check_page_condition(section.show_if, s, seen, page_of, ready))
         for q, question in enumerate(section.questions):
             path = f"sections[{s}].questions[{q}]"
             if question.id in seen:
                 problems.append(Problem(f"{path}.id", f"duplicate question id {question.id!r}"))
             if question.show_if:
-                problems.extend(_check_condition(question.show_if, f"{path}.show_if", seen))
+                calculations = {name: None for name, page in ready.items() if page < s}
+                problems.extend(_check_condition(question.show_if, f"{path}.show_if", seen, calculations))
             problems.extend(question.check(survey, path, seen))
             problems.extend(_check_rows_on_later_page(question, path, s, page_of))
             seen[question.id] = question
@@ -81,6 +87,8 @@ def check_survey(survey: Survey) -> list[Problem]:
     for column, count in columns.items():
         if count > 1:
             problems.append(Problem("sections", f"two questions produce the export column {column!r}"))
+    problems.extend(_check_calculations(survey, seen, set(columns)))
+    problems.extend(_check_screen_outs(survey, seen, set(columns)))
     problems.extend(_check_follow_ups(survey, seen))
     problems.extend(_check_page_ids(survey))
     problems.extend(check_texts(survey))
@@ -100,6 +108,8 @@ def _check_follow_ups(survey: Survey, questions: dict[str, QuestionBase]) -> lis
         if rule.id in [other.id for other in survey.follow_up[:index]]:
             problems.append(Problem(f"{path}.id", f"duplicate follow-up rule id {rule.id!r}"))
         for name, row in parse_condition(rule.when).references():
+            if name in {calculation.id for calculation in survey.calculate} and row is None:
+                continue  # a calculated value, stored with the response
             if name in questions:
                 if not questions[name].answered:
                     problems.append(Problem(f"{path}.when", f"refers to {name!r}, which takes no answer (a note)"))
@@ -123,7 +133,8 @@ def _check_page_ids(survey: Survey) -> list[Problem]:
     alike, and pyxform refuses `${x}` when two are called x. A page holding only that question (what a question
     outside any group becomes on XLSForm import) is fine: it is written as the question alone."""
     read: set[str] = set()
-    for condition in [*(q.show_if for q in survey.questions() if q.show_if), *(r.when for r in survey.follow_up)]:
+    for condition in [*(q.show_if for q in survey.questions() if q.show_if), *(r.when for r in survey.follow_up),
+                      *(s.show_if for s in survey.sections if s.show_if), *(r.when for r in survey.screen_out)]:
         try:
             read.update(name for name, _ in parse_condition(condition).references())
         except ConditionSyntaxError:
@@ -152,14 +163,20 @@ def _check_rows_on_later_page(question: QuestionBase, path: str, page: int, page
     return problems
 
 
-def _check_condition(source: str, path: str, earlier: dict[str, QuestionBase]) -> list[Problem]:
+def _check_condition(source: str, path: str, earlier: dict[str, QuestionBase],
+                     calculations: dict[str, None] | None = None) -> list[Problem]:
+    """A condition reading only `earlier` questions and the `calculations` already known where it is read."""
     try:
         condition = parse_condition(source)
     except ConditionSyntaxError as error:
         return [Problem(path, str(error))]
     problems = []
     for question_id, row in condition.references():
-        if question_id not in earlier:
+        if calculations is not None and question_id in calculations and question_id not in earlier:
+            if row is not None:
+                problems.append(Problem(path, f"{question_id!r} is a calculated value, so {question_id}.{row} "
+                                              "means nothing"))
+        elif question_id not in earlier:
             problems.append(
                 Problem(path, f"refers to {question_id!r}, which is not an earlier question")
             )
@@ -167,6 +184,81 @@ def _check_condition(source: str, path: str, earlier: dict[str, QuestionBase]) -
             problems.append(Problem(path, f"refers to {question_id!r}, which takes no answer (a note)"))
         elif row is not None and not earlier[question_id].row_references:
             problems.append(Problem(path, f"{question_id!r} has no rows, so {question_id}.{row} means nothing"))
+    return problems
+
+
+# --- page logic (surveys/page_logic.py) -------------------------------------------------------------------------
+
+
+def _calculations_ready(survey: Survey) -> dict[str, int]:
+    """Each calculation → the last page whose answers it reads (-1 for none): conditions on later pages may read
+    it. An unknown reference counts as the last page (it is reported by `_check_calculations`)."""
+    page_of = {q.id: index for index, section in enumerate(survey.sections) for q in section.questions}
+    ready: dict[str, int] = {}
+    for calculation in survey.calculate:
+        try:
+            names = [name for name, _ in parse_arithmetic(calculation.expression).references()]
+        except ValueError:
+            names = []
+        ready[calculation.id] = max((ready.get(name, page_of.get(name, len(survey.sections)))
+                                     for name in names), default=-1)
+    return ready
+
+
+def _check_page_condition(source: str, page: int, earlier: dict[str, QuestionBase], page_of: dict[str, int],
+                          ready: dict[str, int]) -> list[Problem]:
+    """A page's show_if reads only questions on earlier pages and values calculated from them."""
+    path = f"sections[{page}].show_if"
+    if page == 0:
+        return [Problem(path, "the first page is always shown: it cannot have a show_if")]
+    before = {name: question for name, question in earlier.items() if page_of.get(name, page) < page}
+    problems = _check_condition(source, path, before,
+                                {name: None for name, last in ready.items() if last < page})
+    return [Problem(p.path, p.message.replace("not an earlier question", "not a question on an earlier page"))
+            for p in problems]
+
+
+def _check_calculations(survey: Survey, questions: dict[str, QuestionBase], columns: set[str]) -> list[Problem]:
+    """Calculations: ids of their own, expressions reading questions that take an answer or earlier calculations."""
+    problems: list[Problem] = []
+    earlier: set[str] = set()
+    for index, calculation in enumerate(survey.calculate):
+        path = f"calculate[{index}]"
+        if calculation.id in earlier:
+            problems.append(Problem(f"{path}.id", f"duplicate calculation id {calculation.id!r}"))
+        elif calculation.id in questions or calculation.id in columns or calculation.id == SCREENED_OUT_COLUMN:
+            problems.append(Problem(f"{path}.id", f"{calculation.id!r} is already the id of a question or an "
+                                                  "export column; give the calculation an id of its own"))
+        for name, row in parse_arithmetic(calculation.expression).references():
+            if name in earlier:
+                if row is not None:
+                    problems.append(Problem(f"{path}.expression", f"{name!r} is a calculated value, so "
+                                                                  f"{name}.{row} means nothing"))
+            elif name not in questions:
+                problems.append(Problem(f"{path}.expression", f"refers to {name!r}, which is neither a question "
+                                                              "nor an earlier calculation"))
+            elif not questions[name].answered:
+                problems.append(Problem(f"{path}.expression", f"refers to {name!r}, which takes no answer (a note)"))
+            elif row is not None and not questions[name].row_references:
+                problems.append(Problem(f"{path}.expression", f"{name!r} has no rows, so {name}.{row} means nothing"))
+        earlier.add(calculation.id)
+    return problems
+
+
+def _check_screen_outs(survey: Survey, questions: dict[str, QuestionBase], columns: set[str]) -> list[Problem]:
+    """Screen-out rules: ids of their own, conditions reading questions (any page) and calculations."""
+    problems: list[Problem] = []
+    calculations = dict.fromkeys(calculation.id for calculation in survey.calculate)
+    for index, rule in enumerate(survey.screen_out):
+        path = f"screen_out[{index}]"
+        if rule.id in [other.id for other in survey.screen_out[:index]]:
+            problems.append(Problem(f"{path}.id", f"duplicate screen-out rule id {rule.id!r}"))
+        problems.extend(Problem(p.path, p.message.replace("not an earlier question", "not a question of this survey"))
+                        for p in _check_condition(rule.when, f"{path}.when", questions, calculations))
+    if survey.screen_out and SCREENED_OUT_COLUMN in columns:
+        problems.append(Problem("screen_out", f"a question produces the export column {SCREENED_OUT_COLUMN!r}, "
+                                              "which a survey with screen-out rules keeps for the rule that ended "
+                                              "each response; rename that question"))
     return problems
 
 

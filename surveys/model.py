@@ -13,6 +13,19 @@ from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 from .branding import Branding
 from .logic import parse_condition
 from .not_applicable import STORED_KEY, merge_not_applicable, not_applicable_of, take_not_applicable
+from .page_logic import (
+    MAX_CALCULATIONS,
+    MAX_SCREEN_OUTS,
+    SCREENED_OUT_COLUMN,
+    SCREENED_OUT_KEY,
+    Calculation,
+    ScreenOut,
+    in_view,
+    logic_cells,
+    logic_columns,
+    shown_pages,
+    with_calculated,
+)
 from .questions import (
     AnswerError,
     Identifier,
@@ -79,12 +92,21 @@ class Channel(Strict):
 
 
 class Section(Strict):
-    """One page of the questionnaire."""
+    """One page of the questionnaire; with `show_if`, shown only when the condition holds over the answers of the
+    pages before it (`page_logic`)."""
 
     id: Identifier
     title: LabelText
     intro: Prose | None = None
+    show_if: str | None = None
     questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS_PER_PAGE)
+
+    @field_validator("show_if")
+    @classmethod
+    def _condition_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_condition(value)  # ConditionSyntaxError is a ValueError: pydantic reports it at .show_if
+        return value
 
 
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -164,6 +186,10 @@ class Survey(Strict):
     branding: Branding | None = Field(default=None, description="Logo and accent colour of the respondent pages.")
     follow_up: list[FollowUpRule] = Field(default_factory=list, max_length=MAX_FOLLOW_UPS,
                                           description="Rules that open a follow-up case when a response completes.")
+    calculate: list[Calculation] = Field(default_factory=list, max_length=MAX_CALCULATIONS, description=(
+        "Values derived from the answers, stored with the response when it is submitted (docs: Page logic)."))
+    screen_out: list[ScreenOut] = Field(default_factory=list, max_length=MAX_SCREEN_OUTS, description=(
+        "Rules that end the survey early, after the page where they become true, with their own closing text."))
 
     @model_validator(mode="wrap")
     @classmethod
@@ -229,7 +255,7 @@ class Survey(Strict):
 
     def question_columns(self) -> list[str]:
         """The questions' columns of the wide responses table, one or more per question."""
-        return [column for q in self.questions() for column in q.columns(self)]
+        return [*(column for q in self.questions() for column in q.columns(self)), *logic_columns(self)]
 
     def metadata_columns(self) -> dict[str, str]:
         """Each of `RESERVED_COLUMNS` → its column in this survey's responses table (`metadata_column`)."""
@@ -257,7 +283,12 @@ class Survey(Strict):
         answers: dict[str, Any] = {}
         errors: dict[str, AnswerError] = {}
         skipped: list[str] = []
-        context = dict(earlier)
+        page = next((index for index, own in enumerate(self.sections) if own is section), None)
+        if page is None:
+            page = self.sections.index(section)
+        if section.show_if is not None and not shown_pages(self, earlier)[page]:
+            return answers, errors  # a page hidden by page logic: nothing required, nothing stored
+        context = in_view(self, earlier, page)
         for question in section.questions:
             if not self.is_shown(question, context):
                 context.pop(question.id, None)
@@ -298,14 +329,16 @@ class Survey(Strict):
             page, page_errors = self.clean_section(section, raw, answers)
             answers = merge_not_applicable(answers | page, not_applicable_of(answers))
             errors.update({k: e for k, e in page_errors.items() if not isinstance(e, MissingAnswer)})
-        return answers, errors
+        if self.screen_out and row.get(SCREENED_OUT_COLUMN) in {rule.id for rule in self.screen_out}:
+            answers[SCREENED_OUT_KEY] = row[SCREENED_OUT_COLUMN]
+        return with_calculated(self, answers), errors
 
     def to_row(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """The answers of one response spread over the question columns of the wide table."""
         row: dict[str, Any] = {}
         for question in self.questions():
             row.update(question.to_columns(answers.get(question.id), self))
-        return row
+        return row | logic_cells(self, answers)
 
     # --- follow-up rules ----------------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from werkzeug.wrappers import Response as HttpResponse
 from surveys.branding import LOGO_FILE
 from surveys.model import Survey
 from surveys.not_applicable import with_not_applicable
+from surveys.page_logic import next_page, previous_page, screened_out_by, shown_pages
 from surveys.questions import AnswerError
 from surveys.texts import has_piping, localised, pipe_values, piped
 
@@ -190,7 +191,9 @@ def _thank_you(response: Response, *, already: bool) -> str:
     language = _language(survey, response)
     shown = _shown(survey, language, response, response.answers or {})
     _note_logo(shown)
-    return render_template("respond/thanks.html", survey=shown, lang=language, already=already)
+    screened_out = screened_out_by(shown, response.answers or {})  # its own closing text (page logic)
+    return render_template("respond/thanks.html", survey=shown, lang=language, already=already,
+                           closing=screened_out.text if screened_out else None)
 
 
 def _language(survey: Survey, response: Response | None = None) -> str:
@@ -222,6 +225,11 @@ def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseRetur
         index = request.args.get("page", default=response.current_page, type=int)
         if not 0 <= index <= response.current_page or index >= len(survey.sections):
             return redirect(f"{self_url}?page={response.current_page}")
+        if not shown_pages(survey, answers)[index]:  # a page that page logic hides now: the nearest one shown
+            following = next_page(survey, index, answers)
+            if following is None or following > response.current_page:
+                following = previous_page(survey, index, answers)
+            return redirect(f"{self_url}?page={following}")
         page = build_page(_shown(survey, language, response, answers), index,
                           responding.earlier_answers(survey, answers, index), answers=with_not_applicable(answers),
                           seed=_seed(response))

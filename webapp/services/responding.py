@@ -24,6 +24,14 @@ from surveys.not_applicable import (
     replace_page,
     with_not_applicable,
 )
+from surveys.page_logic import (
+    SCREENED_OUT_KEY,
+    in_view,
+    next_page,
+    previous_page,
+    screen_out_after,
+    with_calculated,
+)
 from surveys.questions import AnswerError, MissingAnswer, MissingRows
 from surveys.texts import localised, offered_language
 
@@ -210,10 +218,10 @@ def start_public(session: Session, slug: str, session_key: str, query: Mapping[s
 
 
 def earlier_answers(survey: Survey, answers: Mapping[str, Any], page: int) -> dict[str, Any]:
-    """The stored answers of the pages before `page` (what show_if on this page may refer to); "Not applicable"
-    is left out (a condition reads it as unanswered)."""
-    ids = {q.id for section in survey.sections[:page] for q in section.questions}
-    return {key: value for key, value in answers.items() if key in ids}
+    """The stored answers of the pages before `page` that the respondent sees, with the values calculated over
+    them (what show_if on this page may refer to: `surveys.page_logic.in_view`); "Not applicable" is left out (a
+    condition reads it as unanswered)."""
+    return in_view(survey, answers, page)
 
 
 def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str, Any], *,
@@ -263,14 +271,17 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     if back:
         _update_partial(session, response_id, answers=answers, updated_at=now, **recorded)
         session.commit()
-        return PageOutcome("saved", max(page - 1, 0))
-    last = page == len(survey.sections) - 1
-    if not last:
+        return PageOutcome("saved", previous_page(survey, page, answers))  # over pages that page logic hides
+    following = next_page(survey, page, answers)
+    screened_out = screen_out_after(survey, in_view(survey, answers, page + 1))
+    if following is not None and screened_out is None:
         _update_partial(session, response_id, answers=answers, updated_at=now,
-                        current_page=max(response.current_page, page + 1), **recorded)
+                        current_page=max(response.current_page, following), **recorded)
         session.commit()
-        return PageOutcome("saved", page + 1)
-    final, failed_page, final_errors = recheck(survey, answers)
+        return PageOutcome("saved", following)
+    final, failed_page, final_errors = recheck(survey, answers, through=page if screened_out else None)
+    if screened_out is not None:  # stored complete (the status column allows partial and complete only)
+        final[SCREENED_OUT_KEY] = screened_out.id
     if final_errors:
         # An answer changed on an earlier page can make a later question required: send them there.
         _update_partial(session, response_id, answers=answers, updated_at=now, **recorded)
@@ -315,19 +326,22 @@ def _update_partial(session: Session, response_id: int, **values: Any) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def recheck(survey: Survey, answers: Mapping[str, Any]) -> tuple[dict[str, Any], int, dict[str, AnswerError]]:
-    """Run every page's rules again over the stored answers, in order; drops answers (and "Not applicable"
-    choices) to questions that later answers hid. Returns (final answers, first page with errors, its errors)."""
+def recheck(survey: Survey, answers: Mapping[str, Any], *,
+            through: int | None = None) -> tuple[dict[str, Any], int, dict[str, AnswerError]]:
+    """Run every page's rules again over the stored answers, in order (up to page `through`, for a response a
+    screen-out ends there); drops answers (and "Not applicable" choices) to questions that later answers hid, and
+    to pages that page logic hides; adds the calculated values. Returns (final answers, first page with errors,
+    its errors)."""
     raw = with_not_applicable(answers)
     final: dict[str, Any] = {}
     skipped: list[str] = []
-    for index, section in enumerate(survey.sections):
+    for index, section in enumerate(survey.sections[:None if through is None else through + 1]):
         cleaned, errors = survey.clean_section(section, raw, final)
         if errors:
             return merge_not_applicable(final, skipped), index, errors
         skipped += not_applicable_of(cleaned)
         final |= {key: value for key, value in cleaned.items() if key != STORED_KEY}
-    return merge_not_applicable(final, skipped), -1, {}
+    return with_calculated(survey, merge_not_applicable(final, skipped)), -1, {}
 
 
 def customer_fields(session: Session, response: Response) -> dict[str, str | None]:
