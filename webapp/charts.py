@@ -106,15 +106,18 @@ def render_bar_chart(bars: Sequence[Bar], *, ident: str, title: str, unit: str =
     return Markup("".join(parts))  # nosec B704 - every piece above is escaped or a number
 
 
-def render_column_chart(categories: Sequence[str], series: Sequence[Series], *, ident: str, title: str) -> Markup:
-    """Grouped vertical columns (e.g. responses per day: started, completed); series told apart by pattern
-    and a legend, each value printed above its column."""
+def render_column_chart(categories: Sequence[str], series: Sequence[Series], *, ident: str, title: str,
+                        x_title: str = "", y_title: str = "") -> Markup:
+    """Grouped vertical columns (e.g. responses per week: started, completed); series told apart by pattern
+    and a legend, each value printed above its column. With `x_title` and `y_title` the axes are named, and the
+    value axis is drawn with its 0, middle and top marks."""
     if len(series) > len(PATTERNS):
         raise ValueError(f"at most {len(PATTERNS)} series can be told apart by pattern")
     group = max(len(series), 1) * 18 + 14
     plot_height = 160
-    top_margin, bottom = 42, 56
-    width = max(len(categories) * group + 60, 440)
+    top_margin, bottom = 42, 72 if x_title else 56
+    origin = 76 if y_title else 40  # room for the value axis' marks and name
+    width = max(len(categories) * group + origin + 20, 440)
     height = top_margin + plot_height + bottom
     top = max((v for s in series for v in s.values), default=0.0)
     scale = plot_height / top if top > 0 else 0.0
@@ -124,12 +127,12 @@ def render_column_chart(categories: Sequence[str], series: Sequence[Series], *, 
         desc_parts.append(f"{category}: {values}")
     parts = [_open(ident, title, "; ".join(desc_parts) or "No data.", width, height), _defs(ident)]
     for number, (item, pattern) in enumerate(zip(series, PATTERNS, strict=False)):
-        x = 40 + number * 190
+        x = origin + number * 190
         parts.append(f'<rect x="{x}" y="8" width="16" height="16" {_fill(ident, pattern)}/>'
                      f'<text x="{x + 22}" y="21" fill="{INK}">{escape(item.name)} ({pattern})</text>')
     baseline = top_margin + plot_height
     for position, category in enumerate(categories):
-        left = 40 + position * group
+        left = origin + position * group
         for number, (item, pattern) in enumerate(zip(series, PATTERNS, strict=False)):
             value = max(item.values[position], 0.0)
             tall = value * scale
@@ -142,8 +145,28 @@ def render_column_chart(categories: Sequence[str], series: Sequence[Series], *, 
         parts.append(f'<text x="{left + group / 2 - 7:.1f}" y="{baseline + 14}" text-anchor="end" font-size="11" '
                      f'fill="{INK}" transform="rotate(-40 {left + group / 2 - 7:.1f} {baseline + 14})">'
                      f'{escape(category)}</text>')
-    parts.append(f'<line x1="36" y1="{baseline}" x2="{width}" y2="{baseline}" stroke="{MUTED}"/></svg>')
+    parts.append(f'<line x1="{origin - 4}" y1="{baseline}" x2="{width}" y2="{baseline}" stroke="{MUTED}"/>')
+    if y_title:
+        parts.append(_value_axis(top, baseline, plot_height, y_title, origin - 4))
+    if x_title:
+        parts.append(f'<text x="{width / 2:.1f}" y="{height - 4}" text-anchor="middle" fill="{MUTED}">'
+                     f'{escape(x_title)}</text>')
+    parts.append("</svg>")
     return Markup("".join(parts))  # nosec B704 - every piece above is escaped or a number
+
+
+def _value_axis(top: float, baseline: float, plot_height: float, y_title: str, x: float) -> str:
+    """The value axis of a column chart at `x`: a line, marks at 0, half and the top value, and the axis' name."""
+    parts = [f'<line x1="{x}" y1="{baseline - plot_height}" x2="{x}" y2="{baseline}" stroke="{MUTED}"/>']
+    for share in (0.0, 0.5, 1.0) if top > 0 else (0.0,):
+        y = baseline - share * plot_height
+        parts.append(f'<line x1="{x - 4}" y1="{y:.1f}" x2="{x}" y2="{y:.1f}" stroke="{MUTED}"/>'
+                     f'<text x="{x - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{MUTED}">'
+                     f'{escape(_number(share * top))}</text>')
+    middle = baseline - plot_height / 2
+    parts.append(f'<text x="10" y="{middle:.1f}" text-anchor="middle" fill="{MUTED}" '
+                 f'transform="rotate(-90 10 {middle:.1f})">{escape(y_title)}</text>')
+    return "".join(parts)
 
 
 def render_interval_chart(points: Sequence[IntervalPoint], *, ident: str, title: str, low: float,

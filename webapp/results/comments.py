@@ -14,7 +14,7 @@ types is matched literally; on SQLite the folding is Python's `str.casefold` (re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,9 +87,11 @@ def _newest_first(rows: Any) -> Any:
 
 
 def latest_comments(session: Session, versions: dict[int, SurveyVersion], survey: Survey, query: str,
-                    counted_comments: int) -> tuple[tuple[Comment, ...], int]:
-    """The newest `COMMENT_LIMIT` comments of the complete responses (containing `query`, case-insensitive,
-    when given) and how many there are: without a query `counted_comments` (the tallies' count), with one the
+                    counted_comments: int, where: Sequence[sa.ColumnElement[bool]] = ()
+                    ) -> tuple[tuple[Comment, ...], int]:
+    """The newest `COMMENT_LIMIT` comments of the complete responses (matching `where`, the results page's
+    filters, and containing `query`, case-insensitive, when given) and how many there are: without a query
+    `counted_comments` (the tallies' count, of the filtered responses when filtered), with one the
     count of the matches in SQL. Each open-text column of the latest version (`survey`) is one branch, read
     newest first and cut at `COMMENT_LIMIT` in SQL; the branches are merged and cut again."""
     labels = open_text_columns(survey)
@@ -105,7 +107,7 @@ def latest_comments(session: Session, versions: dict[int, SurveyVersion], survey
                             text.label("text"), Response.channel.label("channel"),
                             Response.submitted_at.label("submitted_at"))
                   .where(Response.version_id.in_(version_ids), Response.status == "complete",
-                         text.is_not(None), text != ""))
+                         text.is_not(None), text != "", *where))
         if query:
             branch = branch.where(contains(session, text, query))
         branches.append(branch)

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from surveys.scoring import MetricScore
 
-from ..charts import Bar, IntervalPoint, Series, render_bar_chart, render_column_chart, render_interval_chart
+from ..charts import Bar, IntervalPoint, render_bar_chart, render_interval_chart
 from .summary import SurveyResults
 
 
@@ -73,7 +73,6 @@ def scale_of(unit: str) -> tuple[float, float] | None:
 class ResultCharts:
     """The SVG charts of one results page (None when there is nothing to draw)."""
 
-    days: Markup | None
     drop_off: Markup | None
     channels: Markup | None
     promises: Markup | None
@@ -98,13 +97,7 @@ def _interval_chart(metrics: tuple[MetricScore, ...], *, ident: str, title: str)
 
 
 def build_charts(results: SurveyResults) -> ResultCharts:
-    """Every chart of the results page of `results`."""
-    days = render_column_chart(
-        [d.day.isoformat() for d in results.days],
-        [Series("Started", tuple(float(d.started) for d in results.days)),
-         Series("Completed", tuple(float(d.completed) for d in results.days))],
-        ident="chart-days", title="Responses started and completed per day (UTC)",
-    ) if results.days else None
+    """Every chart of the results page of `results` but responses over time (`timeline`)."""
     drop_off = render_bar_chart(
         [Bar(f"Page {d.page}: {d.title}", float(d.stopped), f"{d.stopped} stopped") for d in results.drop_off],
         ident="chart-drop-off", title="Partial responses by the page where they stopped",
@@ -115,7 +108,7 @@ def build_charts(results: SurveyResults) -> ResultCharts:
     ) if results.channels else None
     card = results.scorecard
     return ResultCharts(
-        days=days, drop_off=drop_off, channels=channels,
+        drop_off=drop_off, channels=channels,
         promises=_interval_chart(card.promises, ident="chart-promises",
                                  title="Brand Alignment Score per promise (0–100) with 95% interval")
         if card else None,

@@ -11,6 +11,7 @@ Plain functions of a `Session` returning frozen dataclasses; the views only rend
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,13 +27,21 @@ from ..services import tallies
 from ..services.errors import HostingError
 from ..services.export import _reading
 from ..services.publishing import find_survey, latest_version, survey_of
+from ..services.waves import waves_of
 from ..storage.models import Response, SurveyRecord, SurveyVersion
 from ..storage.tallies import AnswerTally
 from .comments import Comment, latest_comments, open_text_columns
+from .filters import (
+    FilterChoices,
+    ResultFilters,
+    describe,
+    filter_choices,
+    filtered_tallies,
+    parse_filters,
+    where_of,
+)
 
 NO_CHANNEL = "(no channel)"
-LANGUAGE_BATCH = 500
-"""Complete responses fetched at a time while tallying one language's responses."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,14 @@ class SurveyResults:
     not_applicable: tuple[NotApplicableCount, ...] = ()
     """Per question (and grid row) of the latest version offering "Not applicable", in the survey's order: how
     many complete responses answered so; empty when the survey offers it nowhere."""
+    filters: ResultFilters = ResultFilters()
+    """The filters the counts, charts, scores and comments are of (`webapp.results.filters`)."""
+    choices: FilterChoices | None = None
+    """What the filter form offers."""
+    filters_said: tuple[str, ...] = ()
+    """The filters that are on, in words."""
+    filtered: tuple[tallies.Tally, ...] | None = None
+    """The tallies of the filtered complete responses (None unfiltered: the stored tallies are read)."""
 
     def not_applicable_of(self, question_id: str, row: str | None = None) -> int | None:
         """The "Not applicable" count of a question (or grid row) offering it; None when it does not."""
@@ -162,13 +179,12 @@ class _Partial:
     rows: tuple[tuple[int, str | None, int, date, int], ...]
 
     @classmethod
-    def read(cls, session: Session, version_ids: list[int], language: str | None = None) -> _Partial:
+    def read(cls, session: Session, version_ids: list[int], where: Sequence[sa.ColumnElement[bool]] = ()
+             ) -> _Partial:
         day = sa.func.date(Response.started_at)
         query = (sa.select(Response.version_id, Response.channel, Response.current_page, day, sa.func.count())
-                 .where(Response.version_id.in_(version_ids), Response.status == "partial")
+                 .where(Response.version_id.in_(version_ids), Response.status == "partial", *where)
                  .group_by(Response.version_id, Response.channel, Response.current_page, day))
-        if language is not None:
-            query = query.where(Response.language == language)
         found = session.execute(query)
         return cls(tuple((v, channel, page, _as_date(started), n) for v, channel, page, started, n in found))
 
@@ -222,12 +238,13 @@ def _not_applicable(counted: list[tallies.Tally], survey: Survey) -> tuple[NotAp
 
 
 def _comments(reader: Session, versions: dict[int, SurveyVersion], survey: Survey, query: str,
-              counted: list[tallies.Tally]) -> tuple[tuple[Comment, ...], int]:
+              counted: list[tallies.Tally], where: Sequence[sa.ColumnElement[bool]] = ()
+              ) -> tuple[tuple[Comment, ...], int]:
     """The newest `COMMENT_LIMIT` comments (containing `query`, case-insensitive, when given) and how many there
     are: without a query the count is the tallies', with one it is counted in SQL (`comments.latest_comments`)."""
     labels = open_text_columns(survey)
     counted_comments = sum(t.count for t in counted if t.question_id == tallies.COMMENT and t.answer in labels)
-    return latest_comments(reader, versions, survey, query, counted_comments)
+    return latest_comments(reader, versions, survey, query, counted_comments, where)
 
 
 class UnknownLanguage(HostingError):
@@ -250,46 +267,35 @@ def check_language(session: Session, slug: str, language: str | None) -> str | N
     return language
 
 
-def _language_tallies(reader: Session, versions: dict[int, SurveyVersion], language: str) -> list[tallies.Tally]:
-    """The tallies of the complete responses answered in `language`, counted from those responses as they are
-    read (the stored tallies do not keep the language; memory grows with the distinct answers, not the
-    responses)."""
-    counts: dict[tuple[int, str, int, str, str], int] = {}
-    query = (sa.select(Response.version_id, Response.channel, Response.wave_id, Response.answers,
-                       Response.started_at, Response.submitted_at)
-             .where(Response.version_id.in_(list(versions)), Response.status == "complete",
-                    Response.language == language)
-             .order_by(Response.id).execution_options(yield_per=LANGUAGE_BATCH))
-    for row in reader.execute(query):
-        for tally in tallies.tally_rows(survey_of(versions[row.version_id]), row.answers or {},
-                                        version_id=row.version_id, channel=row.channel, wave_id=row.wave_id,
-                                        started_at=row.started_at, submitted_at=row.submitted_at):
-            key = (tally["version_id"], tally["channel"], tally["wave_id"], tally["question_id"], tally["answer"])
-            counts[key] = counts.get(key, 0) + 1
-    return [tallies.Tally(*key, count) for key, count in counts.items()]
-
-
 def build_survey_results(session: Session, slug: str, *, comment_query: str = "",
-                         language: str | None = None) -> SurveyResults:
+                         language: str | None = None, filters: Mapping[str, str] | None = None) -> SurveyResults:
     """The results of `slug`: counts from every response, scores and comments from the complete ones — the
     complete ones from their tallies (`webapp.services.tallies`), the partial ones through the responses index.
-    With `language`, the counts and scores are of the responses answered in that language, tallied as they are
-    read (the comments stay those of every language).
+    With `filters` (the page's query string: `webapp.results.filters`; `language` is one of them), every count,
+    chart, score and comment is of the matching responses, the complete ones tallied in SQL.
 
-    Raises `UnknownSurvey` (404) when no survey is published under `slug`, `UnknownLanguage` (400) for a
-    language it is not offered in.
+    Raises `UnknownSurvey` (404) when no survey is published under `slug`, `BadFilter` (400, naming the field)
+    for a filter value the survey does not offer (an `UnknownLanguage` for the language).
     """
     record = find_survey(session, slug)
     latest = latest_version(session, slug)
     survey = survey_of(latest)
-    language = check_language(session, slug, language)
     versions = {v.id: v for v in session.scalars(sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id))}
     ids = list(versions)
+    args = dict(filters or {})
+    if language is not None:
+        args["language"] = language
+    check_language(session, slug, args.get("language"))
+    waves = waves_of(session, slug)
     with _reading(session) as reader:  # a long search must not hold SQLite's write lock
-        counted = tallies.read_tallies(reader, ids) if language is None else \
-            _language_tallies(reader, versions, language)
-        partial = _Partial.read(reader, ids, language)
-        comments, matching = _comments(reader, versions, survey, comment_query.strip(), counted)
+        stored = tallies.read_tallies(reader, ids)
+        channels_seen = sorted({t.channel for t in stored if t.question_id == tallies.RESPONSES})
+        choices = filter_choices(reader, versions, survey, waves, channels_seen)
+        chosen = parse_filters(args, choices)
+        where = where_of(chosen, versions, waves)
+        counted = filtered_tallies(reader, versions, where) if chosen.active else stored
+        partial = _Partial.read(reader, ids, where)
+        comments, matching = _comments(reader, versions, survey, comment_query.strip(), counted, where)
     channels = _channels(counted, partial)
     scorecard: Scorecard | None = None
     scoring_error = None
@@ -309,5 +315,7 @@ def build_survey_results(session: Session, slug: str, *, comment_query: str = ""
         days=_days(counted, partial), drop_off=_drop_off(partial, versions), channels=channels,
         scorecard=scorecard, scoring_error=scoring_error, by_channel=tuple(by_channel),
         comments=comments, comments_matching=matching, comment_query=comment_query.strip(),
-        languages=tuple(survey.all_languages), language=language, not_applicable=_not_applicable(counted, survey),
+        languages=tuple(survey.all_languages), language=chosen.language,
+        not_applicable=_not_applicable(counted, survey), filters=chosen, choices=choices,
+        filters_said=tuple(describe(chosen, choices)), filtered=tuple(counted) if chosen.active else None,
     )

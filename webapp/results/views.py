@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, current_app, render_template, request, send_file, stream_with_context
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -10,7 +12,9 @@ from ..audit.web import audit
 from ..extensions import get_db
 from ..privacy.keys import pseudonymiser
 from ..services.export import export_to_open_file, stream_csv
-from ..services.publishing import find_survey
+from ..services.publishing import find_survey, latest_version, survey_of
+from .crosstab import SMALL_GROUP, cross_tab_rows, metric_options, segment_options, survey_cross_tab
+from .filters import survey_filters
 from .present import (
     METRIC_HEADERS,
     build_charts,
@@ -24,10 +28,12 @@ from .present import (
     not_applicable_note,
 )
 from .summary import build_survey_results, check_language, list_result_surveys
+from .timeline import timeline_chart
 from .waves import build_wave_results, change_text, trend_charts, wave_groups
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 QUERY_LIMIT = 200
+FILTER_FIELDS = ("since", "until", "version", "channel", "segment", "wave", "language")
 EXPORT_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -52,22 +58,30 @@ def index() -> str:
 @bp.get("/<slug>")
 @requires_role("analyst")
 def survey(slug: str) -> str:
-    """One survey's results; `?q=` searches the comments, `?language=` keeps the responses in one language."""
+    """One survey's results; `?q=` searches the comments; the filters (`webapp.results.filters`: since, until,
+    version, channel, segment, wave, language) apply to every figure; `?metric=&by=` shows a cross-tab."""
     query = request.args.get("q", "")[:QUERY_LIMIT]
-    results = build_survey_results(get_db(), slug, comment_query=query, language=request.args.get("language"))
+    filters = {name: request.args.get(name, "")[:QUERY_LIMIT] for name in FILTER_FIELDS}
+    results = build_survey_results(get_db(), slug, comment_query=query, filters=filters)
     channels, comparison = channel_comparison(results)
-    waves = build_wave_results(get_db(), slug)
+    waves = build_wave_results(get_db(), slug, counted=results.filtered)
+    survey_model = survey_of(latest_version(get_db(), slug))
+    metric, by = request.args.get("metric", "")[:QUERY_LIMIT], request.args.get("by", "")[:QUERY_LIMIT]
+    cross_tab = survey_cross_tab(get_db(), slug, results.filters, metric, by) if metric or by else None
+    timeline = timeline_chart(results.days)
     return render_template(
         "results/survey.html", results=results, charts=build_charts(results), cards=headline_metrics(results),
         comparison_channels=channels, comparison=comparison, metric_text=metric_text,
         format_interval=format_interval, metric_rows=metric_rows, not_applicable_note=not_applicable_note,
-        metric_headers=METRIC_HEADERS,
-        day_rows=[(d.day.isoformat(), d.started, d.completed) for d in results.days],
+        metric_headers=METRIC_HEADERS, timeline=timeline,
         drop_rows=[(d.page, d.title, d.stopped) for d in results.drop_off],
         channel_rows=[(c.channel, c.complete, c.partial) for c in results.channels],
         waves=waves, wave_groups=wave_groups(waves) if waves else [], change_text=change_text,
         wave_charts=trend_charts(waves) if waves else [],
-        language_options=language_options(results.languages),
+        language_options=language_options(results.languages), filter_args=results.filters.query_args(),
+        cross_tab=cross_tab, cross_tab_rows=cross_tab_rows(cross_tab) if cross_tab else [],
+        metric_options=metric_options(survey_model), segment_options=segment_options(survey_model),
+        chosen_metric=metric, chosen_by=by, small_group=SMALL_GROUP,
     )
 
 
@@ -80,19 +94,24 @@ def export(slug: str, kind: str) -> WerkzeugResponse:
     session = get_db()
     find_survey(session, slug)  # 404 before any byte is sent
     language = check_language(session, slug, request.args.get("language"))  # one language's responses: a 400 else
+    filters, where = survey_filters(session, slug, {name: request.args.get(name, "")[:QUERY_LIMIT]
+                                                    for name in FILTER_FIELDS})  # the page's filters: a 400 else
     # the box on the page: customer ids replaced by keyed-hash pseudonyms (docs/security.md, "Privacy")
     pseudonym = pseudonymiser(current_app.config["SECRET_KEY"]) if request.args.get("pseudonymise") else None
     audit("responses_exported", slug, format=kind, **({"pseudonymised": True} if pseudonym else {}),
-          **({"language": language} if language else {}))
+          **({"language": language} if language else {}),
+          **({"filters": filters.query_args()} if filters.active else {}))
     session.commit()
-    name = f"{slug}-responses{f'-{language}' if language else ''}{'-pseudonymised' if pseudonym else ''}.{kind}"
+    narrowed = "-filtered" if replace(filters, language=None).active else ""  # by more than the language
+    name = f"{slug}-responses{f'-{language}' if language else ''}{narrowed}{'-pseudonymised' if pseudonym else ''}.{kind}"
     if kind == "csv":  # rows go out as they are read: the first bytes at once, one piece in memory
         response = current_app.response_class(stream_with_context(stream_csv(session, slug, pseudonym=pseudonym,
-                                                                                language=language)),
+                                                                                language=language, where=where)),
                                               mimetype="text/csv")
         response.headers.set("Content-Disposition", "attachment", filename=name)
     else:  # written to a temporary file on disk, then sent from it (the file is gone once sent)
-        response = send_file(export_to_open_file(session, slug, f".{kind}", pseudonym=pseudonym, language=language),
+        response = send_file(export_to_open_file(session, slug, f".{kind}", pseudonym=pseudonym, language=language,
+                                                 where=where),
                              mimetype=EXPORT_TYPES[kind], as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "no-store"  # respondents' answers: kept by no cache
     return response

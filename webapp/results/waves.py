@@ -202,16 +202,19 @@ def compare_waves(cards: Sequence[Scorecard], columns: Sequence[WaveColumn], una
     return WaveResults(tuple(columns), tuple(rows), unassigned)
 
 
-def build_wave_results(session: Session, slug: str) -> WaveResults | None:
+def build_wave_results(session: Session, slug: str, counted: Sequence[tallies.Tally] | None = None
+                       ) -> WaveResults | None:
     """The results by wave of `slug`, scored against its latest version from the tallies of its complete
-    responses (`webapp.services.tallies`: no response is read); None when it has no waves."""
+    responses (`webapp.services.tallies`: no response is read; `counted`, the filtered responses' tallies of a
+    filtered results page, when given); None when it has no waves."""
     waves = waves_of(session, slug)
     if not waves:
         return None
     latest = latest_version(session, slug)
     survey = survey_of(latest)
-    counted = tallies.read_tallies(session, session.scalars(
-        sa.select(SurveyVersion.id).where(SurveyVersion.survey_id == latest.survey_id)))
+    if counted is None:
+        counted = tallies.read_tallies(session, session.scalars(
+            sa.select(SurveyVersion.id).where(SurveyVersion.survey_id == latest.survey_id)))
     unassigned = sum(t.count for t in counted if t.question_id == tallies.RESPONSES and not t.wave_id)
     cards: list[Scorecard] = []
     columns: list[WaveColumn] = []

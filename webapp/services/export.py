@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from surveys.model import RESERVED_COLUMNS, Survey, metadata_columns
+from surveys.page_logic import logic_cells, logic_column_kinds
 from surveys.questions import ColumnKind
 
 from ..storage.engine import READ_ONLY
@@ -121,7 +122,7 @@ def iter_response_rows(session: Session, slug: str, *, status: str | None = None
 
 
 def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None,
-          language_wanted: str | None = None) -> Iterator[dict[str, Any]]:
+          language_wanted: str | None = None, where: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
     versions = {version.id: version for version in version_list}
     columns = _columns(version_list)
     blank = dict.fromkeys(columns)
@@ -133,7 +134,7 @@ def _rows(reader: Session, version_list: list[SurveyVersion], status: str | None
                   Response.submitted_at, Response.status, Response.answers, Wave.name.label("wave_name"),
                   Response.language)
         .outerjoin(Wave, Response.wave_id == Wave.id)
-        .where(Response.version_id.in_(list(versions)))
+        .where(Response.version_id.in_(list(versions)), *where)  # where: the results page's filters
         .order_by(Response.id)
         .execution_options(yield_per=CHUNK)
     )
@@ -165,7 +166,8 @@ def _number_columns(version: SurveyVersion) -> list[str]:
     point, so it is read back as a Python int; these columns turn it back into the float it was."""
     survey = survey_of(version)
     return [column for question in survey.questions()
-            for column, kind in question.column_kinds(survey).items() if kind == "number"]
+            for column, kind in question.column_kinds(survey).items() if kind == "number"] + [
+        column for column, kind in logic_column_kinds(survey).items() if kind == "number"]  # calculated values
 
 
 def _row_maker(survey: Survey) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
@@ -187,7 +189,7 @@ def _row_maker(survey: Survey) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
                     seen.clear()
                 seen[key] = columns
             row.update(columns)
-        return row
+        return row | logic_cells(survey, answers)  # calculated values, screen-out (surveys/page_logic.py)
 
     return to_row
 
@@ -216,7 +218,7 @@ def response_frame(session: Session, slug: str, *, status: str | None = "complet
 
 
 def export_responses(session: Session, slug: str, path: str | Path, *, status: str | None = None,
-                     pseudonym: Pseudonym | None = None, language: str | None = None) -> int:
+                     pseudonym: Pseudonym | None = None, language: str | None = None, where: Sequence[Any] = ()) -> int:
     """Write every response of `slug` to `path` (.csv, .xlsx, .parquet, .sav or .dta by extension); returns the
     row count. `pseudonym` replaces each customer id (`webapp.privacy.keys.pseudonymiser`); `language` keeps
     only the responses answered in that language.
@@ -237,7 +239,7 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
     with _reading(session) as reader:
         versions = _versions(reader, slug)
         columns = _columns(versions)
-        rows = _rows(reader, versions, status, language)
+        rows = _rows(reader, versions, status, language, where)
         theme_columns: list[str] = []
         if themes is not None:  # one 0/1 column per theme of the survey's codebook (docs/themes.md)
             columns, rows = themes.extend(reader, columns, rows)
@@ -255,7 +257,8 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
 
 @contextmanager
 def response_table(session: Session, slug: str, *, status: str | None = None, pseudonym: Pseudonym | None = None,
-                   language: str | None = None) -> Iterator[tuple[list[str], Iterator[dict[str, Any]]]]:
+                   language: str | None = None, where: Sequence[Any] = ()
+                   ) -> Iterator[tuple[list[str], Iterator[dict[str, Any]]]]:
     """(columns, rows) of the export of `slug`, read in a session of its own while the block runs: what
     `export_responses` writes, for a writer that is not a file (`stream_csv`). The transaction of `session` is
     ended (committed) before the rows are read: the block may last as long as a download, and an open
@@ -266,7 +269,7 @@ def response_table(session: Session, slug: str, *, status: str | None = None, ps
     session.commit()
     with _reading(session) as reader:
         versions = _versions(reader, slug)
-        columns, rows = _columns(versions), _rows(reader, versions, status, language)
+        columns, rows = _columns(versions), _rows(reader, versions, status, language, where)
         if themes is not None:  # one 0/1 column per theme of the survey's codebook (docs/themes.md)
             columns, rows = themes.extend(reader, columns, rows)
         yield columns, _pseudonymised(rows, pseudonym, own_columns(columns)["customer_id"])
@@ -282,11 +285,13 @@ def _pseudonymised(rows: Iterator[dict[str, Any]], pseudonym: Pseudonym | None,
 
 
 def stream_csv(session: Session, slug: str, *, status: str | None = None,
-               pseudonym: Pseudonym | None = None, language: str | None = None) -> Iterator[bytes]:
+               pseudonym: Pseudonym | None = None, language: str | None = None, where: Sequence[Any] = ()
+               ) -> Iterator[bytes]:
     """The CSV export of `slug` as UTF-8 pieces of `CHUNK` rows each (the header first): the same columns,
     cells and formula guard as `export_responses`, for a download that starts at once and holds one piece in
     memory whatever the number of responses."""
-    with response_table(session, slug, status=status, pseudonym=pseudonym, language=language) as (columns, rows):
+    with response_table(session, slug, status=status, pseudonym=pseudonym, language=language,
+                        where=where) as (columns, rows):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(columns)
@@ -301,14 +306,15 @@ def stream_csv(session: Session, slug: str, *, status: str | None = None,
 
 
 def export_to_open_file(session: Session, slug: str, suffix: str, *, status: str | None = None,
-                        pseudonym: Pseudonym | None = None, language: str | None = None) -> BinaryIO:
+                        pseudonym: Pseudonym | None = None, language: str | None = None,
+                        where: Sequence[Any] = ()) -> BinaryIO:
     """The export of `slug` in the format of `suffix` (".xlsx", ".parquet" …), written to a temporary file on
     disk (never in memory) and returned open for reading, its name already removed: the disk space is given back
     when the caller (e.g. the web response sending it) closes it."""
     folder = tempfile.mkdtemp(prefix="cxroi-export-")
     try:
         path = Path(folder) / f"responses{suffix}"
-        export_responses(session, slug, path, status=status, pseudonym=pseudonym, language=language)
+        export_responses(session, slug, path, status=status, pseudonym=pseudonym, language=language, where=where)
         return path.open("rb")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -404,6 +410,8 @@ def _arrow_schema(versions: list[SurveyVersion], columns: list[str], theme_colum
         for question in survey.questions():
             for column, kind in question.column_kinds(survey).items():
                 types.setdefault(column, _arrow_type(kind))
+        for column, kind in logic_column_kinds(survey).items():  # calculated values, screen-out
+            types.setdefault(column, _arrow_type(kind))
     return pa.schema([(column, types[column]) for column in columns])
 
 
