@@ -66,6 +66,7 @@ TASK_MODULES = (
     "webapp.webhooks.tasks",
     "webapp.privacy.tasks",
     "webapp.audit.tasks",
+    "webapp.services.report_schedules",
 )
 """Modules that declare tasks on `huey`; `cxroi worker` imports each before it starts."""
 

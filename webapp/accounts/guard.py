@@ -21,7 +21,7 @@ from .models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PUBLIC_BLUEPRINTS = frozenset({"respond", "api"})
+PUBLIC_BLUEPRINTS = frozenset({"respond", "api", "shared"})  # shared: a report link needs no account
 """Blueprints the session guard leaves alone: respondent pages (anyone holding a link) and the REST API, whose
 every request is authorised by its own bearer API key instead (`webapp.api.auth`)."""
 PUBLIC_ENDPOINTS = frozenset({"static", "accounts.login", "accounts.logout", "oidc.start", "oidc.callback"})

@@ -29,6 +29,7 @@ ACTIONS = (
     "api_key_created", "api_key_revoked", "api_key_transferred", "invitations_created", "report_started",
     "webhook_created", "webhook_paused", "webhook_resumed", "webhook_replayed",
     "retention_set", "retention_applied", "sso_unlinked", "audit_purged",
+    "report_shared", "report_share_revoked", "report_scheduled", "report_unscheduled",
 )
 """Every action the log knows; `record` refuses any other name, so a typo cannot hide an event."""
 CLI_ACTOR = "cli"

@@ -10,8 +10,8 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import FloatField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms import FloatField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 COLUMN_FIELDS = ("customer_id", "churned", "tenure_months", "revenue", "revenue_prior", "start_date", "end_date",
                  "account_id")
@@ -102,3 +102,36 @@ class ReportForm(FlaskForm):
         if self.bootstrap.data is not None:
             data["bootstrap"] = self.bootstrap.data
         return data
+
+
+class ShareForm(FlaskForm):
+    """A link to a finished report for someone without an account (`webapp.services.sharing`)."""
+
+    days = IntegerField("Link expires after (days, 1 to 90)", default=30, validators=[
+        InputRequired(message="give a number of days from 1 to 90"),
+        NumberRange(min=1, max=90, message="give a number of days from 1 to 90")])
+    label = StringField("Shared with (for your list of links; optional)", validators=[Optional(), Length(max=200)])
+
+
+class ScheduleForm(FlaskForm):
+    """A monthly mailing of the report made again (`webapp.services.report_schedules`)."""
+
+    day_of_month = IntegerField("Day of the month (1 to 28)", default=1, validators=[
+        InputRequired(message="give a day from 1 to 28"),
+        NumberRange(min=1, max=28, message="give a day from 1 to 28, so that every month has it")])
+    recipients = TextAreaField("E-mail addresses (one a line)", validators=[
+        InputRequired(message="give at least one e-mail address"), Length(max=20000)])
+    delivery = RadioField("Send", default="pdf", choices=choices([
+        ("pdf", "the PDF, attached"), ("link", "a link to the report (valid 30 days), one for each address")]))
+
+    def validate_recipients(self, field: TextAreaField) -> None:
+        from ..services.report_schedules import ScheduleError, read_recipients
+
+        try:
+            read_recipients(field.data or "")
+        except ScheduleError as error:
+            raise ValidationError(str(error).removeprefix("addresses").lstrip(":, ")) from None
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something (revoke a link, stop a schedule): only its CSRF token."""

@@ -18,10 +18,12 @@ from ..config import report_jobs_per_user
 from ..extensions import csrf, get_db
 from ..results.summary import list_result_surveys
 from ..security import body_limit
-from ..services import reporting, uploads
+from ..services import report_schedules, reporting, sharing, uploads
 from ..services.errors import UnknownSurvey
+from ..storage.models import utcnow
+from ..storage.reports import ReportJob
 from . import kept
-from .forms import ReportForm, choices
+from .forms import ConfirmForm, ReportForm, ScheduleForm, ShareForm, choices
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 REFRESH_SECONDS = 3
@@ -129,13 +131,25 @@ def too_large(_error: Exception) -> ResponseReturnValue:
 @requires_role("analyst")
 def job(job_id: int) -> ResponseReturnValue:
     """One report: its inputs, its progress (the page refreshes itself while it runs), its result."""
-    found = reporting.find_report_job(get_db(), job_id)
+    return render_job_page(reporting.find_report_job(get_db(), job_id))
+
+
+def render_job_page(found: ReportJob, *, status: int = 200, share_form: ShareForm | None = None,
+                    schedule_form: ScheduleForm | None = None, new_link: str | None = None) -> tuple[str, int]:
+    """The job page; when finished, with its shared links and monthly schedules and the forms to add them."""
     running = found.status in ("queued", "running")
     summary = headline(found.results) if found.status == "done" and found.results else None
     # Reloading can be turned off (WCAG 2.2.1): a screen-reader user may not want the page to start over.
     refresh = REFRESH_SECONDS if running and request.args.get("refresh") != "off" else None
-    return render_template("reports/job.html", job=found, running=running, refresh=refresh,
-                           headline=summary, worker_lost=reporting.worker_lost(found))
+    done = found.status == "done"
+    return render_template(
+        "reports/job.html", job=found, running=running, refresh=refresh, headline=summary,
+        worker_lost=reporting.worker_lost(found), new_link=new_link, now=utcnow(),
+        shares=sharing.shares_of(get_db(), found.id) if done else [],
+        schedules=report_schedules.schedules_of(get_db(), found.id) if done else [],
+        next_run=report_schedules.next_run,
+        share_form=share_form or ShareForm(formdata=None), schedule_form=schedule_form or ScheduleForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None)), status
 
 
 @bp.get("/<int(max=2147483647):job_id>/report.html")

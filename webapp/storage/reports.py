@@ -59,3 +59,63 @@ class ReportJob(Base):
     """The worker holding the lease ("host:pid"), for the logs and the operator."""
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     """How many times a worker has started the analysis (a job that keeps killing its worker is stopped)."""
+
+
+SCHEDULE_DELIVERIES = ("pdf", "link")
+SCHEDULE_RUN_STATES = ("analysing", "mailing", "sent", "failed")
+
+
+class ReportShare(Base):
+    """A link that shows one finished report to someone without an account until it expires or is revoked
+    (migration 0021_report_sharing; `webapp.services.sharing`). Only the SHA-256 of the link's token is kept."""
+
+    __tablename__ = "report_shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("report_jobs.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    label: Mapped[str] = mapped_column(sa.String(200), default="")
+    """Whom the link was made for, in the words of its maker (shown in the list of links, never to the reader)."""
+    created_by: Mapped[str] = mapped_column(sa.String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_by: Mapped[str | None] = mapped_column(sa.String(320), default=None)
+
+
+class ReportSchedule(Base):
+    """A report made again every month, on `day_of_month`, from the inputs of a finished job (its survey's
+    current responses, the job's outcomes file and settings), and mailed to `recipients`
+    (`webapp.services.report_schedules`). The month's run is claimed by recording `month` in the transaction
+    that creates its job, so no month is run or mailed twice."""
+
+    __tablename__ = "report_schedules"
+    __table_args__ = (
+        sa.CheckConstraint("day_of_month between 1 and 28", name="ck_report_schedules_day"),
+        sa.CheckConstraint("delivery in ('pdf', 'link')", name="ck_report_schedules_delivery"),
+        sa.CheckConstraint("run_state in ('analysing', 'mailing', 'sent', 'failed')",
+                           name="ck_report_schedules_run_state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("report_jobs.id"), index=True)
+    """The finished job whose inputs each month's run reuses."""
+    day_of_month: Mapped[int]
+    recipients: Mapped[str] = mapped_column(sa.Text)
+    """The addresses, one a line (lower-cased, checked when the schedule was made)."""
+    delivery: Mapped[str] = mapped_column(sa.String(8))
+    """`pdf`: the PDF attached; `link`: a share link of its own for each address."""
+    created_by: Mapped[str] = mapped_column(sa.String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    month: Mapped[str | None] = mapped_column(sa.String(7), default=None)
+    """The last month claimed (`YYYY-MM`): its run is made and mailed once."""
+    run_job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("report_jobs.id"), default=None)
+    """That month's report job."""
+    run_state: Mapped[str | None] = mapped_column(sa.String(16), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the worker now analysing or mailing the month's run took it (its lease starts there)."""
+    mailed_to: Mapped[str] = mapped_column(sa.Text, default="")
+    """The addresses already dealt with this month, one a line (sent, refused, or possibly sent)."""
+    sending_to: Mapped[str | None] = mapped_column(sa.String(320), default=None)
+    """The address whose message is going out now; after a dead worker, counted as possibly sent, not resent."""
+    run_error: Mapped[str | None] = mapped_column(sa.Text, default=None)
