@@ -108,6 +108,23 @@ def move_question(data: Mapping[str, Any], question_id: str, step: int) -> dict[
     return result
 
 
+def place_question(data: Mapping[str, Any], question_id: str, section_id: str, position: int) -> dict[str, Any]:
+    """Put a question on page `section_id` at `position` (0 first; counted among that page's other questions,
+    past the end means last), as a drag and drop does. Raises LookupError for an unknown question or page."""
+    result = _copy(data)
+    s, q = _locate(result, question_id)
+    target = _section_index(result, section_id)
+    moved = result["sections"][s]["questions"].pop(q)
+    questions = result["sections"][target]["questions"]
+    questions.insert(min(max(position, 0), len(questions)), moved)
+    return result
+
+
+def section_of(data: Mapping[str, Any], question_id: str) -> str:
+    """The id of the page a question is on (LookupError when there is no such question)."""
+    return str(data["sections"][_locate(data, question_id)[0]].get("id"))
+
+
 def update_question(data: Mapping[str, Any], question_id: str, fields: Mapping[str, Any],
                     settings_yaml: str) -> dict[str, Any]:
     """Replace a question's common fields (`text`, `help`, `required`, `show_if`; empty text means none)

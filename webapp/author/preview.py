@@ -15,6 +15,7 @@ from surveys.questions import AnswerError
 
 from ..accounts.guard import requires_role
 from ..respond.forms import build_page
+from ..security import BASE_POLICY
 from ..services import authoring
 from ..services.responding import earlier_answers
 from .views import bp, db
@@ -32,7 +33,8 @@ def preview(slug: str) -> ResponseReturnValue:
     database. The choices made on earlier pages ride in the session cookie so that conditions and channel
     grids on later pages behave as for a respondent; opening the preview without a page starts afresh."""
     survey = authoring.read_draft(db(), slug)
-    self_url = url_for(".preview", slug=slug)
+    embed = request.args.get("embed") == "1"
+    self_url = url_for(".preview", slug=slug, embed=1) if embed else url_for(".preview", slug=slug)
     kept = _preview_answers(slug)
     if request.method == "GET":
         if "page" not in request.args:
@@ -40,7 +42,7 @@ def preview(slug: str) -> ResponseReturnValue:
         index = request.args.get("page", default=0, type=int)
         if not 0 <= index < len(survey.sections):
             return redirect(self_url)
-        return _preview_page(survey, index, self_url, kept, formdata=None)
+        return _framed(_preview_page(survey, index, self_url, kept, formdata=None), embed)
     try:
         index = int(request.form.get("page", ""))
     except ValueError:
@@ -51,12 +53,29 @@ def preview(slug: str) -> ResponseReturnValue:
     page = build_page(survey, index, earlier, formdata=request.form)
     answers, errors = survey.clean_section(survey.sections[index], page.read_raw(request.form), earlier)
     if errors:
-        return _preview_page(survey, index, self_url, kept, formdata=request.form, errors=errors, status=400)
+        return _framed(_preview_page(survey, index, self_url, kept, formdata=request.form, errors=errors,
+                                     status=400), embed)
     _keep_preview_answers(survey, earlier | answers)
     if index + 1 < len(survey.sections):
-        return redirect(f"{self_url}?page={index + 1}", 303)
+        return redirect(_page_url(self_url, index + 1), 303)
+    if embed:  # the side preview stays in its frame: back to its first page
+        return redirect(_page_url(self_url, 0), 303)
     flash("That was the last page of the preview; nothing you entered was stored.")
     return redirect(url_for(".editor", slug=slug), 303)
+
+
+def _page_url(self_url: str, index: int) -> str:
+    return f"{self_url}{'&' if '?' in self_url else '?'}page={index}"
+
+
+def _framed(result: tuple[str, int], embed: bool) -> ResponseReturnValue:
+    """The side preview (`embed=1`) may be framed by this site's own pages (the editor), and only by them;
+    every other page keeps `frame-ancestors 'none'` (webapp/security.py adds the headers it does not find)."""
+    body, status = result
+    if not embed:
+        return body, status
+    return body, status, {"Content-Security-Policy": f"{BASE_POLICY}; frame-ancestors 'self'",
+                          "X-Frame-Options": "SAMEORIGIN"}
 
 
 def _preview_answers(slug: str) -> dict[str, Any]:
@@ -74,11 +93,12 @@ def _keep_preview_answers(survey: Survey, answers: Mapping[str, Any]) -> None:
 
 def _preview_page(survey: Survey, index: int, self_url: str, kept: Mapping[str, Any], *,
                   formdata: MultiDict[str, str] | None, errors: Mapping[str, AnswerError] | None = None,
-                  status: int = 200) -> ResponseReturnValue:
+                  status: int = 200) -> tuple[str, int]:
     page = build_page(survey, index, earlier_answers(survey, kept, index), formdata=formdata,
                       answers=kept if formdata is None else None)
     return render_template(
         "author/preview.html", page=page, survey=survey, lang=survey.language, errors=errors or {},
         action=self_url, pages=len(survey.sections), slug=survey.id,
-        back_url=f"{self_url}?page={index - 1}" if index > 0 else None,
+        back_url=_page_url(self_url, index - 1) if index > 0 else None,
+        embed="embed=1" in self_url, page_index=index,
     ), status

@@ -34,7 +34,6 @@ from .forms import (
 )
 
 bp = Blueprint("author", __name__, url_prefix="/author")
-STEPS = {"up": -1, "down": 1}
 QUESTION_FIELDS = ("text", "help", "show_if", "required")
 
 
@@ -110,6 +109,7 @@ def editor_page(slug: str, *, problems: Sequence[Problem] = (), status: int = 20
         section_form=forms.get("section_form") or NewSectionForm(formdata=None, prefix="new_section", meta={"csrf": False}),
         upload_form=UploadForm(formdata=None), problems=problems,
         places=_places(None if request.endpoint == "author.upload" else data, problems),
+        preview_page=min(max(request.args.get("page", 0, type=int) or 0, 0), len(survey.sections) - 1),
     ), status
 
 
@@ -158,9 +158,10 @@ def _shown(text: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _edit(slug: str, edit: Callable[[dict[str, Any]], dict[str, Any]], done: str,
+def _edit(slug: str, edit: Callable[[dict[str, Any]], dict[str, Any]], done: str, anchor: str | None = None,
           **forms: Any) -> ResponseReturnValue:
-    """Apply one edit; on success redirect to the editor, else show every problem (400), nothing stored."""
+    """Apply one edit; on success redirect to the editor at `anchor` (the item just changed, so the author
+    stays where they were on a long page), else show every problem (400), nothing stored."""
     try:
         authoring.apply_edit(db(), slug, edit, author=author_email())
     except InvalidDefinition as error:
@@ -168,7 +169,7 @@ def _edit(slug: str, edit: Callable[[dict[str, Any]], dict[str, Any]], done: str
     except LookupError as error:  # an unknown question, page or library key (a stale page, or a made-up URL)
         abort(404, description=str(error))
     flash(done)
-    return redirect(url_for(".editor", slug=slug))
+    return redirect(url_for(".editor", slug=slug, _anchor=anchor))
 
 
 def _refused(slug: str, message: str) -> ResponseReturnValue:
@@ -188,7 +189,7 @@ def settings(slug: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _refused(slug, _form_errors(form))
     return _edit(slug, lambda data: edits.update_settings(data, form.data), "Saved the survey settings.",
-                 settings_form=form)
+                 anchor="settings-title", settings_form=form)
 
 
 @bp.post("/<slug>/rows")
@@ -199,7 +200,7 @@ def rows(slug: str) -> ResponseReturnValue:
         return _refused(slug, _form_errors(form))
     lines = {source: form[source].data or "" for source in edits.ROW_SOURCES}
     return _edit(slug, lambda data: edits.set_rows(data, lines), "Saved the promises, touchpoints and channels.",
-                 rows_form=form)
+                 anchor="rows-title", rows_form=form)
 
 
 @bp.post("/<slug>/questions")
@@ -211,7 +212,17 @@ def add_question(slug: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _refused(slug, _form_errors(form))
     key, section = form.key.data or "", form.section.data or ""
-    return _edit(slug, lambda data: edits.add_question(data, key, section), f"Added the question {key!r}.")
+    added: list[str] = []
+
+    def add(data: dict[str, Any]) -> dict[str, Any]:
+        result = edits.add_question(data, key, section)
+        added[:] = [q for q in edits.question_ids(result) if q not in edits.question_ids(data)]
+        return result
+
+    response = _edit(slug, add, f"Added the question {key!r}.", anchor=f"s-{section}")
+    if added and getattr(response, "status_code", 0) == 302:
+        return redirect(url_for(".editor", slug=slug, _anchor=f"q-{added[0]}"))
+    return response
 
 
 @bp.route("/<slug>/questions/<question_id>", methods=["GET", "POST"])
@@ -258,13 +269,6 @@ def _question_field(path: str, prefix: str) -> str:
     return rest if rest in ("text", "help", "show_if", "required") else "settings"
 
 
-@bp.post("/<slug>/questions/<question_id>/move/<direction>")
-@requires_role("author")
-def move_question(slug: str, question_id: str, direction: str) -> ResponseReturnValue:
-    step = _step(direction)
-    return _edit(slug, lambda data: edits.move_question(data, question_id, step), f"Moved {question_id} {direction}.")
-
-
 @bp.route("/<slug>/questions/<question_id>/delete", methods=["GET", "POST"])
 @requires_role("author")
 def delete_question(slug: str, question_id: str) -> ResponseReturnValue:
@@ -277,7 +281,12 @@ def delete_question(slug: str, question_id: str) -> ResponseReturnValue:
             abort(404, description=f"no question {question_id!r} in this survey")
         return render_template("author/confirm.html", survey=survey, what=f"question {question_id}",
                                detail=found.text, back=url_for(".editor", slug=slug, _anchor=f"q-{question_id}"))
-    return _edit(slug, lambda data: edits.remove_question(data, question_id), f"Removed {question_id}.")
+    try:
+        page = edits.section_of(authoring.draft_definition(db(), slug), question_id)
+    except LookupError:
+        abort(404, description=f"no question {question_id!r} in this survey")
+    return _edit(slug, lambda data: edits.remove_question(data, question_id), f"Removed {question_id}.",
+                 anchor=f"s-{page}")
 
 
 @bp.post("/<slug>/sections")
@@ -288,7 +297,7 @@ def add_section(slug: str) -> ResponseReturnValue:
         return editor_page(slug, problems=[Problem("", _form_errors(form))], status=400, section_form=form)
     return _edit(slug, lambda data: edits.add_section(data, form.section_id.data or "", form.title.data or "",
                                                       form.first_key.data or ""),
-                 "Added the page.", section_form=form)
+                 "Added the page.", anchor=f"s-{form.section_id.data or ''}", section_form=form)
 
 
 def _section_or_404(survey: Survey, section_id: str) -> Section:
@@ -315,17 +324,10 @@ def section(slug: str, section_id: str) -> ResponseReturnValue:
             problems = error.problems
         else:
             flash(f"Saved page {section_id}.")
-            return redirect(url_for(".editor", slug=slug))
+            return redirect(url_for(".editor", slug=slug, _anchor=f"s-{section_id}"))
     status = 400 if form.is_submitted() else 200
     return render_template("author/section.html", survey=survey, section=found, form=form,
                            problems=problems), status
-
-
-@bp.post("/<slug>/sections/<section_id>/move/<direction>")
-@requires_role("author")
-def move_section(slug: str, section_id: str, direction: str) -> ResponseReturnValue:
-    step = _step(direction)
-    return _edit(slug, lambda data: edits.move_section(data, section_id, step), f"Moved page {section_id}.")
 
 
 @bp.route("/<slug>/sections/<section_id>/delete", methods=["GET", "POST"])
@@ -339,7 +341,8 @@ def delete_section(slug: str, section_id: str) -> ResponseReturnValue:
         return render_template("author/confirm.html", survey=survey, what=f"page {section_id}",
                                detail=f"{found.title} — with its {count} question{'s' if count != 1 else ''}",
                                back=url_for(".editor", slug=slug))
-    return _edit(slug, lambda data: edits.remove_section(data, section_id), f"Removed page {section_id}.")
+    return _edit(slug, lambda data: edits.remove_section(data, section_id), f"Removed page {section_id}.",
+                 anchor="pages-title")
 
 
 @bp.route("/<slug>/publish", methods=["GET", "POST"])
@@ -383,12 +386,6 @@ def reopen(slug: str) -> ResponseReturnValue:
         db().commit()
     flash("Reopened: the survey's links take answers again.")
     return redirect(url_for(".editor", slug=slug))
-
-
-def _step(direction: str) -> int:
-    if direction not in STEPS:
-        abort(404)
-    return STEPS[direction]
 
 
 def _form_errors(form: Any) -> str:
