@@ -17,7 +17,8 @@ from ..errors import Problem
 from ..questions import QUESTION_TYPES
 from . import layout
 from .cells import RowCells
-from .expressions import ExportField, FieldKind, FieldRef
+from .expressions import ExportField, FieldKind, FieldRef, Untranslatable
+from .expressions.arithmetic import from_calculation, to_calculation
 from .languages import TextValue, default_text, join_texts
 from .scales import RecognisedScale, recognise_scale
 from .syntax import identifier, lower_keys
@@ -45,6 +46,10 @@ class SurveyAssembler(RowCells):
                      not in ("end group", "end repeat", "end loop")]
         self.position = 0
         self.sections_out: list[dict[str, Any]] = []
+        for element in _calculations(tree):  # conditions may read a calculated value wherever its row is
+            name = str(element.get("name"))
+            self.import_fields[name] = FieldRef(identifier(name, "c") or name, None, "number")
+            self.export_fields[identifier(name, "c") or name] = ExportField((name,), "number")
 
     # --- walking -------------------------------------------------------------------------------------------------
 
@@ -82,6 +87,9 @@ class SurveyAssembler(RowCells):
                 continue
             if _bookkeeping(element):
                 continue
+            if element.get("type") == "calculate":
+                self.calculation(element, raw, where)
+                continue
             started = True
             if element.get("type") == "group" and not element.get("cxroi_type"):
                 self.section(element, raw, where, [text for _, text in pending])
@@ -104,7 +112,11 @@ class SurveyAssembler(RowCells):
         """A top-level group as a section; `intro` holds the notes that came right before it."""
         s = len(self.sections_out)
         self.check_columns(raw, where)
-        condition = self.show_if(element, {}, where)
+        settings = self.settings(element, where)  # cxroi writes a section's id here when its name had to differ
+        condition = self.show_if(element, settings, where)
+        page_condition = None
+        if s > 0:  # the group's relevant is the page's show_if (the first page is always shown: there, as in
+            page_condition, condition = condition, None  # workbooks before page logic, it goes to each question)
         questions: list[dict[str, Any]] = []
         pending: list[tuple[str, TextValue]] = []
         for child in element.get("children") or []:
@@ -112,6 +124,9 @@ class SurveyAssembler(RowCells):
             if number is None:
                 continue
             child_where = f"{layout.SURVEY_SHEET} sheet, row {number}"
+            if child.get("type") == "calculate" and not _bookkeeping(child):
+                self.calculation(child, child_raw, child_where)
+                continue
             if child.get("type") == "note" and not _note_question(child):
                 text = self.note(child, child_raw, child_where)
                 if text is not None:
@@ -138,14 +153,38 @@ class SurveyAssembler(RowCells):
             self.unsupported(where, "nothing cxroi can ask is left in this group", name)
             return
         self.locations[f"sections[{s}]"] = where
-        settings = self.settings(element, where)  # cxroi writes a section's id here when its name had to differ
         section_id = settings.get("id") if isinstance(settings.get("id"), str) else identifier(name, "s") or name
         section: dict[str, Any] = {"id": section_id, "title": self.text(element, "label", where)
                                    or section_id, "questions": questions}
+        if page_condition:
+            section["show_if"] = page_condition
         joined = join_texts([self.text(element, "hint", where), *intro], self.default_language)  # the hint leads
         if joined:
             section["intro"] = joined
         self.sections_out.append(section)
+
+    def calculation(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str) -> None:
+        """A `calculate` row as a calculated value (`Survey.calculate`), when its calculation is arithmetic."""
+        name = str(element.get("name"))
+        calculation = str((element.get("bind") or {}).get("calculate") or "").strip()
+        settings = self.settings(element, where)
+        carried = settings.get("expression")
+        expression = None
+        if isinstance(carried, str):
+            try:  # the expression as written in cxroi, unless the calculation column was edited since
+                expression = carried if to_calculation(carried, self.export_fields) == calculation else None
+            except (Untranslatable, ValueError):
+                expression = None
+        if expression is None:
+            try:
+                expression = from_calculation(calculation, self.import_fields)
+            except Untranslatable as error:
+                self.unsupported(f"{where}, column 'calculation'", f"{calculation!r} cannot be translated: {error} "
+                                 "(cxroi calculates + - * / over numbers)", name)
+                return
+        calculations = self.survey_data.setdefault("calculate", [])
+        self.locations[f"calculate[{len(calculations)}]"] = where
+        calculations.append({"id": identifier(name, "c") or name, "expression": expression})
 
     # --- one question --------------------------------------------------------------------------------------------
 
@@ -352,6 +391,17 @@ def _note_question(element: Mapping[str, Any]) -> bool:
     """A note row read as a note question (type `note`): one cxroi wrote so, or one shown on a condition; other
     notes become the intro of their section or the help of the next question."""
     return element.get("cxroi_type") == "note" or bool((element.get("bind") or {}).get("relevant"))
+
+
+def _calculations(element: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The `calculate` elements of the tree (a group's included), but KoboToolbox's bookkeeping."""
+    found = []
+    for child in element.get("children") or []:
+        if child.get("type") == "calculate" and not _bookkeeping(child):
+            found.append(child)
+        elif child.get("type") == "group":
+            found += _calculations(child)
+    return found
 
 
 def _bookkeeping(element: Mapping[str, Any]) -> bool:

@@ -23,7 +23,7 @@ from .syntax import column_base, identifier, lower_keys
 
 _ACCEPTED_COLUMNS = {
     "type", "name", "label", "caption", "hint", "required", "relevant", "relevance", "constraint", "appearance",
-    "cxroi_type", "cxroi_settings", "parameters",
+    "cxroi_type", "cxroi_settings", "parameters", "calculation",
     # messages ODK shows for its own checks; cxroi shows its own, so they are accepted and not kept (docs/xlsform.md)
     "constraint_message", "constraining_message", "required_message", "requiredmsg", "jr:constraintmsg",
     "jr:requiredmsg",

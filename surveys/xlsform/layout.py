@@ -16,8 +16,8 @@ CXROI_SHEET = "cxroi"
 """Extra sheet for what XLSForm has no place for: brand promises, touchpoints, channels, survey settings."""
 
 SURVEY_COLUMNS = (
-    "type", "name", "label", "hint", "required", "relevant", "constraint", "appearance", "parameters", "cxroi_type",
-    "cxroi_settings",
+    "type", "name", "label", "hint", "required", "relevant", "constraint", "calculation", "appearance", "parameters",
+    "cxroi_type", "cxroi_settings",
 )
 RANDOMIZE = "randomize"
 """The setting of a choice question that XLSForm's `parameters` column holds as `randomize=true` (pyxform's own)."""
@@ -32,6 +32,11 @@ the settings sheet's form_title holds one language)."""
 CXROI_TEXTS = ("label", "description", "value")
 """Columns of the cxroi sheet that hold texts: one per language in a multilingual workbook (`label::French (fr)`)."""
 FOLLOW_UP_KIND = "follow_up"
+SCREEN_OUT_KIND = "screen_out"
+"""A screen-out rule (page logic) is a `kind: screen_out` row of the cxroi sheet: its `id`, and `when` and `text` (a
+text with its languages, as in a definition) as a JSON object in `value`."""
+JSON_KINDS = {FOLLOW_UP_KIND: "follow_up", SCREEN_OUT_KIND: "screen_out"}
+"""`kind` in the cxroi sheet of the rules written as an id and a JSON object → the Survey field that lists them."""
 """A follow-up rule is a `kind: follow_up` row of the cxroi sheet: its `id`, and its other fields (when,
 priority, owner or team, note, due_hours) as a JSON object in `value`."""
 

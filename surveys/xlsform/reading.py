@@ -242,9 +242,10 @@ def _cxroi_data(
                 continue
             locations[setting] = where
             data[setting] = row.get("value")
-        elif kind == layout.FOLLOW_UP_KIND:
-            rules = data.setdefault("follow_up", [])
-            locations[f"follow_up[{len(rules)}]"] = where
+        elif kind in layout.JSON_KINDS:
+            attribute = layout.JSON_KINDS[kind]
+            rules = data.setdefault(attribute, [])
+            locations[f"{attribute}[{len(rules)}]"] = where
             try:
                 fields = json.loads(str(row.get("value", "{}")))
             except ValueError as error:
@@ -255,7 +256,7 @@ def _cxroi_data(
                 continue
             rules.append(fields | {"id": str(row.get("id", ""))})
         else:
-            known = ", ".join([*layout.CXROI_KINDS, "setting", layout.FOLLOW_UP_KIND])
+            known = ", ".join([*layout.CXROI_KINDS, "setting", *layout.JSON_KINDS])
             problems.append(Problem(f"{where}, column 'kind'", f"unknown kind {kind!r}; known: {known}"))
     return data
 

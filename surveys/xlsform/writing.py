@@ -20,6 +20,7 @@ from ..questions import QuestionBase, type_tag
 from ..texts import texts_of
 from . import layout
 from .expressions import ExportField, FieldKind, FieldRef, Untranslatable, to_show_if, to_xpath, write_bounds
+from .expressions.arithmetic import from_calculation, to_calculation
 from .languages import TEXT_COLUMNS, columns_for, language_label, written
 
 Row = dict[str, Any]
@@ -57,6 +58,9 @@ class _SheetWriter:
         group name of its own (pyxform refuses `${x}` when two elements are named x) and keeps its id in
         `cxroi_settings`."""
         taken = {question.id for question in self.survey.questions()}
+        for calculation in self.survey.calculate:  # conditions may read them on any later page
+            self.export_fields[calculation.id] = ExportField((calculation.id,), "number")
+            self.import_fields[calculation.id] = FieldRef(calculation.id, None, "number")
         for s, section in enumerate(self.survey.sections):
             if _lone(section):
                 question = section.questions[0]
@@ -65,11 +69,17 @@ class _SheetWriter:
                 continue
             group: Row = {"type": "begin group", "name": section.id, "label": section.title,
                           "appearance": "field-list"}
+            group_settings: dict[str, Any] = {}
             if section.id in taken:
                 name = f"{section.id}_section"
                 while name in taken:
                     name += "_"
-                group |= {"name": name, "cxroi_settings": json.dumps({"id": section.id}, separators=(",", ":"))}
+                group["name"] = name
+                group_settings["id"] = section.id
+            if section.show_if:
+                group["relevant"] = self.relevant(section.show_if, group_settings, f"sections[{s}].show_if")
+            if group_settings:
+                group["cxroi_settings"] = json.dumps(group_settings, ensure_ascii=False, separators=(",", ":"))
             taken.add(group["name"])
             self.rows.append(group)
             if section.intro:
@@ -79,6 +89,25 @@ class _SheetWriter:
                 self.question(question, f"sections[{s}].questions[{q}]")
                 self.remember(question)
             self.rows.append({"type": "end group", "name": group["name"]})
+        for index, calculation in enumerate(self.survey.calculate):
+            self.calculation(calculation.id, calculation.expression, f"calculate[{index}].expression")
+
+    def calculation(self, name: str, expression: str, path: str) -> None:
+        """A calculated value as a `calculate` row at the end of the survey sheet; the expression travels verbatim
+        in cxroi_settings when reading the calculation would not restore it."""
+        try:
+            written = to_calculation(expression, self.export_fields)
+        except Untranslatable as error:
+            self.problems.append(Problem(path, f"cannot be written as an XLSForm calculation: {error}"))
+            return
+        row: Row = {"type": "calculate", "name": name, "calculation": written}
+        try:
+            restored = from_calculation(written, self.import_fields)
+        except Untranslatable:
+            restored = None
+        if restored != expression:
+            row["cxroi_settings"] = json.dumps({"expression": expression}, ensure_ascii=False, separators=(",", ":"))
+        self.rows.append(row)
 
     def question(self, question: QuestionBase, path: str) -> None:
         """The row(s) of one question: its closest native XLSForm type plus cxroi_type and cxroi_settings."""
@@ -183,7 +212,7 @@ class _SheetWriter:
 
 def _lone(section: Section) -> bool:
     """A section that reading the question alone, outside any group, gives back exactly."""
-    if len(section.questions) != 1 or section.intro:
+    if len(section.questions) != 1 or section.intro or section.show_if:
         return False
     question = section.questions[0]
     return section.id == question.id and section.title == (question.text or question.id)
@@ -230,6 +259,10 @@ def _cxroi_rows(survey: Survey) -> list[Row]:
     for rule in survey.follow_up:
         fields = rule.model_dump(mode="json", exclude_none=True, exclude_defaults=True, exclude={"id"})
         rows.append({"kind": layout.FOLLOW_UP_KIND, "id": rule.id,
+                     "value": json.dumps(fields, ensure_ascii=False, separators=(",", ":"))})
+    for screen_out in survey.screen_out:
+        fields = screen_out.model_dump(mode="json", exclude_none=True, exclude_defaults=True, exclude={"id"})
+        rows.append({"kind": layout.SCREEN_OUT_KIND, "id": screen_out.id,
                      "value": json.dumps(fields, ensure_ascii=False, separators=(",", ":"))})
     return rows
 
