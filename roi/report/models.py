@@ -93,18 +93,21 @@ def _model_blocks(results: Mapping[str, Any], key: str, title: str, ratio_key: s
     return blocks
 
 
-def duration_words(survival: Mapping[str, Any]) -> tuple[str, str]:
-    """(axis title, phrase) for the survival time axis, from `survival.duration`: the curves are plotted
-    against each customer's duration (tenure), not against time since the survey."""
+def duration_words(survival: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(axis title, phrase, what the clock measures) for the survival time axis, from `survival.duration`:
+    the words say what is plotted — time since the survey, or each customer's whole tenure."""
     duration = survival.get("duration")
     if isinstance(duration, str) and duration.startswith("submitted_at"):
-        return "Months since the survey", "months since the customer answered the survey"
+        return ("Months since the survey", "months since the customer answered the survey",
+                "The clock starts when each customer answered the survey, not when they became a customer.")
+    whole = "The time axis is each customer's whole tenure, not time since the survey."
     if duration == "tenure_months":
-        return "Months of tenure (months as a customer)", "months as a customer (tenure)"
+        return "Months of tenure (months as a customer)", "months as a customer (tenure)", whole
     if isinstance(duration, str) and "start_date" in duration:
         return ("Months as a customer (start date to end date, or to the latest date)",
-                "months as a customer, from the start date")
-    return "Months of duration (results.json has no `survival.duration`)", "months of duration"
+                "months as a customer, from the start date", whole)
+    return ("Months of duration (results.json has no `survival.duration`)", "months of duration",
+            "The results do not say where the clock starts.")
 
 
 def build_survival(results: Mapping[str, Any]) -> Section | None:
@@ -112,10 +115,10 @@ def build_survival(results: Mapping[str, Any]) -> Section | None:
     survival = mapping(results, "survival")
     if not survival:
         return None
-    axis_title, phrase = duration_words(survival)
+    axis_title, phrase, clock = duration_words(survival)
     blocks: list[Block] = [Text(
         f"How long customers stay, by score band: each curve is the share still with us after a given number of "
-        f"{phrase} (Kaplan–Meier). The time axis is each customer's whole tenure, not time since the survey. "
+        f"{phrase} (Kaplan–Meier). {clock} "
         "Curves that separate early and stay apart mean the score tells who leaves first. "
         "A hazard ratio below 1 means customers with a higher score leave later.")]
     curves = []

@@ -11,6 +11,7 @@ from typing import IO
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -42,13 +43,42 @@ def _cell(text: str, *, header: bool, numeric: bool) -> Paragraph:
     return Paragraph(markup(text), style)
 
 
-def _table(block: Table, *, split_rows: bool = False) -> list[Flowable]:
+CELL_PADDING = 12.0
+"""Left plus right padding of a table cell (reportlab's default 6 + 6 points)."""
+
+
+def _longest_word(texts: list[str], font: str, *, whole: bool = False) -> float:
+    """The widest word of the texts (or the widest text, `whole`) in the cell font, in points."""
+    pieces = (piece for text in texts for piece in ([str(text)] if whole else str(text).split()))
+    return max((stringWidth(piece, font, CELL.fontSize) for piece in pieces), default=0.0)
+
+
+def fitted_widths(block: Table) -> list[float]:
+    """Column widths in points: the block's shares of the frame, widened where a column's longest word (a
+    header such as "Hazard") or a number column's longest cell ("<0.001", "-0.031 to -0.022": numbers are not
+    wrapped) would otherwise be broken, the room taken from columns with more than they need. A word or
+    number longer than a third of the frame may still break."""
     columns = len(block.header)
-    widths = block.widths or tuple(1 / columns for _ in range(columns))
+    shares = block.widths or tuple(1 / columns for _ in range(columns))
+    widths = [share * FRAME_WIDTH for share in shares]
+    needs = [min(FRAME_WIDTH / 3, CELL_PADDING + 1 + max(
+        _longest_word([block.header[i]], CELL_BOLD.fontName),
+        _longest_word([row[i] for row in block.rows if i < len(row)], CELL.fontName, whole=i in block.numeric)))
+        for i in range(columns)]
+    deficit = sum(max(0.0, need - width) for need, width in zip(needs, widths, strict=True))
+    slack = [max(0.0, width - need) for need, width in zip(needs, widths, strict=True)]
+    if deficit <= 0 or sum(slack) <= 0:
+        return widths
+    taken, given = min(1.0, deficit / sum(slack)), min(1.0, sum(slack) / deficit)  # the total stays the same
+    return [width + (need - width) * given if need > width else width - spare * taken
+            for need, width, spare in zip(needs, widths, slack, strict=True)]
+
+
+def _table(block: Table, *, split_rows: bool = False) -> list[Flowable]:
     data = [[_cell(h, header=True, numeric=i in block.numeric) for i, h in enumerate(block.header)]]
     for row in block.rows:
         data.append([_cell(value, header=False, numeric=i in block.numeric) for i, value in enumerate(row)])
-    table = PdfTable(data, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1, hAlign="LEFT",
+    table = PdfTable(data, colWidths=fitted_widths(block), repeatRows=1, hAlign="LEFT",
                      splitInRow=1 if block.split_rows or split_rows else 0)
     table.setStyle(table_style(block.numeric))
     parts: list[Flowable] = [table]

@@ -74,6 +74,9 @@ def metric_label(results: Mapping[str, Any], name: Any) -> str:
     for score in records(results, "metric_comparison.metrics"):
         if score.get("metric") == name:
             return first_text(score, "label") or str(name)
+    for theme in records(results, "themes.themes"):  # a comment theme's column (`theme.<id>`) by its name
+        if name in (theme.get("column"), f"theme.{theme.get('id')}") and first_text(theme, "name"):
+            return f"Comment theme “{first_text(theme, 'name')}”"
     return COLUMN_LABELS.get(str(name), str(name))
 
 
@@ -173,13 +176,23 @@ def _headline(results: Mapping[str, Any]) -> str:
     cost = f.number(get(results, "inputs.config.finance.program_cost"))
     roi = mapping(scenario, "roi")
     if cost is not None and f.number(roi.get("estimate")) is not None:
+        rate = f.number(get(results, "inputs.config.finance.discount_rate"))
+        present = f.number(get(scenario, "lifetime_value.estimate"))
+        discounted = rate is not None and rate > 0 and present is not None
+        if rate is not None and discounted:  # the ROI and payback rest on the discounted benefit (the lifetime value), say so
+            gives = (f"{gives.removesuffix(' gives').removesuffix(' is')}, discounted at {rate * 100:g}% a year to "
+                     f"{f.money(present)}, gives")
         sentence += (f"; at a programme cost of {f.money(cost)} {gives} an ROI of {f.percent(roi.get('estimate'))} "
                      f"(95% CI {f.interval(roi.get('ci'), f.percent)})")
         payback = f.number(get(scenario, "payback_months.estimate"))
+        reason = str(get(scenario, "payback_months.reason") or "no payback")
         if payback is not None:
             sentence += f", paying back in {f.months(payback)} months"
         else:
-            sentence += f", and it does not pay back: {get(scenario, 'payback_months.reason') or 'no payback'}"
+            if discounted and present is not None and cost > 0:
+                reason = reason.split("; the benefit covers")[0] + (
+                    f"; the discounted benefit covers {present / cost:.0%} of the cost")
+            sentence += f", and it does not pay back: {reason}"
     else:
         sentence += "; no programme cost was given, so no ROI is stated"
     return sentence + "."

@@ -1,0 +1,134 @@
+"""Issue 16, the finance PDF read again on the demo: the survival text agrees with its axis, the headline says
+the ROI and the payback rest on the discounted benefit, warnings about comment themes name the theme (not
+`theme.<id>`), and table cells are not broken inside a word or a number ("Hazar d", "<0.00 1"). Text via
+pypdf and pdftotext; expected strings worked out by hand from the results.json inputs."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from roi.report import render_pdf
+from roi.report.content import Table
+from roi.report.pdf import FRAME_WIDTH, fitted_widths
+from tests.roi.report_samples import sample_results
+
+
+def pdf_text(data: bytes) -> list[str]:
+    return [re.sub(r"\s+", " ", page.extract_text() or "") for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def render(results: dict) -> bytes:
+    out = io.BytesIO()
+    render_pdf(results, out)
+    return out.getvalue()
+
+
+def test_survival_since_the_survey_does_not_call_its_axis_tenure() -> None:
+    # the demo's durations run from the survey (submitted_at → end date): the text must not say "whole tenure"
+    results = sample_results()
+    results["survival"]["duration"] = "submitted_at → end_date (churn) or the as-of date"
+    page = next(p for p in pdf_text(render(results)) if "How long customers stay" in p)
+    assert "Months since the survey" in page
+    assert "The clock starts when each customer answered the survey, not when they became a customer." in page
+    assert "whole tenure" not in page
+    # and on tenure it still says so
+    results["survival"]["duration"] = "tenure_months"
+    page = next(p for p in pdf_text(render(results)) if "How long customers stay" in p)
+    assert "The time axis is each customer's whole tenure, not time since the survey." in page
+    assert "The clock starts" not in page
+
+
+def discounted_sample() -> dict:
+    """The demo's situation: a 1-year horizon, 30% margin, 10% discount rate, a programme that does not pay back."""
+    results = sample_results()
+    finance = results["inputs"]["config"]["finance"]
+    finance.update(margin=0.3, discount_rate=0.1, program_cost=117397.0, horizon_years=1.0)
+    scenario = results["scenario"]
+    scenario["retained_revenue"] = {"estimate": 374847.0, "ci": [316232.0, 423478.0]}
+    scenario["benefit"] = {"estimate": 112454.0, "ci": [94870.0, 127043.0]}
+    # the benefit of one year discounted by one year at 10%: 112,454 / 1.1 = 102,230.9
+    scenario["lifetime_value"] = {"estimate": 112454.0 / 1.1, "ci": [86245.0, 115494.0]}
+    # ROI = (102,230.9 − 117,397) / 117,397 = −0.1292
+    scenario["roi"] = {"estimate": (112454.0 / 1.1 - 117397.0) / 117397.0, "ci": [-0.27, -0.02]}
+    scenario["payback_months"] = {"estimate": None, "ci": [None, None],
+                                  "reason": "not within the horizon (1 year); the benefit covers 87% of the cost"}
+    return results
+
+
+def test_headline_says_the_roi_rests_on_the_discounted_benefit() -> None:
+    first = pdf_text(render(discounted_sample()))[0]
+    assert ("before the 30% gross margin: $112,454 of margin (95% CI $94,870 to $127,043); at a programme cost of "
+            "$117,397 that margin, discounted at 10% a year to $102,231, gives an ROI of -13% (95% CI -27% to -2%)"
+            ) in first
+    # 102,231 / 117,397 = 0.871: the share of the cost the discounted benefit covers, named as discounted
+    assert ("and it does not pay back: not within the horizon (1 year); the discounted benefit covers 87% of the "
+            "cost.") in first
+    assert "; the benefit covers" not in first
+
+
+def test_headline_without_a_discount_rate_keeps_the_plain_words() -> None:
+    results = sample_results()  # margin 40%, no discount rate: ROI on the benefit as it is
+    first = pdf_text(render(results))[0]
+    assert "that margin gives an ROI of 98%" in first
+    assert "discounted at" not in first
+
+
+def test_warnings_about_comment_themes_name_the_theme() -> None:
+    results = sample_results()
+    results["themes"] = {"themes": [
+        {"id": "billing_confusing_twice", "name": "billing / confusing / twice",
+         "column": "theme.billing_confusing_twice"},
+        {"id": "hold_long_time", "name": "hold / long / time", "column": "theme.hold_long_time"}]}
+    results["warnings"] += [
+        {"code": "no_effect", "subject": "theme.billing_confusing_twice", "message": "No clear link."},
+        {"code": "no_effect", "subject": "theme.hold_long_time", "message": "No clear link."}]
+    pages = pdf_text(render(results))
+    assert "Concerns: Comment theme “billing / confusing / twice”, Comment theme “hold / long / time”." in pages[0]
+    assert not any("theme.billing_confusing_twice" in page or "theme.hold_long_time" in page for page in pages)
+
+
+def test_narrow_columns_are_widened_so_words_and_numbers_stay_whole() -> None:
+    # a p column of 5% of the frame (24.6 pt) cannot hold "<0.001" (8 pt Helvetica) and the cell padding
+    block = Table(["Metric", "Hazard ratio", "p"], [["Brand Alignment Score", "0.970 to 0.979", "<0.001"]],
+                  numeric=(1, 2), widths=(0.7, 0.25, 0.05))
+    widths = fitted_widths(block)
+    assert sum(widths) == pytest.approx(FRAME_WIDTH)
+    assert widths[2] >= stringWidth("<0.001", "Helvetica", 8) + 12
+    assert widths[1] >= stringWidth("0.970 to 0.979", "Helvetica", 8) + 12  # a number column keeps a cell whole
+    assert widths[0] < 0.7 * FRAME_WIDTH  # the room came from the wide text column
+    # a table that fits is left as given
+    roomy = Table(["A", "B"], [["x", "1"]], numeric=(1,), widths=(0.5, 0.5))
+    assert fitted_widths(roomy) == pytest.approx([FRAME_WIDTH / 2, FRAME_WIDTH / 2])
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (Debian poppler-utils)")
+def test_cox_table_cells_are_not_broken(tmp_path: Path) -> None:
+    results = sample_results()
+    models = results["survival"]["models"]
+    for name, coef in (("ces", -0.146), ("nps", -0.136)):
+        model = {**models[0], "name": name, "method": "cox_efron"}
+        model["terms"] = [{**models[0]["terms"][0], "name": name, "coef": coef, "p": 1e-6, "q": 1e-6}]
+        models.append(model)
+    pdf = tmp_path / "report.pdf"
+    render_pdf(results, pdf)
+    subprocess.run(["pdftotext", "-layout", str(pdf), str(tmp_path / "report.txt")], check=True)
+    text = (tmp_path / "report.txt").read_text()
+    section = text[text.index("Cox proportional-hazards models"):]
+    section = section[:section.index("\f")]
+    header = next(line for line in section.splitlines() if "Metric" in line)
+    assert "Hazard" in header.split()  # not "Hazar" with a "d" on the next line
+    rows = {line.split()[0]: line for line in section.splitlines() if "Cox, " in line}
+    # p and q of the added metrics (both 1e-6) whole on their row; bas has p < 0.001 and no q
+    assert rows["Customer"].count("<0.001") == 2 and rows["Likelihood"].count("<0.001") == 2
+    assert rows["Brand"].count("<0.001") == 1
+    # the hazard-ratio interval of bas, exp(-0.021 ± 1.96 × 0.002) = exp(-0.02492) to exp(-0.01708):
+    # 0.975 to 0.983, on the metric's row
+    assert "0.975 to 0.983" in rows["Brand"]
