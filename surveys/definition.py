@@ -91,7 +91,7 @@ def check_survey(survey: Survey) -> list[Problem]:
     problems.extend(_check_screen_outs(survey, seen, set(columns)))
     problems.extend(_check_follow_ups(survey, seen))
     problems.extend(_check_page_ids(survey))
-    problems.extend(check_texts(survey))
+    problems.extend(check_texts(survey, _calculations_ready(survey)))
     problems.extend(check_not_applicable(survey))
     return problems
 

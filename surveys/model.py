@@ -12,6 +12,7 @@ from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
 from .branding import Branding
 from .logic import parse_condition
+from .mail_texts import MailTexts
 from .not_applicable import STORED_KEY, merge_not_applicable, not_applicable_of, take_not_applicable
 from .page_logic import (
     MAX_CALCULATIONS,
@@ -190,6 +191,7 @@ class Survey(Strict):
         "Values derived from the answers, stored with the response when it is submitted (docs: Page logic)."))
     screen_out: list[ScreenOut] = Field(default_factory=list, max_length=MAX_SCREEN_OUTS, description=(
         "Rules that end the survey early, after the page where they become true, with their own closing text."))
+    mail: MailTexts | None = Field(default=None, description="Invitation and reminder e-mail, per language.")
 
     @model_validator(mode="wrap")
     @classmethod

@@ -147,3 +147,10 @@ def logic_column_kinds(survey: Survey) -> dict[str, ColumnKind]:
     """The kind of value each of `logic_columns` holds: a calculated value is a number, a screen-out a rule id."""
     kinds: dict[str, ColumnKind] = dict.fromkeys((calculation.id for calculation in survey.calculate), "number")
     return kinds | ({SCREENED_OUT_COLUMN: "text"} if survey.screen_out else {})
+
+
+def pipe_calculated(survey: Survey, answers: Mapping[str, Any]) -> dict[str, str]:
+    """What `{{ calculation_id }}` shows in a text, over the answers so far: the number as written (4.5, 3), nothing
+    while it has no value."""
+    return {name: str(int(value)) if value.is_integer() else f"{value:g}"
+            for name, value in calculated(survey, answers).items() if value is not None}

@@ -294,14 +294,18 @@ def pipe(text: str, values: Mapping[str, str]) -> str:
     return PIPE.sub(lambda match: values.get(match.group(1), ""), text)
 
 
-def check_texts(survey: Survey) -> list[Problem]:
+def check_texts(survey: Survey, calculated: Mapping[str, int] | None = None) -> list[Problem]:
     """Problems of the definition's texts that no single field can see: a language the survey does not list, and
-    a piped name that is neither a customer field nor a question answered on an earlier page."""
+    a piped name that is neither a customer field nor a question answered on an earlier page (nor a value
+    `calculated` from the answers up to the page given with it)."""
     problems = [Problem(path, f"{language_name(language)} is not one of the survey's languages ("
                               f"{', '.join(survey.all_languages)}); add it to `languages`")
                 for path, language in undeclared_languages(survey)]
     page_of = {question.id: index for index, section in enumerate(survey.sections) for question in section.questions}
+    page_of |= {name: last for name, last in (calculated or {}).items() if name not in page_of}
     for path, text in iter_texts(survey):
+        if path.startswith("mail."):
+            continue  # Jinja templates with variables of their own (surveys/mail_texts.py)
         page = _page_of_path(path, len(survey.sections))
         for language, given in texts_of(text, survey.default_language).items():
             for name in piped_names(given):
@@ -318,7 +322,7 @@ def _page_of_path(path: str, pages: int) -> int:
     match = re.match(r"sections\[(\d+)\]", path)
     if match:
         return int(match.group(1))
-    return pages if path.startswith("thank_you") else 0
+    return pages if path.startswith(("thank_you", "screen_out")) else 0
 
 
 def _pipe_problem(name: str, page: int, page_of: Mapping[str, int]) -> str | None:

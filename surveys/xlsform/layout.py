@@ -35,6 +35,9 @@ FOLLOW_UP_KIND = "follow_up"
 SCREEN_OUT_KIND = "screen_out"
 """A screen-out rule (page logic) is a `kind: screen_out` row of the cxroi sheet: its `id`, and `when` and `text` (a
 text with its languages, as in a definition) as a JSON object in `value`."""
+MAIL_KIND = "mail"
+"""The definition's e-mail texts (surveys/mail_texts.py): one `kind: mail` row of the cxroi sheet per field (`id`:
+subject, text_body, html_body), its text in `value` (one column per language)."""
 JSON_KINDS = {FOLLOW_UP_KIND: "follow_up", SCREEN_OUT_KIND: "screen_out"}
 """`kind` in the cxroi sheet of the rules written as an id and a JSON object → the Survey field that lists them."""
 """A follow-up rule is a `kind: follow_up` row of the cxroi sheet: its `id`, and its other fields (when,

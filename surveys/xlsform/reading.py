@@ -242,6 +242,10 @@ def _cxroi_data(
                 continue
             locations[setting] = where
             data[setting] = row.get("value")
+        elif kind == layout.MAIL_KIND:
+            field = str(row.get("id", ""))
+            locations[f"mail.{field}"] = where
+            data.setdefault("mail", {})[field] = row.get("value")
         elif kind in layout.JSON_KINDS:
             attribute = layout.JSON_KINDS[kind]
             rules = data.setdefault(attribute, [])
@@ -256,7 +260,7 @@ def _cxroi_data(
                 continue
             rules.append(fields | {"id": str(row.get("id", ""))})
         else:
-            known = ", ".join([*layout.CXROI_KINDS, "setting", *layout.JSON_KINDS])
+            known = ", ".join([*layout.CXROI_KINDS, "setting", layout.MAIL_KIND, *layout.JSON_KINDS])
             problems.append(Problem(f"{where}, column 'kind'", f"unknown kind {kind!r}; known: {known}"))
     return data
 

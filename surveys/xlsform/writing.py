@@ -260,6 +260,10 @@ def _cxroi_rows(survey: Survey) -> list[Row]:
         fields = rule.model_dump(mode="json", exclude_none=True, exclude_defaults=True, exclude={"id"})
         rows.append({"kind": layout.FOLLOW_UP_KIND, "id": rule.id,
                      "value": json.dumps(fields, ensure_ascii=False, separators=(",", ":"))})
+    if survey.mail is not None:
+        for field, text in survey.mail:
+            if text is not None:
+                rows.append({"kind": layout.MAIL_KIND, "id": field, "value": text})
     for screen_out in survey.screen_out:
         fields = screen_out.model_dump(mode="json", exclude_none=True, exclude_defaults=True, exclude={"id"})
         rows.append({"kind": layout.SCREEN_OUT_KIND, "id": screen_out.id,

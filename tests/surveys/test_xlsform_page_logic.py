@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from pyxform.xls2xform import convert
 
-from surveys.definition import build_survey
+from surveys.definition import build_survey, to_data
 from surveys.errors import InvalidDefinition
 from surveys.model import Survey
 from surveys.xlsform.expressions import ExportField
@@ -123,3 +123,17 @@ def test_arithmetic_to_and_from_xpath(expression: str, xpath: str) -> None:
     fields = {"q1": ExportField(("q1",), "scale"), "q2": ExportField(("q2",), "number")}
     assert to_calculation(expression, fields) == xpath
     assert from_calculation(xpath, {}) == expression
+
+
+def test_the_mail_texts_round_trip_in_every_language(tmp_path: Path) -> None:
+    data = to_data(logic_survey()) | {"mail": {
+        "subject": {"en": "{{ survey_title }}: your opinion", "fr": "Votre avis, {{ name }}"},
+        "html_body": {"en": "<p><a href='{{ link }}'>Go</a> <a href='{{ unsubscribe_link }}'>Stop</a></p>",
+                      "fr": "<p><a href='{{ link }}'>Allez</a> <a href='{{ unsubscribe_link }}'>Stop</a></p>"}}}
+    survey = build_survey(data)
+    path = tmp_path / "mail.xlsx"
+    write_xlsform(survey, path)
+    convert(str(path))
+    back = read_xlsform(path)
+    assert back == survey and back.mail is not None
+    assert back.mail.subject is not None and back.mail.subject.texts["fr"] == "Votre avis, {{ name }}"  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response as HttpResponse
 from surveys.branding import LOGO_FILE
 from surveys.model import Survey
 from surveys.not_applicable import with_not_applicable
-from surveys.page_logic import next_page, previous_page, screened_out_by, shown_pages
+from surveys.page_logic import next_page, pipe_calculated, previous_page, screened_out_by, shown_pages
 from surveys.questions import AnswerError
 from surveys.texts import has_piping, localised, pipe_values, piped
 
@@ -209,7 +209,8 @@ def _shown(survey: Survey, language: str, response: Response, answers: Mapping[s
     shown = localised(survey, language)
     if not has_piping(survey):
         return shown
-    return piped(shown, pipe_values(shown, answers, responding.customer_fields(get_db(), response)))
+    return piped(shown, pipe_values(shown, answers, responding.customer_fields(get_db(), response))
+                 | pipe_calculated(shown, answers))  # calculated values (page logic)
 
 
 def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseReturnValue:

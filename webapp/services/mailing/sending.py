@@ -28,6 +28,7 @@ from jinja2 import TemplateError
 from sqlalchemy.orm import Session
 
 from ...storage.models import MailMessage, Response, utcnow
+from ..publishing import survey_of
 from .queueing import answered_customers
 from .settings import DEFAULT_LEASE_SECONDS, MailSettings, smtp_target
 from .smtp import deliver
@@ -93,7 +94,8 @@ def build_message(session: Session, message: MailMessage, settings: MailSettings
                "unsubscribe_link": unsubscribe, "survey_title": survey.title,
                "reminder": message.kind == "reminder",
                "expires_on": invitation.expires_at.date().isoformat() if invitation.expires_at else ""}
-    rendered = render_mail(templates_for(session, survey), context)
+    rendered = render_mail(templates_for(session, survey, definition=survey_of(invitation.version),
+                                         language=invitation.language), context)  # per language (issue 13)
     mail = EmailMessage()
     mail["From"] = settings.sender
     local, _, domain = message.email.strip().rpartition("@")

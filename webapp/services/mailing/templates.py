@@ -1,15 +1,19 @@
 """Each survey's mail templates: subject, plain text and HTML in Jinja's sandbox (HTML autoescaped), checked by
-rendering them for a sample customer, stored per survey, and the defaults."""
+rendering them for a sample customer, stored per survey, and the defaults; the definition's `mail` texts, per
+language, come first for the customer's language (surveys/mail_texts.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.orm import Session
+
+from surveys.mail_texts import MAIL_FIELDS
+from surveys.model import Survey
 
 from ...storage.models import MailTemplate, SurveyRecord, utcnow
 from ..publishing import find_survey
@@ -118,12 +122,31 @@ def template_problems(templates: MailTemplates) -> list[str]:
     return problems
 
 
-def templates_for(session: Session, survey: SurveyRecord) -> MailTemplates:
-    """The survey's stored templates, or the defaults."""
+def templates_for(session: Session, survey: SurveyRecord, *, definition: Survey | None = None,
+                  language: str | None = None) -> MailTemplates:
+    """The survey's stored templates, or the defaults; with the `definition` of the version a customer is invited
+    to, its `mail` texts come first, in the customer's `language` when the survey is offered in it (else in the
+    default language), field by field. Texts whose templates do not render (a syntax error, an unknown variable,
+    a missing link) are passed over for the stored ones, so a mail always goes out."""
     row = session.scalar(sa.select(MailTemplate).where(MailTemplate.survey_id == survey.id))
-    if row is None:
-        return MailTemplates()
-    return MailTemplates(row.subject, row.text_body, row.html_body, row.reminder_after_days)
+    stored = MailTemplates() if row is None else MailTemplates(row.subject, row.text_body, row.html_body,
+                                                               row.reminder_after_days)
+    if definition is None or definition.mail is None:
+        return stored
+    return localised_templates(stored, definition, language)
+
+
+def localised_templates(stored: MailTemplates, definition: Survey, language: str | None) -> MailTemplates:
+    """`stored` with the definition's `mail` texts in `language` (the default language's where a text is not
+    given in it, or `language` is not offered) put in place of the fields they give, when they render."""
+    mail = definition.mail
+    if mail is None:
+        return stored
+    chosen = language if language in definition.all_languages else definition.default_language
+    given = {name: text.in_language(chosen) if hasattr(text, "in_language") else str(text)
+             for name in MAIL_FIELDS if (text := getattr(mail, name)) is not None}
+    templates = replace(stored, **given)
+    return templates if not template_problems(templates) else stored
 
 
 def save_templates(session: Session, slug: str, templates: MailTemplates, *, author: str | None = None) -> None:
