@@ -85,7 +85,14 @@ def _table(block: Table, *, split_rows: bool = False) -> list[Flowable]:
     if block.caption:
         parts.append(Paragraph(markup(block.caption), SMALL))
     parts.append(Spacer(1, 6))
+    _, tall = table.wrapOn(_MEASURE, FRAME_WIDTH, FRAME_HEIGHT)
+    if tall <= FRAME_HEIGHT * SHORT_TABLE:  # a short table is not split, so no page ends on a header and a row
+        return [KeepTogether(parts)]
     return parts
+
+
+SHORT_TABLE = 0.35
+"""A table at most this share of the frame tall moves whole to the next page rather than split."""
 
 
 def _figure(block: Figure) -> Flowable:

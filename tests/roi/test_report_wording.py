@@ -132,3 +132,22 @@ def test_cox_table_cells_are_not_broken(tmp_path: Path) -> None:
     # the hazard-ratio interval of bas, exp(-0.021 ± 1.96 × 0.002) = exp(-0.02492) to exp(-0.01708):
     # 0.975 to 0.983, on the metric's row
     assert "0.975 to 0.983" in rows["Brand"]
+
+
+def test_a_short_table_is_not_split_across_pages() -> None:
+    # a section that fills most of page 1 with text, then a table of 10 rows (about 165 pt with its header):
+    # with too little room left, the table moves whole to page 2 instead of leaving a header and a row behind
+    from roi.report.content import Report, Section, Text
+    from roi.report.pdf import FRAME_HEIGHT, write_pdf
+
+    filler = [Text("Filler paragraph. " * 40) for _ in range(8)]
+    rows = [[f"Row number {i}", f"{i}.0"] for i in range(1, 11)]
+    for paragraphs in range(4, 9):  # whatever is left on page 1, no page holds only part of the table
+        section = Section("Filler", [*filler[:paragraphs], Table(["Item", "Value"], rows, numeric=(1,))])
+        out = io.BytesIO()
+        write_pdf(Report("Title", "Survey", [], "2026-11-22", [section]), out)
+        pages = pdf_text(out.getvalue())
+        holding = [i for i, page in enumerate(pages) if "Row number" in page]
+        assert len(holding) == 1, (paragraphs, holding)
+        assert all(f"Row number {i} " in pages[holding[0]] for i in range(1, 11))
+    assert FRAME_HEIGHT * 0.35 > 165  # the table counts as short
