@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -23,6 +25,25 @@ class CxroiServer(BaseApplication):
 
     def load(self) -> Any:
         return create_app({"AUTO_UPGRADE": False})
+
+
+def _graceful_on_interrupt(worker: Any) -> None:
+    """gunicorn's post_worker_init hook: Ctrl-C stops a worker the way SIGTERM does — it stops accepting,
+    finishes its requests (within graceful_timeout), closes its listening sockets and files and returns.
+    Ctrl-C sends SIGINT to the master and every worker, and the master then sends each worker SIGQUIT;
+    gunicorn's own handlers for those exit from inside the signal handler, where the next signal cut the
+    worker's clean-up short and Python warned "ResourceWarning: unclosed <socket …>" at shutdown."""
+    signal.signal(signal.SIGINT, worker.handle_exit)
+    signal.signal(signal.SIGQUIT, worker.handle_exit)
+
+
+def _quiet_exit(_arbiter: Any, worker: Any) -> None:
+    """gunicorn's worker_exit hook, in the worker as it ends: a late SIGINT or SIGQUIT is ignored (Python puts
+    back the default handlers while it shuts down, and the default for SIGQUIT kills the process). gunicorn
+    also calls the hook in the master when it reaps a worker: the master's handlers are left alone."""
+    if os.getpid() == worker.pid:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGQUIT, signal.SIG_IGN)
 
 
 DEFAULT_THREADS = 8
@@ -52,4 +73,6 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int = DEFAULT_T
         "control_socket_disable": True,  # gunicorn ≥ 25 would leave a control socket in ~/.gunicorn otherwise
         "timeout": 60,
         "graceful_timeout": 20,
+        "post_worker_init": _graceful_on_interrupt,
+        "worker_exit": _quiet_exit,
     }).run()
