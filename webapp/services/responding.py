@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from surveys.model import Survey
 from surveys.not_applicable import (
@@ -38,11 +39,14 @@ from surveys.texts import localised, offered_language
 from ..cases import service as cases
 from ..storage.engine import READ_ONLY
 from ..storage.models import Invitation, Response, SurveyVersion, utcnow
+from ..storage.models import _response_wave as response_wave
 from ..webhooks import service as webhooks
 from ..webhooks import tasks as webhook_tasks
 from . import case_tasks, tallies
+from . import response_rows as rows
 from .errors import ClosedSurvey, ExpiredLink, HostingError, UnknownLink
 from .invitations import check_channel, find_invitation, unsign_customer_id
+from .publishing import _SLUG as SLUG  # what a slug can be: anything else would be an error on PostgreSQL
 from .publishing import latest_version, survey_of
 
 
@@ -74,10 +78,6 @@ def _reading(session: Session) -> None:
     already open or on other databases."""
     if not session.in_transaction():
         session.connection(execution_options={READ_ONLY: True})
-
-
-_WITH_SURVEY = joinedload(Response.version).joinedload(SurveyVersion.survey)
-"""A response with its version and survey in the same SELECT (the checks and the page need both)."""
 
 
 def _settled(session: Session, response: Response) -> Response:
@@ -147,15 +147,17 @@ def find_public(session: Session, slug: str, session_key: str | None) -> Respons
     if not session_key:
         return None
     _reading(session)
-    response = session.scalar(sa.select(Response).where(Response.session_key == session_key).options(_WITH_SURVEY))
-    if response is None or response.version.survey.slug != slug:
+    row = session.execute(rows.BY_SESSION_KEY, {"session_key": session_key}).first()
+    if row is None or row.slug != slug:
         session.commit()
         return None
-    if response.status == "partial" and response.version.survey.closed_at is not None:
+    if row.status == "partial" and row.closed_at is not None:
+        session.commit()
         raise ClosedSurvey("this survey is closed and takes no more answers")
-    if response.status == "partial" and not response.version.survey.public_link:
+    if row.status == "partial" and not row.public_link:
+        session.commit()
         raise _public_link_off()
-    return _settled(session, response)
+    return _settled(session, rows.response_of(session, row))
 
 
 def _public_link_off() -> PublicLinkOff:
@@ -183,10 +185,7 @@ def check_public(session: Session, slug: str, query: Mapping[str, str], *, secre
     signed for this survey or has expired, or `HostingError` (400) for an unknown channel or a missing id.
     """
     _reading(session)
-    version = latest_version(session, slug, open_only=True)
-    if not version.survey.public_link:
-        session.commit()
-        raise _public_link_off()
+    version = _open_public_version(session, slug)
     survey = survey_of(version)
     session.commit()
     channel = query.get("channel") or None
@@ -200,21 +199,47 @@ def check_public(session: Session, slug: str, query: Mapping[str, str], *, secre
     return PublicStart(version, channel, customer_id)
 
 
+def _open_public_version(session: Session, slug: str) -> SurveyVersion:
+    """The newest version of `slug` (a transient one, `response_rows.version_of`) when the survey is open and its
+    public link on; else the error `latest_version` gives (unknown, closed) or `PublicLinkOff`. Leaves the
+    transaction open."""
+    row = session.execute(rows.LATEST_VERSION, {"slug": slug}).first() if SLUG.match(slug) else None
+    if row is None or row.closed_at is not None:  # the error, with its message (or what was published since)
+        found = latest_version(session, slug, open_only=True)
+        public_link, version = found.survey.public_link, found
+    else:
+        public_link, version = row.public_link, rows.version_of(session, row.id, row.survey_id, row.published_at)
+    if not public_link:
+        session.commit()
+        raise _public_link_off()
+    return version
+
+
 def start_public(session: Session, slug: str, session_key: str, query: Mapping[str, str], *,
                  secret_key: str | bytes, max_age: float) -> Response:
     """Start a response on the public link of `slug` for a new session key (latest version), checked as
     `check_public` checks it; called on the respondent's first POST, never on a GET. Idempotent per session
     key: a second call (a double click) returns the response the first one made."""
     start = check_public(session, slug, query, secret_key=secret_key, max_age=max_age)
-    existing = sa.select(Response).where(Response.session_key == session_key)
-    found = session.scalar(existing)
-    if found is not None:
-        return _settled(session, found)
-    return _settled(session, _insert_once(
-        session, _new_response(start.version, session_key=session_key, channel=start.channel,
-                               customer_id=start.customer_id),
-        existing,
-    ))
+    now = utcnow()
+    values: dict[str, Any] = {
+        "version_id": start.version.id, "invitation_id": None, "session_key": session_key, "customer_id":
+        start.customer_id, "channel": start.channel, "status": "partial", "answers": {}, "current_page": 0,
+        "started_at": now, "updated_at": now, "submitted_at": None, "wave_id": None, "language": None}
+    try:
+        wave = SimpleNamespace(**values)
+        response_wave(None, session.connection(), wave)  # the wave every new response takes (storage.models)
+        values["id"] = rows.insert_response(session, **values | {"wave_id": wave.wave_id})
+        session.commit()
+    except IntegrityError:  # a double click: the unique session key kept the first one's response
+        session.rollback()
+        found = find_public(session, slug, session_key)
+        if found is None:
+            raise
+        return found
+    response = Response(**values | {"wave_id": wave.wave_id})  # transient, as `response_rows.response_of` makes
+    response.version = start.version
+    return response
 
 
 def earlier_answers(survey: Survey, answers: Mapping[str, Any], page: int) -> dict[str, Any]:
@@ -236,20 +261,16 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     questions still blank (nothing typed is lost), and the outcome is the page before; an answer that is
     invalid (a choice the page never offered, a text too long) still shows the page again with its error.
     """
-    # The row's current state, locked, as plain columns: the Response object the caller holds (and its loaded
-    # version) is left as it is, so the version below comes from the session without another SELECT.
-    response = session.execute(
-        sa.select(Response.version_id, Response.status, Response.current_page, Response.answers,
-                  Response.invitation_id, Response.channel, Response.wave_id, Response.started_at,
-                  Response.customer_id)
-        .where(Response.id == response_id).with_for_update()
-    ).one_or_none()
+    # The row's current state, locked, as plain columns (one statement built once: `response_rows`); the
+    # version's parsed survey is the process's (versions never change).
+    response = session.execute(rows.LOCKED, {"response_id": response_id}).one_or_none()
     if response is None:
+        session.rollback()
         raise UnknownLink("this response no longer exists")
     if response.status == "complete":
         session.rollback()
         return PageOutcome("already_complete")
-    survey = survey_of(session.get_one(SurveyVersion, response.version_id))
+    survey = survey_of(rows.version_of(session, response.version_id, response.survey_id, response.published_at))
     language = offered_language(survey, language)
     recorded = {"language": language} if language else {}
     survey = localised(survey, language)  # the same rules; messages naming rows name them in that language
@@ -298,15 +319,20 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
             .values(used_at=now)
             .execution_options(synchronize_session=False)
         )
-    opened = cases.open_cases(session, response_id, survey, final, now=now)  # follow-up rules, same transaction
+    # Who listens to a submit (a churn-risk rule, webhooks) in one statement, so a survey without them pays for
+    # neither lookup; the follow-up rules are in the definition.
+    risk_rule, subscribed = session.execute(rows.SUBMIT_LISTENERS, {"survey_id": response.survey_id}).one()
+    opened = (cases.open_cases(session, response_id, survey, final, now=now)  # follow-up rules, same transaction
+              if risk_rule or survey.matching_follow_ups(final) else [])
     # The results page's counts, last: the tally rows this locks are shared by every submit of the survey.
     tallies.count_complete_response(session, survey, final, version_id=response.version_id,
                                     channel=response.channel, wave_id=response.wave_id,
                                     started_at=response.started_at, submitted_at=now)
     deliveries = webhooks.emit(session, "response.completed", {
         "response_id": response_id, "survey": survey.id, "customer_id": response.customer_id,
-        "channel": response.channel, "submitted_at": now.isoformat(timespec="seconds") + "Z", "answers": final})
-    for case_id in opened:
+        "channel": response.channel, "submitted_at": now.isoformat(timespec="seconds") + "Z", "answers": final,
+    }) if subscribed else []
+    for case_id in opened if subscribed else ():
         deliveries += webhooks.emit(session, "case.created", {"case_id": case_id, "response_id": response_id,
                                                               "survey": survey.id})
     session.commit()
@@ -317,13 +343,7 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
 
 def _update_partial(session: Session, response_id: int, **values: Any) -> bool:
     """UPDATE the response only while it is partial; False when it was already complete."""
-    result = session.execute(
-        sa.update(Response)
-        .where(Response.id == response_id, Response.status == "partial")
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return rows.update_partial(session, response_id, **values)
 
 
 def recheck(survey: Survey, answers: Mapping[str, Any], *,
