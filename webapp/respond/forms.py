@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -24,9 +23,9 @@ from surveys.logic import parse_condition
 from surveys.model import Section, Survey
 from surveys.not_applicable import NOT_APPLICABLE, offers_not_applicable
 from surveys.questions import AnswerError, QuestionBase, Widget
-from surveys.questions.ranking import ordinal
 
-from .languages import translate_error, translate_fixed
+from .languages import chrome_gettext as gettext
+from .languages import local_ordinal, translate_error, translate_fixed
 
 try:  # WTForms 3.3 wants SelectChoice objects; older 3.x takes (value, label) pairs
     from wtforms.fields.choices import SelectChoice
@@ -214,14 +213,16 @@ class DateFactory(FieldFactory):
 
 class RankingFactory(FieldFactory):
     """One list of the choices per rank position (`question_id.1` for the first place, `.2` …), each labelled
-    with its position: no JavaScript, no typing, the phone's own picker, and a screen reader reads "2nd, combo
-    box" before the choices (docs/question-types.md says why this over a number box per choice)."""
+    with its position in the page's language (`languages.local_ordinal`: 2nd, 2e, 2., 2.º): no JavaScript, no
+    typing, the phone's own picker, and a screen reader reads "2nd, combo box" before the choices
+    (docs/question-types.md says why this over a number box per choice)."""
 
     template = "respond/fields/ranking.html"
 
     def build(self, question: Any, survey: Survey, context: Mapping[str, Any]) -> dict[str, UnboundField]:
         choices = _choices([("", gettext("Choose…")), *question.options()])
-        return {f"{question.id}.{position}": SelectField(ordinal(position), choices=choices, validate_choice=False)
+        return {f"{question.id}.{position}": SelectField(local_ordinal(position), choices=choices,
+                                                         validate_choice=False)
                 for position in range(1, question.positions + 1)}
 
     def read(self, question: Any, names: list[str], formdata: MultiDict[str, str]) -> Any:

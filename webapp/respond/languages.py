@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale, gettext, refresh
+from flask_babel import Babel, get_locale, get_translations, refresh
 
 from surveys.model import Survey
 from surveys.questions import FIXED_TEXTS
@@ -36,6 +37,25 @@ def init_languages(app: Flask) -> None:
     """Flask-Babel for `app`: catalogues from `translations/`, the locale chosen by `chrome_locale`."""
     babel.init_app(app, default_locale="en", default_translation_directories=str(TRANSLATIONS),
                    locale_selector=chrome_locale)
+    app.jinja_env.install_gettext_callables(  # the templates' _() through the catalogue found once per locale
+        gettext=chrome_gettext, ngettext=lambda s, p, n: get_translations().ungettext(s, p, n), newstyle=True,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n))
+
+
+_CATALOGUES: dict[Locale | None, Any] = {}
+
+
+def chrome_gettext(message: str, **variables: Any) -> str:
+    """`flask_babel.gettext`, with each locale's catalogue looked up once per process: Flask-Babel finds the
+    request's context three times on every call, which made a page's few dozen chrome texts a measurable share of
+    the respondent's request (benchmarks/profile_respondent.py). Follows `force_locale` and `use_language`."""
+    locale = get_locale()
+    catalogue = _CATALOGUES.get(locale)
+    if catalogue is None:
+        catalogue = _CATALOGUES[locale] = get_translations()
+    text: str = catalogue.ugettext(message)
+    return text % variables if variables else text
 
 
 def chrome_locale() -> str:
@@ -99,10 +119,10 @@ def translate_fixed(label: str) -> str:
     """A fixed scale's label ("Strongly agree", "0 – Not at all likely") or a default prompt in the chrome's
     language; any other text (the definition's own, already in the respondent's language) as it is."""
     if label in _FIXED:
-        return gettext(label)
+        return chrome_gettext(label)
     match = _POINT.match(label)
     if match and match.group(2) in _FIXED:
-        return f"{match.group(1)} – {gettext(match.group(2))}"
+        return f"{match.group(1)} – {chrome_gettext(match.group(2))}"
     return label
 
 
@@ -186,7 +206,7 @@ def translate_error(message: str) -> str:
             values = {name: _ORDINAL.sub(lambda place: local_ordinal(int(place.group(1))), value)
                       if name.endswith(("place", "places")) else value
                       for name, value in match.groupdict().items()}
-            return gettext(msgid, **values)
+            return chrome_gettext(msgid, **values)
     return message
 
 
@@ -249,6 +269,6 @@ def translate_link_error(title: str, message: str) -> tuple[str, str] | None:
     for pattern, msgid in LINK_ERRORS:
         match = pattern.match(message)
         if match:
-            shown_title = gettext(title) if title in LINK_ERROR_TITLES else title
-            return shown_title, gettext(msgid, **match.groupdict())
+            shown_title = chrome_gettext(title) if title in LINK_ERROR_TITLES else title
+            return shown_title, chrome_gettext(msgid, **match.groupdict())
     return None
