@@ -56,9 +56,11 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _open(ident: str, title: str, desc: str, width: int, height: int) -> str:
+def _open(ident: str, title: str, desc: str, width: int, height: int, *, fixed: bool = False) -> str:
+    # fixed: drawn at its own width (never shrunk below it): the page puts it in a region that scrolls sideways
+    size = f"min-width:{width}px;max-width:{width}px" if fixed else f"max-width:{width}px"
     return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-            f'width="100%" style="max-width:{width}px" aria-labelledby="{escape(ident)}-title {escape(ident)}-desc" '
+            f'width="100%" style="{size}" aria-labelledby="{escape(ident)}-title {escape(ident)}-desc" '
             f'class="chart" {FONT}>'
             f'<title id="{escape(ident)}-title">{escape(title)}</title>'
             f'<desc id="{escape(ident)}-desc">{escape(desc)}</desc>')
@@ -107,10 +109,11 @@ def render_bar_chart(bars: Sequence[Bar], *, ident: str, title: str, unit: str =
 
 
 def render_column_chart(categories: Sequence[str], series: Sequence[Series], *, ident: str, title: str,
-                        x_title: str = "", y_title: str = "") -> Markup:
+                        x_title: str = "", y_title: str = "", fixed: bool = False) -> Markup:
     """Grouped vertical columns (e.g. responses per week: started, completed); series told apart by pattern
     and a legend, each value printed above its column. With `x_title` and `y_title` the axes are named, and the
-    value axis is drawn with its 0, middle and top marks."""
+    value axis is drawn with its 0, middle and top marks. `fixed` keeps the chart at its own width (its text
+    readable on a phone), for a page that puts it in a region scrolling sideways."""
     if len(series) > len(PATTERNS):
         raise ValueError(f"at most {len(PATTERNS)} series can be told apart by pattern")
     group = max(len(series), 1) * 18 + 14
@@ -125,7 +128,7 @@ def render_column_chart(categories: Sequence[str], series: Sequence[Series], *, 
     for position, category in enumerate(categories):
         values = ", ".join(f"{s.name} {_number(s.values[position])}" for s in series)
         desc_parts.append(f"{category}: {values}")
-    parts = [_open(ident, title, "; ".join(desc_parts) or "No data.", width, height), _defs(ident)]
+    parts = [_open(ident, title, "; ".join(desc_parts) or "No data.", width, height, fixed=fixed), _defs(ident)]
     for number, (item, pattern) in enumerate(zip(series, PATTERNS, strict=False)):
         x = origin + number * 190
         parts.append(f'<rect x="{x}" y="8" width="16" height="16" {_fill(ident, pattern)}/>'

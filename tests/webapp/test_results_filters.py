@@ -171,3 +171,20 @@ def test_the_interval_of_the_cross_tab_by_hand() -> None:
     assert gold.ci_high == pytest.approx(4.3101, abs=1e-4)
     small = segment_mean("Silver", {1.0: 1, 2.0: 1, 3.0: 1})
     assert (small.n, small.mean, small.too_few) == (3, None, True)
+
+
+def test_a_filter_keeping_everyone_equals_the_stored_tallies_on_the_example_survey(app: Flask, db_url: str) -> None:
+    """The example survey (grids, multiple choice, friction follow-ups, channel ratings, comments) answered
+    through the real pages: counting in SQL what a filter keeps gives the page the stored tallies give, when the
+    filter keeps every response."""
+    from tests.webapp.support.results import SLUG as EXAMPLE
+    from tests.webapp.support.results import seed_survey
+
+    seed_survey(app, db_url)
+    with open_session(db_url) as session:
+        stored = build_survey_results(session, EXAMPLE)
+        counted = build_survey_results(session, EXAMPLE, filters={"since": "2000-01-01", "until": "2999-12-31"})
+    assert counted.filtered is not None and counted.complete == stored.complete == 10
+    assert (counted.days, counted.channels, counted.drop_off) == (stored.days, stored.channels, stored.drop_off)
+    assert (counted.comments_matching, counted.not_applicable) == (stored.comments_matching, stored.not_applicable)
+    assert counted.scorecard == stored.scorecard and counted.by_channel == stored.by_channel

@@ -1,14 +1,7 @@
 """The results page's filters — submitted between two dates, survey version, channel, segment (a single-choice
 answer such as the plan), wave and language — read from the page's query string, checked (a bad value is a 400
-naming the field), turned into SQL conditions on the responses table, and the tallies of the filtered complete
-responses counted in SQL.
-
-The stored tallies (`webapp.services.tallies`) count every complete response of a version, channel and wave:
-they cannot answer for a date range, a segment or a language. A filtered view therefore counts the same tally
-rows from the responses table with the filter in the WHERE clause, one `GROUP BY` per question (over the
-question's stored answer, so Python sees one row per distinct answer, not per response) plus one for the
-responses, one per day column and one per open-text column; the scorecard is then made from them exactly as
-from the stored tallies. docs/web-results.md ("Filters") gives the cost.
+naming the field) and turned into SQL conditions on the responses table; the figures of a filtered view are
+counted with them in SQL (`webapp.results.counting`).
 """
 
 from __future__ import annotations
@@ -22,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from surveys.model import Survey
-from surveys.not_applicable import STORED_KEY
 
 from ..services import tallies
 from ..services.errors import HostingError
@@ -192,65 +184,6 @@ def where_of(filters: ResultFilters, versions: Mapping[int, SurveyVersion], wave
     if filters.language is not None:
         where.append(Response.language == filters.language)
     return where
-
-
-# --- the filtered tallies -------------------------------------------------------------------------------------
-
-def filtered_tallies(reader: Session, versions: Mapping[int, SurveyVersion], where: Where) -> list[tallies.Tally]:
-    """The tally rows (`webapp.services.tallies.Tally`) of the complete responses matching `where`, counted in
-    SQL: the same rows the stored tallies hold for those responses, but for open-text comments, counted as
-    non-blank once leading and trailing spaces are trimmed."""
-    counts: dict[tuple[int, str, int, str, str], int] = {}
-
-    def add(version_id: int, channel: str | None, wave_id: int | None, question_id: str, answer: str,
-            count: int) -> None:
-        key = (version_id, channel or "", wave_id or 0, question_id, answer)
-        counts[key] = counts.get(key, 0) + int(count)
-
-    for version_id, version in versions.items():
-        survey = survey_of(version)
-        conditions = [Response.version_id == version_id, Response.status == "complete", *where]
-        for channel, wave_id, _, count in _grouped(reader, sa.literal(""), conditions):
-            add(version_id, channel, wave_id, tallies.RESPONSES, "", count)
-        for name, column in ((tallies.STARTED, Response.started_at), (tallies.SUBMITTED, Response.submitted_at)):
-            for channel, wave_id, day, count in _grouped(reader, sa.func.date(column), conditions):
-                if day is not None:
-                    add(version_id, channel, wave_id, name, _iso(day), count)
-        for question in survey.questions():
-            texts = question.open_text_columns(survey)
-            for column in texts:
-                text = answer_text(column)
-                for channel, wave_id, _, count in _grouped(reader, sa.literal(""), [
-                        *conditions, text.is_not(None), sa.func.trim(text) != ""]):
-                    add(version_id, channel, wave_id, tallies.COMMENT, column, count)
-            if not [c for c in question.columns(survey) if c not in texts]:
-                continue  # open text only: nothing scored
-            for channel, wave_id, raw, count in _grouped(reader, Response.answers[question.id], conditions):
-                for row in _rows_of(survey, {question.id: raw}, version_id, question.id):
-                    add(version_id, channel, wave_id, row["question_id"], row["answer"], count)
-        for channel, wave_id, raw, count in _grouped(reader, Response.answers[STORED_KEY], conditions):
-            for row in _rows_of(survey, {STORED_KEY: raw}, version_id, tallies.NOT_APPLICABLE):
-                add(version_id, channel, wave_id, row["question_id"], row["answer"], count)
-    return [tallies.Tally(*key, count) for key, count in counts.items()]
-
-
-def _grouped(reader: Session, value: sa.ColumnElement[Any], conditions: Where) -> Any:
-    """(channel, wave_id, value, count) of the responses matching `conditions`, grouped by the three."""
-    inner = (sa.select(Response.channel.label("channel"), Response.wave_id.label("wave_id"), value.label("value"))
-             .where(*conditions).subquery())
-    return reader.execute(sa.select(inner.c.channel, inner.c.wave_id, inner.c.value, sa.func.count())
-                          .group_by(inner.c.channel, inner.c.wave_id, inner.c.value))
-
-
-def _rows_of(survey: Survey, answers: dict[str, Any], version_id: int, question_id: str) -> list[dict[str, Any]]:
-    rows = tallies.tally_rows(survey, answers, version_id=version_id, channel=None, wave_id=None,
-                              started_at=None, submitted_at=None)
-    return [row for row in rows if row["question_id"] == question_id]
-
-
-def _iso(day: object) -> str:
-    # SQLite's date() gives text, PostgreSQL's a date.
-    return day.isoformat() if isinstance(day, date) else str(day)
 
 
 def survey_filters(session: Session, slug: str, args: Mapping[str, str]

@@ -31,15 +31,8 @@ from ..services.waves import waves_of
 from ..storage.models import Response, SurveyRecord, SurveyVersion
 from ..storage.tallies import AnswerTally
 from .comments import Comment, latest_comments, open_text_columns
-from .filters import (
-    FilterChoices,
-    ResultFilters,
-    describe,
-    filter_choices,
-    filtered_tallies,
-    parse_filters,
-    where_of,
-)
+from .counting import filtered_tallies
+from .filters import FilterChoices, ResultFilters, describe, filter_choices, parse_filters, where_of
 
 NO_CHANNEL = "(no channel)"
 

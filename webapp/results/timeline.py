@@ -93,5 +93,5 @@ def timeline_chart(days: Sequence[DayCount]) -> Timeline:
         [Series("Started", tuple(float(b.started) for b in bins)),
          Series("Completed", tuple(float(b.completed) for b in bins))],
         ident="chart-days", title=f"Responses started and completed per {unit} (UTC)",
-        x_title=x_title, y_title="Responses")
+        x_title=x_title, y_title="Responses", fixed=True)
     return Timeline(unit, bins, svg)
