@@ -154,3 +154,18 @@ def test_exports_carry_the_calculated_value_and_the_screen_out(client: FlaskClie
     export_responses(db, "page_logic", sav)
     data, _meta = pyreadstat.read_sav(str(sav))
     assert data["effort_index"].tolist()[0] == 2.5 and data["screened_out"].tolist()[1] == "not_customer"
+
+
+def test_the_results_page_counts_a_screened_out_response_as_complete(app: Any, client: FlaskClient, db: Session,
+                                                                       db_url: str) -> None:
+    from tests.webapp.support.author import signed_in
+
+    url = _link(db)
+    _post(client, url, _start(client, url), 0, q_customer="no")  # screened out
+    [partial] = create_invitations(db, "page_logic", ["C2"], "email")
+    other = app.test_client()
+    second = f"/s/{partial.token}"
+    _post(other, second, _start(other, second), 0, q_customer="yes", q_wait="1", q_fix="1")  # stopped on page 2
+    html = signed_in(app, db_url, "analyst").get("/results/page_logic").get_data(as_text=True)
+    assert '<dd class="value" data-count="complete">1</dd>' in html  # the screened-out one: not a drop-off
+    assert '<dd class="value" data-count="partial">1</dd>' in html
