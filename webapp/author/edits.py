@@ -154,6 +154,32 @@ def update_question(data: Mapping[str, Any], question_id: str, fields: Mapping[s
     return result
 
 
+def set_question_settings(data: Mapping[str, Any], question_id: str, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Replace a question's type-specific settings (the settings form's result); the common fields stay."""
+    result = _copy(data)
+    s, q = _locate(result, question_id)
+    old = result["sections"][s]["questions"][q]
+    common = [str(name) for name in settings if name in COMMON_FIELDS]
+    if common:
+        raise InvalidDefinition("settings", [Problem(f"sections[{s}].questions[{q}].settings",
+                                                     f"{common[0]!r} is not a setting")])
+    result["sections"][s]["questions"][q] = {name: value for name, value in old.items()
+                                             if name in COMMON_FIELDS} | copy.deepcopy(dict(settings))
+    return result
+
+
+def set_show_if(data: Mapping[str, Any], question_id: str, condition: str) -> dict[str, Any]:
+    """Set a question's condition (the condition builder's result); empty text removes it."""
+    result = _copy(data)
+    s, q = _locate(result, question_id)
+    question = result["sections"][s]["questions"][q]
+    if condition.strip():
+        question["show_if"] = condition.strip()
+    else:
+        question.pop("show_if", None)
+    return result
+
+
 def _read_settings(text: str, path: str) -> dict[str, Any]:
     try:
         settings = load_yaml(text) if text.strip() else {}

@@ -26,7 +26,6 @@ from .forms import (
     AddQuestionForm,
     NewSectionForm,
     NewSurveyForm,
-    QuestionForm,
     RowsForm,
     SectionForm,
     SurveySettingsForm,
@@ -223,50 +222,6 @@ def add_question(slug: str) -> ResponseReturnValue:
     if added and getattr(response, "status_code", 0) == 302:
         return redirect(url_for(".editor", slug=slug, _anchor=f"q-{added[0]}"))
     return response
-
-
-@bp.route("/<slug>/questions/<question_id>", methods=["GET", "POST"])
-@requires_role("author")
-def question(slug: str, question_id: str) -> ResponseReturnValue:
-    data = authoring.draft_definition(db(), slug)
-    try:
-        s, q = next((s, q) for s, section in enumerate(data["sections"])
-                    for q, item in enumerate(section["questions"]) if item["id"] == question_id)
-    except StopIteration:
-        abort(404, description=f"no question {question_id!r} in this survey")
-    stored = data["sections"][s]["questions"][q]
-    form = QuestionForm(data={"text": edits.shown_text(stored.get("text"), data),
-                              "help": edits.shown_text(stored.get("help"), data),
-                              "required": stored.get("required", False), "show_if": stored.get("show_if", ""),
-                              "settings": edits.settings_yaml(stored)})
-    problems: list[Problem] = []
-    if form.validate_on_submit():
-        fields = {name: form[name].data for name in QUESTION_FIELDS}
-        try:
-            authoring.apply_edit(db(), slug, lambda d: edits.update_question(d, question_id, fields,
-                                                                               form.settings.data or ""),
-                                 author=author_email())
-        except InvalidDefinition as error:
-            problems = error.problems
-        else:
-            flash(f"Saved question {question_id}.")
-            return redirect(url_for(".editor", slug=slug, _anchor=f"q-{question_id}"))
-    elif form.is_submitted():
-        problems = [Problem(f"sections[{s}].questions[{q}]", _form_errors(form))]
-    survey = build_survey(data, source=f"draft of {slug}")
-    findings = [f for f in lint_survey(survey) if f.question_id == question_id]
-    prefix = f"sections[{s}].questions[{q}]"
-    fields_of = [_question_field(problem.path, prefix) for problem in problems]
-    settable = [name for name in type(survey.question(question_id)).model_fields if name not in edits.COMMON_FIELDS]
-    return render_template("author/question.html", survey=survey, question=survey.question(question_id),
-                           form=form, problems=problems, problem_fields=fields_of, findings=findings,
-                           settable=settable, path=prefix), (400 if problems else 200)
-
-
-def _question_field(path: str, prefix: str) -> str:
-    """The form field a problem at `path` belongs to (the settings textarea for type-specific ones)."""
-    rest = path.removeprefix(prefix).lstrip(".").split(".")[0].split("[")[0]
-    return rest if rest in ("text", "help", "show_if", "required") else "settings"
 
 
 @bp.route("/<slug>/questions/<question_id>/delete", methods=["GET", "POST"])
