@@ -1,7 +1,9 @@
 """Open-text themes (issue 17): discovery, the codebook, coding, and what each theme costs.
 
 * `space` — the TF-IDF term space a codebook stores, and one comment per response;
-* `discovery` — NMF on TF-IDF finds a first set of themes (`discover_themes`);
+* `discovery` — NMF on TF-IDF finds a first set of themes (`discover_themes`), or, with `method="embeddings"`,
+  k-means of sentence embeddings;
+* `embeddings` — the optional embedding model (extra `cxroi[embeddings]`), loaded offline, and its clustering;
 * `codebook` — the editable, versioned YAML codebook (`Codebook`, `read_codebook`, `to_yaml`, edits);
 * `coding` — codes comments deterministically with a codebook: themes 0/1, language, sentiment;
 * `language` — which comments are English (only those get VADER sentiment);

@@ -62,7 +62,7 @@ class Theme(_Frozen):
 class Method(_Frozen):
     """How the components were found, kept so a codebook says where it came from."""
 
-    name: Literal["nmf-tfidf", "keywords"] = "nmf-tfidf"
+    name: Literal["nmf-tfidf", "embeddings", "keywords"] = "nmf-tfidf"
     seed: int = 0
     components: int = 0
     min_share: float = Field(default=MIN_SHARE, gt=0, le=1)

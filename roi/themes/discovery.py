@@ -18,14 +18,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 
 from surveys.errors import CxroiError
 
+from . import embeddings
 from .codebook import MIN_SHARE, Codebook, Method, Theme, new_theme_id
 from .coding import CodedComments, code_comments, representative_comments
-from .space import fit_space
+from .space import TermSpace, fit_space
 
 DEFAULT_THEMES = 8
 TOP_WORDS = 10
@@ -79,25 +81,53 @@ def _top_words(row: np.ndarray, terms: Sequence[str], count: int = TOP_WORDS) ->
     return tuple(terms[j] for j in order if row[j] > 0)
 
 
-def discover_themes(texts: Sequence[Any], *, themes: int = DEFAULT_THEMES, seed: int = 0,
-                    min_share: float = MIN_SHARE, survey: str | None = None) -> Discovery:
-    """Find up to `themes` themes in the non-blank comments of `texts` (seeded by `seed`; the components are
-    fitted on at most `MAX_FIT_COMMENTS` of them, a seeded sample).
+METHODS = ("nmf-tfidf", "embeddings")
+"""Discovery methods: TF-IDF + NMF (the default), or sentence embeddings clustered (`roi.themes.embeddings`,
+needs the optional extra `cxroi[embeddings]`)."""
 
-    Fewer themes are found when there are fewer distinct comments or terms. Raises `TooFewComments` when no
-    theme can be found (no comment, or no word shared by two comments).
-    """
+
+class UnknownMethod(CxroiError, ValueError):
+    """A discovery method that does not exist."""
+
+
+def written_comments(texts: Sequence[Any]) -> list[str]:
+    """The non-blank comments of `texts`, stripped; `TooFewComments` when there is none."""
     written = [str(t).strip() for t in texts if isinstance(t, str) and t.strip()]
     if not written:
         raise TooFewComments("no comments to find themes in")
+    return written
+
+
+def fitted_space(written: Sequence[str], themes: int) -> tuple[TermSpace, sp.csr_matrix, int]:
+    """The term space of the comments, their TF-IDF rows and how many themes they can hold (≤ `themes`)."""
     try:
         space, rows = fit_space(written)
     except ValueError:
         raise TooFewComments(f"the {len(written)} comments share no words to build themes from") from None
-    distinct = len(set(written))
-    k = min(themes, len(space.terms), distinct)
+    k = min(themes, len(space.terms), len(set(written)))
     if k < 1 or rows.nnz == 0:
         raise TooFewComments(f"the {len(written)} comments share no words to build themes from")
+    return space, rows, k
+
+
+def discover_themes(texts: Sequence[Any], *, themes: int = DEFAULT_THEMES, seed: int = 0,
+                    min_share: float = MIN_SHARE, survey: str | None = None,
+                    method: str = "nmf-tfidf") -> Discovery:
+    """Find up to `themes` themes in the non-blank comments of `texts` (seeded by `seed`; the components are
+    fitted on at most `MAX_FIT_COMMENTS` of them, a seeded sample).
+
+    Fewer themes are found when there are fewer distinct comments or terms. Raises `TooFewComments` when no
+    theme can be found (no comment, or no word shared by two comments). `method` "embeddings" clusters
+    sentence embeddings instead (`discover_by_embeddings`); without the optional extra it raises
+    `roi.themes.embeddings.EmbeddingsUnavailable`, which says what to install.
+    """
+    if method not in METHODS:
+        raise UnknownMethod(f"method: {method!r} is not a theme discovery method (choose one of "
+                            f"{', '.join(METHODS)})")
+    if method == "embeddings":
+        return discover_by_embeddings(texts, themes=themes, seed=seed, min_share=min_share, survey=survey)
+    written = written_comments(texts)
+    space, rows, k = fitted_space(written, themes)
     model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=MAX_ITERATIONS, tol=1e-4,
                 solver="cd")
     fitted = rows
@@ -112,21 +142,55 @@ def discover_themes(texts: Sequence[Any], *, themes: int = DEFAULT_THEMES, seed:
     components = np.asarray(model.components_, dtype=float)
     # themes in order of the comments they dominate, most first (ties: component order)
     size = np.bincount(np.argmax(doc_weights, axis=1)[doc_weights.sum(axis=1) > 0], minlength=k)
-    order = [int(c) for c in np.argsort(-size, kind="stable")]
+    method_used = Method(name="nmf-tfidf", seed=seed, components=k, min_share=min_share, comments=len(written))
+    codebook = codebook_of_components(space, components, size, method_used, survey=survey)
+    coded = code_comments(codebook, written, sentiment=False)
+    summaries = summarise_codebook(codebook, written, coded)
+    return Discovery(codebook, coded, summaries)
+
+
+def discover_by_embeddings(texts: Sequence[Any], *, themes: int = DEFAULT_THEMES, seed: int = 0,
+                           min_share: float = MIN_SHARE, survey: str | None = None,
+                           examples: int = 5) -> Discovery:
+    """Up to `themes` themes found by k-means of the comments' sentence embeddings (`roi.themes.embeddings`),
+    each cluster a component in the TF-IDF term space (its members' profile), so the codebook codes later
+    comments without the model. The examples are the members nearest the cluster's centre.
+
+    Raises `EmbeddingsUnavailable` without the optional extra, `TooFewComments` as the default method does."""
+    written = written_comments(texts)
+    space, rows, k = fitted_space(written, themes)
+    vectors = embeddings.embed(written, seed=seed)
+    k = min(k, len({v.tobytes() for v in vectors}))
+    labels, centres = embeddings.cluster(vectors, k, seed=seed)
+    profiles = embeddings.cluster_profiles(rows, labels, k)
+    used = Method(name="embeddings", seed=seed, components=k, min_share=min_share, comments=len(written))
+    codebook = codebook_of_components(space, profiles, np.bincount(labels, minlength=k), used, survey=survey)
+    coded = code_comments(codebook, written, sentiment=False)
+    summaries = []
+    for summary, theme in zip(summarise_codebook(codebook, written, coded, examples=examples), codebook.themes,
+                              strict=True):
+        cluster = theme.components[0]
+        nearest = embeddings.nearest_to_centre(written, vectors, labels, centres[cluster], cluster, examples)
+        summaries.append(ThemeSummary(summary.id, summary.name, summary.top_words, summary.comments, nearest))
+    return Discovery(codebook, coded, tuple(summaries))
+
+
+def codebook_of_components(space: TermSpace, components: np.ndarray, size: np.ndarray, method: Method, *,
+                           survey: str | None) -> Codebook:
+    """A codebook with one theme per component (rows of `components` over `space`'s terms), the themes in
+    order of `size` (the comments each component holds), most first, each named by its three heaviest words."""
+    k = components.shape[0]
+    order = [int(c) for c in np.argsort(-np.asarray(size), kind="stable")]
     weights = tuple(_compact(components[c], space.terms) for c in range(k))
-    draft = Codebook(survey=survey, method=Method(name="nmf-tfidf", seed=seed, components=k, min_share=min_share,
-                                                  comments=len(written)),
-                     vocabulary=space.terms, idf=tuple(float(f"{v:.6g}") for v in space.idf), weights=weights)
+    draft = Codebook(survey=survey, method=method, vocabulary=space.terms,
+                     idf=tuple(float(f"{v:.6g}") for v in space.idf), weights=weights)
     found: list[Theme] = []
     for c in order:
         top = _top_words(components[c], space.terms)
         name = " / ".join(top[:3]) or f"theme {c + 1}"
         found.append(Theme(id=new_theme_id(draft.model_copy(update={"themes": tuple(found)}), "_".join(top[:3])),
                            name=name, components=(c,), top_words=top))
-    codebook = draft.model_copy(update={"themes": tuple(found)})
-    coded = code_comments(codebook, written, sentiment=False)
-    summaries = summarise_codebook(codebook, written, coded)
-    return Discovery(codebook, coded, summaries)
+    return draft.model_copy(update={"themes": tuple(found)})
 
 
 def summarise_codebook(codebook: Codebook, texts: Sequence[str], coded: CodedComments, *,

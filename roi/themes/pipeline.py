@@ -18,11 +18,13 @@ EXAMPLES = 3
 
 
 def analyse_themes(data: AnalysisData, *, seed: int, replicates: int = 200, codebook: Codebook | None = None,
-                   themes: int = DEFAULT_THEMES, fallback_language: str = ENGLISH) -> ThemeImpact | None:
+                   themes: int = DEFAULT_THEMES, fallback_language: str = ENGLISH,
+                   method: str = "nmf-tfidf") -> ThemeImpact | None:
     """Themes of the analysed customers' comments and their cost; None when the data have no open text.
 
     With `codebook` the comments are coded with it; otherwise themes are discovered (seeded by `seed`) and
-    the codebook found is described in the result (`codebook.source` "discovered").
+    the codebook found is described in the result (`codebook.source` "discovered"), found by `method`
+    (`roi.themes.discovery.METHODS`; "embeddings" needs the optional extra).
     """
     if not data.text_columns:
         return None
@@ -30,7 +32,7 @@ def analyse_themes(data: AnalysisData, *, seed: int, replicates: int = 200, code
     source = "given"
     if codebook is None:
         try:
-            codebook = discover_themes(texts, themes=themes, seed=seed).codebook
+            codebook = discover_themes(texts, themes=themes, seed=seed, method=method).codebook
         except TooFewComments as error:
             return ThemeImpact(len(texts), sum(1 for t in texts if t), {"source": "none"}, (), None, None, (),
                                data.revenue_period, (), (f"no themes: {error}",))
