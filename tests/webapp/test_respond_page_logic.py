@@ -67,6 +67,7 @@ def test_a_skipped_page_is_passed_over_forward_and_back(client: FlaskClient, db:
     assert sent.status_code == 303 and sent.headers["Location"].endswith("?page=3")
     last = client.get(url + "?page=3").get_data(as_text=True)
     assert "Anything else?" in last and "What made it hard?" not in last
+    assert "Back to page 1</button>" in last  # over the two hidden pages
     assert client.get(url + "?page=1").headers["Location"].endswith("?page=3")  # hidden: the next page shown
     back = _post(client, url, token, 3, q_more="typed before Back", back="1")
     assert back.headers["Location"].endswith("?page=0")  # over the two hidden pages

@@ -234,7 +234,7 @@ def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseRetur
         page = build_page(_shown(survey, language, response, answers), index,
                           responding.earlier_answers(survey, answers, index), answers=with_not_applicable(answers),
                           seed=_seed(response))
-        return _render_page(page, self_url, {}, language)
+        return _render_page(page, self_url, {}, language, back_to=previous_page(survey, index, answers))
 
     index = _posted_page(len(survey.sections))
     page = build_page(_shown(survey, language, response, answers), index,
@@ -256,7 +256,8 @@ def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseRetur
         page = build_page(_shown(survey, language, response, stored), outcome.page,
                           responding.earlier_answers(survey, stored, outcome.page), answers=with_not_applicable(stored),
                           seed=_seed(response))
-    return _render_page(page, self_url, outcome.errors, language, status=400)
+    return _render_page(page, self_url, outcome.errors, language, status=400,
+                        back_to=previous_page(survey, page.index, outcome.answers or answers))
 
 
 def _seed(response: Response) -> str:
@@ -276,11 +277,13 @@ def _posted_page(pages: int) -> int:
 
 
 def _render_page(page: Page, self_url: str, errors: Mapping[str, AnswerError], language: str,
-                 status: int = 200) -> ResponseReturnValue:
+                 status: int = 200, back_to: int | None = None) -> ResponseReturnValue:
+    """`back_to`: the page Back goes to (0-based), the one before unless page logic hides it."""
     survey = page.survey
     _note_logo(survey)
     return render_template(
         "respond/page.html", page=page, survey=survey, lang=language, errors=errors,
         action=self_url, pages=len(survey.sections), back=page.index > 0,
+        back_to=page.index - 1 if back_to is None else back_to,
         languages=language_links(survey, language, f"{self_url}?page={page.index}"),
     ), status
