@@ -16,6 +16,7 @@ from surveys.page_logic import (
     calculated,
     in_view,
     next_page,
+    pipe_calculated,
     previous_page,
     screen_out_after,
     shown_pages,
@@ -167,3 +168,20 @@ def test_calculation_and_screen_out_checks_name_the_path() -> None:
     sections = to_data(_survey())["sections"]
     sections[0]["questions"].append({"id": "q3", "type": "text", "text": "Q3", "show_if": "effort_index < 2"})
     assert _problems(sections=sections)[0][0] == "sections[0].questions[3].show_if"
+
+
+def test_a_calculated_value_is_piped_and_read_by_a_follow_up_rule() -> None:
+    data = to_data(_survey())
+    data["sections"][3]["questions"][0]["text"] = "Your effort index was {{ effort_index }}. Anything else?"
+    data["follow_up"] = [{"id": "hard_call", "when": "effort_index <= 2", "team": "support"}]
+    survey = build_survey(data)
+    assert pipe_calculated(survey, {"q1": 1, "q2": 2}) == {"effort_index": "1.5"}
+    assert pipe_calculated(survey, {"q1": 3, "q2": 5}) == {"effort_index": "4"}
+    assert pipe_calculated(survey, {"q1": 3}) == {}  # no value yet: nothing to show
+    assert [rule.id for rule in survey.matching_follow_ups({"q1": 1, "q2": 2, "effort_index": 1.5})] == ["hard_call"]
+    assert survey.matching_follow_ups({"q1": 4, "q2": 2, "effort_index": 3.0}) == []
+    # on the page of its own answers it is not known yet
+    data["sections"][0]["questions"][2]["help"] = "So far: {{ effort_index }}"
+    with pytest.raises(InvalidDefinition) as caught:
+        build_survey(data)
+    assert [p.path for p in caught.value.problems] == ["sections[0].questions[2].help"]
