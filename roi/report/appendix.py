@@ -8,6 +8,7 @@ from typing import Any
 
 from . import formatting as f
 from .content import Block, Bullets, Section, Subheading, Table, Text
+from .plain import in_words
 from .reading import get, mapping, not_available, records
 from .summary import data_sources, metric_label, sorted_warnings
 
@@ -60,7 +61,7 @@ def build_data_quality(results: Mapping[str, Any]) -> Section:
         blocks.append(Table(["", "Count"], rows, numeric=(1,), widths=(0.7, 0.3)))
         notes = dq.get("notes")
         if isinstance(notes, list) and notes:
-            blocks.append(Bullets([str(n) for n in notes]))
+            blocks.append(Bullets([in_words(results, n) for n in notes]))
         unmatched = dq.get("unmatched_respondent_ids_sample")
         if isinstance(unmatched, list) and unmatched:
             blocks.append(Text("Some respondents with no customer record: " + ", ".join(map(str, unmatched)) + ".",
@@ -92,7 +93,8 @@ def build_data_quality(results: Mapping[str, Any]) -> Section:
         blocks.append(Table(["Warning", "About", "What it means"],
                             [[str(w.get("code", "")).replace("_", " "),
                               metric_label(results, w.get("subject")) if w.get("subject") else "",
-                              str(w.get("message") or "")] for w in warnings], widths=(0.17, 0.2, 0.63)))
+                              in_words(results, w.get("message") or "")] for w in warnings],
+                            widths=(0.17, 0.2, 0.63)))
     else:
         blocks.append(Text("The analysis raised no warnings."))
 
@@ -143,7 +145,7 @@ def build_methods(results: Mapping[str, Any]) -> Section:
     ]
     assumptions = get(results, "scenario.assumptions")
     if isinstance(assumptions, list) and assumptions:
-        blocks.append(Bullets([str(a) for a in assumptions]))
+        blocks.append(Bullets([in_words(results, a) for a in assumptions]))
     else:
         blocks.append(Text(not_available("The scenario's assumptions", "scenario.assumptions")))
     blocks.append(Subheading("Sample sizes"))

@@ -151,3 +151,27 @@ def test_a_short_table_is_not_split_across_pages() -> None:
         assert len(holding) == 1, (paragraphs, holding)
         assert all(f"Row number {i} " in pages[holding[0]] for i in range(1, 11))
     assert FRAME_HEIGHT * 0.35 > 165  # the table counts as short
+
+
+def test_the_analysis_sentences_use_labels_not_column_names() -> None:
+    # the analysis' own words as the demo's results carry them; the labels come from `metrics` and the
+    # report's words for its columns (tenure_months → "Tenure at the survey (months)", log_revenue → ln(1 + revenue))
+    results = sample_results()
+    results["warnings"] = [
+        {"code": "non_proportional_hazards", "subject": "bas",
+         "message": "Survival model for bas (Brand Alignment Score): the effect of bas (p = 0.031), log_revenue "
+                    "(p = 0.0068) changes over the months after the survey."},
+        {"code": "non_linear", "subject": "q_align.easy",
+         "message": "Retention model for q_align.easy (We make things easy): its 5 levels do not follow a line."}]
+    results["metrics"].append({"name": "q_align.easy", "label": "We make things easy", "family": "alignment_item"})
+    results["data_quality"]["notes"] = ["tenure_months is read as the tenure at the survey (the control)."]
+    results["scenario"]["assumptions"] = ["Churn is modelled on Brand Alignment Score and the controls "
+                                          "tenure_months, revenue."]
+    text = " ".join(pdf_text(render(results)))
+    assert ("Survival model for Brand Alignment Score: the effect of Brand Alignment Score (p = 0.031), "
+            "ln(1 + revenue) (p = 0.0068) changes") in text
+    assert "Retention model for We make things easy: its 5 levels" in text
+    assert "Tenure at the survey (months) is read as the tenure at the survey (the control)." in text
+    assert "the controls tenure at the survey (months), revenue." in text
+    for raw in ("tenure_months", "log_revenue", "q_align.easy", "for bas", "of bas "):
+        assert raw not in text, raw
