@@ -16,9 +16,9 @@ from pyxform.xls2json_backends import DefinitionData
 from ..errors import Problem
 from ..questions import QUESTION_TYPES
 from . import layout
+from .calculations import calculation_elements, read_calculation
 from .cells import RowCells
-from .expressions import ExportField, FieldKind, FieldRef, Untranslatable
-from .expressions.arithmetic import from_calculation, to_calculation
+from .expressions import ExportField, FieldKind, FieldRef
 from .languages import TextValue, default_text, join_texts
 from .scales import RecognisedScale, recognise_scale
 from .syntax import identifier, lower_keys
@@ -46,7 +46,7 @@ class SurveyAssembler(RowCells):
                      not in ("end group", "end repeat", "end loop")]
         self.position = 0
         self.sections_out: list[dict[str, Any]] = []
-        for element in _calculations(tree):  # conditions may read a calculated value wherever its row is
+        for element in calculation_elements(tree, _bookkeeping):  # conditions may read a calculated value wherever its row is
             name = str(element.get("name"))
             self.import_fields[name] = FieldRef(identifier(name, "c") or name, None, "number")
             self.export_fields[identifier(name, "c") or name] = ExportField((name,), "number")
@@ -165,26 +165,7 @@ class SurveyAssembler(RowCells):
 
     def calculation(self, element: Mapping[str, Any], raw: Mapping[str, Any], where: str) -> None:
         """A `calculate` row as a calculated value (`Survey.calculate`), when its calculation is arithmetic."""
-        name = str(element.get("name"))
-        calculation = str((element.get("bind") or {}).get("calculate") or "").strip()
-        settings = self.settings(element, where)
-        carried = settings.get("expression")
-        expression = None
-        if isinstance(carried, str):
-            try:  # the expression as written in cxroi, unless the calculation column was edited since
-                expression = carried if to_calculation(carried, self.export_fields) == calculation else None
-            except (Untranslatable, ValueError):
-                expression = None
-        if expression is None:
-            try:
-                expression = from_calculation(calculation, self.import_fields)
-            except Untranslatable as error:
-                self.unsupported(f"{where}, column 'calculation'", f"{calculation!r} cannot be translated: {error} "
-                                 "(cxroi calculates + - * / over numbers)", name)
-                return
-        calculations = self.survey_data.setdefault("calculate", [])
-        self.locations[f"calculate[{len(calculations)}]"] = where
-        calculations.append({"id": identifier(name, "c") or name, "expression": expression})
+        read_calculation(self, element, where, self.survey_data, self.locations)
 
     # --- one question --------------------------------------------------------------------------------------------
 
@@ -391,17 +372,6 @@ def _note_question(element: Mapping[str, Any]) -> bool:
     """A note row read as a note question (type `note`): one cxroi wrote so, or one shown on a condition; other
     notes become the intro of their section or the help of the next question."""
     return element.get("cxroi_type") == "note" or bool((element.get("bind") or {}).get("relevant"))
-
-
-def _calculations(element: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The `calculate` elements of the tree (a group's included), but KoboToolbox's bookkeeping."""
-    found = []
-    for child in element.get("children") or []:
-        if child.get("type") == "calculate" and not _bookkeeping(child):
-            found.append(child)
-        elif child.get("type") == "group":
-            found += _calculations(child)
-    return found
 
 
 def _bookkeeping(element: Mapping[str, Any]) -> bool:
