@@ -80,13 +80,18 @@ def _paired_qualities(placed: Placed) -> Iterator[Finding]:
                 continue  # the two ends of one scale: "fast or slow"
             if any(phrase in lower for phrase in FIXED_OR_PHRASES if match.group(0).lower() in phrase):
                 continue
-            halves = [text[:match.start()] + word + text[match.end():] for word in (match["first"], match["second"])]
+            from .wording import praised  # wording imports this module
+
+            original = question.text  # the author's own apostrophes in the rewrites (`text` has plain ones)
+            halves = [original[:match.start()] + word + original[match.end():]
+                      for word in (match["first"], match["second"])]
             yield finding(
                 "double_barrelled", f"{placed.path}.text", question.id,
                 f"“{match.group(0)}” joins two qualities with {how}; a customer who found one but not the other "
                 "has no honest answer, and a low score cannot say which fell short.",
                 f"Ask about “{match['first']}” and “{match['second']}” in two separate questions: “{halves[0]}” and "
                 f"“{halves[1]}”.",
+                () if praised(text, match.start(), match.end()) else (halves[0], halves[1]),
             )
             return
 

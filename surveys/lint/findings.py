@@ -63,12 +63,17 @@ class Finding:
     question_id: str | None
     message: str
     suggestion: str
+    rewrites: tuple[str, ...] = ()
+    """The corrected text for `path` when the linter knows one that is right (not an example): one text replaces
+    it (a neutral wording, a statement for an agreement scale); two split a double-barrelled question into two
+    questions, one text each. Empty when no rewrite is offered. The authoring page's "Apply" uses it."""
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON: code, severity, path, question_id, message, suggestion."""
-        return asdict(self)
+        """Plain data for JSON: code, severity, path, question_id, message, suggestion, rewrites (a list)."""
+        return asdict(self) | {"rewrites": list(self.rewrites)}
 
 
-def finding(code: str, path: str, question_id: str | None, message: str, suggestion: str) -> Finding:
+def finding(code: str, path: str, question_id: str | None, message: str, suggestion: str,
+            rewrites: tuple[str, ...] = ()) -> Finding:
     """A Finding whose severity comes from the one catalogue, so a code never changes severity by accident."""
-    return Finding(code, CODES[code], path, question_id, message, suggestion)
+    return Finding(code, CODES[code], path, question_id, message, suggestion, rewrites)

@@ -83,6 +83,7 @@ def _double_barrelled(placed: Placed) -> Iterator[Finding]:
             "double_barrelled", f"{placed.path}.text", question.id,
             f"“{phrase}” asks about two things in one question; a low score cannot say which one fell short.",
             f"Ask about “{first}” and “{second}” in two separate questions{_split(question.text, 'questions')}",
+            _halves(question.text),
         )
 
 
@@ -123,6 +124,20 @@ def _split(text: str, what: str) -> str:
     if listed or any(_joined(half) for half in halves):
         return f" (no split is offered: it joins more than two things, so write one of the {what} per thing)."
     return f": “{halves[0]}” and “{halves[1]}”."
+
+
+def _halves(text: str) -> tuple[str, ...]:
+    """The two texts that replace one joining two things, as `_split` words them; none when it offers none."""
+    found = _joined(text)
+    if found is None:
+        return ()
+    _, first, second, start, end = found
+    halves = tuple(text[:start] + thing + text[end:] for thing in (first, second))
+    if praised(text, start, end):
+        return ()
+    if re.search(r"[\w'’-]+\s*,\s*$", text[:start]) or any(_joined(half) for half in halves):
+        return ()
+    return halves
 
 
 def _joined(text: str) -> tuple[str, str, str, int, int] | None:
@@ -177,6 +192,12 @@ def _praise_phrases(text: str) -> list[tuple[int, int, int]]:
     return phrases
 
 
+def praised(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies inside a praising phrase's adjectives ("our helpful and knowledgeable
+    team"): splitting such a pair would keep the praise, so the neutral rewrite, which drops it, is the fix."""
+    return any(run_start <= start and end <= run_end for _, run_start, run_end in _praise_phrases(_plain(text)))
+
+
 def _without_praise(text: str) -> str:
     """The text with every praising phrase's adjectives removed ("our helpful and knowledgeable team" → "our
     team"), the determiner and the noun kept."""
@@ -199,26 +220,31 @@ def _leading(placed: Placed) -> Iterator[Finding]:
             matched = match.group(0) if match else None
         if matched is None:
             continue
+        suggestion, rewrite = _neutral_rewrite(text, question.agreement)
         yield finding(
             "leading_wording", f"{placed.path}.text", question.id,
             f"“{matched}” {why}, which inflates scores.",
-            _neutral_rewrite(text),
+            suggestion, rewrite,
         )
         return
 
 
-def _neutral_rewrite(text: str) -> str:
+def _neutral_rewrite(text: str, agreement: bool) -> tuple[str, tuple[str, ...]]:
+    """The suggestion, and the rewritten text when it is a right one: the praise taken out, or — on an
+    agreement scale only — the claim of a "Don't you agree that …" as the statement to agree with."""
     rewritten = _HOW_PRAISE_VERB.sub("how would you rate ", text)
     rewritten = _HOW_MUCH.sub("how would you rate ", rewritten)
     rewritten = _without_praise(rewritten)
     claim = _AGREE_THAT.search(rewritten)
     if claim:
         statement = claim["claim"].strip().rstrip(".")
-        return (f"State the claim neutrally as a likert statement: “{statement[:1].upper()}{statement[1:]}.” "
-                "and let the agreement scale carry both sides.")
+        statement = f"{statement[:1].upper()}{statement[1:]}."
+        return (f"State the claim neutrally as a likert statement: “{statement}” and let the agreement scale carry "
+                "both sides.", (statement,) if agreement else ())
     if rewritten != text:
-        return f"Neutral wording: “{rewritten[:1].upper()}{rewritten[1:]}”"
-    return "Rephrase neutrally, e.g. “How would you rate …?”, and let a balanced scale carry both sides."
+        rewritten = f"{rewritten[:1].upper()}{rewritten[1:]}"
+        return f"Neutral wording: “{rewritten}”", (rewritten,)
+    return "Rephrase neutrally, e.g. “How would you rate …?”, and let a balanced scale carry both sides.", ()
 
 
 def _double_negative(placed: Placed) -> Iterator[Finding]:
@@ -282,9 +308,11 @@ def _question_on_agreement_scale(placed: Placed) -> Iterator[Finding]:
     if not (text.endswith("?") or _INTERROGATIVE.match(text)) or YES_NO.match(text):
         return  # a yes/no question is `yes_no_on_agreement_scale` (clarity.py)
     how = _HOW_ADJECTIVE_WAS_IT.match(text)
+    rewrites: tuple[str, ...] = ()
     if how:
-        suggestion = (f"Write it as a statement to agree or disagree with: “It {how['verb'].lower()} "
-                      f"{how['adjective'].lower()} {how['rest'].strip()}.”")
+        statement = f"It {how['verb'].lower()} {how['adjective'].lower()} {how['rest'].strip()}."
+        suggestion = f"Write it as a statement to agree or disagree with: “{statement}”"
+        rewrites = (statement,)
     else:
         suggestion = ("Write it as a statement to agree or disagree with (e.g. “It was easy to …”), or keep the "
                       "question and answer it on a scale that fits it (a rating).")
@@ -292,7 +320,7 @@ def _question_on_agreement_scale(placed: Placed) -> Iterator[Finding]:
         "question_on_agreement_scale", f"{placed.path}.text", question.id,
         "the text is a question, but it is answered on an agree–disagree scale: respondents cannot agree or "
         "disagree with a question, and the scale's labels no longer fit it.",
-        suggestion,
+        suggestion, rewrites,
     )
 
 

@@ -317,12 +317,13 @@ def test_two_choices_with_one_label_are_an_error() -> None:
 
 # --- the Finding record -----------------------------------------------------------------------------------------
 
-def test_finding_is_frozen_and_serialises_its_six_fields() -> None:
+def test_finding_is_frozen_and_serialises_its_seven_fields() -> None:
     item = Finding("jargon", "warning", "title", None, "m", "s")
     with pytest.raises(dataclasses.FrozenInstanceError):
         item.code = "other"  # type: ignore[misc]
     assert item.to_dict() == {"code": "jargon", "severity": "warning", "path": "title", "question_id": None,
-                              "message": "m", "suggestion": "s"}
+                              "message": "m", "suggestion": "s", "rewrites": []}
+    assert Finding("x", "info", "p", "q", "m", "s", ("a", "b")).to_dict()["rewrites"] == ["a", "b"]
 
 
 def test_every_code_has_a_severity_of_the_three() -> None:

@@ -73,11 +73,11 @@ def test_json_output_has_every_field(tmp_path: Path, capsys: pytest.CaptureFixtu
     [error] = [item for item in document["findings"] if item["severity"] == "error"]
     assert error == {
         "code": "nps_only_outcome", "severity": "error", "path": "sections[0].questions[0]", "question_id": "q_nps",
-        "message": error["message"], "suggestion": error["suggestion"],
+        "message": error["message"], "suggestion": error["suggestion"], "rewrites": [],
     }
     assert error["message"] and error["suggestion"]
     for item in document["findings"]:
-        assert set(item) == {"code", "severity", "path", "question_id", "message", "suggestion"}
+        assert set(item) == {"code", "severity", "path", "question_id", "message", "suggestion", "rewrites"}
 
 
 def test_json_for_a_clean_survey_is_an_empty_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

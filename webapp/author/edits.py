@@ -180,6 +180,26 @@ def set_show_if(data: Mapping[str, Any], question_id: str, condition: str) -> di
     return result
 
 
+def apply_rewrite(data: Mapping[str, Any], question_id: str, rewrites: tuple[str, ...]) -> dict[str, Any]:
+    """Apply a lint finding's rewrite to a question's text: one text replaces it (its other languages kept);
+    two split the question in two — it keeps the first text, and a copy with the second (id `<id>_2`, or the
+    next free number) follows it on the same page."""
+    if len(rewrites) not in (1, 2):
+        raise ValueError("a rewrite is one text, or two for a split")
+    result = _copy(data)
+    s, q = _locate(result, question_id)
+    questions = result["sections"][s]["questions"]
+    original = questions[q]
+    original["text"] = _keep_translations(original.get("text"), rewrites[0], result)
+    if len(rewrites) == 2:
+        taken, number = set(question_ids(result)), 2
+        while f"{question_id}_{number}" in taken:
+            number += 1
+        copy_of = copy.deepcopy(original) | {"id": f"{question_id}_{number}", "text": rewrites[1]}
+        questions.insert(q + 1, copy_of)
+    return result
+
+
 def _read_settings(text: str, path: str) -> dict[str, Any]:
     try:
         settings = load_yaml(text) if text.strip() else {}
