@@ -170,3 +170,16 @@ def test_the_results_page_counts_a_screened_out_response_as_complete(app: Any, c
     html = signed_in(app, db_url, "analyst").get("/results/page_logic").get_data(as_text=True)
     assert '<dd class="value" data-count="complete">1</dd>' in html  # the screened-out one: not a drop-off
     assert '<dd class="value" data-count="partial">1</dd>' in html
+
+
+def test_a_public_link_respondent_is_screened_out_once(client: FlaskClient, db: Session, db_url: str) -> None:
+    publish_survey(db, logic_survey())
+    url = "/p/page_logic?channel=web"
+    token = _start(client, url)
+    sent = client.post("/p/page_logic", data={"csrf_token": token, "page": "0", "q_customer": "no"})
+    assert sent.status_code == 303 and sent.headers["Location"].endswith("/p/page_logic/thanks")
+    assert "only for our customers" in client.get("/p/page_logic/thanks").get_data(as_text=True)
+    again = client.post("/p/page_logic", data={"csrf_token": token, "page": "0", "q_customer": "yes"})
+    assert again.status_code == 303 and again.headers["Location"].endswith("/thanks")
+    [row] = response_rows(db_url)
+    assert row["status"] == "complete" and row["answers"] == {"q_customer": "no", "_screened_out": "not_customer"}
