@@ -11,7 +11,7 @@ so Python sees one row per segment and scale point. The mean, standard deviation
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,7 +117,7 @@ def survey_cross_tab(session: Session, slug: str, filters: ResultFilters, metric
 
 
 def _segment(survey: Survey, versions: Mapping[int, SurveyVersion], waves: Sequence[Wave], by: str
-             ) -> tuple[sa.ColumnElement[Any], Any]:
+             ) -> tuple[Any, Callable[[Any], str]]:
     """The SQL expression of segment `by` and how to name one of its values."""
     if by == "channel":
         return Response.channel, lambda v: v or NO_CHANNEL
