@@ -36,7 +36,7 @@ def run(*, quick: bool) -> str:
             seed(url, size)
             for suffix in (".csv", ".sav", ".dta"):
                 out = Path(folder) / f"export-{size}{suffix}"
-                seconds, peak_kib = measure_export(url, out)
+                seconds, peak_kib, _, _ = measure_export(url, out)
                 if suffix != ".csv":
                     check_file(out, size)
                 results.append((suffix, size, seconds, peak_kib, out.stat().st_size))
