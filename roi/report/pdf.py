@@ -87,7 +87,7 @@ def _table(block: Table, *, split_rows: bool = False) -> list[Flowable]:
     parts.append(Spacer(1, 6))
     _, tall = table.wrapOn(_MEASURE, FRAME_WIDTH, FRAME_HEIGHT)
     if tall <= FRAME_HEIGHT * SHORT_TABLE:  # a short table is not split, so no page ends on a header and a row
-        return [KeepTogether(parts)]
+        return [CondPageBreak(tall + 1), *parts]
     return parts
 
 
