@@ -89,7 +89,7 @@ def test_non_respondent_pages_need_sign_in(site: tuple[Flask, str]) -> None:
     anonymous = app.test_client()
     csrf = token_of(anonymous.get("/login").get_data(as_text=True))
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC or rule.endpoint.startswith("respond."):
+        if rule.endpoint in PUBLIC or rule.endpoint.startswith(("respond.", "shared.")):  # shared: report links
             continue
         path = url_for_rule(rule, token)
         if rule.endpoint.startswith("api."):  # no sign-in page for programs: a 401 problem (tests/webapp/test_api.py)
