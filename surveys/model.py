@@ -288,9 +288,10 @@ class Survey(Strict):
         page = next((index for index, own in enumerate(self.sections) if own is section), None)
         if page is None:
             page = self.sections.index(section)
-        if section.show_if is not None and not shown_pages(self, earlier)[page]:
+        shown = shown_pages(self, earlier, until=page) if section.show_if is not None else None
+        if shown is not None and not shown[page]:
             return answers, errors  # a page hidden by page logic: nothing required, nothing stored
-        context = in_view(self, earlier, page)
+        context = in_view(self, earlier, page, shown)
         for question in section.questions:
             if not self.is_shown(question, context):
                 context.pop(question.id, None)

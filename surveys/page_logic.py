@@ -9,8 +9,10 @@ never show or hide anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections import ChainMap
+from collections.abc import Mapping, MutableMapping
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import Field, field_validator
 
@@ -29,6 +31,10 @@ SCREENED_OUT_COLUMN = "screened_out"
 """The export column of a survey with screen-out rules: the id of the rule that ended the response, else blank."""
 MAX_CALCULATIONS = 200
 MAX_SCREEN_OUTS = 50
+_condition = lru_cache(maxsize=4096)(parse_condition)
+_arithmetic = lru_cache(maxsize=4096)(parse_arithmetic)
+"""Parsed once per expression: every page a respondent sends works out which pages are shown (parsed trees are
+frozen, so sharing them is safe)."""
 
 
 class Calculation(Strict):
@@ -64,10 +70,11 @@ class ScreenOut(Strict):
 def calculated(survey: Survey, answers: Mapping[str, Any]) -> dict[str, float | None]:
     """Every calculated value over `answers`, in the definition's order (a calculation may read earlier ones);
     None where a value it reads is missing or not a number, or it divides by zero."""
-    context = dict(answers)
-    values: dict[str, float | None] = {}
+    values: dict[str, Any] = {}
+    # no copy of the answers (this runs for every page sent); a ChainMap only writes to its first mapping
+    context = ChainMap(values, cast("MutableMapping[str, Any]", answers))
     for calculation in survey.calculate:
-        values[calculation.id] = context[calculation.id] = parse_arithmetic(calculation.expression).evaluate(context)
+        values[calculation.id] = _arithmetic(calculation.expression).evaluate(context)
     return values
 
 
@@ -78,24 +85,35 @@ def with_calculated(survey: Survey, answers: Mapping[str, Any]) -> dict[str, Any
     return dict(answers) | {key: value for key, value in calculated(survey, answers).items() if value is not None}
 
 
-def shown_pages(survey: Survey, answers: Mapping[str, Any]) -> list[bool]:
-    """For every page, whether the respondent sees it given `answers` (see the module's docstring)."""
+@lru_cache(maxsize=4096)
+def _reads(condition: str) -> frozenset[str]:
+    return frozenset(name for name, _ in _condition(condition).references())
+
+
+def shown_pages(survey: Survey, answers: Mapping[str, Any], until: int | None = None) -> list[bool]:
+    """For every page (up to page `until`), whether the respondent sees it given `answers` (see the module's
+    docstring)."""
     shown: list[bool] = []
     seen: dict[str, Any] = {}
-    for section in survey.sections:
-        visible = section.show_if is None or parse_condition(section.show_if).evaluate(
-            with_calculated(survey, seen))
+    calculations = {calculation.id for calculation in survey.calculate}
+    for section in survey.sections[:None if until is None else until + 1]:
+        visible = True
+        if section.show_if is not None:
+            values: dict[str, Any] = {}
+            if calculations & _reads(section.show_if):
+                values = {key: value for key, value in calculated(survey, seen).items() if value is not None}
+            visible = _condition(section.show_if).evaluate(ChainMap(values, seen) if values else seen)
         shown.append(visible)
         if visible:
             seen |= {q.id: answers[q.id] for q in section.questions if q.id in answers}
     return shown
 
 
-def in_view(survey: Survey, answers: Mapping[str, Any], page: int) -> dict[str, Any]:
-    """What the conditions on `page` read: the answers to the pages shown before it, with the values
-    calculated over them."""
+def in_view(survey: Survey, answers: Mapping[str, Any], page: int, shown: list[bool] | None = None) -> dict[str, Any]:
+    """What the conditions on `page` read: the answers to the pages shown before it (`shown`, when the caller has
+    worked it out), with the values calculated over them."""
     if any(section.show_if is not None for section in survey.sections):
-        shown = shown_pages(survey, answers)
+        shown = shown if shown is not None else shown_pages(survey, answers, until=page - 1)
         ids = {q.id for index, section in enumerate(survey.sections[:page]) if shown[index] for q in section.questions}
     else:
         ids = {q.id for section in survey.sections[:page] for q in section.questions}
@@ -119,7 +137,7 @@ def screen_out_after(survey: Survey, answers: Mapping[str, Any]) -> ScreenOut | 
     if not survey.screen_out:
         return None
     context = with_calculated(survey, answers)
-    return next((rule for rule in survey.screen_out if parse_condition(rule.when).evaluate(context)), None)
+    return next((rule for rule in survey.screen_out if _condition(rule.when).evaluate(context)), None)
 
 
 def screened_out_by(survey: Survey, answers: Mapping[str, Any]) -> ScreenOut | None:
