@@ -125,6 +125,11 @@ def _outcome_words(outcome: Any) -> str:
     return "revenue" if outcome == "revenue" else "retention"
 
 
+QUADRANT_WORDS = {"keep up": "Strengths to keep", "fix first": "Fix first", "over-invested": "Possible overinvestment",
+                  "low priority": "Lower priority"}
+"""roi.drivers' quadrant names (`drivers[].quadrant`) in the words the map's corners print."""
+
+
 def _quadrant_splits(analysis: Mapping[str, Any], items: list[Mapping[str, Any]]) -> tuple[float, float]:
     """Where the quadrant's guide lines go: the analysis' own splits (`splits.share`, `splits.performance`)
     when it records them, else the means over the items, the rule roi.drivers uses for `quadrant`.
@@ -190,7 +195,7 @@ def build_drivers(results: Mapping[str, Any]) -> Section:
         numbers = {id(i): n for n, i in enumerate(plotted, start=1)} if len(plotted) >= 2 else {}
         rows = [[str(numbers.get(id(i), "")), str(i.get("label") or i.get("item")), f.share(i.get("share")),
                  f.interval(i.get("share_ci"), f.share), f.score(i.get("performance")),
-                 str(i.get("quadrant") or f.MISSING)] for i in items]
+                 QUADRANT_WORDS.get(str(i.get("quadrant")), str(i.get("quadrant") or f.MISSING))] for i in items]
         blocks.append(Table(["#", "Item", "Share", "95% CI", "Performance (0–100)", "Quadrant"], rows,
                             numeric=(0, 2, 3, 4), widths=(0.05, 0.33, 0.11, 0.2, 0.16, 0.15)))
         if numbers:

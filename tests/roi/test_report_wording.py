@@ -175,3 +175,13 @@ def test_the_analysis_sentences_use_labels_not_column_names() -> None:
     assert "the controls tenure at the survey (months), revenue." in text
     for raw in ("tenure_months", "log_revenue", "q_align.easy", "for bas", "of bas "):
         assert raw not in text, raw
+
+
+def test_driver_table_names_quadrants_as_the_map_does() -> None:
+    # roi.drivers' names (keep up, fix first, over-invested) against the map's corners
+    text = " ".join(pdf_text(render(sample_results())))
+    table = text[text.index("Performance (0–100) Quadrant"):]
+    assert "1 We make things easy 38.2% 31.5% to 44.9% 61 Strengths to keep" in table
+    assert "2 We treat you as a partner 33.3% 26.1% to 40.2% 49 Fix first" in table
+    assert "3 Billing friction 28.5% 20.0% to 36.1% 70 Possible overinvestment" in table
+    assert "keep up" not in text and "over-invested" not in text
