@@ -27,6 +27,7 @@ from benchmarks.load import (
     run_respondents,
     stored_complete,
 )
+from benchmarks.profile_respondent import RespondentProfile, measure, table
 
 WORKERS = 4
 """gunicorn sync workers for both servers (2 × the machine's 2 cores): the same settings for app and baseline."""
@@ -178,7 +179,27 @@ def _row(backend: str, path: str, result: LoadResult, clients: int) -> str:
             f"{result.percentile(50) * 1000:.1f} | {result.percentile(99) * 1000:.1f} | {result.errors} |")
 
 
-def render(reports: list[BackendReport], *, clients: int, seconds: float, skipped: list[str]) -> str:
+BEFORE_IN_PROCESS = (
+    "Before issue 15's work on the respondent path (the code of 6716633, same harness, 200 respondents, SQLite, "
+    "measured 19:20 UTC with a load average of 4.7): 50.6 CPU ms per respondent (GET page 1 8.3, POST page 1 "
+    "17.3, GET page 2 9.6, POST final 15.1) and 23 statements per respondent (BEGIN 8, SELECT 11, INSERT 2, "
+    "UPDATE 2); the bare endpoint took 0.29 CPU ms per request through the same test client."
+)
+TARGET_RATIO = 0.25
+TARGET_P99_SECONDS = 0.150
+
+
+def target_verdict(report: BackendReport) -> str:
+    """Whether the respondent path meets issue 15's targets on this backend, said plainly."""
+    ratio = report.respondents.rate / report.bare.rate if report.bare.rate else float("nan")
+    p99 = report.respondents.percentile(99)
+    met = ratio >= TARGET_RATIO and p99 < TARGET_P99_SECONDS
+    return (f"{report.backend}: {'met' if met else 'NOT met'} — {ratio:.3f}× the bare endpoint (target ≥ "
+            f"{TARGET_RATIO}×), p99 {p99 * 1000:.0f} ms (target < {TARGET_P99_SECONDS * 1000:.0f} ms)")
+
+
+def render(reports: list[BackendReport], *, clients: int, seconds: float, skipped: list[str],
+           profiles: list[RespondentProfile] | None = None, load: tuple[str, str] | None = None) -> str:
     """The Markdown section of RESULTS.md."""
     lines = [
         "## Web: respondent path under gunicorn",
@@ -216,6 +237,21 @@ def render(reports: list[BackendReport], *, clients: int, seconds: float, skippe
         if kinds:
             lines.append(f"\nErrors on {report.backend}: {kinds}")
     lines += [f"\n{note}" for note in skipped]
+    if load:
+        lines.append(f"\nLoad average (1, 5, 15 min) when the run began: {load[0]}; when it ended: {load[1]}. The "
+                     "machine is shared: other engineers' tests run beside it, so req/s and latencies are lower "
+                     "than on a quiet machine.")
+    if reports:
+        lines += ["", "Targets (issue 15, at 64 clients):", ""] + [f"- {target_verdict(report)}" for report in reports]
+    if profiles:
+        lines += ["", "### In-process CPU per respondent", "",
+                  "`python -m benchmarks.profile_respondent` (in this run): the same four requests through Flask's "
+                  "test client on a seeded database, one process, no server and no network; CPU time of that "
+                  "process (`time.process_time`: app and test client) and every SQL statement sent (BEGIN "
+                  "included), per respondent. These are CPU figures, not wall-clock ones: they vary much less "
+                  "with the machine's load than the req/s above.", ""]
+        lines += table(profiles)
+        lines += ["", BEFORE_IN_PROCESS]
     return "\n".join(lines) + "\n"
 
 
@@ -224,6 +260,7 @@ def run(*, quick: bool) -> str:
     clients, seconds = (8, 5.0) if quick else (64, 60.0)
     crash_seconds = 30.0 if quick else 60.0  # the most to wait for acknowledgements before the kill
     reports, skipped = [], []
+    load_before = _load_average()
     with tempfile.TemporaryDirectory(prefix="cxroi-bench-web-") as folder:
         for backend in ("sqlite", "postgresql"):
             if backend == "postgresql" and postgres_base() is None:
@@ -231,8 +268,14 @@ def run(*, quick: bool) -> str:
                 continue
             reports.append(measure_backend(backend, Path(folder) / backend, clients=clients, seconds=seconds,
                                            crash_seconds=crash_seconds, kill_after=5 if quick else 100))
-    text = render(reports, clients=clients, seconds=seconds, skipped=skipped)
+    load = (load_before, _load_average())
+    profiles = [measure(50 if quick else 300, backend=report.backend) for report in reports]
+    text = render(reports, clients=clients, seconds=seconds, skipped=skipped, profiles=profiles, load=load)
     failures = [p for r in reports for p in r.exactly_once_problems + r.crash_problems]
     if failures:  # the numbers are written, and the run fails
         raise AssertionError(text + "\n" + "\n".join(failures[:20]))
     return text
+
+
+def _load_average() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -84,10 +85,23 @@ class NumberFactory(FieldFactory):
 
 def _radio_choices(question: QuestionBase, survey: Survey) -> list[Any]:
     """A radio group's options: the question's, then "Not applicable" when it offers it, then "No answer" (a
-    real radio, value "": sent, it clears the answer) when it is optional."""
+    real radio, value "": sent, it clears the answer) when it is optional. Kept per question, survey and
+    language while the same objects are in use (a version's parsed survey lives as long as the process): every
+    respondent of a page asks for the same options."""
+    key = (id(question), id(survey), get_locale())
+    kept = _RADIO_CHOICES.get(key)
+    if kept is not None and kept[0] is question and kept[1] is survey:  # the same objects, not a reused id
+        return kept[2]
     extra = [(NOT_APPLICABLE, gettext("Not applicable"))] if offers_not_applicable(survey, question) else []
     extra += [] if question.required else [("", gettext("No answer"))]
-    return _choices(question.options()) + [SelectChoice(*pair) if SelectChoice else pair for pair in extra]
+    choices = _choices(question.options()) + [SelectChoice(*pair) if SelectChoice else pair for pair in extra]
+    if len(_RADIO_CHOICES) >= 1024:
+        _RADIO_CHOICES.clear()
+    _RADIO_CHOICES[key] = (question, survey, choices)
+    return choices
+
+
+_RADIO_CHOICES: dict[tuple[int, int, Any], tuple[QuestionBase, Survey, list[Any]]] = {}
 
 
 ASIDE_VALUES = frozenset({"", NOT_APPLICABLE})
@@ -169,8 +183,9 @@ class FrictionFactory(FieldFactory):
         # an optional grid's rows can be taken back: "No answer" (value "") after yes and no
         options = [("yes", gettext("Yes")), ("no", gettext("No"))] + ([] if question.required else
                                                                       [("", gettext("No answer"))])
+        choices = _choices(options)
         for row, label in question.rows(survey):
-            fields[f"{question.id}.{row}"] = RadioField(label, choices=_choices(options), validate_choice=False)
+            fields[f"{question.id}.{row}"] = RadioField(label, choices=choices, validate_choice=False)
             if question.follow_up:
                 prompt = translate_fixed(question.follow_up_text)
                 fields[f"{question.id}.{row}.what"] = TextAreaField(f"{label}: {prompt}")

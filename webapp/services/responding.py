@@ -186,8 +186,14 @@ def check_public(session: Session, slug: str, query: Mapping[str, str], *, secre
     """
     _reading(session)
     version = _open_public_version(session, slug)
-    survey = survey_of(version)
     session.commit()
+    return _link_start(version, slug, query, secret_key=secret_key, max_age=max_age)
+
+
+def _link_start(version: SurveyVersion, slug: str, query: Mapping[str, str], *, secret_key: str | bytes,
+                max_age: float) -> PublicStart:
+    """The checks of `check_public` on the link's query, once the version is known (no database)."""
+    survey = survey_of(version)
     channel = query.get("channel") or None
     check_channel(survey, channel)
     customer_id = None
@@ -220,7 +226,13 @@ def start_public(session: Session, slug: str, session_key: str, query: Mapping[s
     """Start a response on the public link of `slug` for a new session key (latest version), checked as
     `check_public` checks it; called on the respondent's first POST, never on a GET. Idempotent per session
     key: a second call (a double click) returns the response the first one made."""
-    start = check_public(session, slug, query, secret_key=secret_key, max_age=max_age)
+    # One write transaction: the link checked as `check_public` checks it, the new response's wave, the row.
+    try:
+        start = _link_start(_open_public_version(session, slug), slug, query, secret_key=secret_key,
+                            max_age=max_age)
+    except HostingError:  # no write lock kept while the error page is made
+        session.rollback()
+        raise
     now = utcnow()
     values: dict[str, Any] = {
         "version_id": start.version.id, "invitation_id": None, "session_key": session_key, "customer_id":
@@ -319,11 +331,10 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
             .values(used_at=now)
             .execution_options(synchronize_session=False)
         )
-    # Who listens to a submit (a churn-risk rule, webhooks) in one statement, so a survey without them pays for
-    # neither lookup; the follow-up rules are in the definition.
-    risk_rule, subscribed = session.execute(rows.SUBMIT_LISTENERS, {"survey_id": response.survey_id}).one()
+    # Who listens to a submit was read with the row: a survey without a churn-risk rule, follow-up rules or
+    # webhooks pays for none of their lookups.
     opened = (cases.open_cases(session, response_id, survey, final, now=now)  # follow-up rules, same transaction
-              if risk_rule or survey.matching_follow_ups(final) else [])
+              if response.risk_rule or survey.matching_follow_ups(final) else [])
     # The results page's counts, last: the tally rows this locks are shared by every submit of the survey.
     tallies.count_complete_response(session, survey, final, version_id=response.version_id,
                                     channel=response.channel, wave_id=response.wave_id,
@@ -331,8 +342,8 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     deliveries = webhooks.emit(session, "response.completed", {
         "response_id": response_id, "survey": survey.id, "customer_id": response.customer_id,
         "channel": response.channel, "submitted_at": now.isoformat(timespec="seconds") + "Z", "answers": final,
-    }) if subscribed else []
-    for case_id in opened if subscribed else ():
+    }) if response.subscribed else []
+    for case_id in opened if response.subscribed else ():
         deliveries += webhooks.emit(session, "case.created", {"case_id": case_id, "response_id": response_id,
                                                               "survey": survey.id})
     session.commit()

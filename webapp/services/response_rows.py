@@ -53,14 +53,23 @@ LATEST_VERSION = (
 
 DEFINITION = sa.select(_versions.c.number, _versions.c.definition).where(_versions.c.id == sa.bindparam("version_id"))
 
+_RISK_RULE = sa.exists().where(ChurnRiskRule.__table__.c.survey_id == _versions.c.survey_id)
+_SUBSCRIBED = sa.exists().where(
+    WebhookSubscription.__table__.c.active.is_(True),
+    WebhookSubscription.__table__.c.team_id == sa.select(_surveys.c.team_id)
+    .where(_surveys.c.id == _versions.c.survey_id).correlate(_versions).scalar_subquery())
+
 LOCKED = (
-    sa.select(*(_responses.c[name] for name in RESPONSE_COLUMNS), _versions.c.survey_id, _versions.c.published_at)
+    sa.select(*(_responses.c[name] for name in RESPONSE_COLUMNS), _versions.c.survey_id, _versions.c.published_at,
+              _RISK_RULE.label("risk_rule"), _SUBSCRIBED.label("subscribed"))
     .join(_versions, _versions.c.id == _responses.c.version_id)
     .where(_responses.c.id == sa.bindparam("response_id"))
     .with_for_update(of=_responses)
 )
 """A response by id, its row locked until the transaction ends (PostgreSQL; SQLite's write transaction is the
-lock), with its version's keys."""
+lock), with its version's keys, and who listens to its submit: `risk_rule` (a churn-risk rule is set for the
+survey) and `subscribed` (its team has an active webhook subscription), so a submit asks the churn-risk scorer
+and the webhooks only when one is there to hear it."""
 
 UPDATE_PARTIAL = (
     _responses.update()
@@ -69,17 +78,6 @@ UPDATE_PARTIAL = (
 """UPDATE a response while it is partial; the values are the execution's other parameters (named as columns)."""
 
 INSERT = _responses.insert()
-
-SUBMIT_LISTENERS = sa.select(
-    sa.exists().where(ChurnRiskRule.__table__.c.survey_id == sa.bindparam("survey_id")),
-    sa.exists().where(
-        WebhookSubscription.__table__.c.active.is_(True),
-        WebhookSubscription.__table__.c.team_id == sa.select(_surveys.c.team_id)
-        .where(_surveys.c.id == sa.bindparam("survey_id")).scalar_subquery()),
-)
-"""(a churn-risk rule is set for the survey, an active webhook subscription of its team exists): a submit asks
-the churn-risk scorer and the webhooks only when one is there to hear it."""
-
 
 _VERSIONS: dict[tuple[int, int, datetime], SurveyVersion] = {}
 

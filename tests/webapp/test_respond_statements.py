@@ -1,0 +1,78 @@
+"""How many SQL statements one public-link respondent costs (issue 15): the four requests of the web bench
+(benchmarks/bench_web.py) — GET page 1, POST it, GET page 2, POST the final page — counted with an SQLAlchemy
+event listener on the app's engine, once the process has read the survey version (a first visit reads its
+definition once per process). The bounds are counts, not times: each statement is a round trip and a pass
+through SQLAlchemy, the larger part of a respondent's CPU (benchmarks/profile_respondent.py).
+
+Before issue 15's work the same path sent 15 statements besides BEGIN (11 SELECT, 2 INSERT, 2 UPDATE) in 8
+transactions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from tests.webapp.support.web import ANSWERS, PAGE_1, PAGE_2, csrf_token, example_survey
+from webapp.services import publish_survey
+from webapp.services.invitations import sign_customer_id
+from webapp.storage.models import Response
+
+SLUG = "acme_relationship"
+
+MOST = {  # statements besides BEGIN, per request, worked out from what each request must do
+    "GET page 1": 1,  # the survey's latest open version (nothing is stored on a first visit)
+    "POST page 1": 6,  # no response for the key yet; the latest version; the customer's wave; INSERT; the locked
+    # row (with who listens to a submit); UPDATE with page 1's answers
+    "GET page 2": 1,  # the response by key, with its version and survey
+    "POST final": 4,  # the response by key; the locked row; UPDATE to complete; the tallies' one upsert
+}
+
+
+def test_a_public_respondent_costs_at_most_twelve_statements(app: Flask, db: Session, db_url: str) -> None:
+    publish_survey(db, example_survey(customer_id_param="cid"))
+    from webapp.extensions import get_db
+
+    with app.app_context():
+        engine = get_db().get_bind()
+    counts: dict[str, Counter[str]] = {}
+    current: list[Counter[str]] = [Counter()]
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        current[0][statement.split(None, 1)[0].upper()] += 1
+
+    def step(name: str) -> None:
+        current[0] = counts.setdefault(name, Counter())
+
+    warm = app.test_client()  # a first respondent: the process reads the version's definition once
+    warm.get(f"/p/{SLUG}?channel=email&cid={sign_customer_id('test-secret', SLUG, 'C0')}")
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        browser = app.test_client()
+        step("GET page 1")
+        page = browser.get(f"/p/{SLUG}?channel=email&cid={sign_customer_id('test-secret', SLUG, 'C1')}")
+        assert page.status_code == 200
+        token = csrf_token(page.get_data(as_text=True))
+        step("POST page 1")
+        reply = browser.post(f"/p/{SLUG}", data=PAGE_1 | {"csrf_token": token})
+        assert reply.status_code == 303 and reply.headers["Location"].endswith("?page=1")
+        step("GET page 2")
+        assert browser.get(reply.headers["Location"]).status_code == 200
+        step("POST final")
+        reply = browser.post(f"/p/{SLUG}", data=PAGE_2 | {"csrf_token": token})
+        assert reply.status_code == 303 and reply.headers["Location"].endswith("/thanks")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+
+    sent = {name: sum(n for kind, n in kinds.items() if kind != "BEGIN") for name, kinds in counts.items()}
+    assert all(sent[name] <= most for name, most in MOST.items()), sent
+    assert sum(sent.values()) <= 12, counts
+    # Transactions: a read on each GET; on the first POST the key looked up, then one write for the link's check
+    # and the new row, one for page 1; on the final POST the key looked up, then the submit.
+    if db_url.startswith("sqlite"):  # each transaction begins with a BEGIN of ours (webapp.storage.engine)
+        assert sum(kinds["BEGIN"] for kinds in counts.values()) <= 7, counts
+    stored = db.scalars(sa.select(Response).where(Response.customer_id == "C1")).all()
+    assert [(r.status, r.channel, r.answers) for r in stored] == [("complete", "email", ANSWERS)]
