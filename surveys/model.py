@@ -285,9 +285,7 @@ class Survey(Strict):
         answers: dict[str, Any] = {}
         errors: dict[str, AnswerError] = {}
         skipped: list[str] = []
-        page = next((index for index, own in enumerate(self.sections) if own is section), None)
-        if page is None:
-            page = self.sections.index(section)
+        page = self.sections.index(section)  # found by identity first (list.index), so cheap
         shown = shown_pages(self, earlier, until=page) if section.show_if is not None else None
         if shown is not None and not shown[page]:
             return answers, errors  # a page hidden by page logic: nothing required, nothing stored
