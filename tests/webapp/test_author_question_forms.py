@@ -150,3 +150,31 @@ def test_the_condition_builder_refuses_what_cannot_work(app: Flask, db_url: str)
     first = text(client.get("/author/acme/questions/q_one_change"))
     assert "This is the first question" in first
     assert stored_draft(db_url, "acme")[0] == before
+
+
+def test_the_form_as_shown_saves_unchanged_values(app: Flask, db_url: str) -> None:
+    """Submitting a settings form exactly as the page fills it, with one number changed, saves that change only."""
+    client = signed_in(app, db_url, "author")
+    token = page_token(client, "/author/new")
+    client.post("/author/new", data={"survey_id": "acme", "title": "Acme", "start": "relationship",
+                                     "csrf_token": token})
+    before = question(db_url, "q_channel")
+    page = client.get("/author/acme/questions/q_channel").get_data(as_text=True)
+    form = page.split('id="settings-form-title"', 1)[1].split("</form>", 1)[0]
+    fields = {name: html.unescape(value) for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form)}
+    fields |= {name: html.unescape(value) for name, value in re.findall(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form)}
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', options) or re.search(r'<option value="([^"]*)"', options)
+        fields[name] = chosen.group(1) if chosen else ""
+    assert fields["scale.labels"].count("\n") == 4  # the template labels its five points
+    fields["scale.max"] = "7"
+    refused = client.post("/author/acme/questions/q_channel/settings", data=fields)
+    assert refused.status_code == 400
+    assert field_error(text(refused), "set-scale-labels") == "labels must name every point: 7 labels for 1..7, got 5"
+    fields["scale.labels"] = ""
+    saved = client.post("/author/acme/questions/q_channel/settings", data=fields)
+    assert saved.status_code == 302, text(saved)[text(saved).find("error-summary"):][:800]
+    after = question(db_url, "q_channel")
+    scale = {name: value for name, value in before["scale"].items() if name != "labels"} | {"max": 7}
+    assert after == before | {"scale": scale}
