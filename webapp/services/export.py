@@ -259,21 +259,18 @@ _TEXTS = 4096
 
 
 def _csv_cells() -> CellFormat:
-    """CSV cells: the response's own made here (a row's customer id through the formula guard, times to the
-    second), the questions' through `_csv_cell` once per answer."""
+    """CSV cells: the response's own made here (a row's customer id through the formula guard; the times come as
+    text to the second from the database), the questions' through `_csv_cell` once per answer."""
     texts = _CsvTexts()
 
-    def own(response_id: int, customer_id: str | None, channel: str | None, number: int, started: datetime | None,
-            submitted: datetime | None, status: str, wave: str | None, language: str | None) -> list[Any]:
+    def own(response_id: int, customer_id: str | None, channel: str | None, number: int, started: str | None,
+            submitted: str | None, status: str, wave: str | None, language: str | None) -> list[Any]:
         return [response_id,
                 "" if customer_id is None else ("'" + customer_id if customer_id.startswith(FORMULA_STARTS)
                                                 else customer_id),
-                texts[channel], number,
-                "" if started is None else started.isoformat(" ", "seconds"),
-                "" if submitted is None else submitted.isoformat(" ", "seconds"),
-                texts[status], texts[wave], texts[language]]
+                texts[channel], number, started or "", submitted or "", texts[status], texts[wave], texts[language]]
 
-    return CellFormat(column=lambda name: _csv_cell, own=own)
+    return CellFormat(column=lambda name: _csv_cell, own=own, times_as_text=True)
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------------------

@@ -55,10 +55,13 @@ Pseudonym = Callable[[str | None], str | None]
 class CellFormat:
     """How a writer wants the cells of a record. `column(name)` converts a cell of that question (or theme) column;
     `own(...)` makes the first `OWN` cells from the response's id, customer id, channel, version number, start and
-    submit times, status, wave name and language. None keeps the values as stored (dict rows, Parquet)."""
+    submit times, status, wave name and language. None keeps the values as stored (dict rows, Parquet).
+    `times_as_text`: the database gives the start and submit times as text to the second, "YYYY-MM-DD HH:MM:SS"
+    (CSV's cells), instead of datetimes."""
 
     column: Callable[[str], Cell | None] = field(default=lambda name: None)
     own: Callable[..., list[Any]] | None = None
+    times_as_text: bool = False
 
 
 RAW = CellFormat()
@@ -152,9 +155,12 @@ def records(reader: Session, versions: list[SurveyVersion], status: str | None, 
                                     if question.columns(survey)))
     texts = _answer_texts(reader, answer_ids)
     whole = texts is None or any(logic_columns(survey) for survey in surveys.values())
+    dialect = reader.get_bind().dialect.name
+    started_at, submitted_at = ((_time_text(Response.started_at, dialect), _time_text(Response.submitted_at, dialect))
+                                if cells.times_as_text else (Response.started_at, Response.submitted_at))
     query = (
-        sa.select(Response.id, Response.version_id, Response.customer_id, Response.channel, Response.started_at,
-                  Response.submitted_at, Response.status, Wave.name, Response.language,
+        sa.select(Response.id, Response.version_id, Response.customer_id, Response.channel, started_at,
+                  submitted_at, Response.status, Wave.name, Response.language,
                   Response.answers if whole else sa.null(), *(texts or ()))
         .outerjoin(Wave, Response.wave_id == Wave.id)
         .where(Response.version_id.in_(list(by_id)), *where)  # where: the results page's filters
@@ -182,6 +188,15 @@ def records(reader: Session, versions: list[SurveyVersion], status: str | None, 
                 record = own(response_id, customer_id, channel, maker.number, started, submitted, state, wave, spoken)
             batch.append(maker(record, row))
         yield batch
+
+
+def _time_text(column: Any, dialect: str) -> Any:
+    """A time column as text to the second ("2026-01-02 03:04:05", the fraction dropped), made by the database."""
+    if dialect == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM-DD HH24:MI:SS")
+    if dialect == "sqlite":
+        return sa.func.strftime("%Y-%m-%d %H:%M:%S", column)
+    return sa.func.substr(sa.cast(column, sa.String), 1, 19)
 
 
 _ANSWERS = 9
@@ -231,6 +246,8 @@ class _RecordMaker:
                 self.questions.append((question.id, index, question.to_columns, names,
                                        [_converter(kinds.get(name), cells.column(name)) for name in names], {}))
                 made += names
+        self.by_text = [(index, seen, self._by_text(to_columns, names, converters, seen))
+                        for _, index, to_columns, names, converters, seen in self.questions]
         self.logic = logic_columns(survey)
         self.logic_cells = [_converter(kinds.get(name), cells.column(name)) for name in self.logic]
         made += self.logic
@@ -241,17 +258,13 @@ class _RecordMaker:
 
     def __call__(self, record: list[Any], row: Sequence[Any]) -> list[Any]:
         """`record` (the response's own cells) with the question cells of the database `row` appended."""
-        made: list[Any] = []
-        answers = row[_ANSWERS] or {}
-        if self.texts:
-            for _, index, to_columns, names, converters, seen in self.questions:
+        made: list[Any] = record if self.gather is None else []
+        if self.texts:  # each answer's JSON text at its place in the row: the cells of a text seen before
+            for index, seen, spread in self.by_text:
                 text = row[index]
-                cells = seen.get(text)
-                if cells is None:
-                    cells = self._spread(None if text is None else json.loads(text), text, to_columns, names,
-                                         converters, seen)
-                made += cells
+                made += seen.get(text) or spread(text)
         else:
+            answers = row[_ANSWERS] or {}
             for question_id, _, to_columns, names, converters, seen in self.questions:
                 answer = answers.get(question_id)
                 key = frozen(answer)
@@ -260,15 +273,20 @@ class _RecordMaker:
                     cells = self._spread(answer, key, to_columns, names, converters, seen)
                 made += cells
         if self.logic:  # calculated values, screen-out (surveys/page_logic.py)
-            values = logic_cells(self.survey, answers)
+            values = logic_cells(self.survey, row[_ANSWERS] or {})
             made += [value if convert is None else convert(value)
                      for value, convert in zip(map(values.get, self.logic), self.logic_cells, strict=True)]
-        if self.gather is None:
-            record += made
-        else:
+        if self.gather is not None:
             made.append(None)  # the cell of a column this version does not have
             record += self.gather(made)
         return record
+
+    def _by_text(self, to_columns: Callable[..., dict[str, Any]], names: list[str], converters: list[Cell | None],
+                 seen: dict[Any, tuple[Any, ...]]) -> Callable[[str | None], tuple[Any, ...]]:
+        def spread(text: str | None) -> tuple[Any, ...]:
+            return self._spread(None if text is None else json.loads(text), text, to_columns, names, converters, seen)
+
+        return spread
 
     def _spread(self, answer: Any, key: Any, to_columns: Callable[..., dict[str, Any]], names: list[str],
                 converters: list[Cell | None], seen: dict[Any, tuple[Any, ...]]) -> tuple[Any, ...]:
