@@ -178,3 +178,20 @@ def test_the_form_as_shown_saves_unchanged_values(app: Flask, db_url: str) -> No
     after = question(db_url, "q_channel")
     scale = {name: value for name, value in before["scale"].items() if name != "labels"} | {"max": 7}
     assert after == before | {"scale": scale}
+
+
+def test_the_forms_and_their_errors_pass_the_page_checks(app: Flask, db_url: str) -> None:
+    """Labels, unique ids, described-by and in-page links pointing at real ids, the error summary first."""
+    from tests.webapp.test_author_accessibility import check
+
+    client = signed_in(app, db_url, "author")
+    token = build(client)
+    check(client.get("/author/acme/questions/q_channel").get_data(as_text=True))
+    check(client.get("/author/acme/questions/q_csat").get_data(as_text=True))
+    refused = client.post("/author/acme/questions/q_channel/settings", data={
+        "csrf_token": token, "scale.min": "x", "scale.max": "seven", "channels": ""})
+    check(refused.get_data(as_text=True), error=True)
+    condition = client.post("/author/acme/questions/q_csat/condition", data={
+        "csrf_token": token, "cond-question": "q_nps", "cond-operator": "in", "cond-value": "1"})
+    assert condition.status_code == 400
+    check(condition.get_data(as_text=True), error=True)
