@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from ..model import Survey
 from .findings import Finding, finding
+from .praise import praised
 from .vocabulary import (
     EVALUATIVE_ADJECTIVES,
     FIXED_OR_PHRASES,
@@ -80,8 +81,6 @@ def _paired_qualities(placed: Placed) -> Iterator[Finding]:
                 continue  # the two ends of one scale: "fast or slow"
             if any(phrase in lower for phrase in FIXED_OR_PHRASES if match.group(0).lower() in phrase):
                 continue
-            from .wording import praised  # wording imports this module
-
             original = question.text  # the author's own apostrophes in the rewrites (`text` has plain ones)
             halves = [original[:match.start()] + word + original[match.end():]
                       for word in (match["first"], match["second"])]

@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from ..model import Survey
 from .clarity import YES_NO
 from .findings import Finding, finding
+from .praise import NOUN_AFTER as _NOUN_AFTER
+from .praise import praise_phrases as _praise_phrases
+from .praise import praised
 from .vocabulary import (
     CLAUSE_VERBS,
     FIXED_AND_PHRASES,
@@ -15,8 +18,6 @@ from .vocabulary import (
     JARGON_TERMS,
     NEGATIVE_PREFIXED,
     PRAISE_WORDS,
-    PROMOTIONAL_WORDS,
-    QUALITY_WORDS,
     UN_WORDS_NOT_NEGATIVE,
 )
 from .walk import Placed, placed_questions, words
@@ -46,10 +47,6 @@ _LEADING: tuple[tuple[re.Pattern[str] | None, str], ...] = (
 _HOW_PRAISE_VERB = re.compile(rf"\bhow (?:{_ALTERNATION})\s+(?:was|were|is|are)\s+", re.I)
 _HOW_MUCH = re.compile(r"\bhow much (?:did|do|does|will|would) you (?:enjoy|like|love|appreciate|value)\s+", re.I)
 _AGREE_THAT = re.compile(r"\b(?:don't|do not|wouldn't|would not|won't) you agree(?: that)?\s+(?P<claim>[^?]+)", re.I)
-_PRAISE_DETERMINER = re.compile(r"\b(?:our|the|its|[A-Za-z]+'s)\s+", re.I)
-_ADJECTIVE = re.compile(r"[A-Za-z][A-Za-z-]*")
-_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.I)
-_NOUN_AFTER = re.compile(r"\s+(?!(?:and|or)\b)[A-Za-z]", re.I)
 
 _NEGATOR = r"(?:\bnot|n't|\bnever|\bcannot)"
 _NEGATED_WORD = re.compile(_NEGATOR + r"(?P<gap>(?:\s+[a-z]+){0,3}?)\s+(?P<word>(?:un|dis|in|im|ir|il)[a-z]{3,})\b",
@@ -169,33 +166,6 @@ def _starts_clause(text: str, end: int) -> bool:
     # "… and the agent fixed it": a determiner then a noun then a verb-ish word; rare in short questions,
     # so only a following "you"/"we" is taken as a new clause.
     return bool(re.match(r"\s+\w+\s+(?:you|we)\b", text[end:], re.IGNORECASE))
-
-
-def _praise_phrases(text: str) -> list[tuple[int, int, int]]:
-    """(start, run start, run end) of every praising phrase: a determiner ("our", "the", "Acme's") then a list
-    of praising adjectives ("courteous"; "fast, friendly"; "helpful and knowledgeable") before the noun they
-    praise, with at least one word of PROMOTIONAL_WORDS; the others may be QUALITY_WORDS."""
-    promotional, quality = set(PROMOTIONAL_WORDS), set(QUALITY_WORDS)
-    phrases = []
-    for determiner in _PRAISE_DETERMINER.finditer(text):
-        position = run_end = determiner.end()
-        words: list[str] = []
-        while (word := _ADJECTIVE.match(text, position)) and word.group(0).lower() in promotional | quality:
-            words.append(word.group(0).lower())
-            position = run_end = word.end()
-            separator = _LIST_SEPARATOR.match(text, position)
-            if separator is None:
-                break
-            position = separator.end()
-        if any(word in promotional for word in words) and _NOUN_AFTER.match(text, run_end):
-            phrases.append((determiner.start(), determiner.end(), run_end))
-    return phrases
-
-
-def praised(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] lies inside a praising phrase's adjectives ("our helpful and knowledgeable
-    team"): splitting such a pair would keep the praise, so the neutral rewrite, which drops it, is the fix."""
-    return any(run_start <= start and end <= run_end for _, run_start, run_end in _praise_phrases(_plain(text)))
 
 
 def _without_praise(text: str) -> str:
