@@ -34,8 +34,8 @@ usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
 BEFORE = (
-    "Before the record makers (webapp/services/export_rows.py, issue 15), at e32528b, on the same 1,000,000-row "
-    "database: {before}.")
+    "Before the record makers (webapp/services/export_rows.py, issue 15): the code of e32528b on a 1,000,000-row "
+    "database seeded the same way: {before}.")
 BEFORE_FIGURES = ("CSV in 241.4 s wall and 50.5 s CPU at a load of 13.7 (2026-12-03 20:10 UTC, the same child-process "
                   "measure; 66.9 s wall on the quiet machine of 10:48 UTC)")
 """The old code's figures, measured once by hand (the code is gone, so a run cannot measure it again)."""
