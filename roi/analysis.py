@@ -191,7 +191,7 @@ def analyze(data: AnalysisData, config: RoiConfig, *, seed: int = 0,
     # the headline metric (scenario metric, else best predictor) is the one the report bands customers by
     headline = headline_metric(data, scenario_config.metric) if has_churn else None
     bands = churn_by_band(data, headline) if headline is not None else None
-    themes = analyse_themes(data, seed=seed, replicates=replicates, codebook=codebook)
+    themes = analyse_themes(data, seed=seed, replicates=replicates, codebook=codebook, method=config.theme_method)
     over_time = results_by_wave(data, config, headline=headline)
     programme = estimate_programme(data, config)
     lifetime = customer_lifetime_value(data, finance=config.finance)

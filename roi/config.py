@@ -146,6 +146,9 @@ class RoiConfig(_Strict):
     bootstrap: int = Field(default=200, ge=0, le=100_000)
     waves: WavesConfig = Field(default_factory=WavesConfig)
     programme: ProgrammeConfig = Field(default_factory=ProgrammeConfig)
+    theme_method: Literal["nmf-tfidf", "embeddings"] = "nmf-tfidf"
+    """How themes are found in the comments when no codebook is given (docs/themes.md): TF-IDF + NMF, or sentence
+    embeddings clustered (needs the optional extra `cxroi[embeddings]`)."""
     as_of: date | None = None
     """The date the outcomes were taken: customers who have not churned are censored here (the survival time
     runs from the survey to churn or to this date). None: the latest date in the outcomes and survey dates."""

@@ -142,3 +142,29 @@ def test_without_the_extra_choosing_embeddings_says_what_to_install() -> None:
 def test_an_unknown_method_is_named() -> None:
     with pytest.raises(UnknownMethod, match=r"method: 'lda' is not a theme discovery method .*nmf-tfidf"):
         discover_themes(["the courier left no note"], method="lda")
+
+
+def test_roi_yaml_chooses_the_method_and_refuses_an_unknown_one() -> None:
+    from pydantic import ValidationError
+
+    from roi.config import RoiConfig
+
+    assert RoiConfig().theme_method == "nmf-tfidf"
+    assert RoiConfig.model_validate({"theme_method": "embeddings"}).theme_method == "embeddings"
+    with pytest.raises(ValidationError, match="theme_method"):
+        RoiConfig.model_validate({"theme_method": "lda"})
+
+
+def test_the_analysis_finds_themes_by_the_method_roi_yaml_names() -> None:
+    _needs_extra()
+    from roi.analysis import analyze
+    from roi.config import RoiConfig
+    from roi.data import build_analysis_data
+
+    found = planted_comments(CUSTOMERS, seed=11)
+    read = [frame.astype(object).where(frame.notna(), None).map(lambda v: v if v is None else str(v))
+            for frame in (found.responses, found.outcomes)]
+    config = RoiConfig.model_validate({"theme_method": "embeddings", "bootstrap": 0})
+    themes = analyze(build_analysis_data(*read, config=config), config, seed=SEED).to_dict()["themes"]
+    assert themes["codebook"]["source"] == "discovered"
+    assert themes["codebook"]["method"]["name"] == "embeddings"
