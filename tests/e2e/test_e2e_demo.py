@@ -21,8 +21,7 @@ import pytest
 
 from benchmarks.load import free_port
 from tests import services
-from tests.e2e.support import CHROMIUM_ARGS, DESKTOP, ROOT, TIMEOUT_MS, shot
-from tests.services import CHROMIUM
+from tests.e2e.support import DESKTOP, ROOT, TIMEOUT_MS, shot
 
 PHONE_390 = {"width": 390, "height": 844}
 HANG_GUARD_S = 900
@@ -95,9 +94,7 @@ def sign_in(page: Any, url: str, email: str, password: str) -> None:
 
 
 @pytest.mark.slow
-def test_every_printed_link_opens_and_ctrl_c_stops_cleanly(demo: Demo) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_every_printed_link_opens_and_ctrl_c_stops_cleanly(demo: Demo, browser: Any) -> None:
     demo.wait_serving()
     printed = demo.printed()
     base = f"http://127.0.0.1:{demo.port}"
@@ -111,40 +108,36 @@ def test_every_printed_link_opens_and_ctrl_c_stops_cleanly(demo: Demo) -> None:
     assert f"{base}/login" in links and base in links
     assert {personal.group(1), public.group(1), case.group(2)} <= set(links)
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            opened: set[str] = set()
-            for viewport, kind in ((PHONE_390, "phone-390x844"), (DESKTOP, "desktop")):
-                context = chromium.new_context(viewport=viewport)
-                context.set_default_timeout(TIMEOUT_MS)
-                page = context.new_page()
-                for name, link in (("personal", personal.group(1)), ("public", public.group(1))):
-                    answer = page.goto(link)
-                    assert answer is not None and answer.status == 200, f"{link}: {answer and answer.status}"
-                    assert page.locator("h1").count() == 1 and page.locator("form").count() >= 1, link
-                    shot(page, f"demo-respondent-{name}-{kind}")
-                    opened.add(link)
-                context.close()
-            # a visitor on the front page is sent to sign in; each printed login works there
-            for role, email, password in logins:
-                context = chromium.new_context(viewport=DESKTOP)
-                context.set_default_timeout(TIMEOUT_MS)
-                page = context.new_page()
-                answer = page.goto(base)
-                assert answer is not None and answer.status == 200 and "/login" in page.url
-                opened.add(base)
-                sign_in(page, f"{base}/login", email, password)
-                opened.add(f"{base}/login")
-                if role == "agent":  # the follow-up case's link opens for its owner
-                    answer = page.goto(case.group(2))
-                    assert answer is not None and answer.status == 200
-                    assert case.group(1) in page.inner_text("main")
-                    opened.add(case.group(2))
-                context.close()
-            assert opened == set(links), f"printed but not opened: {set(links) - opened}"
-        finally:
-            chromium.close()
+    chromium = browser  # the run's one Playwright (a second sync Playwright in the same thread is refused)
+    opened: set[str] = set()
+    for viewport, kind in ((PHONE_390, "phone-390x844"), (DESKTOP, "desktop")):
+        context = chromium.new_context(viewport=viewport)
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        for name, link in (("personal", personal.group(1)), ("public", public.group(1))):
+            answer = page.goto(link)
+            assert answer is not None and answer.status == 200, f"{link}: {answer and answer.status}"
+            assert page.locator("h1").count() == 1 and page.locator("form").count() >= 1, link
+            shot(page, f"demo-respondent-{name}-{kind}")
+            opened.add(link)
+        context.close()
+    # a visitor on the front page is sent to sign in; each printed login works there
+    for role, email, password in logins:
+        context = chromium.new_context(viewport=DESKTOP)
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        answer = page.goto(base)
+        assert answer is not None and answer.status == 200 and "/login" in page.url
+        opened.add(base)
+        sign_in(page, f"{base}/login", email, password)
+        opened.add(f"{base}/login")
+        if role == "agent":  # the follow-up case's link opens for its owner
+            answer = page.goto(case.group(2))
+            assert answer is not None and answer.status == 200
+            assert case.group(1) in page.inner_text("main")
+            opened.add(case.group(2))
+        context.close()
+    assert opened == set(links), f"printed but not opened: {set(links) - opened}"
 
     code = demo.interrupt()
     errors = demo.err.read_text(encoding="utf-8", errors="replace")
