@@ -2,7 +2,8 @@
 
 `QuestionBase` lists everything a question type declares, each with a default: the generic code of the
 package (page validation, definition checks, scoring, the ROI metrics, export, the linter, XLSForm) asks a
-question through these and never asks which class it is. docs/question-types.md is the recipe for a new type.
+question through these and never asks which class it is; what only the linter reads is declared in
+lint_traits.py, which `QuestionBase` inherits. docs/question-types.md is the recipe for a new type.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..scoring.answers import read_numbers
 from ..scoring.intervals import Label, score_mean
 from ..scoring.scorecard import Group, MetricScore
 from ..texts import LabelText, Prose, Text
+from .lint_traits import LintTraits
 from .xlsform_mapping import XlsformMapping
 
 if TYPE_CHECKING:
@@ -198,7 +200,7 @@ def is_blank(raw: Any) -> bool:
     return False
 
 
-class QuestionBase(Strict):
+class QuestionBase(Strict, LintTraits):
     if TYPE_CHECKING:
         type: str  # each registered type declares its own Literal tag as a pydantic field
 
@@ -226,21 +228,8 @@ class QuestionBase(Strict):
     """Conditions may read one row (`q.row`): grid rows, or a multi-choice question's choice codes."""
     open_ended: ClassVar[bool] = False
     """Answered in the respondent's own words."""
-    rated: ClassVar[bool] = False
-    """Answered on a rating scale, so a low answer deserves a "why?" follow-up."""
-    agreement: ClassVar[bool] = False
-    """Answered on an agree–disagree scale, so its wording should be a statement."""
-    baseline: ClassVar[bool] = False
-    """A baseline metric (NPS, CSAT): kept for comparison, not for diagnosis."""
-    outcome: ClassVar[bool] = False
-    """Measures the experience itself (effort, alignment, satisfaction, ratings), beyond likelihood to recommend."""
-    single_judgement: ClassVar[bool] = False
-    """One answer judges everything the text names (one choice, one scale point, a yes/no per row), so a text
-    that names two things is double-barrelled; open text, numbers and multi-choice answers can cover several."""
     answered: ClassVar[bool] = True
     """Takes an answer; a note (display-only text) does not: it has no columns and cannot be required."""
-    answer_seconds: ClassVar[float] = 5.0
-    """Seconds to answer once the question is read (per row for a grid), for the linter's time estimate."""
     respondent_score: ClassVar[RespondentScore | None] = None
     """The per-respondent summary score this type contributes to the ROI analysis, if any."""
     xlsform: ClassVar[XlsformMapping] = XlsformMapping()
@@ -340,24 +329,7 @@ class QuestionBase(Strict):
         """The columns the ROI analysis may test as metrics or drivers."""
         return []
 
-    # --- what the linter and the condition checks need ----------------------------------------------------
-
-    def reading_texts(self, survey: Survey) -> list[str]:
-        """Every text a respondent reads to answer (for the reading-time estimate)."""
-        return [self.text, self.help or ""]
-
-    def answering_seconds(self, survey: Survey) -> float:
-        """Seconds to answer once read: `answer_seconds`, per row for a grid."""
-        return self.answer_seconds
-
-    def possible_values(self, row: str | None) -> list[Any] | None:
-        """Every value a condition can read in this question (or one of its rows), None meaning unanswered;
-        None when they cannot be listed (numbers, free text)."""
-        return None
-
-    def asks_why(self) -> bool:
-        """Whether the question asks for the reason behind a low answer itself (a friction follow-up)."""
-        return False
+    # --- what the library's documentation, XLSForm and the linter read -------------------------------------
 
     def follow_up_prompt(self) -> str | None:
         """The text of the question's own follow-up box (friction's "What made you hesitate?"); None without one."""
@@ -366,31 +338,6 @@ class QuestionBase(Strict):
     def own_choices(self) -> list[Choice]:
         """The choices written in the definition's `choices` field (single and multi choice); empty without one."""
         return []
-
-    def own_scale(self) -> Scale | None:
-        """The scale written in the definition's `scale` field (rating, channel rating), which the linter checks
-        for labels and balance; None when the type fixes its scale (Likert, CSAT, CES, NPS, alignment) or has none."""
-        return None
-
-    def own_texts(self) -> list[tuple[str, str]]:
-        """(field path within the question, text) of every text beyond `text` and `help` that the definition
-        gives respondents to read: its choice labels, its own scale's labels, a follow-up prompt."""
-        texts = [(f"choices[{index}].label", choice.label) for index, choice in enumerate(self.own_choices())]
-        scale = self.own_scale()
-        if scale is not None:
-            texts += [(f"scale.{field}", label) for field, label in (("min_label", scale.min_label),
-                                                                     ("max_label", scale.max_label)) if label]
-            texts += [(f"scale.labels[{index}]", label) for index, label in enumerate(scale.labels or ())]
-        return texts
-
-    def worst_answer(self, survey: Survey) -> Any:
-        """The least favourable answer (a whole grid at its worst), or None for a question that is not rated."""
-        return None
-
-    def low_answer_condition(self, survey: Survey) -> str:
-        """A show_if that is true after a low answer, for a suggested "why?" follow-up."""
-        low, high = self.scale_range() or (1, 5)
-        return f"{self.id} <= {(low + high) // 2}"
 
 
 class ScaleQuestion(QuestionBase):
