@@ -29,6 +29,7 @@ from .page_logic import (
 )
 from .questions import (
     AnswerError,
+    Condition,
     Identifier,
     MissingAnswer,
     MissingRows,
@@ -99,15 +100,8 @@ class Section(Strict):
     id: Identifier
     title: LabelText
     intro: Prose | None = None
-    show_if: str | None = None
+    show_if: Condition | None = None
     questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS_PER_PAGE)
-
-    @field_validator("show_if")
-    @classmethod
-    def _condition_parses(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_condition(value)  # ConditionSyntaxError is a ValueError: pydantic reports it at .show_if
-        return value
 
 
 Priority = Literal["low", "normal", "high", "urgent"]

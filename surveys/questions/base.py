@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
 
 from ..errors import Problem
+from ..logic import parse_condition
 from ..scoring.answers import read_numbers
 from ..scoring.intervals import Label, score_mean
 from ..scoring.scorecard import Group, MetricScore
@@ -27,6 +28,16 @@ if TYPE_CHECKING:
     from ..model import Survey
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
+
+
+def _parses_as_condition(value: str) -> str:
+    parse_condition(value)  # ConditionSyntaxError is a ValueError: pydantic reports it at the field (.show_if)
+    return value
+
+
+Condition = Annotated[str, AfterValidator(_parses_as_condition)]
+"""A `show_if` condition (surveys/logic.py) of a question or a page, refused where it is written when it does not
+parse."""
 Polarity = Literal["higher_is_better", "lower_is_better"]
 Widget = Literal["text", "number", "radio", "checkboxes", "row_radios", "row_yes_no", "date", "ranking", "note"]
 """How a respondent answers, which the web layer renders: a text box, a number box, one radio group (choices or
@@ -208,7 +219,7 @@ class QuestionBase(Strict, LintTraits):
     text: Text
     help: Prose | None = None
     required: bool = False
-    show_if: str | None = None
+    show_if: Condition | None = None
     rationale: str | None = None
     """Why this question is worth asking; shown to CX leads, never to respondents."""
     not_applicable: bool | None = None
@@ -234,15 +245,6 @@ class QuestionBase(Strict, LintTraits):
     """The per-respondent summary score this type contributes to the ROI analysis, if any."""
     xlsform: ClassVar[XlsformMapping] = XlsformMapping()
     """How the type is written in an XLSForm workbook and read back; the defaults suit a scale question."""
-
-    @field_validator("show_if")
-    @classmethod
-    def _condition_parses(cls, value: str | None) -> str | None:
-        if value is not None:
-            from ..logic import parse_condition
-
-            parse_condition(value)  # ConditionSyntaxError is a ValueError: pydantic reports it at .show_if
-        return value
 
     # --- shape of the answer ------------------------------------------------------------------------------
 
