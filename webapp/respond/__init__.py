@@ -114,6 +114,10 @@ def _link_error(error: HostingError) -> ResponseReturnValue:
 @bp.route("/s/<token>", methods=["GET", "POST"])
 def personal(token: str) -> ResponseReturnValue:
     """A personal single-use link."""
+    if request.method == "POST":
+        held = responding.hold_personal(get_db(), token)
+        return _answer(held.response, url_for(".personal", token=token), url_for(".personal_thanks", token=token),
+                       held)
     response = responding.start_personal(get_db(), token)
     return _answer(response, url_for(".personal", token=token), url_for(".personal_thanks", token=token))
 
@@ -130,31 +134,45 @@ def public(slug: str) -> ResponseReturnValue:
 
     Opening the link stores nothing: the first page is shown, the key and the link's query (channel, signed
     customer id) wait in the session cookie, and the respondent's first POST creates the response (once, even
-    when sent twice) before saving that page."""
+    when sent twice) and saves that page, in one transaction."""
     db = get_db()
     keys = dict(session.get(PUBLIC_KEYS, {}))
     key = keys.get(slug)
+    links = dict(session.get(PUBLIC_LINKS, {}))
+    self_url, thanks_url = url_for(".public", slug=slug), url_for(".public_thanks", slug=slug)
+    if request.method == "POST":
+        if key is None:
+            raise HostingError(SESSION_ENDED)
+        if slug in links:  # not started, as far as this browser knows: the response is made as page 1 is saved
+            held: responding.Held | None = responding.start_public(db, slug, key, links[slug], **_signing())
+            session[PUBLIC_LINKS] = {name: query for name, query in links.items() if name != slug}
+        else:
+            held = responding.hold_public(db, slug, key)
+            if held is None:
+                raise HostingError(SESSION_ENDED)
+        return _answer(held.response, self_url, thanks_url, held)
     response = responding.find_public(db, slug, key)
     if response is None:
-        return _start_public(slug, keys, key)
-    return _answer(response, url_for(".public", slug=slug), url_for(".public_thanks", slug=slug))
+        return _first_page(slug, keys, key, links)
+    return _answer(response, self_url, thanks_url)
 
 
-def _start_public(slug: str, keys: dict[str, str], key: str | None) -> ResponseReturnValue:
+SESSION_ENDED = "your session has ended (cookies may be blocked); open the survey link again"
+
+
+def _signing() -> dict[str, Any]:
+    """How public links' customer ids are signed (`invitations.sign_customer_id`)."""
+    return {"secret_key": current_app.config["SECRET_KEY"],
+            "max_age": public_link_seconds(current_app.config.get("PUBLIC_LINK_DAYS"))}
+
+
+def _first_page(slug: str, keys: dict[str, str], key: str | None, links: dict[str, Any]) -> ResponseReturnValue:
+    """A public link opened before any POST: the link checked, the first page shown, nothing stored."""
     db = get_db()
-    links = dict(session.get(PUBLIC_LINKS, {}))
-    signing = {"secret_key": current_app.config["SECRET_KEY"],
-               "max_age": public_link_seconds(current_app.config.get("PUBLIC_LINK_DAYS"))}
     self_url = url_for(".public", slug=slug)
-    if request.method == "POST":
-        if key is None or slug not in links:
-            raise HostingError("your session has ended (cookies may be blocked); open the survey link again")
-        response = responding.start_public(db, slug, key, links[slug], **signing)
-        session[PUBLIC_LINKS] = {name: query for name, query in links.items() if name != slug}
-        return _answer(response, self_url, url_for(".public_thanks", slug=slug))
     # A reload without the link's query (e.g. `?page=0`) keeps the query the link was opened with.
     query = _link_query() or links.get(slug) or {}
-    start = responding.check_public(db, slug, query, **signing)
+    start = responding.check_public(db, slug, query, **_signing())
     key = key or secrets.token_urlsafe(24)
     session[PUBLIC_KEYS] = keys | {slug: key}
     session[PUBLIC_LINKS] = links | {slug: query}
@@ -213,29 +231,45 @@ def _shown(survey: Survey, language: str, response: Response, answers: Mapping[s
                  | pipe_calculated(shown, answers))  # calculated values (page logic)
 
 
-def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseReturnValue:
-    """Show or take one page of a response."""
+def _answer(response: Response, self_url: str, thanks_url: str,
+            held: responding.Held | None = None) -> ResponseReturnValue:
+    """Show (GET) or take (POST, with the response `held` in the request's write transaction) one page of a
+    response."""
     survey = responding.survey_for(response)
     if response.status == "complete":
         if request.method == "POST":  # a double click or a retry of the last page: the same thank-you page
+            get_db().rollback()
             return redirect(thanks_url, 303)
         return _thank_you(response, already=True), 410
+    try:
+        return _take_page(response, survey, self_url, thanks_url, held) if held else _show_page(response, survey,
+                                                                                               self_url)
+    finally:
+        if held:  # never left holding the write lock while a page renders (the answer has committed by then)
+            get_db().rollback()
+
+
+def _show_page(response: Response, survey: Survey, self_url: str) -> ResponseReturnValue:
     language = _language(survey, response)
     answers = response.answers or {}
-    if request.method == "GET":
-        index = request.args.get("page", default=response.current_page, type=int)
-        if not 0 <= index <= response.current_page or index >= len(survey.sections):
-            return redirect(f"{self_url}?page={response.current_page}")
-        if not shown_pages(survey, answers)[index]:  # a page that page logic hides now: the nearest one shown
-            following = next_page(survey, index, answers)
-            if following is None or following > response.current_page:
-                following = previous_page(survey, index, answers)
-            return redirect(f"{self_url}?page={following}")
-        page = build_page(_shown(survey, language, response, answers), index,
-                          responding.earlier_answers(survey, answers, index), answers=with_not_applicable(answers),
-                          seed=_seed(response))
-        return _render_page(page, self_url, {}, language, back_to=previous_page(survey, index, answers))
+    index = request.args.get("page", default=response.current_page, type=int)
+    if not 0 <= index <= response.current_page or index >= len(survey.sections):
+        return redirect(f"{self_url}?page={response.current_page}")
+    if not shown_pages(survey, answers)[index]:  # a page that page logic hides now: the nearest one shown
+        following = next_page(survey, index, answers)
+        if following is None or following > response.current_page:
+            following = previous_page(survey, index, answers)
+        return redirect(f"{self_url}?page={following}")
+    page = build_page(_shown(survey, language, response, answers), index,
+                      responding.earlier_answers(survey, answers, index), answers=with_not_applicable(answers),
+                      seed=_seed(response))
+    return _render_page(page, self_url, {}, language, back_to=previous_page(survey, index, answers))
 
+
+def _take_page(response: Response, survey: Survey, self_url: str, thanks_url: str,
+               held: responding.Held) -> ResponseReturnValue:
+    language = _language(survey, response)
+    answers = response.answers or {}
     index = _posted_page(len(survey.sections))
     page = build_page(_shown(survey, language, response, answers), index,
                       responding.earlier_answers(survey, answers, index), formdata=request.form, seed=_seed(response))
@@ -246,7 +280,7 @@ def _answer(response: Response, self_url: str, thanks_url: str) -> ResponseRetur
             "reload the page and answer again"
         )
     outcome = responding.answer_page(get_db(), response.id, index, page.read_raw(request.form), language=language,
-                                     back=BACK in request.form)
+                                     back=BACK in request.form, held=held)
     if outcome.kind in ("complete", "already_complete"):
         return redirect(thanks_url, 303)
     if outcome.kind == "saved":

@@ -66,6 +66,16 @@ class PageOutcome:
     answers: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Held:
+    """A response whose row this request's write transaction holds, locked, for `answer_page(..., held=)`: a POST
+    reads the row once and saves the page in the same transaction (one transaction per POST). `row` has the
+    columns of `response_rows.LOCKED`; `response` is the transient `Response` the page is built from."""
+
+    response: Response
+    row: Any
+
+
 def survey_for(response: Response) -> Survey:
     """The survey version a response answers."""
     return survey_of(response.version)
@@ -102,8 +112,9 @@ def _insert_once(session: Session, response: Response, existing: sa.Select[Any])
     return response
 
 
-def start_personal(session: Session, token: str) -> Response:
-    """The response of a personal link, created on the first visit.
+def start_personal(session: Session, token: str, *, hold: bool = False) -> Response:
+    """The response of a personal link, created on the first visit. Ends the transaction, unless `hold`
+    (`hold_personal`) keeps it open.
 
     Raises `UnknownLink` (404), `ClosedSurvey` or `ExpiredLink` (410). A complete response is returned as
     it is, so the page can say "you already answered, thank you".
@@ -113,15 +124,16 @@ def start_personal(session: Session, token: str) -> Response:
         raise UnknownLink("this survey link is not valid; check that it was copied whole")
     existing = sa.select(Response).where(Response.invitation_id == invitation.id)
     response = session.scalar(existing)
+    settled = (lambda found: found) if hold else (lambda found: _settled(session, found))
     if response is not None and response.status == "complete":
-        return _settled(session, response)
+        return settled(response)
     if invitation.version.survey.closed_at is not None:
         raise ClosedSurvey("this survey is closed and takes no more answers")
     if invitation.expires_at is not None and utcnow() >= invitation.expires_at:
         raise ExpiredLink("this survey link has expired")
     if response is not None:
-        return _settled(session, response)
-    return _settled(session, _insert_once(session, _new_response(invitation.version, invitation), existing))
+        return settled(response)
+    return settled(_insert_once(session, _new_response(invitation.version, invitation), existing))
 
 
 def _new_response(version: SurveyVersion, invitation: Invitation | None = None, **fields: Any) -> Response:
@@ -147,7 +159,22 @@ def find_public(session: Session, slug: str, session_key: str | None) -> Respons
     if not session_key:
         return None
     _reading(session)
-    row = session.execute(rows.BY_SESSION_KEY, {"session_key": session_key}).first()
+    row = _public_row(session, rows.BY_SESSION_KEY, slug, session_key)
+    return None if row is None else _settled(session, rows.response_of(session, row))
+
+
+def hold_public(session: Session, slug: str, session_key: str) -> Held | None:
+    """For a POST: the response a public respondent started with this session key, its row locked in a write
+    transaction left open for `answer_page(..., held=)`; None (the transaction ended) when there is none. Raises
+    as `find_public` does."""
+    row = _public_row(session, rows.LOCKED_BY_SESSION_KEY, slug, session_key)
+    return None if row is None else Held(rows.response_of(session, row), row)
+
+
+def _public_row(session: Session, statement: sa.Select[Any], slug: str, session_key: str) -> Any:
+    """The row of `statement` for a session key on `slug`, checked as `find_public` says; the transaction is
+    ended when there is no row or a check fails, and left open otherwise."""
+    row = session.execute(statement, {"session_key": session_key}).first()
     if row is None or row.slug != slug:
         session.commit()
         return None
@@ -157,7 +184,7 @@ def find_public(session: Session, slug: str, session_key: str | None) -> Respons
     if row.status == "partial" and not row.public_link:
         session.commit()
         raise _public_link_off()
-    return _settled(session, rows.response_of(session, row))
+    return row
 
 
 def _public_link_off() -> PublicLinkOff:
@@ -222,11 +249,13 @@ def _open_public_version(session: Session, slug: str) -> SurveyVersion:
 
 
 def start_public(session: Session, slug: str, session_key: str, query: Mapping[str, str], *,
-                 secret_key: str | bytes, max_age: float) -> Response:
+                 secret_key: str | bytes, max_age: float) -> Held:
     """Start a response on the public link of `slug` for a new session key (latest version), checked as
-    `check_public` checks it; called on the respondent's first POST, never on a GET. Idempotent per session
-    key: a second call (a double click) returns the response the first one made."""
-    # One write transaction: the link checked as `check_public` checks it, the new response's wave, the row.
+    `check_public` checks it; called on the respondent's first POST, never on a GET. The new row is held in the
+    write transaction, left open for `answer_page(..., held=)` to save the first page in (one transaction per
+    POST). Idempotent per session key: a second call (a double click) holds the response the first one made."""
+    # One write transaction: the link checked as `check_public` checks it, the new response's wave, the row,
+    # then the page's answers.
     try:
         start = _link_start(_open_public_version(session, slug), slug, query, secret_key=secret_key,
                             max_age=max_age)
@@ -241,17 +270,29 @@ def start_public(session: Session, slug: str, session_key: str, query: Mapping[s
     try:
         wave = SimpleNamespace(**values)
         response_wave(None, session.connection(), wave)  # the wave every new response takes (storage.models)
-        values["id"] = rows.insert_response(session, **values | {"wave_id": wave.wave_id})
-        session.commit()
+        response_id = rows.insert_response(session, **values | {"wave_id": wave.wave_id})
     except IntegrityError:  # a double click: the unique session key kept the first one's response
         session.rollback()
-        found = find_public(session, slug, session_key)
+        found = hold_public(session, slug, session_key)
         if found is None:
             raise
         return found
-    response = Response(**values | {"wave_id": wave.wave_id})  # transient, as `response_rows.response_of` makes
-    response.version = start.version
-    return response
+    return _hold(session, response_id)
+
+
+def hold_personal(session: Session, token: str) -> Held:
+    """For a POST: the response of a personal link (created when the link was never opened), checked as
+    `start_personal` checks it, its row locked in a write transaction left open for `answer_page(..., held=)`."""
+    response = start_personal(session, token, hold=True)
+    return Held(response, response) if response.status == "complete" else _hold(session, response.id)
+
+
+def _hold(session: Session, response_id: int) -> Held:
+    row = session.execute(rows.LOCKED, {"response_id": response_id}).one_or_none()
+    if row is None:
+        session.rollback()
+        raise UnknownLink("this response no longer exists")
+    return Held(rows.response_of(session, row), row)
 
 
 def earlier_answers(survey: Survey, answers: Mapping[str, Any], page: int) -> dict[str, Any]:
@@ -262,8 +303,13 @@ def earlier_answers(survey: Survey, answers: Mapping[str, Any], page: int) -> di
 
 
 def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str, Any], *,
-                language: str | None = None, back: bool = False) -> PageOutcome:
-    """Validate and store one page of answers; on the last page, submit the response. Commits.
+                language: str | None = None, back: bool = False, held: Held | None = None) -> PageOutcome:
+    """Validate and store one page of answers; on the last page, submit the response. Commits (also when
+    nothing of the page is stored: what the held transaction did before, e.g. the new row of a public link's
+    first POST, is kept).
+
+    `held`: the response's row as this transaction already holds it (`hold_public`, `hold_personal`,
+    `start_public`), so it is not read again; else the row is read and locked here.
 
     `raw` holds the page's raw answers by question id (as the field factories read them from the form).
     Nothing is stored when any answer is invalid. A complete response is never changed. `language`, one the
@@ -275,19 +321,16 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     """
     # The row's current state, locked, as plain columns (one statement built once: `response_rows`); the
     # version's parsed survey is the process's (versions never change).
-    response = session.execute(rows.LOCKED, {"response_id": response_id}).one_or_none()
-    if response is None:
-        session.rollback()
-        raise UnknownLink("this response no longer exists")
+    response = (held or _hold(session, response_id)).row
     if response.status == "complete":
-        session.rollback()
+        session.commit()
         return PageOutcome("already_complete")
     survey = survey_of(rows.version_of(session, response.version_id, response.survey_id, response.published_at))
     language = offered_language(survey, language)
     recorded = {"language": language} if language else {}
     survey = localised(survey, language)  # the same rules; messages naming rows name them in that language
     if not 0 <= page <= min(response.current_page, len(survey.sections) - 1):
-        session.rollback()
+        session.commit()
         raise HostingError(f"page {page + 1} cannot be answered yet; go back to page {response.current_page + 1}")
     section = survey.sections[page]
     stored = dict(response.answers or {})
@@ -297,7 +340,7 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
         # delete the answer stored before)
         errors = {key: error for key, error in errors.items() if not isinstance(error, MissingAnswer | MissingRows)}
     if errors:
-        session.rollback()
+        session.commit()
         return PageOutcome("invalid", page, errors, stored)
     answers = replace_page(stored, cleaned, {q.id for q in section.questions})
     now = utcnow()
@@ -322,7 +365,7 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
         return PageOutcome("invalid", failed_page, final_errors, answers)
     if not _update_partial(session, response_id, answers=final, updated_at=now, current_page=page,
                            status="complete", submitted_at=now, **recorded):
-        session.rollback()
+        session.commit()
         return PageOutcome("already_complete")
     if response.invitation_id is not None:
         session.execute(
@@ -377,10 +420,13 @@ def recheck(survey: Survey, answers: Mapping[str, Any], *,
 
 def customer_fields(session: Session, response: Response) -> dict[str, str | None]:
     """The customer fields a survey's texts may show (`{{ customer.id }}`, `{{ customer.name }}`): the id, and the
-    name from the personal link's customer list. Ends the transaction."""
+    name from the personal link's customer list. Ends the transaction it begins (one already open, e.g. a
+    POST's held one, goes on)."""
     name = None
     if response.invitation_id is not None:
+        began = not session.in_transaction()
         _reading(session)
         name = session.scalar(sa.select(Invitation.customer_name).where(Invitation.id == response.invitation_id))
-        session.commit()
+        if began:
+            session.commit()
     return {"id": response.customer_id, "name": name}

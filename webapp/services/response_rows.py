@@ -71,6 +71,13 @@ lock), with its version's keys, and who listens to its submit: `risk_rule` (a ch
 survey) and `subscribed` (its team has an active webhook subscription), so a submit asks the churn-risk scorer
 and the webhooks only when one is there to hear it."""
 
+LOCKED_BY_SESSION_KEY = (
+    BY_SESSION_KEY.add_columns(_RISK_RULE.label("risk_rule"), _SUBSCRIBED.label("subscribed"))
+    .with_for_update(of=_responses)
+)
+"""A public respondent's response by session key, locked as `LOCKED` locks it, with the columns of both
+`BY_SESSION_KEY` (the link's checks) and `LOCKED` (the submit's listeners): a POST's one read."""
+
 UPDATE_PARTIAL = (
     _responses.update()
     .where(_responses.c.id == sa.bindparam("response_id"), _responses.c.status == "partial")
