@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from surveys.model import Survey
+from surveys.page_logic import SCREENED_OUT_COLUMN
 from surveys.questions import RespondentScore
 from surveys.scoring import respondent_scores
 from surveys.tables import own_columns_in
@@ -76,9 +77,26 @@ def _scores(responses: pd.DataFrame, survey: Survey) -> pd.DataFrame | None:
     return scores.reset_index(drop=True) if len(scores) == len(responses) else None
 
 
+SCREENED_OUT_REASON = "responses screened out (ended early by a screen_out rule)"
+"""The `data_quality.dropped` reason of the screened-out responses (docs/methods.md, "Inputs")."""
+
+
+def _screened_out(frame: pd.DataFrame, survey: Survey | None) -> pd.Series | None:
+    """Which rows were screened out: the export's `screened_out` column (the screen-out rule's id, blank for a
+    response that went to the end) is filled. With a definition the column is read only when the survey has
+    screen-out rules (a question of a survey without them may be called `screened_out`); without one, a column of
+    that name is taken to be the export's. None when the table cannot say."""
+    if SCREENED_OUT_COLUMN not in frame.columns or (survey is not None and not survey.screen_out):
+        return None
+    column = frame[SCREENED_OUT_COLUMN]
+    return column.notna() & (column.astype(str).str.strip() != "")
+
+
 def _latest_per_customer(raw: pd.DataFrame, dropped: dict[str, int], notes: list[str],
-                         own: dict[str, str | None]) -> pd.DataFrame:
-    """Each customer's latest response; its customer id in the column `customer_id` (wherever `own` found it)."""
+                         own: dict[str, str | None], survey: Survey | None = None) -> pd.DataFrame:
+    """Each customer's latest response; its customer id in the column `customer_id` (wherever `own` found it).
+    Screened-out responses are set aside before: the respondent was ended early as outside the survey's
+    population, so neither their few answers nor they as a respondent enter the fits."""
     source = raw.attrs.get("source", "<responses>")
     customer, status, submitted_at = own["customer_id"], own["status"], own["submitted_at"]
     if customer is None:
@@ -95,6 +113,12 @@ def _latest_per_customer(raw: pd.DataFrame, dropped: dict[str, int], notes: list
         if unfinished.any():
             dropped["responses never submitted (status started/abandoned/invited)"] = int(unfinished.sum())
             frame = frame[~unfinished]
+    screened = _screened_out(frame, survey)
+    if screened is not None and screened.any():
+        dropped[SCREENED_OUT_REASON] = int(screened.sum())
+        notes.append(f"{int(screened.sum())} screened-out responses were set aside: a screen_out rule ended them "
+                     "early, so they are not respondents of the analysis")
+        frame = frame[~screened]
     order = ["_position"]
     if submitted_at is not None:
         stamps = pd.to_datetime(frame[submitted_at], errors="coerce", format="mixed", utc=True)
@@ -121,7 +145,7 @@ def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None 
     dropped: dict[str, int] = {}
     notes: list[str] = []
     own = own_columns_in(raw.columns, set(survey.question_columns()) if survey is not None else ())
-    frame = _latest_per_customer(raw, dropped, notes, own)
+    frame = _latest_per_customer(raw, dropped, notes, own, survey)
     metrics: list[Metric] = []
     items: list[Metric] = []
     texts: list[str] = []
@@ -159,7 +183,7 @@ def build_responses(raw: pd.DataFrame, config: RoiConfig, survey: Survey | None 
                          "read without the survey definition (give --definition to use them)")
         for column in frame.columns:
             if column in response_own or column in shadowed or column in WAVE_COLUMNS or column in LANGUAGE_COLUMNS \
-                    or column == "_position" \
+                    or column in ("_position", SCREENED_OUT_COLUMN) \
                     or frame[column].isna().all():
                 continue
             if numeric_share(frame[column]) == 1.0:
