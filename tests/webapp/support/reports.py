@@ -4,10 +4,16 @@ customers with a CES of 3 or less churned, plus 20 customers never surveyed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.webapp.support.results import RESPONDENTS, SLUG, seed_survey
+from tests.webapp.support.results import RESPONDENTS, SLUG, seed_survey, staff_app
+from tests.webapp.support.web import migrated_database
 from webapp.services import reporting
 from webapp.storage.engine import open_session
 from webapp.storage.reports import ReportJob
@@ -41,3 +47,21 @@ def finished_report(app: Flask, url: str, *, seed: bool = True) -> int:
 def job_status(url: str, job_id: int) -> str:
     with open_session(url, upgrade=False) as session:
         return str(session.scalar(sa.select(ReportJob.status).where(ReportJob.id == job_id)))
+
+
+@dataclass(frozen=True)
+class ReportWorld:
+    """The app, its database's URL and the finished report's job id."""
+
+    app: Flask
+    url: str
+    job_id: int
+
+
+@contextmanager
+def report_world(backend: str, folder: Path) -> Iterator[ReportWorld]:
+    """A migrated database of `backend` (files in `folder`) with the staff accounts and a finished report of the
+    example survey, for a test module to share."""
+    with migrated_database(backend, folder) as url:
+        app = staff_app(url, folder)
+        yield ReportWorld(app, url, finished_report(app, url))

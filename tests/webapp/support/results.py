@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.webapp.support.web import example_survey
 from webapp.accounts.service import create_user
+from webapp.app import create_app
 from webapp.services.invitations import create_invitations
 from webapp.services.publishing import publish_survey
 from webapp.storage.engine import open_session
@@ -68,6 +70,37 @@ def add_staff(url: str) -> None:
     with open_session(url) as session:
         for role in ("analyst", "author", "admin"):
             create_user(session, f"{role}@example.com", role, PASSWORD)
+
+
+def staff_app(url: str, folder: Path) -> Flask:
+    """The app on the database at `url` (its instance folder in `folder`), with the staff accounts."""
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance"), "TESTING": True,
+                      "SECRET_KEY": "test-secret"})
+    add_staff(url)
+    return app
+
+
+def seeded_app(folder: Path) -> Flask:
+    """The app on a new SQLite database in `folder`, with the staff accounts and the example survey answered as
+    `RESPONDENTS` say (for the read-only tests of a module to share: seeding takes a while)."""
+    url = f"sqlite:///{folder / 'cxroi.sqlite3'}"
+    app = staff_app(url, folder)
+    seed_survey(app, url)
+    return app
+
+
+def signed_in(app: Flask, email: str = "analyst@example.com") -> FlaskClient:
+    """A test client of `app` signed in as `email` (one of the staff accounts)."""
+    client = app.test_client()
+    sign_in(client, email)
+    return client
+
+
+def data_count(html: str, name: str) -> str:
+    """The number a results page shows for the count `name` (complete, partial, matching …)."""
+    match = re.search(rf'data-count="{name}">([^<]*)<', html)
+    assert match, name
+    return match.group(1)
 
 
 def _answer(client: FlaskClient, link: str, page: dict[str, str]) -> None:
