@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.webapp.support.filtered import CROSS_SLUG, SLUG, plant_cross_tab, plant_filtered
-from tests.webapp.support.results import add_staff, sign_in
+from tests.webapp.support.results import add_staff, data_count, signed_in
 from webapp.results.filters import BadFilter
 from webapp.results.summary import build_survey_results
 from webapp.storage.engine import open_session
@@ -98,15 +98,7 @@ def analyst(app: Flask, db_url: str) -> FlaskClient:
     with open_session(db_url) as session:
         plant_filtered(session)
         plant_cross_tab(session)
-    client = app.test_client()
-    sign_in(client, "analyst@example.com")
-    return client
-
-
-def _count(html: str, name: str) -> str:
-    match = re.search(rf'data-count="{name}">([^<]*)<', html)
-    assert match, name
-    return match.group(1)
+    return signed_in(app)
 
 
 def test_the_page_filters_every_figure_and_says_so(analyst: FlaskClient) -> None:
@@ -116,7 +108,7 @@ def test_the_page_filters_every_figure_and_says_so(analyst: FlaskClient) -> None
     assert '<option value="q_plan:gold">Your plan: Gold</option>' in page
     filtered = analyst.get(f"/results/{SLUG}?since=2026-02-01&channel=email").get_data(as_text=True)
     # R4 complete (CSAT 3) and P1 partial: both e-mail, on or after 1 February
-    assert (_count(filtered, "complete"), _count(filtered, "partial"), _count(filtered, "matching")) == ("1", "1", "2")
+    assert (data_count(filtered, "complete"), data_count(filtered, "partial"), data_count(filtered, "matching")) == ("1", "1", "2")
     assert "Filters on: submitted (partial responses: started) from 2026-02-01 to today; channel email." in filtered
     assert 'value="2026-02-01"' in filtered and '<option value="email" selected>email</option>' in filtered
     card = re.search(r'data-metric="[^"]*:mean".*?class="value">([^<]*)<', filtered, re.S)
