@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from surveys.definition import build_survey
-from tests.webapp.support.results import add_staff, sign_in
+from tests.webapp.support.results import add_staff, data_count, sign_in, signed_in
 from webapp.results.summary import UnknownLanguage, build_survey_results
 from webapp.services import create_invitations, export, publish_survey
 from webapp.services.responding import answer_page, start_personal
@@ -80,23 +79,15 @@ def analyst(app: Flask, db_url: str, db: Session) -> FlaskClient:
     add_staff(db_url)
     with open_session(db_url) as session:
         seed(session)
-    client = app.test_client()
-    sign_in(client, "analyst@example.com")
-    return client
-
-
-def _count(html: str, name: str) -> str:
-    match = re.search(rf'data-count="{name}">([^<]*)<', html)
-    assert match, name
-    return match.group(1)
+    return signed_in(app)
 
 
 def test_the_results_page_filters_by_language(analyst: FlaskClient) -> None:
     page = analyst.get(f"/results/{SLUG}").get_data(as_text=True)
     assert '<label for="results-language">' in page and '<option value="fr">French (fr)</option>' in page
-    assert (_count(page, "complete"), _count(page, "partial")) == ("5", "1")
+    assert (data_count(page, "complete"), data_count(page, "partial")) == ("5", "1")
     french = analyst.get(f"/results/{SLUG}?language=fr").get_data(as_text=True)
-    assert (_count(french, "complete"), _count(french, "partial")) == ("3", "1")
+    assert (data_count(french, "complete"), data_count(french, "partial")) == ("3", "1")
     assert '<option value="fr" selected>French (fr)</option>' in french
     refused = analyst.get(f"/results/{SLUG}?language=xx")
     assert refused.status_code == 400 and "not one of the survey&#39;s languages" in refused.get_data(as_text=True)
