@@ -19,7 +19,17 @@ from openpyxl import load_workbook
 from scipy import stats
 
 from surveys.definition import build_survey
-from tests.webapp.support.results import RESPONDENTS, SLUG, add_staff, csrf_token, seed_survey, sign_in
+from tests.webapp.support.results import (
+    RESPONDENTS,
+    SLUG,
+    add_staff,
+    csrf_token,
+    seed_survey,
+    seeded_app,
+    sign_in,
+    signed_in,
+)
+from tests.webapp.support.results import data_count as count
 from tests.webapp.support.web import EXAMPLE, example_survey
 from webapp.app import create_app
 from webapp.services.invitations import create_invitations
@@ -32,20 +42,12 @@ URL = f"/results/{SLUG}"
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     """One answered survey on SQLite shared by the read-only tests of this module (seeding takes a while)."""
-    folder = tmp_path_factory.mktemp("results")
-    url = f"sqlite:///{folder / 'cxroi.sqlite3'}"
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance"), "TESTING": True,
-                      "SECRET_KEY": "test-secret"})
-    add_staff(url)
-    seed_survey(app, url)
-    return app
+    return seeded_app(tmp_path_factory.mktemp("results"))
 
 
 @pytest.fixture
 def analyst(seeded: Flask) -> FlaskClient:
-    client = seeded.test_client()
-    sign_in(client, "analyst@example.com")
-    return client
+    return signed_in(seeded)
 
 
 def card(html: str, name: str) -> str:
@@ -53,12 +55,6 @@ def card(html: str, name: str) -> str:
     match = re.search(rf'<li class="card" data-metric="{re.escape(name)}">(.*?)</li>', html, re.S)
     assert match, f"no card for {name}"
     return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
-
-
-def count(html: str, name: str) -> str:
-    match = re.search(rf'data-count="{name}">([^<]*)<', html)
-    assert match, name
-    return match.group(1)
 
 
 def test_response_counts_completion_drop_off_and_channels(app: Flask, db_url: str) -> None:
