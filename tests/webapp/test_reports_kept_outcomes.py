@@ -14,21 +14,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.webapp.support.reports import outcomes_csv
-from tests.webapp.support.results import add_staff, csrf_token, seed_survey, sign_in
-from webapp.app import create_app
+from tests.webapp.support.results import csrf_token, seeded_app, sign_in
 
 KEPT_TOKEN = re.compile(r'name="kept_outcomes" type="hidden" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    folder = tmp_path_factory.mktemp("kept")
-    url = f"sqlite:///{folder / 'cxroi.sqlite3'}"
-    made = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance"), "TESTING": True,
-                       "SECRET_KEY": "test-secret"})
-    add_staff(url)
-    seed_survey(made, url)
-    return made
+    return seeded_app(tmp_path_factory.mktemp("kept"))
 
 
 def send(client: FlaskClient, content: bytes | None, **fields: str) -> tuple[int, str, str | None, str]:
