@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from surveys.model import Survey
 
-from ..services.export import _reading
+from ..services.export_rows import reading
 from ..services.publishing import find_survey, latest_version, survey_of
 from ..services.waves import waves_of
 from ..storage.models import Response, SurveyVersion, Wave
@@ -112,7 +112,7 @@ def survey_cross_tab(session: Session, slug: str, filters: ResultFilters, metric
     survey = survey_of(latest_version(session, slug))
     versions = {v.id: v for v in session.scalars(sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id))}
     waves = waves_of(session, slug)
-    with _reading(session) as reader:
+    with reading(session) as reader:
         return build_cross_tab(reader, survey, versions, waves, where_of(filters, versions, waves), metric, by)
 
 

@@ -25,7 +25,7 @@ from surveys.scoring import Scorecard
 
 from ..services import tallies
 from ..services.errors import HostingError
-from ..services.export import _reading
+from ..services.export_rows import reading
 from ..services.publishing import find_survey, latest_version, survey_of
 from ..services.waves import waves_of
 from ..storage.models import Response, SurveyRecord, SurveyVersion
@@ -280,7 +280,7 @@ def build_survey_results(session: Session, slug: str, *, comment_query: str = ""
         args["language"] = language
     check_language(session, slug, args.get("language"))
     waves = waves_of(session, slug)
-    with _reading(session) as reader:  # a long search must not hold SQLite's write lock
+    with reading(session) as reader:  # a long search must not hold SQLite's write lock
         stored = tallies.read_tallies(reader, ids)
         channels_seen = sorted({t.channel for t in stored if t.question_id == tallies.RESPONSES})
         choices = filter_choices(reader, versions, survey, waves, channels_seen)

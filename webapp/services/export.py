@@ -34,17 +34,12 @@ from .errors import HostingError
 from .export_labelled import LABELLED_FORMATS, write_labelled
 from .export_rows import LANGUAGE_COLUMN as LANGUAGE_COLUMN  # re-exported: the import reads these names
 from .export_rows import LANGUAGE_COLUMN_ALTERNATIVE as LANGUAGE_COLUMN_ALTERNATIVE
-from .export_rows import SEEN as _SEEN  # noqa: F401 (re-exported: the tallies share the answer cache's key)
 from .export_rows import WAVE_COLUMN as WAVE_COLUMN
 from .export_rows import WAVE_COLUMN_ALTERNATIVE as WAVE_COLUMN_ALTERNATIVE
-from .export_rows import CellFormat, Pseudonym, dict_rows, records, table_columns
-from .export_rows import frozen as _frozen  # noqa: F401 (re-exported, as _SEEN)
+from .export_rows import CellFormat, Pseudonym, dict_rows, reading, records, survey_versions, table_columns
 from .export_rows import iter_response_rows as iter_response_rows
 from .export_rows import own_columns as own_columns
-from .export_rows import reading as _reading  # the results pages read through it too
 from .export_rows import response_columns as response_columns
-from .export_rows import row_maker as _row_maker  # noqa: F401 (re-exported: the row maker's tests use it)
-from .export_rows import survey_versions as _versions
 from .export_rows import wave_column as wave_column
 from .publishing import survey_of
 
@@ -66,8 +61,8 @@ def response_frame(session: Session, slug: str, *, status: str | None = "complet
     in `language` only, when given), for the results pages and `cxroi analyze --survey SLUG`."""
     import pandas as pd
 
-    with _reading(session) as reader:
-        versions = _versions(reader, slug)
+    with reading(session) as reader:
+        versions = survey_versions(reader, slug)
         return pd.DataFrame(list(dict_rows(reader, versions, status, language)), columns=table_columns(versions))
 
 
@@ -90,8 +85,8 @@ def export_responses(session: Session, slug: str, path: str | Path, *, status: s
     )
 
     themes = theme_cells(session, slug)  # codes new comments first (a write), before the reading snapshot
-    with _reading(session) as reader:
-        versions = _versions(reader, slug)
+    with reading(session) as reader:
+        versions = survey_versions(reader, slug)
         if suffix in LABELLED_FORMATS:  # SPSS, Stata: with variable and value labels (export_labelled.py)
             columns, rows = table_columns(versions), dict_rows(reader, versions, status, language, where)
             if themes is not None:  # one 0/1 column per theme of the survey's codebook (docs/themes.md)
@@ -160,8 +155,9 @@ def response_table(session: Session, slug: str, *, status: str | None = None, ps
 
     themes = theme_cells(session, slug)  # codes new comments first (a write), before the reading snapshot
     session.commit()
-    with _reading(session) as reader:
-        yield _table(reader, _versions(reader, slug), status, language, where, themes, cells or _csv_cells(), pseudonym)
+    with reading(session) as reader:
+        versions = survey_versions(reader, slug)
+        yield _table(reader, versions, status, language, where, themes, cells or _csv_cells(), pseudonym)
 
 
 def _pseudonymised(rows: Iterator[dict[str, Any]], pseudonym: Pseudonym | None,
