@@ -11,19 +11,17 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from pypdf import PdfReader
 
-from tests.webapp.support.reports import finished_report, job_status
-from tests.webapp.support.results import SLUG, add_staff, csrf_token, sign_in
+from tests.webapp.support.reports import ReportWorld as World
+from tests.webapp.support.reports import job_status, report_world
+from tests.webapp.support.results import SLUG, csrf_token, sign_in
 from tests.webapp.support.smtp import Sink, address_of, body, running_smtp
-from tests.webapp.support.web import BACKENDS, migrated_database
-from webapp.app import create_app
+from tests.webapp.support.web import BACKENDS
 from webapp.queue import configure
 from webapp.services import mailing, report_schedules
 from webapp.storage.engine import open_session
@@ -33,21 +31,10 @@ TITLE = "How are we doing?: what customer experience is worth"
 FIRST, SECOND = "cfo@example.com", "controller@example.org"
 
 
-@dataclass(frozen=True)
-class World:
-    app: Flask
-    url: str
-    job_id: int
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    folder = tmp_path_factory.mktemp("schedules")
-    with migrated_database(request.param, folder) as url:
-        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance"), "TESTING": True,
-                          "SECRET_KEY": "test-secret"})
-        add_staff(url)
-        yield World(app, url, finished_report(app, url))
+    with report_world(request.param, tmp_path_factory.mktemp("schedules")) as made:
+        yield made
 
 
 @pytest.fixture
