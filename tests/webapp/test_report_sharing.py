@@ -11,20 +11,18 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from tests.webapp.support.reports import finished_report
-from tests.webapp.support.results import PASSWORD, SLUG, add_staff, csrf_token, sign_in
-from tests.webapp.support.web import BACKENDS, migrated_database
+from tests.webapp.support.reports import ReportWorld as World
+from tests.webapp.support.reports import report_world
+from tests.webapp.support.results import PASSWORD, SLUG, csrf_token, signed_in
+from tests.webapp.support.web import BACKENDS
 from webapp.accounts.service import create_user
-from webapp.app import create_app
 from webapp.services import reporting, sharing
 from webapp.storage.engine import open_session
 from webapp.storage.models import utcnow
@@ -34,29 +32,16 @@ from webapp.teams.service import add_member, create_team, remove_member
 TITLE = "How are we doing?: what customer experience is worth"
 
 
-@dataclass(frozen=True)
-class World:
-    app: Flask
-    url: str
-    job_id: int
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    folder = tmp_path_factory.mktemp("sharing")
-    with migrated_database(request.param, folder) as url:
-        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance"), "TESTING": True,
-                          "SECRET_KEY": "test-secret"})
-        add_staff(url)
-        with open_session(url) as session:
+    with report_world(request.param, tmp_path_factory.mktemp("sharing")) as made:
+        with open_session(made.url) as session:
             create_user(session, "agent@example.com", "agent", PASSWORD)
-        yield World(app, url, finished_report(app, url))
+        yield made
 
 
 def staff(world: World, email: str = "analyst@example.com") -> FlaskClient:
-    client = world.app.test_client()
-    sign_in(client, email)
-    return client
+    return signed_in(world.app, email)
 
 
 def reader(world: World, address: str) -> FlaskClient:
