@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .scorecard import MetricScore
 
-Z95 = float(stats.norm.ppf(0.975))
-"""1.959964…: the normal quantile for a two-sided 95% interval."""
+Z95 = 1.959963984540054
+"""The normal quantile for a two-sided 95% interval, `scipy.stats.norm.ppf(0.975)` written out: every question type
+imports this module, and scipy would add a second to the start of every command (tests/webapp/
+test_export_cli_imports.py checks the two agree)."""
 
 NPS_SMALL_N = 30
 """Below this many answers the NPS normal approximation is flagged as rough (docs/scoring.md)."""
@@ -109,6 +110,8 @@ def score_mean(label: Label, values: pd.Series | Iterable[float], *,
         return _score(label, mean, None, None, 1, T_MEAN, "one answer only: no interval")
     sd = (math.sqrt(float(np.dot(counts, (data - mean) ** 2)) / (n - 1)) if weighted
           else float(np.std(data, ddof=1)))
+    from scipy import stats  # here, not at the top: see Z95
+
     half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
     low, high = mean - half, mean + half
     notes = []

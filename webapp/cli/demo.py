@@ -19,14 +19,6 @@ from pathlib import Path
 
 import click
 
-from roi.report import render_html, render_pdf
-from roi.results import write_results
-from roi.synthetic import build_demo_data, write_demo_data
-from surveys.files import read_survey
-from surveys.library import load_template, template_names, template_path
-from surveys.lint import lint_survey
-from surveys.scoring import score_survey
-
 from ..config import base_url_from_environment, database_url_from_environment
 from ..storage.engine import open_session
 from .demo_programme import AGENT, RULE, run_programme, with_follow_up
@@ -62,6 +54,16 @@ def demo(no_serve: bool, out: Path, customers: int, seed: int, port: int) -> Non
     """Run the whole job on synthetic data: survey, responses, analysis, finance report, web app."""
     if not no_serve:
         _check_port_free(port)  # before anything is changed: a running demo keeps its passwords and version
+    # Imported here, not at the top: the analysis and the report load scipy, statsmodels and reportlab, which
+    # every other command would then pay for at start-up.
+    from roi.report import render_html, render_pdf
+    from roi.results import write_results
+    from roi.synthetic import build_demo_data, write_demo_data
+    from surveys.files import read_survey
+    from surveys.library import load_template, template_names, template_path
+    from surveys.lint import lint_survey
+    from surveys.scoring import score_survey
+
     from ..accounts.service import ensure_user
     from ..services import create_invitations, publish_survey
     from ..services.analysis import analyze_published_survey, responses_for_analysis

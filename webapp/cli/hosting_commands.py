@@ -207,12 +207,13 @@ def export(slug: str, output: Path, status: str | None, pseudonymise: bool, lang
     """Write every response of SLUG as the wide responses table."""
     from ..config import instance_path_from_environment, secret_key_for
     from ..privacy.keys import pseudonymiser
-    from ..results.summary import check_language
     from ..services import export_responses
 
     pseudonym = pseudonymiser(secret_key_for(instance_path_from_environment())) if pseudonymise else None
     with _session() as session:
         if language is not None:  # an unknown one: exit 2 naming it and the survey's languages, no file written
+            from ..results.summary import check_language  # only here: webapp.results loads scipy
+
             language = check_language(session, slug, language.strip()) or _empty_language(language)
         count = export_responses(session, slug, output, status=status, pseudonym=pseudonym, language=language)
         record(session, "responses_exported", actor=CLI_ACTOR, target=slug,

@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from roi.mystery import ID_COLUMNS, as_text, consistency
 from surveys.errors import CxroiError
 
 from ..config import database_url_from_environment
@@ -28,6 +27,8 @@ class MysteryCommandError(CxroiError):
 
 def read_visits(path: Path) -> pd.DataFrame:
     """visits.csv as text cells, with its `visit`, `shop` and `evaluator` columns checked by name."""
+    from roi.mystery import ID_COLUMNS  # here: roi.mystery loads scipy and statsmodels
+
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
@@ -87,6 +88,8 @@ def visits_with_answers(responses: pd.DataFrame, visits: pd.DataFrame, path: Pat
 def mystery_command(slug: str, visits_path: Path, fmt: str, problem: str) -> None:
     """Compare the mystery shops of survey SLUG: agreement between evaluators of the same shop (Fleiss' kappa)
     and how much each touchpoint's experience varies between shops, most varying first."""
+    from roi.mystery import as_text, consistency  # here: they load scipy and statsmodels
+
     from ..services.export import response_frame
     from ..services.publishing import find_survey
 

@@ -8,9 +8,7 @@ import sys
 import click
 import sqlalchemy as sa
 
-from webapp.accounts.lifecycle import reset_password, set_active, set_role, unlink_identity
 from webapp.accounts.models import ROLES, User
-from webapp.accounts.service import create_user
 from webapp.audit.service import CLI_ACTOR
 from webapp.config import database_url_from_environment
 from webapp.storage.engine import open_session
@@ -29,6 +27,8 @@ def user() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
 def create(email: str, role: str, password_stdin: bool) -> None:
     """Create a user who can sign in to the web app."""
+    from webapp.accounts.service import create_user  # here: it loads argon2
+
     password = _read_password(password_stdin)
     with open_session(database_url_from_environment()) as session:
         created = create_user(session, email, role, password)
@@ -53,6 +53,8 @@ def list_users() -> None:
 @click.argument("email")
 def deactivate(email: str) -> None:
     """Stop a user signing in; every session of theirs ends at once."""
+    from webapp.accounts.lifecycle import set_active  # here: it loads argon2 and the REST API's keys
+
     with open_session(database_url_from_environment()) as session:
         done = set_active(session, email, False, actor=CLI_ACTOR)
     click.echo(f"deactivated {done.email}; their sessions have ended")
@@ -62,6 +64,8 @@ def deactivate(email: str) -> None:
 @click.argument("email")
 def activate(email: str) -> None:
     """Let a deactivated user sign in again."""
+    from webapp.accounts.lifecycle import set_active  # here: it loads argon2 and the REST API's keys
+
     with open_session(database_url_from_environment()) as session:
         done = set_active(session, email, True, actor=CLI_ACTOR)
     click.echo(f"activated {done.email}")
@@ -72,6 +76,8 @@ def activate(email: str) -> None:
 @click.argument("role", type=click.Choice(ROLES))
 def change_role(email: str, role: str) -> None:
     """Give a user another role (from their next request)."""
+    from webapp.accounts.lifecycle import set_role  # here: it loads argon2 and the REST API's keys
+
     with open_session(database_url_from_environment()) as session:
         done = set_role(session, email, role, actor=CLI_ACTOR)
     click.echo(f"{done.email} is now {done.role}")
@@ -82,6 +88,8 @@ def change_role(email: str, role: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input (for scripts).")
 def change_password(email: str, password_stdin: bool) -> None:
     """Set a new password; every session of the user ends."""
+    from webapp.accounts.lifecycle import reset_password  # here: it loads argon2 and the REST API's keys
+
     password = _read_password(password_stdin)
     with open_session(database_url_from_environment()) as session:
         done = reset_password(session, email, password, actor=CLI_ACTOR)
@@ -92,6 +100,8 @@ def change_password(email: str, password_stdin: bool) -> None:
 @click.argument("email")
 def unlink_sso(email: str) -> None:
     """Forget the single sign-on identity bound to a user; every session of theirs ends."""
+    from webapp.accounts.lifecycle import unlink_identity  # here: it loads argon2 and the REST API's keys
+
     with open_session(database_url_from_environment()) as session:
         done = unlink_identity(session, email, actor=CLI_ACTOR)
     click.echo(f"{done.email} is bound to no single sign-on identity; their sessions have ended")

@@ -18,10 +18,6 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from roi.themes.codebook import parse_codebook
-from roi.themes.coding import code_comments
-from roi.themes.space import comment_texts
-
 from ..services.publishing import find_survey, latest_version, survey_of
 from ..storage.models import Response, SurveyVersion, Wave, utcnow
 from .models import CodebookRecord, ResponseThemes
@@ -50,6 +46,8 @@ def comments_frame(session: Session, slug: str, *, status: str | None = "complet
                    only: sa.Select[Any] | None = None) -> pd.DataFrame:
     """One row per response (oldest first): `response_id`, `channel`, `submitted_at`, `status`, `wave` (its
     name), `comment` (its open-text answers joined, "" when none). `only`: a SELECT of the response ids wanted."""
+    from roi.themes.space import comment_texts  # here: roi.themes loads scikit-learn, scipy and statsmodels
+
     record = find_survey(session, slug)
     versions = {v.id: v for v in session.scalars(sa.select(SurveyVersion).where(SurveyVersion.survey_id == record.id))}
     columns = comment_columns(session, slug)
@@ -91,6 +89,11 @@ def code_responses(session: Session, slug: str) -> int:
     record = current_record(session, slug)
     if record is None:
         return 0
+    # Imported here: roi.themes loads scikit-learn, scipy and statsmodels, which an export without a codebook
+    # (`theme_cells`) need not pay for.
+    from roi.themes.codebook import parse_codebook
+    from roi.themes.coding import code_comments
+
     codebook = parse_codebook(record.definition, source=f"codebook {record.version}")
     pending = (sa.select(Response.id)
                .outerjoin(ResponseThemes, sa.and_(ResponseThemes.response_id == Response.id,
@@ -179,5 +182,7 @@ def theme_cells(session: Session, slug: str) -> ThemeCells | None:
     if record is None:
         return None
     code_responses(session, slug)
+    from roi.themes.codebook import parse_codebook  # here: see code_responses
+
     codebook = parse_codebook(record.definition, source=f"codebook {record.version}")
     return ThemeCells([t.id for t in codebook.themes], record.id)
