@@ -194,8 +194,8 @@ def _time_text(column: Any, dialect: str) -> Any:
     """A time column as text to the second ("2026-01-02 03:04:05", the fraction dropped), made by the database."""
     if dialect == "postgresql":
         return sa.func.to_char(column, "YYYY-MM-DD HH24:MI:SS")
-    if dialect == "sqlite":
-        return sa.func.strftime("%Y-%m-%d %H:%M:%S", column)
+    if dialect == "sqlite":  # SQLite's datetime(t) is its strftime('%Y-%m-%d %H:%M:%S', t), at half the cost
+        return sa.func.datetime(column)
     return sa.func.substr(sa.cast(column, sa.String), 1, 19)
 
 
