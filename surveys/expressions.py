@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .logic import ConditionSyntaxError
+from .syntax import Parser, Reference, found
 
 __all__ = ["Arithmetic", "ExpressionSyntaxError", "parse_arithmetic"]
 
@@ -42,12 +43,6 @@ class Number:
 
 
 @dataclass(frozen=True)
-class Reference:
-    question: str
-    row: str | None
-
-
-@dataclass(frozen=True)
 class Negative:
     operand: Term
 
@@ -62,86 +57,53 @@ class Operation:
 Term = Number | Reference | Negative | Operation
 
 
-class _Parser:
+class _Parser(Parser[Term]):
+    pattern = _TOKEN
+    error = ExpressionSyntaxError
+    noun = "expression"
+    max_nesting = MAX_NESTING
+
     def __init__(self, source: str) -> None:
-        self.tokens: list[tuple[str, str, int]] = []
-        pos = 0
-        while pos < len(source):
-            match = _TOKEN.match(source, pos)
-            if match is None:
-                raise ExpressionSyntaxError(f"unexpected character {source[pos]!r}", pos)
-            if match.lastgroup != "ws":
-                self.tokens.append((match.lastgroup or "", match.group(), pos))
-            pos = match.end()
-        self.tokens.append(("end", "", len(source)))
+        if len(source) > MAX_LENGTH:
+            raise ExpressionSyntaxError(f"the expression is longer than {MAX_LENGTH} characters", MAX_LENGTH)
+        super().__init__(source)
         if len(self.tokens) > MAX_TOKENS:  # evaluation recurses once per operation
             raise ExpressionSyntaxError(f"the expression has more than {MAX_TOKENS} parts", 0)
-        self.index = 0
-        self.depth = 0
 
-    def peek(self) -> tuple[str, str, int]:
-        return self.tokens[self.index]
-
-    def take(self) -> tuple[str, str, int]:
-        token = self.tokens[self.index]
-        self.index += 1
-        return token
-
-    def parse(self) -> Term:
-        term = self.expr()
-        kind, text, pos = self.peek()
-        if kind != "end":
-            raise ExpressionSyntaxError(f"unexpected {text!r}", pos)
-        return term
-
-    def expr(self) -> Term:
+    def expression(self) -> Term:
         term = self.term()
-        while self.peek()[1] in ("+", "-") and self.peek()[0] == "op":
-            op = self.take()[1]
+        while self.peek().text in ("+", "-") and self.peek().kind == "op":
+            op = self.take().text
             term = Operation(op, term, self.term())
         return term
 
     def term(self) -> Term:
         term = self.factor()
-        while self.peek()[1] in ("*", "/") and self.peek()[0] == "op":
-            op = self.take()[1]
+        while self.peek().text in ("*", "/") and self.peek().kind == "op":
+            op = self.take().text
             term = Operation(op, term, self.factor())
         return term
 
     def factor(self) -> Term:
-        kind, text, pos = self.take()
-        if kind == "number":
-            return Number(float(text))
-        if kind == "name":
-            question, _, row = text.partition(".")
-            return Reference(question, row or None)
-        if text in ("-", "("):
-            self.depth += 1
-            if self.depth > MAX_NESTING:
-                raise ExpressionSyntaxError(f"the expression is nested more than {MAX_NESTING} levels deep", pos)
-            if text == "-":
-                term: Term = Negative(self.factor())
-            else:
-                term = self.expr()
-                closing = self.take()
-                if closing[1] != ")":
-                    raise ExpressionSyntaxError(f"expected ')', found {closing[1] or 'end of expression'!r}",
-                                                closing[2])
-            self.depth -= 1
+        token = self.take()
+        if token.kind == "number":
+            return Number(float(token.text))
+        if token.kind == "name":
+            return Reference.named(token.text)
+        if token.text == "-":
+            with self.nested(token):
+                return Negative(self.factor())
+        if token.text == "(":
+            with self.nested(token):
+                term = self.expression()
+                self.expect(")")
             return term
-        raise ExpressionSyntaxError(f"expected a number, a question id or '(', found {text or 'end of expression'!r}",
-                                    pos)
+        raise ExpressionSyntaxError(f"expected a number, a question id or '(', found {found(token)!r}",
+                                    token.position)
 
 
 def _read(reference: Reference, answers: Mapping[str, Any]) -> float | None:
-    value = answers.get(reference.question)
-    if reference.row is not None:
-        if isinstance(value, (list, tuple)):  # a multi-choice code reads 1/0, as in the export column
-            value = int(reference.row in value)
-        else:
-            value = value.get(reference.row) if isinstance(value, Mapping) else None
-            if isinstance(value, Mapping) and "hesitated" in value:
-                value = int(value["hesitated"])
+    value = reference.read(answers)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value)
@@ -200,8 +162,4 @@ class Arithmetic:
 
 def parse_arithmetic(source: str) -> Arithmetic:
     """Parse an arithmetic expression; raises ExpressionSyntaxError with the offending position."""
-    if not source or not source.strip():
-        raise ExpressionSyntaxError("the expression is empty", 0)
-    if len(source) > MAX_LENGTH:
-        raise ExpressionSyntaxError(f"the expression is longer than {MAX_LENGTH} characters", MAX_LENGTH)
-    return Arithmetic(source, _Parser(source).parse())
+    return Arithmetic(source, _Parser.read(source))

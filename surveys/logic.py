@@ -22,6 +22,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .syntax import Parser, Reference, found
+
 __all__ = ["Condition", "ConditionSyntaxError", "parse_condition"]
 
 
@@ -43,33 +45,8 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_KEYWORDS = {"and", "or", "not", "in", "true", "false", "answered"}
+_KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "answered"})
 _COMPARATORS = {"==", "!=", "<", "<=", ">", ">=", "in", "not in"}
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # number | string | op | name | keyword | end
-    text: str
-    position: int
-
-
-def _tokenize(source: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    pos = 0
-    while pos < len(source):
-        match = _TOKEN.match(source, pos)
-        if match is None:
-            raise ConditionSyntaxError(f"unexpected character {source[pos]!r}", pos)
-        kind = match.lastgroup or ""
-        text = match.group()
-        if kind != "ws":
-            if kind == "name" and text in _KEYWORDS:
-                kind = "keyword"
-            tokens.append(_Token(kind, text, pos))
-        pos = match.end()
-    tokens.append(_Token("end", "", len(source)))
-    return tokens
 
 
 # --- syntax tree ---------------------------------------------------------------------------------
@@ -80,10 +57,8 @@ class Literal:
     value: Any
 
 
-@dataclass(frozen=True)
-class Ref:
-    question: str
-    row: str | None
+Ref = Reference
+"""A question id, or one row of a grid question (`q.row`): the reference both languages share."""
 
 
 @dataclass(frozen=True)
@@ -121,37 +96,15 @@ MAX_NESTING = 50
 """Deepest nesting of brackets and `not`s: far beyond any real condition, well within Python's recursion limit."""
 
 
-class _Parser:
-    def __init__(self, source: str) -> None:
-        self.tokens = _tokenize(source)
-        self.index = 0
-        self.depth = 0
+class _Parser(Parser[Node]):
+    pattern = _TOKEN
+    keywords = _KEYWORDS
+    error = ConditionSyntaxError
+    noun = "condition"
+    max_nesting = MAX_NESTING
 
-    def deeper(self, token: _Token) -> None:
-        self.depth += 1
-        if self.depth > MAX_NESTING:
-            raise ConditionSyntaxError(f"the condition is nested more than {MAX_NESTING} levels deep", token.position)
-
-    def peek(self) -> _Token:
-        return self.tokens[self.index]
-
-    def take(self) -> _Token:
-        token = self.tokens[self.index]
-        self.index += 1
-        return token
-
-    def expect(self, text: str) -> _Token:
-        token = self.take()
-        if token.text != text:
-            raise ConditionSyntaxError(f"expected {text!r}, found {token.text or 'end of expression'!r}", token.position)
-        return token
-
-    def parse(self) -> Node:
-        node = self.or_expr()
-        token = self.peek()
-        if token.kind != "end":
-            raise ConditionSyntaxError(f"unexpected {token.text!r}", token.position)
-        return node
+    def expression(self) -> Node:
+        return self.or_expr()
 
     def or_expr(self) -> Node:
         operands = [self.and_expr()]
@@ -169,10 +122,8 @@ class _Parser:
 
     def not_expr(self) -> Node:
         if self.peek().kind == "keyword" and self.peek().text == "not":
-            self.deeper(self.take())
-            node = Not(self.not_expr())
-            self.depth -= 1
-            return node
+            with self.nested(self.take()):
+                return Not(self.not_expr())
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -204,33 +155,25 @@ class _Parser:
             if ref.kind != "name":
                 raise ConditionSyntaxError("answered() takes a question id", ref.position)
             self.expect(")")
-            return Answered(_ref(ref.text))
+            return Answered(Ref.named(ref.text))
         if token.kind == "name":
-            return _ref(token.text)
+            return Ref.named(token.text)
         if token.text == "(":
-            self.deeper(token)
-            node = self.or_expr()
-            self.expect(")")
-            self.depth -= 1
+            with self.nested(token):
+                node = self.or_expr()
+                self.expect(")")
             return node
         if token.text == "[":
-            self.deeper(token)
-            items: list[Node] = []
-            if self.peek().text != "]":
-                items.append(self.operand())
-                while self.peek().text == ",":
-                    self.take()
+            with self.nested(token):
+                items: list[Node] = []
+                if self.peek().text != "]":
                     items.append(self.operand())
-            self.expect("]")
-            self.depth -= 1
+                    while self.peek().text == ",":
+                        self.take()
+                        items.append(self.operand())
+                self.expect("]")
             return ListOf(tuple(items))
-        found = token.text or "end of expression"
-        raise ConditionSyntaxError(f"expected a value or question id, found {found!r}", token.position)
-
-
-def _ref(text: str) -> Ref:
-    question, _, row = text.partition(".")
-    return Ref(question, row or None)
+        raise ConditionSyntaxError(f"expected a value or question id, found {found(token)!r}", token.position)
 
 
 # --- evaluation --------------------------------------------------------------------------------
@@ -240,16 +183,7 @@ def _value(node: Node, answers: Mapping[str, Any]) -> Any:
     if isinstance(node, Literal):
         return node.value
     if isinstance(node, Ref):
-        value = answers.get(node.question)
-        if node.row is not None:
-            # rows read as in the export columns: a multi-choice code and a friction row are 1/0
-            if isinstance(value, (list, tuple)):
-                value = int(node.row in value)
-            else:
-                value = value.get(node.row) if isinstance(value, Mapping) else None
-                if isinstance(value, Mapping) and "hesitated" in value:
-                    value = int(value["hesitated"])
-        return value
+        return node.read(answers)
     if isinstance(node, ListOf):
         return [_value(item, answers) for item in node.items]
     return _truth(node, answers)
@@ -339,6 +273,4 @@ class Condition:
 
 def parse_condition(source: str) -> Condition:
     """Parse a `show_if` expression; raises ConditionSyntaxError with the offending position."""
-    if not source or not source.strip():
-        raise ConditionSyntaxError("the condition is empty", 0)
-    return Condition(source, _Parser(source).parse())
+    return Condition(source, _Parser.read(source))
