@@ -157,7 +157,7 @@ def test_exports_carry_the_calculated_value_and_the_screen_out(client: FlaskClie
     assert data["effort_index"].tolist()[0] == 2.5 and data["screened_out"].tolist()[1] == "not_customer"
 
 
-def test_the_results_page_counts_a_screened_out_response_as_complete(app: Any, client: FlaskClient, db: Session,
+def test_the_results_page_counts_a_screened_out_response_apart(app: Any, client: FlaskClient, db: Session,
                                                                        db_url: str) -> None:
     from tests.webapp.support.author import signed_in
 
@@ -168,8 +168,10 @@ def test_the_results_page_counts_a_screened_out_response_as_complete(app: Any, c
     second = f"/s/{partial.token}"
     _post(other, second, _start(other, second), 0, q_customer="yes", q_wait="1", q_fix="1")  # stopped on page 2
     html = signed_in(app, db_url, "analyst").get("/results/page_logic").get_data(as_text=True)
-    assert '<dd class="value" data-count="complete">1</dd>' in html  # the screened-out one: not a drop-off
+    assert '<dd class="value" data-count="complete">0</dd>' in html  # went to the end: nobody
+    assert '<dd class="value" data-count="screened_out">1</dd>' in html  # neither complete nor a drop-off
     assert '<dd class="value" data-count="partial">1</dd>' in html
+    assert '<dd class="value" data-count="completion">0.0%</dd>' in html  # 0 of the 1 eligible respondent
 
 
 def test_a_public_link_respondent_is_screened_out_once(client: FlaskClient, db: Session, db_url: str) -> None:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from surveys.scoring import MetricScore
 
 from ..charts import Bar, IntervalPoint, render_bar_chart, render_interval_chart
+from .screen_outs import NO_CHANNEL, ScreenOuts
 from .summary import SurveyResults
 
 
@@ -96,14 +97,18 @@ def _interval_chart(metrics: tuple[MetricScore, ...], *, ident: str, title: str)
     return render_interval_chart(points, ident=ident, title=title, low=scale[0], high=scale[1])
 
 
-def build_charts(results: SurveyResults) -> ResultCharts:
-    """Every chart of the results page of `results` but responses over time (`timeline`)."""
+def build_charts(results: SurveyResults, screen_outs: ScreenOuts | None = None) -> ResultCharts:
+    """Every chart of the results page of `results` but responses over time (`timeline`); with `screen_outs`,
+    the channels' bars are the complete responses that went to the end, the screened-out ones said apart."""
+    screened = screen_outs.by_channel if screen_outs else {}
     drop_off = render_bar_chart(
         [Bar(f"Page {d.page}: {d.title}", float(d.stopped), f"{d.stopped} stopped") for d in results.drop_off],
         ident="chart-drop-off", title="Partial responses by the page where they stopped",
     ) if results.drop_off else None
     channels = render_bar_chart(
-        [Bar(c.channel, float(c.complete), f"{c.complete} complete, {c.partial} partial") for c in results.channels],
+        [Bar(c.channel, float(c.complete - screened.get(c.channel or NO_CHANNEL, 0)),
+             _channel_text(c.complete - screened.get(c.channel or NO_CHANNEL, 0),
+                           screened.get(c.channel or NO_CHANNEL, 0), c.partial)) for c in results.channels],
         ident="chart-channels", title="Complete responses by channel",
     ) if results.channels else None
     card = results.scorecard
@@ -119,6 +124,10 @@ def build_charts(results: SurveyResults) -> ResultCharts:
                                         title="Mean rating per channel with 95% interval")
         if card else None,
     )
+
+
+def _channel_text(complete: int, screened_out: int, partial: int) -> str:
+    return f"{complete} complete{f', {screened_out} screened out' if screened_out else ''}, {partial} partial"
 
 
 def headline_metrics(results: SurveyResults) -> list[MetricScore]:

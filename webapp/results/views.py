@@ -27,6 +27,7 @@ from .present import (
     metric_text,
     not_applicable_note,
 )
+from .screen_outs import NO_CHANNEL, ResponseCounts, screen_outs_by_survey, survey_screen_outs
 from .summary import build_survey_results, check_language, list_result_surveys
 from .timeline import timeline_chart
 from .waves import build_wave_results, change_text, trend_charts, wave_groups
@@ -52,7 +53,9 @@ def results_format(value: float | None, unit: str) -> str:
 @requires_role("analyst")
 def index() -> str:
     """Every published survey, linking to its results."""
-    return render_template("results/index.html", surveys=list_result_surveys(get_db()))
+    session = get_db()
+    return render_template("results/index.html", surveys=list_result_surveys(session),
+                           screened=screen_outs_by_survey(session))
 
 
 @bp.get("/<slug>")
@@ -62,20 +65,25 @@ def survey(slug: str) -> str:
     version, channel, segment, wave, language) apply to every figure; `?metric=&by=` shows a cross-tab."""
     query = request.args.get("q", "")[:QUERY_LIMIT]
     filters = {name: request.args.get(name, "")[:QUERY_LIMIT] for name in FILTER_FIELDS}
-    results = build_survey_results(get_db(), slug, comment_query=query, filters=filters)
+    session = get_db()
+    results = build_survey_results(session, slug, comment_query=query, filters=filters)
     channels, comparison = channel_comparison(results)
     waves = build_wave_results(get_db(), slug, counted=results.filtered)
     survey_model = survey_of(latest_version(get_db(), slug))
     metric, by = request.args.get("metric", "")[:QUERY_LIMIT], request.args.get("by", "")[:QUERY_LIMIT]
     cross_tab = survey_cross_tab(get_db(), slug, results.filters, metric, by) if metric or by else None
     timeline = timeline_chart(results.days)
+    screen_outs = survey_screen_outs(session, slug, results.filters)  # apart from the complete ones
+    counts = ResponseCounts.of(results.complete, results.partial, screen_outs.total)
     return render_template(
-        "results/survey.html", results=results, charts=build_charts(results), cards=headline_metrics(results),
+        "results/survey.html", results=results, charts=build_charts(results, screen_outs),
+        cards=headline_metrics(results), counts=counts, screen_outs=screen_outs,
         comparison_channels=channels, comparison=comparison, metric_text=metric_text,
         format_interval=format_interval, metric_rows=metric_rows, not_applicable_note=not_applicable_note,
         metric_headers=METRIC_HEADERS, timeline=timeline,
         drop_rows=[(d.page, d.title, d.stopped) for d in results.drop_off],
-        channel_rows=[(c.channel, c.complete, c.partial) for c in results.channels],
+        channel_rows=[(c.channel, c.complete - screen_outs.by_channel.get(c.channel or NO_CHANNEL, 0),
+                       screen_outs.by_channel.get(c.channel or NO_CHANNEL, 0), c.partial) for c in results.channels],
         waves=waves, wave_groups=wave_groups(waves) if waves else [], change_text=change_text,
         wave_charts=trend_charts(waves) if waves else [],
         language_options=language_options(results.languages), filter_args=results.filters.query_args(),
