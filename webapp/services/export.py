@@ -13,11 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -272,12 +274,19 @@ def _csv_cells() -> CellFormat:
 # --- XLSX ---------------------------------------------------------------------------------------------------------
 
 def _xlsx_cell(value: Any) -> Any:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     if isinstance(value, str):
         # XML cannot hold most control characters; openpyxl would refuse the whole file for one of them.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = _illegal_characters().sub("", value)
     return neutralise_formula(value)
+
+
+@cache
+def _illegal_characters() -> re.Pattern[str]:
+    """openpyxl's pattern of the characters XML cannot hold, imported once (openpyxl loads only for XLSX): an
+    import statement in `_xlsx_cell` ran for each of a row's own cells."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE
 
 
 def _xlsx_own(*cells: Any) -> list[Any]:
