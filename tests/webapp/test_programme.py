@@ -3,11 +3,16 @@ survey publish`, three customers invited by e-mail with `cxroi invite --send`, a
 subprocess sending through a real SMTP server (aiosmtpd on 127.0.0.1), one customer following the link in the
 mail she received and answering so that the rule fires, the case on the cases page and in `cxroi cases list`,
 the owner's notification mail, `cxroi remind` reminding exactly the two others, one of them unsubscribing
-through the link in his mail and never being mailed again. With the queue on SQLite and on Redis."""
+through the link in his mail and never being mailed again. With the queue on SQLite and on Redis.
+
+The worker is a real subprocess each time; the other commands run in this process through the real entry point
+with the same environment (`cxroi_in_process`): a fresh interpreter per command costs seconds (the command line
+imports the whole analysis stack), nine of them per queue."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +24,7 @@ from tests.webapp.support.author import PASSWORD, page_token, sign_in_as
 from tests.webapp.support.cli import cxroi, subprocess_env
 from tests.webapp.support.smtp import Sink, address_of, body, personal_link, running_smtp, unsubscribe_path
 from tests.webapp.support.web import EXAMPLE, answer_all
+from tests.webapp.test_mail_worker import cxroi_in_process
 from webapp.app import create_app
 from webapp.storage.engine import create_engine_for
 
@@ -45,26 +51,26 @@ def env(request: pytest.FixtureRequest, tmp_path: Path, smtp: tuple[Sink, str]) 
         yield values
 
 
-def ok(done: object) -> str:
-    assert done.returncode == 0, (done.stdout, done.stderr)  # type: ignore[attr-defined]
-    return done.stdout  # type: ignore[attr-defined, no-any-return]
+def ok(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    return done.stdout
 
 
 def test_the_whole_programme(env: dict[str, str], smtp: tuple[Sink, str], tmp_path: Path) -> None:
     sink, _ = smtp
-    ok(cxroi(env, "db", "upgrade"))
-    ok(cxroi(env, "user", "create", "agent@example.com", "--role", "agent", "--password-stdin",
-             stdin=PASSWORD + "\n"))
+    ok(cxroi_in_process(env, "db", "upgrade"))
+    ok(cxroi_in_process(env, "user", "create", "agent@example.com", "--role", "agent", "--password-stdin",
+                        stdin=PASSWORD + "\n"))
     definition = tmp_path / "survey.yaml"
     definition.write_text(yaml.safe_dump(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
                                          | {"follow_up": [RULE]}), encoding="utf-8")
-    assert SLUG in ok(cxroi(env, "survey", "publish", str(definition)))
+    assert SLUG in ok(cxroi_in_process(env, "survey", "publish", str(definition)))
     customers = tmp_path / "customers.csv"
     customers.write_text(CUSTOMERS, encoding="utf-8")
 
     # invite three customers by e-mail: queued by the command, sent by the worker, once each
-    assert "queued 3 invitation e-mails" in ok(cxroi(env, "invite", SLUG, "--customers", str(customers),
-                                                     "--channel", "email", "--send"))
+    invited = ok(cxroi_in_process(env, "invite", SLUG, "--customers", str(customers), "--channel", "email", "--send"))
+    assert "queued 3 invitation e-mails" in invited
     assert sink.messages == []
     ok(cxroi(env, "worker", "--burst"))
     assert sink.recipients() == ["ann@example.com", "bob@example.com", "cat@example.com"]
@@ -82,7 +88,7 @@ def test_the_whole_programme(env: dict[str, str], smtp: tuple[Sink, str], tmp_pa
         assert connection.execute(sa.text("select customer_id, status from responses")).all() == [
             ("C1", "complete")]
     engine.dispose()
-    cases = json.loads(ok(cxroi(env, "cases", "list", "--survey", SLUG, "--format", "json")))
+    cases = json.loads(ok(cxroi_in_process(env, "cases", "list", "--survey", SLUG, "--format", "json")))
     assert [(c["customer_id"], c["rule_id"], c["owner"], c["priority"], c["status"]) for c in cases] == [
         ("C1", "hard_to_deal_with", "agent@example.com", "high", "open")]
     case_id = cases[0]["id"]
@@ -98,7 +104,7 @@ def test_the_whole_programme(env: dict[str, str], smtp: tuple[Sink, str], tmp_pa
     assert "Customer: C1" in notification[0].get_content()
 
     # a reminder: exactly the two who have not answered
-    reminded = ok(cxroi(env, "remind", SLUG, "--after-days", "0"))
+    reminded = ok(cxroi_in_process(env, "remind", SLUG, "--after-days", "0"))
     assert "queued 2 reminder e-mails" in reminded and "left out 1 who answered" in reminded
     ok(cxroi(env, "worker", "--burst"))
     reminders = sink.messages[4:]
@@ -116,13 +122,14 @@ def test_the_whole_programme(env: dict[str, str], smtp: tuple[Sink, str], tmp_pa
     assert path in body(invitations["bob@example.com"])  # the same link is in the invitation's text
 
     # Bob is never mailed again: not by a second reminder, not by another survey's invitation
-    assert "queued 0 reminder" in ok(cxroi(env, "remind", SLUG, "--after-days", "0"))
+    assert "queued 0 reminder" in ok(cxroi_in_process(env, "remind", SLUG, "--after-days", "0"))
     other = tmp_path / "other.yaml"
     other.write_text(definition.read_text(encoding="utf-8").replace(f"id: {SLUG}", "id: acme_next"),
                      encoding="utf-8")
-    assert "acme_next" in ok(cxroi(env, "survey", "publish", str(other)))
-    invited = ok(cxroi(env, "invite", "acme_next", "--customers", str(customers), "--channel", "email", "--send",
-                       "--contact-days", "0"))  # the same customers at once: the 90-day contact rule off here
+    assert "acme_next" in ok(cxroi_in_process(env, "survey", "publish", str(other)))
+    invited = ok(cxroi_in_process(env, "invite", "acme_next", "--customers", str(customers), "--channel", "email",
+                                  "--send", "--contact-days", "0"))  # the same customers at once: the 90-day
+    # contact rule off here
     assert "queued 2 invitation e-mails" in invited and "opted out: C2" in invited
     ok(cxroi(env, "worker", "--burst"))
     assert sink.recipients().count("bob@example.com") == 2  # his invitation and his reminder, nothing after
