@@ -29,12 +29,12 @@ from .page_logic import (
 )
 from .questions import (
     AnswerError,
-    Condition,
     Identifier,
     MissingAnswer,
     MissingRows,
     Question,
     QuestionBase,
+    ShowIf,
     Strict,
     is_blank,
     registry,
@@ -100,7 +100,7 @@ class Section(Strict):
     id: Identifier
     title: LabelText
     intro: Prose | None = None
-    show_if: Condition | None = None
+    show_if: ShowIf | None = None
     questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS_PER_PAGE)
 
 

@@ -21,7 +21,6 @@ from .base import (
     AnswerError,
     Choice,
     ColumnKind,
-    Condition,
     Identifier,
     MetricColumn,
     MissingAnswer,
@@ -32,6 +31,7 @@ from .base import (
     Scale,
     ScaleQuestion,
     Scored,
+    ShowIf,
     Strict,
     ValueKind,
     Widget,
@@ -50,8 +50,8 @@ for _name in sorted((m.name for m in pkgutil.iter_modules(__path__)),
 
 __all__ = [
     "AGREEMENT_5", "AGREEMENT_7", "FIXED_TEXTS", "QUESTION_TYPES", "SATISFACTION_5", "TEXT_LIMIT", "AnswerError", "Choice",
-    "ColumnKind", "Condition", "Identifier", "MetricColumn", "MissingAnswer", "MissingRows", "Polarity", "Question",
+    "ColumnKind", "Identifier", "MetricColumn", "MissingAnswer", "MissingRows", "Polarity", "Question",
     "QuestionBase",
-    "RespondentScore", "Scale", "ScaleQuestion", "Scored", "Strict", "ValueKind", "Widget", "is_blank",
+    "RespondentScore", "Scale", "ScaleQuestion", "Scored", "ShowIf", "Strict", "ValueKind", "Widget", "is_blank",
     "register", "registered", "title", "type_tag", "unregister",
 ]

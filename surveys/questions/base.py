@@ -35,7 +35,7 @@ def _parses_as_condition(value: str) -> str:
     return value
 
 
-Condition = Annotated[str, AfterValidator(_parses_as_condition)]
+ShowIf = Annotated[str, AfterValidator(_parses_as_condition)]
 """A `show_if` condition (surveys/logic.py) of a question or a page, refused where it is written when it does not
 parse."""
 Polarity = Literal["higher_is_better", "lower_is_better"]
@@ -219,7 +219,7 @@ class QuestionBase(Strict, LintTraits):
     text: Text
     help: Prose | None = None
     required: bool = False
-    show_if: Condition | None = None
+    show_if: ShowIf | None = None
     rationale: str | None = None
     """Why this question is worth asking; shown to CX leads, never to respondents."""
     not_applicable: bool | None = None
