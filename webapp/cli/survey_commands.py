@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from surveys.definition import json_schema
+from surveys.errors import InvalidDefinition
 from surveys.files import read_survey, write_survey
+from surveys.mail_texts import mail_problems
 
 from .root import cli
 
@@ -21,7 +23,8 @@ def survey() -> None:
 @survey.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def validate(file: Path) -> None:
-    """Check a definition; exit 0 when valid, 2 when not (each problem names its path in the file)."""
+    """Check a definition, its `mail` templates included; exit 0 when valid, 2 when not (each problem names its
+    path in the file)."""
     if file.suffix.lower() == ".xlsx":  # what the import decided (a list read as a scale) is shown as well
         from surveys.xlsform import import_xlsform
 
@@ -31,6 +34,9 @@ def validate(file: Path) -> None:
             click.echo(f"{file}: {note}")
     else:
         definition = read_survey(file)
+    problems = mail_problems(definition)  # checked here and on publishing, not when a stored version is read
+    if problems:
+        raise InvalidDefinition(str(file), problems)
     click.echo(f"{file}: valid — {definition.title!r}, {len(definition.sections)} sections, "
                f"{sum(1 for _ in definition.questions())} questions")
 

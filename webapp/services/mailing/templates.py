@@ -8,11 +8,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.orm import Session
 
-from surveys.mail_texts import MAIL_FIELDS
+from surveys.mail_texts import HTML_ENV as _HTML_ENV
+from surveys.mail_texts import MAIL_FIELDS, field_problems
+from surveys.mail_texts import SAMPLE as SAMPLE  # the Mail page's preview and its list of variables
+from surveys.mail_texts import TEMPLATE_VARIABLES as TEMPLATE_VARIABLES
+from surveys.mail_texts import TEXT_ENV as _TEXT_ENV
 from surveys.model import Survey
 
 from ...storage.models import MailTemplate, SurveyRecord, utcnow
@@ -54,7 +56,7 @@ DEFAULT_HTML = """\
 <p><small>You receive this because you are one of our customers.
 <a href="{{ unsubscribe_link }}">Receive no more survey e-mails from us</a>.</small></p>
 """
-TEMPLATE_VARIABLES = ("name", "customer_id", "link", "unsubscribe_link", "survey_title", "reminder", "expires_on")
+LABELS = {"subject": "subject", "text_body": "plain-text body", "html_body": "HTML body"}
 
 
 
@@ -73,12 +75,6 @@ class RenderedMail:
     html: str
 
 
-_TEXT_ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
-_HTML_ENV = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
-
-SAMPLE = {"name": "Alex Example", "customer_id": "C-1001", "link": "https://cx.example.com/s/PERSONAL-TOKEN",
-          "unsubscribe_link": "https://cx.example.com/unsubscribe/TOKEN", "survey_title": "Our survey",
-          "reminder": False, "expires_on": "2030-01-31"}
 
 
 def render_mail(templates: MailTemplates, context: dict[str, Any]) -> RenderedMail:
@@ -90,33 +86,14 @@ def render_mail(templates: MailTemplates, context: dict[str, Any]) -> RenderedMa
 
 def template_problems(templates: MailTemplates) -> list[str]:
     """Every problem of a set of templates (syntax with its line, an unknown variable, sandbox refusals, missing
-    links), found by rendering them for a sample customer, as an invitation and as a reminder."""
-    problems: list[str] = []
-    for label, text in (("subject", templates.subject), ("plain-text body", templates.text_body),
-                        ("HTML body", templates.html_body)):
-        if len(text) > TEMPLATE_LIMIT:
-            problems.append(f"{label}: longer than {TEMPLATE_LIMIT} characters")
-        elif not text.strip():
-            problems.append(f"{label}: empty")
+    links), found by rendering them for a sample customer, as an invitation and as a reminder
+    (`surveys.mail_texts.field_problems`, the check `cxroi survey validate` applies to a definition's `mail`)."""
+    problems = [f"{LABELS[p.field]}, line {p.line}: {p.message}" if p.line is not None
+                else f"{LABELS[p.field]}: {p.message}"
+                for p in field_problems({"subject": templates.subject, "text_body": templates.text_body,
+                                         "html_body": templates.html_body}, limit=TEMPLATE_LIMIT)]
     if problems:
         return problems
-    for reminder in (False, True):
-        context = SAMPLE | {"reminder": reminder}
-        for label, text, env in (("subject", templates.subject, _TEXT_ENV),
-                                 ("plain-text body", templates.text_body, _TEXT_ENV),
-                                 ("HTML body", templates.html_body, _HTML_ENV)):
-            try:
-                env.from_string(text).render(context)
-            except TemplateSyntaxError as error:
-                problems.append(f"{label}, line {error.lineno}: {error.message}")
-            except TemplateError as error:  # undefined variables, SecurityError of the sandbox
-                problems.append(f"{label}: {error} (variables: {', '.join(TEMPLATE_VARIABLES)})")
-        if problems:
-            return sorted(set(problems), key=problems.index)
-    for label, text in (("plain-text body", templates.text_body), ("HTML body", templates.html_body)):
-        for variable in ("link", "unsubscribe_link"):
-            if variable not in text:
-                problems.append(f"{label}: must contain {{{{ {variable} }}}}")
     if templates.reminder_after_days is not None and not 1 <= templates.reminder_after_days <= 365:
         problems.append("reminder: the number of days must be between 1 and 365")
     return problems
