@@ -3,7 +3,10 @@ and the Alembic upgrade, run in code so no alembic.ini is needed."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +74,86 @@ def create_engine_for(url: str, **options: Any) -> Engine:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    writers = WriterQueue(Path(parsed.database)) if parsed.database and parsed.database != ":memory:" else None
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY)
+        if not read_only and writers is not None:
+            writers.enter(connection.connection)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
+    if writers is not None:
+        writers.listen(engine)
     return engine
+
+
+_HELD: dict[str, threading.local] = {}
+"""Per writers' lock file, whether the current thread holds it (`WriterQueue.held`)."""
+
+
+class WriterQueue:
+    """The writers of one SQLite file, in every process, queue on an `flock` of `<file>-writers` before their
+    BEGIN IMMEDIATE, and leave it right after their COMMIT or ROLLBACK.
+
+    SQLite itself makes a second writer poll: its busy handler sleeps 1, 2, 5, 10 … 100 ms between tries, so
+    under load a write waits several milliseconds after the lock is free (measured under the web bench: a
+    third of the respondent path's writes waited over 1 ms, 5 ms on average). A process blocked in `flock` is
+    woken as soon as the lock is released. SQLite's own lock and busy timeout still decide; this only orders
+    the writers of processes that use cxroi's engine. A thread that already holds the queue through another
+    connection (a nested write) does not queue again: it would wait for itself.
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + "-writers")
+        # per file, not per engine: a thread's nested write through another engine on the same file skips too
+        self.held = _HELD.setdefault(str(self.path.resolve()), threading.local())
+
+    def listen(self, engine: Engine) -> None:
+        @event.listens_for(engine, "commit")
+        def _commit(connection: sa.Connection) -> None:
+            self.leave(connection.connection, lambda dbapi: dbapi.commit())
+
+        @event.listens_for(engine, "rollback")
+        def _rollback(connection: sa.Connection) -> None:
+            self.leave(connection.connection, lambda dbapi: dbapi.rollback())
+
+        @event.listens_for(engine, "checkin")
+        def _checkin(_dbapi: Any, record: Any) -> None:  # a transaction never ended through the events
+            self._unlock(record.info)
+
+        @event.listens_for(engine, "close")
+        def _close(_dbapi: Any, record: Any) -> None:
+            self._unlock(record.info)
+            descriptor = record.info.pop("cxroi_writers_fd", None)
+            if descriptor is not None:
+                os.close(descriptor)
+
+    def enter(self, pooled: Any) -> None:
+        if getattr(self.held, "count", 0):
+            return
+        info = pooled.info
+        descriptor = info.get("cxroi_writers_fd")
+        if descriptor is None:  # one open file per connection: flock excludes other open files, not threads
+            descriptor = info["cxroi_writers_fd"] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        info["cxroi_writers_locked"] = True
+        self.held.count = 1
+
+    def leave(self, pooled: Any, end: Any) -> None:
+        """End the transaction on the DBAPI connection now (SQLAlchemy's own commit or rollback then finds none
+        open and does nothing), then let the next writer in."""
+        if not pooled.info.get("cxroi_writers_locked"):
+            return
+        try:
+            end(pooled.dbapi_connection)
+        finally:
+            self._unlock(pooled.info)
+
+    def _unlock(self, info: dict[str, Any]) -> None:
+        if info.pop("cxroi_writers_locked", False):
+            fcntl.flock(info["cxroi_writers_fd"], fcntl.LOCK_UN)
+            self.held.count = 0
 
 
 class DatabaseUnusable(CxroiError):

@@ -172,6 +172,16 @@ class WaveSchedule(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+_INVITATION_WAVE = sa.select(Invitation.wave_id).where(Invitation.id == sa.bindparam("invitation_id"))
+_CUSTOMER_WAVE = (  # built once: a public link's first POST runs it (the respondent path, issue 15)
+    sa.select(Wave.id).join(Invitation, Invitation.wave_id == Wave.id)
+    .where(Wave.survey_id == sa.select(SurveyVersion.survey_id)
+           .where(SurveyVersion.id == sa.bindparam("version_id")).scalar_subquery(),
+           Invitation.customer_id == sa.bindparam("customer_id"))
+    .order_by(Wave.number.desc()).limit(1)
+)
+
+
 @sa.event.listens_for(Response, "before_insert")
 def _response_wave(mapper: Any, connection: sa.Connection, target: Response) -> None:
     """A new response takes its wave from its invitation; a public-link response with a (signed) customer id
@@ -180,13 +190,10 @@ def _response_wave(mapper: Any, connection: sa.Connection, target: Response) -> 
     if target.wave_id is not None:
         return
     if target.invitation_id is not None:
-        target.wave_id = connection.scalar(sa.select(Invitation.wave_id).where(Invitation.id == target.invitation_id))
+        target.wave_id = connection.scalar(_INVITATION_WAVE, {"invitation_id": target.invitation_id})
     elif target.customer_id is not None:
-        survey_id = sa.select(SurveyVersion.survey_id).where(SurveyVersion.id == target.version_id).scalar_subquery()
-        target.wave_id = connection.scalar(
-            sa.select(Wave.id).join(Invitation, Invitation.wave_id == Wave.id)
-            .where(Wave.survey_id == survey_id, Invitation.customer_id == target.customer_id)
-            .order_by(Wave.number.desc()).limit(1))
+        target.wave_id = connection.scalar(_CUSTOMER_WAVE, {"version_id": target.version_id,
+                                                            "customer_id": target.customer_id})
 
 
 MAIL_STATES = ("queued", "sending", "sent", "not_sent", "deferred", "bounced", "opted_out", "cancelled")
