@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from roi.report import render_pdf
 from tests.roi.report_samples import sample_results
+from tests.roi.support import RenderedReport
 
 
 def pdf_text(data: bytes) -> list[str]:
@@ -66,10 +67,10 @@ def test_drivers_state_their_n_and_why_it_differs() -> None:
     assert f"Share of the {matched:,} respondents matched to customers who left" in text
 
 
-def test_headline_says_retained_revenue_is_before_the_margin() -> None:
-    results = sample_results()
+def test_headline_says_retained_revenue_is_before_the_margin(sample_report: RenderedReport) -> None:
+    results = sample_results()  # the inputs of sample_report
     scenario, margin = results["scenario"], results["inputs"]["config"]["finance"]["margin"]
-    first = pdf_text(render(results))[0]
+    first = sample_report.pages[0]
     benefit = scenario["benefit"]
     assert (f"{money(scenario['retained_revenue']['estimate'])} in retained revenue a year" in first)
     assert (f"before the {margin * 100:g}% gross margin: {money(benefit['estimate'])} of margin "

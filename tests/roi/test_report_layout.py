@@ -19,6 +19,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Group, String
 from roi.report import render_pdf
 from roi.report.charts import QuadrantPoint, build_quadrant
 from tests.roi.report_samples import sample_results
+from tests.roi.support import RenderedReport
 
 
 def pdf_text(data: bytes) -> list[str]:
@@ -60,6 +61,15 @@ def long_results() -> dict:
     return results
 
 
+@pytest.fixture(scope="module")
+def long_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, list[str]]:
+    """`long_results()` as it stands, rendered once for the tests that only read it: (the PDF file, the page
+    count render_pdf gave, each page's text)."""
+    pdf = tmp_path_factory.mktemp("long_report") / "report.pdf"
+    pages = render_pdf(long_results(), pdf)
+    return pdf, pages, pdf_text(pdf.read_bytes())
+
+
 def body_rows(pgm: bytes) -> tuple[list[int], int]:
     """Rows with dark pixels in the body of a binary PGM page (between header and footer), and its height."""
     match = re.match(rb"P5\s+(\d+)\s+(\d+)\s+(\d+)\s", pgm)
@@ -71,9 +81,8 @@ def body_rows(pgm: bytes) -> tuple[list[int], int]:
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (Debian poppler-utils)")
-def test_no_blank_or_near_empty_page(tmp_path: Path) -> None:
-    pdf = tmp_path / "report.pdf"
-    pages = render_pdf(long_results(), pdf)
+def test_no_blank_or_near_empty_page(long_report: tuple[Path, int, list[str]], tmp_path: Path) -> None:
+    pdf, pages, _ = long_report
     subprocess.run(["pdftoppm", "-r", "30", "-gray", str(pdf), str(tmp_path / "page")], check=True)
     images = sorted(tmp_path.glob("page-*.pgm"))
     assert len(images) == pages > 6
@@ -83,10 +92,9 @@ def test_no_blank_or_near_empty_page(tmp_path: Path) -> None:
         assert max(rows) > body * 0.5, f"{image.name} is filled only to {max(rows) / body:.0%} of its body"
 
 
-def test_a_heading_never_ends_a_page() -> None:
-    results = long_results()
+def test_a_heading_never_ends_a_page(long_report: tuple[Path, int, list[str]]) -> None:
     headings = [f"By {g}" for g in ("channel", "tenure band", "revenue tier", "region", "plan")]
-    for page in pdf_text(render(results)):
+    for page in long_report[2]:
         body = page.split("Page ", 1)[0]
         for heading in headings:
             if heading in body:  # what follows the heading (its chart's caption) is on the same page
@@ -144,13 +152,15 @@ def test_raw_names_are_replaced_by_labels() -> None:
     assert "Tenure at the survey (months)" in text  # the non-response comparison and revenue-at-risk predictors
 
 
-def test_creation_date_is_the_analysis_date_and_bytes_reproducible() -> None:
-    results = sample_results()
+def test_creation_date_is_the_analysis_date_and_bytes_reproducible(sample_report: RenderedReport) -> None:
+    results = sample_results()  # the inputs of sample_report
     generated = results["inputs"]["generated_at"]  # 2026-11-22T19:00:00Z
-    data = render(results)
+    data = sample_report.data
     stamp = "D:" + re.sub(r"\D", "", generated) + "+00'00'"
     info = PdfReader(io.BytesIO(data)).metadata
+    assert info is not None
     assert info["/CreationDate"] == stamp and info["/ModDate"] == stamp
     assert render(results) == data
     results["inputs"]["generated_at"] = "2027-01-02T03:04:05Z"
-    assert PdfReader(io.BytesIO(render(results))).metadata["/CreationDate"] == "D:20270102030405+00'00'"
+    later = PdfReader(io.BytesIO(render(results))).metadata
+    assert later is not None and later["/CreationDate"] == "D:20270102030405+00'00'"

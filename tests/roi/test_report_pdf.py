@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from roi.report import render_pdf
 from tests.roi.report_samples import WARNING_CODES, degenerate_results, minimal_results, sample_results
+from tests.roi.support import RenderedReport
 
 
 def pdf_text(data: bytes) -> list[str]:
@@ -32,9 +33,9 @@ def money(x: float) -> str:
     return f"${round(x):,}"
 
 
-def test_headline_figures_stand_on_page_one_as_in_the_results() -> None:
-    results = sample_results()
-    first = pdf_text(render(results))[0]
+def test_headline_figures_stand_on_page_one_as_in_the_results(sample_report: RenderedReport) -> None:
+    results = sample_results()  # the inputs of sample_report, the PDF rendered once for the run
+    first = sample_report.pages[0]
     scenario = results["scenario"]
     low, high = scenario["retained_revenue"]["ci"]
     assert money(scenario["retained_revenue"]["estimate"]) == "$1,234,567"  # the rule, checked by hand once
@@ -54,16 +55,16 @@ def test_headline_figures_stand_on_page_one_as_in_the_results() -> None:
     assert "a" * 64 in first and "b" * 64 in first  # the full hashes of the data sources
 
 
-def test_page_x_of_y_on_every_page() -> None:
-    pages = pdf_text(render(sample_results()))
+def test_page_x_of_y_on_every_page(sample_report: RenderedReport) -> None:
+    pages = sample_report.pages
     assert len(pages) > 5
     for number, text in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in text
         assert "of ?" not in text
 
 
-def test_page_furniture_names_survey_sources_and_date() -> None:
-    for text in pdf_text(render(sample_results())):
+def test_page_furniture_names_survey_sources_and_date(sample_report: RenderedReport) -> None:
+    for text in sample_report.pages:
         assert "How are we doing? (demo_relationship, version 3)" in text
         assert "responses.csv (responses), sha256 aaaaaaaaaaaaaaaa" in text
         assert "Generated 2026-11-22T19:00:00Z" in text
@@ -134,9 +135,9 @@ def test_missing_sections_say_not_available_naming_the_key() -> None:
     assert "no money scenario" in text
 
 
-def test_survival_curves_only_when_the_results_have_them() -> None:
+def test_survival_curves_only_when_the_results_have_them(sample_report: RenderedReport) -> None:
     results = sample_results()
-    with_curves = " ".join(pdf_text(render(results)))
+    with_curves = " ".join(sample_report.pages)  # the sample as it is, with its curves
     assert "How long customers stay" in with_curves and "survival.curves" not in with_curves
     del results["survival"]["curves"]
     without = " ".join(pdf_text(render(results)))
@@ -145,17 +146,17 @@ def test_survival_curves_only_when_the_results_have_them() -> None:
     assert "How long customers stay" not in " ".join(pdf_text(render(results)))
 
 
-def test_charts_are_vector_not_images() -> None:
-    reader = PdfReader(io.BytesIO(render(sample_results())))
+def test_charts_are_vector_not_images(sample_report: RenderedReport) -> None:
+    reader = PdfReader(io.BytesIO(sample_report.data))
     for page in reader.pages:
         xobjects = page.get("/Resources", {}).get("/XObject", {})
         for ref in xobjects.values():
             assert ref.get_object().get("/Subtype") != "/Image"
 
 
-def test_same_results_give_the_same_bytes() -> None:
+def test_same_results_give_the_same_bytes(sample_report: RenderedReport) -> None:
     # invariant mode: no timestamps or random ids, so a report can be reproduced from results.json
-    assert render(sample_results()) == render(sample_results())
+    assert render(sample_results()) == sample_report.data  # rendered again, from a fresh copy of the results
 
 
 def test_large_results_lay_out(tmp_path: Path) -> None:

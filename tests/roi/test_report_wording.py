@@ -19,6 +19,7 @@ from roi.report import render_pdf
 from roi.report.content import Table
 from roi.report.pdf import FRAME_WIDTH, fitted_widths
 from tests.roi.report_samples import sample_results
+from tests.roi.support import RenderedReport
 
 
 def pdf_text(data: bytes) -> list[str]:
@@ -74,9 +75,9 @@ def test_headline_says_the_roi_rests_on_the_discounted_benefit() -> None:
     assert "; the benefit covers" not in first
 
 
-def test_headline_without_a_discount_rate_keeps_the_plain_words() -> None:
-    results = sample_results()  # margin 40%, no discount rate: ROI on the benefit as it is
-    first = pdf_text(render(results))[0]
+def test_headline_without_a_discount_rate_keeps_the_plain_words(sample_report: RenderedReport) -> None:
+    # sample_results(): margin 40%, no discount rate: ROI on the benefit as it is
+    first = sample_report.pages[0]
     assert "that margin gives an ROI of 98%" in first
     assert "discounted at" not in first
 
@@ -177,9 +178,9 @@ def test_the_analysis_sentences_use_labels_not_column_names() -> None:
         assert raw not in text, raw
 
 
-def test_driver_table_names_quadrants_as_the_map_does() -> None:
+def test_driver_table_names_quadrants_as_the_map_does(sample_report: RenderedReport) -> None:
     # roi.drivers' names (keep up, fix first, over-invested) against the map's corners
-    text = " ".join(pdf_text(render(sample_results())))
+    text = " ".join(sample_report.pages)
     table = text[text.index("Performance (0–100) Quadrant"):]
     assert "1 We make things easy 38.2% 31.5% to 44.9% 61 Strengths to keep" in table
     assert "2 We treat you as a partner 33.3% 26.1% to 40.2% 49 Fix first" in table
