@@ -14,6 +14,12 @@ schedule:
    recorded as `sending_to` and after it in `mailed_to`. A worker that dies while mailing leaves the claim to
    run out (`LEASE`); the next round goes on with the addresses not yet dealt with, and counts the one whose
    message was going out as possibly sent (not sent again): no address gets the month's report twice.
+
+A `link` schedule makes each address's share link with its message, before the message goes out (the link is in
+it). When that message does not go out — deferred (SMTP 4xx, server unreachable: the next round makes a new
+link), refused (5xx), given up to another worker, or not sent for want of `CXROI_MAIL_URL` — the link is revoked
+at once (`sharing.withdraw_unsent_share`, audited): no live link is left that nobody received. A message whose
+outcome is unknown (the connection failed during DATA) keeps its link: it may have arrived.
 """
 
 from __future__ import annotations
@@ -286,19 +292,29 @@ def mail_run(session: Session, schedule_id: int, settings: mailing.MailSettings,
     target = mailing.smtp_target(settings.url) if settings.url else None
     problems: list[str] = []
     for address in [a for a in recipients_of(schedule) if a not in done]:
-        mail = build_report_mail(session, schedule, job, address, settings)
+        mail, share_id = build_report_mail(session, schedule, job, address, settings)
+
+        def unsent(reason: str, share_id: int | None = share_id) -> None:
+            if share_id is not None:  # its link reached nobody: revoked, a later attempt makes a new one
+                sharing.withdraw_unsent_share(session, share_id, actor=f"report-schedule:{schedule_id}",
+                                              reason=reason)
+
         if target is None:
-            log.info("CXROI_MAIL_URL is not set; monthly report of schedule %s to %s not sent:\n%s", schedule_id,
-                     address, mail.as_string()[:4000])
+            log.info("CXROI_MAIL_URL is not set; monthly report of schedule %s to %s not sent (its link, if any, "
+                     "is revoked):\n%s", schedule_id, address, mail.as_string()[:4000])
+            unsent("not sent: CXROI_MAIL_URL is not set")
             state = "not_sent"
         else:
             if not _set(session, schedule_id, now, sending_to=address):
+                unsent("not sent: another worker took the run over")
                 return 0  # another worker took the run over
             result = mailing.deliver(mail, target, address, settings.sender,
                                      before_data=lambda: _still_held(session, schedule_id, now))
             if result.state == "abandoned":
+                unsent("not sent: another worker took the run over")
                 return 0
             if result.state == "deferred":
+                unsent(f"deferred: {result.error}")
                 _set(session, schedule_id, now, sending_to=None, run_error=f"{address}: {result.error} (tried "
                      "again in a later round)")
                 log.warning("report schedule %s: %s deferred (%s)", schedule_id, address, result.error)
@@ -306,6 +322,8 @@ def mail_run(session: Session, schedule_id: int, settings: mailing.MailSettings,
             state = result.state
             if state != "sent":
                 problems.append(f"{address}: {state} ({result.error})")
+                if state != "unknown":  # unknown: the message may have arrived, its link with it
+                    unsent(f"{state}: {result.error}")
         done[address] = state
         if not _set(session, schedule_id, now, mailed_to=_lines(done), sending_to=None):
             return 0
@@ -321,20 +339,23 @@ def _still_held(session: Session, schedule_id: int, claim: datetime) -> bool:
 
 
 def build_report_mail(session: Session, schedule: ReportSchedule, job: ReportJob, address: str,
-                      settings: mailing.MailSettings) -> EmailMessage:
-    """The month's message to `address`: the headline, and the PDF attached or a link of its own."""
+                      settings: mailing.MailSettings) -> tuple[EmailMessage, int | None]:
+    """The month's message to `address`: the headline, and the PDF attached or a link of its own; with the
+    number of that link (stored, live), None for a PDF."""
     title = f"{job.survey_title}: what customer experience is worth"
     summary = headline(job.results) if job.results else ""
     lines = [f"The monthly customer-experience report for {schedule.month}: {title}.", ""]
     if summary:
         lines += [summary, ""]
     attachment: tuple[str, bytes] | None = None
+    share_id: int | None = None
     if schedule.delivery == "pdf":
         attachment = reporting.report_pdf(session, job.id)
         lines.append("The report is attached as a PDF.")
     else:
         share, token = sharing.create_share(session, job.id, days=LINK_DAYS, label=f"monthly mail to {address}",
                                             actor=f"report-schedule:{schedule.id}")
+        share_id = share.id
         lines += ["Read the report (no account needed):", f"{settings.base_url.rstrip('/')}/shared/{token}",
                   f"The link works until {share.expires_at:%Y-%m-%d} (UTC); it is yours alone, please do not "
                   "forward it."]
@@ -349,7 +370,7 @@ def build_report_mail(session: Session, schedule: ReportSchedule, job: ReportJob
     mail.set_content("\n".join(lines))
     if attachment is not None:
         mail.add_attachment(attachment[1], maintype="application", subtype="pdf", filename=attachment[0])
-    return mail
+    return mail, share_id
 
 
 def recipients_of(schedule: ReportSchedule) -> Sequence[str]:

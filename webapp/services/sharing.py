@@ -99,6 +99,19 @@ def revoke_share(session: Session, job_id: int, share_id: int, *, actor: str, cl
     return share
 
 
+def withdraw_unsent_share(session: Session, share_id: int, *, actor: str, reason: str) -> None:
+    """Revoke a link made for a message that did not go out (a monthly report mail deferred, refused or given up:
+    `webapp.services.report_schedules.mail_run`), so no live link is left that nobody received; the next attempt
+    makes a new one. Audited as `report_share_revoked` with the `reason`. Commits; one already revoked is left
+    as it is."""
+    share = session.get(ReportShare, share_id, with_for_update=True, populate_existing=True)
+    if share is not None and share.revoked_at is None:
+        share.revoked_at, share.revoked_by = utcnow(), actor
+        record(session, "report_share_revoked", actor=actor, target=f"report:{share.job_id}",
+               detail={"share": share.id, "reason": reason[:200]})
+    session.commit()
+
+
 def shares_of(session: Session, job_id: int) -> list[ReportShare]:
     """The report's links, newest first (live, expired and revoked)."""
     return list(session.scalars(sa.select(ReportShare).where(ReportShare.job_id == job_id)
