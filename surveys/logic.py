@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .syntax import Parser, Reference, found
@@ -271,6 +272,8 @@ class Condition:
         return _truth(self.tree, answers)
 
 
+@lru_cache(maxsize=4096)
 def parse_condition(source: str) -> Condition:
-    """Parse a `show_if` expression; raises ConditionSyntaxError with the offending position."""
+    """Parse a `show_if` expression; raises ConditionSyntaxError with the offending position. Kept per source
+    text (a condition is immutable): every respondent's page asks for the same few conditions again."""
     return Condition(source, _Parser.read(source))

@@ -31,7 +31,6 @@ SCREENED_OUT_COLUMN = "screened_out"
 """The export column of a survey with screen-out rules: the id of the rule that ended the response, else blank."""
 MAX_CALCULATIONS = 200
 MAX_SCREEN_OUTS = 50
-_condition = lru_cache(maxsize=4096)(parse_condition)
 _arithmetic = lru_cache(maxsize=4096)(parse_arithmetic)
 """Parsed once per expression: every page a respondent sends works out which pages are shown (parsed trees are
 frozen, so sharing them is safe)."""
@@ -87,7 +86,7 @@ def with_calculated(survey: Survey, answers: Mapping[str, Any]) -> dict[str, Any
 
 @lru_cache(maxsize=4096)
 def _reads(condition: str) -> frozenset[str]:
-    return frozenset(name for name, _ in _condition(condition).references())
+    return frozenset(name for name, _ in parse_condition(condition).references())
 
 
 def shown_pages(survey: Survey, answers: Mapping[str, Any], until: int | None = None) -> list[bool]:
@@ -102,7 +101,7 @@ def shown_pages(survey: Survey, answers: Mapping[str, Any], until: int | None = 
             values: dict[str, Any] = {}
             if calculations & _reads(section.show_if):
                 values = {key: value for key, value in calculated(survey, seen).items() if value is not None}
-            visible = _condition(section.show_if).evaluate(ChainMap(values, seen) if values else seen)
+            visible = parse_condition(section.show_if).evaluate(ChainMap(values, seen) if values else seen)
         shown.append(visible)
         if visible:
             seen |= {q.id: answers[q.id] for q in section.questions if q.id in answers}
@@ -137,7 +136,7 @@ def screen_out_after(survey: Survey, answers: Mapping[str, Any]) -> ScreenOut | 
     if not survey.screen_out:
         return None
     context = with_calculated(survey, answers)
-    return next((rule for rule in survey.screen_out if _condition(rule.when).evaluate(context)), None)
+    return next((rule for rule in survey.screen_out if parse_condition(rule.when).evaluate(context)), None)
 
 
 def screened_out_by(survey: Survey, answers: Mapping[str, Any]) -> ScreenOut | None:
