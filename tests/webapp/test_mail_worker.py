@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -37,8 +38,9 @@ def cxroi_in_process(env: dict[str, str], *args: str, stdin: str | None = None) 
     """`cxroi ARGS` run in this process through the real entry point (`webapp.cli.main`), with `env` added to the
     environment and `stdin` as standard input for the call only; the same result as `cxroi` in a subprocess
     (exit code, stdout, stderr). An exception the command line does not explain propagates and fails the test
-    (a subprocess would have printed its traceback). What `cxroi worker` configures (`webapp.queue.configure`)
-    is put back afterwards, so no later test in this process uses this test's queue."""
+    (a subprocess would have printed its traceback). What `cxroi worker` sets up for its process (the queue,
+    `webapp.queue.configure`, and the root logger, `logging.basicConfig`) is put back afterwards, so no later
+    test in this process uses this test's queue or logs into this call's captured output."""
     out, err = io.StringIO(), io.StringIO()
     code = 0
     with pytest.MonkeyPatch.context() as patch:
@@ -46,11 +48,15 @@ def cxroi_in_process(env: dict[str, str], *args: str, stdin: str | None = None) 
             patch.setenv(name, value)
         patch.setattr(queue, "_settings", dict(queue._settings))
         patch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        patch.setattr(logging.root, "handlers", list(logging.root.handlers))
+        level = logging.root.level
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 main(list(args))
             except SystemExit as done:
                 code = done.code if isinstance(done.code, int) else 1
+            finally:
+                logging.root.setLevel(level)  # through setLevel: the loggers' cached levels are cleared too
     return subprocess.CompletedProcess(["cxroi", *args], code, out.getvalue(), err.getvalue())
 
 
