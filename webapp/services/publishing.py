@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
 from surveys.definition import build_survey, to_data
+from surveys.errors import InvalidDefinition
+from surveys.mail_texts import mail_problems
 from surveys.model import Survey
 
 from ..storage.models import SurveyRecord, SurveyVersion, utcnow
@@ -25,6 +27,9 @@ def publish_survey(session: Session, survey: Survey) -> SurveyVersion:
     Versions are numbered 1, 2, …; two publishers racing for the same number are told apart by the unique
     (survey, number) constraint and the loser retries once. Commits; returns the stored version.
     """
+    problems = mail_problems(survey)  # the definition's mail texts, checked as `cxroi survey validate` checks them
+    if problems:
+        raise InvalidDefinition(survey.id, problems)
     definition = to_data(survey)
     for attempt in range(3):
         record = session.scalar(sa.select(SurveyRecord).where(SurveyRecord.slug == survey.id))
