@@ -37,11 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, undefer
 
-from roi.analysis import analyze
 from roi.config import RoiConfig, build_config
-from roi.data import build_analysis_data
-from roi.report import render_html, render_pdf
-from roi.results import to_results_json
 from surveys.errors import CxroiError
 
 from ..config import report_lease_seconds_from_environment
@@ -329,6 +325,13 @@ def _transient(session: Session, job_id: int, owner: str, error: BaseException, 
 
 
 def _run(session: Session, job_id: int, owner: str | None = None) -> dict[str, Any]:
+    # The analysis stack (statsmodels, scipy, scikit-learn, reportlab) is imported by the task that uses it, not
+    # by every worker and command that loads the tasks (`queue.load_tasks`): it takes seconds to import.
+    from roi.analysis import analyze
+    from roi.data import build_analysis_data
+    from roi.report import render_html
+    from roi.results import to_results_json
+
     job = session.scalars(sa.select(ReportJob).where(ReportJob.id == job_id)
                           .options(undefer(ReportJob.outcomes_file))).one()
     config = build_config(job.config, source="report settings")
@@ -382,12 +385,16 @@ def _done_results(session: Session, job_id: int) -> tuple[ReportJob, dict[str, A
 
 def report_html(session: Session, job_id: int) -> str:
     """The finished report as one self-contained HTML page."""
+    from roi.report import render_html  # imported where used (see `_run`)
+
     job, results = _done_results(session, job_id)
     return render_html(results, title=_title(job))
 
 
 def report_pdf(session: Session, job_id: int) -> tuple[str, bytes]:
     """(file name, PDF bytes) of the finished report, drawn from its stored results."""
+    from roi.report import render_pdf  # imported where used (see `_run`)
+
     job, results = _done_results(session, job_id)
     buffer = io.BytesIO()
     render_pdf(results, buffer, title=_title(job))
@@ -396,5 +403,7 @@ def report_pdf(session: Session, job_id: int) -> tuple[str, bytes]:
 
 def report_results_json(session: Session, job_id: int) -> tuple[str, str]:
     """(file name, results.json text) of the finished report."""
+    from roi.results import to_results_json  # imported where used (see `_run`)
+
     job, results = _done_results(session, job_id)
     return f"{job.survey_slug}-results-{job.id}.json", to_results_json(results)
