@@ -291,3 +291,38 @@ def test_deep_nesting_in_the_question_editor_is_refused(app: Flask, db_url: str,
     response = author.post("/author/acme/questions/q_one_change", data=form)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert stored_draft(db_url, "acme") == before
+
+
+def test_preview_follows_page_logic_counts_shown_pages_and_goes_back(app: Flask, db_url: str) -> None:
+    """The page-logic survey of tests/webapp/test_respond_page_logic.py as a draft: four pages, "What was hard"
+    shown when effort_index = (q_wait + q_fix) / 2 < 3, "A call back" when q_hard (open text) is answered."""
+    import io
+
+    import yaml
+
+    from surveys.definition import to_data
+    from tests.webapp.test_respond_page_logic import logic_survey
+
+    client = signed_in(app, db_url, "author")
+    token = create(client)
+    definition = to_data(logic_survey()) | {"id": "acme"}
+    uploaded = client.post("/author/acme/upload", content_type="multipart/form-data", data={
+        "csrf_token": token, "definition": (io.BytesIO(yaml.safe_dump(definition).encode()), "logic.yaml")})
+    assert uploaded.status_code == 302
+    assert "Page 1 of 2" in text(client.get("/author/acme/preview"))
+    easy = client.post("/author/acme/preview", data={"page": "0", "csrf_token": token, "q_customer": "yes",
+                                                      "q_wait": "4", "q_fix": "5"})  # 4.5: both pages hidden
+    assert easy.headers["Location"] == "/author/acme/preview?page=3"
+    last = text(client.get("/author/acme/preview?page=3"))
+    assert "Page 2 of 2" in last and "Back to page 1</button>" in last
+    back = client.post("/author/acme/preview", data={"page": "3", "csrf_token": token, "back": "1"})
+    assert back.headers["Location"] == "/author/acme/preview?page=0"
+    hard = client.post("/author/acme/preview", data={"page": "0", "csrf_token": token, "q_customer": "yes",
+                                                      "q_wait": "1", "q_fix": "2"})  # 1.5: "hard" shown
+    assert hard.headers["Location"] == "/author/acme/preview?page=1"
+    assert "Page 2 of 3" in text(client.get("/author/acme/preview?page=1"))
+    answered = client.post("/author/acme/preview", data={"page": "1", "csrf_token": token,
+                                                          "q_hard": "Nobody picked up"})
+    assert answered.headers["Location"] == "/author/acme/preview?page=2"  # the open-text answer counts
+    assert "Page 3 of 4" in text(client.get("/author/acme/preview?page=2"))
+    assert count_rows(db_url, "responses") == 0

@@ -185,3 +185,29 @@ def test_a_public_link_respondent_is_screened_out_once(client: FlaskClient, db: 
     assert again.status_code == 303 and again.headers["Location"].endswith("/thanks")
     [row] = response_rows(db_url)
     assert row["status"] == "complete" and row["answers"] == {"q_customer": "no", "_screened_out": "not_customer"}
+
+
+def test_the_progress_counts_only_the_pages_the_respondent_sees(client: FlaskClient, db: Session) -> None:
+    """Four pages; "What was hard" shows when effort_index < 3 and "A call back" when q_hard is answered. The
+    progress counts the pages shown given the answers so far (worked out by hand for each step)."""
+    url = _link(db)
+    first = client.get(url).get_data(as_text=True)
+    token = csrf_token(first)
+    assert "Page 1 of 2" in first and ">Next</button>" in first  # nothing answered: both conditional pages hidden
+    _post(client, url, token, 0, q_customer="yes", q_wait="1", q_fix="2")  # effort_index 1.5: "hard" shown
+    hard = client.get(url + "?page=1").get_data(as_text=True)
+    assert "Page 2 of 3" in hard and "Back to page 1</button>" in hard
+    _post(client, url, token, 1, q_hard="Nobody picked up")  # answered: "A call back" shown too
+    call_back = client.get(url + "?page=2").get_data(as_text=True)
+    assert "Page 3 of 4" in call_back and "Back to page 2</button>" in call_back
+    _post(client, url, token, 2, q_callback="no")
+    last = client.get(url + "?page=3").get_data(as_text=True)
+    assert "Page 4 of 4" in last and ">Submit</button>" in last and "Back to page 3</button>" in last
+
+
+def test_a_skipped_page_is_not_counted_and_back_names_the_page_shown(client: FlaskClient, db: Session) -> None:
+    url = _link(db)
+    token = _start(client, url)
+    _post(client, url, token, 0, q_customer="yes", q_wait="4", q_fix="5")  # effort_index 4.5: pages 2, 3 hidden
+    last = client.get(url + "?page=3").get_data(as_text=True)
+    assert "Page 2 of 2" in last and ">Submit</button>" in last and "Back to page 1</button>" in last

@@ -11,10 +11,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from surveys.model import Survey
+from surveys.page_logic import next_page, previous_page
 from surveys.questions import AnswerError
 
 from ..accounts.guard import requires_role
-from ..respond.forms import build_page
+from ..respond import BACK
+from ..respond.forms import build_page, navigation
 from ..security import BASE_POLICY
 from ..services import authoring
 from ..services.responding import earlier_answers
@@ -23,7 +25,8 @@ from .views import bp, db
 PREVIEW_KEY = "author_preview"
 PREVIEW_LIMIT = 1500
 """Most characters of preview answers kept in the signed session cookie (browsers drop cookies over 4 KB,
-which would sign the author out); open-text answers are never kept."""
+which would sign the author out); open-text answers are never kept: `OPEN_TEXT_KEPT` stands for them."""
+OPEN_TEXT_KEPT = "…"
 
 
 @bp.route("/<slug>/preview", methods=["GET", "POST"])
@@ -49,6 +52,8 @@ def preview(slug: str) -> ResponseReturnValue:
         abort(400, description="the form did not say which page it is")
     if not 0 <= index < len(survey.sections):
         abort(400, description=f"this survey has no page {index + 1}")
+    if BACK in request.form:  # nothing is stored in a preview: Back just goes back, over pages page logic hides
+        return redirect(_page_url(self_url, previous_page(survey, index, kept)), 303)
     earlier = earlier_answers(survey, kept, index)
     page = build_page(survey, index, earlier, formdata=request.form)
     answers, errors = survey.clean_section(survey.sections[index], page.read_raw(request.form), earlier)
@@ -56,8 +61,9 @@ def preview(slug: str) -> ResponseReturnValue:
         return _framed(_preview_page(survey, index, self_url, kept, formdata=request.form, errors=errors,
                                      status=400), embed)
     _keep_preview_answers(survey, earlier | answers)
-    if index + 1 < len(survey.sections):
-        return redirect(_page_url(self_url, index + 1), 303)
+    following = next_page(survey, index, earlier | answers)  # as a respondent goes: hidden pages passed over
+    if following is not None:
+        return redirect(_page_url(self_url, following), 303)
     if embed:  # the side preview stays in its frame: back to its first page
         return redirect(_page_url(self_url, 0), 303)
     flash("That was the last page of the preview; nothing you entered was stored.")
@@ -84,8 +90,10 @@ def _preview_answers(slug: str) -> dict[str, Any]:
 
 
 def _keep_preview_answers(survey: Survey, answers: Mapping[str, Any]) -> None:
-    small = {key: value for key, value in answers.items()
-             if not survey.question(key).open_ended}
+    # an open-text answer is kept as a stand-in, so `answered(q)` conditions and page logic still follow it
+    questions = {question.id: question for question in survey.questions()}  # calculated values are worked out again
+    small = {key: OPEN_TEXT_KEPT if questions[key].open_ended and value else value
+             for key, value in answers.items() if key in questions}
     if len(json.dumps(small)) > PREVIEW_LIMIT:
         small = {}
     session[PREVIEW_KEY] = {"slug": survey.id, "answers": small}
@@ -98,7 +106,6 @@ def _preview_page(survey: Survey, index: int, self_url: str, kept: Mapping[str, 
                       answers=kept if formdata is None else None)
     return render_template(
         "author/preview.html", page=page, survey=survey, lang=survey.language, errors=errors or {},
-        action=self_url, pages=len(survey.sections), slug=survey.id,
-        back_url=_page_url(self_url, index - 1) if index > 0 else None,
-        embed="embed=1" in self_url, page_index=index,
+        action=self_url, slug=survey.id, embed="embed=1" in self_url, page_index=index,
+        **navigation(survey, index, kept),
     ), status

@@ -42,7 +42,7 @@ from ..security import BASE_POLICY
 from ..services import responding, survey_of
 from ..services.errors import HostingError
 from ..storage.models import Response
-from .forms import Page, build_page, option_inputs, point_count
+from .forms import Page, build_page, navigation, option_inputs, point_count
 from .languages import (
     choose_language,
     init_languages,
@@ -180,7 +180,7 @@ def _first_page(slug: str, keys: dict[str, str], key: str | None, links: dict[st
     survey = survey_of(start.version)
     language = _language(survey)
     shown = piped(localised(survey, language), {})  # nothing answered yet, no customer record: nothing to pipe
-    return _render_page(build_page(shown, 0, {}, answers={}, seed=key), self_url, {}, language)
+    return _render_page(build_page(shown, 0, {}, answers={}, seed=key), self_url, {}, language, {})
 
 
 def _link_query() -> dict[str, str]:
@@ -263,7 +263,7 @@ def _show_page(response: Response, survey: Survey, self_url: str) -> ResponseRet
     page = build_page(_shown(survey, language, response, answers), index,
                       responding.earlier_answers(survey, answers, index), answers=with_not_applicable(answers),
                       seed=_seed(response))
-    return _render_page(page, self_url, {}, language, back_to=previous_page(survey, index, answers))
+    return _render_page(page, self_url, {}, language, answers)
 
 
 def _take_page(response: Response, survey: Survey, self_url: str, thanks_url: str,
@@ -290,8 +290,7 @@ def _take_page(response: Response, survey: Survey, self_url: str, thanks_url: st
         page = build_page(_shown(survey, language, response, stored), outcome.page,
                           responding.earlier_answers(survey, stored, outcome.page), answers=with_not_applicable(stored),
                           seed=_seed(response))
-    return _render_page(page, self_url, outcome.errors, language, status=400,
-                        back_to=previous_page(survey, page.index, outcome.answers or answers))
+    return _render_page(page, self_url, outcome.errors, language, outcome.answers or answers, status=400)
 
 
 def _seed(response: Response) -> str:
@@ -311,13 +310,13 @@ def _posted_page(pages: int) -> int:
 
 
 def _render_page(page: Page, self_url: str, errors: Mapping[str, AnswerError], language: str,
-                 status: int = 200, back_to: int | None = None) -> ResponseReturnValue:
-    """`back_to`: the page Back goes to (0-based), the one before unless page logic hides it."""
+                 answers: Mapping[str, Any], status: int = 200) -> ResponseReturnValue:
+    """`answers`: the respondent's answers so far, which decide the pages page logic shows (the progress shown
+    and where Back goes)."""
     survey = page.survey
     _note_logo(survey)
     return render_template(
-        "respond/page.html", page=page, survey=survey, lang=language, errors=errors,
-        action=self_url, pages=len(survey.sections), back=page.index > 0,
-        back_to=page.index - 1 if back_to is None else back_to,
+        "respond/page.html", page=page, survey=survey, lang=language, errors=errors, action=self_url,
         languages=language_links(survey, language, f"{self_url}?page={page.index}"),
+        **navigation(survey, page.index, answers),
     ), status

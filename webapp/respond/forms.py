@@ -23,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from surveys.logic import parse_condition
 from surveys.model import Section, Survey
 from surveys.not_applicable import NOT_APPLICABLE, offers_not_applicable
+from surveys.page_logic import previous_page, progress
 from surveys.questions import AnswerError, QuestionBase, Widget
 
 from .languages import chrome_gettext as gettext
@@ -374,6 +375,17 @@ def is_rendered(survey: Survey, question: QuestionBase, earlier: Mapping[str, An
     if references <= earlier_ids:
         return survey.is_shown(question, earlier)
     return True
+
+
+def navigation(survey: Survey, index: int, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """What the page template shows around the questions of page `index`, given the answers so far: its place
+    among the pages the respondent sees and how many they see (`number`, `pages`: pages that page logic hides are
+    not counted; the last page shown says Submit), and whether there is a Back button (`back`), the page it goes
+    to (`back_to`, 0-based, over hidden pages) and that page's place (`back_number`)."""
+    number, pages = progress(survey, index, answers)
+    back_to = previous_page(survey, index, answers)
+    return {"number": number, "pages": pages, "back": index > 0, "back_to": back_to,
+            "back_number": progress(survey, back_to, answers)[0]}
 
 
 def build_page(survey: Survey, index: int, earlier: Mapping[str, Any], *,
