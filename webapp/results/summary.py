@@ -136,11 +136,6 @@ class SurveyResults:
     def total(self) -> int:
         return self.complete + self.partial
 
-    @property
-    def completion_rate(self) -> float | None:
-        """Share of started responses that were submitted (0–1), None when nobody started."""
-        return self.complete / self.total if self.total else None
-
 
 def list_result_surveys(session: Session) -> list[SurveyLine]:
     """Every published survey with its count of complete and partial responses, newest first (complete ones
