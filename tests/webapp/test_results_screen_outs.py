@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
@@ -80,3 +81,42 @@ def test_a_survey_without_screen_out_rules_shows_none(app: Flask, db: Session, d
     assert [_count(html, name) for name in ("total", "complete", "screened_out", "partial", "completion")] == \
         ["2", "2", "0", "0", "100.0%"]
     assert "data-screened-out-included" not in html and 'id="screen-outs"' not in html
+
+
+def _screen_out_tallies(db_url: str) -> dict[tuple[str, str], int]:
+    from webapp.storage.engine import create_engine_for
+
+    engine = create_engine_for(db_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT channel, answer, count FROM answer_tallies WHERE question_id = :key"), {"key": ":screened_out"}).all()
+    finally:
+        engine.dispose()
+    return {(channel, answer): count for channel, answer, count in rows}
+
+
+def test_screen_outs_are_counted_in_the_tallies_by_the_submit_and_by_migration_0022(app: Flask, db: Session,
+                                                                                    db_url: str) -> None:
+    """The page reads no response for its screen-outs: the submit tallies the rule (one email, one web response
+    were screened out by `not_customer` in `_make_responses`), and migration 0022 counts the ones stored before
+    (the rows removed here, then the schema taken down to 0021 and up again)."""
+    from alembic import command
+
+    from webapp.storage.engine import alembic_config, create_engine_for
+
+    _make_responses(app, db)
+    expected = {("email", "not_customer"): 1, ("web", "not_customer"): 1}
+    assert _screen_out_tallies(db_url) == expected
+    db.close()
+    engine = create_engine_for(db_url)
+    try:
+        config = alembic_config(engine)
+        command.downgrade(config, "0021_report_sharing")
+        assert _screen_out_tallies(db_url) == {}
+        command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+    assert _screen_out_tallies(db_url) == expected
+    html = signed_in(app, db_url, "analyst").get("/results/page_logic").get_data(as_text=True)
+    assert _count(html, "screened_out") == "2"

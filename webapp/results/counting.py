@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from surveys.model import Survey
 from surveys.not_applicable import STORED_KEY, offers_not_applicable
+from surveys.page_logic import SCREENED_OUT_KEY
 
 from ..services import tallies
 from ..services.publishing import survey_of
@@ -80,16 +81,19 @@ def _count_responses(reader: Session, survey: Survey, version_id: int, condition
 
 def _count_answers(reader: Session, survey: Survey, version_id: int, conditions: Where,
                    counts: dict[Key, int]) -> None:
-    """Each scored question's distinct answers (and the "Not applicable" lists), in one GROUP BY over the stored
-    answers' entries."""
+    """Each scored question's distinct answers (and the "Not applicable" lists and screen-out rules), in one
+    GROUP BY over the stored answers' entries."""
     scored = {question.id for question in survey.questions()
               if [c for c in question.columns(survey) if c not in question.open_text_columns(survey)]}
     if any(offers_not_applicable(survey, question) for question in survey.questions()):
         scored.add(STORED_KEY)
+    if survey.screen_out:
+        scored.add(SCREENED_OUT_KEY)
     if not scored:
         return
+    named = {STORED_KEY: tallies.NOT_APPLICABLE, SCREENED_OUT_KEY: tallies.SCREENED_OUT}
     for channel, wave_id, key, raw, count in _answer_groups(reader, conditions, sorted(scored)):
-        kept = tallies.NOT_APPLICABLE if key == STORED_KEY else key
+        kept = named.get(key, key)
         rows = tallies.tally_rows(survey, {key: raw}, version_id=version_id, channel=None, wave_id=None,
                                   started_at=None, submitted_at=None)
         for row in rows:

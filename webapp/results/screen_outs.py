@@ -6,30 +6,26 @@ docs/definition-format.md, "Page logic"). The results pages show such responses 
 that went to the end: they are neither a completion nor a drop-off, so the completion rate leaves them out
 (`ResponseCounts`).
 
-They are counted here in SQL from that key (SQLite's `json_extract`, PostgreSQL's `->>`), over the complete
-responses of the versions whose definition has screen-out rules only: a survey without them costs one indexed
-look-up of its versions and nothing else; one with them reads its complete responses' answers once per page
-view (docs/web-results.md, "Screened-out responses"). No status of its own and no migration: the respondent path
-and the tallies stay as they are.
+They are counted with the other figures, in the tallies (`webapp.services.tallies.SCREENED_OUT`, the rule's id
+as the answer): the submit counts them, a filtered view counts them in SQL with the rest (`counting.py`), and
+migration 0022 counted those stored before. A page view reads no response for them. No status of its own: the
+respondent path stays as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from surveys.page_logic import SCREENED_OUT_KEY
-
+from ..services import tallies
 from ..services.export_rows import reading
-from ..services.waves import waves_of
-from ..storage.models import Response, SurveyRecord, SurveyVersion
-from .filters import ResultFilters, where_of
+from ..storage.models import SurveyRecord, SurveyVersion
+from ..storage.tallies import AnswerTally
 
 NO_CHANNEL = "(no channel)"
-Where = Sequence[sa.ColumnElement[bool]]
 
 
 @dataclass(frozen=True)
@@ -67,50 +63,24 @@ class ResponseCounts:
         return self.complete / eligible if eligible else None
 
 
-def screened_out_rule() -> sa.ColumnElement[str]:
-    """The screen-out rule's id of a response, NULL when it was not screened out (SQLite and PostgreSQL)."""
-    return Response.answers[SCREENED_OUT_KEY].as_string()
-
-
-def _versions_with_rules(version_ids: Sequence[int] | None = None) -> sa.Select[tuple[int]]:
-    """The ids of the versions (among `version_ids`, every one when None) whose definition has `screen_out`."""
-    query = sa.select(SurveyVersion.id).where(SurveyVersion.definition["screen_out"].as_string().is_not(None))
-    return query.where(SurveyVersion.id.in_(version_ids)) if version_ids is not None else query
-
-
-def count_screen_outs(session: Session, version_ids: Sequence[int], where: Where = ()) -> ScreenOuts:
-    """The screened-out responses among the complete responses of `version_ids` matching `where` (the page's
-    filters, `webapp.results.filters.where_of`), by channel and by rule."""
-    with reading(session) as reader:
-        with_rules = list(reader.scalars(_versions_with_rules(version_ids)))
-        if not with_rules:
-            return ScreenOuts()
-        rule = screened_out_rule()
-        query = (sa.select(Response.channel, rule, sa.func.count())
-                 .where(Response.version_id.in_(with_rules), Response.status == "complete", rule.is_not(None), *where)
-                 .group_by(Response.channel, rule))
-        by_channel: dict[str, int] = {}
-        by_rule: dict[str, int] = {}
-        for channel, rule_id, count in reader.execute(query):
-            by_channel[channel or NO_CHANNEL] = by_channel.get(channel or NO_CHANNEL, 0) + count
-            by_rule[str(rule_id)] = by_rule.get(str(rule_id), 0) + count
+def screen_outs_of(counted: Iterable[tallies.Tally]) -> ScreenOuts:
+    """The screened-out responses the tallies count (the stored ones, or a filtered view's), by channel and by
+    rule."""
+    by_channel: dict[str, int] = {}
+    by_rule: dict[str, int] = {}
+    for tally in counted:
+        if tally.question_id == tallies.SCREENED_OUT:
+            by_channel[tally.channel or NO_CHANNEL] = by_channel.get(tally.channel or NO_CHANNEL, 0) + tally.count
+            by_rule[tally.answer] = by_rule.get(tally.answer, 0) + tally.count
     return ScreenOuts(sum(by_channel.values()), dict(sorted(by_channel.items())), dict(sorted(by_rule.items())))
 
 
-def survey_screen_outs(session: Session, slug: str, filters: ResultFilters) -> ScreenOuts:
-    """The screened-out responses of survey `slug` that `filters` (already checked) keep."""
-    versions = {v.id: v for v in session.scalars(sa.select(SurveyVersion).join(SurveyRecord)
-                                                 .where(SurveyRecord.slug == slug))}
-    return count_screen_outs(session, list(versions), where_of(filters, versions, waves_of(session, slug)))
-
-
 def screen_outs_by_survey(session: Session) -> dict[str, int]:
-    """Survey slug → its screened-out responses, for the list of results (surveys without rules are not read)."""
-    rule = screened_out_rule()
-    query = (sa.select(SurveyRecord.slug, sa.func.count(Response.id))
+    """Survey slug → its screened-out responses, for the list of results (from the tallies: one indexed read)."""
+    query = (sa.select(SurveyRecord.slug, sa.func.sum(AnswerTally.count))
              .join(SurveyVersion, SurveyVersion.survey_id == SurveyRecord.id)
-             .join(Response, Response.version_id == SurveyVersion.id)
-             .where(SurveyVersion.id.in_(_versions_with_rules()), Response.status == "complete", rule.is_not(None))
+             .join(AnswerTally, AnswerTally.version_id == SurveyVersion.id)
+             .where(AnswerTally.question_id == tallies.SCREENED_OUT)
              .group_by(SurveyRecord.slug))
     with reading(session) as reader:
         return {slug: int(count) for slug, count in reader.execute(query)}

@@ -33,6 +33,7 @@ from ..storage.tallies import AnswerTally
 from .comments import Comment, latest_comments, open_text_columns
 from .counting import filtered_tallies
 from .filters import FilterChoices, ResultFilters, describe, filter_choices, parse_filters, where_of
+from .screen_outs import ScreenOuts, screen_outs_of
 
 NO_CHANNEL = "(no channel)"
 
@@ -124,6 +125,8 @@ class SurveyResults:
     """The filters that are on, in words."""
     filtered: tuple[tallies.Tally, ...] | None = None
     """The tallies of the filtered complete responses (None unfiltered: the stored tallies are read)."""
+    screen_outs: ScreenOuts = ScreenOuts()
+    """The screened-out responses among the complete ones (counted by the same tallies)."""
 
     def not_applicable_of(self, question_id: str, row: str | None = None) -> int | None:
         """The "Not applicable" count of a question (or grid row) offering it; None when it does not."""
@@ -306,4 +309,5 @@ def build_survey_results(session: Session, slug: str, *, comment_query: str = ""
         languages=tuple(survey.all_languages), language=chosen.language,
         not_applicable=_not_applicable(counted, survey), filters=chosen, choices=choices,
         filters_said=tuple(describe(chosen, choices)), filtered=tuple(counted) if chosen.active else None,
+        screen_outs=screen_outs_of(counted),
     )

@@ -27,7 +27,7 @@ from .present import (
     metric_text,
     not_applicable_note,
 )
-from .screen_outs import NO_CHANNEL, ResponseCounts, screen_outs_by_survey, survey_screen_outs
+from .screen_outs import NO_CHANNEL, ResponseCounts, screen_outs_by_survey
 from .summary import build_survey_results, check_language, list_result_surveys
 from .timeline import timeline_chart
 from .waves import build_wave_results, change_text, trend_charts, wave_groups
@@ -73,7 +73,7 @@ def survey(slug: str) -> str:
     metric, by = request.args.get("metric", "")[:QUERY_LIMIT], request.args.get("by", "")[:QUERY_LIMIT]
     cross_tab = survey_cross_tab(get_db(), slug, results.filters, metric, by) if metric or by else None
     timeline = timeline_chart(results.days)
-    screen_outs = survey_screen_outs(session, slug, results.filters)  # apart from the complete ones
+    screen_outs = results.screen_outs  # apart from the complete ones
     counts = ResponseCounts.of(results.complete, results.partial, screen_outs.total)
     return render_template(
         "results/survey.html", results=results, charts=build_charts(results, screen_outs),

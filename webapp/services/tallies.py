@@ -6,7 +6,8 @@ INSERT … ON CONFLICT DO UPDATE SET count = count + 1 statement; counted from s
 What is counted per complete response (`tally_rows`, a pure function of the version it answered and its answers):
 the response itself, its UTC start and submit days, per question the JSON of the question's scored export
 columns (open text left out: free text would make every answer distinct), and per open-text column whether it
-holds a comment, and each "Not applicable" answer of a question offering it (`NOT_APPLICABLE`). The scorecard is then `surveys.scoring.score_survey` over one row per distinct answer,
+holds a comment, each "Not applicable" answer of a question offering it (`NOT_APPLICABLE`), and the screen-out
+rule that ended it, if one did (`SCREENED_OUT`). The scorecard is then `surveys.scoring.score_survey` over one row per distinct answer,
 weighted by its count (`scorecard_of`): the same numbers as scoring every response, in time and memory that grow
 with the number of distinct answers, not of responses. docs/web-results.md explains the choice.
 
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 from surveys.errors import CxroiError
 from surveys.model import Survey
 from surveys.not_applicable import not_applicable_of, offers_not_applicable
+from surveys.page_logic import SCREENED_OUT_KEY
 from surveys.scoring import Scorecard, score_survey
 
 from ..storage.models import Response, SurveyVersion
@@ -48,6 +50,9 @@ COMMENT = ":comment"
 NOT_APPLICABLE = ":not_applicable"
 """`question_id` of the count of "Not applicable" answers (answer: `question_id`, or `question_id.row` for a grid
 row; surveys/not_applicable.py) of the questions that offer it."""
+SCREENED_OUT = ":screened_out"
+"""`question_id` of the count of screened-out responses (answer: the screen-out rule's id, the answers'
+`_screened_out`: surveys/page_logic.py); migration 0022 counted those stored before."""
 log = logging.getLogger(__name__)
 KEY_COLUMNS = ("version_id", "channel", "wave_id", "question_id", "answer")
 INSERT_BATCH = 500
@@ -110,6 +115,8 @@ def _keys_of(survey: Survey) -> KeysOf:
         if offering:
             found += [(NOT_APPLICABLE, name) for name in not_applicable_of(answers)
                       if _offered(offering, name)]
+        if answers.get(SCREENED_OUT_KEY):
+            found.append((SCREENED_OUT, str(answers[SCREENED_OUT_KEY])))
         return sorted(set(found))
 
     return keys
