@@ -125,19 +125,20 @@ def next_page(survey: Survey, page: int, answers: Mapping[str, Any]) -> int | No
     return next((index for index in range(page + 1, len(shown)) if shown[index]), None)
 
 
-def progress(survey: Survey, page: int, answers: Mapping[str, Any]) -> tuple[int, int]:
+def progress(survey: Survey, page: int, answers: Mapping[str, Any],
+             shown: list[bool] | None = None) -> tuple[int, int]:
     """(the place of `page` among the pages the respondent sees, how many pages they see), given the answers so
-    far: pages that page logic hides are not counted ("Page 2 of 3" on a four-page survey with one page skipped).
-    Later answers may show or hide later pages, so the count can change as the respondent goes on; `page`
-    itself always counts."""
-    shown = shown_pages(survey, answers)
-    shown[page] = True
-    return sum(shown[:page + 1]), sum(shown)
+    far (or `shown`, when the caller has worked it out): pages that page logic hides are not counted ("Page 2 of
+    3" on a four-page survey with one page skipped). Later answers may show or hide later pages, so the count can
+    change as the respondent goes on; `page` itself always counts."""
+    seen = list(shown if shown is not None else shown_pages(survey, answers))
+    seen[page] = True
+    return sum(seen[:page + 1]), sum(seen)
 
 
-def previous_page(survey: Survey, page: int, answers: Mapping[str, Any]) -> int:
+def previous_page(survey: Survey, page: int, answers: Mapping[str, Any], shown: list[bool] | None = None) -> int:
     """The page before `page` the respondent sees (the first page is always shown)."""
-    shown = shown_pages(survey, answers)
+    shown = shown if shown is not None else shown_pages(survey, answers)
     return next((index for index in range(page - 1, 0, -1) if shown[index]), 0)
 
 

@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from tests.webapp.support.smtp import Sink, running_smtp
 from tests.webapp.support.web import BACKENDS, ROOT, free_port, migrated_database
 from webapp.app import create_app
 from webapp.storage.engine import create_engine_for, session_factory, upgrade_database
@@ -92,3 +93,10 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(timeout=30)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, str]]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 for this test: (what it received, its URL)."""
+    with running_smtp() as server:
+        yield server

@@ -326,3 +326,25 @@ def test_preview_follows_page_logic_counts_shown_pages_and_goes_back(app: Flask,
     assert answered.headers["Location"] == "/author/acme/preview?page=2"  # the open-text answer counts
     assert "Page 3 of 4" in text(client.get("/author/acme/preview?page=2"))
     assert count_rows(db_url, "responses") == 0
+
+
+def test_publishing_a_draft_whose_mail_text_does_not_render_says_which_and_publishes_nothing(
+        app: Flask, db_url: str) -> None:
+    """The draft accepts the text (its check runs on publishing); publishing answers 400 naming the field and
+    the language, instead of sending the author back to the editor with nothing said."""
+    import io
+
+    import yaml
+
+    client = signed_in(app, db_url, "author")
+    token = create(client)
+    definition = {"id": "acme", "title": "Acme check-in", "languages": ["en"],
+                  "mail": {"text_body": "Hello {{ nom }}, {{ link }} {{ unsubscribe_link }}"},
+                  "sections": [{"id": "s", "title": "S", "questions": [{"id": "q", "type": "rating",
+                                                                         "text": "How was it?"}]}]}
+    uploaded = client.post("/author/acme/upload", content_type="multipart/form-data", data={
+        "csrf_token": token, "definition": (io.BytesIO(yaml.safe_dump(definition).encode()), "mail.yaml")})
+    assert uploaded.status_code == 302
+    refused = client.post("/author/acme/publish", data={"csrf_token": token})
+    assert refused.status_code == 400 and "mail.text_body: 'nom' is undefined" in text(refused)
+    assert count_rows(db_url, "survey_versions") == 0

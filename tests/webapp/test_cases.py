@@ -23,7 +23,7 @@ from surveys.definition import build_survey
 from surveys.errors import InvalidDefinition
 from tests.webapp.support.author import PASSWORD, page_token, sign_in_as
 from tests.webapp.support.cli import cxroi, subprocess_env
-from tests.webapp.support.smtp import Sink, running_smtp
+from tests.webapp.support.smtp import Sink
 from tests.webapp.support.web import EXAMPLE, PAGE_1, PAGE_2, answer_all, example_survey
 from webapp import queue
 from webapp.accounts.service import create_user
@@ -66,12 +66,6 @@ def staff(db_url: str) -> None:
 def personal_link(db_url: str, customer: str) -> str:
     with open_session(db_url) as session:
         return f"/s/{create_invitations(session, SLUG, [customer], 'email')[0].token}"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, str]]:
-    with running_smtp() as server:
-        yield server
 
 
 @pytest.fixture

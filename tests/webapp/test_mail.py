@@ -5,14 +5,13 @@ delivered mail opening that customer's survey, unsubscribe, reminders to non-res
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.webapp.support.smtp import Sink, body, personal_link, running_smtp, unsubscribe_path
+from tests.webapp.support.smtp import Sink, body, personal_link, unsubscribe_path
 from tests.webapp.support.web import answer_all, example_survey, free_port
 from webapp.services import publish_survey
 from webapp.services.customer_lists import read_customer_list
@@ -37,12 +36,6 @@ CUSTOMERS = (b"customer_id,email,name,language\n"
              b"C1,ann@example.com,Ann Archer,en\n"
              b"C2,bob@example.com,Bob <b>Builder</b>,en\n"
              b"C3,cat@example.com,,de\n")
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, str]]:
-    with running_smtp() as server:
-        yield server
 
 
 def settings(url: str | None) -> MailSettings:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tests.webapp.support.cli import cxroi, start_cxroi, subprocess_env
-from tests.webapp.support.smtp import Sink, running_smtp
+from tests.webapp.support.smtp import Sink
 from tests.webapp.support.web import example_survey
 from webapp.app import create_app
 from webapp.services import publish_survey
@@ -30,12 +29,6 @@ SLUG = "acme_relationship"
 SECRET = "kill-test-secret"
 LEASE = 2.0
 ADDRESSES = [f"c{n}@example.com" for n in range(1, 7)]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, str]]:
-    with running_smtp() as server:
-        yield server
 
 
 def states(db_url: str) -> dict[str, str]:

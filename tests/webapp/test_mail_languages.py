@@ -4,15 +4,13 @@ not offer theirs), through a real SMTP server on 127.0.0.1; a translation that d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy.orm import Session
 
 from surveys.definition import build_survey, to_data
 from surveys.lint import has_errors, lint_survey
-from tests.webapp.support.smtp import Sink, body, running_smtp
+from tests.webapp.support.smtp import Sink, body
 from tests.webapp.support.web import example_survey
 from webapp.services import publish_survey
 from webapp.services.customer_lists import read_customer_list
@@ -40,12 +38,6 @@ def bilingual(**mail: Any) -> Any:
     data["title"] = {"en": str(data["title"]), "fr": "Comment allons-nous ?"}
     data["mail"] = MAIL | mail
     return build_survey(data)
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, str]]:
-    with running_smtp() as server:
-        yield server
 
 
 def test_each_customer_reads_the_mail_in_their_language(db: Session, smtp: tuple[Sink, str]) -> None:

@@ -18,18 +18,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.webapp.support.author import page_token, signed_in
-from tests.webapp.support.smtp import Sink, personal_link, running_smtp
+from tests.webapp.support.smtp import Sink, personal_link
 from webapp import queue
 from webapp.queue import drain
 from webapp.storage.engine import create_engine_for
 
 BASE = "https://cx.example.com"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, str]]:
-    with running_smtp() as server:
-        yield server
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tests.webapp.support.cli import cxroi, subprocess_env
-from tests.webapp.support.smtp import Sink, running_smtp
+from tests.webapp.support.smtp import Sink
 from tests.webapp.support.web import example_survey, free_port
 from tests.webapp.test_mail import BASE, SECRET, SLUG
 from webapp import queue
@@ -58,12 +58,6 @@ def cxroi_in_process(env: dict[str, str], *args: str, stdin: str | None = None) 
             finally:
                 logging.root.setLevel(level)  # through setLevel: the loggers' cached levels are cleared too
     return subprocess.CompletedProcess(["cxroi", *args], code, out.getvalue(), err.getvalue())
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, str]]:
-    with running_smtp() as server:
-        yield server
 
 
 @pytest.fixture(params=["sqlite", "redis"])

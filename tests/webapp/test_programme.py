@@ -22,7 +22,7 @@ import yaml
 
 from tests.webapp.support.author import PASSWORD, page_token, sign_in_as
 from tests.webapp.support.cli import cxroi, subprocess_env
-from tests.webapp.support.smtp import Sink, address_of, body, personal_link, running_smtp, unsubscribe_path
+from tests.webapp.support.smtp import Sink, address_of, body, personal_link, unsubscribe_path
 from tests.webapp.support.web import EXAMPLE, answer_all
 from tests.webapp.test_mail_worker import cxroi_in_process
 from webapp.app import create_app
@@ -35,12 +35,6 @@ CUSTOMERS = "customer_id,email,name\nC1,ann@example.com,Ann\nC2,bob@example.com,
 RULE = {"id": "hard_to_deal_with", "when": "q_ces <= 3", "priority": "high", "owner": "agent@example.com",
         "note": "Call the customer back within a day"}
 """answer_all answers q_ces = 3 (tests.webapp.support.web.PAGE_1): the rule fires for the one who answers."""
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, str]]:
-    with running_smtp() as server:
-        yield server
 
 
 @pytest.fixture(params=["sqlite", "redis"])

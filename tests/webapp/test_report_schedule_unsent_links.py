@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from tests.webapp.support.reports import ReportWorld as World
 from tests.webapp.support.reports import report_world
-from tests.webapp.support.smtp import Sink, address_of, body, running_smtp
+from tests.webapp.support.smtp import Sink, address_of, body
 from tests.webapp.support.web import BACKENDS
 from tests.webapp.test_report_schedules import FIRST, SECOND, schedule, settings, state, stop
 from webapp.services import report_schedules
@@ -27,12 +27,6 @@ from webapp.storage.engine import open_session
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with report_world(request.param, tmp_path_factory.mktemp("unsent")) as made:
         yield made
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, str]]:
-    with running_smtp() as server:
-        yield server
 
 
 def last_share(world: World) -> int:

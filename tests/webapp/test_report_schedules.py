@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from tests.webapp.support.reports import ReportWorld as World
 from tests.webapp.support.reports import job_status, report_world
 from tests.webapp.support.results import SLUG, csrf_token, sign_in
-from tests.webapp.support.smtp import Sink, address_of, body, running_smtp
+from tests.webapp.support.smtp import Sink, address_of, body
 from tests.webapp.support.web import BACKENDS
 from webapp.queue import configure
 from webapp.services import mailing, report_schedules
@@ -35,12 +35,6 @@ FIRST, SECOND = "cfo@example.com", "controller@example.org"
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with report_world(request.param, tmp_path_factory.mktemp("schedules")) as made:
         yield made
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, str]]:
-    with running_smtp() as server:
-        yield server
 
 
 def settings(mail_url: str) -> mailing.MailSettings:

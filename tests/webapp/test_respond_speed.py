@@ -7,14 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, RadioField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tests.webapp.support.web import PAGE_1, example_survey, first_page_token
+from tests.webapp.support.web import PAGE_1, begins, example_survey, first_page_token, statements_sent
 from webapp.respond.forms import ASIDE_VALUES, _choices, option_inputs
 from webapp.services import export_rows, publish_survey, publishing
 from webapp.services.invitations import sign_customer_id
@@ -80,26 +79,17 @@ def test_reading_a_public_link_does_not_take_the_write_lock(app: Flask, db: Sess
 
     with app.app_context():
         engine = get_db().get_bind()
-    begins: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.startswith("BEGIN"):
-            begins.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(engine) as sent:
         browser = app.test_client()
         url = f"/p/acme_relationship?channel=email&cid={sign_customer_id('test-secret', 'acme_relationship', 'C1')}"
         token = first_page_token(browser, url)
-        assert begins and set(begins) == {"BEGIN"}, begins
-        begins.clear()
+        assert begins(sent) and set(begins(sent)) == {"BEGIN"}, sent
+        sent.clear()
         assert browser.post("/p/acme_relationship", data=PAGE_1 | {"csrf_token": token}).status_code == 303
-        assert begins == ["BEGIN IMMEDIATE"], begins  # one write: the response created and page 1 saved
-        begins.clear()
+        assert begins(sent) == ["BEGIN IMMEDIATE"], sent  # one write: the response created and page 1 saved
+        sent.clear()
         assert browser.get("/p/acme_relationship?page=1").status_code == 200
-        assert begins == ["BEGIN"]
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
+        assert begins(sent) == ["BEGIN"]
 
 
 def test_the_export_row_maker_spreads_answers_as_survey_to_row() -> None:

@@ -17,7 +17,15 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.webapp.support.web import ANSWERS, PAGE_1, PAGE_2, csrf_token, example_survey
+from tests.webapp.support.web import (
+    ANSWERS,
+    PAGE_1,
+    PAGE_2,
+    begins,
+    csrf_token,
+    example_survey,
+    statements_sent,
+)
 from webapp.services import publish_survey
 from webapp.services.invitations import sign_customer_id
 from webapp.storage.models import Response
@@ -92,25 +100,16 @@ def test_a_personal_link_saves_each_page_in_one_transaction(app: Flask, db: Sess
     [issued] = create_invitations(db, survey.id, ["C1"], "email")
     with app.app_context():
         engine = get_db().get_bind()
-    begins: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.startswith("BEGIN"):
-            begins.append(statement)
-
     browser = app.test_client()
     url = f"/s/{issued.token}"
     token = csrf_token(browser.get(url).get_data(as_text=True))
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(engine) as sent:
         reply = browser.post(url, data=PAGE_1 | {"csrf_token": token})
         assert reply.status_code == 303 and reply.headers["Location"].endswith("?page=1")
-        assert begins == ["BEGIN IMMEDIATE"], begins
-        begins.clear()
+        assert begins(sent) == ["BEGIN IMMEDIATE"], sent
+        sent.clear()
         reply = browser.post(url, data=PAGE_2 | {"csrf_token": token})
         assert reply.status_code == 303 and reply.headers["Location"].endswith("/thanks")
-        assert begins == ["BEGIN IMMEDIATE"], begins
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
+        assert begins(sent) == ["BEGIN IMMEDIATE"], sent
     stored = db.scalars(sa.select(Response).where(Response.customer_id == "C1")).all()
     assert [(r.status, r.answers) for r in stored] == [("complete", ANSWERS)]

@@ -23,7 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from surveys.logic import parse_condition
 from surveys.model import Section, Survey
 from surveys.not_applicable import NOT_APPLICABLE, offers_not_applicable
-from surveys.page_logic import previous_page, progress
+from surveys.page_logic import previous_page, progress, shown_pages
 from surveys.questions import AnswerError, QuestionBase, Widget
 
 from .languages import chrome_gettext as gettext
@@ -382,10 +382,11 @@ def navigation(survey: Survey, index: int, answers: Mapping[str, Any]) -> dict[s
     among the pages the respondent sees and how many they see (`number`, `pages`: pages that page logic hides are
     not counted; the last page shown says Submit), and whether there is a Back button (`back`), the page it goes
     to (`back_to`, 0-based, over hidden pages) and that page's place (`back_number`)."""
-    number, pages = progress(survey, index, answers)
-    back_to = previous_page(survey, index, answers)
+    shown = shown_pages(survey, answers)  # worked out once for the three questions below
+    number, pages = progress(survey, index, answers, shown)
+    back_to = previous_page(survey, index, answers, shown)
     return {"number": number, "pages": pages, "back": index > 0, "back_to": back_to,
-            "back_number": progress(survey, back_to, answers)[0]}
+            "back_number": progress(survey, back_to, answers, shown)[0]}
 
 
 def build_page(survey: Survey, index: int, earlier: Mapping[str, Any], *,

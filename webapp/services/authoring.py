@@ -185,7 +185,10 @@ def publish_checked(session: Session, survey: Survey) -> SurveyVersion:
     if errors:
         raise AuthoringError(f"fix the {len(errors)} error-level finding(s) first, e.g. {errors[0].path}: "
                              f"{errors[0].message}")
-    return publish_survey(session, survey)
+    try:
+        return publish_survey(session, survey)
+    except InvalidDefinition as error:  # publishing checks the mail texts (`mail_problems`): said, path named
+        raise AuthoringError(f"fix the mail texts first: {error.problems[0]}") from None
 
 
 @dataclass(frozen=True)

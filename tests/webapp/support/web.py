@@ -271,3 +271,24 @@ def table(**changes: object) -> pd.DataFrame:
     for column, value in changes.items():
         frame.loc[0, column.replace("__", ".")] = value
     return frame
+
+
+@contextmanager
+def statements_sent(engine: sa.Engine) -> Iterator[list[str]]:
+    """Every SQL statement `engine` sends while the block runs (BEGIN included), in order; clear the list to
+    start counting a new step."""
+    sent: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+
+
+def begins(sent: list[str]) -> list[str]:
+    """The BEGIN statements among `sent` (on SQLite, one per transaction: webapp.storage.engine)."""
+    return [statement for statement in sent if statement.startswith("BEGIN")]
