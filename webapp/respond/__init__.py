@@ -52,10 +52,12 @@ from .languages import (
     translate_link_error,
     use_language,
 )
+from .rendering import question_html
 
 bp = Blueprint("respond", __name__)
 bp.add_app_template_global(option_inputs, "option_inputs")
 bp.add_app_template_global(point_count, "point_count")
+bp.add_app_template_global(question_html, "question_html")
 bp.add_app_template_global(translate_fixed, "fixed_text")
 bp.record_once(lambda state: init_languages(state.app))  # Flask-Babel: the respondent pages' catalogues
 
@@ -180,7 +182,8 @@ def _first_page(slug: str, keys: dict[str, str], key: str | None, links: dict[st
     survey = survey_of(start.version)
     language = _language(survey)
     shown = piped(localised(survey, language), {})  # nothing answered yet, no customer record: nothing to pipe
-    return _render_page(build_page(shown, 0, {}, answers={}, seed=key), self_url, {}, language, {})
+    return _render_page(build_page(shown, 0, {}, answers={}, seed=key, reused=not has_piping(survey)), self_url, {},
+                        language, {})
 
 
 def _link_query() -> dict[str, str]:
@@ -262,7 +265,7 @@ def _show_page(response: Response, survey: Survey, self_url: str) -> ResponseRet
         return redirect(f"{self_url}?page={following}")
     page = build_page(_shown(survey, language, response, answers), index,
                       responding.earlier_answers(survey, answers, index), answers=with_not_applicable(answers),
-                      seed=_seed(response))
+                      seed=_seed(response), reused=not has_piping(survey))
     return _render_page(page, self_url, {}, language, answers)
 
 
@@ -289,7 +292,7 @@ def _take_page(response: Response, survey: Survey, self_url: str, thanks_url: st
         stored = outcome.answers
         page = build_page(_shown(survey, language, response, stored), outcome.page,
                           responding.earlier_answers(survey, stored, outcome.page), answers=with_not_applicable(stored),
-                          seed=_seed(response))
+                          seed=_seed(response), reused=not has_piping(survey))
     return _render_page(page, self_url, outcome.errors, language, outcome.answers or answers, status=400)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from flask_babel import get_locale
@@ -285,17 +286,33 @@ class QuestionFields:
     question: QuestionBase
     factory: FieldFactory
     names: list[str]
+    kept: bool = False
+    """Its blank HTML may be kept (`rendering.question_html`): the question object lives as long as the process
+    (on a reused survey, not shuffled for one respondent)."""
 
 
 @dataclass
 class Page:
-    """One page (section) of a survey as a WTForms form built for one respondent."""
+    """One page (section) of a survey for one respondent: its rendered questions and their field names, and the
+    WTForms form rendering them, built when first asked for (a POST that saves the page never is)."""
 
     survey: Survey
     index: int
     section: Section
-    form: Form
+    form_class: type[Form]
     questions: list[QuestionFields] = field(default_factory=list)
+    formdata: MultiDict[str, str] | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def form(self) -> Form:
+        if self.formdata is not None:
+            return self.form_class(formdata=self.formdata, data=self.data)
+        return self.form_class(data=self.data)
+
+    def is_blank(self, entry: QuestionFields) -> bool:
+        """Whether `entry` is shown with nothing in it: no POST shown again, no stored answer filled in."""
+        return self.formdata is None and not any(name in self.data for name in entry.names)
 
     @property
     def answer_names(self) -> set[str]:
@@ -391,10 +408,11 @@ def navigation(survey: Survey, index: int, answers: Mapping[str, Any]) -> dict[s
 
 def build_page(survey: Survey, index: int, earlier: Mapping[str, Any], *,
                formdata: MultiDict[str, str] | None = None, answers: Mapping[str, Any] | None = None,
-               seed: str = "") -> Page:
+               seed: str = "", reused: bool = False) -> Page:
     """The form of page `index`: fields for each rendered question, filled from `formdata` (a POST being
     shown again) or from the stored `answers`. `seed` names the respondent: a question that shuffles its choices
-    (`randomize`) shows them in that respondent's order (`for_respondent`)."""
+    (`randomize`) shows them in that respondent's order (`for_respondent`). `reused`: `survey` lives as long as the
+    process (a published version's, not piped), so a blank question's HTML may be kept (`QuestionFields.kept`)."""
     section = survey.sections[index]
     earlier_ids = {q.id for s in survey.sections[:index] for q in s.questions}
     entries: list[QuestionFields] = []
@@ -404,12 +422,10 @@ def build_page(survey: Survey, index: int, earlier: Mapping[str, Any], *,
         if not is_rendered(survey, question, earlier, earlier_ids):
             continue
         factory = FIELD_FACTORIES[question.widget]
-        question = question.for_respondent(seed)
-        fields = factory.build(question, survey, earlier)
+        shown = question.for_respondent(seed)
+        fields = factory.build(shown, survey, earlier)
         unbound.update(fields)
-        entries.append(QuestionFields(question, factory, list(fields)))
-        if answers and question.id in answers:
-            data.update(factory.prefill(question, answers[question.id]))
-    form_class = type("PageForm", (Form,), unbound)
-    form = form_class(formdata=formdata, data=data) if formdata is not None else form_class(data=data)
-    return Page(survey, index, section, form, entries)
+        entries.append(QuestionFields(shown, factory, list(fields), kept=reused and shown is question))
+        if answers and shown.id in answers:
+            data.update(factory.prefill(shown, answers[shown.id]))
+    return Page(survey, index, section, type("PageForm", (Form,), unbound), entries, formdata, data)
