@@ -9,7 +9,7 @@ row of a grid (one radio group per row), `question_id.row_id.what` for a frictio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -85,25 +85,45 @@ class NumberFactory(FieldFactory):
         return {question.id: StringField(question.text, render_kw={"inputmode": mode, "autocomplete": "off"})}
 
 
+class Kept:
+    """Values worked out once per long-lived object (a published version's parsed survey, its language views and
+    their questions live as long as the process): kept under the objects' ids and a key, and found again only
+    for the very same objects (a dead object's id can be another's). Forgets everything at `limit` entries."""
+
+    def __init__(self, limit: int = 2048) -> None:
+        self.limit = limit
+        self._values: dict[tuple[Hashable, ...], tuple[tuple[object, ...], Any]] = {}
+
+    def get(self, owners: tuple[object, ...], key: Hashable = None) -> Any:
+        kept = self._values.get((*map(id, owners), key))
+        if kept is not None and all(old is new for old, new in zip(kept[0], owners, strict=True)):
+            return kept[1]
+        return None
+
+    def put(self, owners: tuple[object, ...], key: Hashable, value: Any) -> Any:
+        if len(self._values) >= self.limit:
+            self._values.clear()
+        self._values[(*map(id, owners), key)] = (owners, value)
+        return value
+
+
 def _radio_choices(question: QuestionBase, survey: Survey) -> list[Any]:
     """A radio group's options: the question's, then "Not applicable" when it offers it, then "No answer" (a
     real radio, value "": sent, it clears the answer) when it is optional. Kept per question, survey and
-    language while the same objects are in use (a version's parsed survey lives as long as the process): every
-    respondent of a page asks for the same options."""
-    key = (id(question), id(survey), get_locale())
-    kept = _RADIO_CHOICES.get(key)
-    if kept is not None and kept[0] is question and kept[1] is survey:  # the same objects, not a reused id
-        return kept[2]
+    language while the same objects are in use: every respondent of a page asks for the same options."""
+    locale = str(get_locale())
+    kept = _RADIO_CHOICES.get((question, survey), locale)
+    if kept is not None:
+        return kept
     extra = [(NOT_APPLICABLE, gettext("Not applicable"))] if offers_not_applicable(survey, question) else []
     extra += [] if question.required else [("", gettext("No answer"))]
     choices = _choices(question.options()) + [SelectChoice(*pair) if SelectChoice else pair for pair in extra]
-    if len(_RADIO_CHOICES) >= 1024:
-        _RADIO_CHOICES.clear()
-    _RADIO_CHOICES[key] = (question, survey, choices)
-    return choices
+    return _RADIO_CHOICES.put((question, survey), locale, choices)
 
 
-_RADIO_CHOICES: dict[tuple[int, int, Any], tuple[QuestionBase, Survey, list[Any]]] = {}
+_RADIO_CHOICES = Kept(1024)
+_BUILT = Kept()
+"""The fields of a question shown on a reused survey whose rows follow no earlier answer (`build_page`)."""
 
 
 ASIDE_VALUES = frozenset({"", NOT_APPLICABLE})
@@ -423,9 +443,14 @@ def build_page(survey: Survey, index: int, earlier: Mapping[str, Any], *,
             continue
         factory = FIELD_FACTORIES[question.widget]
         shown = question.for_respondent(seed)
-        fields = factory.build(shown, survey, earlier)
+        kept = reused and shown is question
+        if kept and not question.row_dependencies():  # the same fields for every respondent: built once
+            fields = _BUILT.get((question, survey)) or _BUILT.put((question, survey), None,
+                                                                  factory.build(question, survey, earlier))
+        else:
+            fields = factory.build(shown, survey, earlier)
         unbound.update(fields)
-        entries.append(QuestionFields(shown, factory, list(fields), kept=reused and shown is question))
+        entries.append(QuestionFields(shown, factory, list(fields), kept=kept))
         if answers and shown.id in answers:
             data.update(factory.prefill(shown, answers[shown.id]))
     return Page(survey, index, section, type("PageForm", (Form,), unbound), entries, formdata, data)
