@@ -24,7 +24,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import RateLimitExceeded
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from .extensions import limiter
@@ -55,6 +57,21 @@ def body_limit(size: int | Callable[[], int]) -> Callable[[F], F]:
     return mark
 
 
+class SignedSessions(SecureCookieSessionInterface):
+    """Flask's signed session cookies, with the signing serializer made once per secret key: Flask makes it anew
+    when it reads the cookie and again when it writes it, on every request (benchmarks/profile_respondent.py).
+    The same keys, salt and digest: nothing about the cookie changes."""
+
+    _kept: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = self._kept
+        if kept is None or kept[0] != keys:
+            kept = self._kept = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
+
 def init_security(app: Flask) -> None:
     """Add the security headers and the respondent submit rate limit to `app`.
 
@@ -63,6 +80,7 @@ def init_security(app: Flask) -> None:
     `webapp.extensions.limiter`; `EMBED_ENDPOINTS` and `EMBED_ORIGINS` (config only) for pages meant to be framed
     by named sites.
     """
+    app.session_interface = SignedSessions()
 
     def _set_body_limit() -> None:
         limit = getattr(current_app.view_functions.get(request.endpoint or ""), "cxroi_body_limit", None)

@@ -319,16 +319,17 @@ class Page:
     survey: Survey
     index: int
     section: Section
-    form_class: type[Form]
+    fields: dict[str, UnboundField]
     questions: list[QuestionFields] = field(default_factory=list)
     formdata: MultiDict[str, str] | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def form(self) -> Form:
+        form_class = type("PageForm", (Form,), self.fields)
         if self.formdata is not None:
-            return self.form_class(formdata=self.formdata, data=self.data)
-        return self.form_class(data=self.data)
+            return form_class(formdata=self.formdata, data=self.data)
+        return form_class(data=self.data)
 
     def is_blank(self, entry: QuestionFields) -> bool:
         """Whether `entry` is shown with nothing in it: no POST shown again, no stored answer filled in."""
@@ -453,4 +454,4 @@ def build_page(survey: Survey, index: int, earlier: Mapping[str, Any], *,
         entries.append(QuestionFields(shown, factory, list(fields), kept=kept))
         if answers and shown.id in answers:
             data.update(factory.prefill(shown, answers[shown.id]))
-    return Page(survey, index, section, type("PageForm", (Form,), unbound), entries, formdata, data)
+    return Page(survey, index, section, unbound, entries, formdata, data)
