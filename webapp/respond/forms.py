@@ -9,7 +9,7 @@ row of a grid (one radio group per row), `question_id.row_id.what` for a frictio
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -27,6 +27,7 @@ from surveys.not_applicable import NOT_APPLICABLE, offers_not_applicable
 from surveys.page_logic import previous_page, progress, shown_pages
 from surveys.questions import AnswerError, QuestionBase, Widget
 
+from ..services.kept import Kept
 from .languages import chrome_gettext as gettext
 from .languages import local_ordinal, translate_error, translate_fixed
 
@@ -83,28 +84,6 @@ class NumberFactory(FieldFactory):
         # A text input, not type=number: the server's rules (clean_answer) decide, and phones still get digits.
         mode = "numeric" if question.integer else "decimal"
         return {question.id: StringField(question.text, render_kw={"inputmode": mode, "autocomplete": "off"})}
-
-
-class Kept:
-    """Values worked out once per long-lived object (a published version's parsed survey, its language views and
-    their questions live as long as the process): kept under the objects' ids and a key, and found again only
-    for the very same objects (a dead object's id can be another's). Forgets everything at `limit` entries."""
-
-    def __init__(self, limit: int = 2048) -> None:
-        self.limit = limit
-        self._values: dict[tuple[Hashable, ...], tuple[tuple[object, ...], Any]] = {}
-
-    def get(self, owners: tuple[object, ...], key: Hashable = None) -> Any:
-        kept = self._values.get((*map(id, owners), key))
-        if kept is not None and all(old is new for old, new in zip(kept[0], owners, strict=True)):
-            return kept[1]
-        return None
-
-    def put(self, owners: tuple[object, ...], key: Hashable, value: Any) -> Any:
-        if len(self._values) >= self.limit:
-            self._values.clear()
-        self._values[(*map(id, owners), key)] = (owners, value)
-        return value
 
 
 def _radio_choices(question: QuestionBase, survey: Survey) -> list[Any]:

@@ -19,7 +19,8 @@ from markupsafe import Markup
 
 from surveys.questions import AnswerError
 
-from .forms import Kept, Page, QuestionFields
+from ..services.kept import Kept
+from .forms import Page, QuestionFields
 
 _BLANK = Kept()
 

@@ -38,6 +38,7 @@ from surveys.scoring import Scorecard, score_survey
 from ..storage.models import Response, SurveyVersion
 from ..storage.tallies import AnswerTally
 from .export_rows import SEEN, frozen
+from .kept import Kept
 from .publishing import survey_of
 
 RESPONSES = ""
@@ -75,9 +76,12 @@ def tally_rows(survey: Survey, answers: Mapping[str, Any], *, version_id: int, c
                ) -> list[dict[str, Any]]:
     """The tally rows (each with count 1) one complete response adds, sorted by key."""
     base = {"version_id": version_id, "channel": channel or "", "wave_id": wave_id or 0}
+    keys = _KEYS.get((survey,)) or _KEYS.put((survey,), None, _keys_of(survey))  # once per version's survey
     return [base | {"question_id": question_id, "answer": answer, "count": 1}
-            for question_id, answer in _keys_of(survey)(answers, started_at, submitted_at)]
+            for question_id, answer in keys(answers, started_at, submitted_at)]
 
+
+_KEYS = Kept(256)
 
 KeysOf = Callable[[Mapping[str, Any], "datetime | None", "datetime | None"], list[tuple[str, str]]]
 
