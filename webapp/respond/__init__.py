@@ -258,7 +258,8 @@ def _show_page(response: Response, survey: Survey, self_url: str) -> ResponseRet
     index = request.args.get("page", default=response.current_page, type=int)
     if not 0 <= index <= response.current_page or index >= len(survey.sections):
         return redirect(f"{self_url}?page={response.current_page}")
-    if not shown_pages(survey, answers)[index]:  # a page that page logic hides now: the nearest one shown
+    shown = shown_pages(survey, answers)
+    if not shown[index]:  # a page that page logic hides now: the nearest one shown
         following = next_page(survey, index, answers)
         if following is None or following > response.current_page:
             following = previous_page(survey, index, answers)
@@ -266,7 +267,7 @@ def _show_page(response: Response, survey: Survey, self_url: str) -> ResponseRet
     page = build_page(_shown(survey, language, response, answers), index,
                       responding.earlier_answers(survey, answers, index), answers=with_not_applicable(answers),
                       seed=_seed(response), reused=not has_piping(survey))
-    return _render_page(page, self_url, {}, language, answers)
+    return _render_page(page, self_url, {}, language, answers, shown=shown)
 
 
 def _take_page(response: Response, survey: Survey, self_url: str, thanks_url: str,
@@ -313,13 +314,14 @@ def _posted_page(pages: int) -> int:
 
 
 def _render_page(page: Page, self_url: str, errors: Mapping[str, AnswerError], language: str,
-                 answers: Mapping[str, Any], status: int = 200) -> ResponseReturnValue:
+                 answers: Mapping[str, Any], status: int = 200, shown: list[bool] | None = None
+                 ) -> ResponseReturnValue:
     """`answers`: the respondent's answers so far, which decide the pages page logic shows (the progress shown
-    and where Back goes)."""
+    and where Back goes; `shown`: those pages, when worked out already)."""
     survey = page.survey
     _note_logo(survey)
     return render_template(
         "respond/page.html", page=page, survey=survey, lang=language, errors=errors, action=self_url,
         languages=language_links(survey, language, f"{self_url}?page={page.index}"),
-        **navigation(survey, page.index, answers),
+        **navigation(survey, page.index, answers, shown),
     ), status

@@ -394,12 +394,14 @@ def is_rendered(survey: Survey, question: QuestionBase, earlier: Mapping[str, An
     return True
 
 
-def navigation(survey: Survey, index: int, answers: Mapping[str, Any]) -> dict[str, Any]:
+def navigation(survey: Survey, index: int, answers: Mapping[str, Any],
+               shown: list[bool] | None = None) -> dict[str, Any]:
     """What the page template shows around the questions of page `index`, given the answers so far: its place
     among the pages the respondent sees and how many they see (`number`, `pages`: pages that page logic hides are
     not counted; the last page shown says Submit), and whether there is a Back button (`back`), the page it goes
-    to (`back_to`, 0-based, over hidden pages) and that page's place (`back_number`)."""
-    shown = shown_pages(survey, answers)  # worked out once for the three questions below
+    to (`back_to`, 0-based, over hidden pages) and that page's place (`back_number`). `shown`: `shown_pages`
+    for these answers when the caller has worked it out already."""
+    shown = shown if shown is not None else shown_pages(survey, answers)  # once for the three questions below
     number, pages = progress(survey, index, answers, shown)
     back_to = previous_page(survey, index, answers, shown)
     return {"number": number, "pages": pages, "back": index > 0, "back_to": back_to,
