@@ -70,10 +70,11 @@ class PageOutcome:
 class Held:
     """A response whose row this request's write transaction holds, locked, for `answer_page(..., held=)`: a POST
     reads the row once and saves the page in the same transaction (one transaction per POST). `row` has the
-    columns of `response_rows.LOCKED`; `response` is the transient `Response` the page is built from."""
+    columns of `response_rows.LOCKED` (None for a personal link's response that is complete: nothing is answered
+    on it, the POST is answered with the thank-you page); `response` is the `Response` the page is built from."""
 
     response: Response
-    row: Any
+    row: Any | None
 
 
 def survey_for(response: Response) -> Survey:
@@ -284,7 +285,7 @@ def hold_personal(session: Session, token: str) -> Held:
     """For a POST: the response of a personal link (created when the link was never opened), checked as
     `start_personal` checks it, its row locked in a write transaction left open for `answer_page(..., held=)`."""
     response = start_personal(session, token, hold=True)
-    return Held(response, response) if response.status == "complete" else _hold(session, response.id)
+    return Held(response, None) if response.status == "complete" else _hold(session, response.id)
 
 
 def _hold(session: Session, response_id: int) -> Held:
@@ -322,7 +323,7 @@ def answer_page(session: Session, response_id: int, page: int, raw: Mapping[str,
     # The row's current state, locked, as plain columns (one statement built once: `response_rows`); the
     # version's parsed survey is the process's (versions never change).
     response = (held or _hold(session, response_id)).row
-    if response.status == "complete":
+    if response is None or response.status == "complete":  # None: held complete (`Held.row`)
         session.commit()
         return PageOutcome("already_complete")
     survey = survey_of(rows.version_of(session, response.version_id, response.survey_id, response.published_at))
