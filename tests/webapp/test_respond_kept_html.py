@@ -6,19 +6,33 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from surveys.definition import build_survey
 from surveys.model import Survey
 from tests.webapp.support.web import csrf_token
+from webapp.respond import rendering
 from webapp.services import create_invitations, publish_survey
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept() -> Iterator[None]:
+    """Each test counts what it keeps from an empty store (another test's pages may have filled it)."""
+    rendering._BLANK.clear()
+    yield
+
 
 STORES = ["north", "south", "east", "west", "harbour", "airport", "station", "market"]
 
 
-def visit_survey() -> Survey:
+def visit_survey(*, piped: bool = False) -> Survey:
+    """Two pages; with `piped`, page 2's open question pipes the store answered on page 1 (nothing is kept for a
+    piped survey)."""
+    why = {"en": "Why {{ q_store }}?", "fr": "Pourquoi {{ q_store }} ?"} if piped else {"en": "Why?", "fr": "Pourquoi ?"}
     return build_survey({
         "id": "kept_visit", "title": {"en": "Your visit", "fr": "Votre visite"}, "languages": ["en", "fr"],
         "brand_promises": [{"id": "easy", "label": {"en": "We make things easy", "fr": "Tout est simple"}}],
@@ -33,7 +47,7 @@ def visit_survey() -> Survey:
             {"id": "more", "title": {"en": "More", "fr": "Encore"}, "questions": [
                 {"id": "q_align", "type": "alignment", "text": {"en": "How well did we keep this?",
                                                                 "fr": "Avons-nous tenu parole ?"}},
-                {"id": "q_why", "type": "text", "text": {"en": "Why {{ q_store }}?", "fr": "Pourquoi {{ q_store }} ?"}},
+                {"id": "q_why", "type": "text", "text": why},
             ]},
         ],
     })
@@ -60,6 +74,7 @@ def test_an_answered_question_is_never_shown_blank_and_a_blank_one_never_shows_a
     first, second = _links(db, visit_survey(), 2)
     blank = client.get(first).get_data(as_text=True)  # the first respondent's blank page: kept
     assert _checked(blank) == []
+    assert len(rendering._BLANK) == 1  # q_staff kept; q_store is shuffled per respondent
     token = csrf_token(blank)
     sent = client.post(second, data={"csrf_token": token, "page": "0", "q_staff": "4", "q_store": "east"})
     assert sent.status_code == 303
@@ -93,17 +108,26 @@ def test_shuffled_choices_follow_each_respondent(client: FlaskClient, db: Sessio
     assert orders[0] == seeded
 
 
-def test_each_language_and_each_respondents_piped_text_is_their_own(client: FlaskClient, db: Session) -> None:
-    first, second = _links(db, visit_survey(), 2)
+def test_each_language_keeps_its_own(client: FlaskClient, db: Session) -> None:
+    first, second, third = _links(db, visit_survey(), 3)
     english = client.get(first).get_data(as_text=True)
     french = client.get(f"{second}?lang=fr").get_data(as_text=True)
+    assert len(rendering._BLANK) == 2  # q_staff in each language
     assert "How helpful were the staff?" in english and "(optional)" in english
     assert "Le personnel vous a-t-il aidé ?" in french and "How helpful" not in french
     assert "(optional)" not in french  # the chrome follows the page's language too
-    token = csrf_token(english)
+    again = client.get(f"{third}?lang=fr").get_data(as_text=True)  # from what is kept
+    assert len(rendering._BLANK) == 2
+    assert "Le personnel vous a-t-il aidé ?" in again and "How helpful" not in again and "(optional)" not in again
+
+
+def test_each_respondents_piped_text_is_their_own(client: FlaskClient, db: Session) -> None:
+    first, second = _links(db, visit_survey(piped=True), 2)
+    token = csrf_token(client.get(first).get_data(as_text=True))
     for link, store, language in ((first, "north", "en"), (second, "south", "fr")):
         sent = client.post(link, data={"csrf_token": token, "page": "0", "q_store": store, "lang": language})
         assert sent.status_code == 303
     assert "Why North?" in client.get(f"{first}?page=1").get_data(as_text=True)
     page = client.get(f"{second}?page=1").get_data(as_text=True)  # in French, as last answered
     assert "Pourquoi SOUTH ?" in page and "North" not in page
+    assert len(rendering._BLANK) == 0  # a piped survey keeps nothing

@@ -214,3 +214,41 @@ def test_a_version_unreadable_under_todays_rules_does_not_stop_the_count(sqlite_
         assert rebuild_tallies(session.connection()) == 1  # the readable version's one response
         session.commit()
     engine.dispose()
+
+
+def _texts_reachable_from(root: object) -> set[str]:
+    """Every str reachable from `root` through references (modules and classes not followed)."""
+    import gc
+    import types
+
+    texts: set[str] = set()
+    seen, stack = {id(root)}, [root]
+    while stack:
+        for found in gc.get_referents(stack.pop()):
+            if isinstance(found, str):
+                texts.add(found)
+            elif id(found) not in seen and not isinstance(found, (type, types.ModuleType)):
+                seen.add(id(found))
+                stack.append(found)
+    return texts
+
+
+def test_what_a_respondent_wrote_is_not_kept_after_counting() -> None:
+    """A version's tally keys are kept for the process, with the keys of answers already seen; an open text
+    (a comment, a friction follow-up) must not stay in memory once its response is counted, erased or not."""
+    from webapp.services import tallies
+
+    survey = example_survey()
+    answers = {"q_ces": 2, "q_why": "Jane Doe, 555-1234, was rude", "q_nps": 3,
+               "q_align": {"easy": 4, "partner": 2},
+               "q_friction": {"billing": {"hesitated": True, "what": "the form lost my card"}}}
+    for _ in range(2):  # the second count finds the version's keys kept
+        rows = tallies.tally_rows(survey, answers, version_id=1, channel="email", wave_id=None, started_at=None,
+                                  submitted_at=None)
+    # counted as comments (by column, never by text), the scored answers by their columns
+    assert {(row["question_id"], row["answer"]) for row in rows} >= {
+        (":comment", "q_why"), (":comment", "q_friction.billing.what"), ("q_nps", '{"q_nps":3}'),
+        ("q_friction", '{"q_friction.billing":1,"q_friction.ordering":null}')}
+    kept = _texts_reachable_from(tallies._KEYS)
+    assert '{"q_nps":3}' in kept  # the walk does reach the kept answers' keys
+    assert not [text for text in kept if "Jane Doe" in text or "lost my card" in text]

@@ -17,6 +17,12 @@ class Kept:
         self.limit = limit
         self._values: dict[tuple[Hashable, ...], tuple[tuple[object, ...], Any]] = {}
 
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def clear(self) -> None:
+        self._values.clear()
+
     def get(self, owners: tuple[object, ...], key: Hashable = None) -> Any:
         kept = self._values.get((*map(id, owners), key))
         if kept is not None and all(old is new for old, new in zip(kept[0], owners, strict=True)):
@@ -25,6 +31,6 @@ class Kept:
 
     def put(self, owners: tuple[object, ...], key: Hashable, value: Any) -> Any:
         if len(self._values) >= self.limit:
-            self._values.clear()
+            self.clear()
         self._values[(*map(id, owners), key)] = (owners, value)
         return value

@@ -88,8 +88,10 @@ KeysOf = Callable[[Mapping[str, Any], "datetime | None", "datetime | None"], lis
 
 def _keys_of(survey: Survey) -> KeysOf:
     """The (question_id, answer) keys of one complete response to `survey`, sorted: the response, its days, its
-    answers, its comments. Made once per version for a long count: each question's keys for an answer already
-    seen are reused (answers repeat: scale points, yes/no grids), at most `SEEN` answers per question."""
+    answers, its comments. Made once per version's survey (`tally_rows` keeps it): each question's keys for an
+    answer already seen are reused (answers repeat: scale points, yes/no grids), at most `SEEN` answers per
+    question, and never for a question with open text (its answers do not repeat, and what a respondent wrote,
+    erased or not, must not stay in the process's memory)."""
     questions = [(q.id, q.to_columns, q.open_text_columns(survey), {}) for q in survey.questions()]
     fractional = {column for q in survey.questions() for column, kind in q.column_kinds(survey).items()
                   if kind == "number"}
@@ -102,7 +104,7 @@ def _keys_of(survey: Survey) -> KeysOf:
                                                                          (SUBMITTED, submitted_at)) if moment]
         for question_id, to_columns, texts, seen in questions:
             answer = answers.get(question_id)
-            cached = seen.get(frozen(answer))
+            cached = None if texts else seen.get(frozen(answer))
             if cached is None:
                 columns = to_columns(answer, survey)
                 # A number answer is a float whatever JSON made of it (JSONB gives 1e300 back as an int):
@@ -112,9 +114,10 @@ def _keys_of(survey: Survey) -> KeysOf:
                 cached = [(question_id, answer_key(scored))] if any(v is not None for v in scored.values()) else []
                 cached += [(COMMENT, column) for column in texts
                            if isinstance(columns.get(column), str) and columns[column].strip()]
-                if len(seen) >= SEEN:
-                    seen.clear()
-                seen[frozen(answer)] = cached
+                if not texts:  # an open text is not kept: each is new, and it may be a person's words
+                    if len(seen) >= SEEN:
+                        seen.clear()
+                    seen[frozen(answer)] = cached
             found += cached
         if offering:
             found += [(NOT_APPLICABLE, name) for name in not_applicable_of(answers)
