@@ -101,28 +101,34 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
         admin.dispose()
 
 
+ROUNDS = 6
+"""The bare endpoint and the respondent path are measured in turns (bare, respondents, bare, …), `seconds` / ROUNDS
+each, so that both see the machine as it was in the same minutes: on this shared machine the bare endpoint's own
+rate moved by a third within an hour, which made a ratio of two back-to-back 60 s runs swing with it."""
+
+
 def measure_backend(backend: str, folder: Path, *, clients: int, seconds: float,
                     crash_seconds: float, kill_after: int) -> BackendReport:
-    """Bare endpoint and respondent path with the same gunicorn settings, exactly-once, then the crash run."""
+    """Bare endpoint and respondent path with the same gunicorn settings, in turns, exactly-once, then the crash
+    run."""
     folder.mkdir(parents=True, exist_ok=True)
     with fresh_database(backend, folder) as url:
         bare_server = ServerProcess("benchmarks.load:bare_app", env={}, workers=WORKERS,
                                     log_path=folder / "bare.log")
-        try:
-
-            bare_server.wait_ready("/bare")
-            run_bare(bare_server.port, clients=WORKERS, seconds=1)  # warm-up: every worker has served once
-            bare = run_bare(bare_server.port, clients=clients, seconds=seconds)
-        finally:
-            bare_server.stop()
-
         server = cxroi_server(url, folder / "instance", workers=WORKERS, log_path=folder / "server.log",
                               extra_env=NO_LIMIT)
+        bare, respondents = LoadResult(), LoadResult()
         try:
+            bare_server.wait_ready("/bare")
             server.wait_ready()
+            run_bare(bare_server.port, clients=WORKERS, seconds=1)  # warm-up: every worker has served once
             run_respondents(server.port, clients=WORKERS, seconds=2, prefix="warm")  # warm-up, not counted
-            respondents = run_respondents(server.port, clients=clients, seconds=seconds, prefix="load")
+            for round_ in range(ROUNDS):
+                _add(bare, run_bare(bare_server.port, clients=clients, seconds=seconds / ROUNDS))
+                _add(respondents, run_respondents(server.port, clients=clients, seconds=seconds / ROUNDS,
+                                                  prefix=f"load-r{round_}"))
         finally:
+            bare_server.stop()
             server.stop()
         stored = stored_complete(url, "load")
         problems = check_exactly_once(respondents, stored)
@@ -133,6 +139,17 @@ def measure_backend(backend: str, folder: Path, *, clients: int, seconds: float,
                                                         acknowledged_before_kill=kill_after)
     return BackendReport(backend, bare, respondents, problems, sum(len(v) for v in stored.values()),
                          len(crash_result.acknowledged), crash_problems, extra)
+
+
+def _add(total: LoadResult, part: LoadResult) -> None:
+    """Add one turn's measurement to the run's."""
+    total.latencies += part.latencies
+    total.requests += part.requests
+    total.seconds += part.seconds
+    total.acknowledged += part.acknowledged
+    total.errors += part.errors
+    for kind, count in part.error_kinds.items():
+        total.error_kinds[kind] = total.error_kinds.get(kind, 0) + count
 
 
 def crash_run(url: str, folder: Path, *, clients: int, seconds: float,
@@ -204,7 +221,8 @@ def render(reports: list[BackendReport], *, clients: int, seconds: float, skippe
     lines = [
         "## Web: respondent path under gunicorn",
         "",
-        f"{clients} concurrent clients for {seconds:g} s per measurement, gunicorn with {WORKERS} sync workers, "
+        f"{clients} concurrent clients for {seconds:g} s per measurement, in {ROUNDS} turns of "
+        f"{seconds / ROUNDS:g} s taken alternately with the baseline, gunicorn with {WORKERS} sync workers, "
         "`--preload`, on 127.0.0.1, client and server on the same machine. A respondent = GET page 1, POST "
         "page 1, GET page 2, POST page 2 (the final submit), each with its own session and customer id. The "
         "baseline is a bare Flask endpoint returning \"ok\" under the same gunicorn settings, measured in the "
