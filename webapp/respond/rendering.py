@@ -36,7 +36,7 @@ def question_html(page: Page, entry: QuestionFields, errors: Mapping[str, Answer
             return kept
     described = " ".join([f"{question.id}-hint"] * (question.help is not None)
                          + [f"{question.id}-error"] * (error is not None))
-    html = Markup(current_app.jinja_env.get_template(entry.factory.template).render(  # autoescaped
+    html = Markup(current_app.jinja_env.get_template(entry.factory.template).render(  # nosec B704 - autoescaped
         page=page, entry=entry, q=question, error=error, described=described,
         error_text=page.error_text(entry, error) if error else None))
     return _BLANK.put((question,), tuple(entry.names), html) if blank else html
