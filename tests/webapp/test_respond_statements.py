@@ -113,3 +113,50 @@ def test_a_personal_link_saves_each_page_in_one_transaction(app: Flask, db: Sess
         assert begins(sent) == ["BEGIN IMMEDIATE"], sent
     stored = db.scalars(sa.select(Response).where(Response.customer_id == "C1")).all()
     assert [(r.status, r.answers) for r in stored] == [("complete", ANSWERS)]
+
+
+def test_on_postgresql_a_page_view_reads_without_a_transaction_block(app: Flask, db: Session, db_url: str) -> None:
+    """A GET's look-up runs in autocommit on PostgreSQL (`storage.engine.short_read_options`): one round trip,
+    not BEGIN, the statement and COMMIT. Seen from the server's side of the connection: after each statement of
+    a GET the connection is idle (no transaction block open); a POST's statements run inside one, which its
+    write needs (the row locked from the read to the UPDATE)."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL only: SQLite reads take a deferred BEGIN of ours (tested above)")
+    from psycopg.pq import TransactionStatus
+
+    from webapp.extensions import get_db
+
+    publish_survey(db, example_survey(customer_id_param="cid"))
+    with app.app_context():
+        engine = get_db().get_bind()
+    states: dict[str, list[str]] = {}
+    current: list[list[str]] = [[]]
+
+    def after(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        status = conn.connection.dbapi_connection.info.transaction_status
+        current[0].append(f"{statement.split(None, 1)[0].upper()} {TransactionStatus(status).name}")
+
+    def step(name: str) -> None:
+        current[0] = states.setdefault(name, [])
+
+    app.test_client().get(f"/p/{SLUG}?channel=email&cid={sign_customer_id('test-secret', SLUG, 'C0')}")  # warm
+    sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        browser = app.test_client()
+        step("GET page 1")
+        page = browser.get(f"/p/{SLUG}?channel=email&cid={sign_customer_id('test-secret', SLUG, 'C1')}")
+        token = csrf_token(page.get_data(as_text=True))
+        step("POST page 1")
+        reply = browser.post(f"/p/{SLUG}", data=PAGE_1 | {"csrf_token": token})
+        step("GET page 2")
+        assert browser.get(reply.headers["Location"]).status_code == 200
+        step("POST final")
+        assert browser.post(f"/p/{SLUG}", data=PAGE_2 | {"csrf_token": token}).status_code == 303
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", after)
+    assert states["GET page 1"] == ["SELECT IDLE"], states
+    assert states["GET page 2"] == ["SELECT IDLE"], states
+    assert states["POST page 1"] and all(seen.endswith(" INTRANS") for seen in states["POST page 1"]), states
+    assert states["POST final"] and all(seen.endswith(" INTRANS") for seen in states["POST final"]), states
+    stored = db.scalars(sa.select(Response).where(Response.customer_id == "C1")).all()
+    assert [(r.status, r.answers) for r in stored] == [("complete", ANSWERS)]

@@ -37,7 +37,7 @@ from surveys.questions import AnswerError, MissingAnswer, MissingRows
 from surveys.texts import localised, offered_language
 
 from ..cases import service as cases
-from ..storage.engine import READ_ONLY
+from ..storage.engine import short_read_options
 from ..storage.models import Invitation, Response, SurveyVersion, utcnow
 from ..storage.models import _response_wave as response_wave
 from ..webhooks import service as webhooks
@@ -83,12 +83,13 @@ def survey_for(response: Response) -> Survey:
 
 
 def _reading(session: Session) -> None:
-    """Begin the session's next transaction as a read: on SQLite a deferred BEGIN instead of BEGIN IMMEDIATE, so
-    looking a response or a link up does not queue for the write lock behind other respondents' saves (WAL
-    gives the read a consistent snapshot). Only for transactions that end without writing; a no-op when one is
-    already open or on other databases."""
+    """Begin the session's next transaction as a short read (`storage.engine.short_read_options`): on SQLite a
+    deferred BEGIN instead of BEGIN IMMEDIATE, so looking a response or a link up does not queue for the write
+    lock behind other respondents' saves (WAL gives the read a consistent snapshot); on PostgreSQL autocommit, so
+    the look-up is one round trip, not three. Only for transactions that end without writing; a no-op when one
+    is already open."""
     if not session.in_transaction():
-        session.connection(execution_options={READ_ONLY: True})
+        session.connection(execution_options=short_read_options(session.get_bind()))
 
 
 def _settled(session: Session, response: Response) -> Response:

@@ -26,6 +26,19 @@ READ_ONLY = "cxroi_read_only"
 """Execution option: on SQLite, begin a deferred (read) transaction instead of an immediate one."""
 
 
+def short_read_options(engine: Engine) -> dict[str, Any]:
+    """Execution options for a short read that ends without writing (a respondent page's one or two look-ups).
+
+    SQLite: a deferred BEGIN (`READ_ONLY`), so the read does not queue for the write lock. Other databases:
+    autocommit, so each statement is its own transaction and a one-statement read costs one round trip to the
+    server instead of three (BEGIN, the statement, COMMIT). Not for reads that need one snapshot across
+    statements (exports use `READ_ONLY` in a transaction of their own); the isolation level is reset when the
+    connection goes back to the pool."""
+    if engine.dialect.name == "sqlite":
+        return {READ_ONLY: True}
+    return {"isolation_level": "AUTOCOMMIT"}
+
+
 def strict_json(value: Any) -> str:
     """JSON text for a JSON column: NaN and infinities are refused (ValueError), never stored silently —
     PostgreSQL's JSON cannot hold them and a reader would choke on them later. NUL characters (U+0000) are
