@@ -10,6 +10,7 @@ transactions."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -41,24 +42,25 @@ MOST = {  # statements besides BEGIN, per request, worked out from what each req
 }
 
 
-def test_a_public_respondent_costs_at_most_ten_statements(app: Flask, db: Session, db_url: str) -> None:
-    publish_survey(db, example_survey(customer_id_param="cid"))
+def _one_respondent(app: Flask, record: Callable[[Any, str], str]) -> dict[str, list[str]]:
+    """The bench's four requests by one public respondent (after a first visit that makes the process read the
+    version's definition), each checked; per request, `record(connection, statement)` of every statement sent,
+    in order."""
     from webapp.extensions import get_db
 
     with app.app_context():
         engine = get_db().get_bind()
-    counts: dict[str, Counter[str]] = {}
-    current: list[Counter[str]] = [Counter()]
+    seen: dict[str, list[str]] = {}
+    current: list[list[str]] = [[]]
 
-    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        current[0][statement.split(None, 1)[0].upper()] += 1
+    def after(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        current[0].append(record(conn, statement))
 
     def step(name: str) -> None:
-        current[0] = counts.setdefault(name, Counter())
+        current[0] = seen.setdefault(name, [])
 
-    warm = app.test_client()  # a first respondent: the process reads the version's definition once
-    warm.get(f"/p/{SLUG}?channel=email&cid={sign_customer_id('test-secret', SLUG, 'C0')}")
-    sa.event.listen(engine, "before_cursor_execute", seen)
+    app.test_client().get(f"/p/{SLUG}?channel=email&cid={sign_customer_id('test-secret', SLUG, 'C0')}")
+    sa.event.listen(engine, "after_cursor_execute", after)
     try:
         browser = app.test_client()
         step("GET page 1")
@@ -74,7 +76,18 @@ def test_a_public_respondent_costs_at_most_ten_statements(app: Flask, db: Sessio
         reply = browser.post(f"/p/{SLUG}", data=PAGE_2 | {"csrf_token": token})
         assert reply.status_code == 303 and reply.headers["Location"].endswith("/thanks")
     finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
+        sa.event.remove(engine, "after_cursor_execute", after)
+    return seen
+
+
+def _kind(statement: str) -> str:
+    return statement.split(None, 1)[0].upper()
+
+
+def test_a_public_respondent_costs_at_most_ten_statements(app: Flask, db: Session, db_url: str) -> None:
+    publish_survey(db, example_survey(customer_id_param="cid"))
+    counts = {name: Counter(kinds) for name, kinds in
+              _one_respondent(app, lambda _conn, statement: _kind(statement)).items()}
 
     sent = {name: sum(n for kind, n in kinds.items() if kind != "BEGIN") for name, kinds in counts.items()}
     assert all(sent[name] <= most for name, most in MOST.items()), sent
@@ -124,36 +137,9 @@ def test_on_postgresql_a_page_view_reads_without_a_transaction_block(app: Flask,
         pytest.skip("PostgreSQL only: SQLite reads take a deferred BEGIN of ours (tested above)")
     from psycopg.pq import TransactionStatus
 
-    from webapp.extensions import get_db
-
     publish_survey(db, example_survey(customer_id_param="cid"))
-    with app.app_context():
-        engine = get_db().get_bind()
-    states: dict[str, list[str]] = {}
-    current: list[list[str]] = [[]]
-
-    def after(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        status = conn.connection.dbapi_connection.info.transaction_status
-        current[0].append(f"{statement.split(None, 1)[0].upper()} {TransactionStatus(status).name}")
-
-    def step(name: str) -> None:
-        current[0] = states.setdefault(name, [])
-
-    app.test_client().get(f"/p/{SLUG}?channel=email&cid={sign_customer_id('test-secret', SLUG, 'C0')}")  # warm
-    sa.event.listen(engine, "after_cursor_execute", after)
-    try:
-        browser = app.test_client()
-        step("GET page 1")
-        page = browser.get(f"/p/{SLUG}?channel=email&cid={sign_customer_id('test-secret', SLUG, 'C1')}")
-        token = csrf_token(page.get_data(as_text=True))
-        step("POST page 1")
-        reply = browser.post(f"/p/{SLUG}", data=PAGE_1 | {"csrf_token": token})
-        step("GET page 2")
-        assert browser.get(reply.headers["Location"]).status_code == 200
-        step("POST final")
-        assert browser.post(f"/p/{SLUG}", data=PAGE_2 | {"csrf_token": token}).status_code == 303
-    finally:
-        sa.event.remove(engine, "after_cursor_execute", after)
+    states = _one_respondent(app, lambda conn, statement: f"{_kind(statement)} "
+                             f"{TransactionStatus(conn.connection.dbapi_connection.info.transaction_status).name}")
     assert states["GET page 1"] == ["SELECT IDLE"], states
     assert states["GET page 2"] == ["SELECT IDLE"], states
     assert states["POST page 1"] and all(seen.endswith(" INTRANS") for seen in states["POST page 1"]), states
